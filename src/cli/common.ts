@@ -1,0 +1,61 @@
+/**
+ * Pieces shared by several commands: the common flags, loading the project,
+ * and turning `--var KEY=VALUE` into a map.
+ * @internal
+ * @module
+ */
+import { resolve } from "node:path";
+import { findProject, type Project } from "../workflow/discover.ts";
+import { UsageError } from "./exit-codes.ts";
+
+/** `-f FILE` */
+export const fileArg = {
+  type: "string",
+  alias: "f",
+  description: "Workflow file: absolute, or relative to the workflows directory (.yaml added when missing)",
+  valueHint: "FILE",
+} as const;
+
+/** `-C DIR` */
+export const dirArg = {
+  type: "string",
+  alias: "C",
+  description: "Run as if muster was started in DIR",
+  valueHint: "DIR",
+} as const;
+
+/** `--json` */
+export const jsonArg = { type: "boolean", description: "Print JSON instead of text" } as const;
+
+/** Finds the project for `-C` (or the current directory). */
+export function loadProject(dir: string | undefined): Promise<Project> {
+  return findProject(resolve(process.cwd(), dir ?? "."), process.env);
+}
+
+/**
+ * Collects every `--var KEY=VALUE` (and `--var=KEY=VALUE`) from raw arguments;
+ * citty keeps only the last value of a repeated flag.
+ *
+ * @example
+ * ```ts
+ * parseVars(["deploy", "--var", "a=1", "--var=b=x=y"]); // { a: "1", b: "x=y" }
+ * ```
+ */
+export function parseVars(rawArgs: string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    let pair: string | undefined;
+    if (arg === "--var") pair = rawArgs[++i];
+    else if (arg.startsWith("--var=")) pair = arg.slice("--var=".length);
+    else continue;
+    if (pair === undefined) throw new UsageError(`--var needs KEY=VALUE`);
+    const eq = pair.indexOf("=");
+    const key = eq < 0 ? "" : pair.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new UsageError(`--var ${JSON.stringify(pair)}: expected KEY=VALUE with KEY made of letters, digits and _`);
+    }
+    vars[key] = pair.slice(eq + 1);
+  }
+  return vars;
+}

@@ -1,0 +1,28 @@
+/**
+ * `muster describe <name> [-f FILE] [--json]`: the resolved plan.
+ * @module
+ */
+import { defineCommand } from "citty";
+import { planView, renderPlanText } from "../output/plan-view.ts";
+import { stdout } from "../output/terminal.ts";
+import { findWorkflow } from "../workflow/discover.ts";
+import { dirArg, fileArg, jsonArg, loadProject, parseVars } from "./common.ts";
+import { EXIT_OK } from "./exit-codes.ts";
+import { runContext, stackArg, varArg } from "./run-context.ts";
+
+export default defineCommand({
+  meta: { name: "describe", description: "Show the resolved plan: names, types, stacks and commands after templating" },
+  args: {
+    name: { type: "positional", description: "Workflow name", required: true },
+    file: fileArg, dir: dirArg, stack: stackArg, var: varArg, json: jsonArg,
+  },
+  async run({ args, rawArgs }) {
+    const project = await loadProject(args.dir);
+    const { file, workflow } = await findWorkflow(project, args.name, args.file);
+    const ctx = runContext(project, workflow, args.stack, parseVars(rawArgs));
+    const views = planView(ctx);
+    if (args.json) await stdout.write(`${JSON.stringify({ workflow: workflow.name, file: file.display, stack: ctx.stackFlag, steps: views }, null, 2)}\n`);
+    else await stdout.write(renderPlanText(workflow.name, file.display, views));
+    return EXIT_OK;
+  },
+});

@@ -1,0 +1,25 @@
+/**
+ * The exit codes muster uses, in one place (also documented in the README).
+ * @module
+ */
+
+/** Everything succeeded. */
+export const EXIT_OK = 0;
+/** Usage errors and invalid workflow files. */
+export const EXIT_USAGE = 2;
+/** A step ran longer than its `timeout`. */
+export const EXIT_TIMEOUT = 124;
+/** A command was not found. */
+export const EXIT_NOT_FOUND = 127;
+/** Interrupted by SIGINT (Ctrl-C). */
+export const EXIT_SIGINT = 130;
+/** Interrupted by SIGTERM. */
+export const EXIT_SIGTERM = 143;
+
+/** Raised for bad command-line input; main prints it and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

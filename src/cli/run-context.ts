@@ -1,0 +1,27 @@
+/**
+ * Building the {@linkcode RunContext} shared by `workflow` and `describe`.
+ * @internal
+ * @module
+ */
+import type { Project } from "../workflow/discover.ts";
+import type { RunContext } from "../workflow/plan.ts";
+import type { Workflow } from "../workflow/types.ts";
+
+/** `-s STACK` */
+export const stackArg = { type: "string", alias: "s", description: "Stack for every step (overrides workflow and step stacks; default $ATMOS_STACK)", valueHint: "STACK" } as const;
+/** `--var KEY=VALUE` (repeatable) */
+export const varArg = { type: "string", description: "Template variable {{ .vars.KEY }} (repeatable)", valueHint: "KEY=VALUE" } as const;
+
+/** The context of a run of `workflow` in `project`. */
+export function runContext(project: Project, workflow: Workflow, stack: string | undefined, vars: Record<string, string>): RunContext {
+  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  return {
+    workflow,
+    stackFlag: stack || env.ATMOS_STACK || undefined,
+    vars,
+    env,
+    baseDir: project.basePath,
+    atmosBin: env.ATMOS_BIN || "atmos",
+    shell: ["sh", "-c"],
+  };
+}

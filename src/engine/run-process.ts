@@ -1,0 +1,110 @@
+/**
+ * Running one child process the way every step does: in its own process
+ * group, with a timeout, graceful cancellation (signal, grace period, kill)
+ * and a final sweep of the group so that no grandchild outlives its step.
+ * @module
+ */
+import { platform, type StdioMode } from "../platform/index.ts";
+import type { Cancellation } from "./cancellation.ts";
+
+/** Receives a child's output chunks. */
+export type ChunkSink = (chunk: Uint8Array) => void | Promise<void>;
+
+/** Options for {@linkcode runProcess}. */
+export interface RunProcessOptions {
+  cwd?: string;
+  env: Record<string, string>;
+  /** "inherit" shares muster's stream (a terminal stays a terminal); a function receives chunks. */
+  stdout: "inherit" | "null" | ChunkSink;
+  stderr: "inherit" | "null" | ChunkSink;
+  stdin: "inherit" | "null";
+  timeoutMs?: number;
+  /** How long a signaled step may take to exit before it is killed. */
+  graceMs: number;
+  cancellation: Cancellation;
+}
+
+/** How a process ended. */
+export interface ProcessOutcome {
+  /** Shell-style exit code; 124 after a timeout. */
+  code: number;
+  timedOut: boolean;
+  canceled: boolean;
+}
+
+/** Exit code of a step that timed out, as in coreutils' `timeout`. */
+export const TIMEOUT_EXIT_CODE = 124;
+
+async function pump(stream: ReadableStream<Uint8Array> | null, sink: ChunkSink): Promise<void> {
+  if (!stream) return;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    await sink(value);
+  }
+}
+
+const mode = (io: RunProcessOptions["stdout"]): StdioMode => (typeof io === "function" ? "pipe" : io);
+
+/**
+ * Runs `argv` to completion.
+ *
+ * @example
+ * ```ts
+ * const outcome = await runProcess(["sh", "-c", "exit 3"], {
+ *   env: {}, stdout: "inherit", stderr: "inherit", stdin: "null", graceMs: 5000, cancellation: new Cancellation(),
+ * });
+ * outcome.code; // 3
+ * ```
+ */
+export async function runProcess(argv: string[], options: RunProcessOptions): Promise<ProcessOutcome> {
+  const { cancellation } = options;
+  const child = platform.spawn(argv, {
+    cwd: options.cwd,
+    env: options.env,
+    stdin: options.stdin,
+    stdout: mode(options.stdout),
+    stderr: mode(options.stderr),
+  });
+  let timedOut = false;
+  let canceled = false;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const stopGracefully = (signal: "SIGINT" | "SIGTERM") => {
+    platform.killGroup(child.pid, signal);
+    killTimer ??= setTimeout(() => platform.killGroup(child.pid, "SIGKILL"), options.graceMs);
+  };
+  const onCancel = () => {
+    canceled = true;
+    stopGracefully(cancellation.signalName);
+  };
+  const onForce = () => {
+    canceled = true;
+    platform.killGroup(child.pid, "SIGKILL");
+  };
+  if (cancellation.canceled) onCancel();
+  else cancellation.signal.addEventListener("abort", onCancel, { once: true });
+  if (cancellation.forced) onForce();
+  else cancellation.forceSignal.addEventListener("abort", onForce, { once: true });
+  const timeoutTimer =
+    options.timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          stopGracefully("SIGTERM");
+        }, options.timeoutMs)
+      : undefined;
+
+  const pumps = Promise.all([
+    typeof options.stdout === "function" ? pump(child.stdout, options.stdout) : undefined,
+    typeof options.stderr === "function" ? pump(child.stderr, options.stderr) : undefined,
+  ]);
+  const status = await child.exited;
+  // Whatever the step left running in its group (`sleep 1000 &`) goes with it.
+  platform.killGroup(child.pid, "SIGKILL");
+  await pumps;
+  clearTimeout(timeoutTimer);
+  clearTimeout(killTimer);
+  cancellation.signal.removeEventListener("abort", onCancel);
+  cancellation.forceSignal.removeEventListener("abort", onForce);
+  return { code: timedOut ? TIMEOUT_EXIT_CODE : status.code, timedOut, canceled: canceled && !timedOut };
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * muster's entry point: wires the commands and turns errors into exit codes.
+ * Commands are imported lazily so that `--version` and `--help` start fast.
+ * @module
+ */
+import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
+import { EXIT_USAGE, UsageError } from "./cli/exit-codes.ts";
+import { platform } from "./platform/index.ts";
+import { COMMIT, VERSION } from "./version.ts";
+
+const encoder = new TextEncoder();
+const say = (fd: 1 | 2, text: string) => platform.write(fd, encoder.encode(text));
+
+const main = defineCommand({
+  meta: { name: "muster", version: VERSION, description: "Run Atmos-format workflow files: fast, readable and safe" },
+  subCommands: {
+    workflow: () => import("./cli/workflow.ts").then((m) => m.default),
+    list: () => import("./cli/list.ts").then((m) => m.default),
+    validate: () => import("./cli/validate.ts").then((m) => m.default),
+    describe: () => import("./cli/describe.ts").then((m) => m.default),
+  },
+});
+
+/** Finds the (sub)command `rawArgs` addresses, for usage output. */
+async function commandFor(rawArgs: string[]): Promise<CommandDef> {
+  const name = rawArgs.find((a) => !a.startsWith("-"));
+  const subs = main.subCommands as Record<string, () => Promise<CommandDef>>;
+  return name && subs[name] ? subs[name]() : main;
+}
+
+async function run(rawArgs: string[]): Promise<number> {
+  if (rawArgs[0] === "--version" || rawArgs[0] === "-v") {
+    await say(1, `muster ${VERSION} (${COMMIT})\n`);
+    return 0;
+  }
+  if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
+    const cmd = await commandFor(rawArgs);
+    await say(1, `${await renderUsage(cmd, cmd === main ? undefined : main)}\n`);
+    return rawArgs.length === 0 ? EXIT_USAGE : 0;
+  }
+  const [name = "", ...rest] = rawArgs;
+  const subs = main.subCommands as Record<string, () => Promise<CommandDef>>;
+  if (!Object.hasOwn(subs, name)) {
+    await say(2, `muster: unknown command "${name}" (expected one of: ${Object.keys(subs).join(", ")})\nRun 'muster --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    // Dispatch ourselves: citty's runCommand does not return a subcommand's result (our exit code).
+    const { result } = await runCommand(await subs[name]!(), { rawArgs: rest });
+    return typeof result === "number" ? result : 0;
+  } catch (error) {
+    const err = error as Error & { code?: string; diagnostics?: unknown[] };
+    if (err.name === "DiscoveryError" || err instanceof UsageError) {
+      await say(2, `muster: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err.name === "CLIError" || err.code === "E_UNKNOWN_COMMAND" || err.code === "EARG") {
+      await say(2, `muster: ${err.message}\nRun 'muster --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    await say(2, `muster: internal error: ${err.stack ?? err.message}\n`);
+    return 1;
+  }
+}
+
+platform.exit(await run(platform.args()));

@@ -1,0 +1,90 @@
+/**
+ * The Bun side of {@linkcode Platform}.
+ * @module
+ */
+import type { ChildProcess, Platform, SpawnOptions } from "../types.ts";
+import { SpawnError } from "../types.ts";
+
+const SIGNAL_NUMBERS: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGABRT: 6,
+};
+
+function stdio(mode: "inherit" | "pipe" | "null"): "inherit" | "pipe" | "ignore" {
+  return mode === "null" ? "ignore" : mode;
+}
+
+/** Creates the Bun platform adapter. */
+export function createBunPlatform(): Platform {
+  // FileSinks buffer writes; flushing after each write keeps our lines ordered
+  // with the output of children that write to the same file descriptors.
+  const sinks = { 1: Bun.stdout.writer(), 2: Bun.stderr.writer() } as const;
+  return {
+    runtime: "bun",
+    args: () => process.argv.slice(2),
+    spawn(argv: string[], options: SpawnOptions): ChildProcess {
+      let proc;
+      try {
+        proc = Bun.spawn({
+          cmd: argv,
+          cwd: options.cwd,
+          env: options.env,
+          stdin: options.stdin === "null" ? "ignore" : "inherit",
+          stdout: stdio(options.stdout),
+          stderr: stdio(options.stderr),
+          detached: true,
+        });
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? "EUNKNOWN";
+        throw new SpawnError(argv[0] ?? "", code, error);
+      }
+      const child = proc;
+      return {
+        pid: child.pid,
+        stdout: options.stdout === "pipe" ? (child.stdout as ReadableStream<Uint8Array>) : null,
+        stderr: options.stderr === "pipe" ? (child.stderr as ReadableStream<Uint8Array>) : null,
+        exited: child.exited.then((exitCode) => {
+          const signal = child.signalCode ? String(child.signalCode) : null;
+          if (signal) return { code: 128 + (SIGNAL_NUMBERS[signal] ?? 0), signal };
+          return { code: exitCode ?? 1, signal: null };
+        }),
+      };
+    },
+    killGroup(pid, signal) {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    },
+    onSignal(signal, handler) {
+      process.on(signal, handler);
+      return () => process.off(signal, handler);
+    },
+    isTerminal: (fd) => (fd === 1 ? process.stdout.isTTY : process.stderr.isTTY) === true,
+    write(fd, data) {
+      const sink = sinks[fd];
+      sink.write(data);
+      const flushed = sink.flush();
+      if (flushed instanceof Promise) return flushed.then(() => undefined);
+    },
+    exit(code) {
+      sinks[1].flush();
+      sinks[2].flush();
+      process.exit(code);
+    },
+    fetchUnix(socketPath, request) {
+      return fetch(request, { unix: socketPath } as RequestInit);
+    },
+    async serve({ port, hostname, handler }) {
+      const server = Bun.serve({
+        port,
+        hostname,
+        fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? ""),
+      });
+      return {
+        port: server.port ?? port,
+        stop: () => server.stop(true).then(() => undefined),
+      };
+    },
+  };
+}

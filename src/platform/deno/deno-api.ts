@@ -1,0 +1,49 @@
+/**
+ * The few `Deno` namespace members muster uses, typed locally so that the
+ * project type-checks with bun-types alone. Internal to the Deno adapter.
+ * @internal
+ * @module
+ */
+
+export interface DenoChild {
+  readonly pid: number;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly status: Promise<{ code: number; signal: string | null }>;
+}
+
+export interface DenoHttpClient {
+  close(): void;
+}
+
+export interface DenoApi {
+  args: string[];
+  Command: new (
+    command: string,
+    options: {
+      args: string[];
+      cwd?: string;
+      env?: Record<string, string>;
+      clearEnv?: boolean;
+      stdin: "inherit" | "null";
+      stdout: "inherit" | "piped" | "null";
+      stderr: "inherit" | "piped" | "null";
+      detached?: boolean;
+    },
+  ) => { spawn(): DenoChild };
+  kill(pid: number, signal: string): void;
+  addSignalListener(signal: string, handler: () => void): void;
+  removeSignalListener(signal: string, handler: () => void): void;
+  stdout: { isTerminal(): boolean; writeSync(data: Uint8Array): number };
+  stderr: { isTerminal(): boolean; writeSync(data: Uint8Array): number };
+  exit(code: number): never;
+  createHttpClient(options: { proxy: { transport: "unix"; path: string } }): DenoHttpClient;
+  serve(
+    options: { port: number; hostname: string; onListen?: (addr: { port: number }) => void },
+    handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
+  ): { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
+  errors: { NotFound: new () => Error };
+}
+
+/** The `Deno` global, typed. */
+export const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;

@@ -1,0 +1,83 @@
+/**
+ * The Deno side of {@linkcode Platform}.
+ * @module
+ */
+import type { ChildProcess, Platform, SpawnOptions } from "../types.ts";
+import { SpawnError } from "../types.ts";
+import { Deno, type DenoHttpClient } from "./deno-api.ts";
+
+function stdio(mode: "inherit" | "pipe" | "null"): "inherit" | "piped" | "null" {
+  return mode === "pipe" ? "piped" : mode;
+}
+
+// Sync writes keep our lines in order with children writing to the same fds.
+function writeAll(stream: { writeSync(data: Uint8Array): number }, data: Uint8Array): void {
+  let offset = 0;
+  while (offset < data.length) offset += stream.writeSync(data.subarray(offset));
+}
+
+/** Creates the Deno platform adapter. */
+export function createDenoPlatform(): Platform {
+  const unixClients = new Map<string, DenoHttpClient>();
+  return {
+    runtime: "deno",
+    args: () => Deno.args,
+    spawn(argv: string[], options: SpawnOptions): ChildProcess {
+      const [command = "", ...args] = argv;
+      let child;
+      try {
+        child = new Deno.Command(command, {
+          args,
+          cwd: options.cwd,
+          env: options.env,
+          clearEnv: options.env !== undefined,
+          stdin: options.stdin,
+          stdout: stdio(options.stdout),
+          stderr: stdio(options.stderr),
+          detached: true,
+        }).spawn();
+      } catch (error) {
+        const code = error instanceof Deno.errors.NotFound ? "ENOENT" : ((error as { code?: string }).code ?? "EUNKNOWN");
+        throw new SpawnError(command, code, error);
+      }
+      return {
+        pid: child.pid,
+        stdout: options.stdout === "pipe" ? child.stdout : null,
+        stderr: options.stderr === "pipe" ? child.stderr : null,
+        exited: child.status.then(({ code, signal }) => ({ code, signal: signal ?? null })),
+      };
+    },
+    killGroup(pid, signal) {
+      try {
+        Deno.kill(-pid, signal);
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    },
+    onSignal(signal, handler) {
+      Deno.addSignalListener(signal, handler);
+      return () => Deno.removeSignalListener(signal, handler);
+    },
+    isTerminal: (fd) => (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
+    write(fd, data) {
+      writeAll(fd === 1 ? Deno.stdout : Deno.stderr, data);
+    },
+    exit: (code) => Deno.exit(code),
+    fetchUnix(socketPath, request) {
+      let client = unixClients.get(socketPath);
+      if (!client) {
+        client = Deno.createHttpClient({ proxy: { transport: "unix", path: socketPath } });
+        unixClients.set(socketPath, client);
+      }
+      return fetch(request, { client } as RequestInit);
+    },
+    serve({ port, hostname, handler }) {
+      return new Promise((resolve) => {
+        const server = Deno.serve(
+          { port, hostname, onListen: (addr) => resolve({ port: addr.port, stop: () => server.shutdown() }) },
+          (request, info) => handler(request, info.remoteAddr.hostname),
+        );
+      });
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Turning valibot issues into one-line, human errors with a position:
+ * `FILE:LINE:COL: <where>: <what is wrong> (<what was expected>)`.
+ * @module
+ */
+import type { BaseIssue } from "valibot";
+import type { Schema } from "./schema.ts";
+import type { YamlSource } from "./yaml-source.ts";
+
+/** One problem found in a workflow file. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  /** `<where>: <what is wrong> (<what was expected>)` */
+  message: string;
+}
+
+/**
+ * Formats a diagnostic as `FILE:LINE:COL: message`.
+ *
+ * @example
+ * ```ts
+ * formatDiagnostic({ file: "w.yaml", line: 3, col: 7, message: "oops" }); // "w.yaml:3:7: oops"
+ * ```
+ */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.col}: ${d.message}`;
+}
+
+/** Describes a YAML value in a few words for an error message. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a map";
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The closest of `candidates` to `word`, if it is close enough to be a typo.
+ *
+ * @example
+ * ```ts
+ * suggest("comand", ["command", "name"]); // "command"
+ * ```
+ */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+type AnySchema = Schema & { entries?: Record<string, AnySchema>; wrapped?: AnySchema; pipe?: AnySchema[]; options?: AnySchema[]; item?: AnySchema; value?: AnySchema; message?: unknown };
+
+/** The object schema reachable at `keys` inside `schema`, unwrapping optional/pipe/union/array/record. @internal */
+function objectSchemaAt(schema: AnySchema, keys: ReadonlyArray<string | number>): AnySchema | undefined {
+  let current: AnySchema | undefined = schema;
+  const unwrap = (s: AnySchema | undefined): AnySchema | undefined => {
+    while (s) {
+      if (s.type === "optional" && s.wrapped) s = s.wrapped;
+      else if (s.pipe && s.pipe[0] !== s) s = s.pipe[0];
+      else if (s.type === "union" && s.options) s = s.options.find((o) => unwrap(o)?.entries) ?? s.options[0];
+      else return s;
+    }
+    return s;
+  };
+  for (const key of keys) {
+    current = unwrap(current);
+    if (!current) return undefined;
+    if (current.entries) current = current.entries[String(key)];
+    else if (current.item) current = current.item;
+    else if (current.value && typeof key === "string") current = current.value;
+    else return undefined;
+  }
+  return unwrap(current);
+}
+
+/** The "expected" phrase of the entry at `keys`: the first message met while unwrapping optional and pipe. */
+function expectedAt(schema: AnySchema, keys: ReadonlyArray<string | number>): string {
+  let entry = objectSchemaAt(schema, keys.slice(0, -1))?.entries?.[String(keys.at(-1))];
+  while (entry) {
+    if (typeof entry.message === "function") return String(entry.message());
+    entry = entry.type === "optional" ? entry.wrapped : entry.pipe?.[0] !== entry ? entry.pipe?.[0] : undefined;
+  }
+  return "a value";
+}
+
+/** Formats a path inside a step such as `with.ports[0].host`. */
+export function formatFieldPath(keys: ReadonlyArray<string | number>): string {
+  return keys.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+}
+
+/** Collects diagnostics for one file. */
+export class DiagnosticCollector {
+  readonly diagnostics: Diagnostic[] = [];
+  #file: string;
+  #source: YamlSource;
+
+  constructor(file: string, source: YamlSource) {
+    this.#file = file;
+    this.#source = source;
+  }
+
+  /** Records `text` at the value (or key) found at `path`. */
+  report(path: ReadonlyArray<string | number>, where: string, text: string, part: "key" | "value" = "value"): void {
+    const { line, col } = this.#source.position(path, part);
+    this.diagnostics.push({ file: this.#file, line, col, message: where ? `${where}: ${text}` : text });
+  }
+
+  /**
+   * Records every valibot issue of parsing the value at `base` with `schema`.
+   * `fieldPrefix` is how the value at `base` is named in messages (e.g. `with`).
+   */
+  reportIssues(
+    schema: Schema,
+    issues: ReadonlyArray<BaseIssue<unknown>>,
+    base: ReadonlyArray<string | number>,
+    where: string,
+    fieldPrefix: ReadonlyArray<string | number> = [],
+  ): void {
+    const isUnknownKey = (issue: BaseIssue<unknown>) => issue.type === "strict_object" && issue.expected === "never";
+    const keysOf = (issue: BaseIssue<unknown>) => (issue.path ?? []).map((item) => item.key as string | number);
+    // A typo ("comand") also makes the real field missing; report only the typo.
+    const typoTargets = new Set<string>();
+    for (const issue of issues.filter(isUnknownKey)) {
+      const keys = keysOf(issue);
+      const allowed = Object.keys(objectSchemaAt(schema as AnySchema, keys.slice(0, -1))?.entries ?? {});
+      const hint = suggest(String(keys.at(-1)), allowed);
+      if (hint) typoTargets.add(formatFieldPath([...keys.slice(0, -1), hint]));
+    }
+    for (const issue of issues) {
+      const keys = keysOf(issue);
+      const path = [...base, ...keys];
+      const last = keys.at(-1);
+      const field = formatFieldPath([...fieldPrefix, ...keys]);
+      if (isUnknownKey(issue) && last !== undefined) {
+        const parent = objectSchemaAt(schema as AnySchema, keys.slice(0, -1));
+        const allowed = Object.keys(parent?.entries ?? {});
+        const hint = suggest(String(last), allowed);
+        const scopeKeys = [...fieldPrefix, ...keys.slice(0, -1)];
+        const scope = scopeKeys.length > 0 ? ` in "${formatFieldPath(scopeKeys)}"` : "";
+        this.report(
+          path,
+          where,
+          `unknown field "${last}"${scope}${hint ? `, did you mean "${hint}"?` : ""} (expected one of: ${allowed.join(", ")})`,
+          "key",
+        );
+      } else if (issue.input === undefined && issue.received === "undefined" && last !== undefined) {
+        if (typoTargets.has(formatFieldPath(keys))) continue;
+        this.report(path, where, `missing required field "${field}" (expected ${expectedAt(schema as AnySchema, keys)})`);
+      } else {
+        const subject = field ? `field "${field}": ` : "";
+        this.report(path, where, `${subject}got ${describeValue(issue.input)} (expected ${issue.message})`);
+      }
+    }
+  }
+}

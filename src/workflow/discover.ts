@@ -1,0 +1,157 @@
+/**
+ * Finding workflow files the way Atmos does: `atmos.yaml` (from the current
+ * directory upward, or `ATMOS_CLI_CONFIG_PATH`) gives `workflows.base_path`;
+ * without one, the current directory is the workflows directory.
+ * @module
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
+import { parse } from "yaml";
+import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
+import { parseWorkflowFile } from "./parse.ts";
+import type { Workflow, WorkflowFile } from "./types.ts";
+
+/** Where a run's files are. */
+export interface Project {
+  cwd: string;
+  /** The atmos.yaml found, if any. */
+  configFile?: string;
+  /** Atmos' base path: relative working directories resolve against it. */
+  basePath: string;
+  workflowsDir: string;
+}
+
+/** A usage or discovery problem (exit code 2). */
+export class DiscoveryError extends Error {
+  constructor(message: string, readonly diagnostics: Diagnostic[] = []) {
+    super(message);
+    this.name = "DiscoveryError";
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
+
+async function findConfig(cwd: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+  const configured = env.ATMOS_CLI_CONFIG_PATH;
+  if (configured) {
+    const path = resolve(cwd, configured);
+    for (const candidate of [path, join(path, "atmos.yaml"), join(path, "atmos.yml")]) {
+      if (await isFile(candidate)) return candidate;
+    }
+    throw new DiscoveryError(`ATMOS_CLI_CONFIG_PATH=${configured}: no atmos.yaml there (expected a directory holding atmos.yaml, or the file itself)`);
+  }
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    for (const name of ["atmos.yaml", "atmos.yml", ".atmos.yaml", ".atmos.yml"]) {
+      if (await isFile(join(dir, name))) return join(dir, name);
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Locates the project for `cwd`.
+ *
+ * @example
+ * ```ts
+ * const project = await findProject(process.cwd(), process.env);
+ * project.workflowsDir; // "/repo/stacks/workflows"
+ * ```
+ */
+export async function findProject(cwd: string, env: Record<string, string | undefined>): Promise<Project> {
+  const configFile = await findConfig(cwd, env);
+  if (!configFile) {
+    const workflowsDir = env.ATMOS_WORKFLOWS_BASE_PATH ? resolve(cwd, env.ATMOS_WORKFLOWS_BASE_PATH) : cwd;
+    return { cwd, basePath: cwd, workflowsDir };
+  }
+  let config: { base_path?: unknown; workflows?: { base_path?: unknown } } = {};
+  try {
+    config = (parse(await readFile(configFile, "utf8")) as typeof config) ?? {};
+  } catch (error) {
+    throw new DiscoveryError(`${relative(cwd, configFile) || configFile}: invalid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const configDir = dirname(configFile);
+  const baseRaw = env.ATMOS_BASE_PATH ?? (typeof config.base_path === "string" ? config.base_path : "");
+  const basePath = resolve(configDir, baseRaw || ".");
+  const workflowsRaw = env.ATMOS_WORKFLOWS_BASE_PATH ?? (typeof config.workflows?.base_path === "string" ? config.workflows.base_path : "");
+  const workflowsDir = resolve(basePath, workflowsRaw || ".");
+  return { cwd, configFile, basePath, workflowsDir };
+}
+
+/** Resolves `-f FILE`: absolute as is, relative to the workflows directory, `.yaml` added without an extension. */
+export async function resolveFileArg(project: Project, file: string): Promise<string> {
+  const withExt = extname(file) ? file : `${file}.yaml`;
+  const candidates = isAbsolute(file)
+    ? [file]
+    : [join(project.workflowsDir, withExt), ...(extname(file) ? [] : [join(project.workflowsDir, `${file}.yml`)]), resolve(project.cwd, file)];
+  for (const candidate of candidates) if (await isFile(candidate)) return candidate;
+  throw new DiscoveryError(`workflow file "${file}" not found (looked for ${candidates.map((c) => displayPath(project, c)).join(", ")})`);
+}
+
+/** Lists `.yaml`/`.yml` files below `dir`, sorted, skipping dot-directories and node_modules. */
+export async function listYamlFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (current: string): Promise<void> => {
+    const entries = await readdir(current, { withFileTypes: true });
+    for (const entry of entries) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith(".") && entry.name !== "node_modules") await walk(path);
+      } else if (entry.isFile() && /\.ya?ml$/.test(entry.name) && !/^\.?atmos\.ya?ml$/.test(entry.name)) {
+        found.push(path);
+      }
+    }
+  };
+  await walk(dir).catch((error: { code?: string }) => {
+    if (error.code === "ENOENT") throw new DiscoveryError(`workflows directory ${dir} does not exist`);
+    throw error;
+  });
+  return found.sort();
+}
+
+/** A path as shown to the user: relative to the current directory when shorter. */
+export function displayPath(project: Project, path: string): string {
+  const rel = relative(project.cwd, path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}
+
+/** A loaded file: its model or its diagnostics. */
+export interface LoadedFile {
+  path: string;
+  display: string;
+  workflowFile?: WorkflowFile;
+  diagnostics: Diagnostic[];
+}
+
+/** Reads and validates one workflow file. */
+export async function loadWorkflowFile(project: Project, path: string): Promise<LoadedFile> {
+  const display = displayPath(project, path);
+  const text = await readFile(path, "utf8");
+  const { workflowFile, diagnostics } = parseWorkflowFile(display, text);
+  return { path, display, workflowFile, diagnostics };
+}
+
+/** The files `-f` names, or every workflow file in the workflows directory. */
+export async function loadFiles(project: Project, fileArg?: string): Promise<LoadedFile[]> {
+  const paths = fileArg ? [await resolveFileArg(project, fileArg)] : await listYamlFiles(project.workflowsDir);
+  return Promise.all(paths.map((p) => loadWorkflowFile(project, p)));
+}
+
+/** The workflow `name`, from `-f` or found by searching; errors when missing or ambiguous. */
+export async function findWorkflow(project: Project, name: string, fileArg?: string): Promise<{ file: LoadedFile; workflow: Workflow }> {
+  const files = await loadFiles(project, fileArg);
+  const broken = files.filter((f) => f.diagnostics.length > 0);
+  if (broken.length > 0) {
+    const diagnostics = broken.flatMap((f) => f.diagnostics);
+    throw new DiscoveryError(`${diagnostics.length} problem${diagnostics.length > 1 ? "s" : ""} in workflow files:\n${diagnostics.map(formatDiagnostic).join("\n")}`, diagnostics);
+  }
+  const matches = files.filter((f) => f.workflowFile?.workflows.has(name));
+  if (matches.length === 1) return { file: matches[0]!, workflow: matches[0]!.workflowFile!.workflows.get(name)! };
+  if (matches.length > 1) {
+    throw new DiscoveryError(`workflow "${name}" is defined in ${matches.length} files: ${matches.map((m) => m.display).join(", ")} (expected one; choose with -f FILE)`);
+  }
+  const known = files.flatMap((f) => [...(f.workflowFile?.workflows.keys() ?? [])]);
+  const where = fileArg ? files[0]!.display : `${displayPath(project, project.workflowsDir) || "."} (${files.length} file${files.length === 1 ? "" : "s"})`;
+  throw new DiscoveryError(`workflow "${name}" not found in ${where}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`);
+}

@@ -1,0 +1,89 @@
+/**
+ * Helpers for end-to-end tests: run the compiled binary, make temp projects.
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+
+/** The repository root. */
+export const repoRoot = resolve(import.meta.dir, "..");
+/** The compiled binary under test (`npm run build`). */
+export const musterBin = process.env.MUSTER_BIN ?? join(repoRoot, "dist/muster");
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Kill after this many ms (a test safety net, not an assertion). */
+  timeoutMs?: number;
+  /** The command to run instead of the binary (e.g. deno). */
+  command?: string[];
+}
+
+/** The environment tests start from: ours, minus colour forcing. */
+export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...extra };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** Starts the binary without waiting. */
+export function spawnMuster(args: string[], options: RunOptions = {}) {
+  return Bun.spawn([...(options.command ?? [musterBin]), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: baseEnv(options.env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+}
+
+/** Runs the binary to completion. */
+export async function muster(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const started = performance.now();
+  const proc = spawnMuster(args, options);
+  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 30_000);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr, durationMs: performance.now() - started };
+}
+
+/** A temporary directory removed by the returned cleanup. */
+export function tempDir(prefix = "muster-test-"): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes files (path -> content) below `dir`; `mode` 0o755 for scripts ending in .sh or without extension under bin/. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(dir, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+    if (path.startsWith("bin/") || path.endsWith(".sh")) chmodSync(full, 0o755);
+  }
+}
+
+/** Whether a process with this exact command line substring is alive (ignoring zombies). */
+export async function processesMatching(pattern: string): Promise<string[]> {
+  const ps = Bun.spawnSync(["ps", "-eo", "pid=,stat=,args="]);
+  return ps.stdout
+    .toString()
+    .split("\n")
+    .filter((line) => line.includes(pattern) && !line.includes("ps -eo") && !/^\s*\d+\s+Z/.test(line));
+}
+
+/** Waits until `check` is true or `ms` passed; returns the last value. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 5000, step = 50): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await Bun.sleep(step);
+  }
+}
