@@ -18,6 +18,9 @@ export interface StepRuntime {
 export async function stepRunners(engine: EngineContext): Promise<StepRuntime> {
   const types = new Set(engine.run.workflow.steps.map((s) => s.type));
   const runners: StepRuntime["runners"] = {};
-  void types;
+  if (types.has("parallel") || types.has("matrix")) {
+    const { runGroupStep } = await import("../engine/run-group.ts");
+    runners.parallel = runners.matrix = runGroupStep;
+  }
   return { runners, teardown: async () => {} };
 }

@@ -5,6 +5,7 @@
 import { defineCommand } from "citty";
 import { Cancellation } from "../engine/cancellation.ts";
 import { runWorkflow, type EngineContext } from "../engine/run-workflow.ts";
+import { Semaphore } from "../engine/semaphore.ts";
 import { planErrors, planView, renderPlanText } from "../output/plan-view.ts";
 import { Reporter } from "../output/reporter.ts";
 import { stderr, stdout } from "../output/terminal.ts";
@@ -73,7 +74,10 @@ export default defineCommand({
     };
     const offInt = platform.onSignal("SIGINT", onSignal("SIGINT"));
     const offTerm = platform.onSignal("SIGTERM", onSignal("SIGTERM"));
-    const engine: EngineContext = { run: ctx, reporter, cancellation, graceMs, jobs, logDir: args["log-dir"] };
+    const engine: EngineContext = {
+      run: ctx, reporter, cancellation, graceMs, logDir: args["log-dir"],
+      jobsSemaphore: jobs === undefined ? undefined : new Semaphore(jobs),
+    };
     const started = performance.now();
     const runtime = await stepRunners(engine);
     let result;

@@ -3,12 +3,17 @@
  * `--from-step` and cancellation, and delegating each step to its runner.
  * @module
  */
+import { openLogFile } from "../output/log-files.ts";
 import type { Reporter } from "../output/reporter.ts";
+import { stderr, stdout, type OutputStream } from "../output/terminal.ts";
+import type { ChunkSink } from "./run-process.ts";
 import { formatDuration } from "../workflow/duration.ts";
+import { expandGroup } from "../workflow/expand.ts";
 import { PlanError, resolveStep, type RunContext } from "../workflow/plan.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import type { Step } from "../workflow/types.ts";
 import type { Cancellation } from "./cancellation.ts";
+import type { Semaphore } from "./semaphore.ts";
 import { runStep, type StepResult } from "./run-step.ts";
 
 /** Everything a step runner needs besides the step itself. */
@@ -17,8 +22,8 @@ export interface EngineContext {
   reporter: Reporter;
   cancellation: Cancellation;
   graceMs: number;
-  /** A cap on concurrently running children across the whole run (`--jobs`). */
-  jobs?: number;
+  /** Caps concurrently running children across the whole run (`--jobs`). */
+  jobsSemaphore?: Semaphore;
   /** When set, each step's full output is also written to a file here. */
   logDir?: string;
 }
@@ -60,24 +65,40 @@ function describeStep(step: Step, engine: EngineContext): string {
       return `${step.type} ${step.targets.join(", ")}`;
     case "container":
       return `container ${step.container.image}${step.background ? " (background)" : ""}`;
+    case "parallel":
+    case "matrix": {
+      const count = expandGroup(step).length;
+      const limit = step.maxConcurrency ? `, at most ${step.maxConcurrency} at once` : "";
+      return `${step.type}: ${count} ${count === 1 ? "child" : "children"}${limit}, ${step.fail.mode}, ${step.output.mode}`;
+    }
     default:
       return step.type;
   }
 }
 
-/** Runs a top-level shell/atmos/sleep step with inherited stdio. */
+/**
+ * Runs a top-level shell/atmos/sleep step with inherited stdio, so a terminal
+ * stays a terminal; with `--log-dir` its output is piped and teed instead.
+ */
 export async function runTopLevelLeaf(step: Step, engine: EngineContext): Promise<StepResult> {
   if (step.type !== "shell" && step.type !== "atmos" && step.type !== "sleep") throw new Error(`not a leaf step: ${step.type}`);
   const resolved = resolveStep(step, engine.run);
-  return runStep(resolved, step.timeoutMs, step.retry, {
-    stdout: "inherit",
-    stderr: "inherit",
-    stdin: "inherit",
-    env: engine.run.env,
-    graceMs: engine.graceMs,
-    cancellation: engine.cancellation,
-    onRetry: (message) => engine.reporter.warn(message),
-  });
+  const log = engine.logDir ? await openLogFile(engine.logDir, [step.name]) : undefined;
+  const tee = (stream: OutputStream): ChunkSink | "inherit" =>
+    log ? async (data) => { await log.write(data); await stream.write(data); } : "inherit";
+  try {
+    return await runStep(resolved, step.timeoutMs, step.retry, {
+      stdout: tee(stdout),
+      stderr: tee(stderr),
+      stdin: "inherit",
+      env: engine.run.env,
+      graceMs: engine.graceMs,
+      cancellation: engine.cancellation,
+      onRetry: (message) => engine.reporter.warn(message),
+    });
+  } finally {
+    await log?.close();
+  }
 }
 
 /**

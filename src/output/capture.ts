@@ -1,0 +1,122 @@
+/**
+ * Captured output of one child, for grouped and silent modes: kept in memory
+ * up to a limit, then spilled to a temp file that is removed on dispose.
+ * The last bytes are always kept in memory, for failure reports.
+ * @module
+ */
+import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { concat } from "./line-prefixer.ts";
+
+/** Which stream a chunk came from. */
+export type StreamId = 1 | 2;
+
+/** Memory kept before spilling to disk. */
+export const SPILL_THRESHOLD = 1024 * 1024;
+/** Output kept for failure reports. */
+export const TAIL_BYTES = 64 * 1024;
+
+/** Captures one child's interleaved stdout and stderr. */
+export class OutputCapture {
+  #chunks: Array<{ stream: StreamId; data: Uint8Array }> = [];
+  #memoryBytes = 0;
+  #file?: { dir: string; handle: FileHandle };
+  #tail: Uint8Array[] = [];
+  #tailBytes = 0;
+  #total = 0;
+  #threshold: number;
+  #keepAll: boolean;
+
+  /**
+   * @param keepAll false to keep only the tail (silent mode).
+   * @example
+   * ```ts
+   * const capture = new OutputCapture();
+   * await capture.append(1, bytes);
+   * await capture.replay((stream, data) => write(stream, data));
+   * await capture.dispose();
+   * ```
+   */
+  constructor(options: { keepAll?: boolean; threshold?: number } = {}) {
+    this.#keepAll = options.keepAll ?? true;
+    this.#threshold = options.threshold ?? SPILL_THRESHOLD;
+  }
+
+  /** Bytes captured so far. */
+  get size(): number {
+    return this.#total;
+  }
+
+  /** Whether the capture went to disk. */
+  get spilled(): boolean {
+    return this.#file !== undefined;
+  }
+
+  async append(stream: StreamId, data: Uint8Array): Promise<void> {
+    this.#total += data.length;
+    this.#remember(data);
+    if (!this.#keepAll) return;
+    if (this.#file) return this.#writeRecord(stream, data);
+    this.#chunks.push({ stream, data });
+    this.#memoryBytes += data.length;
+    if (this.#memoryBytes > this.#threshold) {
+      const dir = await mkdtemp(join(tmpdir(), "muster-capture-"));
+      this.#file = { dir, handle: await open(join(dir, "output"), "w+") };
+      const chunks = this.#chunks;
+      this.#chunks = [];
+      this.#memoryBytes = 0;
+      for (const chunk of chunks) await this.#writeRecord(chunk.stream, chunk.data);
+    }
+  }
+
+  #remember(data: Uint8Array): void {
+    this.#tail.push(data.length > TAIL_BYTES ? data.slice(data.length - TAIL_BYTES) : data);
+    this.#tailBytes += Math.min(data.length, TAIL_BYTES);
+    while (this.#tailBytes - this.#tail[0]!.length >= TAIL_BYTES) this.#tailBytes -= this.#tail.shift()!.length;
+  }
+
+  async #writeRecord(stream: StreamId, data: Uint8Array): Promise<void> {
+    const header = new Uint8Array(5);
+    header[0] = stream;
+    new DataView(header.buffer).setUint32(1, data.length);
+    await this.#file!.handle.write(concat([header, data], data.length + 5));
+  }
+
+  /** The last `TAIL_BYTES` of output, both streams interleaved. */
+  tail(): Uint8Array {
+    const joined = concat(this.#tail, this.#tailBytes);
+    return joined.length > TAIL_BYTES ? joined.subarray(joined.length - TAIL_BYTES) : joined;
+  }
+
+  /** Hands every captured chunk, in order, to `write`. */
+  async replay(write: (stream: StreamId, data: Uint8Array) => void | Promise<void>): Promise<void> {
+    if (!this.#file) {
+      for (const chunk of this.#chunks) await write(chunk.stream, chunk.data);
+      return;
+    }
+    const { handle } = this.#file;
+    const header = new Uint8Array(5);
+    let position = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(header, 0, 5, position);
+      if (bytesRead < 5) return;
+      const length = new DataView(header.buffer).getUint32(1);
+      const data = new Uint8Array(length);
+      await handle.read(data, 0, length, position + 5);
+      position += 5 + length;
+      await write(header[0] as StreamId, data);
+    }
+  }
+
+  /** Frees memory and removes the temp file. */
+  async dispose(): Promise<void> {
+    this.#chunks = [];
+    this.#tail = [];
+    if (this.#file) {
+      await this.#file.handle.close().catch(() => {});
+      await rm(this.#file.dir, { recursive: true, force: true });
+      this.#file = undefined;
+    }
+  }
+}
