@@ -16,6 +16,7 @@ export type StreamId = 1 | 2;
 export const SPILL_THRESHOLD = 1024 * 1024;
 /** Output kept for failure reports. */
 export const TAIL_BYTES = 64 * 1024;
+const WRITE_BUFFER_BYTES = 256 * 1024;
 
 /** Captures one child's interleaved stdout and stderr. */
 export class OutputCapture {
@@ -55,7 +56,7 @@ export class OutputCapture {
 
   async append(stream: StreamId, data: Uint8Array): Promise<void> {
     this.#total += data.length;
-    this.#remember(data);
+    if (!this.#keepAll) return this.#remember(data);
     if (!this.#keepAll) return;
     if (this.#file) return this.#writeRecord(stream, data);
     this.#chunks.push({ stream, data });
@@ -76,14 +77,34 @@ export class OutputCapture {
     while (this.#tailBytes - this.#tail[0]!.length >= TAIL_BYTES) this.#tailBytes -= this.#tail.shift()!.length;
   }
 
+  // Records are packed into one reusable buffer, so spilling allocates
+  // nothing per chunk: with many chunatty children, garbage is what costs memory.
+  #buffer = new Uint8Array(0);
+  #buffered = 0;
+
   async #writeRecord(stream: StreamId, data: Uint8Array): Promise<void> {
-    const header = new Uint8Array(5);
-    header[0] = stream;
-    new DataView(header.buffer).setUint32(1, data.length);
-    await this.#file!.handle.write(concat([header, data], data.length + 5));
+    if (this.#buffer.length === 0) this.#buffer = new Uint8Array(WRITE_BUFFER_BYTES);
+    if (this.#buffered + 5 + data.length > this.#buffer.length) await this.#flush();
+    const view = new DataView(this.#buffer.buffer);
+    this.#buffer[this.#buffered] = stream;
+    view.setUint32(this.#buffered + 1, data.length);
+    this.#buffered += 5;
+    if (data.length > this.#buffer.length - this.#buffered) {
+      await this.#flush();
+      await this.#file!.handle.write(data);
+      return;
+    }
+    this.#buffer.set(data, this.#buffered);
+    this.#buffered += data.length;
   }
 
-  /** The last `TAIL_BYTES` of output, both streams interleaved. */
+  async #flush(): Promise<void> {
+    if (this.#buffered === 0 || !this.#file) return;
+    await this.#file.handle.write(this.#buffer.subarray(0, this.#buffered));
+    this.#buffered = 0;
+  }
+
+  /** The last `TAIL_BYTES` of output, both streams interleaved (kept only without keepAll). */
   tail(): Uint8Array {
     const joined = concat(this.#tail, this.#tailBytes);
     return joined.length > TAIL_BYTES ? joined.subarray(joined.length - TAIL_BYTES) : joined;
@@ -95,6 +116,7 @@ export class OutputCapture {
       for (const chunk of this.#chunks) await write(chunk.stream, chunk.data);
       return;
     }
+    await this.#flush();
     const { handle } = this.#file;
     const header = new Uint8Array(5);
     let position = 0;
@@ -113,6 +135,7 @@ export class OutputCapture {
   async dispose(): Promise<void> {
     this.#chunks = [];
     this.#tail = [];
+    this.#buffer = new Uint8Array(0);
     if (this.#file) {
       await this.#file.handle.close().catch(() => {});
       await rm(this.#file.dir, { recursive: true, force: true });
