@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/bun ] || npm ci --no-audit --no-fund
 export PATH="$PWD/node_modules/.bin:$PATH"
 bash scripts/setup-test-env.sh
+bash scripts/setup-docker.sh
 tsc --noEmit -p .
 bun scripts/build.ts
 bun test --timeout 60000 "$@"

@@ -19,6 +19,7 @@ const main = defineCommand({
     list: () => import("./cli/list.ts").then((m) => m.default),
     validate: () => import("./cli/validate.ts").then((m) => m.default),
     describe: () => import("./cli/describe.ts").then((m) => m.default),
+    prune: () => import("./cli/prune.ts").then((m) => m.default),
   },
 });
 

@@ -19,7 +19,7 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const project = await loadProject(args.dir);
     const { file, workflow } = await findWorkflow(project, args.name, args.file);
-    const ctx = runContext(project, workflow, args.stack, parseVars(rawArgs));
+    const ctx = runContext(project, workflow, args.stack, parseVars(rawArgs), file.path);
     const views = planView(ctx);
     if (args.json) await stdout.write(`${JSON.stringify({ workflow: workflow.name, file: file.display, stack: ctx.stackFlag, steps: views }, null, 2)}\n`);
     else await stdout.write(renderPlanText(workflow.name, file.display, views));

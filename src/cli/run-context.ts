@@ -13,7 +13,7 @@ export const stackArg = { type: "string", alias: "s", description: "Stack for ev
 export const varArg = { type: "string", description: "Template variable {{ .vars.KEY }} (repeatable)", valueHint: "KEY=VALUE" } as const;
 
 /** The context of a run of `workflow` in `project`. */
-export function runContext(project: Project, workflow: Workflow, stack: string | undefined, vars: Record<string, string>): RunContext {
+export function runContext(project: Project, workflow: Workflow, stack: string | undefined, vars: Record<string, string>, workflowFile?: string): RunContext {
   const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
   return {
     workflow,
@@ -23,5 +23,6 @@ export function runContext(project: Project, workflow: Workflow, stack: string |
     baseDir: project.basePath,
     atmosBin: env.ATMOS_BIN || "atmos",
     shell: ["sh", "-c"],
+    workflowFile,
   };
 }

@@ -14,13 +14,27 @@ export interface StepRuntime {
   teardown(): Promise<void>;
 }
 
+const CONTAINER_TYPES = new Set<Step["type"]>(["container", "wait", "wait-all", "cancel"]);
+
 /** Builds the runners `engine.run.workflow` needs. */
 export async function stepRunners(engine: EngineContext): Promise<StepRuntime> {
   const types = new Set(engine.run.workflow.steps.map((s) => s.type));
-  const runners: StepRuntime["runners"] = {};
+  const runtime: StepRuntime = { runners: {}, teardown: async () => {} };
   if (types.has("parallel") || types.has("matrix")) {
     const { runGroupStep } = await import("../engine/run-group.ts");
-    runners.parallel = runners.matrix = runGroupStep;
+    runtime.runners.parallel = runtime.runners.matrix = runGroupStep;
   }
-  return { runners, teardown: async () => {} };
+  if ([...types].some((t) => CONTAINER_TYPES.has(t))) {
+    const { ServiceManager, pruneOrphans } = await import("../engine/services.ts");
+    const services = new ServiceManager(engine);
+    // Containers left by a muster that was killed (-9) go before we start ours.
+    // An engine that does not answer is reported by the first container step.
+    await services.docker().then(pruneOrphans).catch(() => {});
+    runtime.runners.container = (step) => services.run(step);
+    runtime.runners.wait = runtime.runners["wait-all"] = (step) => services.wait(step);
+    runtime.runners.cancel = (step) => services.cancel(step);
+    runtime.beforeStep = (step) => services.gate(step);
+    runtime.teardown = () => services.teardown();
+  }
+  return runtime;
 }

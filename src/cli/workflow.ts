@@ -45,7 +45,7 @@ export default defineCommand({
     if (fromStep && !workflow.steps.some((s) => s.name === fromStep)) {
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
-    const ctx = runContext(project, workflow, args.stack, vars);
+    const ctx = runContext(project, workflow, args.stack, vars, file.path);
     const steps = planView(ctx);
     // Templates are checked before anything runs: a missing --var must not
     // surface halfway through a deployment.

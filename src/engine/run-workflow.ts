@@ -123,10 +123,11 @@ export async function runWorkflow(engine: EngineContext, options: RunWorkflowOpt
       reporter.stepEnd(step.name, "skipped", 0, failed ? "(an earlier step failed)" : "(when: failure, nothing failed)");
       continue;
     }
-    reporter.stepStart(step.name, describeStep(step, engine));
     let result: StepResult;
     try {
+      // The readiness gate comes before the step's start line: the step starts once services are ready.
       if (step.type !== "wait" && step.type !== "wait-all" && step.type !== "cancel") await options.beforeStep?.(step);
+      reporter.stepStart(step.name, describeStep(step, engine));
       const runner = options.runners?.[step.type] ?? runTopLevelLeaf;
       result = await runner(step, engine);
     } catch (error) {
@@ -135,8 +136,9 @@ export async function runWorkflow(engine: EngineContext, options: RunWorkflowOpt
       if (engine.cancellation.canceled) result.status = "canceled";
     }
     results.set(step.name, result);
-    const detail = result.status === "failed" ? `(${result.error ?? `exit code ${result.exitCode}`})` : "";
-    reporter.stepEnd(step.name, result.status, result.durationMs, detail);
+    const [why = "", ...more] = (result.error ?? `exit code ${result.exitCode}`).split("\n");
+    reporter.stepEnd(step.name, result.status, result.durationMs, result.status === "failed" ? `(${why})` : "");
+    if (result.status === "failed") for (const line of more) reporter.line(line);
     if (result.status === "failed" && !failed) failed = { step: step.name, code: result.exitCode || 1 };
   }
   return { exitCode: failed?.code ?? 0, failedStep: failed?.step, results };

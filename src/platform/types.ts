@@ -37,6 +37,12 @@ export interface ChildProcess {
 /** The signals muster reacts to. */
 export type Signal = "SIGINT" | "SIGTERM";
 
+/** How {@linkcode Platform.fetchVia} connects. */
+export interface FetchTransport {
+  unixSocket?: string;
+  tls?: { ca?: string; cert?: string; key?: string };
+}
+
 /** A listening HTTP server. */
 export interface HttpServer {
   readonly port: number;
@@ -71,8 +77,11 @@ export interface Platform {
   write(fd: 1 | 2, data: Uint8Array): void | Promise<void>;
   /** Flushes stdio and exits. */
   exit(code: number): never;
-  /** `fetch` whose connection goes to a unix socket instead of the URL's host. */
-  fetchUnix(socketPath: string, request: Request): Promise<Response>;
+  /**
+   * `fetch` with a transport the web API cannot express: a unix socket
+   * instead of the URL's host, or TLS with a client certificate.
+   */
+  fetchVia(request: Request, transport: FetchTransport): Promise<Response>;
   /** Starts an HTTP server. */
   serve(options: ServeOptions): Promise<HttpServer>;
 }

@@ -23,6 +23,8 @@ export interface RunContext {
   atmosBin: string;
   /** Shell used for shell steps. */
   shell: string[];
+  /** The workflow file (absolute): container volume sources are relative to its folder. */
+  workflowFile?: string;
 }
 
 /** A leaf step ready to run. */

@@ -72,8 +72,9 @@ export function createBunPlatform(): Platform {
       sinks[2].flush();
       process.exit(code);
     },
-    fetchUnix(socketPath, request) {
-      return fetch(request, { unix: socketPath } as RequestInit);
+    fetchVia(request, transport) {
+      if (transport.unixSocket) return fetch(request, { unix: transport.unixSocket } as RequestInit);
+      return fetch(request, { tls: transport.tls } as RequestInit);
     },
     async serve({ port, hostname, handler }) {
       const server = Bun.serve({

@@ -37,7 +37,9 @@ export interface DenoApi {
   stdout: { isTerminal(): boolean; writeSync(data: Uint8Array): number };
   stderr: { isTerminal(): boolean; writeSync(data: Uint8Array): number };
   exit(code: number): never;
-  createHttpClient(options: { proxy: { transport: "unix"; path: string } }): DenoHttpClient;
+  createHttpClient(
+    options: { proxy: { transport: "unix"; path: string } } | { caCerts?: string[]; cert?: string; key?: string },
+  ): DenoHttpClient;
   serve(
     options: { port: number; hostname: string; onListen?: (addr: { port: number }) => void },
     handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,

@@ -18,7 +18,7 @@ function writeAll(stream: { writeSync(data: Uint8Array): number }, data: Uint8Ar
 
 /** Creates the Deno platform adapter. */
 export function createDenoPlatform(): Platform {
-  const unixClients = new Map<string, DenoHttpClient>();
+  const clients = new Map<string, DenoHttpClient>();
   return {
     runtime: "deno",
     args: () => Deno.args,
@@ -63,11 +63,15 @@ export function createDenoPlatform(): Platform {
       writeAll(fd === 1 ? Deno.stdout : Deno.stderr, data);
     },
     exit: (code) => Deno.exit(code),
-    fetchUnix(socketPath, request) {
-      let client = unixClients.get(socketPath);
+    fetchVia(request, transport) {
+      // One client per transport, reused: a client owns a connection pool.
+      const key = JSON.stringify(transport);
+      let client = clients.get(key);
       if (!client) {
-        client = Deno.createHttpClient({ proxy: { transport: "unix", path: socketPath } });
-        unixClients.set(socketPath, client);
+        client = transport.unixSocket
+          ? Deno.createHttpClient({ proxy: { transport: "unix", path: transport.unixSocket } })
+          : Deno.createHttpClient({ caCerts: transport.tls?.ca ? [transport.tls.ca] : undefined, cert: transport.tls?.cert, key: transport.tls?.key });
+        clients.set(key, client);
       }
       return fetch(request, { client } as RequestInit);
     },

@@ -1,0 +1,241 @@
+/**
+ * A small Docker Engine API client over `fetch`: the unix socket by default,
+ * or TCP (with TLS). Negotiates the API version from `/_ping`.
+ *
+ * @example
+ * ```ts
+ * const docker = await DockerClient.connect(process.env);
+ * const id = await docker.createContainer({ Image: "busybox" });
+ * await docker.startContainer(id);
+ * ```
+ * @module
+ */
+import { platform } from "../platform/index.ts";
+import { resolveEndpoint, type DockerEndpoint } from "./endpoint.ts";
+import { DockerApiError, DockerUnreachableError } from "./errors.ts";
+import { demuxLogs, jsonLines, type LogChunk } from "./streams.ts";
+
+/** The newest API version muster speaks; older engines are used at theirs. */
+export const MAX_API_VERSION = "1.45";
+
+/** Compares dotted versions: negative when a < b. */
+export function compareVersions(a: string, b: string): number {
+  const [a1 = 0, a2 = 0] = a.split(".").map(Number);
+  const [b1 = 0, b2 = 0] = b.split(".").map(Number);
+  return a1 - b1 || a2 - b2;
+}
+
+/** Container state as `inspect` reports it (the parts muster reads). */
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  Config: { Tty?: boolean; Healthcheck?: { Test?: string[] }; Labels?: Record<string, string> };
+  State: {
+    Status: string;
+    Running: boolean;
+    ExitCode: number;
+    Health?: { Status: string; Log?: Array<{ ExitCode: number; Output: string }> };
+  };
+  NetworkSettings?: { Ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null> };
+}
+
+/** One engine event. */
+export interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  status?: string;
+  id?: string;
+  Actor?: { ID: string; Attributes?: Record<string, string> };
+  time?: number;
+  timeNano?: number;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+/** Options of one request. @internal */
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** A connection to one engine. */
+export class DockerClient {
+  readonly endpoint: DockerEndpoint;
+  readonly apiVersion: string;
+
+  private constructor(endpoint: DockerEndpoint, apiVersion: string) {
+    this.endpoint = endpoint;
+    this.apiVersion = apiVersion;
+  }
+
+  /** Resolves the endpoint, pings the engine and negotiates the API version. */
+  static async connect(env: Record<string, string | undefined>): Promise<DockerClient> {
+    const endpoint = await resolveEndpoint(env);
+    let response: Response;
+    try {
+      response = await platform.fetchVia(new Request(`${endpoint.baseUrl}/_ping`), endpoint.transport);
+    } catch (error) {
+      throw new DockerUnreachableError(endpoint.display, error);
+    }
+    await response.body?.cancel();
+    if (!response.ok) throw new DockerUnreachableError(endpoint.display, new Error(`/_ping answered ${response.status}`));
+    const server = response.headers.get("api-version") ?? "1.41";
+    const version = compareVersions(server, MAX_API_VERSION) < 0 ? server : MAX_API_VERSION;
+    return new DockerClient(endpoint, version);
+  }
+
+  /** Whether the negotiated API is at least `version`. */
+  supports(version: string): boolean {
+    return compareVersions(this.apiVersion, version) >= 0;
+  }
+
+  async #fetch(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const url = new URL(`${this.endpoint.baseUrl}/v${this.apiVersion}${path}`);
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    const request = new Request(url, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    });
+    try {
+      return await platform.fetchVia(request, this.endpoint.transport);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new DockerUnreachableError(this.endpoint.display, error);
+    }
+  }
+
+  /** Sends a request; throws {@linkcode DockerApiError} with the engine's message on failure. */
+  async #call(operation: string, method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const response = await this.#fetch(method, path, options);
+    if (response.ok) return response;
+    const text = await response.text();
+    let message = text.trim();
+    try {
+      message = (JSON.parse(text) as { message?: string }).message ?? message;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw new DockerApiError(response.status, message || `${operation}: HTTP ${response.status}`, operation);
+  }
+
+  async #json<T>(operation: string, method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#call(operation, method, path, options);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Whether the image is present locally. */
+  async hasImage(image: string): Promise<boolean> {
+    const response = await this.#fetch("GET", `/images/${encodeURIComponent(image)}/json`);
+    await response.body?.cancel();
+    if (response.status === 404) return false;
+    if (!response.ok) throw new DockerApiError(response.status, `inspecting image ${image} failed`, "image inspect");
+    return true;
+  }
+
+  /**
+   * Pulls `image`, reporting each progress message; throws on the first error message.
+   */
+  async pullImage(image: string, options: { auth?: string; onProgress?: (event: { status?: string; id?: string; progress?: string }) => void; signal?: AbortSignal } = {}): Promise<void> {
+    const { name, tag } = splitImage(image);
+    const response = await this.#call("pull", "POST", "/images/create", {
+      query: { fromImage: name, tag },
+      headers: options.auth ? { "X-Registry-Auth": options.auth } : {},
+      signal: options.signal,
+    });
+    for await (const event of jsonLines<{ status?: string; id?: string; progress?: string; error?: string; errorDetail?: { message?: string } }>(response.body!)) {
+      if (event.error || event.errorDetail) throw new DockerApiError(500, event.errorDetail?.message ?? event.error ?? "pull failed", "pull");
+      options.onProgress?.(event);
+    }
+  }
+
+  /** Creates a container; returns its id. */
+  async createContainer(body: Record<string, unknown>, name?: string): Promise<string> {
+    const created = await this.#json<{ Id: string }>("create", "POST", "/containers/create", { query: { name }, body });
+    return created.Id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await (await this.#call("start", "POST", `/containers/${id}/start`)).body?.cancel();
+  }
+
+  inspectContainer(id: string): Promise<ContainerInspect> {
+    return this.#json<ContainerInspect>("inspect", "GET", `/containers/${id}/json`);
+  }
+
+  /** Waits for the container to stop; returns its exit code. */
+  async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
+    const result = await this.#json<{ StatusCode: number }>("wait", "POST", `/containers/${id}/wait`, { signal });
+    return result.StatusCode;
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after `timeoutSeconds`); an already stopped container is fine. */
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const response = await this.#fetch("POST", `/containers/${id}/stop`, { query: { t: timeoutSeconds } });
+    await response.body?.cancel();
+    if (!response.ok && response.status !== 304 && response.status !== 404) {
+      throw new DockerApiError(response.status, `stopping ${id.slice(0, 12)} failed`, "stop");
+    }
+  }
+
+  /** Removes a container and its anonymous volumes; a gone container is fine. */
+  async removeContainer(id: string, options: { force?: boolean } = {}): Promise<void> {
+    const response = await this.#fetch("DELETE", `/containers/${id}`, { query: { force: options.force ?? false, v: true } });
+    const text = await response.text();
+    if (!response.ok && response.status !== 404) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? text;
+      } catch {
+        // keep text
+      }
+      // "removal already in progress" means someone else is removing it.
+      if (response.status === 409 && /already in progress/.test(message)) return;
+      throw new DockerApiError(response.status, message, "remove");
+    }
+  }
+
+  /** Containers carrying all of `labels` (`key` or `key=value`), running or not. */
+  listContainers(labels: string[]): Promise<Array<{ Id: string; Names: string[]; Labels: Record<string, string>; State: string }>> {
+    return this.#json("list", "GET", "/containers/json", { query: { all: true, filters: JSON.stringify({ label: labels }) } });
+  }
+
+  /** The container's output, demultiplexed; `follow` streams until it stops. */
+  async *logs(id: string, options: { follow: boolean; tail?: number; tty?: boolean; signal?: AbortSignal }): AsyncGenerator<LogChunk> {
+    const response = await this.#call("logs", "GET", `/containers/${id}/logs`, {
+      query: { follow: options.follow, stdout: true, stderr: true, tail: options.tail ?? "all" },
+      signal: options.signal,
+    });
+    yield* demuxLogs(response.body!, options.tty ?? false);
+  }
+
+  /**
+   * Subscribes to the events stream, filtered. Resolves once the engine has
+   * accepted the subscription, so nothing that happens afterwards is missed;
+   * the stream ends when `signal` aborts.
+   */
+  async events(filters: Record<string, string[]>, signal: AbortSignal): Promise<AsyncGenerator<DockerEvent>> {
+    const response = await this.#call("events", "GET", "/events", { query: { filters: JSON.stringify(filters) }, signal });
+    return (async function* () {
+      try {
+        yield* jsonLines<DockerEvent>(response.body!);
+      } catch (error) {
+        if (!signal.aborted) throw error;
+      }
+    })();
+  }
+}
+
+/** Splits `name[:tag][@digest]` for the pull endpoint (tag `latest` when none). */
+export function splitImage(image: string): { name: string; tag: string } {
+  const at = image.indexOf("@");
+  if (at >= 0) return { name: image.slice(0, at), tag: image.slice(at + 1) };
+  const slash = image.lastIndexOf("/");
+  const colon = image.lastIndexOf(":");
+  return colon > slash ? { name: image.slice(0, colon), tag: image.slice(colon + 1) } : { name: image, tag: "latest" };
+}

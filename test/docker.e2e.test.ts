@@ -1,0 +1,294 @@
+/**
+ * End-to-end: container steps against a real Docker engine
+ * (scripts/setup-docker.sh starts one and builds muster-test/busybox:1).
+ * These tests fail, never skip, when the engine is missing.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { eventually, muster, repoRoot, spawnMuster, tempDir, writeFiles } from "./helpers.ts";
+
+const IMAGE = "muster-test/busybox:1";
+const tmp = tempDir();
+let n = 0;
+let nextPort = 20000 + Math.floor(Math.random() * 20000);
+const port = () => nextPort++;
+
+function project(yaml: string): string {
+  const dir = join(tmp.path, `d${++n}`);
+  writeFiles(dir, { "workflows.yaml": yaml });
+  return dir;
+}
+
+function docker(...args: string[]): string {
+  const proc = Bun.spawnSync(["docker", ...args], { stderr: "pipe" });
+  if (!proc.success) throw new Error(`docker ${args.join(" ")}: ${proc.stderr.toString()}`);
+  return proc.stdout.toString().trim();
+}
+/** Containers muster created that still exist. */
+const leftovers = () => docker("ps", "-aq", "--filter", "label=dev.muster.run");
+
+/** A busybox web service whose /health starts answering after `delay` seconds; exits on SIGTERM. */
+function webService(name: string, hostPort: number, delay = 1, extra = ""): string {
+  return `      - name: ${name}
+        type: container
+        background: true
+        with:
+          image: ${IMAGE}
+          command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /srv; (sleep ${delay}; echo ok > /srv/health) & httpd -f -p 8080 -h /srv & wait"]
+          ports:
+            - { host: ${hostPort}, container: 8080 }
+          healthcheck:
+            test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/health"]
+            interval: 200ms
+            timeout: 1s
+            retries: 50
+${extra}`;
+}
+
+beforeAll(() => {
+  // Fail loudly when the engine is missing: these tests never skip.
+  expect(docker("version", "--format", "{{.Server.Version}}")).not.toBe("");
+  expect(docker("image", "inspect", IMAGE, "--format", "{{.Id}}")).toStartWith("sha256:");
+});
+afterAll(() => {
+  tmp.cleanup();
+});
+
+describe("background services", () => {
+  test("the seed's emulator shape: healthy after a delay, used through its published port, canceled", async () => {
+    const p = port();
+    const dir = project(`workflows:
+  e2e:
+    steps:
+${webService("emulator", p, 1)}
+      - name: apply
+        type: shell
+        command: wget -q -O - http://127.0.0.1:${p}/health > answer.txt
+      - type: cancel
+        for: emulator
+      - name: after
+        type: shell
+        command: docker ps -aq --filter label=dev.muster.step=emulator > after-cancel.txt
+`);
+    const run = await muster(["workflow", "e2e"], { cwd: dir });
+    expect(run.code).toBe(0);
+    // The implicit gate: apply ran only once /health answered.
+    expect(readFileSync(join(dir, "answer.txt"), "utf8")).toBe("ok\n");
+    expect(run.stderr).toMatch(/service emulator ready in [\d.]+m?s \(127\.0\.0\.1:\d+->8080\/tcp\)/);
+    expect(run.stderr).toContain("removed service emulator");
+    expect(readFileSync(join(dir, "after-cancel.txt"), "utf8").trim()).toBe("");
+    expect(leftovers()).toBe("");
+  });
+
+  test("wait and wait-all gate explicitly; services not canceled are torn down at the end", async () => {
+    const [a, b] = [port(), port()];
+    const dir = project(`workflows:
+  w:
+    steps:
+${webService("one", a, 1)}${webService("two", b, 2)}
+      - type: wait
+        for: one
+      - { name: after-one, type: shell, command: "wget -q -O - http://127.0.0.1:${a}/health > one.txt; wget -q -O - http://127.0.0.1:${b}/health > two-early.txt || true" }
+      - type: wait-all
+      - { name: after-all, type: shell, command: "wget -q -O - http://127.0.0.1:${b}/health > two.txt" }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, "one.txt"), "utf8")).toBe("ok\n");
+    expect(readFileSync(join(dir, "two.txt"), "utf8")).toBe("ok\n");
+    expect(run.stderr).toContain("removed service one");
+    expect(run.stderr).toContain("removed service two");
+    expect(leftovers()).toBe("");
+  });
+
+  test("a step that fails while services run leaves nothing behind", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+${webService("db", port(), 0)}
+      - { name: boom, type: shell, command: "exit 6" }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(6);
+    expect(leftovers()).toBe("");
+  });
+
+  test("an unhealthy service fails fast with the probe output and its logs", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: sick
+        type: container
+        background: true
+        with:
+          image: ${IMAGE}
+          command: ["sh", "-c", "echo starting up; echo 'cannot open database' >&2; trap 'exit 0' TERM; sleep 600 & wait"]
+          healthcheck:
+            test: ["CMD-SHELL", "echo probe says no; exit 1"]
+            interval: 200ms
+            retries: 2
+      - { name: never, type: shell, command: touch never }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('service "sick" became unhealthy');
+    expect(run.stderr).toContain("last health probe (exit 1): probe says no");
+    expect(run.stderr).toContain("cannot open database");
+    expect(existsSync(join(dir, "never"))).toBe(false);
+    expect(leftovers()).toBe("");
+  });
+
+  test("a service that exits while being waited for fails the wait at once", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: crash
+        type: container
+        background: true
+        with:
+          image: ${IMAGE}
+          command: ["sh", "-c", "echo fatal: bad config; exit 4"]
+          healthcheck: { test: "true", interval: 10s }
+      - type: wait-all
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('service "crash" exited with code 4');
+    expect(run.stderr).toContain("fatal: bad config");
+  });
+
+  test("SIGINT while waiting for health: everything removed within 5 s, exit 130", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+${webService("slow", port(), 600)}
+      - { name: never, type: shell, command: touch never }
+`);
+    const proc = spawnMuster(["workflow", "w"], { cwd: dir });
+    expect(await eventually(() => leftovers() !== "", 10_000)).toBe(true);
+    await Bun.sleep(300);
+    proc.kill("SIGINT");
+    const started = Date.now();
+    expect(await proc.exited).toBe(130);
+    expect(await eventually(() => leftovers() === "", Math.max(0, 5000 - (Date.now() - started)))).toBe(true);
+    expect(existsSync(join(dir, "never"))).toBe(false);
+  });
+
+  test("kill -9 of muster, then muster prune: nothing left", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+${webService("orphan", port(), 0)}
+      - { name: hang, type: sleep, duration: 60s }
+`);
+    const proc = spawnMuster(["workflow", "w"], { cwd: dir });
+    expect(await eventually(() => leftovers() !== "", 10_000)).toBe(true);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    expect(leftovers()).not.toBe("");
+    const prune = await muster(["prune"]);
+    expect(prune.code).toBe(0);
+    expect(prune.stderr).toMatch(/removed muster-[0-9a-f]+-orphan/);
+    expect(leftovers()).toBe("");
+  });
+});
+
+describe("foreground containers and errors", () => {
+  test("a foreground container's logs flow through and its exit code is the step's", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: job
+        type: container
+        with:
+          image: ${IMAGE}
+          command: sh -c "echo hello from the container; echo warning >&2; exit 3"
+          env: { GREETING: hi }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe("hello from the container\n");
+    expect(run.stderr).toContain("warning\n");
+    expect(leftovers()).toBe("");
+  });
+
+  test("volumes relative to the workflow file, env and workdir", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: job
+        type: container
+        with:
+          image: ${IMAGE}
+          command: ["sh", "-c", "cat input.txt; echo $GREETING > out.txt"]
+          env: { GREETING: written-inside }
+          workdir: /data
+          volumes: [{ source: ., target: /data }]
+`);
+    writeFiles(dir, { "input.txt": "read-inside\n" });
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("read-inside\n");
+    expect(readFileSync(join(dir, "out.txt"), "utf8")).toBe("written-inside\n");
+  });
+
+  test("a real pull from a registry on 127.0.0.1, and clear errors for missing images", async () => {
+    const image = "127.0.0.1:5000/muster/busybox:1";
+    Bun.spawnSync(["docker", "rmi", "-f", image]);
+    const dir = project(`workflows:
+  pull:
+    steps:
+      - { name: fetched, type: container, with: { image: "${image}", pull: missing, command: "echo pulled" } }
+  never:
+    steps:
+      - { name: absent, type: container, with: { image: "muster-test/absent:1", pull: never } }
+  unknown:
+    steps:
+      - { name: unknown, type: container, with: { image: "127.0.0.1:5000/muster/absent:1" } }
+`);
+    const pulled = await muster(["workflow", "pull"], { cwd: dir });
+    expect(pulled.code).toBe(0);
+    expect(pulled.stdout).toBe("pulled\n");
+    expect(pulled.stderr).toContain(`pulling ${image}:`);
+    expect(docker("image", "inspect", image, "--format", "{{.Id}}")).toStartWith("sha256:");
+
+    const never = await muster(["workflow", "never"], { cwd: dir });
+    expect(never.code).toBe(125);
+    expect(never.stderr).toContain('image "muster-test/absent:1" is not present locally and pull is "never"');
+    const unknown = await muster(["workflow", "unknown"], { cwd: dir });
+    expect(unknown.code).toBe(125);
+    expect(unknown.stderr).toContain('pulling image "127.0.0.1:5000/muster/absent:1" failed:');
+  });
+
+  test("an unreachable engine gives a clear error", async () => {
+    const dir = project(`workflows:\n  w:\n    steps:\n      - { name: c, type: container, with: { image: ${IMAGE} } }\n`);
+    const run = await muster(["workflow", "w"], { cwd: dir, env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" } });
+    expect(run.code).toBe(125);
+    expect(run.stderr).toContain("cannot reach the Docker engine at unix:///nonexistent/docker.sock");
+    expect(run.stderr).toContain("is dockerd running?");
+  });
+
+  test("--dry-run shows the container spec without touching the engine", async () => {
+    const dir = project(`workflows:\n  w:\n    steps:\n${webService("svc", 18123, 0)}`);
+    const run = await muster(["workflow", "w", "--dry-run"], { cwd: dir, env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`image ${IMAGE} (pull missing)`);
+    expect(run.stdout).toContain("port 127.0.0.1:18123 -> 8080/tcp");
+  });
+
+  test("container steps work under Deno too (unix-socket fetch through Deno.createHttpClient)", async () => {
+    const p = port();
+    const dir = project(`workflows:
+  e2e:
+    steps:
+${webService("web", p, 0)}
+      - { name: use, type: shell, command: "wget -q -O - http://127.0.0.1:${p}/health" }
+      - { name: job, type: container, with: { image: ${IMAGE}, command: "echo deno-container" } }
+`);
+    const run = await muster(["workflow", "e2e"], { cwd: dir, command: [join(repoRoot, "node_modules/.bin/deno"), "run", "-A", join(repoRoot, "src/main.ts")] });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("ok\ndeno-container\n");
+    expect(leftovers()).toBe("");
+  }, 60_000);
+});
