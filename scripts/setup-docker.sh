@@ -10,6 +10,9 @@ log() { echo "setup-docker: $*" >&2; }
 SOCK=/var/run/docker.sock
 IMAGE=muster-test/busybox:1
 REGISTRY=127.0.0.1:5000
+# Logs and registry storage live here, not in /tmp, so they are never mistaken for leftovers of a run.
+STATE=${MUSTER_TEST_STATE:-/var/tmp/muster-test-env}
+mkdir -p "$STATE"
 
 install_packages() {
   local need=()
@@ -29,15 +32,15 @@ start_engine() {
   engine_up && return
   log "starting dockerd"
   # No iptables tricks: published ports on 127.0.0.1 work through the userland proxy.
-  nohup dockerd --host "unix://$SOCK" >/tmp/muster-dockerd.log 2>&1 &
+  nohup dockerd --host "unix://$SOCK" >$STATE/dockerd.log 2>&1 &
   for _ in $(seq 1 120); do engine_up && return; sleep 0.5; done
-  log "dockerd did not come up; see /tmp/muster-dockerd.log"; tail -20 /tmp/muster-dockerd.log >&2; return 1
+  log "dockerd did not come up; see $STATE/dockerd.log"; tail -20 $STATE/dockerd.log >&2; return 1
 }
 
 build_image() {
   docker image inspect "$IMAGE" >/dev/null 2>&1 && return
   log "building $IMAGE from busybox-static"
-  local root; root=$(mktemp -d)
+  local root; root=$(mktemp -d "$STATE/rootfs.XXXXXX")
   mkdir -p "$root/bin" "$root/tmp" "$root/www" "$root/etc"
   cp /bin/busybox "$root/bin/busybox"
   for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"; done
@@ -51,16 +54,16 @@ build_image() {
 start_registry() {
   if ! curl -sf "http://$REGISTRY/v2/" >/dev/null 2>&1; then
     log "starting a registry on $REGISTRY"
-    local conf=/tmp/muster-registry.yml
+    local conf=$STATE/registry.yml
     cat > "$conf" <<YAML
 version: 0.1
 storage:
   filesystem:
-    rootdirectory: /tmp/muster-registry
+    rootdirectory: $STATE/registry
 http:
   addr: $REGISTRY
 YAML
-    nohup docker-registry serve "$conf" >/tmp/muster-registry.log 2>&1 &
+    nohup docker-registry serve "$conf" >$STATE/registry.log 2>&1 &
     for _ in $(seq 1 60); do curl -sf "http://$REGISTRY/v2/" >/dev/null 2>&1 && break; sleep 0.25; done
   fi
   if ! curl -sf "http://$REGISTRY/v2/muster/busybox/manifests/1" -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null 2>&1; then

@@ -24,8 +24,9 @@ function watchHealthy(): { stop: () => void; times: Map<string, bigint> } {
   const proc = Bun.spawn(["docker", "events", "--filter", "event=health_status", "--format", "{{.Actor.Attributes.name}} {{.Status}} {{.TimeNano}}"], { stdout: "pipe" });
   (async () => {
     let buffered = "";
-    for await (const chunk of proc.stdout) {
-      buffered += new TextDecoder().decode(chunk);
+    const reader = proc.stdout.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      buffered += new TextDecoder().decode(next.value);
       let nl: number;
       while ((nl = buffered.indexOf("\n")) >= 0) {
         const [name, , status, nano] = buffered.slice(0, nl).split(" ");
