@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Installs and starts what the test suite uses beyond Node and npm. Idempotent.
+# Installs what the test suite and benchmarks use beyond Node and npm (Debian packages). Idempotent.
+# sshd is only started by the tests themselves, on a loopback port with a generated host key.
 set -euo pipefail
 need=()
 command -v parallel >/dev/null || need+=(parallel)
+command -v git >/dev/null || need+=(git)
+command -v ssh >/dev/null || need+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
+command -v wrk >/dev/null || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq >/dev/null

@@ -20,6 +20,7 @@ const main = defineCommand({
     validate: () => import("./cli/validate.ts").then((m) => m.default),
     describe: () => import("./cli/describe.ts").then((m) => m.default),
     prune: () => import("./cli/prune.ts").then((m) => m.default),
+    serve: () => import("./cli/serve.ts").then((m) => m.default),
   },
 });
 

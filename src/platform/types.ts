@@ -40,7 +40,7 @@ export type Signal = "SIGINT" | "SIGTERM";
 /** How {@linkcode Platform.fetchVia} connects. */
 export interface FetchTransport {
   unixSocket?: string;
-  tls?: { ca?: string; cert?: string; key?: string };
+  tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
 }
 
 /** A listening HTTP server. */
@@ -84,6 +84,8 @@ export interface Platform {
   fetchVia(request: Request, transport: FetchTransport): Promise<Response>;
   /** Starts an HTTP server. */
   serve(options: ServeOptions): Promise<HttpServer>;
+  /** The argv that starts this same muster (the binary, or runtime + main module). */
+  selfCommand(): string[];
 }
 
 /** Raised by {@linkcode Platform.spawn} when the process cannot be started. */

@@ -76,6 +76,11 @@ export function createBunPlatform(): Platform {
       if (transport.unixSocket) return fetch(request, { unix: transport.unixSocket } as RequestInit);
       return fetch(request, { tls: transport.tls } as RequestInit);
     },
+    selfCommand() {
+      // A compiled binary's main module lives in its embedded file system.
+      const compiled = Bun.main.startsWith("/$bunfs/") || /^[A-Z]:[\\/]~BUN[\\/]/.test(Bun.main);
+      return compiled ? [process.execPath] : [process.execPath, Bun.main];
+    },
     async serve({ port, hostname, handler }) {
       const server = Bun.serve({
         port,

@@ -45,6 +45,8 @@ export interface DenoApi {
     handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
   ): { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
   errors: { NotFound: new () => Error };
+  execPath(): string;
+  mainModule: string;
 }
 
 /** The `Deno` global, typed. */

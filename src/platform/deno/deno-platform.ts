@@ -75,6 +75,7 @@ export function createDenoPlatform(): Platform {
       }
       return fetch(request, { client } as RequestInit);
     },
+    selfCommand: () => [Deno.execPath(), "run", "-A", new URL(Deno.mainModule).pathname],
     serve({ port, hostname, handler }) {
       return new Promise((resolve) => {
         const server = Deno.serve(

@@ -1,0 +1,61 @@
+/**
+ * `muster serve`: the self-hosted dispatch runner.
+ * @module
+ */
+import { defineCommand } from "citty";
+import { platform } from "../platform/index.ts";
+import { loadServeConfig, ConfigError } from "../serve/config.ts";
+import { createApiHandler } from "../serve/http-api.ts";
+import { createLog } from "../serve/log.ts";
+import { Metrics } from "../serve/metrics.ts";
+import { Redactor } from "../serve/redact.ts";
+import { RunManager } from "../serve/run-manager.ts";
+import { TokenChecker } from "../serve/token.ts";
+import { stderr } from "../output/terminal.ts";
+import { VERSION } from "../version.ts";
+
+export default defineCommand({
+  meta: { name: "serve", description: "Run the dispatch runner: POST /dispatch clones the repository and runs a workflow (configured by environment; see README)" },
+  args: {},
+  async run() {
+    let config;
+    try {
+      config = loadServeConfig(process.env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      await stderr.write(`muster serve: invalid configuration: ${error.message}\n`);
+      return 2;
+    }
+    const redactor = new Redactor().add(...config.tokens, config.sshKey);
+    const log = createLog(config.logFormat, redactor);
+    const metrics = new Metrics();
+    const runs = new RunManager(config, log, metrics, redactor);
+    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log });
+    const server = await platform.serve({
+      port: config.port,
+      hostname: config.host,
+      handler: (request) =>
+        handler(request).catch((error: Error) => {
+          log("error", "request failed", { error: error.message });
+          return new Response('{"error":"internal error"}\n', { status: 500, headers: { "content-type": "application/json" } });
+        }),
+    });
+    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency });
+
+    const stopped = new Promise<number>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => async () => {
+        if (stopping) return;
+        stopping = true;
+        log("info", "draining", { signal, graceMs: config.shutdownGraceMs, running: runs.running, queued: runs.queued });
+        await runs.drain(config.shutdownGraceMs);
+        await server.stop();
+        log("info", "stopped", {});
+        resolve(0);
+      };
+      platform.onSignal("SIGTERM", stop("SIGTERM"));
+      platform.onSignal("SIGINT", stop("SIGINT"));
+    });
+    return stopped;
+  },
+});

@@ -1,0 +1,87 @@
+/**
+ * Reporting a run's result to its callback URL: the address policy is
+ * checked on every attempt, the checked address is the one connected to,
+ * redirects are never followed, and 5xx/429/network errors are retried with
+ * exponential backoff and jitter. 409 means the run is already final.
+ * @module
+ */
+import { platform } from "../platform/index.ts";
+import { CallbackRefused, checkCallbackUrl, type CheckedTarget } from "./address-policy.ts";
+
+/** What the orchestrator receives. */
+export interface CallbackPayload {
+  runId: string;
+  status: "succeeded" | "failed" | "canceled";
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string;
+  durationMs: number;
+  error: string | null;
+  logTail: string;
+}
+
+/** How delivery went. */
+export interface CallbackOutcome {
+  delivered: boolean;
+  attempts: number;
+  status?: number;
+  error?: string;
+}
+
+/** Options for {@linkcode sendCallback}. */
+export interface CallbackOptions {
+  allowHosts: ReadonlySet<string>;
+  attempts: number;
+  baseDelayMs: number;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+  resolve?: Parameters<typeof checkCallbackUrl>[2];
+}
+
+/** The request to the checked address, presenting the original host. @internal */
+function pinnedRequest(target: CheckedTarget, token: string | undefined, body: string): { request: Request; serverName?: string } {
+  const url = new URL(target.url);
+  const host = url.host;
+  url.hostname = target.family === 6 ? `[${target.address}]` : target.address;
+  const headers: Record<string, string> = { "content-type": "application/json", host, "user-agent": "muster-runner" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const request = new Request(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(10_000) });
+  return { request, serverName: url.protocol === "https:" ? target.hostname : undefined };
+}
+
+/**
+ * Sends `payload`; never throws.
+ *
+ * @example
+ * ```ts
+ * const outcome = await sendCallback(url, token, payload, { allowHosts: new Set(), attempts: 5, baseDelayMs: 500, log });
+ * ```
+ */
+export async function sendCallback(url: string, token: string | undefined, payload: CallbackPayload, options: CallbackOptions): Promise<CallbackOutcome> {
+  const body = JSON.stringify(payload);
+  let last: CallbackOutcome = { delivered: false, attempts: 0 };
+  for (let attempt = 1; attempt <= options.attempts; attempt++) {
+    let retry = false;
+    try {
+      const target = await checkCallbackUrl(url, options.allowHosts, options.resolve);
+      const { request, serverName } = pinnedRequest(target, token, body);
+      const response = await platform.fetchVia(request, serverName ? { tls: { serverName } } : {});
+      await response.body?.cancel();
+      last = { delivered: false, attempts: attempt, status: response.status };
+      if (response.ok || response.status === 409) return { delivered: true, attempts: attempt, status: response.status };
+      if (response.status >= 300 && response.status < 400) last.error = `callback answered ${response.status}: redirects are not followed`;
+      else if (response.status === 429 || response.status >= 500) retry = true;
+      else last.error = `callback answered ${response.status}`;
+    } catch (error) {
+      if (error instanceof CallbackRefused) return { delivered: false, attempts: attempt, error: error.message };
+      last = { delivered: false, attempts: attempt, error: `callback failed: ${(error as Error).message}` };
+      retry = true;
+    }
+    if (!retry) return last;
+    if (attempt < options.attempts) {
+      const delay = options.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+      options.log("callback will be retried", { attempt, status: last.status, delayMs: Math.round(delay) });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return { ...last, error: last.error ?? `callback answered ${last.status} ${options.attempts} times` };
+}

@@ -1,0 +1,109 @@
+/**
+ * `muster serve` configuration, from the environment. Every problem names
+ * its variable; the server does not start with an invalid configuration.
+ * @module
+ */
+import { parseDuration } from "../workflow/duration.ts";
+
+/** The runner's settings. */
+export interface ServeConfig {
+  /** Accepted bearer tokens (several during a rotation). */
+  tokens: string[];
+  repoUrl: string;
+  repoBranch: string;
+  /** Private key for SSH clones, if any. */
+  sshKey?: string;
+  /** known_hosts content for SSH clones. */
+  knownHosts?: string;
+  /** Extra CA certificate (PEM file path) trusted for https clones. */
+  gitCaFile?: string;
+  port: number;
+  host: string;
+  concurrency: number;
+  queueSize: number;
+  shutdownGraceMs: number;
+  /** Hosts a callback may use although they are http, loopback or private. */
+  callbackAllowHosts: Set<string>;
+  logFormat: "text" | "json";
+  /** Retries of a callback: attempts and the first delay. */
+  callbackAttempts: number;
+  callbackBaseDelayMs: number;
+}
+
+/** Raised for an invalid configuration; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+function int(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}: current value is ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$/;
+
+/** Whether `url` is an SSH repository URL (ssh:// or user@host:path). */
+export function isSshUrl(url: string): boolean {
+  return url.startsWith("ssh://") || SCP_LIKE.test(url);
+}
+
+/**
+ * Reads and checks the configuration.
+ *
+ * @example
+ * ```ts
+ * const config = loadServeConfig({ RUNNER_AUTH_TOKEN: "t", ATMOS_REPO_URL: "https://git.example.com/infra.git" });
+ * config.port; // 8080
+ * ```
+ */
+export function loadServeConfig(env: Record<string, string | undefined>): ServeConfig {
+  const tokens = (env.RUNNER_AUTH_TOKEN ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+  if (tokens.length === 0) throw new ConfigError("RUNNER_AUTH_TOKEN", "is required (one token, or several separated by commas)");
+  for (const token of tokens) {
+    if (token.length < 16) throw new ConfigError("RUNNER_AUTH_TOKEN", "each token must be at least 16 characters (use: openssl rand -hex 32)");
+  }
+  const repoUrl = env.ATMOS_REPO_URL ?? "";
+  if (!repoUrl) throw new ConfigError("ATMOS_REPO_URL", "is required");
+  if (repoUrl.startsWith("-")) throw new ConfigError("ATMOS_REPO_URL", "must not start with '-'");
+  if (!repoUrl.startsWith("https://") && !isSshUrl(repoUrl)) {
+    throw new ConfigError("ATMOS_REPO_URL", `unsupported URL ${JSON.stringify(repoUrl)} (expected https://..., ssh://... or user@host:path)`);
+  }
+  const repoBranch = env.ATMOS_REPO_BRANCH || "main";
+  if (repoBranch.startsWith("-") || !/^[A-Za-z0-9._/-]+$/.test(repoBranch) || repoBranch.includes("..")) {
+    throw new ConfigError("ATMOS_REPO_BRANCH", `invalid branch ${JSON.stringify(repoBranch)} (expected letters, digits, . _ / -, not starting with '-')`);
+  }
+  const knownHosts = env.ATMOS_REPO_KNOWN_HOSTS || undefined;
+  if (isSshUrl(repoUrl) && !knownHosts) {
+    throw new ConfigError("ATMOS_REPO_KNOWN_HOSTS", "is required for an SSH repository: host-key checking is never disabled");
+  }
+  const graceText = env.MUSTER_SHUTDOWN_GRACE || "30s";
+  const shutdownGraceMs = parseDuration(graceText);
+  if (shutdownGraceMs === undefined) throw new ConfigError("MUSTER_SHUTDOWN_GRACE", `expected a duration such as 30s: current value is ${JSON.stringify(graceText)}`);
+  const logFormat = (env.LOG_FORMAT || "text").toLowerCase();
+  if (logFormat !== "text" && logFormat !== "json") throw new ConfigError("LOG_FORMAT", `expected text or json: current value is ${JSON.stringify(env.LOG_FORMAT)}`);
+  return {
+    tokens,
+    repoUrl,
+    repoBranch,
+    sshKey: env.GIT_SSH_KEY || undefined,
+    knownHosts,
+    gitCaFile: env.MUSTER_GIT_CA_FILE || undefined,
+    port: int(env, "PORT", 8080, 0, 65535),
+    host: env.HOST || "0.0.0.0",
+    concurrency: int(env, "MUSTER_CONCURRENCY", 2, 1, 64),
+    queueSize: int(env, "MUSTER_QUEUE_SIZE", 32, 0, 10_000),
+    shutdownGraceMs,
+    callbackAllowHosts: new Set((env.MUSTER_CALLBACK_ALLOW_HOSTS ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean)),
+    logFormat,
+    callbackAttempts: int(env, "MUSTER_CALLBACK_ATTEMPTS", 5, 1, 20),
+    callbackBaseDelayMs: int(env, "MUSTER_CALLBACK_BASE_DELAY_MS", 500, 0, 60_000),
+  };
+}

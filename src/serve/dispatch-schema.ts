@@ -1,0 +1,68 @@
+/**
+ * The body of `POST /dispatch`, validated with valibot. Every string that
+ * reaches a command line or a path is held to a strict pattern.
+ * @module
+ */
+import * as v from "valibot";
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const pattern = (re: RegExp, what: string) => v.pipe(v.string(`must be a string`), v.regex(re, `must match ${re.source} (${what})`));
+
+/** A validated dispatch. */
+export const dispatchSchema = v.strictObject(
+  {
+    runId: pattern(NAME, "letters, digits, . _ -; up to 128"),
+    workflow: pattern(NAME, "a workflow name"),
+    file: v.optional(
+      v.pipe(
+        pattern(/^[A-Za-z0-9_][A-Za-z0-9_./-]{0,255}$/, "a relative path"),
+        v.check((p) => !p.split("/").includes(".."), "must not contain '..'"),
+      ),
+    ),
+    stack: v.optional(pattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a stack name")),
+    vars: v.optional(
+      v.pipe(
+        v.record(
+          v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "keys must be identifiers of up to 64 characters")),
+          v.pipe(v.string("values must be strings"), v.maxLength(4096, "values must be at most 4096 characters")),
+          "must be a map of strings",
+        ),
+        v.check((vars) => Object.keys(vars).length <= 64, "at most 64 variables"),
+      ),
+    ),
+    callbackUrl: v.pipe(v.string("must be a string"), v.maxLength(2048, "at most 2048 characters"), v.url("must be a URL")),
+    callbackToken: v.optional(v.pipe(v.string("must be a string"), v.maxLength(4096, "at most 4096 characters"))),
+  },
+  "must be a JSON object",
+);
+
+/** A dispatch request. */
+export type Dispatch = v.InferOutput<typeof dispatchSchema>;
+
+/** Field errors as `{ field, message }`. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * Validates a parsed JSON body.
+ *
+ * @example
+ * ```ts
+ * parseDispatch({ runId: "r1", workflow: "deploy", callbackUrl: "https://orchestrator.example/cb" }).ok; // true
+ * ```
+ */
+export function parseDispatch(body: unknown): { ok: true; dispatch: Dispatch } | { ok: false; errors: FieldError[] } {
+  const result = v.safeParse(dispatchSchema, body, { abortEarly: false });
+  if (result.success) return { ok: true, dispatch: result.output };
+  return {
+    ok: false,
+    errors: result.issues.map((issue) => {
+      const path = (issue.path ?? []).map((p) => String(p.key)).join(".");
+      if (issue.type === "strict_object" && issue.expected === "never") return { field: path, message: "unknown field" };
+      if (issue.input === undefined && path) return { field: path, message: "is required" };
+      return { field: path || "(body)", message: issue.message };
+    }),
+  };
+}

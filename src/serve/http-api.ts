@@ -1,0 +1,120 @@
+/**
+ * The runner's HTTP API, written against `Request` and `Response` only:
+ * `POST /dispatch`, `GET /runs/:id`, `POST /runs/:id/cancel`, `GET /healthz`,
+ * `GET /readyz`, `GET /metrics`.
+ * @module
+ */
+import { parseDispatch } from "./dispatch-schema.ts";
+import type { Log } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import type { RunManager } from "./run-manager.ts";
+import type { TokenChecker } from "./token.ts";
+
+/** Largest accepted request body. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** What the handler needs. */
+export interface ApiDeps {
+  runs: RunManager;
+  tokens: TokenChecker;
+  metrics: Metrics;
+  log: Log;
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(`${JSON.stringify(body)}\n`, { status, headers: { "content-type": "application/json", ...headers } });
+
+/** Reads at most `limit` bytes of the body; undefined when it is larger. @internal */
+async function readBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) return undefined;
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}
+
+/**
+ * Creates the request handler.
+ *
+ * @example
+ * ```ts
+ * const handle = createApiHandler(deps);
+ * const response = await handle(new Request("http://runner/healthz")); // 200
+ * ```
+ */
+export function createApiHandler(deps: ApiDeps): (request: Request) => Promise<Response> {
+  const { runs, tokens, metrics } = deps;
+  const reject = (status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+    metrics.rejected(status);
+    return json(status, { error, ...extra }, headers);
+  };
+
+  const dispatch = async (request: Request): Promise<Response> => {
+    if (!(await tokens.authorize(request.headers.get("authorization")))) return reject(401, "missing or invalid bearer token", {}, { "www-authenticate": "Bearer" });
+    if (runs.draining) return reject(503, "the runner is shutting down", {}, { "retry-after": "30" });
+    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/json") return reject(415, "content-type must be application/json");
+    const raw = await readBody(request, MAX_BODY_BYTES);
+    if (!raw) return reject(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+    } catch {
+      return reject(400, "body is not valid JSON", { errors: [{ field: "(body)", message: "must be valid UTF-8 JSON" }] });
+    }
+    const parsed = parseDispatch(body);
+    if (!parsed.ok) return reject(400, "invalid dispatch", { errors: parsed.errors });
+    const result = runs.submit(parsed.dispatch);
+    if (result.kind === "full") return reject(429, "the queue is full", {}, { "retry-after": "5" });
+    if (result.kind === "existing") return json(200, result.state);
+    return json(202, { runId: result.state.runId, status: "queued" });
+  };
+
+  const runRoute = async (request: Request, id: string, action: string | undefined): Promise<Response> => {
+    if (!(await tokens.authorize(request.headers.get("authorization")))) return reject(401, "missing or invalid bearer token", {}, { "www-authenticate": "Bearer" });
+    if (action === undefined) {
+      if (request.method !== "GET") return reject(405, "use GET", {}, { allow: "GET" });
+      const state = runs.get(id);
+      return state ? json(200, state) : reject(404, `no run ${JSON.stringify(id)}`);
+    }
+    if (action !== "cancel") return reject(404, "not found");
+    if (request.method !== "POST") return reject(405, "use POST", {}, { allow: "POST" });
+    const before = runs.get(id);
+    if (!before) return reject(404, `no run ${JSON.stringify(id)}`);
+    if (before.finishedAt) return json(409, { error: "the run is already final", run: before });
+    return json(202, runs.cancel(id));
+  };
+
+  return async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/healthz") return json(200, { status: "ok" });
+    if (path === "/readyz") return runs.draining ? json(503, { status: "draining" }) : json(200, { status: "ready" });
+    if (path === "/metrics") {
+      return new Response(metrics.render({ queued: runs.queued, running: runs.running, draining: runs.draining }), {
+        headers: { "content-type": "text/plain; version=0.0.4" },
+      });
+    }
+    if (path === "/dispatch") return request.method === "POST" ? dispatch(request) : reject(405, "use POST", {}, { allow: "POST" });
+    const match = /^\/runs\/([A-Za-z0-9._-]{1,128})(?:\/([a-z]+))?$/.exec(path);
+    if (match) return runRoute(request, match[1]!, match[2]);
+    return reject(404, "not found");
+  };
+}
