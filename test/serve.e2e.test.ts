@@ -1,0 +1,321 @@
+/**
+ * End-to-end: `muster serve` with a real git server (SSH and HTTPS), a real
+ * callback receiver and the compiled binary, all on 127.0.0.1.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { eventually, muster, processesMatching, tempDir } from "./helpers.ts";
+import { makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
+
+const TOKEN = "runner-token-4f1c2b9e7d5a3c1e";
+const CALLBACK_TOKEN = "callback-token-9a8b7c6d5e4f";
+const tmp = tempDir("muster-serve-test-");
+const WORKFLOWS = `workflows:
+  hello:
+    steps:
+      - { name: greet, type: shell, command: "echo hello {{ .vars.who | quote }}; echo \\"quoted env: $MUSTER_VAR_who\\"" }
+  fail:
+    steps:
+      - { name: broken, type: shell, command: "echo about to fail; exit 3" }
+  env:
+    steps:
+      - { name: dump, type: shell, command: "env | sort; ls -a $HOME" }
+  slow:
+    steps:
+      - { name: wait, type: shell, command: "sleep {{ .vars.seconds | default \\"30\\" }}" }
+`;
+
+let sshd: Awaited<ReturnType<typeof startSshd>>;
+let https: Awaited<ReturnType<typeof startGitHttps>>;
+let bare: string;
+const callbacks = startCallbackReceiver();
+const runners: Array<Awaited<ReturnType<typeof startRunner>>> = [];
+
+beforeAll(async () => {
+  bare = makeRepository(tmp.path, { "workflows.yaml": WORKFLOWS });
+  sshd = await startSshd(join(tmp.path, "ssh"));
+  https = await startGitHttps(join(tmp.path, "https"), tmp.path);
+});
+afterAll(async () => {
+  for (const r of runners) r.proc.kill("SIGKILL");
+  sshd?.stop();
+  https?.stop();
+  callbacks.stop();
+  tmp.cleanup();
+});
+
+const sshEnv = () => ({
+  RUNNER_AUTH_TOKEN: TOKEN,
+  ATMOS_REPO_URL: `ssh://root@127.0.0.1:${sshd.port}${bare}`,
+  GIT_SSH_KEY: sshd.clientKey,
+  ATMOS_REPO_KNOWN_HOSTS: sshd.knownHosts,
+  MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1",
+  MUSTER_CALLBACK_BASE_DELAY_MS: "20",
+});
+async function runner(env: Record<string, string>) {
+  const r = await startRunner(env);
+  runners.push(r);
+  expect(r.port).toBeGreaterThan(0);
+  return r;
+}
+let seq = 0;
+const newRunId = (tag: string) => `${tag}-${Date.now().toString(36)}-${++seq}`;
+function dispatch(base: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${base}/dispatch`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+const runDirs = () => readdirSync("/tmp").filter((d) => d.startsWith("muster-run-"));
+
+describe("running dispatches", () => {
+  test("success and failure over SSH: callbacks with the right body, temp dirs removed", async () => {
+    const r = await runner(sshEnv());
+    const ok = newRunId("ok");
+    const bad = newRunId("bad");
+    const first = await dispatch(r.base, { runId: ok, workflow: "hello", vars: { who: "$(touch /tmp/muster-pwned)" }, callbackUrl: callbacks.url("/cb/ok"), callbackToken: CALLBACK_TOKEN });
+    expect(first.status).toBe(202);
+    expect(await first.json()).toEqual({ runId: ok, status: "queued" });
+    expect((await dispatch(r.base, { runId: bad, workflow: "fail", callbackUrl: callbacks.url(), callbackToken: CALLBACK_TOKEN })).status).toBe(202);
+
+    const success = await callbacks.waitFor(ok);
+    expect(success).toMatchObject({ runId: ok, status: "succeeded", exitCode: 0, error: null });
+    expect(new Date(success.startedAt as string).getTime()).toBeLessThanOrEqual(new Date(success.finishedAt as string).getTime());
+    expect(success.durationMs).toBeGreaterThan(0);
+    expect(success.logTail).toContain("hello $(touch /tmp/muster-pwned)");
+    expect(success.logTail).toContain("quoted env: $(touch /tmp/muster-pwned)");
+    expect(Bun.file("/tmp/muster-pwned").size).toBe(0);
+    expect(callbacks.received.find((c) => c.body.runId === ok)!.authorization).toBe(`Bearer ${CALLBACK_TOKEN}`);
+
+    const failure = await callbacks.waitFor(bad);
+    expect(failure).toMatchObject({ runId: bad, status: "failed", exitCode: 3, error: 'workflow "fail" exited with code 3' });
+    expect(failure.logTail).toContain("about to fail");
+
+    const state = await (await fetch(`${r.base}/runs/${ok}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    expect(state).toMatchObject({ runId: ok, status: "succeeded", callback: { delivered: true, attempts: 1 } });
+    expect(await eventually(() => runDirs().length === 0, 3000)).toBe(true);
+  });
+
+  test("a clone over HTTPS (git http-backend behind TLS, trusted through MUSTER_GIT_CA_FILE)", async () => {
+    const r = await runner({ ...sshEnv(), ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/repo.git`, MUSTER_GIT_CA_FILE: https.caFile, GIT_SSH_KEY: "", ATMOS_REPO_KNOWN_HOSTS: "" });
+    const id = newRunId("https");
+    expect((await dispatch(r.base, { runId: id, workflow: "hello", vars: { who: "tls" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await callbacks.waitFor(id)).toMatchObject({ status: "succeeded", exitCode: 0 });
+  });
+
+  test("the wrong known_hosts refuses the clone: host-key checking is never disabled", async () => {
+    const r = await runner({ ...sshEnv(), ATMOS_REPO_KNOWN_HOSTS: sshd.wrongKnownHosts });
+    const id = newRunId("hostkey");
+    await dispatch(r.base, { runId: id, workflow: "hello", callbackUrl: callbacks.url() });
+    const body = await callbacks.waitFor(id);
+    expect(body.status).toBe("failed");
+    expect(body.error).toContain("git clone failed");
+    expect(body.error).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
+  });
+
+  test("a duplicate runId returns the existing run and never starts a second one", async () => {
+    const r = await runner(sshEnv());
+    const id = newRunId("dup");
+    const payload = { runId: id, workflow: "slow", vars: { seconds: "1" }, callbackUrl: callbacks.url() };
+    expect((await dispatch(r.base, payload)).status).toBe(202);
+    const again = await dispatch(r.base, payload);
+    expect(again.status).toBe(200);
+    expect((await again.json()).runId).toBe(id);
+    await callbacks.waitFor(id);
+    const third = await dispatch(r.base, payload);
+    expect((await third.json()).status).toBe("succeeded");
+    expect(r.lines.filter((l) => l.msg === "run started" && l.runId === id).length).toBe(1);
+    expect(callbacks.received.filter((c) => c.body.runId === id).length).toBe(1);
+  });
+
+  test("cancel: the run stops, its callback says canceled, nothing is left", async () => {
+    const r = await runner(sshEnv());
+    const id = newRunId("cancel");
+    await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: "1041" }, callbackUrl: callbacks.url() });
+    expect(await eventually(async () => (await processesMatching("sleep 1041")).length > 0, 10_000)).toBe(true);
+    const canceled = await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(canceled.status).toBe(202);
+    expect(await callbacks.waitFor(id)).toMatchObject({ status: "canceled", error: "canceled by request" });
+    expect(await processesMatching("sleep 1041")).toEqual([]);
+    expect(await eventually(() => runDirs().length === 0, 3000)).toBe(true);
+    const late = await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(late.status).toBe(409);
+  });
+
+  test("tokens and keys never appear in logs, callbacks or the run's environment", async () => {
+    const r = await runner(sshEnv());
+    const id = newRunId("secrets");
+    await dispatch(r.base, { runId: id, workflow: "env", callbackUrl: callbacks.url(), callbackToken: CALLBACK_TOKEN });
+    const body = await callbacks.waitFor(id);
+    expect(body.status).toBe("succeeded");
+    expect(body.logTail).toContain("MUSTER_RUN_ID=");
+    const keyLine = sshd.clientKey.split("\n")[1]!;
+    for (const secret of [TOKEN, CALLBACK_TOKEN, keyLine]) {
+      expect(JSON.stringify(callbacks.received.map((c) => c.body))).not.toContain(secret);
+      expect(r.log).not.toContain(secret);
+    }
+    expect(body.logTail).not.toContain("RUNNER_AUTH_TOKEN");
+    expect(body.logTail).not.toContain("GIT_SSH_KEY");
+  });
+});
+
+describe("the HTTP API", () => {
+  test("401, 413, 415, 400 with field errors, 404 and 405", async () => {
+    const r = await runner(sshEnv());
+    const valid = { runId: newRunId("api"), workflow: "hello", callbackUrl: callbacks.url() };
+    for (const auth of [undefined, "Bearer wrong", `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`]) {
+      const res = await fetch(`${r.base}/dispatch`, { method: "POST", headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(valid) });
+      expect(res.status).toBe(401);
+    }
+    expect((await dispatch(r.base, "x".repeat(70_000))).status).toBe(413);
+    expect((await dispatch(r.base, JSON.stringify(valid), { "content-type": "text/plain" })).status).toBe(415);
+    expect((await dispatch(r.base, "{not json")).status).toBe(400);
+    const invalid = await dispatch(r.base, { runId: "-rm", workflow: "a b", vars: { "bad-key": "x", ok: 5 }, callbackUrl: "not a url", extra: 1 });
+    expect(invalid.status).toBe(400);
+    const { errors } = await invalid.json();
+    const fields = errors.map((e: { field: string }) => e.field);
+    for (const f of ["runId", "workflow", "vars.bad-key", "vars.ok", "callbackUrl", "extra"]) expect(fields).toContain(f);
+    expect((await fetch(`${r.base}/nope`)).status).toBe(404);
+    expect((await fetch(`${r.base}/dispatch`)).status).toBe(405);
+    expect((await fetch(`${r.base}/runs/unknown`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+    expect((await fetch(`${r.base}/runs/unknown`)).status).toBe(401);
+    expect((await fetch(`${r.base}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${r.base}/metrics`)).text();
+    expect(metrics).toContain('muster_requests_rejected_total{code="401"} 6');
+    expect(metrics).toContain("muster_queue_depth 0");
+  });
+
+  test("429 with Retry-After when the queue is full", async () => {
+    const r = await runner({ ...sshEnv(), MUSTER_CONCURRENCY: "1", MUSTER_QUEUE_SIZE: "1" });
+    const ids = [newRunId("q"), newRunId("q"), newRunId("q")];
+    const statuses = [];
+    for (const id of ids) statuses.push((await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: "1042" }, callbackUrl: callbacks.url() })));
+    expect(statuses.map((s) => s.status)).toEqual([202, 202, 429]);
+    expect(statuses[2]!.headers.get("retry-after")).toBe("5");
+    for (const id of ids.slice(0, 2)) await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    for (const id of ids.slice(0, 2)) expect((await callbacks.waitFor(id)).status).toBe("canceled");
+  });
+
+  test("1,000 random malformed bodies leave the server answering and start nothing", async () => {
+    const r = await runner(sshEnv());
+    const random = (n: number) => String.fromCharCode(...Array.from({ length: n }, () => Math.floor(Math.random() * 256)));
+    const shapes = [
+      () => random(1 + Math.floor(Math.random() * 300)),
+      () => JSON.stringify({ runId: random(10), workflow: random(5), callbackUrl: random(20) }),
+      () => JSON.stringify([1, 2, { runId: "x" }]),
+      () => JSON.stringify({ runId: "ok-1", workflow: "hello", callbackUrl: "https://example.com", vars: { a: { nested: true } } }),
+      () => `{"runId": "${"a".repeat(200)}"}`,
+      () => "null",
+      () => JSON.stringify({ runId: "x", workflow: "../../etc", file: "../../etc/passwd", callbackUrl: "https://example.com" }),
+    ];
+    const codes = new Map<number, number>();
+    for (let batch = 0; batch < 20; batch++) {
+      const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => dispatch(r.base, shapes[(batch * 50 + i) % shapes.length]!())));
+      for (const res of responses) {
+        codes.set(res.status, (codes.get(res.status) ?? 0) + 1);
+        await res.body?.cancel();
+      }
+    }
+    expect([...codes.keys()].every((c) => c === 400)).toBe(true);
+    expect((await fetch(`${r.base}/healthz`)).status).toBe(200);
+    expect(r.proc.exitCode).toBeNull();
+    expect(r.lines.filter((l) => l.msg === "run queued")).toEqual([]);
+    expect(runDirs()).toEqual([]);
+  });
+
+  test("SSRF: loopback in every spelling, metadata, and redirects are refused", async () => {
+    // A runner with no allow-list: loopback and plain http are refused.
+    const r = await runner({ ...sshEnv(), MUSTER_CALLBACK_ALLOW_HOSTS: "" });
+    const victim = startCallbackReceiver();
+    const port = new URL(victim.url()).port;
+    const targets = [
+      `http://127.0.0.1:${port}/x`, `https://127.0.0.1:${port}/x`, `https://2130706433:${port}/x`, `https://0x7f.1:${port}/x`,
+      `https://[::ffff:127.0.0.1]:${port}/x`, `https://[::1]:${port}/x`, "https://169.254.169.254/latest/meta-data/", `https://localhost:${port}/x`,
+    ];
+    const ids = targets.map(() => newRunId("ssrf"));
+    for (const [i, url] of targets.entries()) expect((await dispatch(r.base, { runId: ids[i], workflow: "hello", callbackUrl: url })).status).toBe(202);
+    for (const id of ids) {
+      expect(await eventually(async () => {
+        const state = await (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+        return state.callback !== null;
+      }, 30_000)).toBe(true);
+      const state = await (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+      expect(state.callback.delivered).toBe(false);
+      expect(state.callback.error).toMatch(/must use https|not a public address/);
+    }
+    expect(victim.received).toEqual([]);
+
+    // A redirect from an allowed receiver to loopback is not followed.
+    const target = startCallbackReceiver();
+    const redirector = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(null, { status: 307, headers: { location: target.url() } }) });
+    const r2 = await runner({ ...sshEnv(), MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1" });
+    const id = newRunId("redirect");
+    await dispatch(r2.base, { runId: id, workflow: "hello", callbackUrl: `http://127.0.0.1:${redirector.port}/cb` });
+    expect(await eventually(async () => (await (await fetch(`${r2.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).callback !== null, 30_000)).toBe(true);
+    const state = await (await fetch(`${r2.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    expect(state.callback).toMatchObject({ delivered: false, status: 307 });
+    expect(state.callback.error).toContain("redirects are not followed");
+    expect(target.received).toEqual([]);
+    redirector.stop(true);
+    target.stop();
+    victim.stop();
+  });
+
+  test("callbacks are retried on 5xx and 429; other 4xx are final", async () => {
+    const flaky = startCallbackReceiver((n) => (n === 1 ? 503 : n === 2 ? 429 : 200));
+    const r = await runner(sshEnv());
+    const id = newRunId("retry");
+    await dispatch(r.base, { runId: id, workflow: "hello", callbackUrl: flaky.url() });
+    await flaky.waitFor(id);
+    expect(await eventually(() => flaky.received.length === 3, 10_000)).toBe(true);
+    const state = await (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    expect(state.callback).toMatchObject({ delivered: true, attempts: 3, status: 200 });
+    flaky.stop();
+
+    const gone = startCallbackReceiver(() => 404);
+    const id2 = newRunId("final");
+    await dispatch(r.base, { runId: id2, workflow: "hello", callbackUrl: gone.url() });
+    await gone.waitFor(id2);
+    await Bun.sleep(300);
+    expect(gone.received.length).toBe(1);
+    gone.stop();
+  });
+});
+
+describe("lifecycle", () => {
+  test("SIGTERM drains: 503 for new work, in-flight runs finish, the process exits 0", async () => {
+    const r = await runner({ ...sshEnv(), MUSTER_SHUTDOWN_GRACE: "20s" });
+    const id = newRunId("drain");
+    await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: "1" }, callbackUrl: callbacks.url() });
+    expect(await eventually(() => r.lines.some((l) => l.msg === "run started" && l.runId === id), 10_000)).toBe(true);
+    r.proc.kill("SIGTERM");
+    await eventually(() => r.lines.some((l) => l.msg === "draining"), 3000);
+    expect((await fetch(`${r.base}/readyz`)).status).toBe(503);
+    expect((await dispatch(r.base, { runId: newRunId("late"), workflow: "hello", callbackUrl: callbacks.url() })).status).toBe(503);
+    expect(await r.proc.exited).toBe(0);
+    expect(await callbacks.waitFor(id)).toMatchObject({ status: "succeeded" });
+  });
+
+  test("runs still going after the grace period are canceled, called back and cleaned up", async () => {
+    const r = await runner({ ...sshEnv(), MUSTER_SHUTDOWN_GRACE: "500ms" });
+    const id = newRunId("overdue");
+    await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: "1043" }, callbackUrl: callbacks.url() });
+    expect(await eventually(async () => (await processesMatching("sleep 1043")).length > 0, 10_000)).toBe(true);
+    r.proc.kill("SIGTERM");
+    expect(await r.proc.exited).toBe(0);
+    expect(await callbacks.waitFor(id)).toMatchObject({ status: "canceled", error: "runner shutting down" });
+    expect(await processesMatching("sleep 1043")).toEqual([]);
+    expect(runDirs()).toEqual([]);
+  });
+
+  test("an invalid configuration stops startup with a message naming the variable", async () => {
+    const missing = await muster(["serve"], { env: { RUNNER_AUTH_TOKEN: undefined, ATMOS_REPO_URL: "https://example.com/r.git" } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("RUNNER_AUTH_TOKEN: is required");
+    const ssh = await muster(["serve"], { env: { RUNNER_AUTH_TOKEN: TOKEN, ATMOS_REPO_URL: "git@example.com:org/repo.git", ATMOS_REPO_KNOWN_HOSTS: undefined } });
+    expect(ssh.code).toBe(2);
+    expect(ssh.stderr).toContain("ATMOS_REPO_KNOWN_HOSTS: is required for an SSH repository");
+  });
+});
