@@ -38,7 +38,9 @@ beforeAll(async () => {
   https = await startGitHttps(join(tmp.path, "https"), tmp.path);
 });
 afterAll(async () => {
-  for (const r of runners) r.proc.kill("SIGKILL");
+  // A graceful stop lets runners cancel their runs and remove their temp dirs.
+  for (const r of runners) r.proc.kill("SIGTERM");
+  await Promise.all(runners.map((r) => Promise.race([r.proc.exited, Bun.sleep(15_000).then(() => r.proc.kill("SIGKILL"))])));
   sshd?.stop();
   https?.stop();
   callbacks.stop();
@@ -308,6 +310,14 @@ describe("lifecycle", () => {
     expect(await callbacks.waitFor(id)).toMatchObject({ status: "canceled", error: "runner shutting down" });
     expect(await processesMatching("sleep 1043")).toEqual([]);
     expect(runDirs()).toEqual([]);
+  });
+
+  test("run dirs left by a runner that was killed -9 are swept at startup", async () => {
+    const stale = "/tmp/muster-run-3999999-stale1";
+    Bun.spawnSync(["mkdir", "-p", `${stale}/repo/deep`]);
+    const r = await runner(sshEnv());
+    expect(await eventually(() => !runDirs().includes("muster-run-3999999-stale1"), 3000)).toBe(true);
+    expect(r.lines.some((l) => l.msg === "removed a run dir left by a runner that is gone" && l.dir === stale)).toBe(true);
   });
 
   test("an invalid configuration stops startup with a message naming the variable", async () => {

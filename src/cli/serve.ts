@@ -9,7 +9,7 @@ import { createApiHandler } from "../serve/http-api.ts";
 import { createLog } from "../serve/log.ts";
 import { Metrics } from "../serve/metrics.ts";
 import { Redactor } from "../serve/redact.ts";
-import { RunManager } from "../serve/run-manager.ts";
+import { RunManager, sweepStaleRunDirs } from "../serve/run-manager.ts";
 import { TokenChecker } from "../serve/token.ts";
 import { stderr } from "../output/terminal.ts";
 import { VERSION } from "../version.ts";
@@ -30,6 +30,7 @@ export default defineCommand({
     const log = createLog(config.logFormat, redactor);
     const metrics = new Metrics();
     const runs = new RunManager(config, log, metrics, redactor);
+    for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
     const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log });
     const server = await platform.serve({
       port: config.port,

@@ -4,7 +4,7 @@
  * always removed, and a callback when it ends.
  * @module
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cancellation } from "../engine/cancellation.ts";
@@ -48,6 +48,30 @@ interface Run {
 export const LOG_TAIL_BYTES = 16 * 1024;
 /** Environment variables passed from the runner to a run; everything else is withheld. */
 const PASSED_ENV = ["PATH", "DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONFIG", "ATMOS_BIN", "TZ", "LANG", "LC_ALL"];
+/** Run dirs are `<tmp>/muster-run-<runner pid>-XXXXXX`, so a later runner can sweep a killed one's. */
+const RUN_DIR_PREFIX = "muster-run-";
+
+/**
+ * Removes run dirs left by runners that no longer exist (a `kill -9`).
+ * Returns the paths removed.
+ */
+export async function sweepStaleRunDirs(): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const match = new RegExp(`^${RUN_DIR_PREFIX}(\\d+)-`).exec(name);
+    if (!match || Number(match[1]) === process.pid) continue;
+    try {
+      process.kill(Number(match[1]), 0);
+      continue; // its runner is alive
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ESRCH") continue;
+    }
+    await rm(join(tmpdir(), name), { recursive: true, force: true });
+    removed.push(join(tmpdir(), name));
+  }
+  return removed;
+}
+
 /** Finished runs remembered for duplicate detection and status queries. */
 const REMEMBERED_RUNS = 10_000;
 
@@ -188,7 +212,7 @@ export class RunManager {
     let exitCode: number | null = null;
     let error: string | null = null;
     try {
-      root = await mkdtemp(join(tmpdir(), "muster-run-"));
+      root = await mkdtemp(join(tmpdir(), `${RUN_DIR_PREFIX}${process.pid}-`));
       const dirs = await prepareRunDirs(root);
       await cloneRepository(this.#config, dirs, run.cancellation);
       const vars = dispatch.vars ?? {};
