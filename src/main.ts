@@ -66,4 +66,5 @@ async function run(rawArgs: string[]): Promise<number> {
   }
 }
 
-platform.exit(await run(platform.args()));
+// No top-level await: it keeps the entry compatible with `bun build --bytecode`.
+void run(platform.args()).then((code) => platform.exit(code));
