@@ -6,6 +6,7 @@
  */
 import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { EXIT_USAGE, UsageError } from "./cli/exit-codes.ts";
+import { shouldColor } from "./output/colors.ts";
 import { platform } from "./platform/index.ts";
 import { COMMIT, VERSION } from "./version.ts";
 
@@ -21,8 +22,16 @@ const main = defineCommand({
     describe: () => import("./cli/describe.ts").then((m) => m.default),
     prune: () => import("./cli/prune.ts").then((m) => m.default),
     serve: () => import("./cli/serve.ts").then((m) => m.default),
+    completion: () => import("./cli/completion.ts").then((m) => m.completionCommand(completable())),
+    __complete: () => import("./cli/complete.ts").then((m) => m.default),
   },
 });
+
+/** The subcommands completion knows about (not itself or the hidden helper). */
+function completable(): Record<string, () => Promise<CommandDef>> {
+  const { completion: _, __complete: __, ...rest } = main.subCommands as Record<string, () => Promise<CommandDef>>;
+  return rest;
+}
 
 /** Finds the (sub)command `rawArgs` addresses, for usage output. */
 async function commandFor(rawArgs: string[]): Promise<CommandDef> {
@@ -38,7 +47,10 @@ async function run(rawArgs: string[]): Promise<number> {
   }
   if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
     const cmd = await commandFor(rawArgs);
-    await say(1, `${await renderUsage(cmd, cmd === main ? undefined : main)}\n`);
+    const usage = await renderUsage(cmd, cmd === main ? undefined : main);
+    // citty colours unconditionally; we colour only where stdout is a terminal (and honour NO_COLOR/FORCE_COLOR).
+    const colored = shouldColor(process.env, platform.isTerminal(1));
+    await say(1, `${colored ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
     return rawArgs.length === 0 ? EXIT_USAGE : 0;
   }
   const [name = "", ...rest] = rawArgs;

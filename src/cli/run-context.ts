@@ -22,7 +22,8 @@ export function runContext(project: Project, workflow: Workflow, stack: string |
     env,
     baseDir: project.basePath,
     atmosBin: env.ATMOS_BIN || "atmos",
-    shell: ["sh", "-c"],
+    // Windows has no sh; cmd /C is what Atmos uses there too.
+    shell: process.platform === "win32" ? ["cmd", "/C"] : ["sh", "-c"],
     workflowFile,
   };
 }

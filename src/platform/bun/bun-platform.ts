@@ -50,6 +50,11 @@ export function createBunPlatform(): Platform {
       };
     },
     killGroup(pid, signal) {
+      if (process.platform === "win32") {
+        // No process groups or signals: end the whole tree (unverified on real Windows, see README).
+        Bun.spawnSync(["taskkill", "/T", "/F", "/PID", String(pid)], { stdout: "ignore", stderr: "ignore" });
+        return;
+      }
       try {
         process.kill(-pid, signal);
       } catch {

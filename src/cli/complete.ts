@@ -1,0 +1,26 @@
+/**
+ * `muster __complete workflows [-f FILE] [-C DIR]`: workflow names, one per
+ * line, for shell completion. Hidden; never fails loudly.
+ * @internal
+ * @module
+ */
+import { defineCommand } from "citty";
+import { stdout } from "../output/terminal.ts";
+import { loadFiles } from "../workflow/discover.ts";
+import { dirArg, fileArg, loadProject } from "./common.ts";
+
+export default defineCommand({
+  meta: { name: "__complete", description: "Completion helper", hidden: true },
+  args: { what: { type: "positional", required: true }, file: fileArg, dir: dirArg },
+  async run({ args }) {
+    if (args.what !== "workflows") return 0;
+    try {
+      const files = await loadFiles(await loadProject(args.dir), args.file);
+      const names = new Set(files.flatMap((f) => [...(f.workflowFile?.workflows.keys() ?? [])]));
+      await stdout.write([...names].map((n) => `${n}\n`).join(""));
+    } catch {
+      // completion must never print errors into the user's prompt
+    }
+    return 0;
+  },
+});
