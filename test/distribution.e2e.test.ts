@@ -60,7 +60,7 @@ describe("release builds", () => {
       mkdirSync(bad, { recursive: true });
       copyFileSync(join(dist, "SHA256SUMS"), join(bad, "SHA256SUMS"));
       const bytes = readFileSync(join(dist, "muster-linux-x64"));
-      bytes[bytes.length - 100] ^= 0xff;
+      bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
       writeFileSync(join(bad, "muster-linux-x64"), bytes);
       served.set("/good/", dist);
       served.set("/corrupt/", bad);
