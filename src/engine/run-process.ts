@@ -35,6 +35,10 @@ export interface ProcessOutcome {
 /** Exit code of a step that timed out, as in coreutils' `timeout`. */
 export const TIMEOUT_EXIT_CODE = 124;
 
+/** Output bytes (of all children) between two garbage collections. */
+const GC_EVERY_BYTES = 16 * 1024 * 1024;
+let bytesSinceGc = 0;
+
 async function pump(stream: ReadableStream<Uint8Array> | null, sink: ChunkSink): Promise<void> {
   if (!stream) return;
   const reader = stream.getReader();
@@ -42,6 +46,11 @@ async function pump(stream: ReadableStream<Uint8Array> | null, sink: ChunkSink):
     const { done, value } = await reader.read();
     if (done) return;
     await sink(value);
+    bytesSinceGc += value.length;
+    if (bytesSinceGc > GC_EVERY_BYTES) {
+      bytesSinceGc = 0;
+      platform.collectGarbage();
+    }
   }
 }
 

@@ -16,7 +16,8 @@ export type StreamId = 1 | 2;
 export const SPILL_THRESHOLD = 1024 * 1024;
 /** Output kept for failure reports. */
 export const TAIL_BYTES = 64 * 1024;
-const WRITE_BUFFER_BYTES = 256 * 1024;
+const WRITE_BUFFER_BYTES = 64 * 1024;
+const DIRECT_WRITE_BYTES = 16 * 1024;
 
 /** Captures one child's interleaved stdout and stderr. */
 export class OutputCapture {
@@ -72,8 +73,9 @@ export class OutputCapture {
   }
 
   #remember(data: Uint8Array): void {
-    this.#tail.push(data.length > TAIL_BYTES ? data.slice(data.length - TAIL_BYTES) : data);
-    this.#tailBytes += Math.min(data.length, TAIL_BYTES);
+    // Chunks own their buffers: keeping a reference is cheaper than copying its end.
+    this.#tail.push(data);
+    this.#tailBytes += data.length;
     while (this.#tailBytes - this.#tail[0]!.length >= TAIL_BYTES) this.#tailBytes -= this.#tail.shift()!.length;
   }
 
@@ -89,7 +91,8 @@ export class OutputCapture {
     this.#buffer[this.#buffered] = stream;
     view.setUint32(this.#buffered + 1, data.length);
     this.#buffered += 5;
-    if (data.length > this.#buffer.length - this.#buffered) {
+    // Large chunks go straight to the file: copying them would only make garbage.
+    if (data.length >= DIRECT_WRITE_BYTES || data.length > this.#buffer.length - this.#buffered) {
       await this.#flush();
       await this.#file!.handle.write(data);
       return;

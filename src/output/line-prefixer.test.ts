@@ -17,3 +17,12 @@ test("prefixes complete lines and holds partial ones", () => {
 test("empty lines keep their prefix", () => {
   expect(dec(new LinePrefixer("> ").push(enc("\n\n")))).toBe("> \n> \n");
 });
+
+test("a partial line longer than the limit is printed as its own line", () => {
+  const p = new LinePrefixer("[x] ");
+  const half = new Uint8Array(600 * 1024).fill(97);
+  expect(p.push(half)).toBeUndefined();
+  const out = p.push(half);
+  expect(out?.length).toBe(4 + 1200 * 1024 + 1);
+  expect(dec(p.push(enc("tail\n")))).toBe("[x] tail\n");
+});

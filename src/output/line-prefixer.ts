@@ -7,6 +7,12 @@
 
 const NEWLINE = 10;
 const encoder = new TextEncoder();
+/**
+ * The longest partial line held back. A child that writes megabytes without a
+ * newline would otherwise make us hold all of it; past this, what is held is
+ * printed as a line of its own (the only case where muster adds a newline).
+ */
+export const MAX_PARTIAL_LINE = 1024 * 1024;
 
 /** Prefixes the complete lines of one stream. */
 export class LinePrefixer {
@@ -32,7 +38,7 @@ export class LinePrefixer {
     if (last < 0) {
       this.#pending.push(chunk);
       this.#pendingLength += chunk.length;
-      return undefined;
+      return this.#pendingLength > MAX_PARTIAL_LINE ? this.end() : undefined;
     }
     const head = chunk.subarray(0, last + 1);
     const data = this.#pendingLength > 0 ? concat([...this.#pending, head], this.#pendingLength + head.length) : head;

@@ -86,6 +86,12 @@ export interface Platform {
   serve(options: ServeOptions): Promise<HttpServer>;
   /** The argv that starts this same muster (the binary, or runtime + main module). */
   selfCommand(): string[];
+  /**
+   * Asks the runtime to collect garbage now. Called after every few dozen MiB
+   * of child output: Bun's heuristics otherwise let short-lived output chunks
+   * pile up to several times the live data (measured by scripts/bench/parallel.ts).
+   */
+  collectGarbage(): void;
 }
 
 /** Raised by {@linkcode Platform.spawn} when the process cannot be started. */

@@ -81,6 +81,7 @@ export function createBunPlatform(): Platform {
       if (transport.unixSocket) return fetch(request, { unix: transport.unixSocket } as RequestInit);
       return fetch(request, { tls: transport.tls } as RequestInit);
     },
+    collectGarbage: () => Bun.gc(true),
     selfCommand() {
       // A compiled binary's main module lives in its embedded file system.
       const compiled = Bun.main.startsWith("/$bunfs/") || /^[A-Z]:[\\/]~BUN[\\/]/.test(Bun.main);

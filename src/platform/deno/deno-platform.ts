@@ -75,6 +75,8 @@ export function createDenoPlatform(): Platform {
       }
       return fetch(request, { client } as RequestInit);
     },
+    // V8 keeps up on its own; nothing to do.
+    collectGarbage: () => {},
     selfCommand: () => [Deno.execPath(), "run", "-A", new URL(Deno.mainModule).pathname],
     serve({ port, hostname, handler }) {
       return new Promise((resolve) => {
