@@ -5,6 +5,8 @@
  * @module
  */
 
+import { concat } from "./bytes.ts";
+
 const NEWLINE = 10;
 const encoder = new TextEncoder();
 /**
@@ -74,15 +76,4 @@ export class LinePrefixer {
     }
     return out;
   }
-}
-
-/** Joins chunks whose total length is known. */
-export function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

@@ -10,7 +10,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Cancellation } from "../engine/cancellation.ts";
 import { runProcess } from "../engine/run-process.ts";
-import { concat } from "../output/line-prefixer.ts";
+import { concat } from "../output/bytes.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import { isSshUrl, type ServeConfig } from "./config.ts";
 

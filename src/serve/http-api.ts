@@ -4,6 +4,7 @@
  * `GET /readyz`, `GET /metrics`.
  * @module
  */
+import { concat } from "../output/bytes.ts";
 import { parseDispatch } from "./dispatch-schema.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -42,13 +43,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | u
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  return concat(chunks, size);
 }
 
 /**

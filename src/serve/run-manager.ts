@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cancellation } from "../engine/cancellation.ts";
 import { runProcess } from "../engine/run-process.ts";
-import { concat } from "../output/line-prefixer.ts";
+import { concat } from "../output/bytes.ts";
 import { platform } from "../platform/index.ts";
 import { sendCallback, type CallbackOutcome, type CallbackPayload } from "./callback.ts";
 import type { ServeConfig } from "./config.ts";

@@ -67,8 +67,8 @@ const retry = v.strictObject(
   expect("a map with max_attempts, backoff_strategy, initial_delay, ..."),
 );
 
-/** Fields every step may have. */
-const stepCommon = {
+/** Fields shared by top-level steps and children of control steps. */
+const runnableFields = {
   name: v.optional(nonEmpty),
   type: v.optional(str),
   stack: v.optional(str),
@@ -76,18 +76,17 @@ const stepCommon = {
   working_directory: v.optional(str),
   timeout: v.optional(duration),
   retry: v.optional(retry),
+};
+
+/** Fields every top-level step may have. */
+const stepCommon = {
+  ...runnableFields,
   when: v.optional(v.picklist(["success", "failure", "always"], expect("one of: success, failure, always"))),
 };
 
 /** Fields a child of a control step may have (no `when`; `needs` instead). */
 const childCommon = {
-  name: v.optional(nonEmpty),
-  type: v.optional(str),
-  stack: v.optional(str),
-  env: v.optional(stringMap),
-  working_directory: v.optional(str),
-  timeout: v.optional(duration),
-  retry: v.optional(retry),
+  ...runnableFields,
   needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names"))),
 };
 
