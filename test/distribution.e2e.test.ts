@@ -216,4 +216,14 @@ test("bash completion: subcommands, flags and workflow names from the current pr
     const out = run([join(repoRoot, "dist/muster"), "completion", shell]).stdout;
     expect(out).toContain("__complete workflows");
   }
+  // fish can be asked for completions directly; zsh's script must at least parse.
+  const fishEnv = { PATH: `${join(repoRoot, "dist")}:/usr/bin:/bin`, HOME: tmp.path };
+  const fish = (line: string, cwd = repoRoot) =>
+    run(["fish", "-c", `muster completion fish | source; complete -C "${line}"`], { cwd, env: fishEnv }).stdout.split("\n").map((l) => l.split("\t")[0]).filter(Boolean);
+  expect(fish("muster wor")).toEqual(["workflow"]);
+  expect(fish("muster workflow --from")).toContain("--from-step");
+  expect(fish("muster workflow ", join(repoRoot, "examples/parallel-steps")).sort()).toEqual(["checks", "matrix", "prefixed"]);
+  const zshScript = join(tmp.path, "muster.zsh");
+  writeFileSync(zshScript, run([join(repoRoot, "dist/muster"), "completion", "zsh"]).stdout);
+  expect(run(["zsh", "-n", zshScript]).code).toBe(0);
 });

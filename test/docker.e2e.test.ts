@@ -175,6 +175,52 @@ ${webService("slow", port(), 600)}
     expect(existsSync(join(dir, "never"))).toBe(false);
   });
 
+  test("a second Ctrl-C during teardown kills and force-removes at once", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: stubborn
+        type: container
+        background: true
+        with:
+          image: ${IMAGE}
+          command: ["sh", "-c", "trap '' TERM; sleep 600 & wait; sleep 600"]
+          stop_timeout: 60s
+      - { name: hang, type: sleep, duration: 60s }
+`);
+    const proc = spawnMuster(["workflow", "w"], { cwd: dir });
+    expect(await eventually(() => leftovers() !== "", 10_000)).toBe(true);
+    await Bun.sleep(500);
+    proc.kill("SIGINT");
+    await Bun.sleep(1000);
+    // The graceful stop would wait 60 s for a container that ignores SIGTERM.
+    expect(leftovers()).not.toBe("");
+    const started = Date.now();
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(Date.now() - started).toBeLessThan(20_000); // a safety net: the graceful path takes 60 s
+    expect(leftovers()).toBe("");
+  });
+
+  test("kill -9 leaves containers; the next `muster workflow` removes them before it starts", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+${webService("orphan2", port(), 0)}
+      - { name: hang, type: sleep, duration: 60s }
+  next:
+    steps:
+      - { name: job, type: container, with: { image: ${IMAGE}, command: "true" } }
+`);
+    const proc = spawnMuster(["workflow", "w"], { cwd: dir });
+    expect(await eventually(() => leftovers() !== "", 10_000)).toBe(true);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    expect(leftovers()).not.toBe("");
+    expect((await muster(["workflow", "next"], { cwd: dir })).code).toBe(0);
+    expect(leftovers()).toBe("");
+  });
+
   test("kill -9 of muster, then muster prune: nothing left", async () => {
     const dir = project(`workflows:
   w:
@@ -259,6 +305,40 @@ describe("foreground containers and errors", () => {
     const unknown = await muster(["workflow", "unknown"], { cwd: dir });
     expect(unknown.code).toBe(125);
     expect(unknown.stderr).toContain('pulling image "127.0.0.1:5000/muster/absent:1" failed:');
+  });
+
+  test("DOCKER_HOST=tcp:// reaches the engine over TCP", async () => {
+    // A loopback TCP port that forwards to the engine's unix socket.
+    const proxy = Bun.listen<{ upstream?: Awaited<ReturnType<typeof Bun.connect>>; pending: Uint8Array[] }>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        async open(client) {
+          client.data = { pending: [] };
+          client.data.upstream = await Bun.connect({
+            unix: "/var/run/docker.sock",
+            socket: {
+              data: (_, chunk) => void client.write(chunk),
+              close: () => void client.end(),
+            },
+          });
+          for (const chunk of client.data.pending) client.data.upstream.write(chunk);
+        },
+        data(client, chunk) {
+          if (client.data.upstream) client.data.upstream.write(chunk);
+          else client.data.pending.push(new Uint8Array(chunk));
+        },
+        close: (client) => void client.data.upstream?.end(),
+      },
+    });
+    try {
+      const dir = project(`workflows:\n  w:\n    steps:\n      - { name: c, type: container, with: { image: ${IMAGE}, command: "echo over tcp" } }\n`);
+      const run = await muster(["workflow", "w"], { cwd: dir, env: { DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}` } });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe("over tcp\n");
+    } finally {
+      proxy.stop(true);
+    }
   });
 
   test("an unreachable engine gives a clear error", async () => {

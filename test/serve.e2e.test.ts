@@ -146,6 +146,21 @@ describe("running dispatches", () => {
     expect(late.status).toBe(409);
   });
 
+  test("runs for the same stack never overlap; other stacks run alongside", async () => {
+    const r = await runner({ ...sshEnv(), MUSTER_CONCURRENCY: "3" });
+    const ids = [newRunId("stackA"), newRunId("stackA"), newRunId("stackB")];
+    const stacks = ["prod", "prod", "dev"];
+    for (const [i, id] of ids.entries()) {
+      expect((await dispatch(r.base, { runId: id, workflow: "slow", stack: stacks[i], vars: { seconds: "0.7" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    }
+    const bodies = await Promise.all(ids.map((id) => callbacks.waitFor(id)));
+    const span = (b: Record<string, unknown>) => [Date.parse(b.startedAt as string), Date.parse(b.finishedAt as string)] as const;
+    const [a, b, c] = bodies.map(span);
+    // The two prod runs one after the other; the dev run alongside the first.
+    expect(a![1] <= b![0] || b![1] <= a![0]).toBe(true);
+    expect(c![0] < Math.max(a![1], b![1])).toBe(true);
+  });
+
   test("tokens and keys never appear in logs, callbacks or the run's environment", async () => {
     const r = await runner(sshEnv());
     const id = newRunId("secrets");
