@@ -152,6 +152,7 @@ describe("the binary where users drop it", () => {
     const tar = Bun.spawnSync(["sh", "-c", `chmod 1777 tmp && chmod 777 work && tar -C . -c . | docker import --change 'ENV PATH=/usr/local/bin:/bin' - ${image}`], { cwd: root, stderr: "pipe" });
     expect(tar.success).toBe(true);
   }, 120_000);
+  afterAll(() => void Bun.spawnSync(["docker", "rmi", "-f", image]));
 
   test("runs a real workflow as UID 1001 in a container that has no Node and no Bun", () => {
     const probe = run(["docker", "run", "--rm", image, "sh", "-c", "command -v node || command -v bun || command -v deno || echo none"]);
