@@ -7,10 +7,9 @@
 export const EXIT_OK = 0;
 /** Usage errors and invalid workflow files. */
 export const EXIT_USAGE = 2;
-/** A step ran longer than its `timeout`. */
-export const EXIT_TIMEOUT = 124;
-/** A command was not found. */
-export const EXIT_NOT_FOUND = 127;
+// A step's own exit code passes through; the engine defines the ones it makes up:
+// 124 for a timeout (engine/run-process.ts), 127 for a missing command
+// (engine/run-step.ts), 125 for Docker engine failures (engine/services.ts).
 /** Interrupted by SIGINT (Ctrl-C). */
 export const EXIT_SIGINT = 130;
 /** Interrupted by SIGTERM. */

@@ -188,8 +188,3 @@ export function renderTemplate(text: string, data: TemplateData): string {
   }
   return out;
 }
-
-/** Whether `text` contains template actions. */
-export function hasTemplate(text: string): boolean {
-  return text.includes("{{");
-}
