@@ -310,6 +310,12 @@ describe("discovery", () => {
     }
   });
 
+  test("a missing -f file names where it looked, once each", async () => {
+    const run = await muster(["workflow", "deploy", "-f", "nope"], { cwd: atmosProject() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('workflow file "nope" not found (looked for stacks/workflows/nope.yaml, stacks/workflows/nope.yml, nope)');
+  });
+
   test("an unknown workflow names the ones that exist", async () => {
     const run = await muster(["workflow", "nope"], { cwd: atmosProject() });
     expect(run.code).toBe(2);

@@ -86,7 +86,8 @@ export async function resolveFileArg(project: Project, file: string): Promise<st
     ? [file]
     : [join(project.workflowsDir, withExt), ...(extname(file) ? [] : [join(project.workflowsDir, `${file}.yml`)]), resolve(project.cwd, file)];
   for (const candidate of candidates) if (await isFile(candidate)) return candidate;
-  throw new DiscoveryError(`workflow file "${file}" not found (looked for ${candidates.map((c) => displayPath(project, c)).join(", ")})`);
+  const looked = [...new Set(candidates.map((c) => displayPath(project, c)))];
+  throw new DiscoveryError(`workflow file "${file}" not found (looked for ${looked.join(", ")})`);
 }
 
 /** Lists `.yaml`/`.yml` files below `dir`, sorted, skipping dot-directories and node_modules. */
