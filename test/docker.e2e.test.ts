@@ -139,6 +139,27 @@ ${webService("db", port(), 0)}
     expect(leftovers()).toBe("");
   });
 
+  test("ready_timeout bounds the wait for a service that never becomes healthy", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: sluggish
+        type: container
+        background: true
+        with:
+          image: ${IMAGE}
+          command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+          healthcheck: { test: "test -f /never", interval: 10s, start_period: 60s }
+          ready_timeout: 1500ms
+      - { name: never, type: shell, command: touch never }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('service "sluggish" did not become ready within 1.5s');
+    expect(existsSync(join(dir, "never"))).toBe(false);
+    expect(leftovers()).toBe("");
+  });
+
   test("a service that exits while being waited for fails the wait at once", async () => {
     const dir = project(`workflows:
   w:
