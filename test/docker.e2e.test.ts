@@ -328,20 +328,18 @@ describe("foreground containers and errors", () => {
     expect(unknown.stderr).toContain('pulling image "127.0.0.1:5000/muster/absent:1" failed:');
   });
 
-  test("DOCKER_HOST=tcp:// reaches the engine over TCP", async () => {
-    // A loopback TCP port that forwards to the engine's unix socket.
-    const proxy = Bun.listen<{ upstream?: Awaited<ReturnType<typeof Bun.connect>>; pending: Uint8Array[] }>({
+  /** A loopback TCP (optionally TLS) port that forwards to the engine's unix socket. */
+  function engineProxy(tls?: Parameters<typeof Bun.listen>[0]["tls"]) {
+    return Bun.listen<{ upstream?: Awaited<ReturnType<typeof Bun.connect>>; pending: Uint8Array[] }>({
       hostname: "127.0.0.1",
       port: 0,
+      tls,
       socket: {
         async open(client) {
           client.data = { pending: [] };
           client.data.upstream = await Bun.connect({
             unix: "/var/run/docker.sock",
-            socket: {
-              data: (_, chunk) => void client.write(chunk),
-              close: () => void client.end(),
-            },
+            socket: { data: (_, chunk) => void client.write(chunk), close: () => void client.end() },
           });
           for (const chunk of client.data.pending) client.data.upstream.write(chunk);
         },
@@ -352,13 +350,39 @@ describe("foreground containers and errors", () => {
         close: (client) => void client.data.upstream?.end(),
       },
     });
+  }
+
+  test("DOCKER_HOST=tcp:// reaches the engine over TCP, and over TLS with DOCKER_TLS_VERIFY", async () => {
+    const dir = project(`workflows:\n  w:\n    steps:\n      - { name: c, type: container, with: { image: ${IMAGE}, command: "echo over tcp" } }\n`);
+    const plain = engineProxy();
     try {
-      const dir = project(`workflows:\n  w:\n    steps:\n      - { name: c, type: container, with: { image: ${IMAGE}, command: "echo over tcp" } }\n`);
-      const run = await muster(["workflow", "w"], { cwd: dir, env: { DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}` } });
+      const run = await muster(["workflow", "w"], { cwd: dir, env: { DOCKER_HOST: `tcp://127.0.0.1:${plain.port}` } });
       expect(run.code).toBe(0);
       expect(run.stdout).toBe("over tcp\n");
     } finally {
-      proxy.stop(true);
+      plain.stop(true);
+    }
+
+    // A CA, a server certificate for 127.0.0.1 and a client certificate, as `docker --tlsverify` uses.
+    const certs = join(dir, "certs");
+    const sh = (cmd: string) => expect(Bun.spawnSync(["sh", "-c", cmd], { cwd: certs, stderr: "pipe" }).success).toBe(true);
+    Bun.spawnSync(["mkdir", "-p", certs]);
+    sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 1 -subj /CN=muster-test-ca 2>/dev/null");
+    sh("openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj /CN=127.0.0.1 2>/dev/null && printf 'subjectAltName=IP:127.0.0.1\\n' > san.cnf && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server.pem -days 1 -extfile san.cnf 2>/dev/null");
+    sh("openssl req -newkey rsa:2048 -nodes -keyout key.pem -out client.csr -subj /CN=client 2>/dev/null && printf 'extendedKeyUsage=clientAuth\\n' > client.cnf && openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out cert.pem -days 1 -extfile client.cnf 2>/dev/null");
+    const read = (name: string) => readFileSync(join(certs, name), "utf8");
+    const secure = engineProxy({ key: read("server-key.pem"), cert: read("server.pem"), ca: read("ca.pem"), requestCert: true, rejectUnauthorized: true });
+    try {
+      const env = { DOCKER_HOST: `tcp://127.0.0.1:${secure.port}`, DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: certs };
+      const run = await muster(["workflow", "w"], { cwd: dir, env });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe("over tcp\n");
+      // Without the client certificate files the error names what is missing.
+      const missing = await muster(["workflow", "w"], { cwd: dir, env: { ...env, DOCKER_CERT_PATH: join(dir, "nowhere") } });
+      expect(missing.code).toBe(125);
+      expect(missing.stderr).toContain("DOCKER_TLS_VERIFY is set but");
+    } finally {
+      secure.stop(true);
     }
   });
 
