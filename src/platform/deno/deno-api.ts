@@ -46,6 +46,7 @@ export interface DenoApi {
   ): { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
   errors: { NotFound: new () => Error };
   execPath(): string;
+  build: { os: string };
   mainModule: string;
 }
 

@@ -48,6 +48,11 @@ export function createDenoPlatform(): Platform {
       };
     },
     killGroup(pid, signal) {
+      if (Deno.build.os === "windows") {
+        // No process groups or signals: end the whole tree (unverified on real Windows, see README).
+        new Deno.Command("taskkill", { args: ["/T", "/F", "/PID", String(pid)], stdin: "null", stdout: "null", stderr: "null" }).spawn();
+        return;
+      }
       try {
         Deno.kill(-pid, signal);
       } catch {
