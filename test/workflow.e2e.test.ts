@@ -2,7 +2,7 @@
  * End-to-end: the compiled binary runs sequential workflows.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, muster, processesMatching, repoRoot, spawnMuster, tempDir, writeFiles } from "./helpers.ts";
 
@@ -320,6 +320,29 @@ describe("discovery", () => {
     const run = await muster(["workflow", "nope"], { cwd: atmosProject() });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('workflow "nope" not found in stacks/workflows (2 files) (expected one of: deploy, checks, deploy)');
+  });
+});
+
+describe("the parse cache", () => {
+  test("a valid file is cached by content; a changed file is parsed again; MUSTER_NO_CACHE turns it off", async () => {
+    const dir = project(`workflows:\n  w:\n    steps:\n      - { type: shell, command: echo first }\n`);
+    const cache = join(dir, "cache");
+    const env = { MUSTER_CACHE_DIR: cache };
+    expect((await muster(["workflow", "w"], { cwd: dir, env })).stdout).toBe("first\n");
+    expect(readdirSync(cache).filter((f) => f.endsWith(".json")).length).toBe(1);
+    expect((await muster(["workflow", "w"], { cwd: dir, env })).stdout).toBe("first\n");
+    writeFiles(dir, { "workflows.yaml": `workflows:\n  w:\n    steps:\n      - { type: shell, command: echo second }\n` });
+    expect((await muster(["workflow", "w"], { cwd: dir, env })).stdout).toBe("second\n");
+    expect(readdirSync(cache).filter((f) => f.endsWith(".json")).length).toBe(2);
+    // An invalid file is never cached, so its errors always carry positions.
+    writeFiles(dir, { "workflows.yaml": `workflows:\n  w:\n    steps:\n      - { type: shel, command: echo }\n` });
+    const bad = await muster(["workflow", "w"], { cwd: dir, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('workflows.yaml:4:17: workflow "w", step "step1": unknown step type "shel"');
+    expect(readdirSync(cache).filter((f) => f.endsWith(".json")).length).toBe(2);
+    const off = join(dir, "off");
+    await muster(["workflow", "w", "-f", "examples/hello/hello.yaml"], { cwd: repoRoot, env: { MUSTER_CACHE_DIR: off, MUSTER_NO_CACHE: "1" } });
+    expect(existsSync(off)).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
+import { cacheDir, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
 import type { Workflow, WorkflowFile } from "./types.ts";
 
@@ -125,11 +126,14 @@ export interface LoadedFile {
   diagnostics: Diagnostic[];
 }
 
-/** Reads and validates one workflow file. */
+/** Reads and validates one workflow file (through the parse cache, see parse-cache.ts). */
 export async function loadWorkflowFile(project: Project, path: string): Promise<LoadedFile> {
   const display = displayPath(project, path);
   const text = await readFile(path, "utf8");
-  const { workflowFile, diagnostics } = parseWorkflowFile(display, text);
+  const dir = cacheDir(process.env);
+  const known = await readParsed(dir, text);
+  const { workflowFile, diagnostics, value } = parseWorkflowFile(display, text, known);
+  if (known === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
   return { path, display, workflowFile, diagnostics };
 }
 

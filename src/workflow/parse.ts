@@ -21,6 +21,8 @@ import { YamlSource } from "./yaml-source.ts";
 export interface ParseResult {
   workflowFile?: WorkflowFile;
   diagnostics: Diagnostic[];
+  /** The file's parsed YAML value (for the parse cache). */
+  value?: unknown;
 }
 
 type Path = Array<string | number>;
@@ -46,8 +48,20 @@ class WorkflowParser {
     return this.#out.diagnostics;
   }
 
+  /** A position computed on first use: a valid file never needs one. */
   #ref(path: Path): SourceRef {
-    return { file: this.#file, ...this.#source.position(path) };
+    const source = this.#source;
+    let position: { line: number; col: number } | undefined;
+    const at = () => (position ??= source.position(path));
+    return {
+      file: this.#file,
+      get line() {
+        return at().line;
+      },
+      get col() {
+        return at().col;
+      },
+    };
   }
 
   #check<S extends Schema>(schema: S, value: unknown, path: Path, where: string, fieldPrefix: Path = []): v.InferOutput<S> | undefined {
@@ -450,7 +464,9 @@ export function findCycle(steps: ReadonlyArray<{ name: string; needs: string[] }
 }
 
 /**
- * Parses and validates the text of a workflow file.
+ * Parses and validates the text of a workflow file. `knownValue` is what
+ * this exact text parsed to before (from the parse cache); it skips the YAML
+ * parser unless an error needs a position.
  *
  * @example
  * ```ts
@@ -458,8 +474,8 @@ export function findCycle(steps: ReadonlyArray<{ name: string; needs: string[] }
  * workflowFile?.workflows.get("hi")?.steps[0]?.name; // "step1"
  * ```
  */
-export function parseWorkflowFile(file: string, text: string): ParseResult {
-  const source = new YamlSource(text);
+export function parseWorkflowFile(file: string, text: string, knownValue?: unknown): ParseResult {
+  const source = new YamlSource(text, knownValue);
   if (source.syntaxErrors.length > 0) {
     return {
       diagnostics: source.syntaxErrors.map((e) => ({ file, line: e.line, col: e.col, message: `invalid YAML: ${e.message}` })),
@@ -468,5 +484,5 @@ export function parseWorkflowFile(file: string, text: string): ParseResult {
   const parser = new WorkflowParser(file, source);
   const workflowFile = parser.parse();
   const diagnostics = parser.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
-  return diagnostics.length > 0 ? { diagnostics } : { workflowFile, diagnostics };
+  return diagnostics.length > 0 ? { diagnostics } : { workflowFile, diagnostics, value: source.value };
 }

@@ -16,20 +16,36 @@ export interface YamlSyntaxError {
 export class YamlSource {
   readonly value: unknown;
   readonly syntaxErrors: YamlSyntaxError[];
-  #root: Node | null;
-  #lines: LineCounter;
+  #text: string;
+  #parsed?: { root: Node | null; lines: LineCounter };
 
-  constructor(text: string) {
-    this.#lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true });
+  /**
+   * Parses `text`. With `knownValue` (the value this exact text parsed to
+   * before, see parse-cache.ts) the YAML parser runs only if a position is
+   * ever asked for: a valid file never needs one.
+   */
+  constructor(text: string, knownValue?: unknown) {
+    this.#text = text;
+    if (knownValue !== undefined) {
+      this.value = knownValue;
+      this.syntaxErrors = [];
+      return;
+    }
+    const { doc, lines } = this.#parse();
     this.syntaxErrors = doc.errors.map((error) => {
-      const pos = this.#lines.linePos(error.pos[0]);
+      const pos = lines.linePos(error.pos[0]);
       // The library appends a code excerpt after the first line; keep the sentence.
       const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
       return { line: pos.line, col: pos.col, message };
     });
-    this.#root = (doc.contents as Node | null) ?? null;
     this.value = this.syntaxErrors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
+  }
+
+  #parse() {
+    const lines = new LineCounter();
+    const doc = parseDocument(this.#text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    this.#parsed = { root: (doc.contents as Node | null) ?? null, lines };
+    return { doc, lines };
   }
 
   /**
@@ -37,7 +53,9 @@ export class YamlSource {
    * Falls back to the nearest existing ancestor when the path does not exist.
    */
   position(path: ReadonlyArray<string | number>, part: "key" | "value" = "value"): { line: number; col: number } {
-    let node: Node | null = this.#root;
+    if (!this.#parsed) this.#parse();
+    const { root, lines } = this.#parsed!;
+    let node: Node | null = root;
     let pair: Pair | null = null;
     for (const key of path) {
       let next: Node | null = null;
@@ -56,6 +74,6 @@ export class YamlSource {
     }
     const target = part === "key" && pair ? (pair.key as Node) : node;
     const offset = target?.range?.[0] ?? 0;
-    return this.#lines.linePos(offset);
+    return lines.linePos(offset);
   }
 }
