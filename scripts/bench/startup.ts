@@ -15,11 +15,12 @@ try {
   writeFileSync(join(dir, "big.yaml"), `workflows:\n  big:\n    steps:\n${steps}\n`);
   const version = await median(20, () => timeCommand([musterBin, "--version"]));
   const validate = await median(20, () => timeCommand([musterBin, "validate", "-f", join(dir, "big.yaml")]));
+  const validateCold = await median(20, () => timeCommand(["env", "MUSTER_NO_CACHE=1", musterBin, "validate", "-f", join(dir, "big.yaml")]));
   const node = await median(20, () => timeCommand(["node", "-e", "0"]));
   const deno = await median(5, () => timeCommand([`${root}/node_modules/.bin/deno`, "run", "-A", `${root}/src/main.ts`, "--version"]));
   console.log("start-up (median of 20 runs)");
   console.log(`  muster --version                   ${fmt(version)}`);
-  console.log(`  muster validate (500 steps)        ${fmt(validate)}`);
+  console.log(`  muster validate (500 steps)        ${fmt(validate)} (parse cache off: ${fmt(validateCold)})`);
   console.log(`  node -e 0 (for scale)              ${fmt(node)}`);
   console.log(`  deno run src/main.ts --version (5) ${fmt(deno)}`);
 } finally {
