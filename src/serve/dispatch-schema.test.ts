@@ -1,0 +1,18 @@
+import { expect, test } from "bun:test";
+import { parseDispatch } from "./dispatch-schema.ts";
+
+const valid = { runId: "run-1", workflow: "deploy", stack: "tenant-42", vars: { region: "eu-west-1" }, callbackUrl: "https://hooks.example/cb", callbackToken: "t" };
+
+test("a valid dispatch passes", () => {
+  expect(parseDispatch(valid)).toEqual({ ok: true, dispatch: valid });
+});
+
+test("hostile values are refused field by field", () => {
+  const result = parseDispatch({ ...valid, runId: "-x", workflow: "a;b", file: "../../etc/passwd", stack: "--help", vars: { "a-b": "1", ok: "x".repeat(5000) }, extra: true });
+  expect(result.ok).toBe(false);
+  if (result.ok) return;
+  const fields = result.errors.map((e) => e.field);
+  for (const f of ["runId", "workflow", "file", "stack", "vars.a-b", "vars.ok", "extra"]) expect(fields).toContain(f);
+  expect(parseDispatch({}).ok).toBe(false);
+  expect(parseDispatch([1]).ok).toBe(false);
+});

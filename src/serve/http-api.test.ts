@@ -1,0 +1,33 @@
+import { expect, test } from "bun:test";
+import { loadServeConfig } from "./config.ts";
+import { createApiHandler, MAX_BODY_BYTES } from "./http-api.ts";
+import { Metrics } from "./metrics.ts";
+import { Redactor } from "./redact.ts";
+import { RunManager } from "./run-manager.ts";
+import { TokenChecker } from "./token.ts";
+
+const TOKEN = "unit-test-token-0123456789";
+function handler() {
+  const config = loadServeConfig({ RUNNER_AUTH_TOKEN: TOKEN, ATMOS_REPO_URL: "https://git.example/repo.git" });
+  const metrics = new Metrics();
+  const runs = new RunManager(config, () => {}, metrics, new Redactor());
+  return { handle: createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log: () => {} }), runs };
+}
+const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+  new Request("http://runner/dispatch", { method: "POST", body, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...headers } });
+
+test("the status codes of /dispatch, before any run starts", async () => {
+  const { handle } = handler();
+  expect((await handle(new Request("http://runner/healthz"))).status).toBe(200);
+  expect((await handle(new Request("http://runner/readyz"))).status).toBe(200);
+  expect((await handle(post("{}", { authorization: "Bearer nope" }))).status).toBe(401);
+  expect((await handle(post("{}", { "content-type": "text/plain" }))).status).toBe(415);
+  expect((await handle(post("x".repeat(MAX_BODY_BYTES + 1)))).status).toBe(413);
+  expect((await handle(post("{"))).status).toBe(400);
+  const invalid = await handle(post(JSON.stringify({ runId: "r" })));
+  expect(invalid.status).toBe(400);
+  expect((await invalid.json()).errors.map((e: { field: string }) => e.field)).toEqual(["workflow", "callbackUrl"]);
+  expect((await handle(new Request("http://runner/dispatch"))).status).toBe(405);
+  expect((await handle(new Request("http://runner/runs/r1", { headers: { authorization: `Bearer ${TOKEN}` } }))).status).toBe(404);
+  expect((await handle(new Request("http://runner/metrics"))).headers.get("content-type")).toContain("text/plain");
+});

@@ -1,0 +1,33 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findProject, listYamlFiles, resolveFileArg } from "./discover.ts";
+
+const root = mkdtempSync(join(tmpdir(), "muster-discover-test-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+mkdirSync(join(root, "infra/stacks/workflows/nested"), { recursive: true });
+mkdirSync(join(root, "infra/sub/.hidden"), { recursive: true });
+writeFileSync(join(root, "infra/atmos.yaml"), "base_path: .\nworkflows:\n  base_path: stacks/workflows\n");
+writeFileSync(join(root, "infra/stacks/workflows/deploy.yaml"), "workflows: {}\n");
+writeFileSync(join(root, "infra/stacks/workflows/nested/more.yml"), "workflows: {}\n");
+writeFileSync(join(root, "infra/stacks/workflows/notes.txt"), "");
+
+test("atmos.yaml is found upward and sets the base and workflows paths", async () => {
+  const project = await findProject(join(root, "infra/sub"), {});
+  expect(project.configFile).toBe(join(root, "infra/atmos.yaml"));
+  expect(project.basePath).toBe(join(root, "infra"));
+  expect(project.workflowsDir).toBe(join(root, "infra/stacks/workflows"));
+  expect((await findProject(join(root, "infra"), { ATMOS_WORKFLOWS_BASE_PATH: "elsewhere" })).workflowsDir).toBe(join(root, "infra/elsewhere"));
+  await expect(findProject(root, { ATMOS_CLI_CONFIG_PATH: "/nonexistent" })).rejects.toThrow("no atmos.yaml there");
+});
+
+test("-f resolution and the file search", async () => {
+  const project = await findProject(join(root, "infra"), {});
+  expect(await resolveFileArg(project, "deploy")).toBe(join(root, "infra/stacks/workflows/deploy.yaml"));
+  expect(await resolveFileArg(project, "nested/more")).toBe(join(root, "infra/stacks/workflows/nested/more.yml"));
+  await expect(resolveFileArg(project, "missing")).rejects.toThrow('workflow file "missing" not found');
+  expect(await listYamlFiles(project.workflowsDir)).toEqual([
+    join(root, "infra/stacks/workflows/deploy.yaml"), join(root, "infra/stacks/workflows/nested/more.yml"),
+  ]);
+});
