@@ -107,6 +107,18 @@ describe("release builds", () => {
       expect(existsSync(join(dir, "muster"))).toBe(false);
     });
 
+    test("picks the musl build on a musl system", async () => {
+      const fake = join(tmp.path, "fake-ldd");
+      mkdirSync(fake, { recursive: true });
+      writeFileSync(join(fake, "ldd"), `#!/bin/sh\necho "musl libc (x86_64)"\n`);
+      chmodSync(join(fake, "ldd"), 0o755);
+      const dir = join(tmp.path, "bin-musl");
+      const result = await install("/good", dir, fake);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain("downloading muster-linux-x64-musl");
+      expect(readFileSync(join(dir, "muster")).equals(readFileSync(join(dist, "muster-linux-x64-musl")))).toBe(true);
+    });
+
     test("says clearly when the platform is not supported", async () => {
       const fake = join(tmp.path, "fake-uname");
       mkdirSync(fake, { recursive: true });
