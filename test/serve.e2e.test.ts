@@ -95,8 +95,10 @@ describe("running dispatches", () => {
     expect(failure).toMatchObject({ runId: bad, status: "failed", exitCode: 3, error: 'workflow "fail" exited with code 3' });
     expect(failure.logTail).toContain("about to fail");
 
-    const state = await (await fetch(`${r.base}/runs/${ok}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
-    expect(state).toMatchObject({ runId: ok, status: "succeeded", callback: { delivered: true, attempts: 1 } });
+    // The receiver can see the callback a moment before the runner records that it was delivered.
+    const stateOf = async () => (await fetch(`${r.base}/runs/${ok}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    expect(await eventually(async () => (await stateOf()).callback !== null, 3000)).toBe(true);
+    expect(await stateOf()).toMatchObject({ runId: ok, status: "succeeded", callback: { delivered: true, attempts: 1 } });
     expect(await eventually(() => runDirs().length === 0, 3000)).toBe(true);
   });
 
@@ -287,7 +289,9 @@ describe("the HTTP API", () => {
     await dispatch(r.base, { runId: id, workflow: "hello", callbackUrl: flaky.url() });
     await flaky.waitFor(id);
     expect(await eventually(() => flaky.received.length === 3, 10_000)).toBe(true);
-    const state = await (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    const stateOf = async () => (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    expect(await eventually(async () => (await stateOf()).callback !== null, 3000)).toBe(true);
+    const state = await stateOf();
     expect(state.callback).toMatchObject({ delivered: true, attempts: 3, status: 200 });
     flaky.stop();
 
