@@ -40,11 +40,14 @@ export async function resolveEndpoint(env: Record<string, string | undefined>): 
     const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
     if (!verify) return { display: host, baseUrl: `http://${address}`, transport: {} };
     const certs = env.DOCKER_CERT_PATH || join(homedir(), ".docker");
-    const read = (name: string) =>
-      readFile(join(certs, name), "utf8").catch(() => {
-        throw new Error(`DOCKER_TLS_VERIFY is set but ${join(certs, name)} cannot be read (expected ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH)`);
-      });
-    const [ca, cert, key] = await Promise.all([read("ca.pem"), read("cert.pem"), read("key.pem")]);
+    const names = ["ca.pem", "cert.pem", "key.pem"];
+    const files = await Promise.allSettled(names.map((name) => readFile(join(certs, name), "utf8")));
+    // Name the first missing file, in a stable order.
+    const missing = files.findIndex((f) => f.status === "rejected");
+    if (missing >= 0) {
+      throw new Error(`DOCKER_TLS_VERIFY is set but ${join(certs, names[missing]!)} cannot be read (expected ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH)`);
+    }
+    const [ca, cert, key] = files.map((f) => (f as PromiseFulfilledResult<string>).value);
     return { display: host, baseUrl: `https://${address}`, transport: { tls: { ca, cert, key } } };
   }
   throw new Error(`DOCKER_HOST=${host}: unsupported scheme (expected unix:///path or tcp://host:port)`);
