@@ -38,14 +38,17 @@ beforeAll(async () => {
   https = await startGitHttps(join(tmp.path, "https"), tmp.path);
 });
 afterAll(async () => {
-  // A graceful stop lets runners cancel their runs and remove their temp dirs.
-  for (const r of runners) r.proc.kill("SIGTERM");
-  await Promise.all(runners.map((r) => Promise.race([r.proc.exited, Bun.sleep(15_000).then(() => r.proc.kill("SIGKILL"))])));
-  sshd?.stop();
-  https?.stop();
-  callbacks.stop();
-  tmp.cleanup();
-});
+  try {
+    // A graceful stop lets runners cancel their runs and remove their temp dirs.
+    for (const r of runners) r.proc.kill("SIGTERM");
+    await Promise.all(runners.map((r) => Promise.race([r.proc.exited, Bun.sleep(10_000).then(() => r.proc.kill("SIGKILL"))])));
+  } finally {
+    sshd?.stop();
+    https?.stop();
+    callbacks.stop();
+    tmp.cleanup();
+  }
+}, 30_000);
 
 const sshEnv = () => ({
   RUNNER_AUTH_TOKEN: TOKEN,
