@@ -27,6 +27,16 @@ export function processStartTime(pid: number): string {
   }
 }
 
+/** Whether no process with this pid exists (a process we may not signal still exists). */
+export function isProcessGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === "ESRCH";
+  }
+}
+
 /** This process's owner label value. */
 export function ownerLabel(): string {
   return `${hostname()}:${process.pid}:${processStartTime(process.pid)}`;
@@ -47,11 +57,7 @@ export function isOwnerGone(owner: string): boolean {
   const pid = Number(parts.pop());
   const host = parts.join(":");
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as { code?: string }).code === "ESRCH";
-  }
+  if (isProcessGone(pid)) return true;
   // The pid is alive, but it may be a different process that reused it.
   const current = processStartTime(pid);
   return start !== "0" && current !== "0" && current !== start;

@@ -34,12 +34,12 @@ export async function runGroupStep(step: Step, engine: EngineContext): Promise<S
   if (step.type !== "parallel" && step.type !== "matrix") throw new Error(`not a control step: ${step.type}`);
   const started = performance.now();
   const children = expandGroup(step);
-  const byName = new Map(children.map((child, index) => [child.name, { child, index }]));
   const views: ChildView[] = children.map((child, index) => ({
     name: child.name,
     index,
     prefix: renderTemplate(step.output.prefix, templateData({ name: child.name }, engine.run, undefined, child.matrix)),
   }));
+  const viewOf = new Map(views.map((view) => [view.name, view]));
   const output = createGroupOutput({ mode: step.output.mode, order: step.output.order, children: views, stdout, stderr });
   const cancellation = new Cancellation(engine.cancellation);
   const results = new Map<string, StepResult>();
@@ -48,7 +48,7 @@ export async function runGroupStep(step: Step, engine: EngineContext): Promise<S
   const { threshold, policy } = failurePolicy(step.fail);
 
   const runChild = async (child: GroupChild, signal: AbortSignal) => {
-    const view = views[byName.get(child.name)!.index]!;
+    const view = viewOf.get(child.name)!;
     signal.addEventListener("abort", () => cancellation.cancel("SIGTERM", "canceled"), { once: true });
     const resolved = resolveStep(child.step, engine.run, child.matrix, child.name);
     let log: LogFile | undefined;
@@ -82,7 +82,7 @@ export async function runGroupStep(step: Step, engine: EngineContext): Promise<S
       counts[status]++;
       const result = results.get(child.name);
       if (status === "failed" && !firstFailure) firstFailure = { name: child.name, code: result?.exitCode || 1 };
-      output.settled(views[byName.get(child.name)!.index]!, {
+      output.settled(viewOf.get(child.name)!, {
         status,
         exitCode: result?.exitCode ?? 0,
         durationMs: result?.durationMs ?? 0,

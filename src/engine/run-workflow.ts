@@ -3,7 +3,7 @@
  * `--from-step` and cancellation, and delegating each step to its runner.
  * @module
  */
-import { openLogFile } from "../output/log-files.ts";
+import { openLogFile, teeToLog } from "../output/log-files.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { stderr, stdout, type OutputStream } from "../output/terminal.ts";
 import type { ChunkSink } from "./run-process.ts";
@@ -84,8 +84,7 @@ export async function runTopLevelLeaf(step: Step, engine: EngineContext): Promis
   if (step.type !== "shell" && step.type !== "atmos" && step.type !== "sleep") throw new Error(`not a leaf step: ${step.type}`);
   const resolved = resolveStep(step, engine.run);
   const log = engine.logDir ? await openLogFile(engine.logDir, [step.name]) : undefined;
-  const tee = (stream: OutputStream): ChunkSink | "inherit" =>
-    log ? async (data) => { await log.write(data); await stream.write(data); } : "inherit";
+  const tee = (stream: OutputStream): ChunkSink | "inherit" => (log ? teeToLog(log, (data) => stream.write(data)) : "inherit");
   try {
     return await runStep(resolved, step.timeoutMs, step.retry, {
       stdout: tee(stdout),

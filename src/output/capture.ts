@@ -29,9 +29,11 @@ export class OutputCapture {
   #total = 0;
   #threshold: number;
   #keepAll: boolean;
+  #tailLimit: number;
 
   /**
    * @param keepAll false to keep only the tail (silent mode).
+   * @param tailBytes how much of the end the tail keeps (default `TAIL_BYTES`).
    * @example
    * ```ts
    * const capture = new OutputCapture();
@@ -40,9 +42,10 @@ export class OutputCapture {
    * await capture.dispose();
    * ```
    */
-  constructor(options: { keepAll?: boolean; threshold?: number } = {}) {
+  constructor(options: { keepAll?: boolean; threshold?: number; tailBytes?: number } = {}) {
     this.#keepAll = options.keepAll ?? true;
     this.#threshold = options.threshold ?? SPILL_THRESHOLD;
+    this.#tailLimit = options.tailBytes ?? TAIL_BYTES;
   }
 
   /** Bytes captured so far. */
@@ -76,7 +79,7 @@ export class OutputCapture {
     // Chunks own their buffers: keeping a reference is cheaper than copying its end.
     this.#tail.push(data);
     this.#tailBytes += data.length;
-    while (this.#tailBytes - this.#tail[0]!.length >= TAIL_BYTES) this.#tailBytes -= this.#tail.shift()!.length;
+    while (this.#tailBytes - this.#tail[0]!.length >= this.#tailLimit) this.#tailBytes -= this.#tail.shift()!.length;
   }
 
   // Records are packed into one reusable buffer, so spilling allocates
@@ -107,10 +110,10 @@ export class OutputCapture {
     this.#buffered = 0;
   }
 
-  /** The last `TAIL_BYTES` of output, both streams interleaved (kept only without keepAll). */
+  /** The last `tailBytes` of output, both streams interleaved (kept only without keepAll). */
   tail(): Uint8Array {
     const joined = concat(this.#tail, this.#tailBytes);
-    return joined.length > TAIL_BYTES ? joined.subarray(joined.length - TAIL_BYTES) : joined;
+    return joined.length > this.#tailLimit ? joined.subarray(joined.length - this.#tailLimit) : joined;
   }
 
   /** Hands every captured chunk, in order, to `write`. */

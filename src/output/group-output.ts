@@ -15,7 +15,7 @@ import { formatDuration } from "../workflow/duration.ts";
 import type { OutputMode, OutputOrder } from "../workflow/types.ts";
 import { OutputCapture, type StreamId } from "./capture.ts";
 import { LinePrefixer } from "./line-prefixer.ts";
-import type { LogFile } from "./log-files.ts";
+import { teeToLog, type LogFile } from "./log-files.ts";
 import type { StepStatus } from "./reporter.ts";
 import type { OutputStream } from "./terminal.ts";
 
@@ -83,7 +83,6 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
     printing = printing.then(job).catch(() => {});
   };
   const label = (child: ChildView, c: OutputStream["colors"]) => c.rotating(child.index)(`[${child.name}]`);
-  const tee = (log: LogFile | undefined, sink: ChunkSink): ChunkSink => (log ? async (data) => { await log.write(data); await sink(data); } : sink);
 
   if (options.mode === "prefixed") {
     const prefixers = new Map<number, { out: LinePrefixer; err: LinePrefixer }>();
@@ -95,8 +94,8 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
         };
         prefixers.set(child.index, pair);
         return {
-          stdout: tee(log, (data) => { const lines = pair.out.push(data); if (lines) return stdout.write(lines); }),
-          stderr: tee(log, (data) => { const lines = pair.err.push(data); if (lines) return stderr.write(lines); }),
+          stdout: teeToLog(log, (data) => { const lines = pair.out.push(data); if (lines) return stdout.write(lines); }),
+          stderr: teeToLog(log, (data) => { const lines = pair.err.push(data); if (lines) return stderr.write(lines); }),
         };
       },
       note: (child, text) => print(() => stderr.write(`${label(child, stderr.colors)} ${text}\n`)),
@@ -139,7 +138,7 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
     sinks(child, log) {
       const capture = new OutputCapture({ keepAll });
       captures.set(child.index, capture);
-      return { stdout: tee(log, (data) => capture.append(1, data)), stderr: tee(log, (data) => capture.append(2, data)) };
+      return { stdout: teeToLog(log, (data) => capture.append(1, data)), stderr: teeToLog(log, (data) => capture.append(2, data)) };
     },
     note(child, text) {
       if (options.mode === "grouped") print(() => stderr.write(`${label(child, stderr.colors)} ${stderr.colors.dim(text)}\n`));

@@ -33,3 +33,19 @@ export async function openLogFile(dir: string, parts: string[]): Promise<LogFile
     close: () => handle.close(),
   };
 }
+
+/**
+ * A sink that writes each chunk to `log` (when there is one) and then to `sink`.
+ *
+ * @example
+ * ```ts
+ * const sink = teeToLog(log, (data) => stdout.write(data));
+ * ```
+ */
+export function teeToLog(log: LogFile | undefined, sink: (data: Uint8Array) => void | Promise<void>): (data: Uint8Array) => void | Promise<void> {
+  if (!log) return sink;
+  return async (data) => {
+    await log.write(data);
+    await sink(data);
+  };
+}

@@ -7,9 +7,10 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isProcessGone } from "../docker/owner.ts";
 import { Cancellation } from "../engine/cancellation.ts";
 import { runProcess } from "../engine/run-process.ts";
-import { concat } from "../output/bytes.ts";
+import { OutputCapture } from "../output/capture.ts";
 import { platform } from "../platform/index.ts";
 import { sendCallback, type CallbackOutcome, type CallbackPayload } from "./callback.ts";
 import type { ServeConfig } from "./config.ts";
@@ -60,12 +61,7 @@ export async function sweepStaleRunDirs(): Promise<string[]> {
   for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
     const match = new RegExp(`^${RUN_DIR_PREFIX}(\\d+)-`).exec(name);
     if (!match || Number(match[1]) === process.pid) continue;
-    try {
-      process.kill(Number(match[1]), 0);
-      continue; // its runner is alive
-    } catch (error) {
-      if ((error as { code?: string }).code !== "ESRCH") continue;
-    }
+    if (!isProcessGone(Number(match[1]))) continue; // its runner is alive
     await rm(join(tmpdir(), name), { recursive: true, force: true });
     removed.push(join(tmpdir(), name));
   }
@@ -201,13 +197,8 @@ export class RunManager {
     this.#log("info", "run started", { runId });
     const redactor = this.#redactor.with(dispatch.callbackToken);
     let root: string | undefined;
-    const tail: Uint8Array[] = [];
-    let tailBytes = 0;
-    const keep = (chunk: Uint8Array) => {
-      tail.push(chunk);
-      tailBytes += chunk.length;
-      while (tailBytes - tail[0]!.length >= LOG_TAIL_BYTES) tailBytes -= tail.shift()!.length;
-    };
+    const output = new OutputCapture({ keepAll: false, tailBytes: LOG_TAIL_BYTES });
+    const keep = (chunk: Uint8Array) => output.append(1, chunk);
     let status: "succeeded" | "failed" | "canceled" = "failed";
     let exitCode: number | null = null;
     let error: string | null = null;
@@ -241,7 +232,7 @@ export class RunManager {
       // rm does not follow symlinks: a link in the checkout is removed, not its target.
       if (root) await rm(root, { recursive: true, force: true, maxRetries: 3 }).catch((e: Error) => this.#log("error", "could not remove run dir", { runId, error: e.message }));
     }
-    const logTail = redactor.redact(decoder.decode(concat(tail, tailBytes)).slice(-LOG_TAIL_BYTES));
+    const logTail = redactor.redact(decoder.decode(output.tail()));
     await this.#complete(run, status, exitCode, error ? redactor.redact(error) : null, logTail);
   }
 
