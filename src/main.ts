@@ -5,7 +5,8 @@
  * @module
  */
 import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
-import { EXIT_USAGE, UsageError } from "./cli/exit-codes.ts";
+import { MusterError } from "./errors.ts";
+import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes.ts";
 import { shouldColor } from "./output/colors.ts";
 import { platform } from "./platform/index.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -49,7 +50,7 @@ async function run(rawArgs: string[]): Promise<number> {
     const cmd = await commandFor(rawArgs);
     const usage = await renderUsage(cmd, cmd === main ? undefined : main);
     // citty colours unconditionally; we colour only where stdout is a terminal (and honour NO_COLOR/FORCE_COLOR).
-    const colored = shouldColor(process.env, platform.isTerminal(1));
+    const colored = shouldColor(platform.env(), platform.isTerminal(1));
     await say(1, `${colored ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
     return rawArgs.length === 0 ? EXIT_USAGE : 0;
   }
@@ -64,17 +65,18 @@ async function run(rawArgs: string[]): Promise<number> {
     const { result } = await runCommand(await subs[name]!(), { rawArgs: rest });
     return typeof result === "number" ? result : 0;
   } catch (error) {
-    const err = error as Error & { code?: string; diagnostics?: unknown[] };
-    if (err.name === "DiscoveryError" || err instanceof UsageError) {
-      await say(2, `muster: ${err.message}\n`);
-      return EXIT_USAGE;
+    if (error instanceof MusterError) {
+      await say(2, `muster: ${error.message}\n`);
+      return error.exitCode;
     }
+    // citty's own usage errors (a missing positional argument, an unknown subcommand).
+    const err = error as Error & { code?: string };
     if (err.name === "CLIError" || err.code === "E_UNKNOWN_COMMAND" || err.code === "EARG") {
       await say(2, `muster: ${err.message}\nRun 'muster --help' for usage.\n`);
       return EXIT_USAGE;
     }
     await say(2, `muster: internal error: ${err.stack ?? err.message}\n`);
-    return 1;
+    return EXIT_FAILURE;
   }
 }
 

@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { logFilePath } from "../src/output/log-dir-renderer.ts";
 import { eventually, muster, processesMatching, repoRoot, spawnMuster, tempDir, writeFiles } from "./helpers.ts";
 
 const tmp = tempDir();
@@ -227,9 +228,10 @@ describe("output", () => {
     const run = await muster(["workflow", "w", "--log-dir", "logs"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("top-level\n");
-    expect(readFileSync(join(dir, "logs/top.log"), "utf8")).toBe("top-level\n");
-    expect(readFileSync(join(dir, "logs/m/t_1_.log"), "utf8")).toBe("child 1\n");
-    expect(readFileSync(join(dir, "logs/m/t_2_.log"), "utf8")).toBe("child 2\n");
+    const top = readFileSync(logFilePath(join(dir, "logs"), ["top"]), "utf8");
+    expect(top).toMatch(/^# muster: top \(shell\)\n# command: \$ echo top-level\n# started: \d{4}-\d\d-\d\dT.*\ntop-level\n\n# succeeded after \d+m?s, 1 attempt\n$/);
+    expect(readFileSync(logFilePath(join(dir, "logs"), ["m", "t (1)"]), "utf8")).toContain("\nchild 1\n");
+    expect(readFileSync(logFilePath(join(dir, "logs"), ["m", "t (2)"]), "utf8")).toContain("\nchild 2\n");
   });
 
   test("matrix include and exclude", async () => {

@@ -6,7 +6,8 @@
  */
 import { resolve } from "node:path";
 import { findProject, type Project } from "../workflow/discover.ts";
-import { UsageError } from "./exit-codes.ts";
+import { UsageError } from "../errors.ts";
+import { platform } from "../platform/index.ts";
 
 /** `-f FILE` */
 export const fileArg = {
@@ -29,7 +30,7 @@ export const jsonArg = { type: "boolean", description: "Print JSON instead of te
 
 /** Finds the project for `-C` (or the current directory). */
 export function loadProject(dir: string | undefined): Promise<Project> {
-  return findProject(resolve(process.cwd(), dir ?? "."), process.env);
+  return findProject(resolve(platform.cwd(), dir ?? "."), platform.env());
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { stdout } from "../output/terminal.ts";
-import { UsageError } from "./exit-codes.ts";
+import { UsageError } from "../errors.ts";
 
 /** The subcommands with their flags, read from the command definitions themselves. */
 async function commandFlags(commands: Record<string, () => Promise<CommandDef>>): Promise<Array<{ name: string; flags: string[] }>> {

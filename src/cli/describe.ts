@@ -3,11 +3,12 @@
  * @module
  */
 import { defineCommand } from "citty";
-import { planView, renderPlanText } from "../output/plan-view.ts";
+import { EXIT_OK } from "../exit-codes.ts";
+import { planJson, renderPlanText } from "../output/plan-view.ts";
 import { stdout } from "../output/terminal.ts";
 import { findWorkflow } from "../workflow/discover.ts";
+import { buildPlan } from "../workflow/plan.ts";
 import { dirArg, fileArg, jsonArg, loadProject, parseVars } from "./common.ts";
-import { EXIT_OK } from "./exit-codes.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
 
 export default defineCommand({
@@ -20,9 +21,10 @@ export default defineCommand({
     const project = await loadProject(args.dir);
     const { file, workflow } = await findWorkflow(project, args.name, args.file);
     const ctx = runContext(project, workflow, args.stack, parseVars(rawArgs), file.path);
-    const views = planView(ctx);
-    if (args.json) await stdout.write(`${JSON.stringify({ workflow: workflow.name, file: file.display, stack: ctx.stackFlag, steps: views }, null, 2)}\n`);
-    else await stdout.write(renderPlanText(workflow.name, file.display, views));
+    // Templates that cannot be resolved yet are shown, not fatal: describe works before every --var is known.
+    const plan = buildPlan(ctx);
+    if (args.json) await stdout.write(`${JSON.stringify(planJson(plan, file.display, ctx.stackFlag), null, 2)}\n`);
+    else await stdout.write(renderPlanText(plan, file.display));
     return EXIT_OK;
   },
 });

@@ -7,7 +7,7 @@ import { stderr, stdout } from "../output/terminal.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { loadFiles } from "../workflow/discover.ts";
 import { dirArg, fileArg, jsonArg, loadProject } from "./common.ts";
-import { EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
+import { EXIT_OK, EXIT_USAGE } from "../exit-codes.ts";
 
 export default defineCommand({
   meta: { name: "list", description: "List workflows with their file, description and step count" },

@@ -6,6 +6,7 @@ import { defineCommand } from "citty";
 import { DockerClient } from "../docker/client.ts";
 import { pruneOrphans } from "../engine/services.ts";
 import { stderr } from "../output/terminal.ts";
+import { platform } from "../platform/index.ts";
 
 export default defineCommand({
   meta: { name: "prune", description: "Remove containers left behind by a muster that is no longer running" },
@@ -13,7 +14,7 @@ export default defineCommand({
   async run() {
     let docker: DockerClient;
     try {
-      docker = await DockerClient.connect(process.env);
+      docker = await DockerClient.connect(platform.env());
     } catch (error) {
       await stderr.write(`muster: ${(error as Error).message}\n`);
       return 1;

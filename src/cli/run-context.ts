@@ -6,6 +6,7 @@
 import type { Project } from "../workflow/discover.ts";
 import type { RunContext } from "../workflow/plan.ts";
 import type { Workflow } from "../workflow/types.ts";
+import { platform } from "../platform/index.ts";
 
 /** `-s STACK` */
 export const stackArg = { type: "string", alias: "s", description: "Stack for every step (overrides workflow and step stacks; default $ATMOS_STACK)", valueHint: "STACK" } as const;
@@ -14,7 +15,7 @@ export const varArg = { type: "string", description: "Template variable {{ .vars
 
 /** The context of a run of `workflow` in `project`. */
 export function runContext(project: Project, workflow: Workflow, stack: string | undefined, vars: Record<string, string>, workflowFile?: string): RunContext {
-  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const env = platform.env();
   return {
     workflow,
     stackFlag: stack || env.ATMOS_STACK || undefined,
@@ -23,7 +24,7 @@ export function runContext(project: Project, workflow: Workflow, stack: string |
     baseDir: project.basePath,
     atmosBin: env.ATMOS_BIN || "atmos",
     // Windows has no sh; cmd /C is what Atmos uses there too.
-    shell: process.platform === "win32" ? ["cmd", "/C"] : ["sh", "-c"],
+    shell: platform.os === "windows" ? ["cmd", "/C"] : ["sh", "-c"],
     workflowFile,
   };
 }

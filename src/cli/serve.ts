@@ -20,7 +20,7 @@ export default defineCommand({
   async run() {
     let config;
     try {
-      config = loadServeConfig(process.env);
+      config = loadServeConfig(platform.env());
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       await stderr.write(`muster serve: invalid configuration: ${error.message}\n`);

@@ -7,7 +7,7 @@ import { stderr } from "../output/terminal.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { loadFiles } from "../workflow/discover.ts";
 import { dirArg, fileArg, loadProject } from "./common.ts";
-import { EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
+import { EXIT_OK, EXIT_USAGE } from "../exit-codes.ts";
 
 export default defineCommand({
   meta: { name: "validate", description: "Check workflow files and print every problem (exit 0 or 2)" },

@@ -1,22 +1,27 @@
 /**
- * `muster workflow <name>`: runs a workflow.
+ * `muster workflow <name>`: plans a workflow, then runs it with the text
+ * renderer (and `--log-dir`) observing the engine.
  * @module
  */
 import { defineCommand } from "citty";
 import { Cancellation } from "../engine/cancellation.ts";
-import { runWorkflow, type EngineContext } from "../engine/run-workflow.ts";
+import { fanOut, type RunObserver } from "../engine/events.ts";
+import { runWorkflow } from "../engine/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
-import { planErrors, planView, renderPlanText } from "../output/plan-view.ts";
-import { Reporter } from "../output/reporter.ts";
+import { DiscoveryError, UsageError } from "../errors.ts";
+import { EXIT_SIGINT, EXIT_SIGTERM } from "../exit-codes.ts";
+import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
+import { renderPlanText } from "../output/plan-view.ts";
 import { stderr, stdout } from "../output/terminal.ts";
+import { TextRenderer } from "../output/text-renderer.ts";
 import { platform } from "../platform/index.ts";
+import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { findWorkflow } from "../workflow/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
+import { buildPlan } from "../workflow/plan.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import { dirArg, fileArg, loadProject, parseVars } from "./common.ts";
-import { EXIT_SIGINT, EXIT_SIGTERM, UsageError } from "./exit-codes.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
-import { stepRunners } from "./step-runners.ts";
 
 export default defineCommand({
   meta: { name: "workflow", description: "Run a workflow" },
@@ -46,61 +51,69 @@ export default defineCommand({
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
     const ctx = runContext(project, workflow, args.stack, vars, file.path);
-    const steps = planView(ctx);
-    // Templates are checked before anything runs: a missing --var must not
-    // surface halfway through a deployment.
-    const unresolved = planErrors(steps);
-    if (unresolved.length > 0) {
-      throw new UsageError(`workflow "${workflow.name}" (${file.display}) cannot be resolved:\n${unresolved.map((e) => `  ${e}`).join("\n")}`);
+    // Every template of every step is checked before anything runs.
+    const plan = buildPlan(ctx);
+    if (plan.errors.length > 0) {
+      throw new DiscoveryError(`workflow "${workflow.name}" (${file.display}) cannot be resolved:\n${plan.errors.map(formatDiagnostic).join("\n")}`, plan.errors);
     }
     if (args["dry-run"]) {
-      const start = fromStep ? steps.findIndex((s) => s.name === fromStep) : 0;
-      await stdout.write(renderPlanText(workflow.name, file.display, steps.slice(start)));
+      await stdout.write(renderPlanText(plan, file.display, fromStep));
       return 0;
     }
+    const logDir = args["log-dir"];
+    if (logDir) {
+      await checkLogDir(logDir).catch((error: Error) => {
+        throw new UsageError(`--log-dir ${JSON.stringify(logDir)}: cannot write there (${error.message.split("\n")[0]}); expected a directory muster may create files in`);
+      });
+    }
 
-    const reporter = new Reporter(stderr, { quiet: args.quiet });
+    const text = new TextRenderer({ stdout, stderr, quiet: args.quiet });
+    const observers: RunObserver[] = [text];
+    if (logDir) observers.push(new LogDirRenderer(logDir, (message) => void text.emit({ type: "message", level: "warn", text: message })));
+    const observer = fanOut(observers);
+
     const cancellation = new Cancellation();
     let interrupted: "SIGINT" | "SIGTERM" | undefined;
     const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
       if (interrupted) {
-        reporter.warn(`${signal} again: killing everything now`);
+        void observer.emit({ type: "message", level: "warn", text: `${signal} again: killing everything now` });
         cancellation.force();
         return;
       }
       interrupted = signal;
-      reporter.warn(`${signal}: stopping (${formatDuration(graceMs)} grace; press Ctrl-C again to kill at once)`);
+      void observer.emit({ type: "message", level: "warn", text: `${signal}: stopping (${formatDuration(graceMs)} grace; press Ctrl-C again to kill at once)` });
       cancellation.cancel(signal, signal === "SIGINT" ? "interrupted" : "terminated");
     };
     const offInt = platform.onSignal("SIGINT", onSignal("SIGINT"));
     const offTerm = platform.onSignal("SIGTERM", onSignal("SIGTERM"));
-    const engine: EngineContext = {
-      run: ctx, reporter, cancellation, graceMs, logDir: args["log-dir"],
-      jobsSemaphore: jobs === undefined ? undefined : new Semaphore(jobs),
-    };
     const started = performance.now();
-    const runtime = await stepRunners(engine);
-    let result;
     try {
-      result = await runWorkflow(engine, { fromStep, runners: runtime.runners, beforeStep: runtime.beforeStep });
+      await observer.emit({ type: "run.start", workflow: workflow.name, file: file.display });
+      const result = await runWorkflow({
+        run: ctx,
+        plan,
+        observer,
+        cancellation,
+        graceMs,
+        fromStep,
+        jobs: jobs === undefined ? undefined : new Semaphore(jobs),
+      });
+      const durationMs = performance.now() - started;
+      if (interrupted) {
+        await observer.emit({ type: "run.end", workflow: workflow.name, status: "interrupted", signal: interrupted, exitCode: interrupted === "SIGINT" ? EXIT_SIGINT : EXIT_SIGTERM, durationMs });
+        return interrupted === "SIGINT" ? EXIT_SIGINT : EXIT_SIGTERM;
+      }
+      if (result.failedStep) {
+        const resume = ["muster", "workflow", workflow.name, "-f", file.display, "--from-step", result.failedStep].map(shellQuote).join(" ");
+        await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: result.exitCode, failedStep: result.failedStep, durationMs, resume });
+        return result.exitCode;
+      }
+      await observer.emit({ type: "run.end", workflow: workflow.name, status: "succeeded", exitCode: 0, durationMs });
+      return 0;
     } finally {
-      await runtime.teardown();
       offInt();
       offTerm();
+      await observer.close?.();
     }
-    const took = formatDuration(performance.now() - started);
-    const c = stderr.colors;
-    if (interrupted) {
-      reporter.line(`${c.yellow("■")} workflow ${workflow.name} ${c.yellow(interrupted === "SIGINT" ? "interrupted" : "terminated")} after ${took}`);
-      return interrupted === "SIGINT" ? EXIT_SIGINT : EXIT_SIGTERM;
-    }
-    if (result.failedStep) {
-      reporter.line(`${c.red("✗")} workflow ${workflow.name} ${c.red("failed")} at step "${result.failedStep}" (exit ${result.exitCode}) after ${took}`);
-      const resume = ["muster", "workflow", workflow.name, "-f", file.display, "--from-step", result.failedStep].map(shellQuote).join(" ");
-      reporter.hint(`resume with: ${resume}`);
-      return result.exitCode;
-    }
-    reporter.line(`${c.green("✓")} workflow ${workflow.name} ${c.green("succeeded")} in ${took}`);
-    return 0;
   },
 });

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * const docker = await DockerClient.connect(process.env);
+ * const docker = await DockerClient.connect(platform.env());
  * const id = await docker.createContainer({ Image: "busybox" });
  * await docker.startContainer(id);
  * ```

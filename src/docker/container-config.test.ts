@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { ContainerSpec } from "../workflow/types.ts";
+import type { ContainerSpec } from "./container-spec.ts";
 import { createBody, readyTimeoutMs } from "./container-config.ts";
 
 const spec = (over: Partial<ContainerSpec> = {}): ContainerSpec => ({

@@ -3,7 +3,7 @@
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import type { ContainerSpec } from "../workflow/types.ts";
+import type { ContainerSpec } from "./container-spec.ts";
 
 const ns = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms * 1e6));
 

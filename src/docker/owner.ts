@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { platform } from "../platform/index.ts";
 
 /** Label keys on every container muster creates. */
 export const LABELS = {
@@ -30,16 +31,15 @@ export function processStartTime(pid: number): string {
 /** Whether no process with this pid exists (a process we may not signal still exists). */
 export function isProcessGone(pid: number): boolean {
   try {
-    process.kill(pid, 0);
+    return !platform.isProcessAlive(pid);
+  } catch {
     return false;
-  } catch (error) {
-    return (error as { code?: string }).code === "ESRCH";
   }
 }
 
 /** This process's owner label value. */
 export function ownerLabel(): string {
-  return `${hostname()}:${process.pid}:${processStartTime(process.pid)}`;
+  return `${hostname()}:${platform.pid}:${processStartTime(platform.pid)}`;
 }
 
 /**

@@ -1,23 +1,38 @@
 /**
  * Cancellation in two stages, as users expect from Ctrl-C: the first request
  * asks running steps to stop (a signal, then a kill after the grace period);
- * a second one kills at once. Scopes nest: a group can cancel its own children
- * without canceling the workflow.
+ * a second one kills at once. Scopes nest: a group can cancel its own
+ * children, and a timeout its own attempt, without canceling the workflow.
+ *
+ * Child scopes are derived with `AbortSignal.any`, so no listener is ever
+ * left on a parent, however long the run.
  * @module
  */
 
 /** The signal a cancellation delivers to a running step first. */
 export type CancelSignalName = "SIGINT" | "SIGTERM";
 
+/** Why a scope was canceled: what `signal.reason` holds. */
+export interface CancelReason {
+  signal: CancelSignalName;
+  reason: string;
+}
+
+const isCancelReason = (value: unknown): value is CancelReason =>
+  typeof value === "object" && value !== null && "signal" in value && "reason" in value;
+
 /** A cancellation scope. */
 export class Cancellation {
   #graceful = new AbortController();
   #force = new AbortController();
-  #signal: CancelSignalName = "SIGTERM";
-  #reason = "";
+  /** Aborts when cancellation was requested (here or in a parent); its `reason` is a {@linkcode CancelReason}. */
+  readonly signal: AbortSignal;
+  /** Aborts when an immediate kill was requested (here or in a parent). */
+  readonly forceSignal: AbortSignal;
 
   /**
-   * Creates a scope; with a `parent`, the scope is canceled when the parent is.
+   * Creates a scope; with a `parent`, the scope is canceled when the parent
+   * is, and with `also`, when that signal aborts (canceled with SIGTERM).
    *
    * @example
    * ```ts
@@ -25,51 +40,41 @@ export class Cancellation {
    * const group = new Cancellation(run);
    * run.cancel("SIGINT", "interrupted");
    * group.canceled; // true
+   * group.signalName; // "SIGINT"
    * ```
    */
-  constructor(parent?: Cancellation) {
-    if (!parent) return;
-    const follow = () => this.cancel(parent.signalName, parent.reason);
-    if (parent.canceled) follow();
-    else parent.signal.addEventListener("abort", follow, { once: true });
-    if (parent.forced) this.force();
-    else parent.forceSignal.addEventListener("abort", () => this.force(), { once: true });
+  constructor(parent?: Cancellation, also?: AbortSignal) {
+    const graceful = [this.#graceful.signal];
+    if (parent) graceful.push(parent.signal);
+    if (also) graceful.push(also);
+    this.signal = graceful.length === 1 ? this.#graceful.signal : AbortSignal.any(graceful);
+    this.forceSignal = parent ? AbortSignal.any([this.#force.signal, parent.forceSignal]) : this.#force.signal;
   }
 
-  /** Aborts when cancellation was requested. */
-  get signal(): AbortSignal {
-    return this.#graceful.signal;
-  }
-  /** Aborts when an immediate kill was requested. */
-  get forceSignal(): AbortSignal {
-    return this.#force.signal;
-  }
   get canceled(): boolean {
-    return this.#graceful.signal.aborted;
+    return this.signal.aborted;
   }
   get forced(): boolean {
-    return this.#force.signal.aborted;
+    return this.forceSignal.aborted;
   }
   /** The signal to send to running steps. */
   get signalName(): CancelSignalName {
-    return this.#signal;
+    return isCancelReason(this.signal.reason) ? this.signal.reason.signal : "SIGTERM";
   }
   /** Why the scope was canceled, for messages. */
   get reason(): string {
-    return this.#reason;
+    return isCancelReason(this.signal.reason) ? this.signal.reason.reason : this.canceled ? "canceled" : "";
   }
 
   /** Requests a graceful stop. Later calls keep the first reason. */
   cancel(signal: CancelSignalName, reason: string): void {
     if (this.canceled) return;
-    this.#signal = signal;
-    this.#reason = reason;
-    this.#graceful.abort();
+    this.#graceful.abort({ signal, reason } satisfies CancelReason);
   }
 
   /** Requests an immediate kill (implies cancel). */
   force(): void {
-    this.cancel(this.#signal, this.#reason || "forced");
+    this.cancel("SIGTERM", "forced");
     this.#force.abort();
   }
 }

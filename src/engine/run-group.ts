@@ -1,23 +1,20 @@
 /**
- * Running a `parallel` or `matrix` step: expand its children, schedule them
- * with the hand-written ready queue, route their output, apply the failure
- * mode, and print the summary.
+ * Running a `parallel` or `matrix` step: its planned children go through
+ * the hand-written ready queue (`scheduler.ts`), each with the engine's
+ * generic behaviours, and the failure mode decides what happens after a
+ * failure. Output is not decided here: the group announces its children
+ * (`group.start`) and renderers route their output events.
  * @module
  */
-import { createGroupOutput, summaryLine, type ChildView, type StatusCounts } from "../output/group-output.ts";
-import { openLogFile, type LogFile } from "../output/log-files.ts";
-import { stderr, stdout } from "../output/terminal.ts";
-import { expandGroup, type GroupChild } from "../workflow/expand.ts";
-import { resolveStep, templateData } from "../workflow/plan.ts";
-import { renderTemplate } from "../workflow/template.ts";
-import type { ControlStep, Step } from "../workflow/types.ts";
+import { EXIT_FAILURE, EXIT_SIGINT } from "../exit-codes.ts";
+import type { GroupPlan, GroupStep } from "../steps/group.ts";
+import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
 import { Cancellation } from "./cancellation.ts";
-import { runStep, type StepResult } from "./run-step.ts";
-import type { EngineContext } from "./run-workflow.ts";
+import { notRun, type StatusCounts, type StepResult } from "./events.ts";
 import { schedule, type FailurePolicy } from "./scheduler.ts";
 
 /** The failure count at which the mode stops the group, and how. */
-export function failurePolicy(fail: ControlStep["fail"]): { threshold: number; policy: FailurePolicy } {
+export function failurePolicy(fail: GroupStep["fail"]): { threshold: number; policy: FailurePolicy } {
   switch (fail.mode) {
     case "fail_fast":
       return { threshold: fail.maxFailures || 1, policy: "cancel-running" };
@@ -29,80 +26,65 @@ export function failurePolicy(fail: ControlStep["fail"]): { threshold: number; p
   }
 }
 
-/** Runs a control step. */
-export async function runGroupStep(step: Step, engine: EngineContext): Promise<StepResult> {
-  if (step.type !== "parallel" && step.type !== "matrix") throw new Error(`not a control step: ${step.type}`);
-  const started = performance.now();
-  const children = expandGroup(step);
-  const views: ChildView[] = children.map((child, index) => ({
-    name: child.name,
-    index,
-    prefix: renderTemplate(step.output.prefix, templateData({ name: child.name }, engine.run, undefined, child.matrix)),
-  }));
-  const viewOf = new Map(views.map((view) => [view.name, view]));
-  const output = createGroupOutput({ mode: step.output.mode, order: step.output.order, children: views, stdout, stderr });
-  const cancellation = new Cancellation(engine.cancellation);
+/**
+ * Runs a planned group; its children's results come back in the outcome.
+ *
+ * @example
+ * ```ts
+ * const outcome = await runGroupStep(planned, ctx);
+ * outcome.children?.map((c) => c.result.status); // ["succeeded", "failed"]
+ * ```
+ */
+export async function runGroupStep(planned: PlannedStep<GroupStep, GroupPlan>, ctx: StepContext): Promise<StepOutcome> {
+  const { step } = planned;
+  const { children, prefixes } = planned.resolved;
+  await ctx.emit({
+    type: "group.start",
+    path: ctx.path,
+    mode: step.output.mode,
+    order: step.output.order,
+    children: children.map((child, index) => ({ name: child.name, index, prefix: prefixes[index]! })),
+  });
+  const group = new Cancellation(ctx.cancellation);
   const results = new Map<string, StepResult>();
   const counts: StatusCounts = { succeeded: 0, failed: 0, skipped: 0, canceled: 0 };
   let firstFailure: { name: string; code: number } | undefined;
   const { threshold, policy } = failurePolicy(step.fail);
 
-  const runChild = async (child: GroupChild, signal: AbortSignal) => {
-    const view = viewOf.get(child.name)!;
-    signal.addEventListener("abort", () => cancellation.cancel("SIGTERM", "canceled"), { once: true });
-    const resolved = resolveStep(child.step, engine.run, child.matrix, child.name);
-    let log: LogFile | undefined;
-    if (engine.logDir) log = await openLogFile(engine.logDir, [step.name, child.name]);
-    try {
-      const sinks = output.sinks(view, log);
-      const result = await runStep(resolved, child.step.timeoutMs, child.step.retry, {
-        stdout: sinks.stdout,
-        stderr: sinks.stderr,
-        stdin: "null",
-        env: engine.run.env,
-        graceMs: engine.graceMs,
-        cancellation,
-        onRetry: (message) => output.note(view, message),
-      });
-      results.set(child.name, result);
-      return result.status === "succeeded" ? "succeeded" : result.status === "canceled" ? "canceled" : "failed";
-    } finally {
-      await log?.close();
-    }
-  };
-
   await schedule(children, {
     limit: step.maxConcurrency || Infinity,
-    shared: engine.jobsSemaphore,
+    shared: ctx.jobs,
     failureThreshold: threshold,
     policy,
-    signal: engine.cancellation.signal,
-    run: runChild,
+    signal: ctx.cancellation.signal,
+    async run(child, stop) {
+      const result = await ctx.runChild(child, [...ctx.path, child.name], new Cancellation(group, stop));
+      results.set(child.name, result);
+      return result.status === "skipped" ? "failed" : result.status;
+    },
     onSettled(child, status, reason) {
       counts[status]++;
       const result = results.get(child.name);
-      if (status === "failed" && !firstFailure) firstFailure = { name: child.name, code: result?.exitCode || 1 };
-      output.settled(viewOf.get(child.name)!, {
-        status,
-        exitCode: result?.exitCode ?? 0,
-        durationMs: result?.durationMs ?? 0,
-        reason: status === "failed" ? result?.error : reason,
-      });
+      if (status === "failed" && !firstFailure) firstFailure = { name: child.name, code: result?.exitCode || EXIT_FAILURE };
+      if (!result) {
+        // Never started (skipped, canceled before its turn) or failed outside its runner: still reported.
+        const notStarted = status === "failed" ? { ...notRun("canceled"), status, exitCode: EXIT_FAILURE, error: reason } : notRun(status === "succeeded" ? "skipped" : status, reason);
+        results.set(child.name, notStarted);
+        void ctx.emit({ type: "step.end", path: [...ctx.path, child.name], result: notStarted });
+      }
     },
   });
-  await output.close();
-  if (step.output.showSummary) await stderr.write(`${summaryLine(step.name, counts, stderr.colors)}\n`);
+  await ctx.emit({ type: "group.end", path: ctx.path, counts, showSummary: step.output.showSummary });
 
-  const durationMs = performance.now() - started;
-  const base = { durationMs, attempts: 1, timedOut: false };
-  if (engine.cancellation.canceled) return { ...base, status: "canceled", exitCode: 130 };
+  const childResults = children.map((child) => ({ name: child.name, result: results.get(child.name)! }));
+  if (ctx.cancellation.canceled) return { status: "canceled", exitCode: EXIT_SIGINT, children: childResults };
   if (firstFailure && step.fail.mode !== "best_effort") {
     return {
-      ...base,
       status: "failed",
       exitCode: firstFailure.code,
       error: `${counts.failed} of ${children.length} failed; first: "${firstFailure.name}" exit ${firstFailure.code}`,
+      children: childResults,
     };
   }
-  return { ...base, status: "succeeded", exitCode: 0 };
+  return { status: "succeeded", exitCode: 0, children: childResults };
 }

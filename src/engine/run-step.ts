@@ -1,101 +1,75 @@
 /**
- * Running one leaf step (`shell`, `atmos`, `sleep`) with its timeout and
- * retries. Knows nothing about where output goes beyond the sinks it is given.
+ * Running one planned step with the behaviours the engine applies to every
+ * kind whose flags say so: a timeout per attempt, and retries with backoff.
+ * The kind's runner runs one attempt; this is the only retry loop and the
+ * only timeout in the engine.
  * @module
  */
-import type { StepStatus } from "../output/reporter.ts";
-import { SpawnError } from "../platform/index.ts";
+import { exitCodeOf, messageOf } from "../errors.ts";
+import { EXIT_TIMEOUT } from "../exit-codes.ts";
+import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import type { ResolvedStep } from "../workflow/plan.ts";
-import type { RetryPolicy } from "../workflow/types.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { retryDelay } from "./backoff.ts";
-import type { Cancellation } from "./cancellation.ts";
-import { runProcess, TIMEOUT_EXIT_CODE, type ChunkSink } from "./run-process.ts";
+import { Cancellation } from "./cancellation.ts";
+import type { StepResult } from "./events.ts";
 
-/** The result of a step. */
-export interface StepResult {
-  status: StepStatus;
-  /** 0 on success; the failing exit code otherwise (124 timeout, 127 not found). */
-  exitCode: number;
-  durationMs: number;
-  attempts: number;
-  timedOut: boolean;
-  /** Why it failed, when the exit code alone does not say. */
-  error?: string;
-}
-
-/** Where a step's streams go and how it is stopped. */
-export interface StepIo {
-  stdout: "inherit" | ChunkSink;
-  stderr: "inherit" | ChunkSink;
-  stdin: "inherit" | "null";
-  env: Record<string, string>;
-  graceMs: number;
-  cancellation: Cancellation;
-  /** Called before each retry with a human line. */
-  onRetry?: (message: string) => void;
-}
-
-/** The exit code of a command that could not be found. */
-export const NOT_FOUND_EXIT_CODE = 127;
-
-async function attempt(step: ResolvedStep, timeoutMs: number | undefined, io: StepIo): Promise<{ code: number; timedOut: boolean; canceled: boolean; error?: string }> {
-  if (step.type === "sleep") {
-    const limit = timeoutMs !== undefined && timeoutMs < step.durationMs! ? timeoutMs : step.durationMs!;
-    const finished = await abortableSleep(limit, io.cancellation.signal);
-    if (!finished) return { code: 130, timedOut: false, canceled: true };
-    return limit < step.durationMs! ? { code: TIMEOUT_EXIT_CODE, timedOut: true, canceled: false } : { code: 0, timedOut: false, canceled: false };
-  }
-  try {
-    return await runProcess(step.argv!, {
-      cwd: step.cwd,
-      env: { ...io.env, ...step.envOverrides },
-      stdout: io.stdout,
-      stderr: io.stderr,
-      stdin: io.stdin,
-      timeoutMs,
-      graceMs: io.graceMs,
-      cancellation: io.cancellation,
-    });
-  } catch (error) {
-    if (error instanceof SpawnError) {
-      return { code: error.code === "ENOENT" ? NOT_FOUND_EXIT_CODE : 126, timedOut: false, canceled: false, error: error.message };
-    }
-    throw error;
-  }
-}
+/** Builds the context of one attempt under its own cancellation scope. */
+export type ContextFor = (cancellation: Cancellation) => StepContext;
 
 /**
- * Runs a resolved step, retrying per `retry`.
+ * Runs `planned` to a result: attempts under `parent`, each bounded by the
+ * step's `timeout`, retried per its `retry` policy. Emits `step.start`,
+ * `step.retry` and `step.end`. Never throws for a step's failure: an error
+ * thrown by a runner fails the step with the error's exit code and message.
  *
  * @example
  * ```ts
- * const result = await runStep(resolved, step.timeoutMs, step.retry, io);
+ * const result = await runPlannedStep(planned, ["deploy"], run.cancellation, (c) => contextFor(c));
  * result.status; // "succeeded"
  * ```
  */
-export async function runStep(step: ResolvedStep, timeoutMs: number | undefined, retry: RetryPolicy | undefined, io: StepIo): Promise<StepResult> {
+export async function runPlannedStep(planned: PlannedStep, path: string[], parent: Cancellation, contextFor: ContextFor): Promise<StepResult> {
+  const { step, kind } = planned;
   const started = performance.now();
-  const maxAttempts = retry?.maxAttempts ?? 1;
-  for (let n = 1; ; n++) {
-    const outcome = await attempt(step, timeoutMs, io);
+  const policy = kind.behaviours.retry ? step.retry : undefined;
+  const maxAttempts = policy?.maxAttempts ?? 1;
+  const timeoutMs = kind.behaviours.timeout ? step.timeoutMs : undefined;
+  const firstCtx = contextFor(parent);
+  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1 });
+  let result: StepResult;
+  for (let attempt = 1; ; attempt++) {
+    // setTimeout rather than AbortSignal.timeout: tests drive it with fake timers.
+    const deadline = new AbortController();
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => deadline.abort(), timeoutMs);
+    const scope = new Cancellation(parent, timer === undefined ? undefined : deadline.signal);
+    let outcome: StepOutcome;
+    try {
+      outcome = await kind.run(planned, contextFor(scope));
+    } catch (error) {
+      outcome = { status: "failed", exitCode: exitCodeOf(error), error: messageOf(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+    const timedOut = deadline.signal.aborted && !parent.canceled;
+    if (timedOut) outcome = { ...outcome, status: "failed", exitCode: EXIT_TIMEOUT, error: `timed out after ${formatDuration(timeoutMs!)}` };
+    else if (parent.canceled && outcome.status === "failed") outcome = { ...outcome, status: "canceled" };
     const durationMs = performance.now() - started;
-    if (outcome.canceled || io.cancellation.canceled) {
-      return { status: outcome.code === 0 ? "succeeded" : "canceled", exitCode: outcome.code, durationMs, attempts: n, timedOut: false };
+    const why = outcome.error ?? `exit code ${outcome.exitCode}`;
+    result = { status: outcome.status, exitCode: outcome.exitCode, durationMs, attempts: attempt, timedOut, children: outcome.children };
+    if (outcome.status !== "succeeded") result.error = outcome.status === "canceled" ? outcome.error ?? parent.reason : why;
+    if (outcome.status !== "failed" || attempt >= maxAttempts || !policy) break;
+    const delayMs = retryDelay(policy, attempt);
+    if (policy.maxElapsedMs !== undefined && durationMs + delayMs > policy.maxElapsedMs) {
+      result.error = `${why}; max_elapsed_time ${formatDuration(policy.maxElapsedMs)} reached`;
+      break;
     }
-    if (outcome.code === 0) return { status: "succeeded", exitCode: 0, durationMs, attempts: n, timedOut: false };
-    const why = outcome.timedOut ? `timed out after ${formatDuration(timeoutMs!)}` : outcome.error ?? `exit code ${outcome.code}`;
-    if (n >= maxAttempts || !retry) {
-      return { status: "failed", exitCode: outcome.code, durationMs, attempts: n, timedOut: outcome.timedOut, error: why };
-    }
-    const delay = retryDelay(retry, n);
-    if (retry.maxElapsedMs !== undefined && durationMs + delay > retry.maxElapsedMs) {
-      return { status: "failed", exitCode: outcome.code, durationMs, attempts: n, timedOut: outcome.timedOut, error: `${why}; max_elapsed_time ${formatDuration(retry.maxElapsedMs)} reached` };
-    }
-    io.onRetry?.(`${step.name}: attempt ${n}/${maxAttempts} failed (${why}); retrying in ${formatDuration(delay)}`);
-    if (!(await abortableSleep(delay, io.cancellation.signal))) {
-      return { status: "canceled", exitCode: outcome.code, durationMs: performance.now() - started, attempts: n, timedOut: false };
+    await firstCtx.emit({ type: "step.retry", path, attempt, maxAttempts, delayMs, reason: why });
+    if (!(await abortableSleep(delayMs, parent.signal))) {
+      result = { ...result, status: "canceled", error: parent.reason, durationMs: performance.now() - started };
+      break;
     }
   }
+  await firstCtx.emit({ type: "step.end", path, result });
+  return result;
 }

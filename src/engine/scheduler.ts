@@ -93,24 +93,30 @@ export async function schedule<T extends Task>(tasks: readonly T[], options: Sch
     stopped = true;
     if (why === "canceled" || options.policy === "cancel-running") stopRunning.abort();
   };
-  options.signal?.addEventListener("abort", () => stop("canceled"), { once: true });
+  const onCanceled = () => stop("canceled");
+  options.signal?.addEventListener("abort", onCanceled, { once: true });
   if (options.signal?.aborted) stop("canceled");
 
   const start = async (i: number) => {
+    // A task that will be canceled still queues for the semaphores before it
+    // notices `stopped`: that keeps settle order FIFO and costs nothing.
     await semaphore.acquire();
     if (options.shared) await options.shared.acquire();
     let result: "succeeded" | "failed" | "canceled";
+    let error: string | undefined;
     try {
       if (stopped) result = "canceled";
       else result = await options.run(tasks[i]!, stopRunning.signal);
-    } catch {
+    } catch (thrown) {
+      // Never swallowed: the task fails with the error's message.
       result = "failed";
+      error = thrown instanceof Error ? thrown.message : String(thrown);
     } finally {
       options.shared?.release();
       semaphore.release();
     }
     if (stopped && result === "failed" && stopRunning.signal.aborted) result = "canceled";
-    settle(i, result, result === "canceled" && !options.signal?.aborted ? "after failures" : undefined);
+    settle(i, result, error ?? (result === "canceled" && !options.signal?.aborted ? "after failures" : undefined));
     if (result === "succeeded") {
       for (const d of dependents[i]!) if (--waitingOn[d]! === 0) void start(d);
     } else {
@@ -123,6 +129,10 @@ export async function schedule<T extends Task>(tasks: readonly T[], options: Sch
   tasks.forEach((_, i) => {
     if (waitingOn[i] === 0) void start(i);
   });
-  await finished;
+  try {
+    await finished;
+  } finally {
+    options.signal?.removeEventListener("abort", onCanceled);
+  }
   return status;
 }

@@ -5,24 +5,24 @@
  *
  * Readiness is observed from the engine's events stream, with an inspect
  * after subscribing to close the race, so the next step starts the moment
- * the engine reports `healthy`.
+ * the engine reports `healthy`. Everything users see goes out as run
+ * events (`service`, `pull.progress`, `step.output`).
  * @module
  */
 import { dirname } from "node:path";
+import { registryAuthHeader } from "../docker/auth.ts";
 import { DockerClient, type ContainerInspect } from "../docker/client.ts";
 import { createBody, readyTimeoutMs } from "../docker/container-config.ts";
-import { registryAuthHeader } from "../docker/auth.ts";
 import { DockerApiError } from "../docker/errors.ts";
 import { isOwnerGone, LABELS, ownerLabel } from "../docker/owner.ts";
-import { pullProgress } from "../output/pull-progress.ts";
-import { stderr, stdout } from "../output/terminal.ts";
+import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
+import { platform } from "../platform/index.ts";
+import type { ContainerStep } from "../steps/container.ts";
+import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import type { ContainerStep, Step } from "../workflow/types.ts";
-import type { StepResult } from "./run-step.ts";
-import { StepFailure, type EngineContext } from "./run-workflow.ts";
-
-/** Exit code for failures of the engine itself (as `docker run` uses). */
-export const DOCKER_ERROR_EXIT_CODE = 125;
+import type { RunContext } from "../workflow/plan.ts";
+import type { Cancellation } from "./cancellation.ts";
+import type { RunEvent } from "./events.ts";
 
 interface Service {
   name: string;
@@ -31,20 +31,29 @@ interface Service {
   ready: boolean;
 }
 
+/** What a {@linkcode ServiceManager} is handed. */
+export interface ServiceManagerOptions {
+  run: RunContext;
+  emit(event: RunEvent): void | Promise<void>;
+  /** The run's cancellation: services stop on it, and a second Ctrl-C force-removes. */
+  cancellation: Cancellation;
+}
+
 const decoder = new TextDecoder();
 
-const WAITING = "waiting";
-
 /** Readiness from an inspect: ready, failed, or still waiting. */
-function judge(state: ContainerInspect): { ready: true } | { ready: false; why: string } {
-  if (!state.State.Running) return { ready: false, why: `exited with code ${state.State.ExitCode}` };
+type Readiness = { state: "ready" } | { state: "failed"; why: string } | { state: "waiting" };
+
+function judge(state: ContainerInspect): Readiness {
+  if (!state.State.Running) return { state: "failed", why: `exited with code ${state.State.ExitCode}` };
   const test = state.Config.Healthcheck?.Test ?? [];
   const hasCheck = test.length > 0 && test[0] !== "NONE";
   const health = state.State.Health?.Status;
-  // Without a health check, running is ready.
-  if (!hasCheck || health === undefined || health === "healthy") return { ready: true };
-  if (health === "unhealthy") return { ready: false, why: "became unhealthy" };
-  return { ready: false, why: WAITING };
+  // Without a health check, running is ready. An engine that reports no
+  // health status for a container with a check (very old engines) counts as ready too.
+  if (!hasCheck || health === undefined || health === "healthy") return { state: "ready" };
+  if (health === "unhealthy") return { state: "failed", why: "became unhealthy" };
+  return { state: "waiting" };
 }
 
 /** A fresh random run id. */
@@ -70,63 +79,70 @@ export async function pruneOrphans(docker: DockerClient): Promise<Array<{ name: 
 /** The container steps of one run. */
 export class ServiceManager {
   readonly runId = newRunId();
-  #engine: EngineContext;
+  #options: ServiceManagerOptions;
   #docker?: Promise<DockerClient>;
   /** Live background services by name. */
   #services = new Map<string, Service>();
   /** Every container created and not yet removed, by id. */
   #containers = new Map<string, string>();
 
-  constructor(engine: EngineContext) {
-    this.#engine = engine;
+  constructor(options: ServiceManagerOptions) {
+    this.#options = options;
   }
 
   /** The engine client, connected on first use. */
   docker(): Promise<DockerClient> {
-    this.#docker ??= DockerClient.connect(process.env);
+    this.#docker ??= DockerClient.connect(platform.env());
     return this.#docker;
+  }
+
+  /** Removes containers of mustrs that are gone. An engine that does not answer is reported by the first container step. */
+  async pruneOrphans(): Promise<void> {
+    await this.docker().then(pruneOrphans).catch(() => {});
   }
 
   async #withEngine<T>(step: string, fn: (docker: DockerClient) => Promise<T>): Promise<T> {
     try {
       return await fn(await this.docker());
     } catch (error) {
-      if (error instanceof StepFailure) throw error;
+      if (error instanceof MusterError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new StepFailure(`${step}: ${message}`, DOCKER_ERROR_EXIT_CODE);
+      throw new EngineError(`${step}: ${message}`);
     }
   }
 
-  async #ensureImage(docker: DockerClient, step: ContainerStep): Promise<void> {
+  async #ensureImage(docker: DockerClient, step: ContainerStep, cancellation: Cancellation): Promise<void> {
     const { image, pull } = step.container;
     if (pull !== "always" && (await docker.hasImage(image))) return;
-    if (pull === "never") throw new StepFailure(`image "${image}" is not present locally and pull is "never"`, DOCKER_ERROR_EXIT_CODE);
-    const progress = pullProgress(image, stderr);
+    if (pull === "never") throw new EngineError(`image "${image}" is not present locally and pull is "never"`);
+    const emit = this.#options.emit;
+    await emit({ type: "service", name: step.name, state: "pulling", detail: image });
     try {
       await docker.pullImage(image, {
-        auth: await registryAuthHeader(image, process.env),
-        onProgress: (event) => progress.update(event),
-        signal: this.#engine.cancellation.signal,
+        auth: await registryAuthHeader(image, platform.env()),
+        onProgress: (event) => void emit({ type: "pull.progress", image, id: event.id, status: event.status, progress: event.progress }),
+        signal: cancellation.signal,
       });
     } catch (error) {
-      if (error instanceof DockerApiError) throw new StepFailure(`pulling image "${image}" failed: ${error.message}`, DOCKER_ERROR_EXIT_CODE);
+      if (error instanceof DockerApiError) throw new EngineError(`pulling image "${image}" failed: ${error.message}`);
       throw error;
     } finally {
-      progress.done();
+      await emit({ type: "pull.progress", image, done: true });
     }
   }
 
-  async #create(docker: DockerClient, step: ContainerStep): Promise<string> {
-    await this.#ensureImage(docker, step);
+  async #create(docker: DockerClient, step: ContainerStep, cancellation: Cancellation): Promise<string> {
+    await this.#ensureImage(docker, step, cancellation);
+    const { run } = this.#options;
     const labels = {
       [LABELS.run]: this.runId,
       [LABELS.owner]: ownerLabel(),
-      [LABELS.workflow]: this.#engine.run.workflow.name,
+      [LABELS.workflow]: run.workflow.name,
       [LABELS.step]: step.name,
     };
     const body = createBody(step.container, {
       labels,
-      baseDir: this.#engine.run.workflowFile ? dirname(this.#engine.run.workflowFile) : this.#engine.run.baseDir,
+      baseDir: run.workflowFile ? dirname(run.workflowFile) : run.baseDir,
       supportsStartInterval: docker.supports("1.44"),
     });
     const name = `muster-${this.runId}-${step.name.replace(/[^a-zA-Z0-9_.-]+/g, "-")}`;
@@ -136,40 +152,34 @@ export class ServiceManager {
   }
 
   /** Runs a container step (foreground or background). */
-  run(step: Step): Promise<StepResult> {
-    if (step.type !== "container") throw new Error(`not a container step: ${step.type}`);
-    return step.background ? this.#startService(step) : this.#runForeground(step);
+  run(planned: PlannedStep<ContainerStep, unknown>, ctx: StepContext): Promise<StepOutcome> {
+    return planned.step.background ? this.#startService(planned.step, ctx) : this.#runForeground(planned.step, ctx);
   }
 
-  async #startService(step: ContainerStep): Promise<StepResult> {
-    const started = performance.now();
+  #startService(step: ContainerStep, ctx: StepContext): Promise<StepOutcome> {
     return this.#withEngine(step.name, async (docker) => {
-      const id = await this.#create(docker, step);
+      const id = await this.#create(docker, step, ctx.cancellation);
+      await this.#options.emit({ type: "service", name: step.name, state: "starting", id });
       await docker.startContainer(id);
       this.#services.set(step.name, { name: step.name, id, step, ready: false });
-      return { status: "succeeded", exitCode: 0, durationMs: performance.now() - started, attempts: 1, timedOut: false };
+      return { status: "succeeded", exitCode: 0 };
     });
   }
 
-  async #runForeground(step: ContainerStep): Promise<StepResult> {
-    const started = performance.now();
-    const { cancellation } = this.#engine;
+  #runForeground(step: ContainerStep, ctx: StepContext): Promise<StepOutcome> {
+    const { cancellation } = ctx;
     return this.#withEngine(step.name, async (docker) => {
-      const id = await this.#create(docker, step);
+      const id = await this.#create(docker, step, cancellation);
       const onCancel = () => void docker.stopContainer(id, Math.ceil(step.container.stopTimeoutMs / 1000)).catch(() => {});
       const onForce = () => void docker.removeContainer(id, { force: true }).catch(() => {});
       cancellation.signal.addEventListener("abort", onCancel, { once: true });
       cancellation.forceSignal.addEventListener("abort", onForce, { once: true });
       try {
         await docker.startContainer(id);
-        const tty = false;
-        for await (const chunk of docker.logs(id, { follow: true, tty })) await (chunk.stream === 1 ? stdout : stderr).write(chunk.data);
+        for await (const chunk of docker.logs(id, { follow: true, tty: false })) await ctx.write(chunk.stream === 1 ? 1 : 2, chunk.data);
         const code = await docker.waitContainer(id);
-        const durationMs = performance.now() - started;
-        if (cancellation.canceled) return { status: "canceled", exitCode: code, durationMs, attempts: 1, timedOut: false };
-        return code === 0
-          ? { status: "succeeded", exitCode: 0, durationMs, attempts: 1, timedOut: false }
-          : { status: "failed", exitCode: code, durationMs, attempts: 1, timedOut: false, error: `container exited with code ${code}` };
+        if (cancellation.canceled) return { status: "canceled", exitCode: code };
+        return code === 0 ? { status: "succeeded", exitCode: 0 } : { status: "failed", exitCode: code, error: `container exited with code ${code}` };
       } finally {
         cancellation.signal.removeEventListener("abort", onCancel);
         cancellation.forceSignal.removeEventListener("abort", onForce);
@@ -180,33 +190,30 @@ export class ServiceManager {
   }
 
   /** The readiness gate before a foreground step: waits for every started service that is not ready yet. */
-  async gate(step: Step): Promise<void> {
-    if (step.type === "container" && step.background) return;
+  async gate(forStep: string): Promise<void> {
     const pending = [...this.#services.values()].filter((s) => !s.ready);
-    if (pending.length > 0) await this.#waitAll(pending, step.name);
+    if (pending.length > 0) await this.#waitAll(pending, forStep, this.#options.cancellation);
   }
 
-  /** A `wait` (named services) or `wait-all` step. */
-  async wait(step: Step): Promise<StepResult> {
-    const started = performance.now();
-    const services =
-      step.type === "wait"
-        ? step.targets.map((name) => {
-            const service = this.#services.get(name);
-            if (!service) throw new StepFailure(`wait: service "${name}" is not running (it was canceled or never started)`);
-            return service;
-          })
-        : [...this.#services.values()];
-    await this.#waitAll(services.filter((s) => !s.ready), step.name);
-    return { status: "succeeded", exitCode: 0, durationMs: performance.now() - started, attempts: 1, timedOut: false };
+  /** A `wait` (named services) or `wait-all` (`names` undefined) step. */
+  async wait(names: string[] | undefined, forStep: string, cancellation: Cancellation = this.#options.cancellation): Promise<StepOutcome> {
+    const services = names === undefined
+      ? [...this.#services.values()]
+      : names.map((name) => {
+        const service = this.#services.get(name);
+        if (!service) throw new StepFailure(`wait: service "${name}" is not running (it was canceled or never started)`);
+        return service;
+      });
+    await this.#waitAll(services.filter((s) => !s.ready), forStep, cancellation);
+    return { status: "succeeded", exitCode: 0 };
   }
 
-  async #waitAll(services: Service[], forStep: string): Promise<void> {
+  async #waitAll(services: Service[], forStep: string, cancellation: Cancellation): Promise<void> {
     await this.#withEngine(forStep, async (docker) => {
       // Wait for all in parallel; the first failure fails the wait at once.
       const controller = new AbortController();
       try {
-        await Promise.all(services.map((s) => this.#waitReady(docker, s, controller.signal).catch((error) => {
+        await Promise.all(services.map((s) => this.#waitReady(docker, s, AbortSignal.any([controller.signal, cancellation.signal]), cancellation).catch((error) => {
           controller.abort();
           throw error;
         })));
@@ -216,26 +223,27 @@ export class ServiceManager {
     });
   }
 
-  async #waitReady(docker: DockerClient, service: Service, stop: AbortSignal): Promise<void> {
-    const { cancellation, reporter } = this.#engine;
+  async #waitReady(docker: DockerClient, service: Service, stop: AbortSignal, cancellation: Cancellation): Promise<void> {
     const limit = readyTimeoutMs(service.step.container);
     const timeout = AbortSignal.timeout(limit);
-    const signal = AbortSignal.any([timeout, cancellation.signal, stop]);
+    const signal = AbortSignal.any([timeout, stop]);
     const started = performance.now();
-    let outcome: { ready: true } | { ready: false; why: string };
+    await this.#options.emit({ type: "service", name: service.name, state: "waiting", id: service.id });
+    let outcome: Readiness;
     // Subscribe first, then inspect: an event between the two cannot be missed.
     const events = await docker.events({ container: [service.id], type: ["container"] }, signal);
     try {
       outcome = judge(await docker.inspectContainer(service.id));
-      if (!outcome.ready && outcome.why === WAITING) {
-        outcome = { ready: false, why: `did not become ready within ${formatDuration(limit)}` };
+      if (outcome.state === "waiting") {
+        outcome = { state: "failed", why: `did not become ready within ${formatDuration(limit)}` };
         for await (const event of events) {
           const action = event.Action ?? event.status ?? "";
           if (action.startsWith("health_status")) {
-            outcome = action.includes("unhealthy") ? { ready: false, why: "became unhealthy" } : { ready: true };
-            if (action.includes("healthy")) break;
+            // "health_status: healthy" or "health_status: unhealthy": either ends the wait.
+            outcome = action.includes("unhealthy") ? { state: "failed", why: "became unhealthy" } : { state: "ready" };
+            break;
           } else if (action === "die") {
-            outcome = { ready: false, why: `exited with code ${event.Actor?.Attributes?.exitCode ?? "?"}` };
+            outcome = { state: "failed", why: `exited with code ${event.Actor?.Attributes?.exitCode ?? "?"}` };
             break;
           }
         }
@@ -243,14 +251,17 @@ export class ServiceManager {
     } finally {
       void events.return(undefined);
     }
-    if (outcome.ready) {
+    const waited = formatDuration(performance.now() - started);
+    if (outcome.state === "ready") {
       service.ready = true;
-      reporter.info(`service ${service.name} ready in ${formatDuration(performance.now() - started)}${await this.#ports(docker, service)}`);
+      await this.#options.emit({ type: "service", name: service.name, state: "ready", id: service.id, detail: `ready in ${waited}${await this.#ports(docker, service)}` });
       return;
     }
-    if (cancellation.canceled) throw new StepFailure(`waiting for service "${service.name}" was interrupted`, 130);
+    if (cancellation.canceled) throw new InterruptError(cancellation.signalName, `waiting for service "${service.name}" was interrupted after ${waited}`);
     if (stop.aborted && !timeout.aborted) return; // another service failed; that failure is reported
-    throw new StepFailure(await this.#failure(docker, service, outcome.why));
+    const why = outcome.state === "failed" ? outcome.why : "did not become ready";
+    await this.#options.emit({ type: "service", name: service.name, state: "failed", id: service.id, detail: why });
+    throw new StepFailure(await this.#failure(docker, service, why));
   }
 
   async #ports(docker: DockerClient, service: Service): Promise<string> {
@@ -278,38 +289,43 @@ export class ServiceManager {
   }
 
   /** A `cancel` step: stops and removes the named services. */
-  async cancel(step: Step): Promise<StepResult> {
-    if (step.type !== "cancel") throw new Error(`not a cancel step: ${step.type}`);
-    const started = performance.now();
-    await this.#withEngine(step.name, async (docker) => {
+  async cancel(names: string[]): Promise<StepOutcome> {
+    await this.#withEngine("cancel", async (docker) => {
       await Promise.all(
-        step.targets.map(async (name) => {
+        names.map(async (name) => {
           const service = this.#services.get(name);
           if (!service) return;
           this.#services.delete(name);
-          await this.#remove(docker, service.id, service.step, false);
-          this.#engine.reporter.info(`removed service ${name} (${service.id.slice(0, 12)})`);
+          await this.#remove(docker, service.id, service.name, service.step);
         }),
       );
     });
-    return { status: "succeeded", exitCode: 0, durationMs: performance.now() - started, attempts: 1, timedOut: false };
+    return { status: "succeeded", exitCode: 0 };
   }
 
-  async #remove(docker: DockerClient, id: string, step: ContainerStep | undefined, force: boolean): Promise<void> {
+  async #remove(docker: DockerClient, id: string, name: string, step: ContainerStep | undefined): Promise<void> {
+    const { cancellation, emit } = this.#options;
+    await emit({ type: "service", name, state: "removing", id });
     const removeForce = () => docker.removeContainer(id, { force: true });
-    if (force || this.#engine.cancellation.forced) await removeForce();
+    if (cancellation.forced) await removeForce();
     else {
       // A second Ctrl-C during a graceful stop switches to kill-and-remove.
-      const forced = new Promise<void>((resolve) => this.#engine.cancellation.forceSignal.addEventListener("abort", () => resolve(), { once: true }));
-      await Promise.race([
-        (async () => {
-          await docker.stopContainer(id, Math.ceil((step?.container.stopTimeoutMs ?? 5000) / 1000));
-          await docker.removeContainer(id);
-        })(),
-        forced.then(removeForce),
-      ]);
+      const done = new AbortController();
+      const forced = new Promise<void>((resolve) => {
+        cancellation.forceSignal.addEventListener("abort", () => resolve(), { once: true, signal: done.signal });
+      });
+      const graceful = (async () => {
+        await docker.stopContainer(id, Math.ceil((step?.container.stopTimeoutMs ?? 5000) / 1000));
+        await docker.removeContainer(id);
+      })();
+      try {
+        await Promise.race([graceful, forced.then(removeForce)]);
+      } finally {
+        done.abort(); // removes the listener on the run's force signal
+      }
     }
     this.#containers.delete(id);
+    await emit({ type: "service", name, state: "removed", id });
   }
 
   /** Stops and removes every container of this run, all in parallel. */
@@ -323,14 +339,13 @@ export class ServiceManager {
     await Promise.all(
       ids.map(async ([id, name]) => {
         try {
-          await this.#remove(docker, id, steps.get(id), false);
-          this.#engine.reporter.info(`removed service ${name} (${id.slice(0, 12)})`);
+          await this.#remove(docker, id, name, steps.get(id));
         } catch (error) {
-          this.#engine.reporter.error(`could not remove container ${id.slice(0, 12)} of step "${name}": ${(error as Error).message}`);
+          await this.#options.emit({ type: "message", level: "error", text: `could not remove container ${id.slice(0, 12)} of step "${name}": ${(error as Error).message}` });
         }
       }),
     );
     this.#services.clear();
-    if (ids.length > 1) this.#engine.reporter.info(`tore down ${ids.length} containers in ${formatDuration(performance.now() - started)}`);
+    if (ids.length > 1) await this.#options.emit({ type: "message", level: "info", text: `tore down ${ids.length} containers in ${formatDuration(performance.now() - started)}` });
   }
 }

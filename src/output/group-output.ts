@@ -10,14 +10,15 @@
  * status lines are muster's own and go to stderr.
  * @module
  */
-import type { ChunkSink } from "../engine/run-process.ts";
+import type { StatusCounts, StepStatus } from "../engine/events.ts";
+import type { OutputMode, OutputOrder } from "../steps/group.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import type { OutputMode, OutputOrder } from "../workflow/types.ts";
 import { OutputCapture, type StreamId } from "./capture.ts";
 import { LinePrefixer } from "./line-prefixer.ts";
-import { teeToLog, type LogFile } from "./log-files.ts";
-import type { StepStatus } from "./reporter.ts";
 import type { OutputStream } from "./terminal.ts";
+
+/** Receives a child's output chunks. */
+export type ChunkSink = (chunk: Uint8Array) => void | Promise<void>;
 
 /** A child as the output sees it. */
 export interface ChildView {
@@ -40,7 +41,7 @@ export interface ChildOutcome {
 /** The output of one group. */
 export interface GroupOutput {
   /** Where a starting child's streams go. */
-  sinks(child: ChildView, log?: LogFile): { stdout: ChunkSink; stderr: ChunkSink };
+  sinks(child: ChildView): { stdout: ChunkSink; stderr: ChunkSink };
   /** A muster note about a child (e.g. a retry). */
   note(child: ChildView, text: string): void;
   /** Records how a child ended; prints what the mode prints for it. */
@@ -87,15 +88,15 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
   if (options.mode === "prefixed") {
     const prefixers = new Map<number, { out: LinePrefixer; err: LinePrefixer }>();
     return {
-      sinks(child, log) {
+      sinks(child) {
         const pair = {
           out: new LinePrefixer(`${stdout.colors.rotating(child.index)(`[${child.prefix}]`)} `),
           err: new LinePrefixer(`${stderr.colors.rotating(child.index)(`[${child.prefix}]`)} `),
         };
         prefixers.set(child.index, pair);
         return {
-          stdout: teeToLog(log, (data) => { const lines = pair.out.push(data); if (lines) return stdout.write(lines); }),
-          stderr: teeToLog(log, (data) => { const lines = pair.err.push(data); if (lines) return stderr.write(lines); }),
+          stdout: (data) => { const lines = pair.out.push(data); if (lines) return stdout.write(lines); },
+          stderr: (data) => { const lines = pair.err.push(data); if (lines) return stderr.write(lines); },
         };
       },
       note: (child, text) => print(() => stderr.write(`${label(child, stderr.colors)} ${text}\n`)),
@@ -135,10 +136,10 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
     await capture?.dispose();
   };
   return {
-    sinks(child, log) {
+    sinks(child) {
       const capture = new OutputCapture({ keepAll });
       captures.set(child.index, capture);
-      return { stdout: teeToLog(log, (data) => capture.append(1, data)), stderr: teeToLog(log, (data) => capture.append(2, data)) };
+      return { stdout: (data) => capture.append(1, data), stderr: (data) => capture.append(2, data) };
     },
     note(child, text) {
       if (options.mode === "grouped") print(() => stderr.write(`${label(child, stderr.colors)} ${stderr.colors.dim(text)}\n`));
@@ -163,8 +164,6 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
   };
 }
 
-/** Counts of each status, for the summary line. */
-export type StatusCounts = Record<StepStatus, number>;
 
 /**
  * The summary line: `[checks] summary: 2 succeeded, 0 failed, 0 skipped, 0 canceled`,

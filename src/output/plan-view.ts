@@ -1,113 +1,62 @@
 /**
- * The human and JSON views of a resolved workflow, for `describe` and `--dry-run`.
+ * The human and JSON views of a plan, for `describe` and `--dry-run`. Each
+ * step kind says how it looks (`view`, `viewText`); this only lays them out.
  * @module
  */
+import { formatDiagnostic } from "../workflow/diagnostics.ts";
+import type { Plan } from "../workflow/plan.ts";
+import type { PlannedStep, StepView } from "../steps/kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import { expandGroup } from "../workflow/expand.ts";
-import { PlanError, resolveStep, stackFor, type RunContext } from "../workflow/plan.ts";
-import { shellQuote } from "../workflow/shell-words.ts";
-import type { ContainerStep, Step } from "../workflow/types.ts";
 
-/** A step as `describe --json` shows it. */
-export interface StepView {
-  name: string;
-  type: Step["type"];
-  when?: string;
-  stack?: string;
-  command?: string;
-  argv?: string[];
-  cwd?: string;
-  env?: Record<string, string>;
-  error?: string;
-  children?: StepView[];
-  needs?: string[];
-  container?: ContainerStep["container"] & { background: boolean };
-  targets?: string[];
-  settings?: Record<string, unknown>;
-}
-
-function leafView(step: Step, ctx: RunContext, display = step.name, matrix?: Record<string, string | number | boolean>): StepView {
-  if (step.type !== "shell" && step.type !== "atmos" && step.type !== "sleep") return { name: display, type: step.type };
-  try {
-    const r = resolveStep(step, ctx, matrix, display);
-    return { name: display, type: step.type, stack: r.stack, command: r.command, argv: r.argv, cwd: r.cwd, env: r.envOverrides };
-  } catch (error) {
-    if (error instanceof PlanError) return { name: display, type: step.type, error: error.message };
-    throw error;
+function generic(planned: PlannedStep): string[] {
+  const parts: string[] = [];
+  const { step } = planned;
+  if (step.when !== "success") parts.push(`when ${step.when}`);
+  if (planned.kind.behaviours.timeout && step.timeoutMs !== undefined) parts.push(`timeout ${formatDuration(step.timeoutMs)}`);
+  if (planned.kind.behaviours.retry && step.retry) {
+    const r = step.retry;
+    parts.push(`retry ${r.maxAttempts} attempts, ${r.backoff} from ${formatDuration(r.initialDelayMs)}`);
   }
+  return parts;
 }
 
-/**
- * Resolves every step for display. Template errors are shown, not thrown,
- * so that `describe` works before all `--var`s are known.
- */
-export function planView(ctx: RunContext): StepView[] {
-  return ctx.workflow.steps.map((step): StepView => {
-    const when = step.when === "success" ? undefined : step.when;
-    switch (step.type) {
-      case "parallel":
-      case "matrix":
-        return {
-          name: step.name,
-          type: step.type,
-          when,
-          settings: { max_concurrency: step.maxConcurrency, fail: step.fail, output: step.output },
-          children: expandGroup(step).map((child) => ({
-            ...leafView(child.step, ctx, child.name, child.matrix),
-            needs: child.needs.length > 0 ? child.needs : undefined,
-          })),
-        };
-      case "container":
-        return { name: step.name, type: step.type, when, stack: stackFor(step, ctx), container: { ...step.container, background: step.background } };
-      case "wait":
-      case "cancel":
-        return { name: step.name, type: step.type, when, targets: step.targets };
-      case "wait-all":
-        return { name: step.name, type: step.type, when };
-      default:
-        return { ...leafView(step, ctx), when };
-    }
-  });
+/** A planned step as `describe --json` shows it. */
+export function stepView(planned: PlannedStep): StepView {
+  const view = planned.unresolved ? { name: planned.name, type: planned.kind.type, unresolved: true } : planned.kind.view(planned);
+  const { step } = planned;
+  return {
+    ...view,
+    ...(step.when !== "success" ? { when: step.when } : {}),
+    ...(planned.kind.behaviours.timeout && step.timeoutMs !== undefined ? { timeout_ms: step.timeoutMs } : {}),
+    ...(planned.kind.behaviours.retry && step.retry ? { retry: step.retry } : {}),
+  };
 }
 
-function leafLines(view: StepView, indent: string): string[] {
-  const head = `${view.name} (${view.type}${view.stack ? `, stack ${view.stack}` : ""}${view.when ? `, when ${view.when}` : ""})`;
-  const lines = [`${indent}${head}`];
-  if (view.needs) lines.push(`${indent}  needs: ${view.needs.join(", ")}`);
-  if (view.error) lines.push(`${indent}  cannot resolve: ${view.error}`);
-  else if (view.argv) lines.push(`${indent}  $ ${view.argv.map(shellQuote).join(" ")}`);
-  return lines;
+/** The plan for `describe --json`. */
+export function planJson(plan: Plan, file: string, stackFlag: string | undefined): unknown {
+  return {
+    workflow: plan.workflow.name,
+    file,
+    stack: stackFlag,
+    steps: plan.steps.map(stepView),
+    ...(plan.errors.length > 0 ? { errors: plan.errors.map(formatDiagnostic) } : {}),
+  };
 }
 
-/** Renders the plan as indented text. */
-export function renderPlanText(workflowName: string, file: string, views: StepView[]): string {
-  const lines = [`workflow ${workflowName} (${file})`];
-  views.forEach((view, i) => {
+/** Renders the plan (from `fromStep` on) as indented text. */
+export function renderPlanText(plan: Plan, file: string, fromStep?: string): string {
+  const lines = [`workflow ${plan.workflow.name} (${file})`];
+  const start = fromStep ? Math.max(0, plan.steps.findIndex((s) => s.name === fromStep)) : 0;
+  plan.steps.slice(start).forEach((planned, i) => {
     const n = `${i + 1}.`;
-    if (view.children) {
-      const s = view.settings as { max_concurrency: number; fail: { mode: string }; output: { mode: string } };
-      lines.push(`  ${n} ${view.name} (${view.type}, max_concurrency ${s.max_concurrency || "unbounded"}, fail ${s.fail.mode}, output ${s.output.mode}, ${view.children.length} children)`);
-      for (const child of view.children) lines.push(...leafLines(child, "       "));
-    } else if (view.container) {
-      const c = view.container;
-      lines.push(`  ${n} ${view.name} (container${c.background ? ", background" : ""})`);
-      lines.push(`       image ${c.image} (pull ${c.pull})${c.command ? ` command ${c.command.map(shellQuote).join(" ")}` : ""}`);
-      for (const p of c.ports) lines.push(`       port ${p.hostIp}:${p.host ?? "(random)"} -> ${p.container}/${p.protocol}`);
-      if (c.healthcheck) {
-        const h = c.healthcheck;
-        lines.push(`       healthcheck ${h.test.join(" ")}${h.intervalMs !== undefined ? ` every ${formatDuration(h.intervalMs)}` : ""}${h.retries !== undefined ? `, ${h.retries} retries` : ""}`);
-      }
-    } else if (view.targets) {
-      lines.push(`  ${n} ${view.name} (${view.type} ${view.targets.join(", ")})`);
-    } else {
-      const [first, ...rest] = leafLines(view, "");
-      lines.push(`  ${n} ${first}`, ...rest.map((l) => `       ${l.trimStart()}`));
-    }
+    const text = planned.unresolved ? { head: planned.kind.type, lines: ["(cannot resolve: see below)"] } : planned.kind.viewText(planned);
+    const head = [text.head, ...generic(planned)].join(", ");
+    lines.push(`  ${n} ${planned.name} (${head})`);
+    for (const line of text.lines) lines.push(`       ${line}`);
   });
+  if (plan.errors.length > 0) {
+    lines.push("cannot resolve:");
+    for (const error of plan.errors) lines.push(`  ${formatDiagnostic(error)}`);
+  }
   return `${lines.join("\n")}\n`;
-}
-
-/** Every step that cannot be resolved, as messages; empty when the plan is complete. */
-export function planErrors(views: StepView[]): string[] {
-  return views.flatMap((view) => [view, ...(view.children ?? [])]).flatMap((view) => (view.error ? [view.error] : []));
 }

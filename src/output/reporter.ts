@@ -3,11 +3,9 @@
  * retries, errors and hints. One place decides their wording and colour.
  * @module
  */
+import type { StepStatus } from "../engine/events.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import type { OutputStream } from "./terminal.ts";
-
-/** How a step ended. */
-export type StepStatus = "succeeded" | "failed" | "skipped" | "canceled";
 
 /** Writes muster's own lines. */
 export class Reporter {
@@ -17,10 +15,6 @@ export class Reporter {
   constructor(out: OutputStream, options: { quiet?: boolean } = {}) {
     this.#out = out;
     this.#quiet = options.quiet ?? false;
-  }
-
-  get colors() {
-    return this.#out.colors;
   }
 
   /** Writes one raw line. */
@@ -46,7 +40,7 @@ export class Reporter {
         this.line(`${c.red("✗")} ${name} ${c.red("failed")}${extra} ${took}`);
         break;
       case "canceled":
-        this.line(`${c.yellow("■")} ${name} ${c.yellow("canceled")}${extra} ${took}`);
+        if (!this.#quiet) this.line(`${c.yellow("■")} ${name} ${c.yellow("canceled")}${extra}${durationMs > 0 ? ` ${took}` : ""}`);
         break;
       case "skipped":
         if (!this.#quiet) this.line(`${c.dim("○")} ${name} ${c.dim(`skipped${extra}`)}`);
@@ -66,7 +60,7 @@ export class Reporter {
     this.line(`${this.#out.colors.red("error:")} ${text}`);
   }
 
-  hint(text: string): void {
-    this.line(`  ${this.#out.colors.dim(text)}`);
+  hint(text: string): void | Promise<void> {
+    return this.line(`  ${this.#out.colors.dim(text)}`);
   }
 }

@@ -20,7 +20,7 @@ function stream(fd: 1 | 2): OutputStream {
   const isTerminal = platform.isTerminal(fd);
   return {
     isTerminal,
-    colors: createColors(shouldColor(process.env, isTerminal)),
+    colors: createColors(shouldColor(platform.env(), isTerminal)),
     write: (data) => platform.write(fd, typeof data === "string" ? encoder.encode(data) : data),
   };
 }

@@ -1,10 +1,17 @@
 /**
  * The contract between muster's core and the JavaScript runtime it runs on.
  *
- * Everything that differs between Bun and Deno (spawning processes, signals,
- * fetch over a unix socket, serving HTTP, raw stdio) lives behind this one
- * interface; the rest of the code base is written against web standards and
- * the `node:fs`/`node:path` subset that both runtimes implement.
+ * The rule, enforced by `scripts/check-platform.sh` in the test command:
+ * outside `src/platform/`, code uses web standards (fetch, streams,
+ * AbortSignal, crypto.getRandomValues/subtle, TextEncoder) and these Node
+ * modules, which Bun and Deno 2 both implement: `node:fs`, `node:fs/promises`,
+ * `node:path`, `node:os` (homedir, hostname, tmpdir), `node:crypto`
+ * (createHash, createHmac, randomBytes, timingSafeEqual), `node:dns/promises`
+ * (lookup) and `node:net` (isIP). It never touches `process` or the `Bun` and
+ * `Deno` globals: the environment, the pid, the working directory, the OS,
+ * signals, spawning, stdio, HTTP serving and transport-level fetch go
+ * through this interface. Each runtime implements it in one small adapter,
+ * and one contract suite (`test/platform.contract.ts`) runs against both.
  */
 
 /** How a child's standard stream is wired. */
@@ -59,6 +66,23 @@ export interface ServeOptions {
 /** The runtime adapter. */
 export interface Platform {
   readonly runtime: "bun" | "deno";
+  /** The operating system: "linux", "darwin", "windows", ... */
+  readonly os: string;
+  /** This process's id. */
+  readonly pid: number;
+  /** A snapshot of the environment. */
+  env(): Record<string, string>;
+  /** The current working directory. */
+  cwd(): string;
+  /** Whether a process with this pid exists (one we may not signal still exists). */
+  isProcessAlive(pid: number): boolean;
+  /**
+   * Whether {@linkcode Platform.fetchVia} honours `tls.serverName`, so that a
+   * request can connect to a checked IP address and still verify the host
+   * name. Bun: yes. Deno: no (`Deno.createHttpClient` has no such option), so
+   * callbacks there connect to the host name (see the README).
+   */
+  readonly pinsTlsServerName: boolean;
   /** Command-line arguments after the program (and script) name. */
   args(): string[];
   /**
@@ -87,7 +111,7 @@ export interface Platform {
   /** The argv that starts this same muster (the binary, or runtime + main module). */
   selfCommand(): string[];
   /**
-   * Asks the runtime to collect garbage now. Called after every few dozen MiB
+   * Asks the runtime to collect garbage now. Called after every 16 MiB
    * of child output: Bun's heuristics otherwise let short-lived output chunks
    * pile up to several times the live data (measured by scripts/bench/parallel.ts).
    */

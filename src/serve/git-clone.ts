@@ -13,6 +13,7 @@ import { runProcess } from "../engine/run-process.ts";
 import { concat } from "../output/bytes.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import { isSshUrl, type ServeConfig } from "./config.ts";
+import { platform } from "../platform/index.ts";
 
 /** Where a run keeps its files: the checkout, a HOME, and secrets outside the checkout. */
 export interface RunDirs {
@@ -33,7 +34,7 @@ export async function prepareRunDirs(root: string): Promise<RunDirs> {
 /** The git command line and environment for a clone. @internal */
 export async function cloneCommand(config: ServeConfig, dirs: RunDirs): Promise<{ argv: string[]; env: Record<string, string> }> {
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    PATH: platform.env().PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: dirs.home,
     LANG: "C",
     GIT_CONFIG_NOSYSTEM: "1",

@@ -60,7 +60,7 @@ export async function sweepStaleRunDirs(): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
     const match = new RegExp(`^${RUN_DIR_PREFIX}(\\d+)-`).exec(name);
-    if (!match || Number(match[1]) === process.pid) continue;
+    if (!match || Number(match[1]) === platform.pid) continue;
     if (!isProcessGone(Number(match[1]))) continue; // its runner is alive
     await rm(join(tmpdir(), name), { recursive: true, force: true });
     removed.push(join(tmpdir(), name));
@@ -203,7 +203,7 @@ export class RunManager {
     let exitCode: number | null = null;
     let error: string | null = null;
     try {
-      root = await mkdtemp(join(tmpdir(), `${RUN_DIR_PREFIX}${process.pid}-`));
+      root = await mkdtemp(join(tmpdir(), `${RUN_DIR_PREFIX}${platform.pid}-`));
       const dirs = await prepareRunDirs(root);
       await cloneRepository(this.#config, dirs, run.cancellation);
       const vars = dispatch.vars ?? {};
@@ -214,7 +214,8 @@ export class RunManager {
         ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}=${v}`]),
       ];
       const env: Record<string, string> = { HOME: dirs.home, TMPDIR: dirs.tmp, NO_COLOR: "1", MUSTER_RUN_ID: runId };
-      for (const key of PASSED_ENV) if (process.env[key]) env[key] = process.env[key]!;
+      const own = platform.env();
+      for (const key of PASSED_ENV) if (own[key]) env[key] = own[key]!;
       for (const [k, v] of Object.entries(vars)) env[`MUSTER_VAR_${k}`] = v;
       const outcome = await runProcess(argv, {
         env, cwd: dirs.checkout, stdin: "null", stdout: keep, stderr: keep, graceMs: 10_000, cancellation: run.cancellation,

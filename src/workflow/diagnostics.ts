@@ -4,17 +4,11 @@
  * @module
  */
 import type { BaseIssue } from "valibot";
+import type { Diagnostic } from "../errors.ts";
 import type { Schema } from "./schema.ts";
 import type { YamlSource } from "./yaml-source.ts";
 
-/** One problem found in a workflow file. */
-export interface Diagnostic {
-  file: string;
-  line: number;
-  col: number;
-  /** `<where>: <what is wrong> (<what was expected>)` */
-  message: string;
-}
+export type { Diagnostic } from "../errors.ts";
 
 /**
  * Formats a diagnostic as `FILE:LINE:COL: message`.

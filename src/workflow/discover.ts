@@ -7,10 +7,12 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
+import { DiscoveryError } from "../errors.ts";
 import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
 import { cacheDir, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
 import type { Workflow, WorkflowFile } from "./types.ts";
+import { platform } from "../platform/index.ts";
 
 /** Where a run's files are. */
 export interface Project {
@@ -22,13 +24,7 @@ export interface Project {
   workflowsDir: string;
 }
 
-/** A usage or discovery problem (exit code 2). */
-export class DiscoveryError extends Error {
-  constructor(message: string, readonly diagnostics: Diagnostic[] = []) {
-    super(message);
-    this.name = "DiscoveryError";
-  }
-}
+export { DiscoveryError };
 
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
@@ -56,7 +52,7 @@ async function findConfig(cwd: string, env: Record<string, string | undefined>):
  *
  * @example
  * ```ts
- * const project = await findProject(process.cwd(), process.env);
+ * const project = await findProject(platform.cwd(), platform.env());
  * project.workflowsDir; // "/repo/stacks/workflows"
  * ```
  */
@@ -130,7 +126,7 @@ export interface LoadedFile {
 export async function loadWorkflowFile(project: Project, path: string): Promise<LoadedFile> {
   const display = displayPath(project, path);
   const text = await readFile(path, "utf8");
-  const dir = cacheDir(process.env);
+  const dir = cacheDir(platform.env());
   const known = await readParsed(dir, text);
   const { workflowFile, diagnostics, value } = parseWorkflowFile(display, text, known);
   if (known === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);

@@ -3,34 +3,25 @@
  * scheduler runs, with `needs` resolved to those children's names.
  * @module
  */
+import type { ChildToPlan } from "../steps/kind.ts";
+import type { GroupStep } from "../steps/group.ts";
 import { expandMatrix, matrixChildName } from "./matrix.ts";
-import type { ControlStep, LeafStep, MatrixCombination } from "./types.ts";
-
-/** One schedulable child of a control step. */
-export interface GroupChild {
-  /** Unique within the group; a matrix child's name carries its values. */
-  name: string;
-  step: LeafStep;
-  matrix?: MatrixCombination;
-  /** Names of children (in this list) that must succeed first. */
-  needs: string[];
-}
 
 /**
- * Lists the children of `control` in definition order.
+ * Lists the children of `group` in definition order.
  *
  * @example
  * ```ts
- * expandGroup(matrixStep).map((c) => c.name); // ["test (linux, 1.22)", "test (darwin, 1.22)"]
+ * expandGroup(matrixStep).map((c) => c.name); // ["test (linux, 1.22)", "test (linux, 1.23)"]
  * ```
  */
-export function expandGroup(control: ControlStep): GroupChild[] {
-  if (control.type === "parallel" || !control.matrix) {
-    return control.steps.map((step) => ({ name: step.name, step, needs: step.needs }));
+export function expandGroup(group: Pick<GroupStep, "type" | "steps" | "matrix">): ChildToPlan[] {
+  if (group.type === "parallel" || !group.matrix) {
+    return group.steps.map((step) => ({ name: step.name, step, needs: step.needs }));
   }
-  const children: GroupChild[] = [];
-  for (const combo of expandMatrix(control.matrix)) {
-    for (const step of control.steps) {
+  const children: ChildToPlan[] = [];
+  for (const combo of expandMatrix(group.matrix)) {
+    for (const step of group.steps) {
       children.push({
         name: matrixChildName(step.name, combo),
         step,

@@ -15,6 +15,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { VERSION } from "../version.ts";
+import { platform } from "../platform/index.ts";
 
 /** Entries kept; the oldest are removed beyond this. */
 const MAX_ENTRIES = 256;
@@ -64,7 +65,7 @@ export async function writeParsed(dir: string | undefined, text: string, value: 
   try {
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${cacheKey(text)}.json`);
-    const temp = `${file}.${process.pid}.tmp`;
+    const temp = `${file}.${platform.pid}.tmp`;
     await writeFile(temp, JSON.stringify(value));
     await rename(temp, file); // atomic: a concurrent reader sees all or nothing
     await prune(dir);

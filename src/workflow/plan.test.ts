@@ -1,39 +1,79 @@
 import { expect, test } from "bun:test";
-import { resolveStep, withStackArgs, type RunContext } from "./plan.ts";
-import type { CommandStep, Workflow } from "./types.ts";
+import { withStackArgs } from "../steps/atmos.ts";
+import type { ProcessPlan } from "../steps/process.ts";
+import { parseWorkflowFile } from "./parse.ts";
+import { buildPlan, type RunContext } from "./plan.ts";
 
-const source = { file: "w.yaml", line: 1, col: 1 };
-const step = (over: Partial<CommandStep>): CommandStep => ({
-  name: "s", type: "shell", command: "echo", when: "success", env: {}, needs: [], source, ...over,
-});
-const ctx = (over: Partial<RunContext> = {}): RunContext => ({
-  workflow: { name: "wf", env: { A: "1" }, steps: [], source, stack: "wf-stack" } as Workflow,
-  vars: { who: "world" }, env: { HOME: "/h" }, baseDir: "/base", atmosBin: "atmos", shell: ["sh", "-c"], ...over,
-});
+/** Parses `yaml` (a file with one workflow "wf") and plans it. */
+function plan(yaml: string, over: Partial<RunContext> = {}) {
+  const { workflowFile, diagnostics } = parseWorkflowFile("w.yaml", yaml);
+  expect(diagnostics).toEqual([]);
+  const workflow = workflowFile!.workflows.get("wf")!;
+  return buildPlan({ workflow, vars: { who: "world" }, env: { HOME: "/h" }, baseDir: "/base", atmosBin: "atmos", shell: ["sh", "-c"], ...over });
+}
 
-test("stack precedence: workflow < step < flag", () => {
-  expect(resolveStep(step({}), ctx()).stack).toBe("wf-stack");
-  expect(resolveStep(step({ stack: "step" }), ctx()).stack).toBe("step");
-  expect(resolveStep(step({ stack: "step" }), ctx({ stackFlag: "flag" })).stack).toBe("flag");
+const wf = (steps: string, head = "    stack: wf-stack\n    env: { A: '1' }\n") => `workflows:\n  wf:\n${head}    steps:\n${steps}`;
+
+test("stack precedence: workflow < group < step < flag", () => {
+  const yaml = wf(`      - { name: a, type: shell, command: x }
+      - { name: b, type: shell, command: x, stack: step }
+      - name: g
+        type: parallel
+        stack: group
+        steps:
+          - { name: c, type: shell, command: x }
+          - { name: d, type: shell, command: x, stack: child }
+`);
+  const stacks = (p: ReturnType<typeof plan>) => [
+    ...p.steps.slice(0, 2).map((s) => (s.resolved as ProcessPlan).stack),
+    ...(p.steps[2]!.resolved as { children: Array<{ resolved: ProcessPlan }> }).children.map((c) => c.resolved.stack),
+  ];
+  expect(stacks(plan(yaml))).toEqual(["wf-stack", "step", "group", "child"]);
+  expect(stacks(plan(yaml, { stackFlag: "flag" }))).toEqual(["flag", "flag", "flag", "flag"]);
 });
 
 test("atmos steps get -s before --", () => {
   expect(withStackArgs(["terraform", "plan", "vpc", "--", "-x"], "dev")).toEqual(["terraform", "plan", "vpc", "-s", "dev", "--", "-x"]);
   expect(withStackArgs(["terraform", "plan", "-s", "prod"], "dev")).toEqual(["terraform", "plan", "-s", "prod"]);
-  const resolved = resolveStep(step({ type: "atmos", command: "terraform apply 'my vpc'" }), ctx());
-  expect(resolved.argv).toEqual(["atmos", "terraform", "apply", "my vpc", "-s", "wf-stack"]);
+  const p = plan(wf(`      - command: terraform apply 'my vpc'\n`));
+  expect((p.steps[0]!.resolved as ProcessPlan).argv).toEqual(["atmos", "terraform", "apply", "my vpc", "-s", "wf-stack"]);
 });
 
-test("templates, env and working directory", () => {
-  const resolved = resolveStep(
-    step({ command: "echo {{ .vars.who }} {{ .stack }} {{ .step.name }}", env: { B: "{{ .env.HOME }}" }, workingDirectory: "sub" }),
-    ctx(),
-  );
-  expect(resolved.argv).toEqual(["sh", "-c", "echo world wf-stack s"]);
-  expect(resolved.envOverrides).toEqual({ A: "1", B: "/h" });
-  expect(resolved.cwd).toBe("/base/sub");
+test("templates, env and working directory; a group hands its env and directory down", () => {
+  const p = plan(wf(`      - name: s
+        type: shell
+        command: echo {{ .vars.who }} {{ .stack }} {{ .step.name }}
+        env: { B: "{{ .env.HOME }}" }
+        working_directory: sub
+      - name: g
+        type: parallel
+        env: { C: group }
+        working_directory: /abs
+        steps:
+          - { name: c, type: shell, command: "true", env: { D: child } }
+`));
+  expect(p.errors).toEqual([]);
+  const s = p.steps[0]!.resolved as ProcessPlan;
+  expect(s.argv).toEqual(["sh", "-c", "echo world wf-stack s"]);
+  expect(s.env).toEqual({ A: "1", B: "/h" });
+  expect(s.cwd).toBe("/base/sub");
+  const child = (p.steps[1]!.resolved as { children: Array<{ resolved: ProcessPlan }> }).children[0]!.resolved;
+  expect(child.env).toEqual({ A: "1", C: "group", D: "child" });
+  expect(child.cwd).toBe("/abs");
 });
 
-test("a missing key names the step and the field", () => {
-  expect(() => resolveStep(step({ command: "echo {{ .vars.nope }}" }), ctx())).toThrow('step "s": command: missing key ".vars.nope"');
+test("every unresolvable template is reported at once, positioned, including a group's output.prefix", () => {
+  const p = plan(wf(`      - name: s
+        type: shell
+        command: echo {{ .vars.nope }}
+      - name: g
+        type: parallel
+        output: { mode: prefixed, prefix: "{{ .vars.alsonope }}" }
+        steps:
+          - { name: c, type: shell, command: "true" }
+`));
+  expect(p.errors.map((e) => `${e.line}:${e.col}: ${e.message}`)).toEqual([
+    `8:18: workflow "wf", step "s": field "command": missing key ".vars.nope"; pass it with --var nope=VALUE (known: .vars.who)`,
+    `11:43: workflow "wf", step "g", child "c": field "output.prefix": missing key ".vars.alsonope"; pass it with --var alsonope=VALUE (known: .vars.who)`,
+  ]);
 });

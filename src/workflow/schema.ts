@@ -6,18 +6,21 @@
  */
 import * as v from "valibot";
 import { DURATION_EXPECTED, parseDuration } from "./duration.ts";
+import type { RetryPolicy } from "./types.ts";
 
-const expect = (phrase: string) => () => phrase;
+/** A valibot message: the phrase that completes "(expected ...)". */
+export const expect = (phrase: string) => () => phrase;
 
 const scalarString = v.pipe(
   v.union([v.string(), v.number(), v.boolean()], expect("a string")),
   v.transform((value) => String(value)),
 );
 
-const isMapValue = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
+/** Whether a YAML value is a map. */
+export const isMapValue = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** A map (not a list) whose values match `value`; keys are checked by `key`. */
-function mapOf<K extends v.GenericSchema<string, string>, V extends v.GenericSchema>(key: K, value: V, expected: string) {
+export function mapOf<K extends v.GenericSchema<string, string>, V extends v.GenericSchema>(key: K, value: V, expected: string) {
   return v.pipe(v.custom<Record<string, unknown>>(isMapValue, expect(expected)), v.record(key, value, expect(expected)));
 }
 
@@ -37,63 +40,57 @@ export const stringMap = mapOf(
   scalarString,
   "a map of names to strings",
 );
-const wholeNumber = (min: number) =>
+/** A whole number of at least `min`. */
+export const wholeNumber = (min: number) =>
   v.pipe(
     v.number(expect(`a whole number of at least ${min}`)),
     v.integer(expect(`a whole number of at least ${min}`)),
     v.minValue(min, expect(`a whole number of at least ${min}`)),
   );
-const nameList = v.pipe(
+/** One step name or a list of them, as a list. */
+export const nameList = v.pipe(
   v.union([nonEmpty, v.array(nonEmpty)], expect("a step name or a list of step names")),
   v.transform((value) => (Array.isArray(value) ? value : [value])),
 );
-const commandWords = v.union(
+/** A command as one string or a list of words. */
+export const commandWords = v.union(
   [v.string(), v.array(v.string())],
   expect('a command string or a list of words such as ["sh", "-c", "..."]'),
 );
 
-const retry = v.strictObject(
-  {
-    max_attempts: v.optional(wholeNumber(1)),
-    backoff_strategy: v.optional(v.picklist(["constant", "linear", "exponential"], expect("one of: constant, linear, exponential"))),
-    initial_delay: v.optional(duration),
-    max_delay: v.optional(duration),
-    multiplier: v.optional(v.pipe(v.number(expect("a number of at least 1")), v.minValue(1, expect("a number of at least 1")))),
-    random_jitter: v.optional(
-      v.pipe(v.number(expect("a number from 0 to 1")), v.minValue(0, expect("a number from 0 to 1")), v.maxValue(1, expect("a number from 0 to 1"))),
-    ),
-    max_elapsed_time: v.optional(duration),
-  },
-  expect("a map with max_attempts, backoff_strategy, initial_delay, ..."),
+/** `retry:`, with Atmos' defaults, as a {@linkcode RetryPolicy}. */
+export const retry = v.pipe(
+  v.strictObject(
+    {
+      max_attempts: v.optional(wholeNumber(1), 1),
+      backoff_strategy: v.optional(v.picklist(["constant", "linear", "exponential"], expect("one of: constant, linear, exponential")), "constant"),
+      initial_delay: v.optional(duration, "1s"),
+      max_delay: v.optional(duration),
+      multiplier: v.optional(v.pipe(v.number(expect("a number of at least 1")), v.minValue(1, expect("a number of at least 1"))), 2),
+      random_jitter: v.optional(
+        v.pipe(v.number(expect("a number from 0 to 1")), v.minValue(0, expect("a number from 0 to 1")), v.maxValue(1, expect("a number from 0 to 1"))),
+        0,
+      ),
+      max_elapsed_time: v.optional(duration),
+    },
+    expect("a map with max_attempts, backoff_strategy, initial_delay, ..."),
+  ),
+  v.transform((r): RetryPolicy => ({
+    maxAttempts: r.max_attempts,
+    backoff: r.backoff_strategy,
+    initialDelayMs: r.initial_delay,
+    maxDelayMs: r.max_delay,
+    multiplier: r.multiplier,
+    jitter: r.random_jitter,
+    maxElapsedMs: r.max_elapsed_time,
+  })),
 );
 
-/** Fields shared by top-level steps and children of control steps. */
-const runnableFields = {
-  name: v.optional(nonEmpty),
-  type: v.optional(str),
-  stack: v.optional(str),
-  env: v.optional(stringMap),
-  working_directory: v.optional(str),
-  timeout: v.optional(duration),
-  retry: v.optional(retry),
-};
-
-/** Fields every top-level step may have. */
-const stepCommon = {
-  ...runnableFields,
-  when: v.optional(v.picklist(["success", "failure", "always"], expect("one of: success, failure, always"))),
-};
-
-/** Fields a child of a control step may have (no `when`; `needs` instead). */
-const childCommon = {
-  ...runnableFields,
-  needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names"))),
-};
-
-const fail = v.strictObject(
+/** `fail:` of a group, with defaults. */
+export const fail = v.strictObject(
   {
-    mode: v.optional(v.picklist(["wait_all", "fail_fast", "best_effort"], expect("one of: wait_all, fail_fast, best_effort"))),
-    max_failures: v.optional(wholeNumber(0)),
+    mode: v.optional(v.picklist(["wait_all", "fail_fast", "best_effort"], expect("one of: wait_all, fail_fast, best_effort")), "wait_all"),
+    max_failures: v.optional(wholeNumber(0), 0),
   },
   expect("a map with mode and max_failures"),
 );
@@ -103,38 +100,30 @@ export const outputMode = v.picklist(["grouped", "prefixed", "none"], expect("on
 /** `output:` as a map. */
 export const outputSettings = v.strictObject(
   {
-    mode: v.optional(outputMode),
-    order: v.optional(v.picklist(["completion", "definition"], expect("one of: completion, definition"))),
-    show_summary: v.optional(v.boolean(expect("true or false"))),
-    prefix: v.optional(str),
+    mode: v.optional(outputMode, "grouped"),
+    order: v.optional(v.picklist(["completion", "definition"], expect("one of: completion, definition")), "completion"),
+    show_summary: v.optional(v.boolean(expect("true or false")), true),
+    prefix: v.optional(str, "{{ .step.name }}"),
   },
   expect("one of: grouped, prefixed, none, or a map with mode, order, show_summary, prefix"),
 );
 
-const controlCommon = {
-  ...stepCommon,
-  steps: v.array(v.unknown(), expect("a list of child steps")),
-  max_concurrency: v.optional(wholeNumber(0)),
-  fail: v.optional(fail),
-  // A mode string or a map: checked by the parser against outputMode/outputSettings.
-  output: v.optional(v.unknown()),
-};
-
 const matrixScalar = v.union([v.string(), v.number(), v.boolean()], expect("a string, number or boolean"));
-const combination = mapOf(v.string(), matrixScalar, "a map of axis names to values");
+/** A matrix `include`/`exclude` entry. */
+export const combination = mapOf(v.string(), matrixScalar, "a map of axis names to values");
 
 const port = v.strictObject(
   {
     host: v.optional(v.pipe(wholeNumber(0), v.maxValue(65535, expect("a port number from 0 to 65535")))),
     container: v.pipe(wholeNumber(1), v.maxValue(65535, expect("a port number from 1 to 65535"))),
-    protocol: v.optional(v.picklist(["tcp", "udp"], expect("one of: tcp, udp"))),
-    host_ip: v.optional(nonEmpty),
+    protocol: v.optional(v.picklist(["tcp", "udp"], expect("one of: tcp, udp")), "tcp"),
+    host_ip: v.optional(nonEmpty, "127.0.0.1"),
   },
   expect("a map with host, container, protocol, host_ip"),
 );
 
 const volume = v.strictObject(
-  { source: nonEmpty, target: nonEmpty, read_only: v.optional(v.boolean(expect("true or false"))) },
+  { source: nonEmpty, target: nonEmpty, read_only: v.optional(v.boolean(expect("true or false")), false) },
   expect("a map with source, target, read_only"),
 );
 
@@ -159,50 +148,19 @@ export const containerWith = v.strictObject(
     image: nonEmpty,
     command: v.optional(commandWords),
     entrypoint: v.optional(commandWords),
-    env: v.optional(stringMap),
-    ports: v.optional(v.array(port, expect("a list of port mappings"))),
-    volumes: v.optional(v.array(volume, expect("a list of volume mounts"))),
+    env: v.optional(stringMap, {}),
+    ports: v.optional(v.array(port, expect("a list of port mappings")), []),
+    volumes: v.optional(v.array(volume, expect("a list of volume mounts")), []),
     workdir: v.optional(nonEmpty),
     user: v.optional(nonEmpty),
-    labels: v.optional(stringMap),
-    pull: v.optional(v.picklist(["missing", "always", "never"], expect("one of: missing, always, never"))),
+    labels: v.optional(stringMap, {}),
+    pull: v.optional(v.picklist(["missing", "always", "never"], expect("one of: missing, always, never")), "missing"),
     healthcheck: v.optional(healthcheck),
-    stop_timeout: v.optional(duration),
+    stop_timeout: v.optional(duration, "5s"),
     ready_timeout: v.optional(duration),
   },
   expect("a map with image and the container's settings"),
 );
-
-/** The schema for a step of each type, at the top level of a workflow. */
-export const STEP_SCHEMAS = {
-  atmos: v.strictObject({ ...stepCommon, command: str }, expect("a map")),
-  shell: v.strictObject({ ...stepCommon, command: str }, expect("a map")),
-  sleep: v.strictObject({ ...stepCommon, duration: v.optional(duration) }, expect("a map")),
-  parallel: v.strictObject(controlCommon, expect("a map")),
-  matrix: v.strictObject(
-    { ...controlCommon, matrix: mapOf(v.string(), v.unknown(), "a map of axis names to lists of values") },
-    expect("a map"),
-  ),
-  container: v.strictObject(
-    {
-      ...stepCommon,
-      action: v.optional(str),
-      background: v.optional(v.boolean(expect("true or false"))),
-      with: mapOf(v.string(), v.unknown(), "a map of container settings"),
-    },
-    expect("a map"),
-  ),
-  wait: v.strictObject({ name: stepCommon.name, type: stepCommon.type, when: stepCommon.when, timeout: stepCommon.timeout, for: nameList }, expect("a map")),
-  cancel: v.strictObject({ name: stepCommon.name, type: stepCommon.type, when: stepCommon.when, for: nameList }, expect("a map")),
-  "wait-all": v.strictObject({ name: stepCommon.name, type: stepCommon.type, when: stepCommon.when, timeout: stepCommon.timeout }, expect("a map")),
-} as const;
-
-/** The schema for a child of a `parallel`/`matrix` step, by type. */
-export const CHILD_SCHEMAS = {
-  atmos: v.strictObject({ ...childCommon, command: str }, expect("a map")),
-  shell: v.strictObject({ ...childCommon, command: str }, expect("a map")),
-  sleep: v.strictObject({ ...childCommon, duration: v.optional(duration) }, expect("a map")),
-} as const;
 
 /** A matrix axis: a non-empty list of scalars. */
 export const matrixAxis = v.pipe(
@@ -235,4 +193,3 @@ export const manifestSchema = v.strictObject(
 );
 
 export type Schema = v.GenericSchema;
-export { v };

@@ -7,18 +7,13 @@
  * a typo in a variable name must not turn `rm -rf {{ .vars.dir }}/` into `rm -rf /`.
  * @module
  */
+import { TemplateError } from "../errors.ts";
 import { shellQuote } from "./shell-words.ts";
 
 /** The data a template sees. */
 export type TemplateData = Record<string, unknown>;
 
-/** Raised when a template cannot be parsed or refers to a missing key. */
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "TemplateError";
-  }
-}
+export { TemplateError };
 
 const MISSING = Symbol("missing");
 type Value = unknown;

@@ -1,6 +1,7 @@
 /**
- * The validated, typed model of a workflow file. Produced by `parseWorkflowFile`;
- * everything downstream (planning, running, describing) reads only this.
+ * The validated, typed model of a workflow file, as far as it is shared by
+ * every step type. Each step type declares its own step interface in its
+ * file under `src/steps/`; here are the fields every step has.
  * @module
  */
 
@@ -10,15 +11,6 @@ export interface SourceRef {
   line: number;
   col: number;
 }
-
-/** Step types a workflow may use. */
-export const STEP_TYPES = [
-  "atmos", "shell", "sleep", "parallel", "matrix", "container", "wait", "wait-all", "cancel",
-] as const;
-export type StepType = (typeof STEP_TYPES)[number];
-
-/** Step types allowed inside `parallel` and `matrix` (non-interactive only). */
-export const CHILD_STEP_TYPES = ["shell", "atmos", "sleep"] as const;
 
 export type When = "success" | "failure" | "always";
 
@@ -33,119 +25,33 @@ export interface RetryPolicy {
   maxElapsedMs?: number;
 }
 
-interface StepBase {
-  /** The step's name; unnamed top-level steps are `step1`, `step2`, ... by position. */
+/** The fields every step has, whatever its type. */
+export interface StepBase {
+  /** The step's name; unnamed steps are `step1`, `step2`, ... by position. */
   name: string;
+  /** The step type: the `type` of one of the kinds in `src/steps/index.ts`. */
+  type: string;
   source: SourceRef;
+  /** The position of a field of this step (`["with", "image"]`), for errors found after parsing. */
+  sourceOf(path: ReadonlyArray<string | number>): SourceRef;
   when: When;
+  /** Sibling names this step waits for (children of `parallel`/`matrix` only). */
+  needs: string[];
+  /** Bounds each attempt (kinds whose `behaviours.timeout` is true). */
+  timeoutMs?: number;
+  /** Retries a failed attempt (kinds whose `behaviours.retry` is true). */
+  retry?: RetryPolicy;
+}
+
+/** Fields that steps hand down as defaults: workflow -> group -> child. */
+export interface Inherited {
   stack?: string;
   env: Record<string, string>;
   workingDirectory?: string;
-  timeoutMs?: number;
-  retry?: RetryPolicy;
-  /** Sibling names this step waits for (children of control steps only). */
-  needs: string[];
-}
-
-export interface CommandStep extends StepBase {
-  type: "shell" | "atmos";
-  command: string;
-}
-
-export interface SleepStep extends StepBase {
-  type: "sleep";
-  durationMs: number;
-}
-
-/** Steps that may run as children of `parallel`/`matrix`. */
-export type LeafStep = CommandStep | SleepStep;
-
-export type FailMode = "wait_all" | "fail_fast" | "best_effort";
-export type OutputMode = "grouped" | "prefixed" | "none";
-export type OutputOrder = "completion" | "definition";
-
-export interface OutputSettings {
-  mode: OutputMode;
-  order: OutputOrder;
-  showSummary: boolean;
-  /** A template; `{{ .step.name }}` by default. */
-  prefix: string;
 }
 
 export type MatrixValue = string | number | boolean;
 export type MatrixCombination = Record<string, MatrixValue>;
-
-export interface MatrixSpec {
-  /** Axes in the order they were written. */
-  axes: Array<{ name: string; values: MatrixValue[] }>;
-  include: MatrixCombination[];
-  exclude: MatrixCombination[];
-}
-
-export interface ControlStep extends StepBase {
-  type: "parallel" | "matrix";
-  maxConcurrency: number;
-  fail: { mode: FailMode; maxFailures: number };
-  output: OutputSettings;
-  steps: LeafStep[];
-  matrix?: MatrixSpec;
-}
-
-export interface PortMapping {
-  host?: number;
-  container: number;
-  protocol: "tcp" | "udp";
-  hostIp: string;
-}
-
-export interface VolumeMount {
-  source: string;
-  target: string;
-  readOnly: boolean;
-}
-
-export interface HealthcheckSpec {
-  test: string[];
-  intervalMs?: number;
-  timeoutMs?: number;
-  retries?: number;
-  startPeriodMs?: number;
-  startIntervalMs?: number;
-}
-
-export interface ContainerSpec {
-  image: string;
-  command?: string[];
-  entrypoint?: string[];
-  env: Record<string, string>;
-  ports: PortMapping[];
-  volumes: VolumeMount[];
-  workdir?: string;
-  user?: string;
-  labels: Record<string, string>;
-  pull: "missing" | "always" | "never";
-  healthcheck?: HealthcheckSpec;
-  stopTimeoutMs: number;
-  readyTimeoutMs?: number;
-}
-
-export interface ContainerStep extends StepBase {
-  type: "container";
-  action: "run";
-  background: boolean;
-  container: ContainerSpec;
-}
-
-export interface ServiceStep extends StepBase {
-  type: "wait" | "cancel";
-  targets: string[];
-}
-
-export interface WaitAllStep extends StepBase {
-  type: "wait-all";
-}
-
-export type Step = CommandStep | SleepStep | ControlStep | ContainerStep | ServiceStep | WaitAllStep;
 
 export interface Workflow {
   name: string;
@@ -153,7 +59,7 @@ export interface Workflow {
   stack?: string;
   env: Record<string, string>;
   workingDirectory?: string;
-  steps: Step[];
+  steps: StepBase[];
   source: SourceRef;
 }
 

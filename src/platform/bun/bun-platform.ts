@@ -20,6 +20,19 @@ export function createBunPlatform(): Platform {
   const sinks = { 1: Bun.stdout.writer(), 2: Bun.stderr.writer() } as const;
   return {
     runtime: "bun",
+    os: process.platform === "win32" ? "windows" : process.platform,
+    pid: process.pid,
+    env: () => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+    cwd: () => process.cwd(),
+    isProcessAlive(pid) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (error) {
+        return (error as { code?: string }).code !== "ESRCH";
+      }
+    },
+    pinsTlsServerName: true,
     args: () => process.argv.slice(2),
     spawn(argv: string[], options: SpawnOptions): ChildProcess {
       let proc;

@@ -45,6 +45,9 @@ export interface DenoApi {
     handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
   ): { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
   errors: { NotFound: new () => Error };
+  pid: number;
+  env: { toObject(): Record<string, string> };
+  cwd(): string;
   execPath(): string;
   build: { os: string };
   mainModule: string;

@@ -4,6 +4,7 @@
  */
 import type { ChildProcess, Platform, SpawnOptions } from "../types.ts";
 import { SpawnError } from "../types.ts";
+import nodeProcess from "node:process";
 import { Deno, type DenoHttpClient } from "./deno-api.ts";
 
 function stdio(mode: "inherit" | "pipe" | "null"): "inherit" | "piped" | "null" {
@@ -21,6 +22,20 @@ export function createDenoPlatform(): Platform {
   const clients = new Map<string, DenoHttpClient>();
   return {
     runtime: "deno",
+    os: Deno.build.os,
+    pid: Deno.pid,
+    env: () => Deno.env.toObject(),
+    cwd: () => Deno.cwd(),
+    isProcessAlive(pid) {
+      // Deno.kill has no signal 0; Node's process.kill(pid, 0) probes without signaling.
+      try {
+        nodeProcess.kill(pid, 0);
+        return true;
+      } catch (error) {
+        return (error as { code?: string }).code !== "ESRCH";
+      }
+    },
+    pinsTlsServerName: false,
     args: () => Deno.args,
     spawn(argv: string[], options: SpawnOptions): ChildProcess {
       const [command = "", ...args] = argv;

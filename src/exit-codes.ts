@@ -1,0 +1,29 @@
+/**
+ * Every exit code muster makes up, in one place (the README's "Exit codes"
+ * table lists the same). A step's own exit code passes through unchanged.
+ * @module
+ */
+
+/** Everything succeeded. */
+export const EXIT_OK = 0;
+/** A generic failure (a step failed without an exit code of its own). */
+export const EXIT_FAILURE = 1;
+/** Usage errors, invalid workflow files, templates that cannot be resolved. */
+export const EXIT_USAGE = 2;
+/** A step ran past its `timeout` (as coreutils' `timeout`). */
+export const EXIT_TIMEOUT = 124;
+/** The Docker engine failed (as `docker run`). */
+export const EXIT_ENGINE = 125;
+/** A command was found but could not be started. */
+export const EXIT_CANNOT_EXECUTE = 126;
+/** A command was not found. */
+export const EXIT_NOT_FOUND = 127;
+/** Interrupted by SIGINT (Ctrl-C). */
+export const EXIT_SIGINT = 130;
+/** Terminated by SIGTERM. */
+export const EXIT_SIGTERM = 143;
+/** Killed with SIGKILL (128 + 9). */
+export const EXIT_SIGKILL = 137;
+
+/** The shell-style exit code of a process ended by signal number `n`. */
+export const exitCodeForSignal = (n: number): number => 128 + n;

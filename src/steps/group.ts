@@ -1,0 +1,192 @@
+/**
+ * What `parallel` and `matrix` share: the group fields (children,
+ * `max_concurrency`, `fail`, `output`), building and checking the children,
+ * planning them with the defaults the group hands down, and the plan view.
+ * The runner (the ready queue and failure modes) is `engine/run-group.ts`.
+ * @module
+ */
+import * as v from "valibot";
+import { findCycle } from "../workflow/needs.ts";
+import { expect, fail, outputMode, outputSettings, wholeNumber } from "../workflow/schema.ts";
+import type { MatrixCombination, StepBase } from "../workflow/types.ts";
+import type { BuildContext, ChildToPlan, PlannedStep, PlanScope, StepKind } from "./kind.ts";
+import { runFieldsOf, type RunFieldsStep } from "./process.ts";
+import { runFields } from "./schema.ts";
+
+export type FailMode = "wait_all" | "fail_fast" | "best_effort";
+export type OutputMode = "grouped" | "prefixed" | "none";
+export type OutputOrder = "completion" | "definition";
+
+/** `output:` of a group. */
+export interface OutputSettings {
+  mode: OutputMode;
+  order: OutputOrder;
+  showSummary: boolean;
+  /** A template; `{{ .step.name }}` by default. */
+  prefix: string;
+}
+
+/** A matrix: axes in the order they were written, plus include/exclude. */
+export interface MatrixSpec {
+  axes: Array<{ name: string; values: Array<string | number | boolean> }>;
+  include: MatrixCombination[];
+  exclude: MatrixCombination[];
+}
+
+/** A `parallel` or `matrix` step. Its `stack`, `env` and `working_directory` are defaults for its children. */
+export interface GroupStep extends RunFieldsStep {
+  type: "parallel" | "matrix";
+  maxConcurrency: number;
+  fail: { mode: FailMode; maxFailures: number };
+  output: OutputSettings;
+  steps: StepBase[];
+  matrix?: MatrixSpec;
+}
+
+/** A group after planning: its children, each with its rendered output prefix. */
+export interface GroupPlan {
+  children: PlannedStep[];
+  /** Each child's rendered `output.prefix`. */
+  prefixes: string[];
+}
+
+/** The fields of a group. */
+export const groupFields = {
+  ...runFields,
+  steps: v.array(v.unknown(), expect("a list of child steps")),
+  max_concurrency: v.optional(wholeNumber(0), 0),
+  fail: v.optional(fail, {}),
+  // A mode string or a map: checked in buildGroup against outputMode/outputSettings.
+  output: v.optional(v.unknown()),
+};
+
+/** Builds the common part of a group; undefined (with problems reported) when invalid. */
+export function buildGroup(type: GroupStep["type"], fields: Record<string, unknown>, base: StepBase, ctx: BuildContext): GroupStep | undefined {
+  const raw = fields.steps as unknown[];
+  let ok = true;
+  if (raw.length === 0) {
+    ctx.report(["steps"], `"steps" is empty (expected at least one child step)`);
+    ok = false;
+  }
+  const children = ctx.children(raw);
+  if (!children) ok = false;
+  if (ok && children) ok = checkUniqueChildren(children, ctx) && checkNeeds(children, ctx);
+  if (!ok || !children) return undefined;
+  let output: Record<string, unknown> | undefined;
+  if (typeof fields.output === "string") {
+    const mode = ctx.check(outputMode, fields.output, ["output"]);
+    output = mode === undefined ? undefined : v.parse(outputSettings, { mode });
+  } else {
+    output = ctx.check(outputSettings, fields.output ?? {}, ["output"]);
+  }
+  if (!output) return undefined;
+  const failFields = fields.fail as { mode: FailMode; max_failures: number };
+  return {
+    ...base,
+    type,
+    ...runFieldsOf(fields),
+    maxConcurrency: fields.max_concurrency as number,
+    fail: { mode: failFields.mode, maxFailures: failFields.max_failures },
+    output: {
+      mode: output.mode as OutputMode,
+      order: output.order as OutputOrder,
+      showSummary: output.show_summary as boolean,
+      prefix: output.prefix as string,
+    },
+    steps: children,
+  };
+}
+
+function checkUniqueChildren(children: StepBase[], ctx: BuildContext): boolean {
+  const seen = new Map<string, StepBase>();
+  let ok = true;
+  children.forEach((child, index) => {
+    const first = seen.get(child.name);
+    if (first) {
+      ctx.report(["steps", index], `duplicate child step name "${child.name}", first used at line ${first.source.line} (expected unique names)`);
+      ok = false;
+    } else seen.set(child.name, child);
+  });
+  return ok;
+}
+
+function checkNeeds(children: StepBase[], ctx: BuildContext): boolean {
+  const names = new Set(children.map((c) => c.name));
+  let ok = true;
+  children.forEach((child, index) => {
+    child.needs.forEach((need, n) => {
+      const where = ["steps", index, "needs", n];
+      if (!names.has(need)) {
+        const others = [...names].filter((x) => x !== child.name).join(", ") || "no other children";
+        ctx.report(where, `"needs" names unknown sibling "${need}" (expected one of: ${others})`, "value", `${ctx.where}, child "${child.name}"`);
+        ok = false;
+      } else if (need === child.name) {
+        ctx.report(where, `a step cannot need itself (expected the names of other children)`, "value", `${ctx.where}, child "${child.name}"`);
+        ok = false;
+      }
+    });
+  });
+  if (!ok) return false;
+  const cycle = findCycle(children);
+  if (cycle) {
+    const index = children.findIndex((c) => c.name === cycle[0]);
+    ctx.report(["steps", index, "needs"], `"needs" forms a cycle: ${cycle.join(" -> ")} (expected an order without cycles)`);
+    return false;
+  }
+  return true;
+}
+
+/** Plans a group's expanded children and renders each one's output prefix. */
+export function planGroup(step: GroupStep, scope: PlanScope, children: ChildToPlan[]): GroupPlan {
+  const inherited = {
+    stack: step.stack ?? scope.inherited.stack,
+    env: { ...scope.inherited.env, ...step.env },
+    workingDirectory: step.workingDirectory ?? scope.inherited.workingDirectory,
+  };
+  const planned = scope.planChildren(children, inherited);
+  const prefixes = planned.map(({ scope: child }) => child.render({ field: "output.prefix", path: ["output", "prefix"], text: step.output.prefix, owner: step }));
+  return { children: planned.map((p) => p.planned), prefixes };
+}
+
+/** The start-line detail of a group. */
+export function describeGroup(planned: PlannedStep<GroupStep, GroupPlan>): string {
+  const step = planned.step;
+  const count = planned.resolved.children.length;
+  const limit = step.maxConcurrency ? `, at most ${step.maxConcurrency} at once` : "";
+  return `${step.type}: ${count} ${count === 1 ? "child" : "children"}${limit}, ${step.fail.mode}, ${step.output.mode}`;
+}
+
+/** The `describe --json` view of a group. */
+export function viewGroup(planned: PlannedStep<GroupStep, GroupPlan>) {
+  const step = planned.step;
+  return {
+    name: planned.name,
+    type: step.type,
+    settings: { max_concurrency: step.maxConcurrency, fail: step.fail, output: step.output, timeout_ms: step.timeoutMs },
+    children: planned.resolved.children.map((child, i) => ({
+      ...child.kind.view(child),
+      prefix: planned.resolved.prefixes[i],
+      ...(child.needs.length > 0 ? { needs: child.needs } : {}),
+      ...(child.step.timeoutMs !== undefined ? { timeout_ms: child.step.timeoutMs } : {}),
+      ...(child.step.retry ? { retry: child.step.retry } : {}),
+    })),
+  };
+}
+
+/** The describe/dry-run text of a group. */
+export function viewGroupText(planned: PlannedStep<GroupStep, GroupPlan>): { head: string; lines: string[] } {
+  const step = planned.step;
+  const children = planned.resolved.children;
+  const head = `${step.type}, max_concurrency ${step.maxConcurrency || "unbounded"}, fail ${step.fail.mode}, output ${step.output.mode}, ${children.length} children`;
+  const lines = children.flatMap((child) => {
+    const text = child.kind.viewText(child);
+    return [`${child.name} (${text.head})`, ...text.lines.map((l) => `  ${l}`)];
+  });
+  return { head, lines };
+}
+
+/** The group kinds' shared runner: loaded on first use. */
+export const runGroup: StepKind<GroupStep, GroupPlan>["run"] = async (planned, ctx) => {
+  const { runGroupStep } = await import("../engine/run-group.ts");
+  return runGroupStep(planned, ctx);
+};

@@ -1,0 +1,45 @@
+/**
+ * The step kinds muster knows, in the order error messages list them.
+ * Adding a step type is one file under `src/steps/` and one entry here.
+ * @module
+ */
+import { atmos } from "./atmos.ts";
+import { cancel } from "./cancel.ts";
+import { container } from "./container.ts";
+import type { AnyKind } from "./kind.ts";
+import { matrix } from "./matrix.ts";
+import { parallel } from "./parallel.ts";
+import { shell } from "./shell.ts";
+import { sleep } from "./sleep.ts";
+import { wait } from "./wait.ts";
+import { waitAll } from "./wait-all.ts";
+
+/** Every step kind. */
+export const KINDS: readonly AnyKind[] = [atmos, shell, sleep, parallel, matrix, container, wait, waitAll, cancel];
+
+const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));
+
+/**
+ * The kind of a step type, or undefined for an unknown type.
+ *
+ * @example
+ * ```ts
+ * kindOf("shell")?.behaviours.retry; // true
+ * ```
+ */
+export function kindOf(type: string): AnyKind | undefined {
+  return BY_TYPE.get(type);
+}
+
+/** The kind of a step that was built by the parser (its type is known). */
+export function kindOfStep(step: { type: string }): AnyKind {
+  const kind = BY_TYPE.get(step.type);
+  if (!kind) throw new Error(`no step kind "${step.type}"`);
+  return kind;
+}
+
+/** The step types, for "expected one of: ..." messages. */
+export const STEP_TYPES: readonly string[] = KINDS.map((kind) => kind.type);
+
+/** The step types allowed inside `parallel`/`matrix`. */
+export const CHILD_STEP_TYPES: readonly string[] = KINDS.filter((kind) => kind.behaviours.concurrent).map((kind) => kind.type);

@@ -1,0 +1,205 @@
+/**
+ * What a step type is: one object per type, one file per type under
+ * `src/steps/`, listed in `src/steps/index.ts`. The parser, `validate`,
+ * `describe`/`--dry-run`, the pre-run plan and the engine all iterate that
+ * list; nothing else switches on a step's type.
+ *
+ * A kind owns its schema (defaults inside), its semantic checks, the
+ * templates it renders, its start line and plan view, flags saying which
+ * generic behaviours the engine applies to it, and its runner. Runners
+ * import their heavy modules (process spawning, the Docker client) lazily,
+ * so that `--version` and simple runs stay fast.
+ * @module
+ */
+import type * as v from "valibot";
+import type { Cancellation } from "../engine/cancellation.ts";
+import type { RunEvent, StepResult } from "../engine/events.ts";
+import type { ChunkSink } from "../engine/run-process.ts";
+import type { Semaphore } from "../engine/semaphore.ts";
+import type { ServiceManager } from "../engine/services.ts";
+import type { RunContext } from "../workflow/plan.ts";
+import type { TemplateData } from "../workflow/template.ts";
+import type { Inherited, MatrixCombination, StepBase } from "../workflow/types.ts";
+
+/** A path inside a step's YAML map, such as `["with", "ports", 0]`. */
+export type FieldPath = ReadonlyArray<string | number>;
+
+/** Which of the engine's generic behaviours apply to a kind. */
+export interface Behaviours {
+  /** `timeout:` is accepted, and the engine bounds each attempt with it. */
+  timeout: boolean;
+  /** `retry:` is accepted, and the engine retries failed attempts. */
+  retry: boolean;
+  /** The step waits for started background services to be ready before it starts. */
+  gated: boolean;
+  /** The kind may be a child of `parallel`/`matrix`. */
+  concurrent: boolean;
+  /** The step needs a terminal (prompts). */
+  interactive: boolean;
+  /** The step talks to the Docker engine: the run connects to it and prunes orphans first. */
+  usesEngine: boolean;
+}
+
+/** Where a step is written: at the top of a workflow, or as a child of a group. */
+export type Placement = "top" | "child";
+
+/** What a kind's `build` gets from the parser. */
+export interface BuildContext {
+  /** `workflow "w", step "s"`: the prefix of every message about this step. */
+  where: string;
+  /** Reports a problem at `path` (relative to the step); `where` replaces the step's own prefix. */
+  report(path: FieldPath, text: string, part?: "key" | "value", where?: string): void;
+  /** Validates `value` (at `path`, relative to the step) against `schema`; reports problems and returns undefined when invalid. */
+  check<S extends v.GenericSchema>(schema: S, value: unknown, path: FieldPath): v.InferOutput<S> | undefined;
+  /** Builds the children of a group (`steps:`), reporting their problems. */
+  children(raw: unknown[]): StepBase[] | undefined;
+}
+
+/** A field of a step that holds a template. */
+export interface TemplateField {
+  /** `command`, `env.TOKEN`, `output.prefix`. */
+  field: string;
+  /** Where it is written, relative to the step (or to `owner`). */
+  path: FieldPath;
+  text: string;
+  /** The step the field is written on, when not the step being planned (a group's `output.prefix`). */
+  owner?: StepBase;
+}
+
+/** What a kind's `plan` gets: the run, the defaults handed down, and a renderer. */
+export interface PlanScope {
+  run: RunContext;
+  /** The name this step is shown and templated as (a matrix child's carries its values). */
+  name: string;
+  /** Defaults from the workflow (and the group, for children). */
+  inherited: Inherited;
+  matrix?: MatrixCombination;
+  /** The step's effective stack: `-s` > step > group > workflow, rendered. */
+  stack?: string;
+  /** The data templates see. */
+  data: TemplateData;
+  /** Renders one of the step's templates; a failure is a positioned `PlanError`. */
+  render(field: TemplateField): string;
+  /** Plans the children of a group. */
+  planChildren(children: ReadonlyArray<ChildToPlan>, inherited: Inherited): Array<{ planned: PlannedStep; scope: PlanScope }>;
+}
+
+/** A child of a group, expanded (matrix combinations applied). */
+export interface ChildToPlan {
+  name: string;
+  step: StepBase;
+  matrix?: MatrixCombination;
+  needs: string[];
+}
+
+/** A step with everything it needs resolved: what the engine runs and `describe` shows. */
+export interface PlannedStep<S extends StepBase = StepBase, R = unknown> {
+  step: S;
+  kind: StepKind<S, R>;
+  /** The name shown (a matrix child's carries its values). */
+  name: string;
+  /** Names of group siblings that must succeed first. */
+  needs: string[];
+  matrix?: MatrixCombination;
+  /** What the kind resolved at plan time (a group's includes its planned children). */
+  resolved: R;
+  /** True when planning failed (the plan's errors say why): `resolved` is not usable. */
+  unresolved?: boolean;
+}
+
+/** A step as `describe --json` shows it. */
+export type StepView = { name: string; type: string } & Record<string, unknown>;
+
+/** How one attempt of a step ended, as the kind's runner reports it. */
+export interface StepOutcome {
+  status: "succeeded" | "failed" | "canceled";
+  exitCode: number;
+  /** Why it failed, when the exit code alone does not say. */
+  error?: string;
+  /** The results of a group's children, in definition order. */
+  children?: Array<{ name: string; result: StepResult }>;
+}
+
+/** What a kind's runner gets from the engine. */
+export interface StepContext {
+  run: RunContext;
+  /** The step's path: `["checks", "lint"]` for a child. */
+  path: string[];
+  /** Cancels this attempt: Ctrl-C, a group's failure mode, or the step's timeout. */
+  cancellation: Cancellation;
+  /** How long a signaled process may take to exit before it is killed. */
+  graceMs: number;
+  /** Where a child process's stdin comes from. */
+  stdin: "inherit" | "null";
+  /** Where a child process's output goes: the terminal itself, or a sink that emits output events. */
+  streams: { stdout: "inherit" | ChunkSink; stderr: "inherit" | ChunkSink };
+  /** Reports output the step produces itself (not through a process's inherited streams). */
+  write(stream: 1 | 2, data: Uint8Array): void | Promise<void>;
+  /** Emits a run event. */
+  emit(event: RunEvent): void | Promise<void>;
+  /** The run's background services and container steps. */
+  services(): ServiceManager;
+  /** Caps concurrently running children across the whole run (`--jobs`). */
+  jobs?: Semaphore;
+  /** Runs a planned child step with the generic behaviours (timeout, retry), under `cancellation`. */
+  runChild(child: PlannedStep, path: string[], cancellation: Cancellation): Promise<StepResult>;
+}
+
+/**
+ * One step type.
+ *
+ * @example
+ * ```ts
+ * export const sleep: StepKind<SleepStep, { durationMs: number }> = {
+ *   type: "sleep",
+ *   summary: "Wait for a duration",
+ *   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false },
+ *   fields: () => ({ duration: v.optional(duration, "1s") }),
+ *   build: (fields, base) => ({ ...base, type: "sleep", durationMs: fields.duration }),
+ *   ...
+ * };
+ * ```
+ */
+export interface StepKind<S extends StepBase = StepBase, R = unknown> {
+  readonly type: string;
+  /** One line for help texts and the README. */
+  readonly summary: string;
+  readonly behaviours: Behaviours;
+  /**
+   * The kind's own fields (valibot entries, defaults inside). The common
+   * ones (`name`, `type`, `when` or `needs`, and `timeout`/`retry` where
+   * the behaviours say so) are added by `src/steps/schema.ts`.
+   */
+  fields(placement: Placement): v.ObjectEntries;
+  /** Fields that are refused with a message of their own before the schema runs (`for` on wait-all). */
+  refuse?(raw: Record<string, unknown>): { key: string; text: string } | undefined;
+  /** Builds the step from its validated fields; semantic checks report through `ctx` and return undefined. */
+  build(fields: Record<string, unknown>, base: StepBase, ctx: BuildContext): S | undefined;
+  /** Whether this step waits for started services to be ready (default: `behaviours.gated`). */
+  gates?(step: S): boolean;
+  /** How the step takes part in the life of background services, for the workflow's checks. */
+  services?: {
+    /** The service this step starts, if any. */
+    starts?(step: S): string | undefined;
+    /** Services this step needs running (wait) or stops (cancel). */
+    targets?(step: S): string[];
+    /** Whether the targets stop running after this step. */
+    stops?: boolean;
+  };
+  /** Every template the step renders (so the plan checks them all before anything runs). */
+  templates(step: S): TemplateField[];
+  /** Resolves the step's templates and defaults. Throws `PlanError` (exit 2) when it cannot. */
+  plan(step: S, scope: PlanScope): R;
+  /** The detail of the step's start line: `$ atmos terraform plan vpc -s dev`. */
+  describe(planned: PlannedStep<S, R>): string;
+  /** The step for `describe --json`. */
+  view(planned: PlannedStep<S, R>): StepView;
+  /** The step for `describe` and `--dry-run`: a head (after `name (`) and lines below it. */
+  viewText(planned: PlannedStep<S, R>): { head: string; lines: string[] };
+  /** Runs one attempt. Failures are outcomes; a thrown `MusterError` fails the step with its exit code. */
+  run(planned: PlannedStep<S, R>, ctx: StepContext): Promise<StepOutcome>;
+}
+
+/** Any kind, for lists. */
+// deno-lint-ignore no-explicit-any
+export type AnyKind = StepKind<any, any>;

@@ -1,0 +1,120 @@
+/**
+ * What the kinds that run a process (`shell`, `atmos`) share: their common
+ * fields' templates, resolving environment and working directory with the
+ * defaults handed down, and running the argv with the engine's streams.
+ * @module
+ */
+import { isAbsolute, join } from "node:path";
+import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND } from "../exit-codes.ts";
+import { SpawnError } from "../platform/index.ts";
+import { shellQuote } from "../workflow/shell-words.ts";
+import type { StepBase } from "../workflow/types.ts";
+import type { PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
+
+/** A step with the fields in `runFields`. */
+export interface RunFieldsStep extends StepBase {
+  stack?: string;
+  env: Record<string, string>;
+  workingDirectory?: string;
+}
+
+/** A step that runs a command. */
+export interface CommandStep extends RunFieldsStep {
+  type: "shell" | "atmos";
+  command: string;
+}
+
+/** A process step after planning. */
+export interface ProcessPlan {
+  stack?: string;
+  /** The command after templating. */
+  command: string;
+  /** What is executed. */
+  argv: string[];
+  cwd: string;
+  /** Variables set on top of muster's own environment. */
+  env: Record<string, string>;
+}
+
+/** The common fields of a built step with `runFields`. */
+export function runFieldsOf(fields: Record<string, unknown>): Pick<RunFieldsStep, "stack" | "env" | "workingDirectory"> {
+  return {
+    stack: fields.stack as string | undefined,
+    env: fields.env as Record<string, string>,
+    workingDirectory: fields.working_directory as string | undefined,
+  };
+}
+
+/** The templates of the common fields (`stack` is rendered by the planner, which knows the precedence). */
+export function runFieldTemplates(step: RunFieldsStep): TemplateField[] {
+  const fields: TemplateField[] = Object.entries(step.env).map(([key, text]) => ({ field: `env.${key}`, path: ["env", key], text }));
+  if (step.workingDirectory !== undefined) fields.push({ field: "working_directory", path: ["working_directory"], text: step.workingDirectory });
+  return fields;
+}
+
+/** Resolves environment (inherited, then the step's own) and working directory. */
+export function planRunFields(step: RunFieldsStep, scope: PlanScope): { env: Record<string, string>; cwd: string } {
+  const env: Record<string, string> = {};
+  for (const [key, text] of Object.entries(scope.inherited.env)) env[key] = scope.render({ field: `env.${key}`, path: [], text });
+  for (const field of runFieldTemplates(step)) if (field.field.startsWith("env.")) env[field.field.slice(4)] = scope.render(field);
+  const dirField = step.workingDirectory !== undefined
+    ? { field: "working_directory", path: ["working_directory"], text: step.workingDirectory }
+    : scope.inherited.workingDirectory !== undefined
+    ? { field: "working_directory", path: [], text: scope.inherited.workingDirectory }
+    : undefined;
+  const dir = dirField ? scope.render(dirField) : undefined;
+  const base = scope.run.baseDir;
+  return { env, cwd: dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir) };
+}
+
+/** The plan view shared by process steps. */
+export function processView(planned: PlannedStep<CommandStep, ProcessPlan>) {
+  const r = planned.resolved;
+  return { stack: r.stack, command: r.command, argv: r.argv, cwd: r.cwd, env: r.env };
+}
+
+/**
+ * `$ command` for a start line: only the first line of a multi-line command.
+ *
+ * @example
+ * ```ts
+ * commandLine("set -e\nmake\nmake test"); // "$ set -e … (2 more lines)"
+ * ```
+ */
+export function commandLine(text: string): string {
+  const lines = text.split("\n");
+  return lines.length > 1 ? `$ ${lines[0]} … (${lines.length - 1} more line${lines.length > 2 ? "s" : ""})` : `$ ${text}`;
+}
+
+/** The describe/dry-run text of a process step. */
+export function processViewText(planned: PlannedStep<CommandStep, ProcessPlan>): { head: string; lines: string[] } {
+  const r = planned.resolved;
+  const lines: string[] = [];
+  if (planned.needs.length > 0) lines.push(`needs: ${planned.needs.join(", ")}`);
+  lines.push(`$ ${r.argv.map(shellQuote).join(" ")}`);
+  return { head: `${planned.step.type}${r.stack ? `, stack ${r.stack}` : ""}`, lines };
+}
+
+/** Runs a planned process step once. */
+export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPlan>, ctx: StepContext): Promise<StepOutcome> {
+  const { runProcess } = await import("../engine/run-process.ts");
+  const r = planned.resolved;
+  try {
+    const outcome = await runProcess(r.argv, {
+      cwd: r.cwd,
+      env: { ...ctx.run.env, ...r.env },
+      stdout: ctx.streams.stdout,
+      stderr: ctx.streams.stderr,
+      stdin: ctx.stdin,
+      graceMs: ctx.graceMs,
+      cancellation: ctx.cancellation,
+    });
+    if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
+    return outcome.code === 0 ? { status: "succeeded", exitCode: 0 } : { status: "failed", exitCode: outcome.code };
+  } catch (error) {
+    if (error instanceof SpawnError) {
+      return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: error.message };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The schema of a step: the fields every step has, the generic ones its
+ * kind's behaviours accept, then the kind's own fields. A field a kind does
+ * not honour is not in its schema, so it is refused with a position.
+ * @module
+ */
+import * as v from "valibot";
+import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
+import type { AnyKind, Placement } from "./kind.ts";
+
+/** `when:` of a top-level step. */
+export const when = v.optional(v.picklist(["success", "failure", "always"], expect("one of: success, failure, always")), "success");
+
+/** The fields of steps that run something: a stack, environment variables and a working directory, handed down by groups. */
+export const runFields = {
+  stack: v.optional(str),
+  env: v.optional(stringMap, {}),
+  working_directory: v.optional(str),
+} as const;
+
+const cache = new Map<AnyKind, Partial<Record<Placement, v.GenericSchema>>>();
+
+/**
+ * The complete schema of `kind` at `placement`, built once.
+ *
+ * @example
+ * ```ts
+ * v.safeParse(stepSchema(shell, "top"), { type: "shell", command: "true", timeout: "5s" }).success; // true
+ * ```
+ */
+export function stepSchema(kind: AnyKind, placement: Placement): v.GenericSchema {
+  let schemas = cache.get(kind);
+  if (!schemas) cache.set(kind, (schemas = {}));
+  const entries: v.ObjectEntries = {
+      name: v.optional(nonEmpty),
+      type: v.optional(str),
+      ...(placement === "top" ? { when } : { needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names")), []) }),
+      ...(kind.behaviours.timeout ? { timeout: v.optional(duration) } : {}),
+      ...(kind.behaviours.retry ? { retry: v.optional(retry) } : {}),
+      ...kind.fields(placement),
+  };
+  return (schemas[placement] ??= v.strictObject(entries, expect("a map")) as unknown as v.GenericSchema);
+}

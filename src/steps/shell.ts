@@ -1,0 +1,30 @@
+/**
+ * `type: shell`: a command run by `sh -c` (`cmd /C` on Windows).
+ * @module
+ */
+import { str } from "../workflow/schema.ts";
+import type { StepKind } from "./kind.ts";
+import {
+  type CommandStep, commandLine, planRunFields, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates,
+  runPlannedProcess,
+} from "./process.ts";
+import { runFields } from "./schema.ts";
+
+/** The shell step kind. */
+export const shell: StepKind<CommandStep, ProcessPlan> = {
+  type: "shell",
+  summary: "Run a command with the shell (sh -c)",
+  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false },
+  fields: () => ({ ...runFields, command: str }),
+  build: (fields, base) => ({ ...base, type: "shell", ...runFieldsOf(fields), command: fields.command as string }),
+  templates: (step) => [{ field: "command", path: ["command"], text: step.command }, ...runFieldTemplates(step)],
+  plan(step, scope) {
+    const { env, cwd } = planRunFields(step, scope);
+    const command = scope.render({ field: "command", path: ["command"], text: step.command });
+    return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env };
+  },
+  describe: (planned) => commandLine(planned.resolved.command),
+  view: (planned) => ({ name: planned.name, type: "shell", ...processView(planned) }),
+  viewText: processViewText,
+  run: runPlannedProcess,
+};

@@ -1,0 +1,37 @@
+/**
+ * `type: sleep`: waits for `duration` (default 1s).
+ * @module
+ */
+import * as v from "valibot";
+import { formatDuration } from "../workflow/duration.ts";
+import { duration } from "../workflow/schema.ts";
+import type { StepBase } from "../workflow/types.ts";
+import type { StepKind } from "./kind.ts";
+
+/** A sleep step. */
+export interface SleepStep extends StepBase {
+  type: "sleep";
+  durationMs: number;
+}
+
+/** The sleep step kind. */
+export const sleep: StepKind<SleepStep, { durationMs: number }> = {
+  type: "sleep",
+  summary: "Wait for a duration",
+  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false },
+  fields: () => ({ duration: v.optional(duration, "1s") }),
+  build: (fields, base) => ({ ...base, type: "sleep", durationMs: fields.duration as number }),
+  templates: () => [],
+  plan: (step) => ({ durationMs: step.durationMs }),
+  describe: (planned) => `sleep ${formatDuration(planned.resolved.durationMs)}`,
+  view: (planned) => ({ name: planned.name, type: "sleep", duration_ms: planned.resolved.durationMs }),
+  viewText: (planned) => ({
+    head: "sleep",
+    lines: [...(planned.needs.length > 0 ? [`needs: ${planned.needs.join(", ")}`] : []), `sleep ${formatDuration(planned.resolved.durationMs)}`],
+  }),
+  async run(planned, ctx) {
+    const { abortableSleep } = await import("../engine/abortable-sleep.ts");
+    const finished = await abortableSleep(planned.resolved.durationMs, ctx.cancellation.signal);
+    return finished ? { status: "succeeded", exitCode: 0 } : { status: "canceled", exitCode: 0 };
+  },
+};

@@ -1,0 +1,25 @@
+/**
+ * `type: wait-all`: waits until every background service started so far is ready.
+ * @module
+ */
+import type { StepBase } from "../workflow/types.ts";
+import type { StepKind } from "./kind.ts";
+
+/** The wait-all step kind. */
+export const waitAll: StepKind<StepBase, null> = {
+  type: "wait-all",
+  summary: "Wait until every background service started so far is ready",
+  behaviours: { timeout: true, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: true },
+  fields: () => ({}),
+  refuse: (raw) =>
+    "for" in raw
+      ? { key: "for", text: `wait-all takes no targets: it waits for every service started so far (expected no "for"; use type: wait to name services)` }
+      : undefined,
+  build: (_fields, base) => ({ ...base, type: "wait-all" }),
+  templates: () => [],
+  plan: () => null,
+  describe: () => "wait for every service",
+  view: (planned) => ({ name: planned.name, type: "wait-all", timeout_ms: planned.step.timeoutMs }),
+  viewText: (planned) => ({ head: `wait-all${planned.step.timeoutMs !== undefined ? `, timeout ${planned.step.timeoutMs}ms` : ""}`, lines: [] }),
+  run: (planned, ctx) => ctx.services().wait(undefined, planned.name, ctx.cancellation),
+};
