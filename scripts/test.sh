@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 bash scripts/setup-test-env.sh
 bash scripts/setup-docker.sh
+bash scripts/check-platform.sh
 tsc --noEmit -p .
 bun scripts/build.ts
 bun test --timeout 60000 "$@"

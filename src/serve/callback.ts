@@ -37,15 +37,22 @@ export interface CallbackOptions {
   resolve?: Parameters<typeof checkCallbackUrl>[2];
 }
 
-/** The request to the checked address, presenting the original host. @internal */
+/**
+ * The request to the checked address, presenting the original host. Over
+ * https the pin needs a runtime whose fetch takes a TLS server name (Bun);
+ * elsewhere (Deno) the request goes to the host name, whose addresses were
+ * all checked just before (a DNS answer that changes in between is the gap
+ * the README names). @internal
+ */
 function pinnedRequest(target: CheckedTarget, token: string | undefined, body: string): { request: Request; serverName?: string } {
   const url = new URL(target.url);
   const host = url.host;
-  url.hostname = target.family === 6 ? `[${target.address}]` : target.address;
+  const https = url.protocol === "https:";
+  if (!https || platform.pinsTlsServerName) url.hostname = target.family === 6 ? `[${target.address}]` : target.address;
   const headers: Record<string, string> = { "content-type": "application/json", host, "user-agent": "muster-runner" };
   if (token) headers.authorization = `Bearer ${token}`;
   const request = new Request(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(10_000) });
-  return { request, serverName: url.protocol === "https:" ? target.hostname : undefined };
+  return { request, serverName: https && platform.pinsTlsServerName ? target.hostname : undefined };
 }
 
 /**

@@ -1,0 +1,16 @@
+/**
+ * The platform contract under Deno: `deno test -A --no-check test/platform/contract.deno.ts`.
+ */
+import { platform } from "../../src/platform/index.ts";
+import { platformContract } from "./contract.ts";
+
+const Deno = (globalThis as unknown as { Deno: { test(name: string, fn: () => unknown): void } }).Deno;
+
+platformContract(platform, {
+  test: (name, fn) => Deno.test({ name: `deno: ${name}`, fn, sanitizeOps: false, sanitizeResources: false } as never),
+  equal(actual, expected, message) {
+    const a = JSON.stringify(actual);
+    const b = JSON.stringify(expected);
+    if (a !== b) throw new Error(`${message ? `${message}: ` : ""}expected ${b}, got ${a}`);
+  },
+});

@@ -1,0 +1,162 @@
+/**
+ * The platform contract: what every runtime adapter must do, written
+ * against the `Platform` interface only. `contract.bun.test.ts` runs it
+ * under Bun; `contract.deno.ts` under Deno (`deno test`), started by the Bun
+ * suite so that `npm test` checks both.
+ *
+ * Servers are real and local: the Docker engine's unix socket, an HTTPS
+ * server (Node, in a child process) with a certificate for `localhost`
+ * from a CA made for the run, and the adapter's own `serve`.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Platform } from "../../src/platform/types.ts";
+
+/** What a test runner offers the contract. */
+export interface Runner {
+  test(name: string, fn: () => Promise<void> | void): void;
+  equal(actual: unknown, expected: unknown, message?: string): void;
+}
+
+const text = async (stream: ReadableStream<Uint8Array> | null) => (stream ? await new Response(stream).text() : "");
+
+async function until(check: () => boolean, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/** Starts `argv` and returns its first stdout line (a handshake), keeping the process. */
+async function startWithHandshake(platform: Platform, argv: string[]) {
+  const child = platform.spawn(argv, { stdin: "null", stdout: "pipe", stderr: "inherit", env: platform.env() });
+  const reader = child.stdout!.getReader();
+  let buffered = "";
+  const decoder = new TextDecoder();
+  while (!buffered.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffered += decoder.decode(value);
+  }
+  reader.releaseLock();
+  return { child, line: buffered.split("\n")[0]! };
+}
+
+const HTTPS_SERVER = `
+const https = require("node:https"); const fs = require("node:fs");
+const server = https.createServer({ key: fs.readFileSync(process.argv[1]), cert: fs.readFileSync(process.argv[2]) }, (req, res) => res.end("tls " + req.headers.host));
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+`;
+
+/** Registers the contract's tests for `platform`. */
+export function platformContract(platform: Platform, t: Runner): void {
+  t.test("env, pid, cwd and process liveness", () => {
+    t.equal(typeof platform.env().PATH, "string");
+    t.equal(platform.pid > 0, true);
+    t.equal(platform.cwd().length > 0, true);
+    t.equal(platform.isProcessAlive(platform.pid), true);
+    t.equal(platform.isProcessAlive(2 ** 22 + 12345), false);
+  });
+
+  t.test("spawn pipes output and reports shell-style exit codes (128 + n after a signal)", async () => {
+    const ok = platform.spawn(["sh", "-c", "echo out; echo err >&2; exit 3"], { stdin: "null", stdout: "pipe", stderr: "pipe", env: platform.env() });
+    const [out, err, status] = await Promise.all([text(ok.stdout), text(ok.stderr), ok.exited]);
+    t.equal([out, err, status.code], ["out\n", "err\n", 3]);
+    const killed = platform.spawn(["sh", "-c", "kill -TERM $$; sleep 5"], { stdin: "null", stdout: "null", stderr: "null", env: platform.env() });
+    t.equal((await killed.exited).code, 143);
+  });
+
+  t.test("a missing executable is a SpawnError with code ENOENT", () => {
+    let code = "";
+    try {
+      platform.spawn(["muster-contract-no-such-command"], { stdin: "null", stdout: "null", stderr: "null", env: platform.env() });
+    } catch (error) {
+      code = (error as { code?: string }).code ?? "";
+    }
+    t.equal(code, "ENOENT");
+  });
+
+  t.test("killGroup reaches the whole group, grandchildren included", async () => {
+    const { child, line } = await startWithHandshake(platform, ["sh", "-c", "sleep 300 & echo $!; wait"]);
+    const grandchild = Number(line);
+    t.equal(platform.isProcessAlive(grandchild), true, "the grandchild runs before the kill");
+    platform.killGroup(child.pid, "SIGKILL");
+    t.equal((await child.exited).code, 137);
+    // Reparented and reaped by init: gone within moments (not a timing assertion: a bound on waiting).
+    t.equal(await until(() => !platform.isProcessAlive(grandchild) || isZombie(grandchild)), true, "the grandchild is gone");
+  });
+
+  t.test("onSignal delivers SIGTERM to its handler and can be removed", async () => {
+    let got = 0;
+    const off = platform.onSignal("SIGTERM", () => got++);
+    const kill = platform.spawn(["kill", "-TERM", String(platform.pid)], { stdin: "null", stdout: "null", stderr: "null", env: platform.env() });
+    await kill.exited;
+    t.equal(await until(() => got === 1), true);
+    off();
+  });
+
+  t.test("fetchVia talks HTTP over a unix socket (the Docker engine's)", async () => {
+    const response = await platform.fetchVia(new Request("http://docker/_ping"), { unixSocket: "/var/run/docker.sock" });
+    t.equal([response.status, await response.text()], [200, "OK"]);
+  });
+
+  t.test("fetchVia verifies TLS with a private CA, pinned to an address with serverName where the runtime can", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "muster-contract-tls-"));
+    try {
+      const openssl = async (args: string[]) => {
+        const p = platform.spawn(["openssl", ...args], { stdin: "null", stdout: "null", stderr: "pipe", cwd: dir, env: platform.env() });
+        const [err, status] = await Promise.all([text(p.stderr), p.exited]);
+        if (status.code !== 0) throw new Error(`openssl ${args[0]}: ${err}`);
+      };
+      await openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=muster contract CA"]);
+      await openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "req.csr", "-subj", "/CN=localhost"]);
+      await writeText(join(dir, "ext.cnf"), "subjectAltName=DNS:localhost\n");
+      await openssl(["x509", "-req", "-in", "req.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "1", "-extfile", "ext.cnf"]);
+      const ca = readFileSync(join(dir, "ca.pem"), "utf8");
+      const { child, line } = await startWithHandshake(platform, ["node", "-e", HTTPS_SERVER, join(dir, "key.pem"), join(dir, "cert.pem")]);
+      try {
+        const port = Number(line);
+        const byName = await platform.fetchVia(new Request(`https://localhost:${port}/`), { tls: { ca } });
+        t.equal(await byName.text(), `tls localhost:${port}`);
+        if (platform.pinsTlsServerName) {
+          const pinned = await platform.fetchVia(new Request(`https://127.0.0.1:${port}/`, { headers: { host: `localhost:${port}` } }), { tls: { ca, serverName: "localhost" } });
+          t.equal(await pinned.text(), `tls localhost:${port}`);
+        }
+        let refused = false;
+        await platform.fetchVia(new Request(`https://localhost:${port}/`), {}).then((r) => r.body?.cancel(), () => (refused = true));
+        t.equal(refused, true, "an unknown CA is refused");
+      } finally {
+        platform.killGroup(child.pid, "SIGKILL");
+        await child.exited;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  t.test("serve answers on a free port and stops", async () => {
+    const server = await platform.serve({ port: 0, hostname: "127.0.0.1", handler: async (request, remote) => new Response(`${new URL(request.url).pathname} from ${remote}`) });
+    const response = await fetch(`http://127.0.0.1:${server.port}/hello`);
+    t.equal(await response.text(), "/hello from 127.0.0.1");
+    await server.stop();
+    let failed = false;
+    await fetch(`http://127.0.0.1:${server.port}/hello`).then((r) => r.body?.cancel(), () => (failed = true));
+    t.equal(failed, true, "a stopped server refuses connections");
+  });
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    return /^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+async function writeText(path: string, data: string): Promise<void> {
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(path, data);
+}
