@@ -2,7 +2,7 @@
  * End-to-end: parallel and matrix groups run by the compiled binary.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { logFilePath } from "../src/output/log-dir-renderer.ts";
 import { eventually, muster, processesMatching, repoRoot, spawnMuster, tempDir, writeFiles } from "./helpers.ts";
@@ -193,12 +193,16 @@ describe("output", () => {
   });
 
   test("grouped: output over 1 MiB spills to a temp file that is removed, and is replayed whole", async () => {
-    const before = readdirSync("/tmp").filter((d) => d.startsWith("muster-capture-")).length;
-    const dir = project(group("output: grouped", `- { name: big, type: shell, command: "head -c 3000000 /dev/zero | tr '\\\\0' 'x'; echo" }`));
-    const run = await muster(["workflow", "w"], { cwd: dir });
+    // A TMPDIR of this test's own: the child sees the spill dir while it runs (3 MB cannot pass a 64 KiB pipe
+    // before muster has read past the 1 MiB threshold), and nothing may be left there afterwards.
+    const tmpdir = join(tmp.path, "spill-tmp");
+    mkdirSync(tmpdir);
+    const dir = project(group("output: grouped", `- { name: big, type: shell, command: "head -c 3000000 /dev/zero | tr '\\\\0' 'x'; echo; ls \\"$TMPDIR\\" > seen" }`));
+    const run = await muster(["workflow", "w"], { cwd: dir, env: { TMPDIR: tmpdir } });
     expect(run.code).toBe(0);
     expect(run.stdout.length).toBe(3_000_001);
-    expect(readdirSync("/tmp").filter((d) => d.startsWith("muster-capture-")).length).toBe(before);
+    expect(readFileSync(join(dir, "seen"), "utf8")).toMatch(/^muster-capture-/m);
+    expect(readdirSync(tmpdir)).toEqual([]);
   });
 
   test("none: silent on success, the tail of a failed child's output on failure", async () => {

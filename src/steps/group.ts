@@ -60,6 +60,12 @@ export const groupFields = {
   output: v.optional(v.unknown()),
 };
 
+/** A group is not retried as a whole: its children are, one by one. */
+export function refuseGroupRetry(raw: Record<string, unknown>): { key: string; text: string } | undefined {
+  if (!("retry" in raw)) return undefined;
+  return { key: "retry", text: `"retry" is not supported on ${String(raw.type)} steps (expected it on the children, which are retried one by one)` };
+}
+
 /** Builds the common part of a group; undefined (with problems reported) when invalid. */
 export function buildGroup(type: GroupStep["type"], fields: Record<string, unknown>, base: StepBase, ctx: BuildContext): GroupStep | undefined {
   const raw = fields.steps as unknown[];

@@ -8,7 +8,7 @@ import { expandGroup } from "../workflow/expand.ts";
 import { mapOf, matrixAxis, matrixCombinations } from "../workflow/schema.ts";
 import type { BuildContext, StepKind } from "./kind.ts";
 import {
-  buildGroup, describeGroup, type GroupPlan, groupFields, type GroupStep, type MatrixSpec, planGroup, runGroup, viewGroup, viewGroupText,
+  buildGroup, describeGroup, type GroupPlan, groupFields, type GroupStep, type MatrixSpec, planGroup, refuseGroupRetry, runGroup, viewGroup, viewGroupText,
 } from "./group.ts";
 
 function buildMatrix(raw: Record<string, unknown>, ctx: BuildContext): MatrixSpec | undefined {
@@ -47,6 +47,7 @@ export const matrix: StepKind<GroupStep, GroupPlan> = {
   type: "matrix",
   summary: "Run child steps once per combination of the matrix axes, concurrently",
   behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false },
+  refuse: refuseGroupRetry,
   fields: () => ({ ...groupFields, matrix: mapOf(v.string(), v.unknown(), "a map of axis names to lists of values") }),
   build(fields, base, ctx) {
     const spec = buildMatrix(fields.matrix as Record<string, unknown>, ctx);

@@ -153,7 +153,7 @@ class WorkflowParser {
       this.#out.report([...path, "background"], where, `"background" is only allowed on container steps (expected type: container)`, "key");
       return undefined;
     }
-    const refused = kind.refuse?.(raw);
+    const refused = kind.refuse?.(raw) ?? refuseGeneric(kind, raw);
     if (refused) {
       this.#out.report([...path, refused.key], where, refused.text, "key");
       return undefined;
@@ -253,6 +253,16 @@ class WorkflowParser {
       if (roles.stops) for (const target of targets) live.delete(target);
     });
   }
+}
+
+/** `timeout`/`retry` on a kind that does not honour them: refused with a reason, never silently ignored. */
+function refuseGeneric(kind: AnyKind, raw: Raw): { key: string; text: string } | undefined {
+  for (const generic of ["timeout", "retry"] as const) {
+    if (generic in raw && !kind.behaviours[generic]) {
+      return { key: generic, text: `"${generic}" is not supported on ${kind.type} steps (expected it only on step types whose runs it can bound or repeat)` };
+    }
+  }
+  return undefined;
 }
 
 export { findCycle } from "./needs.ts";

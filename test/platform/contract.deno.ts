@@ -4,10 +4,10 @@
 import { platform } from "../../src/platform/index.ts";
 import { platformContract } from "./contract.ts";
 
-const Deno = (globalThis as unknown as { Deno: { test(name: string, fn: () => unknown): void } }).Deno;
+const Deno = (globalThis as unknown as { Deno: { test(options: { name: string; fn: () => unknown; sanitizeOps: boolean; sanitizeResources: boolean }): void } }).Deno;
 
 platformContract(platform, {
-  test: (name, fn) => Deno.test({ name: `deno: ${name}`, fn, sanitizeOps: false, sanitizeResources: false } as never),
+  test: (name, fn) => Deno.test({ name: `deno: ${name}`, fn, sanitizeOps: false, sanitizeResources: false }),
   equal(actual, expected, message) {
     const a = JSON.stringify(actual);
     const b = JSON.stringify(expected);
