@@ -87,3 +87,29 @@ describe("schedule", () => {
     expect(statuses.get("all")).toBe("succeeded");
   });
 });
+
+describe("errors and listeners", () => {
+  test("a task that throws fails with the error's message as its reason (never swallowed)", async () => {
+    const reasons: Record<string, string | undefined> = {};
+    const statuses = await schedule(tasks({ a: [], b: ["a"] }), {
+      limit: Infinity, failureThreshold: Infinity, policy: "stop-starting",
+      run: async () => { throw new Error("cannot open the log"); },
+      onSettled: (task, _status, reason) => void (reasons[task.name] = reason),
+    });
+    expect(Object.fromEntries(statuses)).toEqual({ a: "failed", b: "skipped" });
+    expect(reasons).toEqual({ a: "cannot open the log", b: "needs a" });
+  });
+
+  test("the listener on the outside signal is removed when the group is done", async () => {
+    const controller = new AbortController();
+    let added = 0;
+    let removed = 0;
+    const signal = controller.signal;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => { added++; return add(...args); }) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => { removed++; return remove(...args); }) as typeof remove;
+    await schedule(tasks({ a: [] }), { limit: 1, failureThreshold: Infinity, policy: "stop-starting", signal, run: async () => "succeeded" });
+    expect({ added, removed }).toEqual({ added: 1, removed: 1 });
+  });
+});

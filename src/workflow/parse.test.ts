@@ -1,0 +1,74 @@
+import { expect, test } from "bun:test";
+import type { ContainerStep } from "../steps/container.ts";
+import type { GroupStep } from "../steps/group.ts";
+import type { CommandStep } from "../steps/process.ts";
+import type { SleepStep } from "../steps/sleep.ts";
+import { parseWorkflowFile } from "./parse.ts";
+
+function parse(steps: string) {
+  const { workflowFile, diagnostics } = parseWorkflowFile("w.yaml", `workflows:\n  w:\n    steps:\n${steps}`);
+  expect(diagnostics).toEqual([]);
+  return workflowFile!.workflows.get("w")!.steps;
+}
+
+test("defaults come from the schemas: atmos type, when, retry, sleep duration", () => {
+  const [atmos, shell, sleep] = parse(`      - command: terraform plan vpc
+      - { type: shell, command: "true", retry: { max_attempts: 3 } }
+      - { type: sleep }
+`) as [CommandStep, CommandStep, SleepStep];
+  expect(atmos).toMatchObject({ name: "step1", type: "atmos", when: "success", env: {}, needs: [] });
+  expect(shell.retry).toEqual({ maxAttempts: 3, backoff: "constant", initialDelayMs: 1000, multiplier: 2, jitter: 0, maxDelayMs: undefined, maxElapsedMs: undefined });
+  expect(sleep.durationMs).toBe(1000);
+});
+
+test("groups: output shorthand and defaults, fail defaults, children with needs, matrix include/exclude", () => {
+  const [group, matrix] = parse(`      - name: g
+        type: parallel
+        output: prefixed
+        steps:
+          - { name: a, type: shell, command: "true" }
+          - { name: b, type: shell, command: "true", needs: [a] }
+      - name: m
+        type: matrix
+        fail: { mode: fail_fast }
+        matrix: { os: [linux, darwin], include: [{ os: bsd }], exclude: [{ os: darwin }] }
+        steps:
+          - { name: t, type: sleep, duration: 5ms }
+`) as [GroupStep, GroupStep];
+  expect(group.output).toEqual({ mode: "prefixed", order: "completion", showSummary: true, prefix: "{{ .step.name }}" });
+  expect(group.fail).toEqual({ mode: "wait_all", maxFailures: 0 });
+  expect(group.maxConcurrency).toBe(0);
+  expect(group.steps.map((s) => [s.name, s.needs])).toEqual([["a", []], ["b", ["a"]]]);
+  expect(matrix.fail).toEqual({ mode: "fail_fast", maxFailures: 0 });
+  expect(matrix.matrix).toEqual({ axes: [{ name: "os", values: ["linux", "darwin"] }], include: [{ os: "bsd" }], exclude: [{ os: "darwin" }] });
+});
+
+test("containers: defaults for ports, volumes, pull and stop_timeout; step env goes to the container", () => {
+  const [c] = parse(`      - name: db
+        type: container
+        background: true
+        env: { FROM_STEP: "1" }
+        with:
+          image: busybox
+          command: sh -c 'sleep 1'
+          ports: [{ container: 80 }]
+          volumes: [{ source: ./data, target: /data }]
+          healthcheck: { test: "true" }
+`) as [ContainerStep];
+  expect(c.background).toBe(true);
+  expect(c.container).toMatchObject({
+    image: "busybox",
+    command: ["sh", "-c", "sleep 1"],
+    env: { FROM_STEP: "1" },
+    ports: [{ container: 80, protocol: "tcp", hostIp: "127.0.0.1", host: undefined }],
+    volumes: [{ source: "./data", target: "/data", readOnly: false }],
+    pull: "missing",
+    stopTimeoutMs: 5000,
+    healthcheck: { test: ["CMD-SHELL", "true"] },
+  });
+});
+
+test("positions are exact for fields found after parsing", () => {
+  const [step] = parse(`      - name: a\n        type: shell\n        command: echo\n`);
+  expect(step!.sourceOf(["command"])).toMatchObject({ line: 6, col: 18 });
+});
