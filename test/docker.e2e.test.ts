@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually, muster, repoRoot, spawnMuster, tempDir, writeFiles } from "./helpers.ts";
+import { eventually, muster, repoRoot, spawnMuster, tempDir, watch, writeFiles } from "./helpers.ts";
 
 const IMAGE = "muster-test/busybox:1";
 const tmp = tempDir();
@@ -25,8 +25,13 @@ function docker(...args: string[]): string {
   if (!proc.success) throw new Error(`docker ${args.join(" ")}: ${proc.stderr.toString()}`);
   return proc.stdout.toString().trim();
 }
-/** Containers muster created that still exist. */
-const leftovers = () => docker("ps", "-aq", "--filter", "label=dev.muster.run");
+/** Containers that the muster with this pid created and that still exist (scoped: other runs on the machine do not count). */
+const leftovers = (pid: number) =>
+  docker("ps", "-a", "--filter", "label=dev.muster.owner", "--format", '{{.ID}} {{.Label "dev.muster.owner"}}')
+    .split("\n")
+    .filter((line) => line.split(" ")[1]?.split(":").at(-2) === String(pid))
+    .map((line) => line.split(" ")[0])
+    .join("\n");
 
 /** A busybox web service whose /health starts answering after `delay` seconds; exits on SIGTERM. */
 function webService(name: string, hostPort: number, delay = 1, extra = ""): string {
@@ -78,7 +83,7 @@ ${webService("emulator", p, 1)}
     expect(run.stderr).toMatch(/service emulator ready in [\d.]+m?s \(127\.0\.0\.1:\d+->8080\/tcp\)/);
     expect(run.stderr).toContain("removed service emulator");
     expect(readFileSync(join(dir, "after-cancel.txt"), "utf8").trim()).toBe("");
-    expect(leftovers()).toBe("");
+    expect(leftovers(run.pid)).toBe("");
   });
 
   test("wait and wait-all gate explicitly; services not canceled are torn down at the end", async () => {
@@ -99,7 +104,7 @@ ${webService("one", a, 1)}${webService("two", b, 2)}
     expect(readFileSync(join(dir, "two.txt"), "utf8")).toBe("ok\n");
     expect(run.stderr).toContain("removed service one");
     expect(run.stderr).toContain("removed service two");
-    expect(leftovers()).toBe("");
+    expect(leftovers(run.pid)).toBe("");
   });
 
   test("a step that fails while services run leaves nothing behind", async () => {
@@ -111,7 +116,7 @@ ${webService("db", port(), 0)}
 `);
     const run = await muster(["workflow", "w"], { cwd: dir });
     expect(run.code).toBe(6);
-    expect(leftovers()).toBe("");
+    expect(leftovers(run.pid)).toBe("");
   });
 
   test("an unhealthy service fails fast with the probe output and its logs", async () => {
@@ -136,7 +141,7 @@ ${webService("db", port(), 0)}
     expect(run.stderr).toContain("last health probe (exit 1): probe says no");
     expect(run.stderr).toContain("cannot open database");
     expect(existsSync(join(dir, "never"))).toBe(false);
-    expect(leftovers()).toBe("");
+    expect(leftovers(run.pid)).toBe("");
   });
 
   test("ready_timeout bounds the wait for a service that never becomes healthy", async () => {
@@ -157,7 +162,7 @@ ${webService("db", port(), 0)}
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('service "sluggish" did not become ready within 1.5s');
     expect(existsSync(join(dir, "never"))).toBe(false);
-    expect(leftovers()).toBe("");
+    expect(leftovers(run.pid)).toBe("");
   });
 
   test("a service that exits while being waited for fails the wait at once", async () => {
@@ -179,7 +184,7 @@ ${webService("db", port(), 0)}
     expect(run.stderr).toContain("fatal: bad config");
   });
 
-  test("SIGINT while waiting for health: everything removed within 5 s, exit 130", async () => {
+  test("SIGINT while waiting for health: everything removed before muster exits 130", async () => {
     const dir = project(`workflows:
   w:
     steps:
@@ -187,12 +192,11 @@ ${webService("slow", port(), 600)}
       - { name: never, type: shell, command: touch never }
 `);
     const proc = spawnMuster(["workflow", "w"], { cwd: dir });
-    expect(await eventually(() => leftovers() !== "", 10_000)).toBe(true);
-    await Bun.sleep(300);
+    expect(await eventually(() => leftovers(proc.pid) !== "", 10_000)).toBe(true);
     proc.kill("SIGINT");
-    const started = Date.now();
     expect(await proc.exited).toBe(130);
-    expect(await eventually(() => leftovers() === "", Math.max(0, 5000 - (Date.now() - started)))).toBe(true);
+    // Teardown happens before muster exits: nothing of this run is left at that moment.
+    expect(leftovers(proc.pid)).toBe("");
     expect(existsSync(join(dir, "never"))).toBe(false);
   });
 
@@ -210,17 +214,19 @@ ${webService("slow", port(), 600)}
       - { name: hang, type: sleep, duration: 60s }
 `);
     const proc = spawnMuster(["workflow", "w"], { cwd: dir });
-    expect(await eventually(() => leftovers() !== "", 10_000)).toBe(true);
-    await Bun.sleep(500);
+    const stderr = watch(proc.stderr);
+    expect(await stderr.waitFor("▸ hang")).toBe(true);
     proc.kill("SIGINT");
-    await Bun.sleep(1000);
-    // The graceful stop would wait 60 s for a container that ignores SIGTERM.
-    expect(leftovers()).not.toBe("");
-    const started = Date.now();
+    // Handshake: the sleep step is canceled, so teardown has begun its graceful stop,
+    // which would wait 60 s for a container that ignores SIGTERM.
+    expect(await stderr.waitFor("■ hang canceled")).toBe(true);
+    expect(leftovers(proc.pid)).not.toBe("");
     proc.kill("SIGINT");
+    // Were the second Ctrl-C ignored, this would take the 60 s stop_timeout and the test would time out.
     expect(await proc.exited).toBe(130);
-    expect(Date.now() - started).toBeLessThan(20_000); // a safety net: the graceful path takes 60 s
-    expect(leftovers()).toBe("");
+    await stderr.done;
+    expect(stderr.text).toContain("SIGINT again: killing everything now");
+    expect(leftovers(proc.pid)).toBe("");
   });
 
   test("kill -9 leaves containers; the next `muster workflow` removes them before it starts", async () => {
@@ -234,12 +240,12 @@ ${webService("orphan2", port(), 0)}
       - { name: job, type: container, with: { image: ${IMAGE}, command: "true" } }
 `);
     const proc = spawnMuster(["workflow", "w"], { cwd: dir });
-    expect(await eventually(() => leftovers() !== "", 10_000)).toBe(true);
+    expect(await eventually(() => leftovers(proc.pid) !== "", 10_000)).toBe(true);
     proc.kill("SIGKILL");
     await proc.exited;
-    expect(leftovers()).not.toBe("");
+    expect(leftovers(proc.pid)).not.toBe("");
     expect((await muster(["workflow", "next"], { cwd: dir })).code).toBe(0);
-    expect(leftovers()).toBe("");
+    expect(leftovers(proc.pid)).toBe("");
   });
 
   test("kill -9 of muster, then muster prune: nothing left", async () => {
@@ -250,14 +256,14 @@ ${webService("orphan", port(), 0)}
       - { name: hang, type: sleep, duration: 60s }
 `);
     const proc = spawnMuster(["workflow", "w"], { cwd: dir });
-    expect(await eventually(() => leftovers() !== "", 10_000)).toBe(true);
+    expect(await eventually(() => leftovers(proc.pid) !== "", 10_000)).toBe(true);
     proc.kill("SIGKILL");
     await proc.exited;
-    expect(leftovers()).not.toBe("");
+    expect(leftovers(proc.pid)).not.toBe("");
     const prune = await muster(["prune"]);
     expect(prune.code).toBe(0);
     expect(prune.stderr).toMatch(/removed muster-[0-9a-f]+-orphan/);
-    expect(leftovers()).toBe("");
+    expect(leftovers(proc.pid)).toBe("");
   });
 });
 
@@ -277,7 +283,7 @@ describe("foreground containers and errors", () => {
     expect(run.code).toBe(3);
     expect(run.stdout).toBe("hello from the container\n");
     expect(run.stderr).toContain("warning\n");
-    expect(leftovers()).toBe("");
+    expect(leftovers(run.pid)).toBe("");
   });
 
   test("volumes relative to the workflow file, env and workdir", async () => {
@@ -414,6 +420,59 @@ ${webService("web", p, 0)}
     const run = await muster(["workflow", "e2e"], { cwd: dir, command: [join(repoRoot, "node_modules/.bin/deno"), "run", "-A", join(repoRoot, "src/main.ts")] });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("ok\ndeno-container\n");
-    expect(leftovers()).toBe("");
+    expect(leftovers(run.pid)).toBe("");
   }, 60_000);
+});
+
+describe("engine v2: generic behaviours reach containers", () => {
+  test("--log-dir records a foreground container's output, and a service step's start, with the exit status", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: svc
+        type: container
+        background: true
+        with: { image: ${IMAGE}, command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"] }
+      - name: job
+        type: container
+        with: { image: ${IMAGE}, command: ["sh", "-c", "echo from-the-container; echo to-stderr >&2"] }
+`);
+    const run = await muster(["workflow", "w", "--log-dir", "logs"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("from-the-container");
+    const job = readFileSync(join(dir, "logs/job.log"), "utf8");
+    expect(job).toContain("# command: container muster-test/busybox:1");
+    expect(job).toContain("from-the-container\n");
+    expect(job).toContain("to-stderr\n");
+    expect(job).toMatch(/# succeeded after \S+, 1 attempt\n$/);
+    expect(readFileSync(join(dir, "logs/svc.log"), "utf8")).toContain("(background)");
+    expect(leftovers(run.pid)).toBe("");
+  });
+
+  test("timeout on wait: a service that never becomes healthy fails the wait with 124, and is removed", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+${webService("never", port(), 600)}
+      - { name: gate, type: wait, for: never, timeout: 300ms }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(124);
+    expect(run.stderr).toContain("✗ gate failed (timed out after 300ms)");
+    expect(leftovers(run.pid)).toBe("");
+  });
+
+  test("-q hides service chatter and the container's output when it succeeds", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: job
+        type: container
+        with: { image: ${IMAGE}, command: ["sh", "-c", "echo chatty"] }
+`);
+    const run = await muster(["workflow", "w", "-q"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^✓ workflow w succeeded in \S+\n$/);
+  });
 });

@@ -11,6 +11,8 @@ export const repoRoot = resolve(import.meta.dir, "..");
 export const musterBin = process.env.MUSTER_BIN ?? join(repoRoot, "dist/muster");
 
 export interface RunResult {
+  /** The pid muster ran as (container owner labels carry it). */
+  pid: number;
   code: number;
   stdout: string;
   stderr: string;
@@ -50,7 +52,7 @@ export async function muster(args: string[], options: RunOptions = {}): Promise<
   const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 30_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
-  return { code, stdout, stderr, durationMs: performance.now() - started };
+  return { pid: proc.pid, code, stdout, stderr, durationMs: performance.now() - started };
 }
 
 /** A temporary directory removed by the returned cleanup. */
@@ -76,6 +78,31 @@ export async function processesMatching(pattern: string): Promise<string[]> {
     .toString()
     .split("\n")
     .filter((line) => line.includes(pattern) && !line.includes("ps -eo") && !/^\s*\d+\s+Z/.test(line));
+}
+
+/**
+ * Collects a stream's text as it arrives, so a test can wait for a line
+ * (a handshake) instead of sleeping.
+ */
+export function watch(stream: ReadableStream<Uint8Array>) {
+  let text = "";
+  const decoder = new TextDecoder();
+  const done = (async () => {
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      text += decoder.decode(value, { stream: true });
+    }
+  })();
+  return {
+    get text() {
+      return text;
+    },
+    /** Resolves true once `needle` has appeared (false after `ms`, a safety net, never an assertion on time). */
+    waitFor: (needle: string | RegExp, ms = 30_000) => eventually(() => (typeof needle === "string" ? text.includes(needle) : needle.test(text)), ms, 20),
+    done,
+  };
 }
 
 /** Waits until `check` is true or `ms` passed; returns the last value. */
