@@ -3,6 +3,7 @@
  *
  *   bun scripts/build.ts            # dist/muster, for this machine
  *   bun scripts/build.ts --all      # every release target (scripts/targets.ts) + dist/SHA256SUMS
+ *   bun scripts/build.ts --all --out DIR   # the same into DIR
  *
  * Options, measured by scripts/bench/build-options.ts: --splitting keeps lazily imported
  * commands in their own chunks, so `--version` does not parse the runner, Docker client
@@ -34,21 +35,24 @@ export async function compile(outfile: string, target?: string, extra: string[] 
   if ((await proc.exited) !== 0) throw new Error(`bun ${args.join(" ")} failed`);
 }
 
-async function buildAll(): Promise<void> {
+async function buildAll(dir: string): Promise<void> {
   const sums: string[] = [];
   for (const target of TARGETS) {
-    const out = `dist/${target.file}`;
+    const out = `${dir}/${target.file}`;
     await compile(out, target.bun);
     const hash = createHash("sha256").update(await readFile(out)).digest("hex");
     sums.push(`${hash}  ${target.file}`);
     console.log(`${target.file.padEnd(26)} ${((await stat(out)).size / 1e6).toFixed(1)} MB`);
   }
-  await writeFile("dist/SHA256SUMS", `${sums.join("\n")}\n`);
-  console.log("dist/SHA256SUMS written");
+  await writeFile(`${dir}/SHA256SUMS`, `${sums.join("\n")}\n`);
+  console.log(`${dir}/SHA256SUMS written`);
 }
 
 if (import.meta.main) {
-  await mkdir("dist", { recursive: true });
-  if (process.argv.includes("--all")) await buildAll();
-  else await compile("dist/muster");
+  // --out DIR: build there instead of dist/ (the distribution test builds into a temp dir).
+  const outIndex = process.argv.indexOf("--out");
+  const dir = outIndex > 0 ? process.argv[outIndex + 1]! : "dist";
+  await mkdir(dir, { recursive: true });
+  if (process.argv.includes("--all")) await buildAll(dir);
+  else await compile(`${dir}/muster`);
 }

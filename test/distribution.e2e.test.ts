@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { muster, repoRoot, tempDir, writeFiles } from "./helpers.ts";
 
 const tmp = tempDir("muster-dist-test-");
-const dist = join(repoRoot, "dist");
+/** The release builds go to this suite's own temp dir: dist/ (which the other suites run) is never rebuilt in place. */
+const dist = join(tmp.path, "release");
 afterAll(() => tmp.cleanup());
 
 function run(cmd: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
@@ -25,7 +26,7 @@ async function runAsync(cmd: string[], options: { env?: Record<string, string> }
 
 describe("release builds", () => {
   beforeAll(() => {
-    const build = run([join(repoRoot, "node_modules/.bin/bun"), "scripts/build.ts", "--all"], { cwd: repoRoot });
+    const build = run([join(repoRoot, "node_modules/.bin/bun"), "scripts/build.ts", "--all", "--out", dist], { cwd: repoRoot });
     expect(build.code).toBe(0);
   }, 300_000);
 

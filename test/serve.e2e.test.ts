@@ -3,7 +3,7 @@
  * callback receiver and the compiled binary, all on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, muster, processesMatching, tempDir } from "./helpers.ts";
 import { makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
@@ -58,8 +58,11 @@ const sshEnv = () => ({
   MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1",
   MUSTER_CALLBACK_BASE_DELAY_MS: "20",
 });
+/** The runners' own TMPDIR: run dirs are looked for there, not in a /tmp that other processes share. */
+const runnerTmp = join(tmp.path, "runner-tmp");
+mkdirSync(runnerTmp, { recursive: true });
 async function runner(env: Record<string, string>) {
-  const r = await startRunner(env);
+  const r = await startRunner({ TMPDIR: runnerTmp, ...env });
   runners.push(r);
   expect(r.port).toBeGreaterThan(0);
   return r;
@@ -73,7 +76,7 @@ function dispatch(base: string, body: unknown, headers: Record<string, string> =
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 }
-const runDirs = () => readdirSync("/tmp").filter((d) => d.startsWith("muster-run-"));
+const runDirs = () => readdirSync(runnerTmp).filter((d) => d.startsWith("muster-run-"));
 
 describe("running dispatches", () => {
   test("success and failure over SSH: callbacks with the right body, temp dirs removed", async () => {
@@ -302,7 +305,8 @@ describe("the HTTP API", () => {
     const id2 = newRunId("final");
     await dispatch(r.base, { runId: id2, workflow: "hello", callbackUrl: gone.url() });
     await gone.waitFor(id2);
-    await Bun.sleep(300);
+    // Handshake: the runner records the final outcome of its delivery; only then is "no retry" a fact.
+    expect(await eventually(async () => (await fetch(`${r.base}/runs/${id2}`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((x) => x.json())).callback !== null, 5000)).toBe(true);
     expect(gone.received.length).toBe(1);
     gone.stop();
   });
@@ -335,7 +339,7 @@ describe("lifecycle", () => {
   });
 
   test("run dirs left by a runner that was killed -9 are swept at startup", async () => {
-    const stale = "/tmp/muster-run-3999999-stale1";
+    const stale = join(runnerTmp, "muster-run-3999999-stale1");
     Bun.spawnSync(["mkdir", "-p", `${stale}/repo/deep`]);
     const r = await runner(sshEnv());
     expect(await eventually(() => !runDirs().includes("muster-run-3999999-stale1"), 3000)).toBe(true);

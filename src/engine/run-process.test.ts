@@ -22,8 +22,11 @@ test("a timeout kills the group and reports 124", async () => {
 
 test("cancellation sends the scope's signal; the grace period ends in SIGKILL", async () => {
   const cancellation = new Cancellation();
-  setTimeout(() => cancellation.cancel("SIGTERM", "test"), 50);
-  const ignoring = await runProcess(["sh", "-c", "trap '' TERM; sleep 30 & wait; sleep 30"], { ...base, stdout: "null", stderr: "null", cancellation });
+  // Handshake: cancel once the child says its trap is set, not after a guessed delay.
+  const ignoring = await runProcess(["sh", "-c", "trap '' TERM; echo ready; sleep 30 & wait; sleep 30"], {
+    ...base, stderr: "null", cancellation,
+    stdout: (chunk) => void (new TextDecoder().decode(chunk).includes("ready") && cancellation.cancel("SIGTERM", "test")),
+  });
   expect(ignoring.canceled).toBe(true);
   expect(ignoring.code).toBe(137);
 });

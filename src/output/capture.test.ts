@@ -1,5 +1,7 @@
 import { expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { OutputCapture, TAIL_BYTES } from "./capture.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -20,15 +22,25 @@ test("keeps chunks in order with their stream", async () => {
 });
 
 test("spills past the threshold, replays the same, and removes its file", async () => {
-  const capture = new OutputCapture({ threshold: 10 });
-  await capture.append(1, enc("0123456"));
-  await capture.append(2, enc("789abc"));
-  await capture.append(1, enc("tail"));
-  expect(capture.spilled).toBe(true);
-  expect(await replayed(capture)).toBe("1:0123456|2:789abc|1:tail");
-  const dirs = [...new Bun.Glob("/tmp/muster-capture-*").scanSync({ onlyFiles: false })];
-  await capture.dispose();
-  for (const dir of dirs) expect(existsSync(dir)).toBe(false);
+  // A TMPDIR of this test's own (tmpdir() reads it on each call): the spill must land there, and go.
+  const own = mkdtempSync(join(tmpdir(), "muster-capture-test-"));
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = own;
+  try {
+    const capture = new OutputCapture({ threshold: 10 });
+    await capture.append(1, enc("0123456"));
+    await capture.append(2, enc("789abc"));
+    await capture.append(1, enc("tail"));
+    expect(capture.spilled).toBe(true);
+    expect(readdirSync(own).filter((d) => d.startsWith("muster-capture-")).length).toBe(1);
+    expect(await replayed(capture)).toBe("1:0123456|2:789abc|1:tail");
+    await capture.dispose();
+    expect(readdirSync(own)).toEqual([]);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    rmSync(own, { recursive: true, force: true });
+  }
 });
 
 test("the tail keeps the last 64 KiB only", async () => {
