@@ -6,7 +6,7 @@
  */
 import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { MusterError } from "./errors.ts";
-import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes.ts";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 import { shouldColor } from "./output/colors.ts";
 import { platform } from "./platform/index.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -44,7 +44,7 @@ async function commandFor(rawArgs: string[]): Promise<CommandDef> {
 async function run(rawArgs: string[]): Promise<number> {
   if (rawArgs[0] === "--version" || rawArgs[0] === "-v") {
     await say(1, `muster ${VERSION} (${COMMIT})\n`);
-    return 0;
+    return EXIT_OK;
   }
   if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
     const cmd = await commandFor(rawArgs);
@@ -52,7 +52,7 @@ async function run(rawArgs: string[]): Promise<number> {
     // citty colours unconditionally; we colour only where stdout is a terminal (and honour NO_COLOR/FORCE_COLOR).
     const colored = shouldColor(platform.env(), platform.isTerminal(1));
     await say(1, `${colored ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
-    return rawArgs.length === 0 ? EXIT_USAGE : 0;
+    return rawArgs.length === 0 ? EXIT_USAGE : EXIT_OK;
   }
   const [name = "", ...rest] = rawArgs;
   const subs = main.subCommands as Record<string, () => Promise<CommandDef>>;
@@ -63,7 +63,7 @@ async function run(rawArgs: string[]): Promise<number> {
   try {
     // Dispatch ourselves: citty's runCommand does not return a subcommand's result (our exit code).
     const { result } = await runCommand(await subs[name]!(), { rawArgs: rest });
-    return typeof result === "number" ? result : 0;
+    return typeof result === "number" ? result : EXIT_OK;
   } catch (error) {
     if (error instanceof MusterError) {
       await say(2, `muster: ${error.message}\n`);

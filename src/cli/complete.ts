@@ -8,12 +8,13 @@ import { defineCommand } from "citty";
 import { stdout } from "../output/terminal.ts";
 import { loadFiles } from "../workflow/discover.ts";
 import { dirArg, fileArg, loadProject } from "./common.ts";
+import { EXIT_OK } from "../exit-codes.ts";
 
 export default defineCommand({
   meta: { name: "__complete", description: "Completion helper", hidden: true },
   args: { what: { type: "positional", required: true }, file: fileArg, dir: dirArg },
   async run({ args }) {
-    if (args.what !== "workflows") return 0;
+    if (args.what !== "workflows") return EXIT_OK;
     try {
       const files = await loadFiles(await loadProject(args.dir), args.file);
       const names = new Set(files.flatMap((f) => [...(f.workflowFile?.workflows.keys() ?? [])]));
@@ -21,6 +22,6 @@ export default defineCommand({
     } catch {
       // completion must never print errors into the user's prompt
     }
-    return 0;
+    return EXIT_OK;
   },
 });

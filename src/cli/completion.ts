@@ -7,6 +7,7 @@
 import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { stdout } from "../output/terminal.ts";
 import { UsageError } from "../errors.ts";
+import { EXIT_OK } from "../exit-codes.ts";
 
 /** The subcommands with their flags, read from the command definitions themselves. */
 async function commandFlags(commands: Record<string, () => Promise<CommandDef>>): Promise<Array<{ name: string; flags: string[] }>> {
@@ -123,7 +124,7 @@ export function completionCommand(commands: Record<string, () => Promise<Command
       const render = scripts[args.shell];
       if (!render) throw new UsageError(`completion: unknown shell ${JSON.stringify(args.shell)} (expected one of: bash, zsh, fish)`);
       await stdout.write(render(described));
-      return 0;
+      return EXIT_OK;
     },
   });
 }

@@ -7,6 +7,7 @@ import { DockerClient } from "../docker/client.ts";
 import { pruneOrphans } from "../engine/services.ts";
 import { stderr } from "../output/terminal.ts";
 import { platform } from "../platform/index.ts";
+import { EXIT_OK } from "../exit-codes.ts";
 
 export default defineCommand({
   meta: { name: "prune", description: "Remove containers left behind by a muster that is no longer running" },
@@ -22,6 +23,6 @@ export default defineCommand({
     const removed = await pruneOrphans(docker);
     for (const c of removed) await stderr.write(`removed ${c.name} (${c.id.slice(0, 12)}), owner ${c.owner} is gone\n`);
     await stderr.write(`${removed.length} container${removed.length === 1 ? "" : "s"} removed\n`);
-    return 0;
+    return EXIT_OK;
   },
 });

@@ -3,6 +3,7 @@
  * @module
  */
 import { defineCommand } from "citty";
+import { EXIT_USAGE } from "../exit-codes.ts";
 import { platform } from "../platform/index.ts";
 import { loadServeConfig, ConfigError } from "../serve/config.ts";
 import { createApiHandler } from "../serve/http-api.ts";
@@ -24,7 +25,7 @@ export default defineCommand({
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       await stderr.write(`muster serve: invalid configuration: ${error.message}\n`);
-      return 2;
+      return EXIT_USAGE;
     }
     const redactor = new Redactor().add(...config.tokens, config.sshKey);
     const log = createLog(config.logFormat, redactor);

@@ -9,7 +9,7 @@ import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../engine/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, UsageError } from "../errors.ts";
-import { EXIT_SIGINT, EXIT_SIGTERM } from "../exit-codes.ts";
+import { EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM } from "../exit-codes.ts";
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
 import { renderPlanText } from "../output/plan-view.ts";
 import { stderr, stdout } from "../output/terminal.ts";
@@ -58,7 +58,7 @@ export default defineCommand({
     }
     if (args["dry-run"]) {
       await stdout.write(renderPlanText(plan, file.display, fromStep));
-      return 0;
+      return EXIT_OK;
     }
     const logDir = args["log-dir"];
     if (logDir) {
@@ -109,7 +109,7 @@ export default defineCommand({
         return result.exitCode;
       }
       await observer.emit({ type: "run.end", workflow: workflow.name, status: "succeeded", exitCode: 0, durationMs });
-      return 0;
+      return EXIT_OK;
     } finally {
       offInt();
       offTerm();

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { Cancellation } from "./cancellation.ts";
-import { runProcess, TIMEOUT_EXIT_CODE } from "./run-process.ts";
+import { EXIT_TIMEOUT } from "../exit-codes.ts";
+import { runProcess } from "./run-process.ts";
 
 const base = { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdin: "null" as const, graceMs: 200 };
 
@@ -17,7 +18,7 @@ test("captures output through sinks and returns the exit code", async () => {
 
 test("a timeout kills the group and reports 124", async () => {
   const result = await runProcess(["sh", "-c", "sleep 30"], { ...base, stdout: "null", stderr: "null", timeoutMs: 50, cancellation: new Cancellation() });
-  expect(result).toEqual({ code: TIMEOUT_EXIT_CODE, timedOut: true, canceled: false });
+  expect(result).toEqual({ code: EXIT_TIMEOUT, timedOut: true, canceled: false });
 });
 
 test("cancellation sends the scope's signal; the grace period ends in SIGKILL", async () => {

@@ -4,6 +4,7 @@
  * and a final sweep of the group so that no grandchild outlives its step.
  * @module
  */
+import { EXIT_TIMEOUT } from "../exit-codes.ts";
 import { platform, type StdioMode } from "../platform/index.ts";
 import type { Cancellation } from "./cancellation.ts";
 
@@ -32,8 +33,6 @@ export interface ProcessOutcome {
   canceled: boolean;
 }
 
-/** Exit code of a step that timed out, as in coreutils' `timeout`. */
-export const TIMEOUT_EXIT_CODE = 124;
 
 /** Output bytes (of all children) between two garbage collections. */
 const GC_EVERY_BYTES = 16 * 1024 * 1024;
@@ -115,5 +114,5 @@ export async function runProcess(argv: string[], options: RunProcessOptions): Pr
   clearTimeout(killTimer);
   cancellation.signal.removeEventListener("abort", onCancel);
   cancellation.forceSignal.removeEventListener("abort", onForce);
-  return { code: timedOut ? TIMEOUT_EXIT_CODE : status.code, timedOut, canceled: canceled && !timedOut };
+  return { code: timedOut ? EXIT_TIMEOUT : status.code, timedOut, canceled: canceled && !timedOut };
 }
