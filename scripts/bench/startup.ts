@@ -1,8 +1,11 @@
 /**
- * Start-up: median cold start of `dist/muster --version` over 20 runs, and
- * `muster validate` on a generated 500-step file, next to `node -e 0`.
+ * Start-up: median cold start of `muster --version`, a one-step workflow
+ * (`true` through the shell) and `muster validate` on a generated 500-step
+ * file, next to `node -e 0`. With BASELINE_BIN=path, the same figures for
+ * that binary too, in the same run (for before/after comparisons).
  *
  *   bun scripts/bench/startup.ts
+ *   BASELINE_BIN=/tmp/muster-old bun scripts/bench/startup.ts
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,14 +16,26 @@ const dir = mkdtempSync(join(tmpdir(), "muster-bench-"));
 try {
   const steps = Array.from({ length: 500 }, (_, i) => `      - name: s${i}\n        type: shell\n        command: echo {{ .step.name }} ${i}\n        timeout: 5s`).join("\n");
   writeFileSync(join(dir, "big.yaml"), `workflows:\n  big:\n    steps:\n${steps}\n`);
-  const version = await median(20, () => timeCommand([musterBin, "--version"]));
-  const validate = await median(20, () => timeCommand([musterBin, "validate", "-f", join(dir, "big.yaml")]));
-  const validateCold = await median(20, () => timeCommand(["env", "MUSTER_NO_CACHE=1", musterBin, "validate", "-f", join(dir, "big.yaml")]));
+  writeFileSync(join(dir, "one.yaml"), `workflows:\n  one:\n    steps:\n      - { type: shell, command: "true" }\n`);
+  const measure = async (bin: string) => ({
+    version: await median(20, () => timeCommand([bin, "--version"])),
+    oneStep: await median(20, () => timeCommand([bin, "workflow", "one", "-f", join(dir, "one.yaml")])),
+    validate: await median(20, () => timeCommand([bin, "validate", "-f", join(dir, "big.yaml")])),
+    validateCold: await median(20, () => timeCommand(["env", "MUSTER_NO_CACHE=1", bin, "validate", "-f", join(dir, "big.yaml")])),
+  });
+  const bins: Array<[string, string]> = [["muster", musterBin]];
+  if (process.env.BASELINE_BIN) bins.unshift(["baseline", process.env.BASELINE_BIN]);
+  const results = [];
+  for (const [name, bin] of bins) results.push([name, await measure(bin)] as const);
   const node = await median(20, () => timeCommand(["node", "-e", "0"]));
   const deno = await median(5, () => timeCommand([`${root}/node_modules/.bin/deno`, "run", "-A", `${root}/src/main.ts`, "--version"]));
   console.log("start-up (median of 20 runs)");
-  console.log(`  muster --version                   ${fmt(version)}`);
-  console.log(`  muster validate (500 steps)        ${fmt(validate)} (parse cache off: ${fmt(validateCold)})`);
+  for (const [name, r] of results) {
+    console.log(`  ${name}:`);
+    console.log(`    --version                        ${fmt(r.version)}`);
+    console.log(`    one-step workflow (shell true)   ${fmt(r.oneStep)}`);
+    console.log(`    validate (500 steps)             ${fmt(r.validate)} (parse cache off: ${fmt(r.validateCold)})`);
+  }
   console.log(`  node -e 0 (for scale)              ${fmt(node)}`);
   console.log(`  deno run src/main.ts --version (5) ${fmt(deno)}`);
 } finally {
