@@ -9,7 +9,7 @@ import * as v from "valibot";
 import { findCycle } from "../workflow/needs.ts";
 import { expect, fail, outputMode, outputSettings, wholeNumber } from "../workflow/schema.ts";
 import type { MatrixCombination, StepBase } from "../workflow/types.ts";
-import type { BuildContext, ChildToPlan, PlannedStep, PlanScope, StepKind } from "./kind.ts";
+import type { BuildContext, ChildToPlan, PlannedStep, PlanScope, StepContext, StepKind } from "./kind.ts";
 import { runFieldsOf, type RunFieldsStep } from "./process.ts";
 import { runFields } from "./schema.ts";
 
@@ -170,7 +170,7 @@ export function viewGroup(planned: PlannedStep<GroupStep, GroupPlan>) {
     type: step.type,
     settings: { max_concurrency: step.maxConcurrency, fail: step.fail, output: step.output, timeout_ms: step.timeoutMs },
     children: planned.resolved.children.map((child, i) => ({
-      ...child.kind.view(child),
+      ...(child.unresolved ? { name: child.name, type: child.kind.type, unresolved: true } : child.kind.view(child)),
       prefix: planned.resolved.prefixes[i],
       ...(child.needs.length > 0 ? { needs: child.needs } : {}),
       ...(child.step.timeoutMs !== undefined ? { timeout_ms: child.step.timeoutMs } : {}),
@@ -185,14 +185,23 @@ export function viewGroupText(planned: PlannedStep<GroupStep, GroupPlan>): { hea
   const children = planned.resolved.children;
   const head = `${step.type}, max_concurrency ${step.maxConcurrency || "unbounded"}, fail ${step.fail.mode}, output ${step.output.mode}, ${children.length} children`;
   const lines = children.flatMap((child) => {
-    const text = child.kind.viewText(child);
+    const text = child.unresolved ? { head: child.kind.type, lines: ["(cannot resolve: see below)"] } : child.kind.viewText(child);
     return [`${child.name} (${text.head})`, ...text.lines.map((l) => `  ${l}`)];
   });
   return { head, lines };
 }
 
-/** The group kinds' shared runner: loaded on first use. */
-export const runGroup: StepKind<GroupStep, GroupPlan>["run"] = async (planned, ctx) => {
-  const { runGroupStep } = await import("../engine/run-group.ts");
-  return runGroupStep(planned, ctx);
-};
+/** What `parallel` and `matrix` have in common as kinds: all but their type, summary, fields and build. */
+export const groupKindParts = {
+  behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false },
+  refuse: refuseGroupRetry,
+  templates: (step: GroupStep) => [{ field: "output.prefix", path: ["output", "prefix"], text: step.output.prefix }],
+  describe: describeGroup,
+  view: viewGroup,
+  viewText: viewGroupText,
+  /** The runner (the ready queue), loaded on first use. */
+  run: async (planned: PlannedStep<GroupStep, GroupPlan>, ctx: StepContext) => {
+    const { runGroupStep } = await import("../engine/run-group.ts");
+    return runGroupStep(planned, ctx);
+  },
+} satisfies Partial<StepKind<GroupStep, GroupPlan>>;

@@ -7,9 +7,7 @@ import * as v from "valibot";
 import { expandGroup } from "../workflow/expand.ts";
 import { mapOf, matrixAxis, matrixCombinations } from "../workflow/schema.ts";
 import type { BuildContext, StepKind } from "./kind.ts";
-import {
-  buildGroup, describeGroup, type GroupPlan, groupFields, type GroupStep, type MatrixSpec, planGroup, refuseGroupRetry, runGroup, viewGroup, viewGroupText,
-} from "./group.ts";
+import { buildGroup, type GroupPlan, groupFields, groupKindParts, type GroupStep, type MatrixSpec, planGroup } from "./group.ts";
 
 function buildMatrix(raw: Record<string, unknown>, ctx: BuildContext): MatrixSpec | undefined {
   let ok = true;
@@ -44,20 +42,14 @@ function buildMatrix(raw: Record<string, unknown>, ctx: BuildContext): MatrixSpe
 
 /** The matrix step kind. */
 export const matrix: StepKind<GroupStep, GroupPlan> = {
+  ...groupKindParts,
   type: "matrix",
   summary: "Run child steps once per combination of the matrix axes, concurrently",
-  behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false },
-  refuse: refuseGroupRetry,
   fields: () => ({ ...groupFields, matrix: mapOf(v.string(), v.unknown(), "a map of axis names to lists of values") }),
   build(fields, base, ctx) {
     const spec = buildMatrix(fields.matrix as Record<string, unknown>, ctx);
     const group = buildGroup("matrix", fields, base, ctx);
     return spec && group ? { ...group, matrix: spec } : undefined;
   },
-  templates: (step) => [{ field: "output.prefix", path: ["output", "prefix"], text: step.output.prefix }],
   plan: (step, scope) => planGroup(step, scope, expandGroup(step)),
-  describe: describeGroup,
-  view: viewGroup,
-  viewText: viewGroupText,
-  run: runGroup,
 };
