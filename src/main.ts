@@ -4,7 +4,9 @@
  * Commands are imported lazily so that `--version` and `--help` start fast.
  * @module
  */
-import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
+import { type ArgsDef, type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
+import { suggest } from "./workflow/diagnostics.ts";
+import { checkArgs } from "./cli/strict-args.ts";
 import { MusterError } from "./errors.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 import { shouldColor } from "./output/colors.ts";
@@ -41,6 +43,12 @@ async function commandFor(rawArgs: string[]): Promise<CommandDef> {
   return name && subs[name] ? subs[name]() : main;
 }
 
+/** A command's argument definitions (citty allows them to be lazy). */
+async function resolveArgs(command: CommandDef): Promise<ArgsDef | undefined> {
+  const args = command.args;
+  return typeof args === "function" ? await args() : await args;
+}
+
 async function run(rawArgs: string[]): Promise<number> {
   if (rawArgs[0] === "--version" || rawArgs[0] === "-v") {
     await say(1, `muster ${VERSION} (${COMMIT})\n`);
@@ -51,18 +59,26 @@ async function run(rawArgs: string[]): Promise<number> {
     const usage = await renderUsage(cmd, cmd === main ? undefined : main);
     // citty colours unconditionally; we colour only where stdout is a terminal (and honour NO_COLOR/FORCE_COLOR).
     const colored = shouldColor(platform.env(), platform.isTerminal(1));
-    await say(1, `${colored ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
+    const serveEnv = rawArgs[0] === "serve" ? (await import("./cli/serve-help.ts")).SERVE_ENVIRONMENT : "";
+    const { wrapUsage } = await import("./cli/usage-text.ts");
+    const text = wrapUsage(`${usage}${serveEnv}`, platform.columns(1) ?? 80);
+    await say(1, `${colored ? text : text.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
     return rawArgs.length === 0 ? EXIT_USAGE : EXIT_OK;
   }
   const [name = "", ...rest] = rawArgs;
   const subs = main.subCommands as Record<string, () => Promise<CommandDef>>;
   if (!Object.hasOwn(subs, name)) {
-    await say(2, `muster: unknown command "${name}" (expected one of: ${Object.keys(subs).join(", ")})\nRun 'muster --help' for usage.\n`);
+    const visible = Object.keys(subs).filter((n) => !n.startsWith("__"));
+    const hint = suggest(name, visible);
+    await say(2, `muster: unknown command "${name}"${hint ? `; did you mean "${hint}"?` : ""} (expected one of: ${visible.join(", ")})\nRun 'muster --help' for usage.\n`);
     return EXIT_USAGE;
   }
   try {
+    const command = await subs[name]!();
+    // Unknown flags, extra arguments and flags given as values are refused before anything runs.
+    checkArgs(name, (await resolveArgs(command)) ?? {}, rest);
     // Dispatch ourselves: citty's runCommand does not return a subcommand's result (our exit code).
-    const { result } = await runCommand(await subs[name]!(), { rawArgs: rest });
+    const { result } = await runCommand(command, { rawArgs: rest });
     return typeof result === "number" ? result : EXIT_OK;
   } catch (error) {
     if (error instanceof MusterError) {

@@ -25,7 +25,8 @@ export default defineCommand({
     if (args.json) {
       await stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     } else if (rows.length > 0) {
-      const width = (key: "name" | "file") => Math.max(key.length, ...rows.map((r) => r[key].length));
+      const headers = { name: "WORKFLOW", file: "FILE" } as const;
+      const width = (key: "name" | "file") => Math.max(headers[key].length, ...rows.map((r) => r[key].length));
       const [wn, wf] = [width("name"), width("file")];
       const c = stdout.colors;
       const lines = [c.bold(`${"WORKFLOW".padEnd(wn)}  ${"FILE".padEnd(wf)}  STEPS  DESCRIPTION`)];

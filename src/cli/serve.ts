@@ -16,7 +16,7 @@ import { stderr } from "../output/terminal.ts";
 import { VERSION } from "../version.ts";
 
 export default defineCommand({
-  meta: { name: "serve", description: "Run the dispatch runner: POST /dispatch clones the repository and runs a workflow (configured by environment; see README)" },
+  meta: { name: "serve", description: "Run the dispatch runner: POST /dispatch clones the repository and runs a workflow (configured by the environment below)" },
   args: {},
   async run() {
     let config;

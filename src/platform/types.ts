@@ -97,6 +97,8 @@ export interface Platform {
   onSignal(signal: Signal, handler: () => void): () => void;
   /** Whether file descriptor 1 or 2 is a terminal. */
   isTerminal(fd: 1 | 2): boolean;
+  /** The width of the terminal on fd 1 or 2, or undefined when it is not a terminal. */
+  columns(fd: 1 | 2): number | undefined;
   /** Writes bytes to stdout (1) or stderr (2), in call order. */
   write(fd: 1 | 2, data: Uint8Array): void | Promise<void>;
   /** Flushes stdio and exits. */

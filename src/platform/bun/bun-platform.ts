@@ -79,6 +79,7 @@ export function createBunPlatform(): Platform {
       return () => process.off(signal, handler);
     },
     isTerminal: (fd) => (fd === 1 ? process.stdout.isTTY : process.stderr.isTTY) === true,
+    columns: (fd) => ((fd === 1 ? process.stdout : process.stderr).isTTY ? (fd === 1 ? process.stdout : process.stderr).columns : undefined),
     write(fd, data) {
       const sink = sinks[fd];
       sink.write(data);

@@ -48,6 +48,7 @@ export interface DenoApi {
   pid: number;
   env: { toObject(): Record<string, string> };
   cwd(): string;
+  consoleSize(): { columns: number; rows: number };
   execPath(): string;
   build: { os: string };
   mainModule: string;

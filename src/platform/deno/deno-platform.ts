@@ -79,6 +79,14 @@ export function createDenoPlatform(): Platform {
       return () => Deno.removeSignalListener(signal, handler);
     },
     isTerminal: (fd) => (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
+    columns(fd) {
+      if (!(fd === 1 ? Deno.stdout : Deno.stderr).isTerminal()) return undefined;
+      try {
+        return Deno.consoleSize().columns;
+      } catch {
+        return undefined;
+      }
+    },
     write(fd, data) {
       writeAll(fd === 1 ? Deno.stdout : Deno.stderr, data);
     },

@@ -1,0 +1,25 @@
+/**
+ * The environment `muster serve` is configured by, for `muster serve --help`
+ * (the README's "Configuration (environment)" has the details).
+ * @module
+ */
+
+/** An ENVIRONMENT section for the serve usage text. */
+export const SERVE_ENVIRONMENT = `
+ENVIRONMENT (muster serve takes no flags)
+
+  RUNNER_AUTH_TOKEN              Bearer token(s) for the API, comma-separated, 16+ characters (required)
+  ATMOS_REPO_URL                 The workflow repository: https://..., ssh://... or user@host:path (required)
+  ATMOS_REPO_BRANCH              Branch to clone (default main)
+  ATMOS_REPO_KNOWN_HOSTS         known_hosts for an SSH repository (required for SSH)
+  GIT_SSH_KEY                    Private key for an SSH repository
+  MUSTER_GIT_CA_FILE             CA bundle for a private HTTPS git server
+  PORT, HOST                     Where to listen (default 8080 on 0.0.0.0)
+  MUSTER_CONCURRENCY             Runs at once (default 2)
+  MUSTER_QUEUE_SIZE              Queued runs at most (default 32)
+  MUSTER_SHUTDOWN_GRACE          How long runs may finish after SIGTERM (default 30s)
+  MUSTER_CALLBACK_ALLOW_HOSTS    Hosts callbacks may reach over plain http or private addresses
+  MUSTER_CALLBACK_ATTEMPTS       Callback attempts (default 5)
+  MUSTER_CALLBACK_BASE_DELAY_MS  First retry delay of a callback (default 500)
+  LOG_FORMAT                     text (default) or json
+`;
