@@ -27,14 +27,28 @@ describe("fixtures/invalid", () => {
     });
   }
 
-  test("the binary reports every file's problems in one run and exits 2", async () => {
+  // Files that are not workflow files at all are skipped by a search (as Atmos does), and reported when named with -f.
+  const foreign = (name: string) => readFileSync(`${repoRoot}/${dir}/${name}.expected`, "utf8").includes("not a workflow file");
+
+  test("the binary reports every workflow file's problems in one run and exits 2; foreign YAML is skipped and counted", async () => {
     const run = await muster(["validate"], { cwd: `${repoRoot}/${dir}` });
     expect(run.code).toBe(2);
-    for (const name of names) {
+    for (const name of names.filter((n) => !foreign(n))) {
       for (const line of readFileSync(`${repoRoot}/${dir}/${name}.expected`, "utf8").trim().split("\n")) {
         expect(run.stderr).toContain(line.replace(`${dir}/`, ""));
       }
     }
+    const skipped = names.filter(foreign);
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(run.stderr).toContain(`(${skipped.length} other YAML file${skipped.length === 1 ? "" : "s"} without "workflows:" skipped)`);
     expect(run.stderr).not.toContain("    at ");
+  });
+
+  test("a foreign file named with -f is reported", async () => {
+    for (const name of names.filter(foreign)) {
+      const run = await muster(["validate", "-f", `${name}.yaml`], { cwd: `${repoRoot}/${dir}` });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(readFileSync(`${repoRoot}/${dir}/${name}.expected`, "utf8").trim().replace(`${dir}/`, ""));
+    }
   });
 });

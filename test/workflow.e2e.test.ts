@@ -195,12 +195,13 @@ describe("running steps", () => {
 
 describe("signals", () => {
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    test(`${signal} stops the running step's group, skips the rest and exits ${code}`, async () => {
+    test(`${signal} stops the running step's group, skips the rest but runs when: always steps, and exits ${code}`, async () => {
       const tag = signal === "SIGINT" ? "1003" : "1004";
       const dir = project(`workflows:
   w:
     steps:
       - { type: shell, command: "sleep ${tag} & sleep ${tag}; wait" }
+      - { name: skipped, type: shell, command: touch skipped }
       - { name: after, type: shell, when: always, command: touch after }
 `);
       const proc = spawnMuster(["workflow", "w"], { cwd: dir });
@@ -208,7 +209,8 @@ describe("signals", () => {
       proc.kill(signal);
       expect(await proc.exited).toBe(code);
       expect(await eventually(async () => (await processesMatching(`sleep ${tag}`)).length === 0, 2000)).toBe(true);
-      expect(existsSync(join(dir, "after"))).toBe(false);
+      expect(existsSync(join(dir, "skipped"))).toBe(false);
+      expect(existsSync(join(dir, "after"))).toBe(true);
     });
   }
 

@@ -6,7 +6,7 @@
  */
 import { defineCommand } from "citty";
 import { stdout } from "../output/terminal.ts";
-import { loadFiles } from "../workflow/discover.ts";
+import { loadWorkflowFiles } from "../workflow/discover.ts";
 import { dirArg, fileArg, loadProject } from "./common.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 
@@ -16,7 +16,7 @@ export default defineCommand({
   async run({ args }) {
     if (args.what !== "workflows") return EXIT_OK;
     try {
-      const files = await loadFiles(await loadProject(args.dir), args.file);
+      const { files } = await loadWorkflowFiles(await loadProject(args.dir), args.file);
       const names = new Set(files.flatMap((f) => [...(f.workflowFile?.workflows.keys() ?? [])]));
       await stdout.write([...names].map((n) => `${n}\n`).join(""));
     } catch {

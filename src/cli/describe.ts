@@ -5,7 +5,7 @@
 import { defineCommand } from "citty";
 import { EXIT_OK } from "../exit-codes.ts";
 import { planJson, renderPlanText } from "../output/plan-view.ts";
-import { stdout } from "../output/terminal.ts";
+import { stderr, stdout } from "../output/terminal.ts";
 import { findWorkflow } from "../workflow/discover.ts";
 import { buildPlan } from "../workflow/plan.ts";
 import { dirArg, fileArg, jsonArg, loadProject, parseVars } from "./common.ts";
@@ -19,7 +19,8 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     const project = await loadProject(args.dir);
-    const { file, workflow } = await findWorkflow(project, args.name, args.file);
+    const { file, workflow, warnings } = await findWorkflow(project, args.name, args.file);
+    for (const warning of warnings) await stderr.write(`! ${warning}\n`);
     const ctx = runContext(project, workflow, args.stack, parseVars(rawArgs), file.path);
     // Templates that cannot be resolved yet are shown, not fatal: describe works before every --var is known.
     const plan = buildPlan(ctx);

@@ -5,7 +5,7 @@
 import { defineCommand } from "citty";
 import { stderr, stdout } from "../output/terminal.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
-import { loadFiles } from "../workflow/discover.ts";
+import { loadWorkflowFiles } from "../workflow/discover.ts";
 import { dirArg, fileArg, jsonArg, loadProject } from "./common.ts";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.ts";
 
@@ -14,7 +14,7 @@ export default defineCommand({
   args: { file: fileArg, dir: dirArg, json: jsonArg },
   async run({ args }) {
     const project = await loadProject(args.dir);
-    const files = await loadFiles(project, args.file);
+    const { files } = await loadWorkflowFiles(project, args.file);
     const rows = files.flatMap((f) =>
       [...(f.workflowFile?.workflows.values() ?? [])].map((w) => ({
         name: w.name, file: f.display, description: w.description ?? "", steps: w.steps.length,

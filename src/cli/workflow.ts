@@ -19,8 +19,8 @@ import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { findWorkflow } from "../workflow/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
 import { buildPlan } from "../workflow/plan.ts";
-import { shellQuote } from "../workflow/shell-words.ts";
 import { dirArg, fileArg, loadProject, parseVars } from "./common.ts";
+import { resumeCommand, resumeStep } from "./resume.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
 
 export default defineCommand({
@@ -45,7 +45,8 @@ export default defineCommand({
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs must be a whole number of at least 1: current value is ${args.jobs}`);
     const vars = parseVars(rawArgs);
     const project = await loadProject(args.dir);
-    const { file, workflow } = await findWorkflow(project, args.name, args.file);
+    const { file, workflow, warnings } = await findWorkflow(project, args.name, args.file);
+    for (const warning of warnings) await stderr.write(`${stderr.colors.yellow("!")} ${warning}\n`);
     const fromStep = args["from-step"];
     if (fromStep && !workflow.steps.some((s) => s.name === fromStep)) {
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
@@ -104,7 +105,18 @@ export default defineCommand({
         return interrupted === "SIGINT" ? EXIT_SIGINT : EXIT_SIGTERM;
       }
       if (result.failedStep) {
-        const resume = ["muster", "workflow", workflow.name, "-f", file.display, "--from-step", result.failedStep].map(shellQuote).join(" ");
+        const resume = resumeCommand({
+          workflow: workflow.name,
+          // With -C the display path is relative to that directory: the hint names the file absolutely.
+          file: args.dir === undefined ? file.display : file.path,
+          dir: args.dir,
+          stack: args.stack,
+          vars,
+          grace: rawArgs.some((a) => a === "--grace" || a.startsWith("--grace=")) ? args.grace : undefined,
+          jobs: args.jobs,
+          logDir,
+          quiet: args.quiet,
+        }, resumeStep(workflow, result.failedStep));
         await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: result.exitCode, failedStep: result.failedStep, durationMs, resume });
         return result.exitCode;
       }

@@ -32,7 +32,8 @@ export class Cancellation {
 
   /**
    * Creates a scope; with a `parent`, the scope is canceled when the parent
-   * is, and with `also`, when that signal aborts (canceled with SIGTERM).
+   * is, and with `also`, when that signal aborts (canceled with SIGTERM);
+   * with `forcedBy`, it is forced when that signal aborts.
    *
    * @example
    * ```ts
@@ -43,12 +44,34 @@ export class Cancellation {
    * group.signalName; // "SIGINT"
    * ```
    */
-  constructor(parent?: Cancellation, also?: AbortSignal) {
+  constructor(parent?: Cancellation, also?: AbortSignal, forcedBy?: AbortSignal) {
     const graceful = [this.#graceful.signal];
     if (parent) graceful.push(parent.signal);
     if (also) graceful.push(also);
     this.signal = graceful.length === 1 ? this.#graceful.signal : AbortSignal.any(graceful);
-    this.forceSignal = parent ? AbortSignal.any([this.#force.signal, parent.forceSignal]) : this.#force.signal;
+    const force = [this.#force.signal];
+    if (parent) force.push(parent.forceSignal);
+    if (forcedBy) force.push(forcedBy);
+    this.forceSignal = force.length === 1 ? this.#force.signal : AbortSignal.any(force);
+  }
+
+  /**
+   * A scope that ignores `parent`'s graceful cancel and follows only its
+   * force: what `when: always` steps run under after a first Ctrl-C, so that
+   * a second one still stops them at once.
+   *
+   * @example
+   * ```ts
+   * const run = new Cancellation();
+   * run.cancel("SIGINT", "interrupted");
+   * const cleanup = Cancellation.untilForced(run);
+   * cleanup.canceled; // false
+   * run.force();
+   * cleanup.forced; // true
+   * ```
+   */
+  static untilForced(parent: Cancellation): Cancellation {
+    return new Cancellation(undefined, parent.forceSignal, parent.forceSignal);
   }
 
   get canceled(): boolean {

@@ -132,13 +132,27 @@ test("timeout: an attempt past its timeout is canceled and the step fails with 1
   expect(end.result).toMatchObject({ timedOut: true, error: "timed out after 1m00s" });
 });
 
-test("cancellation: the running step is canceled, later ones are reported as not started", async () => {
+test("cancellation: the running step is canceled, later ones are not started, when: always steps still run", async () => {
   const cancellation = new Cancellation();
   const aStarted = whenStarted("a");
-  const running = run([step("a", ["hang"]), step("b", ["ok"])], { cancellation });
+  const running = run([step("a", ["hang"]), step("b", ["ok"]), step("c", ["ok"], { when: "always" })], { cancellation });
   await aStarted;
   cancellation.cancel("SIGINT", "interrupted");
-  const { ends, result } = await running;
-  expect(ends).toEqual({ a: "canceled", b: "canceled" });
+  const { ends, result, events } = await running;
+  expect(ends).toEqual({ a: "canceled", b: "canceled", c: "succeeded" });
+  expect(events.find((e) => e.type === "step.end" && e.path[0] === "b")).toMatchObject({ result: { error: "not started: interrupted" } });
   expect(result.failedStep).toBeUndefined();
+});
+
+test("a second Ctrl-C (force) stops when: always steps too", async () => {
+  const cancellation = new Cancellation();
+  const aStarted = whenStarted("a");
+  const cStarted = whenStarted("c");
+  const running = run([step("a", ["hang"]), step("c", ["hang"], { when: "always" }), step("d", ["ok"], { when: "always" })], { cancellation });
+  await aStarted;
+  cancellation.cancel("SIGINT", "interrupted");
+  await cStarted;
+  cancellation.force();
+  const { ends } = await running;
+  expect(ends).toEqual({ a: "canceled", c: "canceled", d: "canceled" });
 });

@@ -9,7 +9,7 @@ import { exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
 import type { Plan, RunContext } from "../workflow/plan.ts";
-import type { Cancellation } from "./cancellation.ts";
+import { Cancellation } from "./cancellation.ts";
 import { notRun, type RunEvent, type RunObserver, type StepResult } from "./events.ts";
 import type { ChunkSink } from "./run-process.ts";
 import { runPlannedStep } from "./run-step.ts";
@@ -89,27 +89,31 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   try {
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
-      if (cancellation.canceled) {
+      const when = planned.step.when;
+      // After an interrupt only `when: always` steps run (as GitHub Actions' `if: always()`), and a
+      // second Ctrl-C stops them too; the others are reported as not started.
+      const interrupted = cancellation.canceled;
+      if (interrupted && (when !== "always" || cancellation.forced)) {
         const result = notRun("canceled", `not started: ${cancellation.reason}`);
         results.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
         continue;
       }
-      const when = planned.step.when;
-      if (!(when === "always" || (when === "failure") === (failed !== undefined))) {
+      if (!interrupted && !(when === "always" || (when === "failure") === (failed !== undefined))) {
         const result = notRun("skipped", failed ? "an earlier step failed" : "when: failure, nothing failed");
         results.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
         continue;
       }
       let result: StepResult;
+      const parent = interrupted ? Cancellation.untilForced(cancellation) : cancellation;
       try {
         // The readiness gate comes before the step's start: the step starts once services are ready.
-        if (services && (planned.kind.gates?.(planned.step) ?? planned.kind.behaviours.gated)) await services.gate(planned.name);
-        result = await runPlannedStep(planned, path, cancellation, (scope) => contextFor(path, scope, true));
+        if (services && (planned.kind.gates?.(planned.step) ?? planned.kind.behaviours.gated)) await services.gate(planned.name, parent);
+        result = await runPlannedStep(planned, path, parent, (scope) => contextFor(path, scope, true));
       } catch (error) {
         // Only the gate throws here: a service that did not become ready fails the step it gates.
-        result = { status: cancellation.canceled ? "canceled" : "failed", exitCode: exitCodeOf(error), durationMs: 0, attempts: 0, timedOut: false, error: messageOf(error) };
+        result = { status: parent.canceled ? "canceled" : "failed", exitCode: exitCodeOf(error), durationMs: 0, attempts: 0, timedOut: false, error: messageOf(error) };
         await emit({ type: "step.end", path, result });
       }
       results.push({ name: planned.name, result });

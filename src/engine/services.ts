@@ -190,9 +190,9 @@ export class ServiceManager {
   }
 
   /** The readiness gate before a foreground step: waits for every started service that is not ready yet. */
-  async gate(forStep: string): Promise<void> {
+  async gate(forStep: string, cancellation: Cancellation = this.#options.cancellation): Promise<void> {
     const pending = [...this.#services.values()].filter((s) => !s.ready);
-    if (pending.length > 0) await this.#waitAll(pending, forStep, this.#options.cancellation);
+    if (pending.length > 0) await this.#waitAll(pending, forStep, cancellation);
   }
 
   /** A `wait` (named services) or `wait-all` (`names` undefined) step. */

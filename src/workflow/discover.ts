@@ -8,7 +8,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import { DiscoveryError } from "../errors.ts";
-import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
+import { formatDiagnostic, suggest, type Diagnostic } from "./diagnostics.ts";
 import { cacheDir, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
 import type { Workflow, WorkflowFile } from "./types.ts";
@@ -120,6 +120,10 @@ export interface LoadedFile {
   display: string;
   workflowFile?: WorkflowFile;
   diagnostics: Diagnostic[];
+  /** Valid YAML without a `workflows:` key: another tool's file. */
+  foreign?: boolean;
+  /** The workflow names the file declares (also when it is invalid). */
+  declares: string[];
 }
 
 /** Reads and validates one workflow file (through the parse cache, see parse-cache.ts). */
@@ -128,9 +132,9 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
   const text = await readFile(path, "utf8");
   const dir = cacheDir(platform.env());
   const known = await readParsed(dir, text);
-  const { workflowFile, diagnostics, value } = parseWorkflowFile(display, text, known);
+  const { workflowFile, diagnostics, value, foreign, declares = [] } = parseWorkflowFile(display, text, known);
   if (known === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
-  return { path, display, workflowFile, diagnostics };
+  return { path, display, workflowFile, diagnostics, foreign, declares };
 }
 
 /** The files `-f` names, or every workflow file in the workflows directory. */
@@ -139,20 +143,45 @@ export async function loadFiles(project: Project, fileArg?: string): Promise<Loa
   return Promise.all(paths.map((p) => loadWorkflowFile(project, p)));
 }
 
-/** The workflow `name`, from `-f` or found by searching; errors when missing or ambiguous. */
-export async function findWorkflow(project: Project, name: string, fileArg?: string): Promise<{ file: LoadedFile; workflow: Workflow }> {
-  const files = await loadFiles(project, fileArg);
-  const broken = files.filter((f) => f.diagnostics.length > 0);
-  if (broken.length > 0) {
-    const diagnostics = broken.flatMap((f) => f.diagnostics);
+/**
+ * The files found by a search, Atmos' way: YAML files without a `workflows:`
+ * key (a `docker-compose.yml`, CI files) are someone else's and skipped.
+ * With `-f`, the named file is always taken.
+ */
+export async function loadWorkflowFiles(project: Project, fileArg?: string): Promise<{ files: LoadedFile[]; skipped: LoadedFile[] }> {
+  const all = await loadFiles(project, fileArg);
+  if (fileArg) return { files: all, skipped: [] };
+  return { files: all.filter((f) => !f.foreign), skipped: all.filter((f) => f.foreign) };
+}
+
+/** The problem a broken file is summed up by, in one line. */
+function brokenSummary(file: LoadedFile): string {
+  const first = file.diagnostics[0]!;
+  const more = file.diagnostics.length > 1 ? ` (and ${file.diagnostics.length - 1} more)` : "";
+  return `${file.display} is not valid and was skipped: ${formatDiagnostic(first)}${more}; run "muster validate" for every problem`;
+}
+
+/**
+ * The workflow `name`, from `-f` or found by searching; errors when missing
+ * or ambiguous. A broken file that does not declare `name` does not stop the
+ * search: it comes back as one warning line.
+ */
+export async function findWorkflow(project: Project, name: string, fileArg?: string): Promise<{ file: LoadedFile; workflow: Workflow; warnings: string[] }> {
+  const { files } = await loadWorkflowFiles(project, fileArg);
+  const brokenOwn = files.filter((f) => f.diagnostics.length > 0 && (fileArg !== undefined || f.declares.includes(name)));
+  if (brokenOwn.length > 0) {
+    const diagnostics = brokenOwn.flatMap((f) => f.diagnostics);
     throw new DiscoveryError(`${diagnostics.length} problem${diagnostics.length > 1 ? "s" : ""} in workflow files:\n${diagnostics.map(formatDiagnostic).join("\n")}`, diagnostics);
   }
+  const warnings = files.filter((f) => f.diagnostics.length > 0).map(brokenSummary);
   const matches = files.filter((f) => f.workflowFile?.workflows.has(name));
-  if (matches.length === 1) return { file: matches[0]!, workflow: matches[0]!.workflowFile!.workflows.get(name)! };
+  if (matches.length === 1) return { file: matches[0]!, workflow: matches[0]!.workflowFile!.workflows.get(name)!, warnings };
   if (matches.length > 1) {
     throw new DiscoveryError(`workflow "${name}" is defined in ${matches.length} files: ${matches.map((m) => m.display).join(", ")} (expected one; choose with -f FILE)`);
   }
   const known = files.flatMap((f) => [...(f.workflowFile?.workflows.keys() ?? [])]);
   const where = fileArg ? files[0]!.display : `${displayPath(project, project.workflowsDir) || "."} (${files.length} file${files.length === 1 ? "" : "s"})`;
-  throw new DiscoveryError(`workflow "${name}" not found in ${where}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`);
+  const hint = suggest(name, known);
+  const brokenNote = warnings.length > 0 ? `\n${warnings.map((w) => `  (${w})`).join("\n")}` : "";
+  throw new DiscoveryError(`workflow "${name}" not found in ${where}${hint ? `; did you mean "${hint}"?` : ""}${known.length ? ` (expected one of: ${known.join(", ")})` : ""}${brokenNote}`);
 }

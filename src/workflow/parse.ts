@@ -16,6 +16,10 @@ import { YamlSource } from "./yaml-source.ts";
 export interface ParseResult {
   workflowFile?: WorkflowFile;
   diagnostics: Diagnostic[];
+  /** The YAML is fine but has no `workflows:` key: some other tool's file (skipped when searching, as Atmos does). */
+  foreign?: boolean;
+  /** The workflow names the file declares, even when it is invalid (to tell whose file it is). */
+  declares?: string[];
   /** The file's parsed YAML value (for the parse cache). */
   value?: unknown;
 }
@@ -288,5 +292,8 @@ export function parseWorkflowFile(file: string, text: string, knownValue?: unkno
   const parser = new WorkflowParser(file, source);
   const workflowFile = parser.parse();
   const diagnostics = parser.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
-  return diagnostics.length > 0 ? { diagnostics } : { workflowFile, diagnostics, value: source.value };
+  const value = source.value as { workflows?: unknown } | null | undefined;
+  const foreign = value === null || value === undefined || typeof value !== "object" || Array.isArray(value) || !("workflows" in value);
+  const declares = !foreign && value!.workflows !== null && typeof value!.workflows === "object" ? Object.keys(value!.workflows as object) : [];
+  return diagnostics.length > 0 ? { diagnostics, foreign, declares } : { workflowFile, diagnostics, value: source.value, declares };
 }

@@ -1,0 +1,68 @@
+/**
+ * The "resume with:" hint of a failed run: a command that, pasted, runs the
+ * same workflow the same way (file, stack, vars and the flags that change
+ * behaviour, shell-quoted) from the right step. When background services
+ * were running at the failed step, it resumes from the step that started
+ * the first of them: a resumed run must start the services it needs.
+ * @module
+ */
+import { kindOfStep } from "../steps/index.ts";
+import { shellQuote } from "../workflow/shell-words.ts";
+import type { Workflow } from "../workflow/types.ts";
+
+/** What a run was given, as far as the hint must repeat it. */
+export interface RunArgs {
+  workflow: string;
+  file: string;
+  stack?: string;
+  vars: Record<string, string>;
+  dir?: string;
+  grace?: string;
+  jobs?: string;
+  logDir?: string;
+  quiet?: boolean;
+}
+
+/**
+ * The step a resumed run starts at: the failed one, or the step that started
+ * the earliest background service still running when it failed.
+ *
+ * @example
+ * ```ts
+ * resumeStep(workflow, "integration"); // "db" when db is a service started before it
+ * ```
+ */
+export function resumeStep(workflow: Workflow, failedStep: string): string {
+  const live = new Map<string, string>(); // service -> the step that started it
+  for (const step of workflow.steps) {
+    if (step.name === failedStep) break;
+    const roles = kindOfStep(step).services;
+    const started = roles?.starts?.(step);
+    if (started !== undefined) live.set(started, step.name);
+    if (roles?.stops) for (const target of roles.targets?.(step) ?? []) live.delete(target);
+  }
+  const first = workflow.steps.find((s) => [...live.values()].includes(s.name));
+  return first?.name ?? failedStep;
+}
+
+/**
+ * The resume command, shell-quoted.
+ *
+ * @example
+ * ```ts
+ * resumeCommand({ workflow: "deploy", file: "deploy.yaml", stack: "prod", vars: { region: "eu west" } }, "apply");
+ * // "muster workflow deploy -f deploy.yaml -s prod --var 'region=eu west' --from-step apply"
+ * ```
+ */
+export function resumeCommand(args: RunArgs, fromStep: string): string {
+  const words = ["muster", "workflow", args.workflow, "-f", args.file];
+  if (args.dir !== undefined) words.push("-C", args.dir);
+  if (args.stack !== undefined) words.push("-s", args.stack);
+  for (const [key, value] of Object.entries(args.vars)) words.push("--var", `${key}=${value}`);
+  if (args.grace !== undefined) words.push("--grace", args.grace);
+  if (args.jobs !== undefined) words.push("--jobs", args.jobs);
+  if (args.logDir !== undefined) words.push("--log-dir", args.logDir);
+  if (args.quiet) words.push("-q");
+  words.push("--from-step", fromStep);
+  return words.map(shellQuote).join(" ");
+}
