@@ -1,0 +1,160 @@
+/**
+ * End-to-end: command-line safety (issue "Command-line safety and live
+ * feedback"): mistyped flags never run anything, resume hints reproduce the
+ * run, discovery tolerates foreign and broken files.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { muster, musterBin, tempDir, writeFiles } from "./helpers.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+let n = 0;
+function project(files: Record<string, string>): string {
+  const dir = join(tmp.path, `c${++n}`);
+  writeFiles(dir, files);
+  return dir;
+}
+
+const DEPLOY = `workflows:
+  deploy:
+    stack: dev
+    steps:
+      - { name: apply, type: shell, command: "touch applied; echo {{ .stack }} {{ .vars.region | default \\"none\\" }} >> seen" }
+`;
+
+describe("mistyped flags and arguments run nothing", () => {
+  const cases: Array<[string[], string]> = [
+    [["workflow", "deploy", "--dryrun", "--stak", "prod"], `unknown flag "--dryrun" for "muster workflow"; did you mean "--dry-run"?`],
+    [["workflow", "deploy", "--dry-run", "--stak", "prod"], `unknown flag "--stak" for "muster workflow"; did you mean "--stack"?`],
+    [["workflow", "deploy", "-s", "-f", "deploy"], `-s needs a value, but the next argument "-f" is a flag`],
+    [["workflow", "deploy", "prod"], `unexpected argument "prod": "muster workflow" takes one argument (name)`],
+    [["workflow", "deploy", "-x"], `unknown flag "-x" for "muster workflow"`],
+    [["workflow", "deploy", "--quiet=yes"], `--quiet takes no value`],
+    [["list", "--jsn"], `unknown flag "--jsn" for "muster list"; did you mean "--json"?`],
+    [["validate", "extra"], `unexpected argument "extra": "muster validate" takes no arguments`],
+    [["serve", "--port", "9999"], `unknown flag "--port" for "muster serve"; "muster serve" takes no flags`],
+    [["workflw", "deploy"], `unknown command "workflw"; did you mean "workflow"?`],
+  ];
+  for (const [args, message] of cases) {
+    test(`muster ${args.join(" ")}`, async () => {
+      const dir = project({ "deploy.yaml": DEPLOY });
+      const run = await muster(args, { cwd: dir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(message);
+      expect(existsSync(join(dir, "applied"))).toBe(false);
+    });
+  }
+
+  test("the unknown-command error lists no internal commands", async () => {
+    const run = await muster(["frobnicate"]);
+    expect(run.stderr).not.toContain("__complete");
+  });
+
+  test("serve --help lists the environment it is configured by", async () => {
+    const run = await muster(["serve", "--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("ENVIRONMENT (muster serve takes no flags)");
+    expect(run.stdout).toContain("RUNNER_AUTH_TOKEN");
+  });
+
+  test("--help fits 80 columns without breaking words", async () => {
+    const run = await muster(["workflow", "--help"]);
+    for (const line of run.stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+    expect(run.stdout).toContain("Workflow file: absolute, or relative to the workflows\n");
+  });
+});
+
+describe("the resume hint reproduces the run", () => {
+  const pathWithMuster = `${dirname(musterBin)}:${process.env.PATH}`;
+  const paste = (hint: string, cwd: string) => muster(["-c", hint], { cwd, command: ["sh"], env: { PATH: pathWithMuster } });
+  const hintOf = (stderr: string) => /resume with: (.*)$/m.exec(stderr)?.[1] ?? "";
+
+  test("with -s, --var and --grace, pasted, it resumes the same way and succeeds", async () => {
+    const dir = project({
+      "deploy.yaml": `workflows:
+  deploy:
+    stack: dev
+    steps:
+      - { name: prepare, type: shell, command: "echo prepared >> log" }
+      - { name: apply, type: shell, command: "[ -e fixed ] || exit 7; echo {{ .stack }} {{ .vars.region }} >> log" }
+`,
+    });
+    const first = await muster(["workflow", "deploy", "-f", "deploy.yaml", "-s", "prod", "--var", "region=eu west", "--grace", "2s"], { cwd: dir });
+    expect(first.code).toBe(7);
+    const hint = hintOf(first.stderr);
+    expect(hint).toBe(`muster workflow deploy -f deploy.yaml -s prod --var 'region=eu west' --grace 2s --from-step apply`);
+    writeFiles(dir, { fixed: "" });
+    const resumed = await paste(hint, dir);
+    expect(resumed.code).toBe(0);
+    expect(readFileSync(join(dir, "log"), "utf8")).toBe("prepared\nprod eu west\n");
+  });
+
+  test("after a failure while a background service ran, it resumes from the service's step", async () => {
+    const dir = project({
+      "e2e.yaml": `workflows:
+  e2e:
+    steps:
+      - { name: build, type: shell, command: "echo built >> log" }
+      - name: db
+        type: container
+        background: true
+        with: { image: muster-test/busybox:1, command: ["sh", "-c", "trap 'exit 0' TERM; echo up > /tmp/up; sleep 600 & wait"], healthcheck: { test: "cat /tmp/up", interval: 100ms } }
+      - { name: integration, type: shell, command: "[ -e fixed ] || exit 4; echo tested >> log" }
+`,
+    });
+    const first = await muster(["workflow", "e2e", "-f", "e2e.yaml"], { cwd: dir });
+    expect(first.code).toBe(4);
+    const hint = hintOf(first.stderr);
+    expect(hint).toBe("muster workflow e2e -f e2e.yaml --from-step db");
+    writeFiles(dir, { fixed: "" });
+    const resumed = await paste(hint, dir);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain("service db ready");
+    expect(readFileSync(join(dir, "log"), "utf8")).toBe("built\ntested\n");
+  });
+});
+
+describe("discovery tolerates other tools' files and broken siblings", () => {
+  const files = {
+    "docker-compose.yml": "services:\n  web:\n    image: nginx\n",
+    ".gitlab-ci.yml": "stages: [test]\n",
+    "deploy.yaml": DEPLOY,
+    "broken.yaml": "workflows:\n  other:\n    steps:\n      - { type: shel, command: x }\n",
+  };
+
+  test("a valid workflow runs beside a foreign compose file and a broken file, with one warning line", async () => {
+    const dir = project(files);
+    const run = await muster(["workflow", "deploy"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(existsSync(join(dir, "applied"))).toBe(true);
+    const warnings = run.stderr.split("\n").filter((l) => l.startsWith("! "));
+    expect(warnings).toEqual([
+      `! broken.yaml is not valid and was skipped: broken.yaml:4:17: workflow "other", step "step1": unknown step type "shel" (expected one of: atmos, shell, sleep, parallel, matrix, container, wait, wait-all, cancel); run "muster validate" for every problem`,
+    ]);
+    expect(run.stderr).not.toContain("docker-compose");
+  });
+
+  test("the broken file's own workflow is refused with its problems; validate reports everything and exits 2", async () => {
+    const dir = project(files);
+    const other = await muster(["workflow", "other"], { cwd: dir });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`broken.yaml:4:17: workflow "other", step "step1": unknown step type "shel"`);
+    const validate = await muster(["validate"], { cwd: dir });
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(`broken.yaml:4:17:`);
+    expect(validate.stderr).toContain(`✗ 1 problem in 1 of 2 files (2 other YAML files without "workflows:" skipped)`);
+  });
+
+  test("validate with no workflow files says so and exits 2; a name in two files is reported", async () => {
+    const empty = project({ "docker-compose.yml": "services: {}\n" });
+    const none = await muster(["validate"], { cwd: empty });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(`✗ no workflow files found in ${empty} (1 other YAML file without "workflows:" skipped)`);
+    const twice = project({ "a.yaml": DEPLOY, "b.yaml": DEPLOY });
+    const dup = await muster(["validate"], { cwd: twice });
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toContain(`b.yaml: workflow "deploy" is also defined in a.yaml`);
+  });
+});
