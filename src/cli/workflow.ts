@@ -13,6 +13,7 @@ import { EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM } from "../exit-codes.ts";
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
 import { renderPlanText } from "../output/plan-view.ts";
 import { stderr, stdout } from "../output/terminal.ts";
+import { StatusRenderer } from "../output/status-renderer.ts";
 import { TextRenderer } from "../output/text-renderer.ts";
 import { platform } from "../platform/index.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
@@ -68,9 +69,21 @@ export default defineCommand({
       });
     }
 
-    const text = new TextRenderer({ stdout, stderr, quiet: args.quiet });
+    const env = platform.env();
+    const heartbeatMs = env.MUSTER_HEARTBEAT ? parseDuration(env.MUSTER_HEARTBEAT) : 30_000;
+    if (heartbeatMs === undefined) throw new UsageError(`MUSTER_HEARTBEAT=${JSON.stringify(env.MUSTER_HEARTBEAT)}: expected a duration such as 30s (0 turns heartbeats off)`);
+    // The status renderer owns the terminal's streams: everything else writes through it.
+    const status = new StatusRenderer({
+      stdout,
+      stderr,
+      live: stderr.isTerminal && !args.quiet,
+      heartbeatMs: stderr.isTerminal ? 0 : heartbeatMs,
+      columns: platform.columns(2),
+    });
+    const text = new TextRenderer({ stdout: status.stdout, stderr: status.stderr, quiet: args.quiet });
     const observers: RunObserver[] = [text];
     if (logDir) observers.push(new LogDirRenderer(logDir, (message) => void text.emit({ type: "message", level: "warn", text: message })));
+    observers.push(status);
     const observer = fanOut(observers);
 
     const cancellation = new Cancellation();

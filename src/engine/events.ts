@@ -43,7 +43,15 @@ export interface GroupChildInfo {
 /** Everything a run emits. */
 export type RunEvent =
   | { type: "run.start"; workflow: string; file: string }
-  | { type: "step.start"; path: StepPath; kind: string; detail: string; attempt: number }
+  | {
+    type: "step.start";
+    path: StepPath;
+    kind: string;
+    detail: string;
+    attempt: number;
+    /** The step's processes write to muster's own terminal directly (nothing else may draw there meanwhile). */
+    ownsTerminal?: boolean;
+  }
   | { type: "step.output"; path: StepPath; stream: 1 | 2; data: Uint8Array }
   | { type: "step.retry"; path: StepPath; attempt: number; maxAttempts: number; delayMs: number; reason: string }
   | { type: "step.end"; path: StepPath; result: StepResult }

@@ -36,7 +36,8 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const maxAttempts = policy?.maxAttempts ?? 1;
   const timeoutMs = kind.behaviours.timeout ? step.timeoutMs : undefined;
   const firstCtx = contextFor(parent);
-  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1 });
+  const ownsTerminal = firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams;
+  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal });
   let result: StepResult;
   for (let attempt = 1; ; attempt++) {
     // setTimeout rather than AbortSignal.timeout: tests drive it with fake timers.

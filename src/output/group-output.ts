@@ -108,7 +108,8 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
           const err = pair?.err.end();
           if (out) await stdout.write(out);
           if (err) await stderr.write(err);
-          if (outcome.status !== "succeeded") await stderr.write(`${label(child, stderr.colors)} ${describeOutcome(outcome, stderr.colors)}\n`);
+          // A line when each child finishes, successes included: interleaved output needs an end marker.
+          await stderr.write(`${label(child, stderr.colors)} ${describeOutcome(outcome, stderr.colors)}\n`);
         });
       },
       close: async () => void (await printing),

@@ -38,6 +38,8 @@ export interface Behaviours {
   interactive: boolean;
   /** The step talks to the Docker engine: the run connects to it and prunes orphans first. */
   usesEngine: boolean;
+  /** The step runs processes on the streams it is handed: at the top level, the terminal itself. */
+  usesStreams: boolean;
 }
 
 /** Where a step is written: at the top of a workflow, or as a child of a group. */
@@ -153,7 +155,7 @@ export interface StepContext {
  * export const sleep: StepKind<SleepStep, { durationMs: number }> = {
  *   type: "sleep",
  *   summary: "Wait for a duration",
- *   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false },
+ *   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false },
  *   fields: () => ({ duration: v.optional(duration, "1s") }),
  *   build: (fields, base) => ({ ...base, type: "sleep", durationMs: fields.duration }),
  *   ...

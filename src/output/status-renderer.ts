@@ -1,0 +1,202 @@
+/**
+ * Live feedback about running work, built on the run events.
+ *
+ * On a terminal: a status region at the bottom of stderr (the running steps
+ * or group children with their elapsed time, services waiting for health,
+ * teardown in progress), redrawn in place. Every other write to the terminal
+ * erases the region first and redraws it after, so it never interleaves with
+ * output lines, and it is erased for good at the end: the transcript keeps
+ * no status lines. While a step owns the terminal (a sequential step writing
+ * to it directly) the region is hidden.
+ *
+ * Without a terminal: a heartbeat line, `still running: test (2m30s)`, when
+ * nothing was printed for a while (30 s; `MUSTER_HEARTBEAT` sets it), so CI
+ * systems that kill silent jobs do not.
+ * @module
+ */
+import type { RunEvent, RunObserver } from "../engine/events.ts";
+import { formatDuration } from "../workflow/duration.ts";
+import type { Colors } from "./colors.ts";
+import type { OutputStream } from "./terminal.ts";
+
+interface Activity {
+  label: string;
+  since: number;
+  detail?: string;
+}
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+const encoder = new TextEncoder();
+
+/** Options for {@linkcode StatusRenderer}. */
+export interface StatusOptions {
+  /** muster's real stdout and stderr. */
+  stdout: OutputStream;
+  stderr: OutputStream;
+  /** Draw the live region (stderr is a terminal). */
+  live: boolean;
+  /** Heartbeat after this much silence (no terminal); 0 turns it off. */
+  heartbeatMs: number;
+  /** Terminal width, to keep each status line on one row. */
+  columns?: number;
+  /** The clock (tests pass a fake one). */
+  now?: () => number;
+}
+
+/**
+ * Tracks running work from events and shows it: a live region on a
+ * terminal, heartbeats otherwise. `stdout`/`stderr` are the streams every
+ * other renderer must write through.
+ *
+ * @example
+ * ```ts
+ * const status = new StatusRenderer({ stdout, stderr, live: stderr.isTerminal, heartbeatMs: 30_000 });
+ * const text = new TextRenderer({ stdout: status.stdout, stderr: status.stderr });
+ * const observer = fanOut([text, status]);
+ * ```
+ */
+export class StatusRenderer implements RunObserver {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  #options: StatusOptions;
+  #now: () => number;
+  #activities = new Map<string, Activity>();
+  /** Rows of the region on screen now. */
+  #drawn = 0;
+  #frame = 0;
+  #terminalOwner?: string;
+  #lastOutput: number;
+  #timer?: ReturnType<typeof setInterval>;
+  #closed = false;
+  /** Whether the last output ended a line: the region is drawn only there, never after a partial line. */
+  #atLineStart = true;
+
+  constructor(options: StatusOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
+    this.#lastOutput = this.#now();
+    this.stdout = this.#wrap(options.stdout);
+    this.stderr = this.#wrap(options.stderr);
+    const tick = options.live ? 250 : options.heartbeatMs > 0 ? Math.min(1000, options.heartbeatMs) : 0;
+    if (tick > 0) {
+      this.#timer = setInterval(() => this.#tick(), tick);
+      (this.#timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** A stream whose writes erase the region first and redraw it after. */
+  #wrap(stream: OutputStream): OutputStream {
+    return {
+      isTerminal: stream.isTerminal,
+      colors: stream.colors,
+      write: (data) => {
+        this.#lastOutput = this.#now();
+        const text = typeof data === "string" ? data : undefined;
+        const tail = text ?? new TextDecoder().decode((data as Uint8Array).subarray(Math.max(0, data.length - 8)));
+        if (tail.length > 0) this.#atLineStart = tail.endsWith("\n") || tail.endsWith("\x1b[2K");
+        if (this.#drawn === 0) return stream.write(data);
+        const erase = this.#erase();
+        const redraw = this.#atLineStart ? this.#region() : [];
+        this.#drawn = redraw.length;
+        // One write for erase + data + redraw keeps them together even with another writer on the fd.
+        if (stream === this.#options.stderr && text !== undefined) return stream.write(`${erase}${text}${this.#join(redraw)}`);
+        const first = this.#options.stderr.write(erase);
+        const done = stream.write(data);
+        const last = this.#options.stderr.write(this.#join(redraw));
+        return Promise.all([first, done, last]).then(() => undefined);
+      },
+    };
+  }
+
+  emit(event: RunEvent): void | Promise<void> {
+    switch (event.type) {
+      case "step.start":
+        if (event.ownsTerminal) {
+          this.#terminalOwner = event.path.join("\u0000");
+          this.#hide();
+        }
+        this.#activities.set(event.path.join("\u0000"), { label: event.path.join(" / "), since: this.#now() });
+        return this.#redraw();
+      case "step.end":
+        this.#activities.delete(event.path.join("\u0000"));
+        if (this.#terminalOwner === event.path.join("\u0000")) this.#terminalOwner = undefined;
+        return this.#redraw();
+      case "service": {
+        const key = `service\u0000${event.name}`;
+        if (event.state === "pulling" || event.state === "waiting" || event.state === "removing") {
+          const verb = event.state === "pulling" ? "pulling the image for" : event.state === "waiting" ? "waiting for" : "removing";
+          const previous = this.#activities.get(key);
+          this.#activities.set(key, { label: `${verb} ${event.name}`, since: previous?.label.startsWith(verb) ? previous.since : this.#now(), detail: event.detail });
+        } else this.#activities.delete(key);
+        return this.#redraw();
+      }
+      case "run.end":
+        return this.close();
+      default:
+        return;
+    }
+  }
+
+  #tick(): void {
+    if (this.#closed) return;
+    if (this.#options.live) {
+      this.#frame++;
+      void this.#redraw();
+      return;
+    }
+    const silentFor = this.#now() - this.#lastOutput;
+    if (this.#activities.size === 0 || silentFor < this.#options.heartbeatMs) return;
+    const now = this.#now();
+    const list = [...this.#activities.values()].map((a) => `${a.label} (${formatDuration(now - a.since)})`).join(", ");
+    void this.stderr.write(`still running: ${list}\n`);
+  }
+
+  /** The region's lines (none while a step owns the terminal or nothing runs). */
+  #region(): string[] {
+    if (!this.#options.live || this.#closed || this.#terminalOwner !== undefined || this.#activities.size === 0) return [];
+    const c: Colors = this.#options.stderr.colors;
+    const now = this.#now();
+    const width = Math.max(20, (this.#options.columns ?? 80) - 1);
+    const spin = SPINNER[this.#frame % SPINNER.length]!;
+    const all = [...this.#activities.values()];
+    const shown = all.slice(0, 8).map((a) => {
+      const line = `${spin} ${a.label} ${formatDuration(now - a.since)}${a.detail ? ` ${a.detail}` : ""}`;
+      return c.dim(line.length > width ? `${line.slice(0, width - 1)}…` : line);
+    });
+    if (all.length > shown.length) shown.push(c.dim(`  … and ${all.length - shown.length} more`));
+    return shown;
+  }
+
+  #join(lines: string[]): string {
+    return lines.length === 0 ? "" : `${lines.join("\n")}`;
+  }
+
+  /** Erases the region: the cursor ends at the start of its first row. */
+  #erase(): string {
+    if (this.#drawn === 0) return "";
+    return `\r\x1b[2K${"\x1b[1A\x1b[2K".repeat(this.#drawn - 1)}`;
+  }
+
+  #redraw(): void | Promise<void> {
+    if (!this.#options.live || !this.#atLineStart) return;
+    const lines = this.#region();
+    if (this.#drawn === 0 && lines.length === 0) return;
+    const text = `${this.#erase()}${this.#join(lines)}`;
+    this.#drawn = lines.length;
+    return this.#options.stderr.write(encoder.encode(text));
+  }
+
+  #hide(): void | Promise<void> {
+    if (this.#drawn === 0) return;
+    const erase = this.#erase();
+    this.#drawn = 0;
+    return this.#options.stderr.write(erase);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    clearInterval(this.#timer);
+    await this.#hide();
+    this.#closed = true;
+  }
+}
