@@ -226,6 +226,9 @@ test("bash completion: subcommands, flags and workflow names from the current pr
   expect(script("muster workflow ''", 2, join(repoRoot, "examples/parallel-steps")).split(" ").sort()).toEqual(["checks", "matrix", "prefixed"]);
   expect(script("muster workflow -f examples/hello/hello.yaml h", 4)).toBe("hello");
   expect(script("muster completion z", 2)).toBe("zsh");
+  // --from-step offers the named workflow's steps, not workflow names.
+  expect(script("muster workflow hello -f examples/hello/hello.yaml --from-step g", 6)).toBe("greet goodbye");
+  expect(script("muster workflow -f examples/hello/hello.yaml hello --from-step ''", 6).split(" ").sort()).toEqual(["goodbye", "greet", "pause", "stack"]);
   for (const shell of ["zsh", "fish"]) {
     const out = run([join(repoRoot, "dist/muster"), "completion", shell]).stdout;
     expect(out).toContain("__complete workflows");
@@ -237,6 +240,7 @@ test("bash completion: subcommands, flags and workflow names from the current pr
   expect(fish("muster wor")).toEqual(["workflow"]);
   expect(fish("muster workflow --from")).toContain("--from-step");
   expect(fish("muster workflow ", join(repoRoot, "examples/parallel-steps")).sort()).toEqual(["checks", "matrix", "prefixed"]);
+  expect(fish("muster workflow checks --from-step ", join(repoRoot, "examples/parallel-steps"))).toEqual(["checks"]);
   const zshScript = join(tmp.path, "muster.zsh");
   writeFileSync(zshScript, run([join(repoRoot, "dist/muster"), "completion", "zsh"]).stdout);
   expect(run(["zsh", "-n", zshScript]).code).toBe(0);

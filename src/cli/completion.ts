@@ -39,9 +39,19 @@ _muster() {
     return
   fi
   cmd="\${COMP_WORDS[1]}"
+  local i args=() name=""
+  for ((i = 2; i < COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in
+      -f|--file|-C|--dir) args+=("\${COMP_WORDS[i]}" "\${COMP_WORDS[i+1]}"); ((i++)) ;;
+      -s|--stack|--from-step|--var|--grace|-j|--jobs|--log-dir) ((i++)) ;;
+      -*) ;;
+      *) [[ -z "$name" ]] && name="\${COMP_WORDS[i]}" ;;
+    esac
+  done
   case "$prev" in
     -f|--file|--log-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     -C|--dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    --from-step) COMPREPLY=($(compgen -W "$(muster __complete steps "$name" "\${args[@]}" 2>/dev/null)" -- "$cur")); return ;;
   esac
   case "$cmd" in
 ${cases}
@@ -53,10 +63,6 @@ ${cases}
   fi
   case "$cmd" in
     workflow|describe)
-      local i args=()
-      for ((i = 2; i < COMP_CWORD; i++)); do
-        case "\${COMP_WORDS[i]}" in -f|--file|-C|--dir) args+=("\${COMP_WORDS[i]}" "\${COMP_WORDS[i+1]}") ;; esac
-      done
       COMPREPLY=($(compgen -W "$(muster __complete workflows "\${args[@]}" 2>/dev/null)" -- "$cur")) ;;
     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
   esac
@@ -86,6 +92,7 @@ ${cases}
   case $words[CURRENT-1] in
     -f|--file|--log-dir) _files; return ;;
     -C|--dir) _directories; return ;;
+    --from-step) compadd -- \${(f)"$(muster __complete steps $words[3] 2>/dev/null)"}; return ;;
   esac
   case $words[2] in
     workflow|describe) compadd -- \${(f)"$(muster __complete workflows 2>/dev/null)"} ;;
@@ -108,7 +115,8 @@ function fish(commands: Array<{ name: string; flags: string[] }>): string {
       lines.push(`complete -c muster -n "__fish_seen_subcommand_from ${c.name}" ${option}`);
     }
   }
-  lines.push(`complete -c muster -n "__fish_seen_subcommand_from workflow describe" -a "(muster __complete workflows 2>/dev/null)"`);
+  lines.push(`complete -c muster -n "__fish_seen_subcommand_from workflow describe; and not __fish_prev_arg_in --from-step" -a "(muster __complete workflows 2>/dev/null)"`);
+  lines.push(`complete -c muster -n "__fish_seen_subcommand_from workflow; and __fish_prev_arg_in --from-step" -a "(muster __complete steps (commandline -opc)[3] 2>/dev/null)"`);
   lines.push(`complete -c muster -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"`);
   return `${lines.join("\n")}\n`;
 }
