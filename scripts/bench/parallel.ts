@@ -29,11 +29,18 @@ try {
   console.log(`  xargs -P8         ${fmt(xargs)}   muster/xargs    = ${(muster / xargs).toFixed(2)}x`);
   console.log(`  GNU parallel -j8  ${fmt(parallel)}   muster/parallel = ${(muster / parallel).toFixed(2)}x`);
 
+  // 1b. what the live status display costs: the same run without -q, on a pseudo-terminal (script(1)) and piped.
+  const plain = fanout.filter((a) => a !== "-q").join(" ");
+  const onTty = await median(runs, () => timeCommand(["script", "-qfec", `${plain} > /dev/null`, "/dev/null"]));
+  const piped = await median(runs, () => timeCommand(`${plain} 2>&1 | cat > /dev/null`));
+  console.log(`1,000 children without -q: on a terminal (status display) ${fmt(onTty)}, piped (no display) ${fmt(piped)}: ${(onTty / piped).toFixed(2)}x`);
+
   // 2. prefixed throughput
   const bytes = 200_000_000;
   const producer = `yes "$(printf '%099d' 0 | cut -c1-99)" | head -c ${bytes}`;
   writeFileSync(join(dir, "prefixed.yaml"), `workflows:\n  flood:\n    steps:\n      - name: p\n        type: parallel\n        output: { mode: prefixed, prefix: x, show_summary: false }\n        steps:\n          - { name: x, type: shell, command: ${JSON.stringify(producer)} }\n`);
-  const musterMs = await timeCommand(`${musterBin} workflow flood -f ${join(dir, "prefixed.yaml")} -q > /dev/null`);
+  // Not -q: -q holds back the output of children that succeed, which is not what this measures.
+  const musterMs = await timeCommand(`${musterBin} workflow flood -f ${join(dir, "prefixed.yaml")} > /dev/null 2>&1`);
   const sedMs = await timeCommand(`${producer} | sed 's/^/[x] /' > /dev/null`);
   const mbps = (ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
   console.log("prefixed output, 200 MB of 100-byte lines");
@@ -43,7 +50,7 @@ try {
   // 3. grouped memory
   const big = Array.from({ length: 50 }, (_, i) => `          - { name: g${i}, type: shell, command: "head -c 20000000 /dev/zero | tr '\\\\0' 'y'" }`).join("\n");
   writeFileSync(join(dir, "grouped.yaml"), `workflows:\n  grouped:\n    steps:\n      - name: g\n        type: parallel\n        output: grouped\n        steps:\n${big}\n`);
-  const rss = await peakRss(["sh", "-c", `exec ${musterBin} workflow grouped -f ${join(dir, "grouped.yaml")} -q > /dev/null`]);
+  const rss = await peakRss(["sh", "-c", `exec ${musterBin} workflow grouped -f ${join(dir, "grouped.yaml")} > /dev/null 2>&1`]);
   console.log("grouped output, 50 children x 20 MB");
   console.log(`  muster peak RSS   ${rss.mib.toFixed(0)} MiB (${fmt(rss.ms)})`);
 } finally {

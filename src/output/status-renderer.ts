@@ -70,6 +70,7 @@ export class StatusRenderer implements RunObserver {
   #closed = false;
   /** Whether the last output ended a line: the region is drawn only there, never after a partial line. */
   #atLineStart = true;
+  #pending?: ReturnType<typeof setTimeout>;
 
   constructor(options: StatusOptions) {
     this.#options = options;
@@ -141,7 +142,7 @@ export class StatusRenderer implements RunObserver {
     if (this.#closed) return;
     if (this.#options.live) {
       this.#frame++;
-      void this.#redraw();
+      void this.#draw();
       return;
     }
     const silentFor = this.#now() - this.#lastOutput;
@@ -177,7 +178,16 @@ export class StatusRenderer implements RunObserver {
     return `\r\x1b[2K${"\x1b[1A\x1b[2K".repeat(this.#drawn - 1)}`;
   }
 
-  #redraw(): void | Promise<void> {
+  /** Redraws soon (at most every 50 ms): a burst of events costs one redraw, not one each. */
+  #redraw(): void {
+    if (!this.#options.live || this.#pending) return;
+    this.#pending = setTimeout(() => {
+      this.#pending = undefined;
+      if (!this.#closed) void this.#draw();
+    }, 50);
+  }
+
+  #draw(): void | Promise<void> {
     if (!this.#options.live || !this.#atLineStart) return;
     const lines = this.#region();
     if (this.#drawn === 0 && lines.length === 0) return;
@@ -196,6 +206,7 @@ export class StatusRenderer implements RunObserver {
   async close(): Promise<void> {
     if (this.#closed) return;
     clearInterval(this.#timer);
+    clearTimeout(this.#pending);
     await this.#hide();
     this.#closed = true;
   }
