@@ -7,7 +7,7 @@
 import { type ArgsDef, type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { suggest } from "./workflow/diagnostics.ts";
 import { checkArgs } from "./cli/strict-args.ts";
-import { MusterError } from "./errors.ts";
+import { DiscoveryError, MusterError } from "./errors.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 import { shouldColor } from "./output/colors.ts";
 import { platform } from "./platform/index.ts";
@@ -83,6 +83,14 @@ async function run(rawArgs: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof MusterError) {
       await say(2, `muster: ${error.message}\n`);
+      // On CI, positioned problems also become annotations on the file and line.
+      if (error instanceof DiscoveryError && error.diagnostics.length > 0) {
+        const { detectCi } = await import("./output/ci/providers.ts");
+        const ci = detectCi(platform.env());
+        for (const d of ci ? error.diagnostics : []) {
+          await say(1, ci!.provider.error({ title: "muster: invalid workflow", message: d.message, file: d.file, line: d.line, col: d.col }));
+        }
+      }
       return error.exitCode;
     }
     // citty's own usage errors (a missing positional argument, an unknown subcommand).

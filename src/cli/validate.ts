@@ -1,40 +1,82 @@
 /**
- * `muster validate [-f FILE]`: checks every workflow file and prints every problem.
+ * `muster validate [-f FILE] [--format json]`: checks every workflow file and prints every problem.
  * @module
  */
 import { defineCommand } from "citty";
+import { UsageError } from "../errors.ts";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.ts";
-import { stderr } from "../output/terminal.ts";
-import { formatDiagnostic } from "../workflow/diagnostics.ts";
+import { detectCi } from "../output/ci/providers.ts";
+import { stderr, stdout } from "../output/terminal.ts";
+import { platform } from "../platform/index.ts";
+import { type Diagnostic, formatDiagnostic } from "../workflow/diagnostics.ts";
 import { displayPath, loadWorkflowFiles } from "../workflow/discover.ts";
 import { dirArg, fileArg, loadProject } from "./common.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
+/**
+ * A diagnostic as an object: where (`workflow "w", step "s"`), what, and what was expected.
+ *
+ * @example
+ * ```ts
+ * problemJson({ file: "w.yaml", line: 3, col: 5, message: 'workflow "w": "steps" is empty (expected at least one step)' });
+ * // { file: "w.yaml", line: 3, col: 5, path: 'workflow "w"', message: '"steps" is empty', expected: "at least one step" }
+ * ```
+ */
+export function problemJson(d: Diagnostic): Record<string, unknown> {
+  const where = /^((?:workflow "[^"]*")(?:, (?:step|child) "[^"]*")*): /.exec(d.message);
+  const rest = where ? d.message.slice(where[0].length) : d.message;
+  const expected = /^(.*) \(expected (.*)\)$/s.exec(rest);
+  return {
+    file: d.file,
+    line: d.line,
+    col: d.col,
+    ...(where ? { path: where[1] } : {}),
+    message: expected ? expected[1] : rest,
+    ...(expected ? { expected: expected[2] } : {}),
+  };
+}
+
 export default defineCommand({
   meta: { name: "validate", description: "Check workflow files and print every problem (exit 0 or 2)" },
-  args: { file: fileArg, dir: dirArg },
+  args: {
+    file: fileArg,
+    dir: dirArg,
+    format: { type: "string", description: "text (default), or json: the problems as objects on stdout", valueHint: "text|json" },
+  },
   async run({ args }) {
+    const format = args.format ?? "text";
+    if (format !== "text" && format !== "json") throw new UsageError(`--format ${JSON.stringify(format)}: expected text or json`);
     const project = await loadProject(args.dir);
     const { files, skipped } = await loadWorkflowFiles(project, args.file);
     const c = stderr.colors;
+    const diagnostics = files.flatMap((f) => f.diagnostics);
+    // A name defined in two files cannot be run without -f: say so here rather than at run time.
+    const owners = new Map<string, Array<{ display: string; line: number; col: number }>>();
+    for (const f of files) {
+      for (const [name, w] of f.workflowFile?.workflows ?? []) owners.set(name, [...(owners.get(name) ?? []), { display: f.display, line: w.source.line, col: w.source.col }]);
+    }
+    for (const [name, where] of owners) {
+      if (where.length < 2) continue;
+      const second = where[1]!;
+      diagnostics.push({ file: second.display, line: second.line, col: second.col, message: `workflow "${name}": also defined in ${where.filter((w) => w !== second).map((w) => w.display).join(", ")} (expected each name once; "muster workflow ${name}" needs -f to choose)` });
+    }
+    const workflows = files.reduce((n, f) => n + (f.workflowFile?.workflows.size ?? 0), 0);
+    const ci = detectCi(platform.env(), undefined, project.ci);
+    if (ci) for (const d of diagnostics) await stdout.write(ci.provider.error({ title: "muster: invalid workflow file", message: d.message, file: d.file, line: d.line, col: d.col }));
+    if (format === "json") {
+      await stdout.write(`${JSON.stringify({ valid: files.length > 0 && diagnostics.length === 0, files: files.length, workflows, skipped: skipped.length, problems: diagnostics.map(problemJson) })}\n`);
+      return files.length > 0 && diagnostics.length === 0 ? EXIT_OK : EXIT_USAGE;
+    }
     const skippedNote = skipped.length > 0 ? ` (${plural(skipped.length, "other YAML file")} without "workflows:" skipped)` : "";
     if (files.length === 0) {
       await stderr.write(`${c.red("✗")} no workflow files found in ${displayPath(project, project.workflowsDir) || "."}${skippedNote} (expected .yaml files with a "workflows:" key; see "Where workflow files are found" in the README, or name one with -f)\n`);
       return EXIT_USAGE;
     }
-    const problems = files.flatMap((f) => f.diagnostics.map(formatDiagnostic));
-    // A name defined in two files cannot be run without -f: say so here rather than at run time.
-    const owners = new Map<string, string[]>();
-    for (const f of files) for (const name of f.workflowFile?.workflows.keys() ?? []) owners.set(name, [...(owners.get(name) ?? []), f.display]);
-    for (const [name, where] of owners) {
-      if (where.length > 1) problems.push(`${where[1]}: workflow "${name}" is also defined in ${where.filter((_, i) => i !== 1).join(", ")} (expected each name once; "muster workflow ${name}" needs -f to choose)`);
-    }
-    for (const line of problems) await stderr.write(`${line}\n`);
-    const workflows = files.reduce((n, f) => n + (f.workflowFile?.workflows.size ?? 0), 0);
-    if (problems.length > 0) {
-      const bad = files.filter((f) => f.diagnostics.length > 0).length;
-      await stderr.write(`${c.red("✗")} ${plural(problems.length, "problem")} in ${bad} of ${plural(files.length, "file")}${skippedNote}\n`);
+    for (const d of diagnostics) await stderr.write(`${formatDiagnostic(d)}\n`);
+    if (diagnostics.length > 0) {
+      const bad = new Set(diagnostics.map((d) => d.file)).size;
+      await stderr.write(`${c.red("✗")} ${plural(diagnostics.length, "problem")} in ${bad} of ${plural(files.length, "file")}${skippedNote}\n`);
       return EXIT_USAGE;
     }
     await stderr.write(`${c.green("✓")} ${plural(files.length, "file")}, ${plural(workflows, "workflow")}: valid${skippedNote}\n`);

@@ -11,8 +11,12 @@ import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, UsageError } from "../errors.ts";
 import { EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM } from "../exit-codes.ts";
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
-import { renderPlanText } from "../output/plan-view.ts";
+import { planJson, renderPlanText } from "../output/plan-view.ts";
 import { stderr, stdout } from "../output/terminal.ts";
+import { CI_CHOICES, detectCi } from "../output/ci/providers.ts";
+import { SummaryRenderer } from "../output/ci/summary-renderer.ts";
+import { JsonRenderer, openEventsFile } from "../output/json-renderer.ts";
+import { JunitRenderer } from "../output/junit-renderer.ts";
 import { StatusRenderer } from "../output/status-renderer.ts";
 import { TextRenderer } from "../output/text-renderer.ts";
 import { platform } from "../platform/index.ts";
@@ -23,6 +27,15 @@ import { buildPlan } from "../workflow/plan.ts";
 import { dirArg, fileArg, loadProject, parseVars } from "./common.ts";
 import { resumeCommand, resumeStep } from "./resume.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
+
+/** A report file must be writable before the run starts, not found unwritable after it. */
+async function checkWritableFile(flag: string, file: string): Promise<void> {
+  const { access, constants } = await import("node:fs/promises");
+  const { dirname } = await import("node:path");
+  await access(dirname(file), constants.W_OK).catch((error: Error) => {
+    throw new UsageError(`${flag} ${JSON.stringify(file)}: cannot write there (${error.message.split("\n")[0]}); expected a file in an existing, writable directory`);
+  });
+}
 
 export default defineCommand({
   meta: { name: "workflow", description: "Run a workflow" },
@@ -38,12 +51,21 @@ export default defineCommand({
     jobs: { type: "string", alias: "j", description: "Cap on concurrently running children across the whole run", valueHint: "N" },
     "log-dir": { type: "string", description: "Also write each step's full output to its own file in DIR", valueHint: "DIR" },
     quiet: { type: "boolean", alias: "q", description: "Only print failures and the final result" },
+    format: { type: "string", description: "text (default), or json: NDJSON run events on stdout (schemas/events.v1.json) and nothing else", valueHint: "text|json" },
+    events: { type: "string", description: "Also write the NDJSON run events to FILE", valueHint: "FILE" },
+    junit: { type: "string", description: "Write a JUnit XML report to FILE (also when interrupted)", valueHint: "FILE" },
+    ci: { type: "string", description: "CI log groups, annotations and summary: github, gitlab, buildkite or none (default: from the environment)", valueHint: "NAME" },
   },
   async run({ args, rawArgs }) {
     const graceMs = parseDuration(args.grace);
     if (graceMs === undefined) throw new UsageError(`--grace ${JSON.stringify(args.grace)}: expected a duration such as 5s`);
     const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs must be a whole number of at least 1: current value is ${args.jobs}`);
+    const format = args.format ?? "text";
+    if (format !== "text" && format !== "json") throw new UsageError(`--format ${JSON.stringify(format)}: expected text or json`);
+    if (args.ci !== undefined && !(CI_CHOICES as readonly string[]).includes(args.ci)) {
+      throw new UsageError(`--ci ${JSON.stringify(args.ci)}: expected one of: ${CI_CHOICES.join(", ")}`);
+    }
     const vars = parseVars(rawArgs);
     const project = await loadProject(args.dir);
     const { file, workflow, warnings } = await findWorkflow(project, args.name, args.file);
@@ -53,15 +75,20 @@ export default defineCommand({
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
     const ctx = runContext(project, workflow, args.stack, vars, file.path);
+    const ci = format === "text" ? detectCi(platform.env(), args.ci, project.ci) : undefined;
+    // Nested tools (muster, atmos) must not open log groups inside ours: CI systems do not nest them.
+    if (ci?.groups) ctx.env = { ...ctx.env, MUSTER_CI_LOG_GROUP_ACTIVE: "1", ATMOS_CI_LOG_GROUP_ACTIVE: "1" };
     // Every template of every step is checked before anything runs.
     const plan = buildPlan(ctx);
     if (plan.errors.length > 0) {
       throw new DiscoveryError(`workflow "${workflow.name}" (${file.display}) cannot be resolved:\n${plan.errors.map(formatDiagnostic).join("\n")}`, plan.errors);
     }
     if (args["dry-run"]) {
-      await stdout.write(renderPlanText(plan, file.display, fromStep));
+      if (format === "json") await stdout.write(`${JSON.stringify(planJson(plan, file.display, ctx.stackFlag))}\n`);
+      else await stdout.write(renderPlanText(plan, file.display, fromStep));
       return EXIT_OK;
     }
+    if (args.junit) await checkWritableFile("--junit", args.junit);
     const logDir = args["log-dir"];
     if (logDir) {
       await checkLogDir(logDir).catch((error: Error) => {
@@ -69,21 +96,40 @@ export default defineCommand({
       });
     }
 
-    const env = platform.env();
-    const heartbeatMs = env.MUSTER_HEARTBEAT ? parseDuration(env.MUSTER_HEARTBEAT) : 30_000;
-    if (heartbeatMs === undefined) throw new UsageError(`MUSTER_HEARTBEAT=${JSON.stringify(env.MUSTER_HEARTBEAT)}: expected a duration such as 30s (0 turns heartbeats off)`);
-    // The status renderer owns the terminal's streams: everything else writes through it.
-    const status = new StatusRenderer({
-      stdout,
-      stderr,
-      live: stderr.isTerminal && !args.quiet,
-      heartbeatMs: stderr.isTerminal ? 0 : heartbeatMs,
-      columns: platform.columns(2),
-    });
-    const text = new TextRenderer({ stdout: status.stdout, stderr: status.stderr, quiet: args.quiet });
-    const observers: RunObserver[] = [text];
-    if (logDir) observers.push(new LogDirRenderer(logDir, (message) => void text.emit({ type: "message", level: "warn", text: message })));
-    observers.push(status);
+    const observers: RunObserver[] = [];
+    let warn: (text: string) => void;
+    if (format === "json") {
+      // stdout carries the event stream and nothing else; muster's human lines go nowhere.
+      const json = new JsonRenderer({ write: (line) => stdout.write(line) });
+      observers.push(json);
+      warn = (message) => void json.emit({ type: "message", level: "warn", text: message });
+    } else {
+      const env = platform.env();
+      const heartbeatMs = env.MUSTER_HEARTBEAT ? parseDuration(env.MUSTER_HEARTBEAT) : 30_000;
+      if (heartbeatMs === undefined) throw new UsageError(`MUSTER_HEARTBEAT=${JSON.stringify(env.MUSTER_HEARTBEAT)}: expected a duration such as 30s (0 turns heartbeats off)`);
+      // The status renderer owns the terminal's streams: everything else writes through it.
+      const status = new StatusRenderer({
+        stdout,
+        stderr,
+        live: stderr.isTerminal && !args.quiet,
+        heartbeatMs: stderr.isTerminal ? 0 : heartbeatMs,
+        columns: platform.columns(2),
+      });
+      const text = new TextRenderer({ stdout: status.stdout, stderr: status.stderr, quiet: args.quiet, ci });
+      observers.push(text, status);
+      warn = (message) => void text.emit({ type: "message", level: "warn", text: message });
+      const summary = ci?.provider.summaryFile?.(env);
+      if (summary) observers.push(new SummaryRenderer(summary));
+    }
+    if (logDir) observers.push(new LogDirRenderer(logDir, warn));
+    if (args.events) {
+      const events = args.events;
+      const sink = await openEventsFile(events).catch((error: Error) => {
+        throw new UsageError(`--events ${JSON.stringify(events)}: cannot write there (${error.message})`);
+      });
+      observers.push(new JsonRenderer(sink));
+    }
+    if (args.junit) observers.push(new JunitRenderer(args.junit));
     const observer = fanOut(observers);
 
     const cancellation = new Cancellation();

@@ -51,6 +51,8 @@ export type RunEvent =
     attempt: number;
     /** The step's processes write to muster's own terminal directly (nothing else may draw there meanwhile). */
     ownsTerminal?: boolean;
+    /** The step is a group: its children's events follow. */
+    group?: boolean;
   }
   | { type: "step.output"; path: StepPath; stream: 1 | 2; data: Uint8Array }
   | { type: "step.retry"; path: StepPath; attempt: number; maxAttempts: number; delayMs: number; reason: string }

@@ -37,7 +37,7 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const timeoutMs = kind.behaviours.timeout ? step.timeoutMs : undefined;
   const firstCtx = contextFor(parent);
   const ownsTerminal = firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams;
-  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal });
+  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren });
   let result: StepResult;
   for (let attempt = 1; ; attempt++) {
     // setTimeout rather than AbortSignal.timeout: tests drive it with fake timers.

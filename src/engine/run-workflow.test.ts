@@ -18,7 +18,7 @@ interface ProbeStep extends StepBase {
 const probe: StepKind<ProbeStep, null> = {
   type: "probe",
   summary: "test only",
-  behaviours: { timeout: true, retry: true, gated: false, concurrent: true, interactive: false, usesEngine: false, usesStreams: false },
+  behaviours: { timeout: true, retry: true, gated: false, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
   fields: () => ({}),
   build: (_fields, base) => ({ ...base, script: ["ok"] }),
   templates: () => [],

@@ -57,6 +57,8 @@ export interface GroupOutputOptions {
   children: readonly ChildView[];
   stdout: OutputStream;
   stderr: OutputStream;
+  /** Lines around each child's block in grouped mode (CI log groups), written to stdout. */
+  decorate?: { begin(child: ChildView, outcome: ChildOutcome): string; end(child: ChildView, outcome: ChildOutcome): string };
 }
 
 /** The status part of a header: `failed (exit 2) in 1.2s`. */
@@ -125,6 +127,7 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
     captures.delete(child.index);
     const silentSuccess = options.mode === "none" && outcome.status !== "failed";
     if (!silentSuccess) {
+      if (options.decorate && keepAll) await stdout.write(options.decorate.begin(child, outcome));
       await stderr.write(`${label(child, stderr.colors)} ${describeOutcome(outcome, stderr.colors)}\n`);
       if (capture && keepAll) await capture.replay((stream, data) => streams[stream].write(data));
       if (capture && !keepAll && capture.size > 0) {
@@ -133,6 +136,7 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
         await stderr.write(tail);
         if (tail.at(-1) !== 10) await stderr.write("\n");
       }
+      if (options.decorate && keepAll) await stdout.write(options.decorate.end(child, outcome));
     }
     await capture?.dispose();
   };

@@ -14,6 +14,7 @@ import { formatDuration } from "../workflow/duration.ts";
 import { OutputCapture } from "./capture.ts";
 import { type ChildView, type ChunkSink, createGroupOutput, type GroupOutput, summaryLine } from "./group-output.ts";
 import { type PullProgress, pullProgress } from "./pull-progress.ts";
+import type { CiSettings } from "./ci/providers.ts";
 import { Reporter } from "./reporter.ts";
 import type { OutputStream } from "./terminal.ts";
 
@@ -23,6 +24,8 @@ export interface TextRendererOptions {
   stderr: OutputStream;
   /** `-q`: only failures and the final result. */
   quiet?: boolean;
+  /** CI integration: log groups around steps and child blocks, error annotations. */
+  ci?: CiSettings;
 }
 
 interface GroupState {
@@ -53,6 +56,9 @@ export class TextRenderer implements RunObserver {
   /** `-q`: the held-back output of running top-level steps. */
   #held = new Map<string, OutputCapture>();
   #pulls = new Map<string, PullProgress>();
+  #ci?: CiSettings;
+  /** Top-level steps whose CI log group is open. */
+  #openGroups = new Set<string>();
 
   constructor(options: TextRendererOptions) {
     this.#stdout = options.stdout;
@@ -60,12 +66,13 @@ export class TextRenderer implements RunObserver {
     this.#quiet = options.quiet ?? false;
     this.wantsOutput = this.#quiet;
     this.#reporter = new Reporter(options.stderr, { quiet: this.#quiet });
+    this.#ci = options.ci;
   }
 
   emit(event: RunEvent): void | Promise<void> {
     switch (event.type) {
       case "step.start":
-        return this.#stepStart(event.path, event.detail);
+        return this.#stepStart(event.path, event.detail, event.group ?? false);
       case "step.output":
         return this.#output(event.path, event.stream, event.data);
       case "step.retry": {
@@ -79,12 +86,17 @@ export class TextRenderer implements RunObserver {
         return this.#stepEnd(event);
       case "group.start": {
         const views = event.children.map((c) => ({ name: c.name, index: c.index, prefix: c.prefix }));
+        const ci = this.#ci?.groups ? this.#ci.provider : undefined;
         const output = createGroupOutput({
           mode: this.#quiet ? "none" : event.mode,
           order: event.order,
           children: views,
           stdout: this.#stdout,
           stderr: this.#stderr,
+          decorate: ci && {
+            begin: (child) => ci.groupBegin(`${event.path.join(" / ")} / ${child.name}`),
+            end: (_child, outcome) => ci.groupEnd("") + (outcome.status === "failed" ? ci.groupFailed?.() ?? "" : ""),
+          },
         });
         this.#groups.set(key(event.path), { output, views: new Map(views.map((v) => [v.name, v])), sinks: new Map() });
         return;
@@ -119,7 +131,12 @@ export class TextRenderer implements RunObserver {
     }
   }
 
-  #stepStart(path: StepPath, detail: string): void {
+  #stepStart(path: StepPath, detail: string, isGroup: boolean): void {
+    // A CI log group per top-level step; a group's children get theirs per block (CI groups do not nest).
+    if (path.length === 1 && !isGroup && this.#ci?.groups) {
+      this.#openGroups.add(path[0]!);
+      void this.#stdout.write(this.#ci.provider.groupBegin(path[0]!));
+    }
     if (path.length === 1) {
       if (this.#quiet) this.#held.set(key(path), new OutputCapture({ keepAll: false }));
       else this.#reporter.stepStart(path[0]!, detail);
@@ -149,6 +166,7 @@ export class TextRenderer implements RunObserver {
       if (!group || !view) return;
       group.sinks.delete(name);
       group.output.settled(view, { status: result.status, exitCode: result.exitCode, durationMs: result.durationMs, reason: result.error });
+      if (result.status === "failed") this.#annotate(path, result);
       return;
     }
     const held = this.#held.get(key(path));
@@ -164,6 +182,20 @@ export class TextRenderer implements RunObserver {
     const detail = result.status === "succeeded" ? "" : result.status === "failed" || result.error ? `(${why})` : "";
     this.#reporter.stepEnd(name, result.status, result.durationMs, detail);
     if (result.status === "failed") for (const line of more) await this.#reporter.line(line);
+    if (this.#openGroups.delete(name) && this.#ci) {
+      await this.#stdout.write(this.#ci.provider.groupEnd(name) + (result.status === "failed" ? this.#ci.provider.groupFailed?.() ?? "" : ""));
+    }
+    if (result.status === "failed") this.#annotate(path, result);
+  }
+
+  /** A failed step or child as a CI error annotation. */
+  #annotate(path: StepPath, result: { exitCode: number; error?: string }): void {
+    if (!this.#ci) return;
+    const name = path.join("/");
+    void this.#stdout.write(this.#ci.provider.error({
+      title: `muster: step "${name}" failed (exit ${result.exitCode})`,
+      message: `step "${name}" failed with exit code ${result.exitCode}${result.error && result.error !== `exit code ${result.exitCode}` ? `: ${result.error.split("\n")[0]}` : ""}`,
+    }));
   }
 
   async #groupEnd(path: StepPath, counts: Record<"succeeded" | "failed" | "skipped" | "canceled", number>, showSummary: boolean): Promise<void> {

@@ -31,7 +31,7 @@ export function withStackArgs(words: string[], stack: string | undefined): strin
 export const atmos: StepKind<CommandStep, ProcessPlan> = {
   type: "atmos",
   summary: "Run an atmos command (the default type)",
-  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: true },
+  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
   fields: () => ({ ...runFields, command: str }),
   build: (fields, base) => ({ ...base, type: "atmos", ...runFieldsOf(fields), command: fields.command as string }),
   templates: (step) => [{ field: "command", path: ["command"], text: step.command }, ...runFieldTemplates(step)],

@@ -10,7 +10,7 @@ import { type ServiceTargetStep, targetsViewText } from "./services-common.ts";
 export const cancel: StepKind<ServiceTargetStep, null> = {
   type: "cancel",
   summary: "Stop and remove named background services",
-  behaviours: { timeout: false, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: true, usesStreams: false },
+  behaviours: { timeout: false, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: true, usesStreams: false, hasChildren: false },
   fields: () => ({ for: nameList }),
   build: (fields, base) => ({ ...base, type: "cancel", targets: fields.for as string[] }),
   services: { targets: (step) => step.targets, stops: true },

@@ -25,7 +25,7 @@ export interface ContainerStep extends StepBase {
 export const container: StepKind<ContainerStep, ContainerSpec> = {
   type: "container",
   summary: "Run a container in the foreground, or start a background service",
-  behaviours: { timeout: true, retry: true, gated: true, concurrent: false, interactive: false, usesEngine: true, usesStreams: false },
+  behaviours: { timeout: true, retry: true, gated: true, concurrent: false, interactive: false, usesEngine: true, usesStreams: false, hasChildren: false },
   fields: () => ({
     action: v.optional(str, "run"),
     background: v.optional(v.boolean(expect("true or false")), false),

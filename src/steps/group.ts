@@ -193,7 +193,7 @@ export function viewGroupText(planned: PlannedStep<GroupStep, GroupPlan>): { hea
 
 /** What `parallel` and `matrix` have in common as kinds: all but their type, summary, fields and build. */
 export const groupKindParts = {
-  behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false },
+  behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: true },
   refuse: refuseGroupRetry,
   templates: (step: GroupStep) => [{ field: "output.prefix", path: ["output", "prefix"], text: step.output.prefix }],
   describe: describeGroup,

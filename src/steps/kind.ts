@@ -40,6 +40,8 @@ export interface Behaviours {
   usesEngine: boolean;
   /** The step runs processes on the streams it is handed: at the top level, the terminal itself. */
   usesStreams: boolean;
+  /** The step runs children of its own (`parallel`, `matrix`): renderers show those, not the step. */
+  hasChildren: boolean;
 }
 
 /** Where a step is written: at the top of a workflow, or as a child of a group. */
@@ -155,7 +157,7 @@ export interface StepContext {
  * export const sleep: StepKind<SleepStep, { durationMs: number }> = {
  *   type: "sleep",
  *   summary: "Wait for a duration",
- *   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false },
+ *   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
  *   fields: () => ({ duration: v.optional(duration, "1s") }),
  *   build: (fields, base) => ({ ...base, type: "sleep", durationMs: fields.duration }),
  *   ...

@@ -14,7 +14,7 @@ import { runFields } from "./schema.ts";
 export const shell: StepKind<CommandStep, ProcessPlan> = {
   type: "shell",
   summary: "Run a command with the shell (sh -c)",
-  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: true },
+  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
   fields: () => ({ ...runFields, command: str }),
   build: (fields, base) => ({ ...base, type: "shell", ...runFieldsOf(fields), command: fields.command as string }),
   templates: (step) => [{ field: "command", path: ["command"], text: step.command }, ...runFieldTemplates(step)],

@@ -18,7 +18,7 @@ export interface SleepStep extends StepBase {
 export const sleep: StepKind<SleepStep, { durationMs: number }> = {
   type: "sleep",
   summary: "Wait for a duration",
-  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false },
+  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
   fields: () => ({ duration: v.optional(duration, "1s") }),
   build: (fields, base) => ({ ...base, type: "sleep", durationMs: fields.duration as number }),
   templates: () => [],

@@ -9,7 +9,7 @@ import type { StepKind } from "./kind.ts";
 export const waitAll: StepKind<StepBase, null> = {
   type: "wait-all",
   summary: "Wait until every background service started so far is ready",
-  behaviours: { timeout: true, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: true, usesStreams: false },
+  behaviours: { timeout: true, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: true, usesStreams: false, hasChildren: false },
   fields: () => ({}),
   refuse: (raw) =>
     "for" in raw

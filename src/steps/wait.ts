@@ -10,7 +10,7 @@ import { type ServiceTargetStep, targetsViewText } from "./services-common.ts";
 export const wait: StepKind<ServiceTargetStep, null> = {
   type: "wait",
   summary: "Wait until named background services are ready",
-  behaviours: { timeout: true, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: true, usesStreams: false },
+  behaviours: { timeout: true, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: true, usesStreams: false, hasChildren: false },
   fields: () => ({ for: nameList }),
   build: (fields, base) => ({ ...base, type: "wait", targets: fields.for as string[] }),
   services: { targets: (step) => step.targets },

@@ -22,6 +22,8 @@ export interface Project {
   /** Atmos' base path: relative working directories resolve against it. */
   basePath: string;
   workflowsDir: string;
+  /** atmos.yaml's `ci:` settings (`ci.enabled`, `ci.groups.mode`). */
+  ci?: { enabled?: boolean; groupsMode?: string };
 }
 
 export { DiscoveryError };
@@ -62,7 +64,7 @@ export async function findProject(cwd: string, env: Record<string, string | unde
     const workflowsDir = env.ATMOS_WORKFLOWS_BASE_PATH ? resolve(cwd, env.ATMOS_WORKFLOWS_BASE_PATH) : cwd;
     return { cwd, basePath: cwd, workflowsDir };
   }
-  let config: { base_path?: unknown; workflows?: { base_path?: unknown } } = {};
+  let config: { base_path?: unknown; workflows?: { base_path?: unknown }; ci?: { enabled?: unknown; groups?: { mode?: unknown } } } = {};
   try {
     config = (parse(await readFile(configFile, "utf8")) as typeof config) ?? {};
   } catch (error) {
@@ -73,7 +75,13 @@ export async function findProject(cwd: string, env: Record<string, string | unde
   const basePath = resolve(configDir, baseRaw || ".");
   const workflowsRaw = env.ATMOS_WORKFLOWS_BASE_PATH ?? (typeof config.workflows?.base_path === "string" ? config.workflows.base_path : "");
   const workflowsDir = resolve(basePath, workflowsRaw || ".");
-  return { cwd, configFile, basePath, workflowsDir };
+  const ci = config.ci && typeof config.ci === "object"
+    ? {
+      enabled: typeof config.ci.enabled === "boolean" ? config.ci.enabled : undefined,
+      groupsMode: typeof config.ci.groups?.mode === "string" ? config.ci.groups.mode : undefined,
+    }
+    : undefined;
+  return { cwd, configFile, basePath, workflowsDir, ci };
 }
 
 /** Resolves `-f FILE`: absolute as is, relative to the workflows directory, `.yaml` added without an extension. */

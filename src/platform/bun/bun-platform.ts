@@ -18,6 +18,7 @@ export function createBunPlatform(): Platform {
   // FileSinks buffer writes; flushing after each write keeps our lines ordered
   // with the output of children that write to the same file descriptors.
   const sinks = { 1: Bun.stdout.writer(), 2: Bun.stderr.writer() } as const;
+  const closed = { 1: false, 2: false };
   return {
     runtime: "bun",
     os: process.platform === "win32" ? "windows" : process.platform,
@@ -81,14 +82,26 @@ export function createBunPlatform(): Platform {
     isTerminal: (fd) => (fd === 1 ? process.stdout.isTTY : process.stderr.isTTY) === true,
     columns: (fd) => ((fd === 1 ? process.stdout : process.stderr).isTTY ? (fd === 1 ? process.stdout : process.stderr).columns : undefined),
     write(fd, data) {
+      // A reader that went away (EPIPE: `| head`, a closed terminal) must not stop a run or its
+      // cleanup: what would have gone to it is dropped.
+      if (closed[fd]) return;
       const sink = sinks[fd];
-      sink.write(data);
-      const flushed = sink.flush();
-      if (flushed instanceof Promise) return flushed.then(() => undefined);
+      try {
+        sink.write(data);
+        const flushed = sink.flush();
+        if (flushed instanceof Promise) return flushed.then(() => undefined, () => void (closed[fd] = true));
+      } catch {
+        closed[fd] = true;
+      }
     },
     exit(code) {
-      sinks[1].flush();
-      sinks[2].flush();
+      for (const fd of [1, 2] as const) {
+        try {
+          if (!closed[fd]) void Promise.resolve(sinks[fd].flush()).catch(() => {});
+        } catch {
+          // the reader is gone
+        }
+      }
       process.exit(code);
     },
     fetchVia(request, transport) {

@@ -20,6 +20,7 @@ function writeAll(stream: { writeSync(data: Uint8Array): number }, data: Uint8Ar
 /** Creates the Deno platform adapter. */
 export function createDenoPlatform(): Platform {
   const clients = new Map<string, DenoHttpClient>();
+  const closed = { 1: false, 2: false };
   return {
     runtime: "deno",
     os: Deno.build.os,
@@ -88,7 +89,13 @@ export function createDenoPlatform(): Platform {
       }
     },
     write(fd, data) {
-      writeAll(fd === 1 ? Deno.stdout : Deno.stderr, data);
+      // A reader that went away (EPIPE) must not stop a run or its cleanup: its output is dropped.
+      if (closed[fd]) return;
+      try {
+        writeAll(fd === 1 ? Deno.stdout : Deno.stderr, data);
+      } catch {
+        closed[fd] = true;
+      }
     },
     exit: (code) => Deno.exit(code),
     fetchVia(request, transport) {
