@@ -154,6 +154,13 @@ describe("CI awareness", () => {
     expect(run.stdout).toContain("[collapsed=true]\r\x1b[0Kbuild\n");
   });
 
+  test("Buildkite: a --- group per step and child block; a failed one is expanded with ^^^ +++", async () => {
+    const dir = project(WORKFLOW);
+    const run = await muster(["workflow", "w"], { cwd: dir, env: { BUILDKITE: "true" } });
+    const lines = run.stdout.split("\n").filter((l) => l.startsWith("--- ") || l === "^^^ +++");
+    expect(lines).toEqual(["--- build", "--- checks / lint", "--- checks / unit", "^^^ +++", "--- report"]);
+  });
+
   test("validation errors become annotations with file, line and col; validate --format json", async () => {
     const dir = project(`workflows:\n  w:\n    steps:\n      - { type: shel, command: x }\n`);
     const run = await muster(["validate"], { cwd: dir, env: { GITHUB_ACTIONS: "true" } });
