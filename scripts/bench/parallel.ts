@@ -34,6 +34,8 @@ try {
   const onTty = await median(runs, () => timeCommand(["script", "-qfec", `${plain} > /dev/null`, "/dev/null"]));
   const piped = await median(runs, () => timeCommand(`${plain} 2>&1 | cat > /dev/null`));
   console.log(`1,000 children without -q: on a terminal (status display) ${fmt(onTty)}, piped (no display) ${fmt(piped)}: ${(onTty / piped).toFixed(2)}x`);
+  const json = await median(runs, () => timeCommand(`${musterBin} workflow fanout -f ${join(dir, "fanout.yaml")} --format json > /dev/null`));
+  console.log(`1,000 children with --format json: ${fmt(json)}, ${(json / muster).toFixed(2)}x the text run with -q`);
 
   // 2. prefixed throughput
   const bytes = 200_000_000;
@@ -42,10 +44,12 @@ try {
   // Not -q: -q holds back the output of children that succeed, which is not what this measures.
   const musterMs = await timeCommand(`${musterBin} workflow flood -f ${join(dir, "prefixed.yaml")} > /dev/null 2>&1`);
   const sedMs = await timeCommand(`${producer} | sed 's/^/[x] /' > /dev/null`);
+  const jsonMs = await timeCommand(`${musterBin} workflow flood -f ${join(dir, "prefixed.yaml")} --format json > /dev/null`);
   const mbps = (ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
   console.log("prefixed output, 200 MB of 100-byte lines");
   console.log(`  muster            ${mbps(musterMs)} MB/s (${fmt(musterMs)})`);
   console.log(`  sed 's/^/[x] /'   ${mbps(sedMs)} MB/s (${fmt(sedMs)})`);
+  console.log(`  muster --format json (events carry the output) ${mbps(jsonMs)} MB/s (${fmt(jsonMs)})`);
 
   // 3. grouped memory
   const big = Array.from({ length: 50 }, (_, i) => `          - { name: g${i}, type: shell, command: "head -c 20000000 /dev/zero | tr '\\\\0' 'y'" }`).join("\n");
