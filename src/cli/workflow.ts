@@ -179,7 +179,7 @@ export default defineCommand({
         await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: result.exitCode, failedStep: result.failedStep, durationMs, resume });
         return result.exitCode;
       }
-      await observer.emit({ type: "run.end", workflow: workflow.name, status: "succeeded", exitCode: 0, durationMs });
+      await observer.emit({ type: "run.end", workflow: workflow.name, status: "succeeded", exitCode: EXIT_OK, durationMs });
       return EXIT_OK;
     } finally {
       offInt();

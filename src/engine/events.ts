@@ -4,6 +4,7 @@
  * or JUnit) are observers that consume them.
  * @module
  */
+import { EXIT_OK } from "../exit-codes.ts";
 
 /** How a step ended. */
 export type StepStatus = "succeeded" | "failed" | "skipped" | "canceled";
@@ -121,5 +122,5 @@ export function fanOut(observers: ReadonlyArray<RunObserver>): RunObserver {
 
 /** A result for a step that did not run. */
 export function notRun(status: "skipped" | "canceled", error?: string): StepResult {
-  return { status, exitCode: 0, durationMs: 0, attempts: 0, timedOut: false, error };
+  return { status, exitCode: EXIT_OK, durationMs: 0, attempts: 0, timedOut: false, error };
 }

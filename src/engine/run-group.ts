@@ -6,7 +6,7 @@
  * (`group.start`) and renderers route their output events.
  * @module
  */
-import { EXIT_FAILURE, EXIT_SIGINT } from "../exit-codes.ts";
+import { EXIT_FAILURE, EXIT_OK, EXIT_SIGINT } from "../exit-codes.ts";
 import type { GroupPlan, GroupStep } from "../steps/group.ts";
 import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
 import { Cancellation } from "./cancellation.ts";
@@ -86,5 +86,5 @@ export async function runGroupStep(planned: PlannedStep<GroupStep, GroupPlan>, c
       children: childResults,
     };
   }
-  return { status: "succeeded", exitCode: 0, children: childResults };
+  return { status: "succeeded", exitCode: EXIT_OK, children: childResults };
 }

@@ -23,6 +23,7 @@ import { formatDuration } from "../workflow/duration.ts";
 import type { RunContext } from "../workflow/plan.ts";
 import type { Cancellation } from "./cancellation.ts";
 import type { RunEvent } from "./events.ts";
+import { EXIT_OK } from "../exit-codes.ts";
 
 interface Service {
   name: string;
@@ -162,7 +163,7 @@ export class ServiceManager {
       await this.#options.emit({ type: "service", name: step.name, state: "starting", id });
       await docker.startContainer(id);
       this.#services.set(step.name, { name: step.name, id, step, ready: false });
-      return { status: "succeeded", exitCode: 0 };
+      return { status: "succeeded", exitCode: EXIT_OK };
     });
   }
 
@@ -179,7 +180,7 @@ export class ServiceManager {
         for await (const chunk of docker.logs(id, { follow: true, tty: false })) await ctx.write(chunk.stream === 1 ? 1 : 2, chunk.data);
         const code = await docker.waitContainer(id);
         if (cancellation.canceled) return { status: "canceled", exitCode: code };
-        return code === 0 ? { status: "succeeded", exitCode: 0 } : { status: "failed", exitCode: code, error: `container exited with code ${code}` };
+        return code === EXIT_OK ? { status: "succeeded", exitCode: EXIT_OK } : { status: "failed", exitCode: code, error: `container exited with code ${code}` };
       } finally {
         cancellation.signal.removeEventListener("abort", onCancel);
         cancellation.forceSignal.removeEventListener("abort", onForce);
@@ -205,7 +206,7 @@ export class ServiceManager {
         return service;
       });
     await this.#waitAll(services.filter((s) => !s.ready), forStep, cancellation);
-    return { status: "succeeded", exitCode: 0 };
+    return { status: "succeeded", exitCode: EXIT_OK };
   }
 
   async #waitAll(services: Service[], forStep: string, cancellation: Cancellation): Promise<void> {
@@ -300,7 +301,7 @@ export class ServiceManager {
         }),
       );
     });
-    return { status: "succeeded", exitCode: 0 };
+    return { status: "succeeded", exitCode: EXIT_OK };
   }
 
   async #remove(docker: DockerClient, id: string, name: string, step: ContainerStep | undefined): Promise<void> {

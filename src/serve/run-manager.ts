@@ -19,6 +19,7 @@ import { cloneRepository, prepareRunDirs } from "./git-clone.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
+import { EXIT_OK } from "../exit-codes.ts";
 
 /** A run's lifecycle. */
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
@@ -224,7 +225,7 @@ export class RunManager {
       if (run.cancellation.canceled) {
         status = "canceled";
         error = run.cancellation.reason;
-      } else if (outcome.code === 0) status = "succeeded";
+      } else if (outcome.code === EXIT_OK) status = "succeeded";
       else error = `workflow "${dispatch.workflow}" exited with code ${outcome.code}`;
     } catch (err) {
       status = run.cancellation.canceled ? "canceled" : "failed";

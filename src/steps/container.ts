@@ -100,6 +100,7 @@ export const container: StepKind<ContainerStep, ContainerSpec> = {
     for (const p of c.ports) lines.push(`port ${p.hostIp}:${p.host ?? "(random)"} -> ${p.container}/${p.protocol}`);
     for (const m of c.volumes) lines.push(`volume ${m.source} -> ${m.target}${m.readOnly ? " (read-only)" : ""}`);
     for (const [k, val] of Object.entries(c.env)) lines.push(`env ${k}=${val}`);
+    for (const [k, val] of Object.entries(c.labels)) lines.push(`label ${k}=${val}`);
     if (c.workdir) lines.push(`workdir ${c.workdir}`);
     if (c.user) lines.push(`user ${c.user}`);
     if (c.healthcheck) {

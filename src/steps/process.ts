@@ -5,7 +5,7 @@
  * @module
  */
 import { isAbsolute, join } from "node:path";
-import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND } from "../exit-codes.ts";
+import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_OK } from "../exit-codes.ts";
 import { SpawnError } from "../platform/index.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import type { StepBase } from "../workflow/types.ts";
@@ -110,7 +110,7 @@ export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPl
       cancellation: ctx.cancellation,
     });
     if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
-    return outcome.code === 0 ? { status: "succeeded", exitCode: 0 } : { status: "failed", exitCode: outcome.code };
+    return outcome.code === EXIT_OK ? { status: "succeeded", exitCode: EXIT_OK } : { status: "failed", exitCode: outcome.code };
   } catch (error) {
     if (error instanceof SpawnError) {
       return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: error.message };

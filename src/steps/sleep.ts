@@ -7,6 +7,7 @@ import { formatDuration } from "../workflow/duration.ts";
 import { duration } from "../workflow/schema.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
+import { EXIT_OK } from "../exit-codes.ts";
 
 /** A sleep step. */
 export interface SleepStep extends StepBase {
@@ -32,6 +33,6 @@ export const sleep: StepKind<SleepStep, { durationMs: number }> = {
   async run(planned, ctx) {
     const { abortableSleep } = await import("../engine/abortable-sleep.ts");
     const finished = await abortableSleep(planned.resolved.durationMs, ctx.cancellation.signal);
-    return finished ? { status: "succeeded", exitCode: 0 } : { status: "canceled", exitCode: 0 };
+    return finished ? { status: "succeeded", exitCode: EXIT_OK } : { status: "canceled", exitCode: EXIT_OK };
   },
 };
