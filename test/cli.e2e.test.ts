@@ -155,6 +155,6 @@ describe("discovery tolerates other tools' files and broken siblings", () => {
     const twice = project({ "a.yaml": DEPLOY, "b.yaml": DEPLOY });
     const dup = await muster(["validate"], { cwd: twice });
     expect(dup.code).toBe(2);
-    expect(dup.stderr).toContain(`b.yaml:2:3: workflow "deploy": also defined in a.yaml (expected each name once; "muster workflow deploy" needs -f to choose)`);
+    expect(dup.stderr).toContain(`b.yaml:3:5: workflow "deploy": also defined in a.yaml (expected each name once; "muster workflow deploy" needs -f to choose)`);
   });
 });

@@ -13,6 +13,12 @@ import {
 } from "./process.ts";
 import { runFields } from "./schema.ts";
 
+/** Whether a word sets atmos' stack. */
+const STACK_FLAG = (w: string) => w === "-s" || w === "--stack" || w.startsWith("--stack=");
+
+/** The words before a `--` (after it, words belong to the tool atmos runs). */
+const beforeSeparator = (words: string[]) => (words.includes("--") ? words.slice(0, words.indexOf("--")) : words);
+
 /**
  * Inserts `-s <stack>` before any `--`, unless the command names a stack already.
  *
@@ -22,28 +28,53 @@ import { runFields } from "./schema.ts";
  * ```
  */
 export function withStackArgs(words: string[], stack: string | undefined): string[] {
-  if (!stack || words.some((w) => w === "-s" || w === "--stack" || w.startsWith("--stack="))) return words;
+  if (!stack || beforeSeparator(words).some(STACK_FLAG)) return words;
   const separator = words.indexOf("--");
   return separator < 0 ? [...words, "-s", stack] : [...words.slice(0, separator), "-s", stack, ...words.slice(separator)];
 }
 
+/** An atmos step: its command split into words before templating. */
+export interface AtmosStep extends CommandStep {
+  type: "atmos";
+  /** The command's words, each still a template: a rendered value never adds words. */
+  words: string[];
+}
+
 /** The atmos step kind. */
-export const atmos: StepKind<CommandStep, ProcessPlan> = {
+export const atmos: StepKind<AtmosStep, ProcessPlan> = {
   type: "atmos",
   summary: "Run an atmos command (the default type)",
   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
   fields: () => ({ ...runFields, command: str }),
-  build: (fields, base) => ({ ...base, type: "atmos", ...runFieldsOf(fields), command: fields.command as string }),
+  build(fields, base, ctx) {
+    const command = fields.command as string;
+    let words: string[];
+    try {
+      // Words first, templates second: `{{ .vars.component }}` is one argument whatever it holds.
+      words = splitShellWords(command, { keepTemplates: true });
+    } catch (error) {
+      ctx.report(["command"], `field "command": ${(error as Error).message} (expected balanced quotes)`);
+      return undefined;
+    }
+    return { ...base, type: "atmos", ...runFieldsOf(fields), command, words };
+  },
   templates: (step) => [{ field: "command", path: ["command"], text: step.command }, ...runFieldTemplates(step)],
   plan(step, scope) {
     const { env, cwd } = planRunFields(step, scope);
-    const command = scope.render({ field: "command", path: ["command"], text: step.command });
-    let words: string[];
-    try {
-      words = splitShellWords(command);
-    } catch (error) {
-      throw new PlanError(scope.name, `field "command": ${(error as Error).message} (expected balanced quotes)`);
+    const words = step.words.map((word) => {
+      const value = scope.render({ field: "command", path: ["command"], text: word });
+      // A value may not turn into a flag the author did not write (`-s prod` from a --var).
+      if (word.includes("{{") && !word.startsWith("-") && value.startsWith("-")) {
+        throw new PlanError(scope.name, `field "command": ${word} renders to ${JSON.stringify(value)}, which atmos would read as a flag (expected a value that does not start with "-"; write the flag in the command itself)`);
+      }
+      return value;
+    });
+    // An explicit stack (-s on muster's command line, ATMOS_STACK, a dispatch) is never overridden from inside a command.
+    const inCommand = beforeSeparator(step.words).find(STACK_FLAG);
+    if (scope.run.stackFlag && inCommand !== undefined) {
+      throw new PlanError(scope.name, `field "command": the command sets the stack itself (${inCommand}), which would override -s ${scope.run.stackFlag} given to muster (expected no -s/--stack in the command: use the step's or workflow's stack: field for a default)`);
     }
+    const command = words.map(shellQuote).join(" ");
     return { stack: scope.stack, command, argv: [scope.run.atmosBin, ...withStackArgs(words, scope.stack)], cwd, env };
   },
   describe: (planned) => commandLine(planned.resolved.argv.map(shellQuote).join(" ")),

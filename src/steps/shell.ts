@@ -3,6 +3,7 @@
  * @module
  */
 import { str } from "../workflow/schema.ts";
+import { quotedQuoteActions } from "../workflow/shell-words.ts";
 import type { StepKind } from "./kind.ts";
 import {
   type CommandStep, commandLine, planRunFields, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates,
@@ -16,7 +17,17 @@ export const shell: StepKind<CommandStep, ProcessPlan> = {
   summary: "Run a command with the shell (sh -c)",
   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
   fields: () => ({ ...runFields, command: str }),
-  build: (fields, base) => ({ ...base, type: "shell", ...runFieldsOf(fields), command: fields.command as string }),
+  build(fields, base, ctx) {
+    const command = fields.command as string;
+    // `quote` only protects a value in an unquoted place: inside "..." $(...) still runs, inside '...' its quotes end the span.
+    const unsafe = quotedQuoteActions(command);
+    for (const { action, quote } of unsafe) {
+      const span = quote === '"' ? `a "..." string, where $(...) in the value still runs` : `a '...' string (also sh -c '...'), where the quotes quote adds end the string`;
+      ctx.report(["command"], `field "command": ${action} stands inside ${span} (expected quote outside any quotes, or the value passed through env: and used as "$NAME")`);
+    }
+    if (unsafe.length > 0) return undefined;
+    return { ...base, type: "shell", ...runFieldsOf(fields), command };
+  },
   templates: (step) => [{ field: "command", path: ["command"], text: step.command }, ...runFieldTemplates(step)],
   plan(step, scope) {
     const { env, cwd } = planRunFields(step, scope);

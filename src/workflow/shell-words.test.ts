@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { shellQuote, splitShellWords } from "./shell-words.ts";
+import { quotedQuoteActions, shellQuote, splitShellWords } from "./shell-words.ts";
 
 describe("splitShellWords", () => {
   test("splits on blanks and honours quotes", () => {
@@ -21,4 +21,18 @@ describe("shellQuote", () => {
       expect(splitShellWords(shellQuote(value))).toEqual([value]);
     }
   });
+});
+
+test("keepTemplates: a {{ ... }} action is one piece of a word, whatever spaces or quotes it holds", () => {
+  expect(splitShellWords(`plan {{ .vars.c | default "a b" }} -var 'x={{ .vars.y }} z' "{{ .vars.q }}"`, { keepTemplates: true })).toEqual([
+    "plan", `{{ .vars.c | default "a b" }}`, "-var", "x={{ .vars.y }} z", "{{ .vars.q }}",
+  ]);
+  expect(splitShellWords(`a {{ x }}`)).toEqual(["a", "{{", "x", "}}"]);
+});
+
+test("quotedQuoteActions finds quote inside \"...\", '...' and sh -c '...', not outside", () => {
+  expect(quotedQuoteActions(`echo "{{ .vars.x | quote }}"`).map((a) => a.quote)).toEqual(['"']);
+  expect(quotedQuoteActions(`sh -c 'echo {{ .vars.x | quote }}'`).map((a) => a.quote)).toEqual(["'"]);
+  expect(quotedQuoteActions(`echo {{ .vars.x | quote }} "{{ .stack }}" 'it''s' {{ quote .vars.y }}`)).toEqual([]);
+  expect(quotedQuoteActions(`echo "a \\" {{ .vars.x | squote }}"`).length).toBe(1);
 });

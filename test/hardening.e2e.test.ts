@@ -1,0 +1,65 @@
+/**
+ * End-to-end regressions for the workflow runner's hardening (issue
+ * "Harden the workflow runner"): each fails on the code before it.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { muster, tempDir, writeFiles } from "./helpers.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+let n = 0;
+function project(yaml: string): string {
+  const dir = join(tmp.path, `h${++n}`);
+  // A stand-in atmos that records its argv, one [word] per argument.
+  writeFiles(dir, { "workflows.yaml": yaml, "bin/atmos": `#!/bin/sh\nfor a in "$@"; do printf '[%s]' "$a"; done >> "$(dirname "$0")/../argv"; echo >> "$(dirname "$0")/../argv"\n` });
+  return dir;
+}
+const env = (dir: string) => ({ ATMOS_BIN: join(dir, "bin/atmos") });
+
+describe("templated values cannot become code or arguments", () => {
+  test("atmos: a value with spaces stays one argument; it never adds words or a second -s", async () => {
+    const dir = project(`workflows:\n  w:\n    stack: dev\n    steps:\n      - command: terraform plan {{ .vars.component }}\n`);
+    const run = await muster(["workflow", "w", "--var", "component=vpc -s prod"], { cwd: dir, env: env(dir) });
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, "argv"), "utf8")).toBe("[terraform][plan][vpc -s prod][-s][dev]\n");
+  });
+
+  test("atmos: a value that would be read as a flag is refused before anything runs", async () => {
+    const dir = project(`workflows:\n  w:\n    steps:\n      - { name: first, type: shell, command: touch ran }\n      - { name: plan, command: "terraform plan {{ .vars.component }}" }\n`);
+    const run = await muster(["workflow", "w", "--var", "component=--stack=prod"], { cwd: dir, env: env(dir) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`workflows.yaml:5:32: workflow "w", step "plan": field "command": {{ .vars.component }} renders to "--stack=prod", which atmos would read as a flag`);
+    expect(existsSync(join(dir, "ran"))).toBe(false);
+  });
+
+  test("atmos: -s in the command conflicts with an explicit -s and is refused, positioned", async () => {
+    const dir = project(`workflows:\n  w:\n    steps:\n      - { name: apply, command: "terraform apply vpc -s prod" }\n`);
+    const run = await muster(["workflow", "w", "-s", "dev"], { cwd: dir, env: env(dir) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`workflows.yaml:4:33: workflow "w", step "apply": field "command": the command sets the stack itself (-s), which would override -s dev given to muster`);
+    expect(existsSync(join(dir, "argv"))).toBe(false);
+    // Without an explicit stack the command's own -s stands, as before.
+    expect((await muster(["workflow", "w"], { cwd: dir, env: env(dir) })).code).toBe(0);
+    expect(readFileSync(join(dir, "argv"), "utf8")).toBe("[terraform][apply][vpc][-s][prod]\n");
+  });
+
+  test("shell: | quote inside \"...\" or sh -c '...' is a validation error; outside quotes it protects the value", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { name: dq, type: shell, command: "echo \\"{{ .vars.x | quote }}\\"" }
+      - { name: sq, type: shell, command: "sh -c 'echo {{ .vars.x | quote }}'" }
+`);
+    const run = await muster(["validate"], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`workflows.yaml:4:43: workflow "w", step "dq": field "command": {{ .vars.x | quote }} stands inside a "..." string`);
+    expect(run.stderr).toContain(`workflows.yaml:5:43: workflow "w", step "sq": field "command": {{ .vars.x | quote }} stands inside a '...' string (also sh -c '...')`);
+    const safe = project(`workflows:\n  w:\n    steps:\n      - { name: ok, type: shell, command: "echo {{ .vars.x | quote }} > out" }\n`);
+    const ok = await muster(["workflow", "w", "--var", "x=$(touch pwned)"], { cwd: safe });
+    expect(ok.code).toBe(0);
+    expect(readFileSync(join(safe, "out"), "utf8")).toBe("$(touch pwned)\n");
+    expect(existsSync(join(safe, "pwned"))).toBe(false);
+  });
+});
