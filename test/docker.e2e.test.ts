@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually, muster, repoRoot, spawnMuster, tempDir, watch, writeFiles } from "./helpers.ts";
+import { eventually, muster, musterBin, repoRoot, spawnMuster, tempDir, watch, writeFiles } from "./helpers.ts";
 
 const IMAGE = "muster-test/busybox:1";
 const tmp = tempDir();
@@ -474,5 +474,58 @@ ${webService("never", port(), 600)}
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/^✓ workflow w succeeded in \S+\n$/);
+  });
+});
+
+describe("prune judges liveness correctly", () => {
+  const label = (key: string) => `dev.muster.prune-test=${key}`;
+  /** Starts a bare container with a given owner label, as another muster would have left it. */
+  const planted = (owner: string, key: string) =>
+    docker("run", "-d", "--label", `dev.muster.owner=${owner}`, "--label", label(key), IMAGE, "sleep", "600");
+  const exists = (key: string) => docker("ps", "-aq", "--filter", `label=${label(key)}`) !== "";
+
+  test("a live run in another PID namespace keeps its services; a muster from an earlier boot is gone; --force and --older-than reach the unobservable", async () => {
+    const dir = project(`workflows:
+  ns:
+    steps:
+      - { name: svc, type: container, background: true, with: { image: ${IMAGE}, command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"] } }
+      - { name: hold, type: shell, command: "echo holding; while [ ! -e release ]; do sleep 0.05; done" }
+`);
+    // A muster in its own PID namespace, as the runner in the shipped compose file is.
+    const inner = Bun.spawn(["unshare", "--pid", "--fork", "--mount-proc", musterBin, "workflow", "ns"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+    try {
+    const out = watch(inner.stdout);
+    expect(await out.waitFor("holding")).toBe(true);
+    const ownedByInner = () => docker("ps", "-q", "--filter", "label=dev.muster.workflow=ns", "--filter", "label=dev.muster.step=svc");
+    expect(ownedByInner()).not.toBe("");
+    const myHost = Bun.spawnSync(["hostname"]).stdout.toString().trim();
+    planted(`v2:${myHost}:0000earlierboot:1:4242:1`, "rebooted");
+    planted(`${myHost}:1:1`, "legacy");
+
+    const prune = await muster(["prune"]);
+    expect(prune.code).toBe(0);
+    expect(ownedByInner()).not.toBe(""); // the other namespace's live service survives
+    expect(exists("rebooted")).toBe(false);
+    expect(prune.stderr).toContain("is gone");
+    expect(exists("legacy")).toBe(true);
+
+    const aged = await muster(["prune", "--older-than", "1h"]);
+    expect(aged.code).toBe(0);
+    expect(exists("legacy")).toBe(true); // just created
+    const forced = await muster(["prune", "--force"]);
+    expect(forced.stderr).toContain("cannot be seen from here (--force)");
+    expect(exists("legacy")).toBe(false);
+
+    writeFiles(dir, { release: "" });
+    // The forced prune removed the inner run's service too (that is what --force means); the run still ends cleanly.
+    await inner.exited;
+    expect(ownedByInner()).toBe("");
+    } finally {
+      // Whatever failed above, nothing of this test outlives it.
+      writeFiles(dir, { release: "" });
+      inner.kill("SIGTERM");
+      await inner.exited;
+      for (const key of ["rebooted", "legacy"]) if (exists(key)) docker("rm", "-f", ...docker("ps", "-aq", "--filter", `label=${label(key)}`).split("\n"));
+    }
   });
 });

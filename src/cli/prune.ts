@@ -7,21 +7,31 @@ import { DockerClient } from "../docker/client.ts";
 import { pruneOrphans } from "../engine/services.ts";
 import { stderr } from "../output/terminal.ts";
 import { platform } from "../platform/index.ts";
-import { EXIT_OK } from "../exit-codes.ts";
+import { UsageError } from "../errors.ts";
+import { EXIT_ENGINE, EXIT_OK } from "../exit-codes.ts";
+import { parseDuration } from "../workflow/duration.ts";
 
 export default defineCommand({
   meta: { name: "prune", description: "Remove containers left behind by a muster that is no longer running" },
-  args: {},
-  async run() {
+  args: {
+    force: { type: "boolean", description: "Also remove containers whose muster cannot be seen from here (another host or PID namespace, an older muster): they may belong to a live run" },
+    "older-than": { type: "string", description: "Also remove such containers once they are older than DURATION (e.g. 24h)", valueHint: "DURATION" },
+  },
+  async run({ args }) {
+    const olderThanMs = args["older-than"] === undefined ? undefined : parseDuration(args["older-than"]);
+    if (args["older-than"] !== undefined && olderThanMs === undefined) throw new UsageError(`--older-than ${JSON.stringify(args["older-than"])}: expected a duration such as 24h`);
     let docker: DockerClient;
     try {
       docker = await DockerClient.connect(platform.env());
     } catch (error) {
       await stderr.write(`muster: ${(error as Error).message}\n`);
-      return 1;
+      return EXIT_ENGINE;
     }
-    const removed = await pruneOrphans(docker);
-    for (const c of removed) await stderr.write(`removed ${c.name} (${c.id.slice(0, 12)}), owner ${c.owner} is gone\n`);
+    const removed = await pruneOrphans(docker, { force: args.force, olderThanMs });
+    for (const c of removed) {
+      const why = c.why === "owner gone" ? `owner ${c.owner} is gone` : c.why === "forced" ? `owner ${c.owner} cannot be seen from here (--force)` : `owner ${c.owner} cannot be seen from here, older than ${args["older-than"]}`;
+      await stderr.write(`removed ${c.name} (${c.id.slice(0, 12)}), ${why}\n`);
+    }
     await stderr.write(`${removed.length} container${removed.length === 1 ? "" : "s"} removed\n`);
     return EXIT_OK;
   },

@@ -201,7 +201,7 @@ export class DockerClient {
   }
 
   /** Containers carrying all of `labels` (`key` or `key=value`), running or not. */
-  listContainers(labels: string[]): Promise<Array<{ Id: string; Names: string[]; Labels: Record<string, string>; State: string }>> {
+  listContainers(labels: string[]): Promise<Array<{ Id: string; Names: string[]; Labels: Record<string, string>; State: string; Created?: number }>> {
     return this.#json("list", "GET", "/containers/json", { query: { all: true, filters: JSON.stringify({ label: labels }) } });
   }
 

@@ -14,7 +14,7 @@ import { registryAuthHeader } from "../docker/auth.ts";
 import { DockerClient, type ContainerInspect } from "../docker/client.ts";
 import { createBody, readyTimeoutMs } from "../docker/container-config.ts";
 import { DockerApiError } from "../docker/errors.ts";
-import { isOwnerGone, LABELS, ownerLabel } from "../docker/owner.ts";
+import { LABELS, ownerLabel, ownerState } from "../docker/owner.ts";
 import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
 import { platform } from "../platform/index.ts";
 import type { ContainerStep } from "../steps/container.ts";
@@ -62,16 +62,45 @@ export function newRunId(): string {
   return [...crypto.getRandomValues(new Uint8Array(6))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Removes containers whose muster process is gone. Returns what was removed. */
-export async function pruneOrphans(docker: DockerClient): Promise<Array<{ name: string; id: string; owner: string }>> {
-  const removed: Array<{ name: string; id: string; owner: string }> = [];
+/** Which containers a prune may remove beyond those whose owner is certainly gone. */
+export interface PruneOptions {
+  /** Also containers whose owner cannot be observed from here (another host or PID namespace, an older muster). */
+  force?: boolean;
+  /** Also unobservable owners' containers created longer ago than this. */
+  olderThanMs?: number;
+  /** The clock, in ms since the epoch (tests). */
+  now?: number;
+}
+
+/** A container a prune removed, and why. */
+export interface Pruned {
+  name: string;
+  id: string;
+  owner: string;
+  why: "owner gone" | "forced" | "older than the limit";
+}
+
+/**
+ * Removes containers whose muster process is gone. A container whose owner
+ * cannot be observed (a runner in another PID namespace, another host) is
+ * left alone unless `force` or `olderThanMs` says otherwise: a live run's
+ * services are never removed by guesswork.
+ */
+export async function pruneOrphans(docker: DockerClient, options: PruneOptions = {}): Promise<Pruned[]> {
+  const removed: Pruned[] = [];
   const containers = await docker.listContainers([LABELS.owner]);
+  const now = options.now ?? Date.now();
   await Promise.all(
     containers.map(async (c) => {
       const owner = c.Labels[LABELS.owner] ?? "";
-      if (!isOwnerGone(owner)) return;
+      const state = ownerState(owner);
+      let why: Pruned["why"] | undefined;
+      if (state === "gone") why = "owner gone";
+      else if (state === "unobservable" && options.force) why = "forced";
+      else if (state === "unobservable" && options.olderThanMs !== undefined && c.Created !== undefined && now - c.Created * 1000 > options.olderThanMs) why = "older than the limit";
+      if (!why) return;
       await docker.removeContainer(c.Id, { force: true });
-      removed.push({ name: (c.Names[0] ?? c.Id).replace(/^\//, ""), id: c.Id, owner });
+      removed.push({ name: (c.Names[0] ?? c.Id).replace(/^\//, ""), id: c.Id, owner, why });
     }),
   );
   return removed;
