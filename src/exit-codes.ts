@@ -18,10 +18,18 @@ export const EXIT_ENGINE = 125;
 export const EXIT_CANNOT_EXECUTE = 126;
 /** A command was not found. */
 export const EXIT_NOT_FOUND = 127;
+/** Stopped by SIGHUP (the terminal went away). */
+export const EXIT_SIGHUP = 129;
 /** Interrupted by SIGINT (Ctrl-C). */
 export const EXIT_SIGINT = 130;
+/** Stopped by SIGQUIT. */
+export const EXIT_SIGQUIT = 131;
 /** Terminated by SIGTERM. */
 export const EXIT_SIGTERM = 143;
+
+/** The exit code after muster was stopped by `signal`. */
+export const exitCodeForStop = (signal: "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT"): number =>
+  ({ SIGINT: EXIT_SIGINT, SIGTERM: EXIT_SIGTERM, SIGHUP: EXIT_SIGHUP, SIGQUIT: EXIT_SIGQUIT })[signal];
 /** Killed with SIGKILL (128 + 9). */
 export const EXIT_SIGKILL = 137;
 

@@ -9,7 +9,7 @@ import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../engine/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, UsageError } from "../errors.ts";
-import { EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM } from "../exit-codes.ts";
+import { EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
 import { planJson, renderPlanText } from "../output/plan-view.ts";
 import { stderr, stdout } from "../output/terminal.ts";
@@ -36,6 +36,10 @@ async function checkWritableFile(flag: string, file: string): Promise<void> {
     throw new UsageError(`${flag} ${JSON.stringify(file)}: cannot write there (${error.message.split("\n")[0]}); expected a file in an existing, writable directory`);
   });
 }
+
+/** The signals that stop a run. */
+type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
+const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 
 export default defineCommand({
   meta: { name: "workflow", description: "Run a workflow" },
@@ -133,8 +137,10 @@ export default defineCommand({
     const observer = fanOut(observers);
 
     const cancellation = new Cancellation();
-    let interrupted: "SIGINT" | "SIGTERM" | undefined;
-    const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
+    // SIGHUP (a closed terminal or SSH session) and SIGQUIT stop a run like SIGTERM: steps get
+    // SIGTERM, services are torn down; only the exit code tells them apart.
+    let interrupted: StopSignal | undefined;
+    const onSignal = (signal: StopSignal) => () => {
       if (interrupted) {
         void observer.emit({ type: "message", level: "warn", text: `${signal} again: killing everything now` });
         cancellation.force();
@@ -142,10 +148,9 @@ export default defineCommand({
       }
       interrupted = signal;
       void observer.emit({ type: "message", level: "warn", text: `${signal}: stopping (${formatDuration(graceMs)} grace; press Ctrl-C again to kill at once)` });
-      cancellation.cancel(signal, signal === "SIGINT" ? "interrupted" : "terminated");
+      cancellation.cancel(signal === "SIGINT" ? "SIGINT" : "SIGTERM", signal === "SIGINT" ? "interrupted" : signal === "SIGHUP" ? "hung up" : "terminated");
     };
-    const offInt = platform.onSignal("SIGINT", onSignal("SIGINT"));
-    const offTerm = platform.onSignal("SIGTERM", onSignal("SIGTERM"));
+    const offSignals = STOP_SIGNALS.map((signal) => platform.onSignal(signal, onSignal(signal)));
     const started = performance.now();
     try {
       await observer.emit({ type: "run.start", workflow: workflow.name, file: file.display });
@@ -160,8 +165,8 @@ export default defineCommand({
       });
       const durationMs = performance.now() - started;
       if (interrupted) {
-        await observer.emit({ type: "run.end", workflow: workflow.name, status: "interrupted", signal: interrupted, exitCode: interrupted === "SIGINT" ? EXIT_SIGINT : EXIT_SIGTERM, durationMs });
-        return interrupted === "SIGINT" ? EXIT_SIGINT : EXIT_SIGTERM;
+        await observer.emit({ type: "run.end", workflow: workflow.name, status: "interrupted", signal: interrupted, exitCode: exitCodeForStop(interrupted), durationMs });
+        return exitCodeForStop(interrupted);
       }
       if (result.failedStep) {
         const resume = resumeCommand({
@@ -182,8 +187,7 @@ export default defineCommand({
       await observer.emit({ type: "run.end", workflow: workflow.name, status: "succeeded", exitCode: EXIT_OK, durationMs });
       return EXIT_OK;
     } finally {
-      offInt();
-      offTerm();
+      for (const off of offSignals) off();
       await observer.close?.();
     }
   },

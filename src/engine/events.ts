@@ -76,7 +76,7 @@ export type RunEvent =
     exitCode: number;
     durationMs: number;
     failedStep?: string;
-    signal?: "SIGINT" | "SIGTERM";
+    signal?: "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
     /** The command that resumes the run at the failed step. */
     resume?: string;
   };

@@ -6,6 +6,7 @@
  */
 import { EXIT_TIMEOUT } from "../exit-codes.ts";
 import { platform, type StdioMode } from "../platform/index.ts";
+import { orphanGuard } from "./orphan-guard.ts";
 import type { Cancellation } from "./cancellation.ts";
 
 /** Receives a child's output chunks. */
@@ -75,6 +76,8 @@ export async function runProcess(argv: string[], options: RunProcessOptions): Pr
     stdout: mode(options.stdout),
     stderr: mode(options.stderr),
   });
+  // A muster killed with -9 runs no cleanup: the watchdog kills this group then.
+  orphanGuard()?.track(child.pid);
   let timedOut = false;
   let canceled = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
@@ -109,6 +112,7 @@ export async function runProcess(argv: string[], options: RunProcessOptions): Pr
   const status = await child.exited;
   // Whatever the step left running in its group (`sleep 1000 &`) goes with it.
   platform.killGroup(child.pid, "SIGKILL");
+  orphanGuard()?.untrack(child.pid);
   await pumps;
   clearTimeout(timeoutTimer);
   clearTimeout(killTimer);

@@ -22,7 +22,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** The complete environment of the child (not merged with ours). */
   env?: Record<string, string>;
-  stdin: "inherit" | "null";
+  /** "pipe" gives the parent a writer to the child's stdin (`ChildProcess.stdin`). */
+  stdin: "inherit" | "null" | "pipe";
   stdout: StdioMode;
   stderr: StdioMode;
 }
@@ -38,11 +39,13 @@ export interface ChildProcess {
   readonly pid: number;
   readonly stdout: ReadableStream<Uint8Array> | null;
   readonly stderr: ReadableStream<Uint8Array> | null;
+  /** With `stdin: "pipe"`: writes text to the child's stdin, in order; `close` ends it. */
+  readonly stdin: { write(text: string): void; close(): void } | null;
   readonly exited: Promise<ExitStatus>;
 }
 
 /** The signals muster reacts to. */
-export type Signal = "SIGINT" | "SIGTERM";
+export type Signal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
 
 /** How {@linkcode Platform.fetchVia} connects. */
 export interface FetchTransport {

@@ -69,6 +69,14 @@ export function platformContract(platform: Platform, t: Runner): void {
     t.equal((await killed.exited).code, 143);
   });
 
+  t.test("stdin: pipe writes to the child in order, and close ends its input", async () => {
+    const cat = platform.spawn(["cat"], { stdin: "pipe", stdout: "pipe", stderr: "null", env: platform.env() });
+    cat.stdin!.write("one\n");
+    cat.stdin!.write("two\n");
+    cat.stdin!.close();
+    t.equal([await text(cat.stdout), (await cat.exited).code], ["one\ntwo\n", 0]);
+  });
+
   t.test("a missing executable is a SpawnError with code ENOENT", () => {
     let code = "";
     try {

@@ -42,7 +42,7 @@ export function createBunPlatform(): Platform {
           cmd: argv,
           cwd: options.cwd,
           env: options.env,
-          stdin: options.stdin === "null" ? "ignore" : "inherit",
+          stdin: options.stdin === "null" ? "ignore" : options.stdin,
           stdout: stdio(options.stdout),
           stderr: stdio(options.stderr),
           detached: true,
@@ -56,6 +56,20 @@ export function createBunPlatform(): Platform {
         pid: child.pid,
         stdout: options.stdout === "pipe" ? (child.stdout as ReadableStream<Uint8Array>) : null,
         stderr: options.stderr === "pipe" ? (child.stderr as ReadableStream<Uint8Array>) : null,
+        stdin: options.stdin === "pipe"
+          ? {
+            write(text: string) {
+              const sink = child.stdin as import("bun").FileSink;
+              try {
+                sink.write(text);
+                void Promise.resolve(sink.flush()).catch(() => {});
+              } catch {
+                // the reader is gone
+              }
+            },
+            close: () => void Promise.resolve((child.stdin as import("bun").FileSink).end()).catch(() => {}),
+          }
+          : null,
         exited: child.exited.then((exitCode) => {
           const signal = child.signalCode ? String(child.signalCode) : null;
           if (signal) return { code: 128 + (SIGNAL_NUMBERS[signal] ?? 0), signal };

@@ -9,6 +9,7 @@ export interface DenoChild {
   readonly pid: number;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
+  readonly stdin: WritableStream<Uint8Array>;
   readonly status: Promise<{ code: number; signal: string | null }>;
 }
 
@@ -25,7 +26,7 @@ export interface DenoApi {
       cwd?: string;
       env?: Record<string, string>;
       clearEnv?: boolean;
-      stdin: "inherit" | "null";
+      stdin: "inherit" | "null" | "piped";
       stdout: "inherit" | "piped" | "null";
       stderr: "inherit" | "piped" | "null";
       detached?: boolean;

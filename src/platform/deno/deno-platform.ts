@@ -17,6 +17,17 @@ function writeAll(stream: { writeSync(data: Uint8Array): number }, data: Uint8Ar
   while (offset < data.length) offset += stream.writeSync(data.subarray(offset));
 }
 
+/** An in-order text writer over a child's stdin stream. */
+function pipeWriter(stream: WritableStream<Uint8Array>): { write(text: string): void; close(): void } {
+  const writer = stream.getWriter();
+  const encoder = new TextEncoder();
+  let chain = Promise.resolve();
+  return {
+    write: (text) => void (chain = chain.then(() => writer.write(encoder.encode(text))).catch(() => {})),
+    close: () => void (chain = chain.then(() => writer.close()).catch(() => {})),
+  };
+}
+
 /** Creates the Deno platform adapter. */
 export function createDenoPlatform(): Platform {
   const clients = new Map<string, DenoHttpClient>();
@@ -47,7 +58,7 @@ export function createDenoPlatform(): Platform {
           cwd: options.cwd,
           env: options.env,
           clearEnv: options.env !== undefined,
-          stdin: options.stdin,
+          stdin: options.stdin === "pipe" ? "piped" : options.stdin,
           stdout: stdio(options.stdout),
           stderr: stdio(options.stderr),
           detached: true,
@@ -60,6 +71,7 @@ export function createDenoPlatform(): Platform {
         pid: child.pid,
         stdout: options.stdout === "pipe" ? child.stdout : null,
         stderr: options.stderr === "pipe" ? child.stderr : null,
+        stdin: options.stdin === "pipe" ? pipeWriter(child.stdin) : null,
         exited: child.status.then(({ code, signal }) => ({ code, signal: signal ?? null })),
       };
     },
