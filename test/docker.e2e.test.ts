@@ -529,3 +529,27 @@ describe("prune judges liveness correctly", () => {
     }
   });
 });
+
+describe("services that die are noticed", () => {
+  test("a service that exits after it was ready fails the next gated step, and is reported at once", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: flaky
+        type: container
+        background: true
+        with: { image: ${IMAGE}, command: ["sh", "-c", "trap 'exit 0' TERM; while [ ! -e /work/die ]; do sleep 0.05; done; exit 7"], volumes: [{ source: ., target: /work }] }
+      - { name: use, type: shell, command: "echo used" }
+      # Handshake: the step ends once the service has exited (a state muster has not been told about).
+      - { name: kill, type: shell, command: "touch die; while docker ps -q --filter label=dev.muster.step=flaky --filter status=running | grep -q .; do sleep 0.02; done" }
+      - { name: again, type: shell, command: "echo should-not-run" }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("used\n");
+    expect(run.stdout).not.toContain("should-not-run");
+    expect(run.stderr).toContain("! service flaky exited with code 7 after it was ready: the next step that needs it fails");
+    expect(run.stderr).toContain(`✗ again failed (service "flaky" exited with code 7 after it was ready)`);
+    expect(leftovers(run.pid)).toBe("");
+  });
+});

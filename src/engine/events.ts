@@ -30,7 +30,8 @@ export type StepPath = readonly string[];
 export type StatusCounts = Record<StepStatus, number>;
 
 /** A service's life, as its events report it. */
-export type ServiceState = "pulling" | "starting" | "waiting" | "ready" | "failed" | "removing" | "removed";
+/** `died`: it stopped serving (exited, became unhealthy) after it was ready. */
+export type ServiceState = "pulling" | "starting" | "waiting" | "ready" | "failed" | "died" | "removing" | "removed";
 
 /** A child of a group as output renderers see it. */
 export interface GroupChildInfo {

@@ -30,6 +30,8 @@ interface Service {
   id: string;
   step: ContainerStep;
   ready: boolean;
+  /** Why the service stopped serving after it was ready (it exited, or became unhealthy). */
+  died?: string;
 }
 
 /** What a {@linkcode ServiceManager} is handed. */
@@ -115,6 +117,8 @@ export class ServiceManager {
   #services = new Map<string, Service>();
   /** Every container created and not yet removed, by id. */
   #containers = new Map<string, string>();
+  /** Watches the run's services for the whole run (started with the first service). */
+  #watch?: AbortController;
 
   constructor(options: ServiceManagerOptions) {
     this.#options = options;
@@ -192,6 +196,7 @@ export class ServiceManager {
       await this.#options.emit({ type: "service", name: step.name, state: "starting", id });
       await docker.startContainer(id);
       this.#services.set(step.name, { name: step.name, id, step, ready: false });
+      await this.#watchServices(docker);
       return { status: "succeeded", exitCode: EXIT_OK };
     });
   }
@@ -219,8 +224,54 @@ export class ServiceManager {
     });
   }
 
+  /**
+   * Notices a service that dies after it was ready, for the whole run: one
+   * events subscription for the run's containers, until teardown. The next
+   * gated step or `wait` fails with the reason; the status display shows it at once.
+   */
+  async #watchServices(docker: DockerClient): Promise<void> {
+    if (this.#watch) return;
+    const watch = (this.#watch = new AbortController());
+    const events = await docker.events({ label: [`${LABELS.run}=${this.runId}`], type: ["container"] }, watch.signal);
+    void (async () => {
+      for await (const event of events) {
+        const service = [...this.#services.values()].find((s) => s.id === event.id || s.id === event.Actor?.ID);
+        if (!service || !service.ready || service.died) continue;
+        // (A death found by an inspect first is reported there; this one is not reported twice.)
+        const action = event.Action ?? event.status ?? "";
+        if (action === "die") service.died = `exited with code ${event.Actor?.Attributes?.exitCode ?? "?"} after it was ready`;
+        else if (action.startsWith("health_status") && action.includes("unhealthy")) service.died = "became unhealthy after it was ready";
+        else continue;
+        await this.#options.emit({ type: "service", name: service.name, state: "died", id: service.id, detail: service.died });
+      }
+    })().catch(() => {});
+  }
+
+  /**
+   * A service that died after it was ready fails whatever needs it. The
+   * events watch reports deaths as they happen; an inspect here closes the
+   * window between a container's exit and its event.
+   */
+  async #checkAlive(iterable: Iterable<Service>): Promise<void> {
+    const services = [...iterable];
+    const ready = services.filter((s) => s.ready && !s.died);
+    if (ready.length > 0 && this.#docker) {
+      const docker = await this.#docker;
+      await Promise.all(ready.map(async (service) => {
+        const state = await docker.inspectContainer(service.id).catch(() => undefined);
+        if (!state) return;
+        if (!state.State.Running) service.died = `exited with code ${state.State.ExitCode} after it was ready`;
+        else if (state.State.Health?.Status === "unhealthy") service.died = "became unhealthy after it was ready";
+        else return;
+        await this.#options.emit({ type: "service", name: service.name, state: "died", id: service.id, detail: service.died });
+      }));
+    }
+    for (const service of services) if (service.died) throw new StepFailure(`service "${service.name}" ${service.died}`);
+  }
+
   /** The readiness gate before a foreground step: waits for every started service that is not ready yet. */
   async gate(forStep: string, cancellation: Cancellation = this.#options.cancellation): Promise<void> {
+    await this.#checkAlive(this.#services.values());
     const pending = [...this.#services.values()].filter((s) => !s.ready);
     if (pending.length > 0) await this.#waitAll(pending, forStep, cancellation);
   }
@@ -234,6 +285,7 @@ export class ServiceManager {
         if (!service) throw new StepFailure(`wait: service "${name}" is not running (it was canceled or never started)`);
         return service;
       });
+    await this.#checkAlive(services);
     await this.#waitAll(services.filter((s) => !s.ready), forStep, cancellation);
     return { status: "succeeded", exitCode: EXIT_OK };
   }
@@ -325,7 +377,7 @@ export class ServiceManager {
         names.map(async (name) => {
           const service = this.#services.get(name);
           if (!service) return;
-          this.#services.delete(name);
+          this.#services.delete(name); // no longer watched: its end is ours
           await this.#remove(docker, service.id, service.name, service.step);
         }),
       );
@@ -360,6 +412,7 @@ export class ServiceManager {
 
   /** Stops and removes every container of this run, all in parallel. */
   async teardown(): Promise<void> {
+    this.#watch?.abort(); // what dies now is our doing
     if (this.#containers.size === 0 || !this.#docker) return;
     const docker = await this.#docker.catch(() => undefined);
     if (!docker) return;

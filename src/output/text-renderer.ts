@@ -106,6 +106,7 @@ export class TextRenderer implements RunObserver {
       case "service":
         if (event.state === "ready") this.#reporter.info(`service ${event.name} ${event.detail ?? "ready"}`);
         else if (event.state === "removed") this.#reporter.info(`removed service ${event.name}${event.id ? ` (${event.id.slice(0, 12)})` : ""}`);
+        else if (event.state === "died") this.#reporter.warn(`service ${event.name} ${event.detail ?? "died"}: the next step that needs it fails`);
         return;
       case "pull.progress": {
         if (this.#quiet) return;
