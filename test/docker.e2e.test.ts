@@ -51,6 +51,29 @@ function webService(name: string, hostPort: number, delay = 1, extra = ""): stri
 ${extra}`;
 }
 
+/** A TCP (optionally TLS) proxy to the engine's unix socket, which a test can take away. */
+function engineProxy(tls?: Parameters<typeof Bun.listen>[0]["tls"]) {
+  return Bun.listen<{ upstream?: Awaited<ReturnType<typeof Bun.connect>>; pending: Uint8Array[] }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls,
+    socket: {
+      async open(client) {
+        client.data = { pending: [] };
+        client.data.upstream = await Bun.connect({
+          unix: "/var/run/docker.sock",
+          socket: { data: (_, chunk) => void client.write(chunk), close: () => void client.end() },
+        });
+        for (const chunk of client.data.pending) client.data.upstream.write(chunk);
+      },
+      data(client, chunk) {
+        if (client.data.upstream) client.data.upstream.write(chunk);
+        else client.data.pending.push(new Uint8Array(chunk));
+      },
+      close: (client) => void client.data.upstream?.end(),
+    },
+  });
+}
 beforeAll(() => {
   // Fail loudly when the engine is missing: these tests never skip.
   expect(docker("version", "--format", "{{.Server.Version}}")).not.toBe("");
@@ -335,28 +358,7 @@ describe("foreground containers and errors", () => {
   });
 
   /** A loopback TCP (optionally TLS) port that forwards to the engine's unix socket. */
-  function engineProxy(tls?: Parameters<typeof Bun.listen>[0]["tls"]) {
-    return Bun.listen<{ upstream?: Awaited<ReturnType<typeof Bun.connect>>; pending: Uint8Array[] }>({
-      hostname: "127.0.0.1",
-      port: 0,
-      tls,
-      socket: {
-        async open(client) {
-          client.data = { pending: [] };
-          client.data.upstream = await Bun.connect({
-            unix: "/var/run/docker.sock",
-            socket: { data: (_, chunk) => void client.write(chunk), close: () => void client.end() },
-          });
-          for (const chunk of client.data.pending) client.data.upstream.write(chunk);
-        },
-        data(client, chunk) {
-          if (client.data.upstream) client.data.upstream.write(chunk);
-          else client.data.pending.push(new Uint8Array(chunk));
-        },
-        close: (client) => void client.data.upstream?.end(),
-      },
-    });
-  }
+
 
   test("DOCKER_HOST=tcp:// reaches the engine over TCP, and over TLS with DOCKER_TLS_VERIFY", async () => {
     const dir = project(`workflows:\n  w:\n    steps:\n      - { name: c, type: container, with: { image: ${IMAGE}, command: "echo over tcp" } }\n`);
@@ -551,5 +553,58 @@ describe("services that die are noticed", () => {
     expect(run.stderr).toContain("! service flaky exited with code 7 after it was ready: the next step that needs it fails");
     expect(run.stderr).toContain(`✗ again failed (service "flaky" exited with code 7 after it was ready)`);
     expect(leftovers(run.pid)).toBe("");
+  });
+});
+
+describe("teardown after one Ctrl-C", () => {
+  test("respects --grace rather than a long stop_timeout: a container that ignores SIGTERM is killed after the grace", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: stubborn
+        type: container
+        background: true
+        with: { image: ${IMAGE}, command: ["sh", "-c", "trap '' TERM; sleep 600 & wait; sleep 600"], stop_timeout: 10m }
+      - { name: hang, type: shell, command: "echo holding; sleep 600" }
+`);
+    const proc = spawnMuster(["workflow", "w", "--grace", "1s"], { cwd: dir });
+    const stdout = watch(proc.stdout);
+    expect(await stdout.waitFor("holding")).toBe(true);
+    proc.kill("SIGINT");
+    // One Ctrl-C only: were the 10 m stop_timeout used, this would outlast the test's timeout.
+    expect(await proc.exited).toBe(130);
+    expect(leftovers(proc.pid)).toBe("");
+  });
+});
+
+describe("an engine that disappears mid-run", () => {
+  test("every container muster could not remove is named", async () => {
+    const proxy = engineProxy();
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { name: one, type: container, background: true, with: { image: ${IMAGE}, command: ["sleep", "600"] } }
+      - { name: two, type: container, background: true, with: { image: ${IMAGE}, command: ["sleep", "600"] } }
+      - { name: hold, type: shell, command: "echo holding; while [ ! -e release ]; do sleep 0.02; done" }
+`);
+    const proc = spawnMuster(["workflow", "w"], { cwd: dir, env: { DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}` } });
+    try {
+      const stdout = watch(proc.stdout);
+      const stderr = watch(proc.stderr);
+      expect(await stdout.waitFor("holding")).toBe(true);
+      proxy.stop(true); // the engine is gone, as far as muster can tell
+      writeFiles(dir, { release: "" });
+      await proc.exited;
+      await stderr.done;
+      const ids = leftovers(proc.pid).split("\n").filter(Boolean);
+      expect(ids.length).toBe(2);
+      for (const id of ids) expect(stderr.text).toContain(`could not remove container ${id.slice(0, 12)}`);
+      expect(stderr.text).toContain(`of step "one"`);
+      expect(stderr.text).toContain(`of step "two"`);
+    } finally {
+      writeFiles(dir, { release: "" });
+      const ids = leftovers(proc.pid).split("\n").filter(Boolean);
+      if (ids.length > 0) docker("rm", "-f", ...ids);
+    }
   });
 });

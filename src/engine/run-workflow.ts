@@ -56,7 +56,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   let services: ServiceManager | undefined;
   if (usesEngine(plan.steps)) {
     const { ServiceManager } = await import("./services.ts");
-    services = new ServiceManager({ run: engine.run, emit, cancellation });
+    services = new ServiceManager({ run: engine.run, emit, cancellation, graceMs: engine.graceMs });
     // Containers left by a muster that was killed (-9) go before we start ours.
     await services.pruneOrphans();
   }
@@ -107,13 +107,14 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       }
       let result: StepResult;
       const parent = interrupted ? Cancellation.untilForced(cancellation) : cancellation;
+      const gateStarted = performance.now();
       try {
         // The readiness gate comes before the step's start: the step starts once services are ready.
         if (services && (planned.kind.gates?.(planned.step) ?? planned.kind.behaviours.gated)) await services.gate(planned.name, parent);
         result = await runPlannedStep(planned, path, parent, (scope) => contextFor(path, scope, true));
       } catch (error) {
         // Only the gate throws here: a service that did not become ready fails the step it gates.
-        result = { status: parent.canceled ? "canceled" : "failed", exitCode: exitCodeOf(error), durationMs: 0, attempts: 0, timedOut: false, error: messageOf(error) };
+        result = { status: parent.canceled ? "canceled" : "failed", exitCode: exitCodeOf(error), durationMs: performance.now() - gateStarted, attempts: 0, timedOut: false, error: messageOf(error) };
         await emit({ type: "step.end", path, result });
       }
       results.push({ name: planned.name, result });

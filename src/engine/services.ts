@@ -40,6 +40,8 @@ export interface ServiceManagerOptions {
   emit(event: RunEvent): void | Promise<void>;
   /** The run's cancellation: services stop on it, and a second Ctrl-C force-removes. */
   cancellation: Cancellation;
+  /** After an interrupt, a container gets at most this long to stop (`--grace`), however long its own stop_timeout. */
+  graceMs?: number;
 }
 
 const decoder = new TextDecoder();
@@ -396,8 +398,10 @@ export class ServiceManager {
       const forced = new Promise<void>((resolve) => {
         cancellation.forceSignal.addEventListener("abort", () => resolve(), { once: true, signal: done.signal });
       });
+      const own = step?.container.stopTimeoutMs ?? 5000;
+      const stopMs = cancellation.canceled && this.#options.graceMs !== undefined ? Math.min(own, this.#options.graceMs) : own;
       const graceful = (async () => {
-        await docker.stopContainer(id, Math.ceil((step?.container.stopTimeoutMs ?? 5000) / 1000));
+        await docker.stopContainer(id, Math.ceil(stopMs / 1000));
         await docker.removeContainer(id);
       })();
       try {

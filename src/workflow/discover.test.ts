@@ -31,3 +31,11 @@ test("-f resolution and the file search", async () => {
     join(root, "infra/stacks/workflows/deploy.yaml"), join(root, "infra/stacks/workflows/nested/more.yml"),
   ]);
 });
+
+test("decodeUtf8: text, or the position of the first invalid byte", async () => {
+  const { decodeUtf8 } = await import("./discover.ts");
+  expect(decodeUtf8(new TextEncoder().encode("a: é\n"))).toBe("a: é\n");
+  expect(decodeUtf8(new Uint8Array([0x61, 0x0a, 0xc3, 0xa9, 0xff]))).toEqual({ line: 2, col: 2, offset: 4, byte: 0xff });
+  expect(decodeUtf8(new Uint8Array([0xe2, 0x82]))).toEqual({ line: 1, col: 1, offset: 0, byte: 0xe2 }); // truncated sequence
+  expect(decodeUtf8(new Uint8Array([0xed, 0xa0, 0x80]))).toMatchObject({ offset: 0 }); // a surrogate
+});

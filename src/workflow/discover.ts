@@ -134,10 +134,55 @@ export interface LoadedFile {
   declares: string[];
 }
 
+/** The offset of the first byte that is not part of valid UTF-8, or -1 (one linear pass). */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length;) {
+    const c = b[i]!;
+    let n = 0;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c < 0x80) n = 0;
+    else if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) [n, lo, hi] = [2, c === 0xe0 ? 0xa0 : 0x80, c === 0xed ? 0x9f : 0xbf];
+    else if (c >= 0xf0 && c <= 0xf4) [n, lo, hi] = [3, c === 0xf0 ? 0x90 : 0x80, c === 0xf4 ? 0x8f : 0xbf];
+    else return i;
+    for (let k = 1; k <= n; k++) {
+      const next = b[i + k];
+      if (next === undefined || next < (k === 1 ? lo : 0x80) || next > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * `bytes` as UTF-8 text, or where the first invalid byte is (1-based line and column).
+ *
+ * @example
+ * ```ts
+ * decodeUtf8(new Uint8Array([0x61, 0x0a, 0x62, 0xff])); // { line: 2, col: 2, offset: 3, byte: 255 }
+ * ```
+ */
+export function decodeUtf8(bytes: Uint8Array): string | { line: number; col: number; offset: number; byte: number } {
+  const offset = firstInvalidUtf8(bytes);
+  if (offset < 0) return new TextDecoder().decode(bytes);
+  const lineStart = bytes.lastIndexOf(10, offset - 1) + 1;
+  let line = 1;
+  for (let i = 0; i < lineStart; i++) if (bytes[i] === 10) line++;
+  const col = new TextDecoder().decode(bytes.subarray(lineStart, offset)).length + 1;
+  return { line, col, offset, byte: bytes[offset]! };
+}
+
 /** Reads and validates one workflow file (through the parse cache, see parse-cache.ts). */
 export async function loadWorkflowFile(project: Project, path: string): Promise<LoadedFile> {
   const display = displayPath(project, path);
-  const text = await readFile(path, "utf8");
+  const bytes = await readFile(path);
+  const decoded = decodeUtf8(bytes);
+  if (typeof decoded !== "string") {
+    // Replacing invalid bytes would run a different command than the file holds: refuse, positioned.
+    return { path, display, diagnostics: [{ file: display, ...decoded, message: `invalid UTF-8 (byte 0x${decoded.byte.toString(16).padStart(2, "0")} at offset ${decoded.offset}) (expected a UTF-8 text file)` }], declares: [] };
+  }
+  const text = decoded;
   const dir = cacheDir(platform.env());
   const known = await readParsed(dir, text);
   const { workflowFile, diagnostics, value, foreign, declares = [] } = parseWorkflowFile(display, text, known);
