@@ -104,3 +104,27 @@ describe("cleanup on every way muster can be told to stop", () => {
     expect(existsSync(join(dir, "after"))).toBe(true);
   });
 });
+
+describe("parsing in linear time, with limits", () => {
+  test("a 1 MB file with 60,000 keys validates in linear time (the quadratic duplicate-key check took 40 s and more)", async () => {
+    const keys = Array.from({ length: 60_000 }, (_, i) => `          k${i}: ${i}`).join("\n");
+    const dir = project(`workflows:\n  w:\n    steps:\n      - type: shell\n        command: echo\n        env:\n${keys}\n`);
+    const run = await muster(["validate"], { cwd: dir, env: { MUSTER_NO_CACHE: "1" } });
+    expect(run.code).toBe(0);
+    // A duplicate among them is still found, at its position.
+    const dup = project(`workflows:\n  w:\n    steps:\n      - type: shell\n        command: echo\n        env:\n${keys}\n          k30000: again\n`);
+    const bad = await muster(["validate"], { cwd: dup, env: { MUSTER_NO_CACHE: "1" } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`workflows.yaml:60007:11: invalid YAML: Map keys must be unique`);
+  }, 15_000); // a bound, not a measurement: the quadratic check needed minutes here
+
+  test("a file over 4 MiB is refused at 1:1; the other files are still reported", async () => {
+    const dir = project(`workflows:\n  w:\n    steps:\n      - { type: shel, command: x }\n`);
+    writeFiles(dir, { "huge.yaml": `workflows:\n  h:\n    description: "${"x".repeat(5 * 1024 * 1024)}"\n    steps: [{ type: shell, command: echo }]\n` });
+    const run = await muster(["validate"], { cwd: dir, env: { MUSTER_NO_CACHE: "1" } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("huge.yaml:1:1: invalid YAML: the file is 5.0 MiB (expected at most 4 MiB for a workflow file)");
+    expect(run.stderr).toContain(`workflows.yaml:4:17: workflow "w", step "step1": unknown step type "shel"`);
+    expect(run.stderr).not.toContain("internal error");
+  });
+});

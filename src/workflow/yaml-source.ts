@@ -3,7 +3,14 @@
  * validation errors can point at FILE:LINE:COL.
  * @module
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
+
+/** Workflow files larger than this are refused: they are programs' output, not workflows. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** Maps and lists nested deeper than this are refused (a recursion bomb, never a workflow). */
+export const MAX_DEPTH = 64;
+/** Aliases resolved at most (a "billion laughs" file expands exponentially). */
+export const MAX_ALIASES = 100;
 
 /** A problem with the YAML syntax itself. */
 export interface YamlSyntaxError {
@@ -31,6 +38,11 @@ export class YamlSource {
       this.syntaxErrors = [];
       return;
     }
+    if (text.length > MAX_FILE_BYTES) {
+      this.syntaxErrors = [{ line: 1, col: 1, message: `the file is ${(text.length / 1024 / 1024).toFixed(1)} MiB (expected at most ${MAX_FILE_BYTES / 1024 / 1024} MiB for a workflow file)` }];
+      this.value = undefined;
+      return;
+    }
     const { doc, lines } = this.#parse();
     this.syntaxErrors = doc.errors.map((error) => {
       const pos = lines.linePos(error.pos[0]);
@@ -38,12 +50,26 @@ export class YamlSource {
       const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
       return { line: pos.line, col: pos.col, message };
     });
-    this.value = this.syntaxErrors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
+    if (this.syntaxErrors.length === 0) this.syntaxErrors = structureErrors(doc.contents as Node | null, lines);
+    if (this.syntaxErrors.length > 0) {
+      this.value = undefined;
+      return;
+    }
+    try {
+      this.value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (error) {
+      // The library refuses alias expansion past the limit; point at the first alias.
+      const alias = firstAlias(doc.contents as Node | null);
+      const pos = lines.linePos(alias?.range?.[0] ?? 0);
+      this.syntaxErrors = [{ line: pos.line, col: pos.col, message: `aliases expand too far (${(error as Error).message.split("\n")[0]}) (expected at most ${MAX_ALIASES} alias expansions)` }];
+      this.value = undefined;
+    }
   }
 
   #parse() {
     const lines = new LineCounter();
-    const doc = parseDocument(this.#text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // Duplicate keys are found by structureErrors in linear time: the library's own check is quadratic.
+    const doc = parseDocument(this.#text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
     this.#parsed = { root: (doc.contents as Node | null) ?? null, lines };
     return { doc, lines };
   }
@@ -76,4 +102,52 @@ export class YamlSource {
     const offset = target?.range?.[0] ?? 0;
     return lines.linePos(offset);
   }
+}
+
+/**
+ * Problems the YAML library does not report (or reports in quadratic time):
+ * duplicate keys in a map, and nesting deeper than {@linkcode MAX_DEPTH}.
+ * One pass over the tree, iterative, so depth costs no stack.
+ */
+function structureErrors(root: Node | null, lines: LineCounter): YamlSyntaxError[] {
+  const errors: YamlSyntaxError[] = [];
+  const at = (node: Node | null | undefined, message: string) => {
+    const pos = lines.linePos(node?.range?.[0] ?? 0);
+    errors.push({ line: pos.line, col: pos.col, message });
+  };
+  const stack: Array<{ node: Node | null; depth: number }> = [{ node: root, depth: 1 }];
+  while (stack.length > 0 && errors.length < 20) {
+    const { node, depth } = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_DEPTH) {
+      at(node, `maps and lists nested ${depth} deep (expected at most ${MAX_DEPTH} levels)`);
+      continue;
+    }
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const item of node.items) {
+        const key = isScalar(item.key) ? String(item.key.value) : undefined;
+        if (key !== undefined && key !== "<<") {
+          if (seen.has(key)) at(item.key as Node, "Map keys must be unique");
+          seen.add(key);
+        }
+        stack.push({ node: item.value as Node | null, depth: depth + 1 });
+      }
+    } else {
+      for (const item of node.items) stack.push({ node: item as Node | null, depth: depth + 1 });
+    }
+  }
+  return errors.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** The first alias (`*name`) in the document. */
+function firstAlias(root: Node | null): Node | undefined {
+  const stack: Array<Node | null> = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) return node;
+    if (isMap(node)) for (const item of [...node.items].reverse()) stack.push(item.value as Node | null, item.key as Node | null);
+    else if (isSeq(node)) for (const item of [...node.items].reverse()) stack.push(item as Node | null);
+  }
+  return undefined;
 }
