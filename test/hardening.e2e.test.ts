@@ -128,3 +128,21 @@ describe("parsing in linear time, with limits", () => {
     expect(run.stderr).not.toContain("internal error");
   });
 });
+
+describe("a parse cache you can trust", () => {
+  test("a cache entry planted by someone else never decides what runs", async () => {
+    const yaml = `workflows:\n  w:\n    steps:\n      - { name: s, type: shell, command: "echo from-the-file" }\n`;
+    const dir = project(yaml);
+    const cache = join(dir, "cache");
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const { cacheKey } = await import("../src/workflow/parse-cache.ts");
+    mkdirSync(cache, { mode: 0o700 });
+    // The entry a poisoner would write for this exact text: the old format, a bare value.
+    const forged = { workflows: { w: { steps: [{ name: "s", type: "shell", command: "touch pwned" }] } } };
+    writeFileSync(join(cache, `${cacheKey(yaml)}.json`), JSON.stringify(forged));
+    const run = await muster(["workflow", "w"], { cwd: dir, env: { MUSTER_CACHE_DIR: cache } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("from-the-file\n");
+    expect(existsSync(join(dir, "pwned"))).toBe(false);
+  });
+});

@@ -1,8 +1,8 @@
-import { expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheDir, isJsonSafe, readParsed, writeParsed } from "./parse-cache.ts";
+import { cacheDir, cacheKey, isJsonSafe, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 
@@ -24,7 +24,7 @@ test("round trip by content; values JSON cannot keep are not cached", async () =
     expect(isJsonSafe({ a: Infinity })).toBe(false);
     await writeParsed(dir, "b: .inf", { b: Infinity });
     expect(await readParsed(dir, "b: .inf")).toBeUndefined();
-    expect(readdirSync(dir).every((f) => f.endsWith(".json"))).toBe(true);
+    expect(readdirSync(dir).every((f) => f.endsWith(".json") || f === "key")).toBe(true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -40,4 +40,61 @@ test("with a known value the YAML is parsed only for positions, which stay exact
   const fast = parseWorkflowFile("w.yaml", text, known);
   expect(fast.diagnostics.map(formatDiagnostic)).toEqual(full.diagnostics.map(formatDiagnostic));
   expect(full.diagnostics.map(formatDiagnostic)).toEqual(['w.yaml:7:9: workflow "w": duplicate step name "a", first used at line 4 (expected unique names)']);
+});
+
+describe("an entry is trusted only as far as this user made it", () => {
+  const fresh = () => mkdtempSync(join(tmpdir(), "muster-cache-trust-"));
+
+  test("a forged entry (right name, no valid MAC) is a miss, so its commands never run", async () => {
+    const dir = fresh();
+    try {
+      await writeParsed(dir, "a: 1", { a: 1 }); // makes the key
+      const hash = cacheKey("a: 1");
+      writeFileSync(join(dir, `${hash}.json`), JSON.stringify({ v: 1, hash, mac: "00".repeat(32), body: JSON.stringify({ a: "$(touch pwned)" }) }));
+      expect(await readParsed(dir, "a: 1")).toBeUndefined();
+      // The old format (the bare value) is a miss too.
+      writeFileSync(join(dir, `${hash}.json`), JSON.stringify({ a: 2 }));
+      expect(await readParsed(dir, "a: 1")).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("an entry is bound to its text: copied under another text's name, it is a miss", async () => {
+    const dir = fresh();
+    try {
+      await writeParsed(dir, "a: 1", { a: 1 });
+      const entry = readFileSync(join(dir, `${cacheKey("a: 1")}.json`), "utf8");
+      writeFileSync(join(dir, `${cacheKey("b: 2")}.json`), entry);
+      expect(await readParsed(dir, "b: 2")).toBeUndefined();
+      expect(statSync(join(dir, "key")).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a FIFO where an entry should be is a miss, not a hang", async () => {
+    const dir = fresh();
+    try {
+      await writeParsed(dir, "x: 1", { x: 1 });
+      const entry = join(dir, `${cacheKey("y: 1")}.json`);
+      expect(Bun.spawnSync(["mkfifo", entry]).success).toBe(true);
+      expect(await readParsed(dir, "y: 1")).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a directory others may write to is not used at all", async () => {
+    const dir = fresh();
+    try {
+      await writeParsed(dir, "a: 1", { a: 1 });
+      chmodSync(dir, 0o777);
+      expect(await readParsed(dir, "a: 1")).toBeUndefined();
+      await writeParsed(dir, "c: 1", { c: 1 });
+      expect(existsSync(join(dir, `${cacheKey("c: 1")}.json`))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,20 +5,28 @@
  * and workflow files rarely change between runs. Only files that validated
  * cleanly are cached, so a cache hit never needs a position for an error.
  *
- * Location: `$MUSTER_CACHE_DIR`, else `$XDG_CACHE_HOME/muster`, else
- * `~/.cache/muster`; `MUSTER_NO_CACHE=1` turns it off. Failures to read or
- * write the cache are ignored: it is only ever an optimisation.
+ * An entry decides which commands run, so it is trusted only as far as this
+ * user made it: the directory must be this user's and writable by nobody
+ * else; each entry carries the hash of the text it was parsed from and an
+ * HMAC under a key kept in a 0600 file there; entries and temp files are
+ * created exclusively (no symlink is followed, no name is predictable); and
+ * anything odd (a FIFO, a huge entry, a bad MAC, a parse error) is a miss.
+ *
+ * Location: `$MUSTER_CACHE_DIR`, else `$XDG_CACHE_HOME/muster/parsed`, else
+ * `~/.cache/muster/parsed`; `MUSTER_NO_CACHE=1` turns it off. Failures to
+ * read or write the cache are ignored: it is only ever an optimisation.
  * @module
  */
-import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import { VERSION } from "../version.ts";
-import { platform } from "../platform/index.ts";
 
 /** Entries kept; the oldest are removed beyond this. */
 const MAX_ENTRIES = 256;
+/** An entry larger than this is not read. */
+const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
 /** The cache directory, or undefined when caching is off. */
 export function cacheDir(env: Record<string, string | undefined>): string | undefined {
@@ -33,8 +41,65 @@ export function cacheKey(text: string): string {
   return createHash("sha256").update(VERSION).update("\0").update(text).digest("hex");
 }
 
+const uid = (): number => {
+  try {
+    return userInfo().uid;
+  } catch {
+    return -1;
+  }
+};
+
+/** Whether `path` is a regular file or directory owned by us and writable by nobody else (`private`: readable by nobody else). */
+async function trusted(path: string, kind: "dir" | "file", mode: "private" | "shared-read"): Promise<boolean> {
+  const s = await lstat(path).catch(() => undefined);
+  if (!s || (kind === "dir" ? !s.isDirectory() : !s.isFile())) return false;
+  const me = uid();
+  if (me >= 0 && s.uid !== me) return false;
+  return (s.mode & (mode === "private" ? 0o077 : 0o022)) === 0;
+}
+
+/** Reads a small regular file without following a symlink or blocking on a FIFO; undefined if it is anything else. */
+async function readSmall(path: string, limit: number): Promise<string | undefined> {
+  const s = await lstat(path).catch(() => undefined);
+  if (!s || !s.isFile() || s.size > limit) return undefined;
+  const handle = await open(path, "r").catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const now = await handle.stat();
+    if (!now.isFile() || now.ino !== s.ino || now.size > limit) return undefined; // swapped in between
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Creates `path` exclusively (O_EXCL: an existing file or symlink there fails) with `data`, mode 0600. */
+async function createExclusive(path: string, data: string): Promise<void> {
+  const handle = await open(path, "wx", 0o600);
+  try {
+    await handle.writeFile(data);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The directory's HMAC key, made on first use; undefined when the directory or key cannot be trusted. */
+async function cacheSecret(dir: string, create: boolean): Promise<Buffer | undefined> {
+  if (create) await mkdir(dir, { recursive: true, mode: 0o700 }).catch(() => {});
+  if (!(await trusted(dir, "dir", "shared-read"))) return undefined;
+  const keyFile = join(dir, "key");
+  if (create && !(await lstat(keyFile).catch(() => undefined))) {
+    await createExclusive(keyFile, randomBytes(32).toString("hex")).catch(() => {});
+  }
+  if (!(await trusted(keyFile, "file", "private"))) return undefined;
+  const text = await readSmall(keyFile, 1024);
+  return text && /^[0-9a-f]{64}$/.test(text) ? Buffer.from(text, "hex") : undefined;
+}
+
+const mac = (secret: Buffer, hash: string, body: string) => createHmac("sha256", secret).update(hash).update("\n").update(body).digest("hex");
+
 /**
- * The value `text` parsed to before, if cached.
+ * The value `text` parsed to before, if cached (and trusted).
  *
  * @example
  * ```ts
@@ -44,7 +109,17 @@ export function cacheKey(text: string): string {
 export async function readParsed(dir: string | undefined, text: string): Promise<unknown> {
   if (!dir) return undefined;
   try {
-    return JSON.parse(await readFile(join(dir, `${cacheKey(text)}.json`), "utf8"));
+    const secret = await cacheSecret(dir, false);
+    if (!secret) return undefined;
+    const hash = cacheKey(text);
+    const raw = await readSmall(join(dir, `${hash}.json`), MAX_ENTRY_BYTES);
+    if (raw === undefined) return undefined;
+    const entry = JSON.parse(raw) as { hash?: unknown; mac?: unknown; body?: unknown };
+    if (entry.hash !== hash || typeof entry.body !== "string" || typeof entry.mac !== "string") return undefined;
+    const expected = Buffer.from(mac(secret, hash, entry.body), "hex");
+    const given = Buffer.from(entry.mac, "hex");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    return JSON.parse(entry.body);
   } catch {
     return undefined;
   }
@@ -63,11 +138,17 @@ export function isJsonSafe(value: unknown): boolean {
 export async function writeParsed(dir: string | undefined, text: string, value: unknown): Promise<void> {
   if (!dir || !isJsonSafe(value)) return;
   try {
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `${cacheKey(text)}.json`);
-    const temp = `${file}.${platform.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(value));
-    await rename(temp, file); // atomic: a concurrent reader sees all or nothing
+    const secret = await cacheSecret(dir, true);
+    if (!secret) return;
+    const hash = cacheKey(text);
+    const body = JSON.stringify(value);
+    const file = join(dir, `${hash}.json`);
+    const temp = join(dir, `.${randomBytes(12).toString("hex")}.tmp`);
+    await createExclusive(temp, JSON.stringify({ v: 1, hash, mac: mac(secret, hash, body), body }));
+    await rename(temp, file).catch(async (error) => {
+      await rm(temp, { force: true });
+      throw error;
+    }); // atomic: a concurrent reader sees all or nothing
     await prune(dir);
   } catch {
     // a read-only or full disk only costs speed
