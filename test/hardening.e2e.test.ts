@@ -146,3 +146,35 @@ describe("a parse cache you can trust", () => {
     expect(existsSync(join(dir, "pwned"))).toBe(false);
   });
 });
+
+describe("resource exhaustion inside a step does not take muster down", () => {
+  test("a full disk while spilling output: the tail is kept, the step fails with the reason, its sibling is untouched, the spill file goes", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: g
+        type: parallel
+        output: grouped
+        steps:
+          - { name: big, type: shell, command: "head -c 8000000 /dev/zero | tr '\\\\0' 'x'; echo; echo the-very-end" }
+          - { name: small, type: shell, command: "echo small-out" }
+`);
+    // A 2 MiB tmpfs as TMPDIR: the 8 MB spill cannot fit.
+    const tiny = join(dir, "tiny-tmp");
+    const { mkdirSync, readdirSync } = await import("node:fs");
+    mkdirSync(tiny);
+    expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", tiny]).success).toBe(true);
+    try {
+      const run = await muster(["workflow", "w"], { cwd: dir, env: { TMPDIR: tiny } });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/\[big\] failed \(the output of this step could not be kept \(.*(ENOSPC|no space).*\); only its last 64 KiB are\)/i);
+      expect(run.stderr).toContain("[small] succeeded");
+      expect(run.stdout).toContain("small-out\n");
+      expect(run.stderr.includes("the-very-end")).toBe(true); // the tail (checked without printing 64 KiB on failure)
+      expect(run.stderr).not.toContain("internal error");
+      expect(readdirSync(tiny)).toEqual([]);
+    } finally {
+      Bun.spawnSync(["umount", tiny]);
+    }
+  });
+});

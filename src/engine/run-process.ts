@@ -39,13 +39,27 @@ export interface ProcessOutcome {
 const GC_EVERY_BYTES = 16 * 1024 * 1024;
 let bytesSinceGc = 0;
 
+/**
+ * Reads a child's stream into `sink` to its end. A sink that fails (its output
+ * could not be kept) does not stop the reading, or the child would block on a
+ * full pipe: the rest still goes to the sink, and the first error is thrown
+ * once the stream ends.
+ */
 async function pump(stream: ReadableStream<Uint8Array> | null, sink: ChunkSink): Promise<void> {
   if (!stream) return;
   const reader = stream.getReader();
+  let failed: unknown;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return;
-    await sink(value);
+    if (done) {
+      if (failed !== undefined) throw failed;
+      return;
+    }
+    try {
+      await sink(value); // after a failure the sink still sees the rest (a capture keeps its tail)
+    } catch (error) {
+      failed ??= error;
+    }
     bytesSinceGc += value.length;
     if (bytesSinceGc > GC_EVERY_BYTES) {
       bytesSinceGc = 0;
@@ -109,14 +123,17 @@ export async function runProcess(argv: string[], options: RunProcessOptions): Pr
     typeof options.stdout === "function" ? pump(child.stdout, options.stdout) : undefined,
     typeof options.stderr === "function" ? pump(child.stderr, options.stderr) : undefined,
   ]);
-  const status = await child.exited;
-  // Whatever the step left running in its group (`sleep 1000 &`) goes with it.
-  platform.killGroup(child.pid, "SIGKILL");
-  orphanGuard()?.untrack(child.pid);
-  await pumps;
-  clearTimeout(timeoutTimer);
-  clearTimeout(killTimer);
-  cancellation.signal.removeEventListener("abort", onCancel);
-  cancellation.forceSignal.removeEventListener("abort", onForce);
-  return { code: timedOut ? EXIT_TIMEOUT : status.code, timedOut, canceled: canceled && !timedOut };
+  try {
+    const status = await child.exited;
+    // Whatever the step left running in its group (`sleep 1000 &`) goes with it.
+    platform.killGroup(child.pid, "SIGKILL");
+    orphanGuard()?.untrack(child.pid);
+    await pumps; // throws when the output could not be kept: the step fails with that reason
+    return { code: timedOut ? EXIT_TIMEOUT : status.code, timedOut, canceled: canceled && !timedOut };
+  } finally {
+    clearTimeout(timeoutTimer);
+    clearTimeout(killTimer);
+    cancellation.signal.removeEventListener("abort", onCancel);
+    cancellation.forceSignal.removeEventListener("abort", onForce);
+  }
 }

@@ -25,6 +25,7 @@ export class OutputCapture {
   #memoryBytes = 0;
   #file?: { dir: string; handle: FileHandle };
   #tail: Uint8Array[] = [];
+  #lost?: string;
   #tailBytes = 0;
   #total = 0;
   #threshold: number;
@@ -58,21 +59,47 @@ export class OutputCapture {
     return this.#file !== undefined;
   }
 
+  /** Why the full output could not be kept (a failed spill: ENOSPC), if it could not; the tail still is. */
+  get lost(): string | undefined {
+    return this.#lost;
+  }
+
+  /**
+   * Adds a chunk. When the spill file cannot be written (a full disk), the
+   * capture keeps only its tail from then on, removes the file, and throws an
+   * {@linkcode OutputLostError} once, so that the step fails with the reason.
+   */
   async append(stream: StreamId, data: Uint8Array): Promise<void> {
     this.#total += data.length;
-    if (!this.#keepAll) return this.#remember(data);
-    if (!this.#keepAll) return;
-    if (this.#file) return this.#writeRecord(stream, data);
-    this.#chunks.push({ stream, data });
-    this.#memoryBytes += data.length;
-    if (this.#memoryBytes > this.#threshold) {
-      const dir = await mkdtemp(join(tmpdir(), "muster-capture-"));
-      this.#file = { dir, handle: await open(join(dir, "output"), "w+") };
-      const chunks = this.#chunks;
+    this.#remember(data);
+    if (!this.#keepAll || this.#lost !== undefined) return;
+    try {
+      if (this.#file) return await this.#writeRecord(stream, data);
+      this.#chunks.push({ stream, data });
+      this.#memoryBytes += data.length;
+      if (this.#memoryBytes > this.#threshold) {
+        const dir = await mkdtemp(join(tmpdir(), "muster-capture-"));
+        this.#file = { dir, handle: await open(join(dir, "output"), "w+") };
+        const chunks = this.#chunks;
+        this.#chunks = [];
+        this.#memoryBytes = 0;
+        for (const chunk of chunks) await this.#writeRecord(chunk.stream, chunk.data);
+      }
+    } catch (error) {
+      this.#lost = (error as Error).message;
       this.#chunks = [];
       this.#memoryBytes = 0;
-      for (const chunk of chunks) await this.#writeRecord(chunk.stream, chunk.data);
+      await this.#discardFile();
+      throw new OutputLostError(`the output of this step could not be kept (${this.#lost}); only its last ${this.#tailLimit / 1024} KiB are`);
     }
+  }
+
+  async #discardFile(): Promise<void> {
+    if (!this.#file) return;
+    const { dir, handle } = this.#file;
+    this.#file = undefined;
+    await handle.close().catch(() => {});
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
 
   #remember(data: Uint8Array): void {
@@ -110,7 +137,7 @@ export class OutputCapture {
     this.#buffered = 0;
   }
 
-  /** The last `tailBytes` of output, both streams interleaved (kept only without keepAll). */
+  /** The last `tailBytes` of output, both streams interleaved. */
   tail(): Uint8Array {
     const joined = concat(this.#tail, this.#tailBytes);
     return joined.length > this.#tailLimit ? joined.subarray(joined.length - this.#tailLimit) : joined;
@@ -118,6 +145,7 @@ export class OutputCapture {
 
   /** Hands every captured chunk, in order, to `write`. */
   async replay(write: (stream: StreamId, data: Uint8Array) => void | Promise<void>): Promise<void> {
+    if (this.#lost !== undefined) return; // the caller shows the tail instead
     if (!this.#file) {
       for (const chunk of this.#chunks) await write(chunk.stream, chunk.data);
       return;
@@ -142,10 +170,14 @@ export class OutputCapture {
     this.#chunks = [];
     this.#tail = [];
     this.#buffer = new Uint8Array(0);
-    if (this.#file) {
-      await this.#file.handle.close().catch(() => {});
-      await rm(this.#file.dir, { recursive: true, force: true });
-      this.#file = undefined;
-    }
+    await this.#discardFile();
+  }
+}
+
+/** A capture could not keep a step's output (its spill file failed): the step fails with this. */
+export class OutputLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutputLostError";
   }
 }

@@ -129,8 +129,8 @@ export function createGroupOutput(options: GroupOutputOptions): GroupOutput {
     if (!silentSuccess) {
       if (options.decorate && keepAll) await stdout.write(options.decorate.begin(child, outcome));
       await stderr.write(`${label(child, stderr.colors)} ${describeOutcome(outcome, stderr.colors)}\n`);
-      if (capture && keepAll) await capture.replay((stream, data) => streams[stream].write(data));
-      if (capture && !keepAll && capture.size > 0) {
+      if (capture && keepAll && capture.lost === undefined) await capture.replay((stream, data) => streams[stream].write(data));
+      if (capture && (!keepAll || capture.lost !== undefined) && capture.size > 0) {
         const tail = capture.tail();
         if (tail.length < capture.size) await stderr.write(stderr.colors.dim(`  ... last ${tail.length} of ${capture.size} bytes:\n`));
         await stderr.write(tail);
