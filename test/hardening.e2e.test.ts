@@ -178,3 +178,28 @@ describe("resource exhaustion inside a step does not take muster down", () => {
     }
   });
 });
+
+describe("a fork bomb in a step is contained", () => {
+  test("each step runs under its own process budget (a pids cgroup here, as root); a bomb exhausts it, its timeout still fires, muster goes on", async () => {
+    // First prove the mechanism is in place, so that the bomb below can never reach the machine.
+    const probe = project(`workflows:\n  w:\n    steps:\n      - { name: where, type: shell, command: "cat /proc/self/cgroup > where; cat \\"/sys/fs/cgroup/pids$(grep pids where | cut -d: -f3)/pids.max\\" > max" }\n`);
+    const where = await muster(["workflow", "w"], { cwd: probe, env: { MUSTER_MAX_PROCS: "100" } });
+    expect(where.code).toBe(0);
+    expect(readFileSync(join(probe, "where"), "utf8")).toMatch(/pids:\/muster-\d+\/step-\d+/);
+    expect(readFileSync(join(probe, "max"), "utf8").trim()).toBe("100");
+
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { name: bomb, type: shell, timeout: 3s, command: "b() { b | b & }; b; sleep 30" }
+      - { name: after, type: shell, when: always, command: "echo muster-is-fine" }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir, env: { MUSTER_MAX_PROCS: "100" } });
+    expect(run.code).toBe(124);
+    expect(run.stderr).toContain("✗ bomb failed (timed out after 3.0s)");
+    expect(run.stdout).toContain("muster-is-fine\n");
+    expect(await processesMatching("b() { b | b & }")).toEqual([]);
+    const { readdirSync } = await import("node:fs");
+    expect(readdirSync("/sys/fs/cgroup/pids").filter((n) => n === `muster-${run.pid}`)).toEqual([]);
+  }, 30_000);
+});

@@ -189,6 +189,8 @@ export default defineCommand({
     } finally {
       for (const off of offSignals) off();
       await observer.close?.();
+      const { releaseLimits } = await import("../engine/process-limit.ts");
+      releaseLimits();
     }
   },
 });

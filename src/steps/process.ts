@@ -98,9 +98,12 @@ export function processViewText(planned: PlannedStep<CommandStep, ProcessPlan>):
 /** Runs a planned process step once. */
 export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPlan>, ctx: StepContext): Promise<StepOutcome> {
   const { runProcess } = await import("../engine/run-process.ts");
+  const { limitStep } = await import("../engine/process-limit.ts");
   const r = planned.resolved;
+  // A process budget of its own: a fork bomb in the step exhausts the step, not muster.
+  const limit = limitStep(r.argv);
   try {
-    const outcome = await runProcess(r.argv, {
+    const outcome = await runProcess(limit.argv, {
       cwd: r.cwd,
       env: { ...ctx.run.env, ...r.env },
       stdout: ctx.streams.stdout,
@@ -116,5 +119,7 @@ export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPl
       return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: error.message };
     }
     throw error;
+  } finally {
+    limit.release();
   }
 }

@@ -1,0 +1,164 @@
+/**
+ * A process-count limit for each step, below muster's own, so that a fork
+ * bomb in a step exhausts its own budget and not muster's (which then could
+ * not even create the threads it needs to stop it). `MUSTER_MAX_PROCS`
+ * (default 4096; 0 turns it off) is the most processes one step may have.
+ *
+ * How, measured on Linux:
+ * - a cgroup of the `pids` controller per step (cgroup v1 at
+ *   /sys/fs/cgroup/pids, or v2 where this process may create children),
+ *   which binds root too: the step's shell moves itself into the group and
+ *   then execs the command, so nothing forks before the limit holds;
+ * - otherwise (not root, no cgroup to write to) RLIMIT_NPROC through
+ *   `prlimit`, set to the user's current process count plus the budget;
+ *   the kernel does not apply it to root, which is why cgroups come first;
+ * - otherwise nothing, and `muster workflow` says so once when the limit
+ *   was asked for explicitly.
+ * @module
+ */
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { platform } from "../platform/index.ts";
+
+/** A step's limit: how to start it, and what to remove afterwards. */
+export interface StepLimit {
+  argv: string[];
+  release(): void;
+}
+
+type Mechanism = { kind: "cgroup"; base: string } | { kind: "rlimit"; nproc: number } | { kind: "none" };
+
+let mechanism: Mechanism | undefined;
+let counter = 0;
+
+/** The budget from `MUSTER_MAX_PROCS` (default 4096; 0: no limit). */
+export function maxProcs(env: Record<string, string> = platform.env()): number {
+  const raw = env.MUSTER_MAX_PROCS;
+  const n = raw === undefined ? 4096 : Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : 4096;
+}
+
+function userProcessCount(): number {
+  let uid = -1;
+  try {
+    uid = statSync("/proc/self").uid;
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (statSync(`/proc/${name}`).uid === uid) n++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return n;
+}
+
+function pidsCgroupBase(): string | undefined {
+  const candidates = ["/sys/fs/cgroup/pids"];
+  // cgroup v2: our own group, when its pids controller is available to children.
+  try {
+    const own = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.startsWith("0::"))?.slice(3);
+    if (own !== undefined && readFileSync("/sys/fs/cgroup/cgroup.controllers", "utf8").includes("pids")) candidates.push(join("/sys/fs/cgroup", own));
+  } catch {
+    // not v2
+  }
+  for (const root of candidates) {
+    const base = join(root, `muster-${platform.pid}`);
+    try {
+      mkdirSync(base);
+      writeFileSync(join(base, "pids.max"), "max");
+      return base;
+    } catch {
+      try {
+        rmdirSync(base);
+      } catch {
+        // not created
+      }
+    }
+  }
+  return undefined;
+}
+
+function choose(budget: number): Mechanism {
+  if (budget === 0 || platform.os !== "linux") return { kind: "none" };
+  const base = pidsCgroupBase();
+  if (base) return { kind: "cgroup", base };
+  const isRoot = (() => {
+    try {
+      return statSync("/proc/self").uid === 0;
+    } catch {
+      return false;
+    }
+  })();
+  if (!isRoot) return { kind: "rlimit", nproc: userProcessCount() + budget };
+  return { kind: "none" };
+}
+
+/** Which mechanism limits steps here ("cgroup", "rlimit" or "none"). */
+export function limitMechanism(): Mechanism["kind"] {
+  mechanism ??= choose(maxProcs());
+  return mechanism.kind;
+}
+
+/**
+ * Wraps a step's argv so that it starts under the process limit.
+ *
+ * @example
+ * ```ts
+ * const limit = limitStep(["sh", "-c", "make -j"]);
+ * spawn(limit.argv, ...); // ... when the step is over:
+ * limit.release();
+ * ```
+ */
+export function limitStep(argv: string[]): StepLimit {
+  const budget = maxProcs();
+  mechanism ??= choose(budget);
+  if (mechanism.kind === "cgroup") {
+    const dir = join(mechanism.base, `step-${++counter}`);
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, "pids.max"), String(budget));
+    } catch {
+      return { argv, release: () => {} };
+    }
+    // The shell joins the group, then becomes the command: nothing forks outside the limit.
+    return {
+      argv: ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, ...argv],
+      release: () => removeWhenEmpty(dir),
+    };
+  }
+  if (mechanism.kind === "rlimit") {
+    return { argv: ["prlimit", `--nproc=${mechanism.nproc}:${mechanism.nproc}`, "--", ...argv], release: () => {} };
+  }
+  return { argv, release: () => {} };
+}
+
+/** A group can only be removed once its last process is reaped: try now, and again shortly. */
+function removeWhenEmpty(dir: string, tries = 20): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    if (tries > 0) setTimeout(() => removeWhenEmpty(dir, tries - 1), 50).unref?.();
+  }
+}
+
+/** Removes this muster's (empty) cgroup at exit. */
+export function releaseLimits(): void {
+  if (mechanism?.kind !== "cgroup") return;
+  for (const name of readdirSync(mechanism.base).filter((n) => n.startsWith("step-"))) {
+    try {
+      rmdirSync(join(mechanism.base, name));
+    } catch {
+      // still busy
+    }
+  }
+  try {
+    rmdirSync(mechanism.base);
+  } catch {
+    // still busy
+  }
+}
