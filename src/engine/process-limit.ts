@@ -16,7 +16,7 @@
  *   was asked for explicitly.
  * @module
  */
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 
@@ -83,6 +83,20 @@ function pidsCgroupBase(): string | undefined {
   return undefined;
 }
 
+/** Whether `command` can be executed: a path that is executable, or a name found on PATH. */
+function executable(command: string, path = platform.env().PATH ?? ""): boolean {
+  const can = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) return can(command);
+  return path.split(":").some((dir) => dir !== "" && can(join(dir, command)));
+}
+
 function choose(budget: number): Mechanism {
   if (budget === 0 || platform.os !== "linux") return { kind: "none" };
   const base = pidsCgroupBase();
@@ -94,7 +108,7 @@ function choose(budget: number): Mechanism {
       return false;
     }
   })();
-  if (!isRoot) return { kind: "rlimit", nproc: userProcessCount() + budget };
+  if (!isRoot && executable("prlimit")) return { kind: "rlimit", nproc: userProcessCount() + budget };
   return { kind: "none" };
 }
 
@@ -117,6 +131,8 @@ export function limitMechanism(): Mechanism["kind"] {
 export function limitStep(argv: string[]): StepLimit {
   const budget = maxProcs();
   mechanism ??= choose(budget);
+  // A command that cannot start is left to the spawn, which says so plainly ("x: command not found", 127).
+  if (mechanism.kind !== "none" && !executable(argv[0] ?? "")) return { argv, release: () => {} };
   if (mechanism.kind === "cgroup") {
     const dir = join(mechanism.base, `step-${++counter}`);
     try {
