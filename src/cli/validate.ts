@@ -52,14 +52,15 @@ export default defineCommand({
     const c = stderr.colors;
     const diagnostics = files.flatMap((f) => f.diagnostics);
     // A name defined in two files cannot be run without -f: say so here rather than at run time.
-    const owners = new Map<string, Array<{ display: string; line: number; col: number }>>();
+    // (Positions are read only for those: computing one parses the file's YAML again.)
+    const owners = new Map<string, Array<{ display: string; source: { line: number; col: number } }>>();
     for (const f of files) {
-      for (const [name, w] of f.workflowFile?.workflows ?? []) owners.set(name, [...(owners.get(name) ?? []), { display: f.display, line: w.source.line, col: w.source.col }]);
+      for (const [name, w] of f.workflowFile?.workflows ?? []) owners.set(name, [...(owners.get(name) ?? []), { display: f.display, source: w.source }]);
     }
     for (const [name, where] of owners) {
       if (where.length < 2) continue;
       const second = where[1]!;
-      diagnostics.push({ file: second.display, line: second.line, col: second.col, message: `workflow "${name}": also defined in ${where.filter((w) => w !== second).map((w) => w.display).join(", ")} (expected each name once; "muster workflow ${name}" needs -f to choose)` });
+      diagnostics.push({ file: second.display, line: second.source.line, col: second.source.col, message: `workflow "${name}": also defined in ${where.filter((w) => w !== second).map((w) => w.display).join(", ")} (expected each name once; "muster workflow ${name}" needs -f to choose)` });
     }
     const workflows = files.reduce((n, f) => n + (f.workflowFile?.workflows.size ?? 0), 0);
     const ci = detectCi(platform.env(), undefined, project.ci);

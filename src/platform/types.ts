@@ -116,6 +116,12 @@ export interface Platform {
   /** The argv that starts this same muster (the binary, or runtime + main module). */
   selfCommand(): string[];
   /**
+   * The runtime's own YAML parser, when it has one (Bun.YAML; Deno has none:
+   * the `yaml` library serves there). Used only through `workflow/yaml-fast.ts`,
+   * which decides when its result is certain to match the full parser's.
+   */
+  readonly parseYaml?: (text: string) => unknown;
+  /**
    * Asks the runtime to collect garbage now. Called after every 16 MiB
    * of child output: Bun's heuristics otherwise let short-lived output chunks
    * pile up to several times the live data (measured by scripts/bench/parallel.ts).

@@ -11,6 +11,8 @@ import { DiscoveryError } from "../errors.ts";
 import { formatDiagnostic, suggest, type Diagnostic } from "./diagnostics.ts";
 import { cacheDir, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
+import { fastYaml } from "./yaml-fast.ts";
+import { MAX_DEPTH, MAX_FILE_BYTES } from "./yaml-source.ts";
 import type { Workflow, WorkflowFile } from "./types.ts";
 import { platform } from "../platform/index.ts";
 
@@ -184,9 +186,12 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
   }
   const text = decoded;
   const dir = cacheDir(platform.env());
-  const known = await readParsed(dir, text);
+  // The parse cache first, then the runtime's fast parser where it is certain to agree; the full
+  // parser (with positions) runs only when neither answers, or when an error needs a position.
+  const cached = await readParsed(dir, text);
+  const known = cached ?? (platform.parseYaml && text.length <= MAX_FILE_BYTES ? fastYaml(text, platform.parseYaml, MAX_DEPTH) : undefined);
   const { workflowFile, diagnostics, value, foreign, declares = [] } = parseWorkflowFile(display, text, known);
-  if (known === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
+  if (cached === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
   return { path, display, workflowFile, diagnostics, foreign, declares };
 }
 

@@ -34,6 +34,7 @@ export function createBunPlatform(): Platform {
       }
     },
     pinsTlsServerName: true,
+    parseYaml: (text) => Bun.YAML.parse(text),
     args: () => process.argv.slice(2),
     spawn(argv: string[], options: SpawnOptions): ChildProcess {
       let proc;
