@@ -57,6 +57,26 @@ function userProcessCount(): number {
   return n;
 }
 
+/** Removes the (empty) groups of musters that are gone: one killed with -9 could not. */
+function sweepStale(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((n) => /^muster-\d+$/.test(n));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (platform.isProcessAlive(Number(name.slice("muster-".length)))) continue;
+    const base = join(root, name);
+    try {
+      for (const step of readdirSync(base).filter((n) => n.startsWith("step-"))) rmdirSync(join(base, step));
+      rmdirSync(base);
+    } catch {
+      // still in use (a process of it lives on): left for a later sweep
+    }
+  }
+}
+
 function pidsCgroupBase(): string | undefined {
   const candidates = ["/sys/fs/cgroup/pids"];
   // cgroup v2: our own group, when its pids controller is available to children.
@@ -67,6 +87,7 @@ function pidsCgroupBase(): string | undefined {
     // not v2
   }
   for (const root of candidates) {
+    sweepStale(root);
     const base = join(root, `muster-${platform.pid}`);
     try {
       mkdirSync(base);
@@ -141,11 +162,13 @@ export function limitStep(argv: string[]): StepLimit {
     } catch {
       return { argv, release: () => {} };
     }
-    // The shell joins the group, then becomes the command: nothing forks outside the limit.
-    return {
-      argv: ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, ...argv],
-      release: () => removeWhenEmpty(dir),
-    };
+    const enter = `echo $$ > '${dir}/cgroup.procs' || exit 126`;
+    // A `sh -c` step's own shell joins the group on its first line (one shell, not two);
+    // anything else gets a shell that joins, then becomes the command. Nothing forks outside the limit.
+    const wrapped = argv.length === 3 && argv[0] === "sh" && argv[1] === "-c"
+      ? ["sh", "-c", `${enter}\n${argv[2]}`]
+      : ["sh", "-c", `${enter}\nexec "$@"`, "sh", ...argv];
+    return { argv: wrapped, release: () => removeWhenEmpty(dir) };
   }
   if (mechanism.kind === "rlimit") {
     return { argv: ["prlimit", `--nproc=${mechanism.nproc}:${mechanism.nproc}`, "--", ...argv], release: () => {} };

@@ -185,13 +185,14 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
     return { path, display, diagnostics: [{ file: display, ...decoded, message: `invalid UTF-8 (byte 0x${decoded.byte.toString(16).padStart(2, "0")} at offset ${decoded.offset}) (expected a UTF-8 text file)` }], declares: [] };
   }
   const text = decoded;
-  const dir = cacheDir(platform.env());
-  // The parse cache first, then the runtime's fast parser where it is certain to agree; the full
-  // parser (with positions) runs only when neither answers, or when an error needs a position.
-  const cached = await readParsed(dir, text);
-  const known = cached ?? (platform.parseYaml && text.length <= MAX_FILE_BYTES ? fastYaml(text, platform.parseYaml, MAX_DEPTH) : undefined);
-  const { workflowFile, diagnostics, value, foreign, declares = [] } = parseWorkflowFile(display, text, known);
-  if (cached === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
+  // The runtime's fast parser where it is certain to agree with the full one; else the parse cache
+  // (files the fast path cannot take, and Deno, which has no fast parser); the full parser, with
+  // positions, runs only when neither answers, or when an error needs a position.
+  const fast = platform.parseYaml && text.length <= MAX_FILE_BYTES ? fastYaml(text, platform.parseYaml, MAX_DEPTH) : undefined;
+  const dir = fast === undefined ? cacheDir(platform.env()) : undefined;
+  const cached = fast === undefined ? await readParsed(dir, text) : undefined;
+  const { workflowFile, diagnostics, value, foreign, declares = [] } = parseWorkflowFile(display, text, fast ?? cached);
+  if (fast === undefined && cached === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
   return { path, display, workflowFile, diagnostics, foreign, declares };
 }
 
