@@ -203,3 +203,14 @@ describe("a fork bomb in a step is contained", () => {
     expect(readdirSync("/sys/fs/cgroup/pids").filter((n) => n === `muster-${run.pid}`)).toEqual([]);
   }, 30_000);
 });
+
+describe("small items", () => {
+  test("bytes that are not UTF-8 are a positioned error, not silently replaced", async () => {
+    const dir = project("workflows:\n  w:\n    steps: []\n");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, "workflows.yaml"), Buffer.concat([Buffer.from('workflows:\n  w:\n    steps:\n      - { type: shell, command: "echo '), Buffer.from([0xff, 0xfe]), Buffer.from(`" }\n`)]));
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("workflows.yaml:4:39: invalid UTF-8 (byte 0xff at offset 65) (expected a UTF-8 text file)");
+  });
+});

@@ -328,21 +328,28 @@ describe("discovery", () => {
 
 describe("the parse cache", () => {
   test("a valid file is cached by content; a changed file is parsed again; MUSTER_NO_CACHE turns it off", async () => {
-    const dir = project(`workflows:\n  w:\n    steps:\n      - { type: shell, command: echo first }\n`);
+    // Anchors and aliases keep this file off the fast path, which is where the cache serves.
+    const file = (word: string) => `workflows:\n  w:\n    env: &common { WORD: ${word} }\n    steps:\n      - { type: shell, command: "echo $WORD", env: *common }\n`;
+    const dir = project(file("first"));
     const cache = join(dir, "cache");
     const env = { MUSTER_CACHE_DIR: cache };
+    const entries = () => readdirSync(cache).filter((f) => f.endsWith(".json")).length;
     expect((await muster(["workflow", "w"], { cwd: dir, env })).stdout).toBe("first\n");
-    expect(readdirSync(cache).filter((f) => f.endsWith(".json")).length).toBe(1);
+    expect(entries()).toBe(1);
     expect((await muster(["workflow", "w"], { cwd: dir, env })).stdout).toBe("first\n");
-    writeFiles(dir, { "workflows.yaml": `workflows:\n  w:\n    steps:\n      - { type: shell, command: echo second }\n` });
+    writeFiles(dir, { "workflows.yaml": file("second") });
     expect((await muster(["workflow", "w"], { cwd: dir, env })).stdout).toBe("second\n");
-    expect(readdirSync(cache).filter((f) => f.endsWith(".json")).length).toBe(2);
+    expect(entries()).toBe(2);
     // An invalid file is never cached, so its errors always carry positions.
-    writeFiles(dir, { "workflows.yaml": `workflows:\n  w:\n    steps:\n      - { type: shel, command: echo }\n` });
+    writeFiles(dir, { "workflows.yaml": `workflows:\n  w:\n    env: &e { A: b }\n    steps:\n      - { type: shel, command: echo, env: *e }\n` });
     const bad = await muster(["workflow", "w"], { cwd: dir, env });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('workflows.yaml:4:17: workflow "w", step "step1": unknown step type "shel"');
-    expect(readdirSync(cache).filter((f) => f.endsWith(".json")).length).toBe(2);
+    expect(bad.stderr).toContain('workflows.yaml:5:17: workflow "w", step "step1": unknown step type "shel"');
+    expect(entries()).toBe(2);
+    // A file the fast path takes needs no cache entry.
+    writeFiles(dir, { "workflows.yaml": `workflows:\n  w:\n    steps:\n      - { type: shell, command: echo plain }\n` });
+    expect((await muster(["workflow", "w"], { cwd: dir, env })).stdout).toBe("plain\n");
+    expect(entries()).toBe(2);
     const off = join(dir, "off");
     await muster(["workflow", "w", "-f", "examples/hello/hello.yaml"], { cwd: repoRoot, env: { MUSTER_CACHE_DIR: off, MUSTER_NO_CACHE: "1" } });
     expect(existsSync(off)).toBe(false);
