@@ -131,15 +131,18 @@ describe("parsing in linear time, with limits", () => {
 
 describe("a parse cache you can trust", () => {
   test("a cache entry planted by someone else never decides what runs", async () => {
-    const yaml = `workflows:\n  w:\n    steps:\n      - { name: s, type: shell, command: "echo from-the-file" }\n`;
+    // An anchor keeps the file off the fast YAML path: the cache is consulted.
+    const yaml = `workflows:\n  w:\n    env: &e { W: from-the-file }\n    steps:\n      - { name: s, type: shell, command: "echo $W", env: *e }\n`;
     const dir = project(yaml);
     const cache = join(dir, "cache");
     const { mkdirSync, writeFileSync } = await import("node:fs");
-    const { cacheKey } = await import("../src/workflow/parse-cache.ts");
+    const { cacheKey, entryPath } = await import("../src/workflow/parse-cache.ts");
     mkdirSync(cache, { mode: 0o700 });
-    // The entry a poisoner would write for this exact text: the old format, a bare value.
+    // The entries a poisoner would write for this exact text: the bare value the old format held,
+    // and the current format with a MAC made up without the key.
     const forged = { workflows: { w: { steps: [{ name: "s", type: "shell", command: "touch pwned" }] } } };
     writeFileSync(join(cache, `${cacheKey(yaml)}.json`), JSON.stringify(forged));
+    writeFileSync(entryPath(cache, yaml), JSON.stringify({ v: 1, hash: cacheKey(yaml), mac: "00".repeat(32), body: JSON.stringify(forged) }));
     const run = await muster(["workflow", "w"], { cwd: dir, env: { MUSTER_CACHE_DIR: cache } });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("from-the-file\n");

@@ -333,7 +333,7 @@ describe("the parse cache", () => {
     const dir = project(file("first"));
     const cache = join(dir, "cache");
     const env = { MUSTER_CACHE_DIR: cache };
-    const entries = () => readdirSync(cache).filter((f) => f.endsWith(".json")).length;
+    const entries = () => readdirSync(cache).filter((f) => f.endsWith(".entry")).length;
     expect((await muster(["workflow", "w"], { cwd: dir, env })).stdout).toBe("first\n");
     expect(entries()).toBe(1);
     expect((await muster(["workflow", "w"], { cwd: dir, env })).stdout).toBe("first\n");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheDir, cacheKey, isJsonSafe, readParsed, writeParsed } from "./parse-cache.ts";
+import { cacheDir, cacheKey, entryPath, isJsonSafe, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 
@@ -24,7 +24,7 @@ test("round trip by content; values JSON cannot keep are not cached", async () =
     expect(isJsonSafe({ a: Infinity })).toBe(false);
     await writeParsed(dir, "b: .inf", { b: Infinity });
     expect(await readParsed(dir, "b: .inf")).toBeUndefined();
-    expect(readdirSync(dir).every((f) => f.endsWith(".json") || f === "key")).toBe(true);
+    expect(readdirSync(dir).every((f) => f.endsWith(".entry") || f === "key")).toBe(true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -50,10 +50,10 @@ describe("an entry is trusted only as far as this user made it", () => {
     try {
       await writeParsed(dir, "a: 1", { a: 1 }); // makes the key
       const hash = cacheKey("a: 1");
-      writeFileSync(join(dir, `${hash}.json`), JSON.stringify({ v: 1, hash, mac: "00".repeat(32), body: JSON.stringify({ a: "$(touch pwned)" }) }));
+      writeFileSync(entryPath(dir, "a: 1"), JSON.stringify({ v: 1, hash, mac: "00".repeat(32), body: JSON.stringify({ a: "$(touch pwned)" }) }));
       expect(await readParsed(dir, "a: 1")).toBeUndefined();
       // The old format (the bare value) is a miss too.
-      writeFileSync(join(dir, `${hash}.json`), JSON.stringify({ a: 2 }));
+      writeFileSync(entryPath(dir, "a: 1"), JSON.stringify({ a: 2 }));
       expect(await readParsed(dir, "a: 1")).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -64,8 +64,8 @@ describe("an entry is trusted only as far as this user made it", () => {
     const dir = fresh();
     try {
       await writeParsed(dir, "a: 1", { a: 1 });
-      const entry = readFileSync(join(dir, `${cacheKey("a: 1")}.json`), "utf8");
-      writeFileSync(join(dir, `${cacheKey("b: 2")}.json`), entry);
+      const entry = readFileSync(entryPath(dir, "a: 1"), "utf8");
+      writeFileSync(entryPath(dir, "b: 2"), entry);
       expect(await readParsed(dir, "b: 2")).toBeUndefined();
       expect(statSync(join(dir, "key")).mode & 0o777).toBe(0o600);
     } finally {
@@ -77,7 +77,7 @@ describe("an entry is trusted only as far as this user made it", () => {
     const dir = fresh();
     try {
       await writeParsed(dir, "x: 1", { x: 1 });
-      const entry = join(dir, `${cacheKey("y: 1")}.json`);
+      const entry = entryPath(dir, "y: 1");
       expect(Bun.spawnSync(["mkfifo", entry]).success).toBe(true);
       expect(await readParsed(dir, "y: 1")).toBeUndefined();
     } finally {
@@ -92,7 +92,7 @@ describe("an entry is trusted only as far as this user made it", () => {
       chmodSync(dir, 0o777);
       expect(await readParsed(dir, "a: 1")).toBeUndefined();
       await writeParsed(dir, "c: 1", { c: 1 });
-      expect(existsSync(join(dir, `${cacheKey("c: 1")}.json`))).toBe(false);
+      expect(existsSync(entryPath(dir, "c: 1"))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

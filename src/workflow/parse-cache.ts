@@ -58,6 +58,15 @@ async function trusted(path: string, kind: "dir" | "file", mode: "private" | "sh
   return (s.mode & (mode === "private" ? 0o077 : 0o022)) === 0;
 }
 
+/**
+ * Where the entry for `text` lives. Entries end in `.entry`, not `.json`: muster
+ * before the authenticated format read `<hash>.json` as a bare value, so the two
+ * formats never meet, whichever version reads the directory.
+ */
+export function entryPath(dir: string, text: string): string {
+  return join(dir, `${cacheKey(text)}.entry`);
+}
+
 /** Reads a small regular file without following a symlink or blocking on a FIFO; undefined if it is anything else. */
 async function readSmall(path: string, limit: number): Promise<string | undefined> {
   const s = await lstat(path).catch(() => undefined);
@@ -112,7 +121,7 @@ export async function readParsed(dir: string | undefined, text: string): Promise
     const secret = await cacheSecret(dir, false);
     if (!secret) return undefined;
     const hash = cacheKey(text);
-    const raw = await readSmall(join(dir, `${hash}.json`), MAX_ENTRY_BYTES);
+    const raw = await readSmall(entryPath(dir, text), MAX_ENTRY_BYTES);
     if (raw === undefined) return undefined;
     const entry = JSON.parse(raw) as { hash?: unknown; mac?: unknown; body?: unknown };
     if (entry.hash !== hash || typeof entry.body !== "string" || typeof entry.mac !== "string") return undefined;
@@ -142,7 +151,7 @@ export async function writeParsed(dir: string | undefined, text: string, value: 
     if (!secret) return;
     const hash = cacheKey(text);
     const body = JSON.stringify(value);
-    const file = join(dir, `${hash}.json`);
+    const file = entryPath(dir, text);
     const temp = join(dir, `.${randomBytes(12).toString("hex")}.tmp`);
     await createExclusive(temp, JSON.stringify({ v: 1, hash, mac: mac(secret, hash, body), body }));
     await rename(temp, file).catch(async (error) => {
@@ -156,7 +165,7 @@ export async function writeParsed(dir: string | undefined, text: string, value: 
 }
 
 async function prune(dir: string): Promise<void> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith(".json"));
+  const names = (await readdir(dir)).filter((n) => n.endsWith(".entry"));
   if (names.length <= MAX_ENTRIES) return;
   const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n))).mtimeMs })));
   dated.sort((a, b) => a.t - b.t);
