@@ -5,10 +5,11 @@
  * (default 4096; 0 turns it off) is the most processes one step may have.
  *
  * How, measured on Linux:
- * - a cgroup of the `pids` controller per step (cgroup v1 at
+ * - a cgroup of the `pids` controller for the run (cgroup v1 at
  *   /sys/fs/cgroup/pids, or v2 where this process may create children),
- *   which binds root too: the step's shell moves itself into the group and
- *   then execs the command, so nothing forks before the limit holds;
+ *   which binds root too: each step's shell moves itself into the group and
+ *   then execs the command, so nothing forks before the limit holds; the
+ *   budget bounds the steps' processes together, never muster's own;
  * - otherwise (not root, no cgroup to write to) RLIMIT_NPROC through
  *   `prlimit`, set to the user's current process count plus the budget;
  *   the kernel does not apply it to root, which is why cgroups come first;
@@ -29,9 +30,8 @@ export interface StepLimit {
 type Mechanism = { kind: "cgroup"; base: string } | { kind: "rlimit"; nproc: number } | { kind: "none" };
 
 let mechanism: Mechanism | undefined;
-let counter = 0;
 
-/** The budget from `MUSTER_MAX_PROCS` (default 4096; 0: no limit). */
+/** The budget from `MUSTER_MAX_PROCS` (default 4096; 0: no limit): the most processes the run's steps may have at once. */
 export function maxProcs(env: Record<string, string> = platform.env()): number {
   const raw = env.MUSTER_MAX_PROCS;
   const n = raw === undefined ? 4096 : Number(raw);
@@ -69,7 +69,7 @@ function sweepStale(root: string): void {
     if (platform.isProcessAlive(Number(name.slice("muster-".length)))) continue;
     const base = join(root, name);
     try {
-      for (const step of readdirSync(base).filter((n) => n.startsWith("step-"))) rmdirSync(join(base, step));
+      for (const step of readdirSync(base).filter((n) => n.startsWith("step-"))) rmdirSync(join(base, step)); // older layouts
       rmdirSync(base);
     } catch {
       // still in use (a process of it lives on): left for a later sweep
@@ -91,7 +91,7 @@ function pidsCgroupBase(): string | undefined {
     const base = join(root, `muster-${platform.pid}`);
     try {
       mkdirSync(base);
-      writeFileSync(join(base, "pids.max"), "max");
+      writeFileSync(join(base, "pids.max"), String(maxProcs()));
       return base;
     } catch {
       try {
@@ -155,20 +155,14 @@ export function limitStep(argv: string[]): StepLimit {
   // A command that cannot start is left to the spawn, which says so plainly ("x: command not found", 127).
   if (mechanism.kind !== "none" && !executable(argv[0] ?? "")) return { argv, release: () => {} };
   if (mechanism.kind === "cgroup") {
-    const dir = join(mechanism.base, `step-${++counter}`);
-    try {
-      mkdirSync(dir);
-      writeFileSync(join(dir, "pids.max"), String(budget));
-    } catch {
-      return { argv, release: () => {} };
-    }
-    const enter = `echo $$ > '${dir}/cgroup.procs' || exit 126`;
+    // One group for the run, made once: its budget bounds the steps' processes together.
+    const enter = `echo $$ > '${mechanism.base}/cgroup.procs' || exit 126`;
     // A `sh -c` step's own shell joins the group on its first line (one shell, not two);
     // anything else gets a shell that joins, then becomes the command. Nothing forks outside the limit.
     const wrapped = argv.length === 3 && argv[0] === "sh" && argv[1] === "-c"
       ? ["sh", "-c", `${enter}\n${argv[2]}`]
       : ["sh", "-c", `${enter}\nexec "$@"`, "sh", ...argv];
-    return { argv: wrapped, release: () => removeWhenEmpty(dir) };
+    return { argv: wrapped, release: () => {} };
   }
   if (mechanism.kind === "rlimit") {
     return { argv: ["prlimit", `--nproc=${mechanism.nproc}:${mechanism.nproc}`, "--", ...argv], release: () => {} };
@@ -176,28 +170,12 @@ export function limitStep(argv: string[]): StepLimit {
   return { argv, release: () => {} };
 }
 
-/** A group can only be removed once its last process is reaped: try now, and again shortly. */
-function removeWhenEmpty(dir: string, tries = 20): void {
-  try {
-    rmdirSync(dir);
-  } catch {
-    if (tries > 0) setTimeout(() => removeWhenEmpty(dir, tries - 1), 50).unref?.();
-  }
-}
-
 /** Removes this muster's (empty) cgroup at exit. */
 export function releaseLimits(): void {
   if (mechanism?.kind !== "cgroup") return;
-  for (const name of readdirSync(mechanism.base).filter((n) => n.startsWith("step-"))) {
-    try {
-      rmdirSync(join(mechanism.base, name));
-    } catch {
-      // still busy
-    }
-  }
   try {
     rmdirSync(mechanism.base);
   } catch {
-    // still busy
+    // still busy: the next run's sweep removes it
   }
 }
