@@ -3,21 +3,15 @@
  * published schema, JUnit, GitHub Actions and GitLab log groups,
  * annotations and the job summary).
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import schema from "../schemas/events.v1.json";
-import { muster, spawnMuster, tempDir, watch, writeFiles } from "./helpers.ts";
+import { muster, spawnMuster, watch, writeFiles, projectDirs } from "./helpers.ts";
 import { validateJson } from "./json-schema.ts";
 
-const tmp = tempDir();
-afterAll(() => tmp.cleanup());
-let n = 0;
-function project(yaml: string): string {
-  const dir = join(tmp.path, `ci${++n}`);
-  writeFiles(dir, { "workflows.yaml": yaml });
-  return dir;
-}
+const projects = projectDirs();
+const project = (yaml: string) => projects.make({ "workflows.yaml": yaml });
 
 const WORKFLOW = `workflows:
   w:

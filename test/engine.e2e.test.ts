@@ -2,19 +2,13 @@
  * End-to-end regressions for the engine-v2 reshaping (issue "Engine v2,
  * part 1"): each test names a defect of the old engine and fails on it.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { muster, tempDir, writeFiles } from "./helpers.ts";
+import { muster, writeFiles, projectDirs } from "./helpers.ts";
 
-const tmp = tempDir();
-afterAll(() => tmp.cleanup());
-let n = 0;
-function project(yaml: string): string {
-  const dir = join(tmp.path, `e${++n}`);
-  writeFiles(dir, { "workflows.yaml": yaml });
-  return dir;
-}
+const projects = projectDirs();
+const project = (yaml: string) => projects.make({ "workflows.yaml": yaml });
 
 describe("templates are all checked before anything runs", () => {
   const yaml = `workflows:

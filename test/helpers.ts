@@ -1,6 +1,7 @@
 /**
  * Helpers for end-to-end tests: run the compiled binary, make temp projects.
  */
+import { afterAll } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -59,6 +60,24 @@ export async function muster(args: string[], options: RunOptions = {}): Promise<
 export function tempDir(prefix = "muster-test-"): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A per-suite temp dir, removed after the suite, that hands out one fresh
+ * project directory per call.
+ */
+export function projectDirs(prefix = "muster-test-"): { root: string; make(files: Record<string, string>): string } {
+  const tmp = tempDir(prefix);
+  afterAll(() => tmp.cleanup());
+  let n = 0;
+  return {
+    root: tmp.path,
+    make(files) {
+      const dir = join(tmp.path, `p${++n}`);
+      writeFiles(dir, files);
+      return dir;
+    },
+  };
 }
 
 /** Writes files (path -> content) below `dir`; `mode` 0o755 for scripts ending in .sh or without extension under bin/. */
