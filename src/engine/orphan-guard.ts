@@ -15,7 +15,7 @@ groups=" "
 while IFS= read -r line; do
   case "$line" in
     +*) groups="$groups\${line#+} " ;;
-    -*) groups=$(printf '%s' "$groups" | sed "s/ \${line#-} / /") ;;
+    -*) g="\${line#-}"; case "$groups" in *" $g "*) groups="\${groups%%" $g "*} \${groups#*" $g "}" ;; esac ;;
   esac
 done
 for g in $groups; do kill -9 "-$g" 2>/dev/null; done`;
