@@ -7,7 +7,7 @@
  * start-up time.
  * @module
  */
-import { EXIT_ENGINE, EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_TIMEOUT, EXIT_USAGE } from "./exit-codes.ts";
+import { EXIT_ENGINE, EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE } from "./exit-codes.ts";
 
 /** A problem position in a workflow file. */
 export interface Diagnostic {
@@ -77,13 +77,6 @@ export class StepFailure extends MusterError {}
 export class EngineError extends MusterError {
   constructor(message: string) {
     super(message, EXIT_ENGINE);
-  }
-}
-
-/** A step ran past its timeout (exit 124). */
-export class TimeoutError extends MusterError {
-  constructor(message: string) {
-    super(message, EXIT_TIMEOUT);
   }
 }
 

@@ -30,8 +30,3 @@ export const EXIT_SIGTERM = 143;
 /** The exit code after muster was stopped by `signal`. */
 export const exitCodeForStop = (signal: "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT"): number =>
   ({ SIGINT: EXIT_SIGINT, SIGTERM: EXIT_SIGTERM, SIGHUP: EXIT_SIGHUP, SIGQUIT: EXIT_SIGQUIT })[signal];
-/** Killed with SIGKILL (128 + 9). */
-export const EXIT_SIGKILL = 137;
-
-/** The shell-style exit code of a process ended by signal number `n`. */
-export const exitCodeForSignal = (n: number): number => 128 + n;

@@ -133,12 +133,6 @@ function choose(budget: number): Mechanism {
   return { kind: "none" };
 }
 
-/** Which mechanism limits steps here ("cgroup", "rlimit" or "none"). */
-export function limitMechanism(): Mechanism["kind"] {
-  mechanism ??= choose(maxProcs());
-  return mechanism.kind;
-}
-
 /**
  * Wraps a step's argv so that it starts under the process limit.
  *
