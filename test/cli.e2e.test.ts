@@ -131,7 +131,7 @@ describe("discovery tolerates other tools' files and broken siblings", () => {
     expect(existsSync(join(dir, "applied"))).toBe(true);
     const warnings = run.stderr.split("\n").filter((l) => l.startsWith("! "));
     expect(warnings).toEqual([
-      `! broken.yaml is not valid and was skipped: broken.yaml:4:17: workflow "other", step "step1": unknown step type "shel" (expected one of: atmos, shell, sleep, parallel, matrix, container, wait, wait-all, cancel); run "muster validate" for every problem`,
+      `! workflow "other" in broken.yaml is not valid and was skipped: broken.yaml:4:17: workflow "other", step "step1": unknown step type "shel" (expected one of: atmos, shell, sleep, parallel, matrix, container, wait, wait-all, cancel); run "muster validate" for every problem`,
     ]);
     expect(run.stderr).not.toContain("docker-compose");
   });
@@ -145,6 +145,25 @@ describe("discovery tolerates other tools' files and broken siblings", () => {
     expect(validate.code).toBe(2);
     expect(validate.stderr).toContain(`broken.yaml:4:17:`);
     expect(validate.stderr).toContain(`✗ 1 problem in 1 of 2 files (2 other YAML files without "workflows:" skipped)`);
+  });
+
+  test("in one file, a valid workflow runs although a sibling is broken (warned once); the broken one is refused; a YAML error still refuses the whole file", async () => {
+    const dir = project({
+      "both.yaml": `workflows:\n  good:\n    steps:\n      - { type: shell, command: "touch good-ran" }\n  bad:\n    steps:\n      - { type: shel, command: x }\n`,
+    });
+    const good = await muster(["workflow", "good", "-f", "both.yaml"], { cwd: dir });
+    expect(good.code).toBe(0);
+    expect(existsSync(join(dir, "good-ran"))).toBe(true);
+    expect(good.stderr).toContain(`! workflow "bad" in both.yaml is not valid and was skipped: both.yaml:7:17: workflow "bad", step "step1": unknown step type "shel"`);
+    const bad = await muster(["workflow", "bad", "-f", "both.yaml"], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`both.yaml:7:17: workflow "bad", step "step1": unknown step type "shel"`);
+    expect((await muster(["validate"], { cwd: dir })).code).toBe(2);
+    writeFiles(dir, { "both.yaml": `workflows:\n  good:\n    steps:\n      - { type: shell, command: "touch again" }\n  good:\n    steps: []\n` });
+    const dup = await muster(["workflow", "good", "-f", "both.yaml"], { cwd: dir });
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toContain("Map keys must be unique");
+    expect(existsSync(join(dir, "again"))).toBe(false);
   });
 
   test("validate with no workflow files says so and exits 2; a name in two files is reported", async () => {

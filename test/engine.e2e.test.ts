@@ -154,3 +154,29 @@ describe("--log-dir", () => {
     expect(space).toContain("\na b\n");
   });
 });
+
+describe("Atmos semantics taken over from the next issue", () => {
+  test("a matrix combination's children run in declared order; combinations run side by side", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: m
+        type: matrix
+        matrix: { n: [1, 2] }
+        steps:
+          - { name: first, type: shell, command: "sleep 0.2; echo {{ .matrix.n }} > made-{{ .matrix.n }}" }
+          - { name: second, type: shell, command: "cat made-{{ .matrix.n }}" }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("1\n");
+    expect(run.stdout).toContain("2\n");
+  });
+
+  test("sleep: Atmos' timeout: is the duration when no duration: is given", async () => {
+    const dir = project(`workflows:\n  w:\n    steps:\n      - { name: nap, type: sleep, timeout: 300ms }\n`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("▸ nap sleep 300ms");
+  });
+});

@@ -21,7 +21,7 @@ describe("fixtures/invalid", () => {
     test(name, () => {
       const file = `${dir}/${name}.yaml`;
       const { workflowFile, diagnostics } = parseWorkflowFile(file, readFileSync(`${repoRoot}/${file}`, "utf8"));
-      expect(workflowFile).toBeUndefined();
+      expect(workflowFile?.workflows.size ?? 0).toBe(0); // nothing in a broken fixture may run
       const expected = readFileSync(`${repoRoot}/${dir}/${name}.expected`, "utf8").trimEnd();
       expect(diagnostics.map(formatDiagnostic).join("\n")).toBe(expected);
     });

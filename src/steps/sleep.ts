@@ -1,5 +1,7 @@
 /**
- * `type: sleep`: waits for `duration` (default 1s).
+ * `type: sleep`: waits for `duration` (default 1s). Atmos spells the wait
+ * `timeout:`; a sleep with `timeout` and no `duration` sleeps that long, as
+ * in Atmos. With both, `duration` is the wait and `timeout` bounds it.
  * @module
  */
 import * as v from "valibot";
@@ -20,8 +22,13 @@ export const sleep: StepKind<SleepStep, { durationMs: number }> = {
   type: "sleep",
   summary: "Wait for a duration",
   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
-  fields: () => ({ duration: v.optional(duration, "1s") }),
-  build: (fields, base) => ({ ...base, type: "sleep", durationMs: fields.duration as number }),
+  fields: () => ({ duration: v.optional(duration) }),
+  build(fields, base) {
+    const given = fields.duration as number | undefined;
+    // Atmos' sleep: `timeout` is the duration (a generic timeout of the same length would only race it).
+    if (given === undefined && base.timeoutMs !== undefined) return { ...base, type: "sleep", durationMs: base.timeoutMs, timeoutMs: undefined };
+    return { ...base, type: "sleep", durationMs: given ?? 1000 };
+  },
   templates: () => [],
   plan: (step) => ({ durationMs: step.durationMs }),
   describe: (planned) => `sleep ${formatDuration(planned.resolved.durationMs)}`,

@@ -134,6 +134,10 @@ export interface LoadedFile {
   foreign?: boolean;
   /** The workflow names the file declares (also when it is invalid). */
   declares: string[];
+  /** Invalid workflows' own problems (the valid ones are in `workflowFile`). */
+  broken?: Map<string, Diagnostic[]>;
+  /** The file itself is invalid: none of its workflows may run. */
+  fileLevel?: boolean;
 }
 
 /** The offset of the first byte that is not part of valid UTF-8, or -1 (one linear pass). */
@@ -182,7 +186,7 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
   const decoded = decodeUtf8(bytes);
   if (typeof decoded !== "string") {
     // Replacing invalid bytes would run a different command than the file holds: refuse, positioned.
-    return { path, display, diagnostics: [{ file: display, ...decoded, message: `invalid UTF-8 (byte 0x${decoded.byte.toString(16).padStart(2, "0")} at offset ${decoded.offset}) (expected a UTF-8 text file)` }], declares: [] };
+    return { path, display, diagnostics: [{ file: display, ...decoded, message: `invalid UTF-8 (byte 0x${decoded.byte.toString(16).padStart(2, "0")} at offset ${decoded.offset}) (expected a UTF-8 text file)` }], declares: [], fileLevel: true };
   }
   const text = decoded;
   // The runtime's fast parser where it is certain to agree with the full one; else the parse cache
@@ -191,9 +195,9 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
   const fast = platform.parseYaml && text.length <= MAX_FILE_BYTES ? fastYaml(text, platform.parseYaml, MAX_DEPTH) : undefined;
   const dir = fast === undefined ? cacheDir(platform.env()) : undefined;
   const cached = fast === undefined ? await readParsed(dir, text) : undefined;
-  const { workflowFile, diagnostics, value, foreign, declares = [] } = parseWorkflowFile(display, text, fast ?? cached);
+  const { workflowFile, diagnostics, value, foreign, declares = [], broken, fileLevel } = parseWorkflowFile(display, text, fast ?? cached);
   if (fast === undefined && cached === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
-  return { path, display, workflowFile, diagnostics, foreign, declares };
+  return { path, display, workflowFile, diagnostics, foreign, declares, broken, fileLevel };
 }
 
 /** The files `-f` names, or every workflow file in the workflows directory. */
@@ -213,11 +217,14 @@ export async function loadWorkflowFiles(project: Project, fileArg?: string): Pro
   return { files: all.filter((f) => !f.foreign), skipped: all.filter((f) => f.foreign) };
 }
 
-/** The problem a broken file is summed up by, in one line. */
+/** The problem a broken file, or its broken workflows, is summed up by, in one line. */
 function brokenSummary(file: LoadedFile): string {
   const first = file.diagnostics[0]!;
   const more = file.diagnostics.length > 1 ? ` (and ${file.diagnostics.length - 1} more)` : "";
-  return `${file.display} is not valid and was skipped: ${formatDiagnostic(first)}${more}; run "muster validate" for every problem`;
+  const what = file.fileLevel
+    ? `${file.display} is not valid and was skipped`
+    : `${[...(file.broken?.keys() ?? [])].map((n) => `workflow "${n}"`).join(", ")} in ${file.display} ${file.broken && file.broken.size > 1 ? "are" : "is"} not valid and ${file.broken && file.broken.size > 1 ? "were" : "was"} skipped`;
+  return `${what}: ${formatDiagnostic(first)}${more}; run "muster validate" for every problem`;
 }
 
 /**
@@ -227,9 +234,11 @@ function brokenSummary(file: LoadedFile): string {
  */
 export async function findWorkflow(project: Project, name: string, fileArg?: string): Promise<{ file: LoadedFile; workflow: Workflow; warnings: string[] }> {
   const { files } = await loadWorkflowFiles(project, fileArg);
-  const brokenOwn = files.filter((f) => f.diagnostics.length > 0 && (fileArg !== undefined || f.declares.includes(name)));
+  // The workflow's own problems (or its file's) refuse it; a broken sibling only earns a warning.
+  const own = (f: LoadedFile) => (f.fileLevel ? f.diagnostics : f.broken?.get(name) ?? []);
+  const brokenOwn = files.filter((f) => f.diagnostics.length > 0 && (f.declares.includes(name) || (fileArg !== undefined && f.fileLevel)) && own(f).length > 0);
   if (brokenOwn.length > 0) {
-    const diagnostics = brokenOwn.flatMap((f) => f.diagnostics);
+    const diagnostics = brokenOwn.flatMap(own);
     throw new DiscoveryError(`${diagnostics.length} problem${diagnostics.length > 1 ? "s" : ""} in workflow files:\n${diagnostics.map(formatDiagnostic).join("\n")}`, diagnostics);
   }
   const warnings = files.filter((f) => f.diagnostics.length > 0).map(brokenSummary);

@@ -11,6 +11,13 @@ test("parallel children keep their names and needs", () => {
   expect(expandGroup(group({})).map((c) => [c.name, c.needs])).toEqual([["build", []], ["test", ["build"]]]);
 });
 
+test("matrix children without needs are chained in declared order within their combination", () => {
+  const children = expandGroup(group({ type: "matrix", steps: [leaf("a"), leaf("b"), leaf("c")], matrix: { axes: [{ name: "os", values: ["l", "d"] }], include: [], exclude: [] } }));
+  expect(children.map((c) => [c.name, c.needs])).toEqual([
+    ["a (l)", []], ["b (l)", ["a (l)"]], ["c (l)", ["b (l)"]], ["a (d)", []], ["b (d)", ["a (d)"]], ["c (d)", ["b (d)"]],
+  ]);
+});
+
 test("matrix children are named per combination and need siblings of the same combination", () => {
   const children = expandGroup(group({ type: "matrix", matrix: { axes: [{ name: "os", values: ["linux", "darwin"] }], include: [], exclude: [] } }));
   expect(children.map((c) => [c.name, c.needs])).toEqual([

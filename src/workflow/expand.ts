@@ -8,7 +8,8 @@ import type { GroupStep } from "../steps/group.ts";
 import { expandMatrix, matrixChildName } from "./matrix.ts";
 
 /**
- * Lists the children of `group` in definition order.
+ * Lists the children of `group` in definition order. A matrix combination's
+ * children without `needs` are chained in declared order.
  *
  * @example
  * ```ts
@@ -21,14 +22,17 @@ export function expandGroup(group: Pick<GroupStep, "type" | "steps" | "matrix">)
   }
   const children: ChildToPlan[] = [];
   for (const combo of expandMatrix(group.matrix)) {
-    for (const step of group.steps) {
+    group.steps.forEach((step, index) => {
+      // As in Atmos, a combination's children run in declared order: one without `needs` waits for
+      // the child declared before it. `needs` says otherwise. Combinations still run concurrently.
+      const previous = index > 0 ? [matrixChildName(group.steps[index - 1]!.name, combo)] : [];
       children.push({
         name: matrixChildName(step.name, combo),
         step,
         matrix: combo,
-        needs: step.needs.map((need) => matrixChildName(need, combo)),
+        needs: step.needs.length > 0 ? step.needs.map((need) => matrixChildName(need, combo)) : previous,
       });
-    }
+    });
   }
   return children;
 }

@@ -72,3 +72,13 @@ test("positions are exact for fields found after parsing", () => {
   const [step] = parse(`      - name: a\n        type: shell\n        command: echo\n`);
   expect(step!.sourceOf(["command"])).toMatchObject({ line: 6, col: 18 });
 });
+
+test("sleep: Atmos' timeout is the duration when no duration is given; with both, duration waits and timeout bounds", () => {
+  const [atmosStyle, both, plain] = parse(`      - { type: sleep, timeout: 2s }
+      - { type: sleep, duration: 5s, timeout: 1s }
+      - { type: sleep }
+`) as [SleepStep, SleepStep, SleepStep];
+  expect([atmosStyle.durationMs, atmosStyle.timeoutMs]).toEqual([2000, undefined]);
+  expect([both.durationMs, both.timeoutMs]).toEqual([5000, 1000]);
+  expect(plain.durationMs).toBe(1000);
+});

@@ -20,6 +20,10 @@ export interface ParseResult {
   foreign?: boolean;
   /** The workflow names the file declares, even when it is invalid (to tell whose file it is). */
   declares?: string[];
+  /** Each invalid workflow's own problems; the valid ones are in `workflowFile` and may run. */
+  broken?: Map<string, Diagnostic[]>;
+  /** Problems of the file itself (YAML, the top-level keys): then no workflow of it may run. */
+  fileLevel?: boolean;
   /** The file's parsed YAML value (for the parse cache). */
   value?: unknown;
 }
@@ -44,6 +48,9 @@ class WorkflowParser {
   get diagnostics(): Diagnostic[] {
     return this.#out.diagnostics;
   }
+
+  /** Problems by the workflow they belong to. */
+  readonly broken = new Map<string, Diagnostic[]>();
 
   /** A position computed on first use: a valid file never needs one. */
   #ref(path: Path): SourceRef {
@@ -81,8 +88,11 @@ class WorkflowParser {
     if (!manifest) return undefined;
     const workflows = new Map<string, Workflow>();
     for (const [name, raw] of Object.entries(manifest.workflows)) {
+      // Each workflow is judged on its own: a broken sibling does not stop a valid one from running.
+      const before = this.diagnostics.length;
       const workflow = this.#workflow(name, raw, ["workflows", name]);
-      if (workflow) workflows.set(name, workflow);
+      if (this.diagnostics.length > before) this.broken.set(name, this.diagnostics.slice(before));
+      else if (workflow) workflows.set(name, workflow);
     }
     if (Object.keys(manifest.workflows).length === 0) {
       this.#out.report(["workflows"], "", `"workflows" is empty (expected at least one workflow)`);
@@ -291,9 +301,13 @@ export function parseWorkflowFile(file: string, text: string, knownValue?: unkno
   }
   const parser = new WorkflowParser(file, source);
   const workflowFile = parser.parse();
+  const owned = [...parser.broken.values()].reduce((n, list) => n + list.length, 0);
+  const fileLevel = workflowFile === undefined || parser.diagnostics.length > owned;
   const diagnostics = parser.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
   const value = source.value as { workflows?: unknown } | null | undefined;
   const foreign = value === null || value === undefined || typeof value !== "object" || Array.isArray(value) || !("workflows" in value);
   const declares = !foreign && value!.workflows !== null && typeof value!.workflows === "object" ? Object.keys(value!.workflows as object) : [];
-  return diagnostics.length > 0 ? { diagnostics, foreign, declares } : { workflowFile, diagnostics, value: source.value, declares };
+  if (diagnostics.length === 0) return { workflowFile, diagnostics, value: source.value, declares };
+  for (const list of parser.broken.values()) list.sort((a, b) => a.line - b.line || a.col - b.col);
+  return { diagnostics, foreign, declares, broken: parser.broken, fileLevel, workflowFile: fileLevel ? undefined : workflowFile };
 }
