@@ -7,6 +7,8 @@
  */
 import { platform } from "../platform/index.ts";
 import { CallbackRefused, checkCallbackUrl, type CheckedTarget } from "./address-policy.ts";
+import { abortableSleep } from "../engine/abortable-sleep.ts";
+import { retryDelay } from "../engine/backoff.ts";
 
 /** What the orchestrator receives. */
 export interface CallbackPayload {
@@ -35,7 +37,11 @@ export interface CallbackOptions {
   baseDelayMs: number;
   log: (message: string, fields?: Record<string, unknown>) => void;
   resolve?: Parameters<typeof checkCallbackUrl>[2];
+  /** Stops waiting between attempts (a runner that must exit now). */
+  signal?: AbortSignal;
 }
+
+const NEVER = new AbortController().signal;
 
 /**
  * The request to the checked address, presenting the original host. Over
@@ -85,9 +91,10 @@ export async function sendCallback(url: string, token: string | undefined, paylo
     }
     if (!retry) return last;
     if (attempt < options.attempts) {
-      const delay = options.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-      options.log("callback will be retried", { attempt, status: last.status, delayMs: Math.round(delay) });
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      // The engine's backoff: exponential from baseDelayMs, ±50 % jitter.
+      const delay = retryDelay({ maxAttempts: options.attempts, backoff: "exponential", initialDelayMs: options.baseDelayMs, multiplier: 2, jitter: 0.5 }, attempt);
+      options.log("callback will be retried", { attempt, status: last.status, delayMs: delay });
+      if (!(await abortableSleep(delay, options.signal ?? NEVER))) return { ...last, error: last.error ?? "callback retries stopped" };
     }
   }
   return { ...last, error: last.error ?? `callback answered ${last.status} ${options.attempts} times` };
