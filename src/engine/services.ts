@@ -61,6 +61,15 @@ function judge(state: ContainerInspect): Readiness {
   return { state: "waiting" };
 }
 
+/** What an engine event says about readiness: undefined for events that say nothing. */
+function eventVerdict(event: { Action?: string; status?: string; Actor?: { Attributes?: Record<string, string> } }): Readiness | undefined {
+  const action = event.Action ?? event.status ?? "";
+  // "health_status: healthy" or "health_status: unhealthy".
+  if (action.startsWith("health_status")) return action.includes("unhealthy") ? { state: "failed", why: "became unhealthy" } : { state: "ready" };
+  if (action === "die") return { state: "failed", why: `exited with code ${event.Actor?.Attributes?.exitCode ?? "?"}` };
+  return undefined;
+}
+
 /** A fresh random run id. */
 export function newRunId(): string {
   return [...crypto.getRandomValues(new Uint8Array(6))].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -240,10 +249,9 @@ export class ServiceManager {
         const service = [...this.#services.values()].find((s) => s.id === event.id || s.id === event.Actor?.ID);
         if (!service || !service.ready || service.died) continue;
         // (A death found by an inspect first is reported there; this one is not reported twice.)
-        const action = event.Action ?? event.status ?? "";
-        if (action === "die") service.died = `exited with code ${event.Actor?.Attributes?.exitCode ?? "?"} after it was ready`;
-        else if (action.startsWith("health_status") && action.includes("unhealthy")) service.died = "became unhealthy after it was ready";
-        else continue;
+        const verdict = eventVerdict(event);
+        if (verdict?.state !== "failed") continue;
+        service.died = `${verdict.why} after it was ready`;
         await this.#options.emit({ type: "service", name: service.name, state: "died", id: service.id, detail: service.died });
       }
     })().catch(() => {});
@@ -261,10 +269,9 @@ export class ServiceManager {
       const docker = await this.#docker;
       await Promise.all(ready.map(async (service) => {
         const state = await docker.inspectContainer(service.id).catch(() => undefined);
-        if (!state) return;
-        if (!state.State.Running) service.died = `exited with code ${state.State.ExitCode} after it was ready`;
-        else if (state.State.Health?.Status === "unhealthy") service.died = "became unhealthy after it was ready";
-        else return;
+        const verdict = state && judge(state);
+        if (verdict?.state !== "failed") return;
+        service.died = `${verdict.why} after it was ready`;
         await this.#options.emit({ type: "service", name: service.name, state: "died", id: service.id, detail: service.died });
       }));
     }
@@ -321,13 +328,9 @@ export class ServiceManager {
       if (outcome.state === "waiting") {
         outcome = { state: "failed", why: `did not become ready within ${formatDuration(limit)}` };
         for await (const event of events) {
-          const action = event.Action ?? event.status ?? "";
-          if (action.startsWith("health_status")) {
-            // "health_status: healthy" or "health_status: unhealthy": either ends the wait.
-            outcome = action.includes("unhealthy") ? { state: "failed", why: "became unhealthy" } : { state: "ready" };
-            break;
-          } else if (action === "die") {
-            outcome = { state: "failed", why: `exited with code ${event.Actor?.Attributes?.exitCode ?? "?"}` };
+          const verdict = eventVerdict(event);
+          if (verdict) {
+            outcome = verdict; // healthy, unhealthy or gone: any of them ends the wait
             break;
           }
         }
