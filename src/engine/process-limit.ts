@@ -105,7 +105,17 @@ function pidsCgroupBase(): string | undefined {
 }
 
 /** Whether `command` can be executed: a path that is executable, or a name found on PATH. */
-function executable(command: string, path = platform.env().PATH ?? ""): boolean {
+/** Commands already found (a miss is looked up again: the command may appear during the run). */
+const found = new Set<string>();
+
+function executable(command: string): boolean {
+  if (found.has(command)) return true;
+  const ok = lookUp(command, platform.env().PATH ?? "");
+  if (ok) found.add(command);
+  return ok;
+}
+
+function lookUp(command: string, path: string): boolean {
   const can = (file: string) => {
     try {
       accessSync(file, constants.X_OK);
@@ -144,8 +154,7 @@ function choose(budget: number): Mechanism {
  * ```
  */
 export function limitStep(argv: string[]): StepLimit {
-  const budget = maxProcs();
-  mechanism ??= choose(budget);
+  mechanism ??= choose(maxProcs());
   // A command that cannot start is left to the spawn, which says so plainly ("x: command not found", 127).
   if (mechanism.kind !== "none" && !executable(argv[0] ?? "")) return { argv, release: () => {} };
   if (mechanism.kind === "cgroup") {

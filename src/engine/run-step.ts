@@ -58,7 +58,9 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
     const durationMs = performance.now() - started;
     const why = outcome.error ?? `exit code ${outcome.exitCode}`;
     result = { status: outcome.status, exitCode: outcome.exitCode, durationMs, attempts: attempt, timedOut, children: outcome.children };
-    if (outcome.status !== "succeeded") result.error = outcome.status === "canceled" ? outcome.error ?? parent.reason : why;
+    // Only a real reason is recorded: renderers say "exit code N" themselves when there is none.
+    const error = outcome.status === "canceled" ? outcome.error ?? parent.reason : outcome.status === "failed" ? outcome.error : undefined;
+    if (error !== undefined) result.error = error;
     if (outcome.status !== "failed" || attempt >= maxAttempts || !policy) break;
     const delayMs = retryDelay(policy, attempt);
     if (policy.maxElapsedMs !== undefined && durationMs + delayMs > policy.maxElapsedMs) {

@@ -93,7 +93,7 @@ export class JunitRenderer implements RunObserver {
       const r = c.result;
       if (r.status === "succeeded") lines.push(`${open}/>`);
       else if (r.status === "failed") {
-        const error = r.error && r.error !== `exit code ${r.exitCode}` ? r.error : undefined;
+        const error = r.error;
         const message = `exit code ${r.exitCode}${error ? `: ${error.split("\n")[0]}` : ""}`;
         lines.push(`${open}>`, `      <failure message="${xmlEscape(message)}" type="exit ${r.exitCode}">${xmlEscape([error ?? "", c.tail].filter(Boolean).join("\n\n"))}</failure>`, `    </testcase>`);
       } else {

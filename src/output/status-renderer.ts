@@ -100,10 +100,10 @@ export class StatusRenderer implements RunObserver {
         const redraw = this.#atLineStart ? this.#region() : [];
         this.#drawn = redraw.length;
         // One write for erase + data + redraw keeps them together even with another writer on the fd.
-        if (stream === this.#options.stderr && text !== undefined) return stream.write(`${erase}${text}${this.#join(redraw)}`);
+        if (stream === this.#options.stderr && text !== undefined) return stream.write(`${erase}${text}${redraw.join("\n")}`);
         const first = this.#options.stderr.write(erase);
         const done = stream.write(data);
-        const last = this.#options.stderr.write(this.#join(redraw));
+        const last = this.#options.stderr.write(redraw.join("\n"));
         return Promise.all([first, done, last]).then(() => undefined);
       },
     };
@@ -168,10 +168,6 @@ export class StatusRenderer implements RunObserver {
     return shown;
   }
 
-  #join(lines: string[]): string {
-    return lines.length === 0 ? "" : `${lines.join("\n")}`;
-  }
-
   /** Erases the region: the cursor ends at the start of its first row. */
   #erase(): string {
     if (this.#drawn === 0) return "";
@@ -191,7 +187,7 @@ export class StatusRenderer implements RunObserver {
     if (!this.#options.live || !this.#atLineStart) return;
     const lines = this.#region();
     if (this.#drawn === 0 && lines.length === 0) return;
-    const text = `${this.#erase()}${this.#join(lines)}`;
+    const text = `${this.#erase()}${lines.join("\n")}`;
     this.#drawn = lines.length;
     return this.#options.stderr.write(encoder.encode(text));
   }

@@ -166,7 +166,8 @@ export class TextRenderer implements RunObserver {
       const view = group?.views.get(name);
       if (!group || !view) return;
       group.sinks.delete(name);
-      group.output.settled(view, { status: result.status, exitCode: result.exitCode, durationMs: result.durationMs, reason: result.error });
+      const reason = result.status === "failed" ? result.error ?? `exit code ${result.exitCode}` : result.error;
+      group.output.settled(view, { status: result.status, exitCode: result.exitCode, durationMs: result.durationMs, reason });
       if (result.status === "failed") this.#annotate(path, result);
       return;
     }
@@ -195,7 +196,7 @@ export class TextRenderer implements RunObserver {
     const name = path.join("/");
     void this.#stdout.write(this.#ci.provider.error({
       title: `muster: step "${name}" failed (exit ${result.exitCode})`,
-      message: `step "${name}" failed with exit code ${result.exitCode}${result.error && result.error !== `exit code ${result.exitCode}` ? `: ${result.error.split("\n")[0]}` : ""}`,
+      message: `step "${name}" failed with exit code ${result.exitCode}${result.error ? `: ${result.error.split("\n")[0]}` : ""}`,
     }));
   }
 

@@ -279,7 +279,6 @@ function refuseGeneric(kind: AnyKind, raw: Raw): { key: string; text: string } |
   return undefined;
 }
 
-export { findCycle } from "./needs.ts";
 
 /**
  * Parses and validates the text of a workflow file. `knownValue` is what
