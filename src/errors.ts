@@ -49,8 +49,11 @@ export class DiscoveryError extends MusterError {
 
 /** A template that cannot be parsed or rendered (exit 2). */
 export class TemplateError extends MusterError {
-  constructor(message: string) {
+  /** Where in the template text the problem is (0-based), when known. */
+  readonly offset?: number;
+  constructor(message: string, offset?: number) {
     super(message, EXIT_USAGE);
+    this.offset = offset;
   }
 }
 
