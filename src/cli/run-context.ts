@@ -7,6 +7,7 @@ import type { Project } from "../workflow/discover.ts";
 import type { RunContext } from "../workflow/plan.ts";
 import type { Workflow } from "../workflow/types.ts";
 import { platform } from "../platform/index.ts";
+import { inCi } from "../workflow/condition.ts";
 
 /** `-s STACK` */
 export const stackArg = { type: "string", alias: "s", description: "Stack for every step (overrides workflow and step stacks; default $ATMOS_STACK)", valueHint: "STACK" } as const;
@@ -26,5 +27,6 @@ export function runContext(project: Project, workflow: Workflow, stack: string |
     // Windows has no sh; cmd /C is what Atmos uses there too.
     shell: platform.os === "windows" ? ["cmd", "/C"] : ["sh", "-c"],
     workflowFile,
+    ci: inCi(env),
   };
 }

@@ -6,13 +6,18 @@
  * @module
  */
 import { exitCodeOf, messageOf } from "../errors.ts";
-import { EXIT_TIMEOUT } from "../exit-codes.ts";
+import { EXIT_FAILURE, EXIT_TIMEOUT } from "../exit-codes.ts";
 import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { retryDelay } from "./backoff.ts";
 import { Cancellation } from "./cancellation.ts";
 import type { StepResult } from "./events.ts";
+
+/** Stores a succeeded step's result; returns why it could not (which fails the step). */
+export interface ResultSettler {
+  settle(planned: PlannedStep, outcome: StepOutcome): string | undefined;
+}
 
 /** Builds the context of one attempt under its own cancellation scope. */
 export type ContextFor = (cancellation: Cancellation) => StepContext;
@@ -29,7 +34,7 @@ export type ContextFor = (cancellation: Cancellation) => StepContext;
  * result.status; // "succeeded"
  * ```
  */
-export async function runPlannedStep(planned: PlannedStep, path: string[], parent: Cancellation, contextFor: ContextFor): Promise<StepResult> {
+export async function runPlannedStep(planned: PlannedStep, path: string[], parent: Cancellation, contextFor: ContextFor, results?: ResultSettler): Promise<StepResult> {
   const { step, kind } = planned;
   const started = performance.now();
   const policy = kind.behaviours.retry ? step.retry : undefined;
@@ -55,6 +60,14 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
     const timedOut = deadline.signal.aborted && !parent.canceled;
     if (timedOut) outcome = { ...outcome, status: "failed", exitCode: EXIT_TIMEOUT, error: `timed out after ${formatDuration(timeoutMs!)}` };
     else if (parent.canceled && outcome.status === "failed") outcome = { ...outcome, status: "canceled" };
+    // A success is final only once its result is stored: an `outputs` template that fails fails the step, without another attempt.
+    if (outcome.status === "succeeded" && results) {
+      const problem = results.settle(planned, outcome);
+      if (problem !== undefined) {
+        result = { status: "failed", exitCode: EXIT_FAILURE, durationMs: performance.now() - started, attempts: attempt, timedOut: false, error: problem, children: outcome.children };
+        break;
+      }
+    }
     const durationMs = performance.now() - started;
     const why = outcome.error ?? `exit code ${outcome.exitCode}`;
     result = { status: outcome.status, exitCode: outcome.exitCode, durationMs, attempts: attempt, timedOut, children: outcome.children };

@@ -2,7 +2,8 @@ import { afterEach, expect, jest, test } from "bun:test";
 import { StepFailure } from "../errors.ts";
 import type { PlannedStep, StepContext, StepKind, StepOutcome } from "../steps/kind.ts";
 import type { RunContext } from "../workflow/plan.ts";
-import type { StepBase, When } from "../workflow/types.ts";
+import { parseCondition } from "../workflow/condition.ts";
+import type { StepBase } from "../workflow/types.ts";
 import { Cancellation } from "./cancellation.ts";
 import type { RunEvent } from "./events.ts";
 import { runWorkflow } from "./run-workflow.ts";
@@ -48,8 +49,8 @@ const whenStarted = (name: string) => new Promise<void>((resolve) => started.set
 
 const source = { file: "w.yaml", line: 1, col: 1 };
 function step(name: string, script: ProbeStep["script"], over: Partial<ProbeStep> = {}): PlannedStep {
-  const s: ProbeStep = { name, type: "probe", source, sourceOf: () => source, when: "success" as When, needs: [], script, ...over };
-  return { step: s, kind: probe as StepKind, name, needs: [], resolved: null };
+  const s: ProbeStep = { name, type: "probe", source, sourceOf: () => source, needs: [], outputs: {}, script, ...over };
+  return { step: s, kind: probe as StepKind, name, needs: [], resolved: null, origin: { child: { name, step: s, needs: [] }, inherited: { env: {} }, where: `step "${name}"` } };
 }
 
 async function run(steps: PlannedStep[], options: { fromStep?: string; cancellation?: Cancellation } = {}) {
@@ -78,8 +79,8 @@ test("when: success after a failure is skipped; failure and always run; the firs
   const { result, ends } = await run([
     step("a", ["fail"]),
     step("b", ["ok"]),
-    step("c", ["ok"], { when: "failure" }),
-    step("d", ["fail"], { when: "always" }),
+    step("c", ["ok"], { when: parseCondition("failure") }),
+    step("d", ["fail"], { when: parseCondition("always") }),
   ]);
   expect(ends).toEqual({ a: "failed", b: "skipped", c: "succeeded", d: "failed" });
   expect(result).toMatchObject({ exitCode: 3, failedStep: "a" });
@@ -135,7 +136,7 @@ test("timeout: an attempt past its timeout is canceled and the step fails with 1
 test("cancellation: the running step is canceled, later ones are not started, when: always steps still run", async () => {
   const cancellation = new Cancellation();
   const aStarted = whenStarted("a");
-  const running = run([step("a", ["hang"]), step("b", ["ok"]), step("c", ["ok"], { when: "always" })], { cancellation });
+  const running = run([step("a", ["hang"]), step("b", ["ok"]), step("c", ["ok"], { when: parseCondition("always") })], { cancellation });
   await aStarted;
   cancellation.cancel("SIGINT", "interrupted");
   const { ends, result, events } = await running;
@@ -148,7 +149,7 @@ test("a second Ctrl-C (force) stops when: always steps too", async () => {
   const cancellation = new Cancellation();
   const aStarted = whenStarted("a");
   const cStarted = whenStarted("c");
-  const running = run([step("a", ["hang"]), step("c", ["hang"], { when: "always" }), step("d", ["ok"], { when: "always" })], { cancellation });
+  const running = run([step("a", ["hang"]), step("c", ["hang"], { when: parseCondition("always") }), step("d", ["ok"], { when: parseCondition("always") })], { cancellation });
   await aStarted;
   cancellation.cancel("SIGINT", "interrupted");
   await cStarted;

@@ -8,7 +8,11 @@
 import { exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
-import type { Plan, RunContext } from "../workflow/plan.ts";
+import { conditionText, forgives, shouldRun } from "../workflow/condition.ts";
+import { type Plan, planForRun, type RunContext, StepTemplateError } from "../workflow/plan.ts";
+import { RunState } from "../workflow/run-state.ts";
+import { resultReaders } from "../workflow/template-check.ts";
+import { ResultKeeper } from "./result-keeper.ts";
 import { Cancellation } from "./cancellation.ts";
 import { notRun, type RunEvent, type RunObserver, type StepResult } from "./events.ts";
 import type { ChunkSink } from "./run-process.ts";
@@ -51,12 +55,12 @@ export interface WorkflowResult {
  * ```
  */
 export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult> {
-  const { plan, observer, cancellation } = engine;
+  const { plan, observer, cancellation, run } = engine;
   const emit = (event: RunEvent) => observer.emit(event);
   let services: ServiceManager | undefined;
   if (usesEngine(plan.steps)) {
     const { ServiceManager } = await import("./services.ts");
-    services = new ServiceManager({ run: engine.run, emit, cancellation, graceMs: engine.graceMs });
+    services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs });
     // Containers left by a muster that was killed (-9) go before we start ours.
     await services.pruneOrphans();
   }
@@ -64,12 +68,35 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     if (!services) throw new Error("this run has no container steps");
     return services;
   };
+  const state = new RunState(run.env, run.vars, run.workflow.name);
+  const results = new ResultKeeper(run, state, resultReaders(run.workflow));
 
-  const contextFor = (path: string[], scope: Cancellation, topLevel: boolean): StepContext => {
-    const sink = (stream: 1 | 2): ChunkSink => (data) => emit({ type: "step.output", path, stream, data });
-    const inherit = topLevel && !observer.wantsOutput;
+  /** Plans a step against the run's state, just before it starts; a template that cannot be rendered fails it. */
+  const planNow = async (planned: PlannedStep, path: string[]): Promise<PlannedStep | StepResult> => {
+    try {
+      return planForRun(run, state, planned);
+    } catch (error) {
+      if (!(error instanceof StepTemplateError)) throw error;
+      const result: StepResult = { status: "failed", exitCode: EXIT_FAILURE, durationMs: 0, attempts: 0, timedOut: false, error: error.message };
+      await emit({ type: "step.start", path, kind: planned.kind.type, detail: "", attempt: 1, group: false });
+      await emit({ type: "step.end", path, result });
+      return result;
+    }
+  };
+
+  const contextFor = (planned: PlannedStep, path: string[], scope: Cancellation, topLevel: boolean): StepContext => {
+    const capture = results.captureFor(planned);
+    const sink = (stream: 1 | 2): ChunkSink =>
+      capture
+        ? (data) => {
+          capture.append(stream, data);
+          return emit({ type: "step.output", path, stream, data });
+        }
+        : (data) => emit({ type: "step.output", path, stream, data });
+    // A step whose output a later template reads streams through muster (a tee); others keep the terminal.
+    const inherit = topLevel && !observer.wantsOutput && !capture;
     return {
-      run: engine.run,
+      run,
       path,
       cancellation: scope,
       graceMs: engine.graceMs,
@@ -79,51 +106,69 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       emit,
       services: servicesOf,
       jobs: engine.jobs,
-      runChild: (child, childPath, childScope) => runPlannedStep(child, childPath, childScope, (c) => contextFor(childPath, c, false)),
+      capture,
+      runChild: async (child, childPath, childScope) => {
+        // Children are planned when they are dispatched: results of the siblings they need are there by then.
+        const live = await planNow(child, childPath);
+        if (!("kind" in live)) return live;
+        return runPlannedStep(live, childPath, childScope, (c) => contextFor(live, childPath, c, false), results);
+      },
     };
   };
 
+  const ci = run.ci ?? false;
   const start = engine.fromStep ? Math.max(0, plan.steps.findIndex((s) => s.name === engine.fromStep)) : 0;
-  const results: WorkflowResult["results"] = [];
+  const outcomes: WorkflowResult["results"] = [];
   let failed: { step: string; code: number } | undefined;
   try {
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
-      const when = planned.step.when;
-      // After an interrupt only `when: always` steps run (as GitHub Actions' `if: always()`), and a
-      // second Ctrl-C stops them too; the others are reported as not started.
+      const { when, continueOn } = planned.step;
+      // After an interrupt only steps whose condition holds with status "canceled" run (`always`, as
+      // GitHub Actions' `if: always()`), and a second Ctrl-C stops them too; the others are not started.
       const interrupted = cancellation.canceled;
-      if (interrupted && (when !== "always" || cancellation.forced)) {
+      if (interrupted && (cancellation.forced || !shouldRun(when, { status: "canceled", ci }))) {
         const result = notRun("canceled", `not started: ${cancellation.reason}`);
-        results.push({ name: planned.name, result });
+        outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
         continue;
       }
-      if (!interrupted && !(when === "always" || (when === "failure") === (failed !== undefined))) {
-        const result = notRun("skipped", failed ? "an earlier step failed" : "when: failure, nothing failed");
-        results.push({ name: planned.name, result });
+      if (!interrupted && !shouldRun(when, { status: failed ? "failure" : "success", ci })) {
+        const result = notRun("skipped", failed ? "an earlier step failed" : when ? `when: ${conditionText(when)}` : "");
+        outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
         continue;
       }
       let result: StepResult;
       const parent = interrupted ? Cancellation.untilForced(cancellation) : cancellation;
       const gateStarted = performance.now();
-      try {
-        // The readiness gate comes before the step's start: the step starts once services are ready.
-        if (services && (planned.kind.gates?.(planned.step) ?? planned.kind.behaviours.gated)) await services.gate(planned.name, parent);
-        result = await runPlannedStep(planned, path, parent, (scope) => contextFor(path, scope, true));
-      } catch (error) {
-        // Only the gate throws here: a service that did not become ready fails the step it gates.
-        result = { status: parent.canceled ? "canceled" : "failed", exitCode: exitCodeOf(error), durationMs: performance.now() - gateStarted, attempts: 0, timedOut: false, error: messageOf(error) };
-        await emit({ type: "step.end", path, result });
+      const live = await planNow(planned, path);
+      if (!("kind" in live)) {
+        result = live;
+      } else {
+        try {
+          // The readiness gate comes before the step's start: the step starts once services are ready.
+          if (services && (live.kind.gates?.(live.step) ?? live.kind.behaviours.gated)) await services.gate(live.name, parent);
+          result = await runPlannedStep(live, path, parent, (scope) => contextFor(live, path, scope, true), results);
+        } catch (error) {
+          // Only the gate throws here: a service that did not become ready fails the step it gates.
+          result = { status: parent.canceled ? "canceled" : "failed", exitCode: exitCodeOf(error), durationMs: performance.now() - gateStarted, attempts: 0, timedOut: false, error: messageOf(error) };
+          await emit({ type: "step.end", path, result });
+        }
       }
-      results.push({ name: planned.name, result });
-      if (result.status === "failed" && !failed) failed = { step: planned.name, code: result.exitCode || EXIT_FAILURE };
+      outcomes.push({ name: planned.name, result });
+      if (result.status !== "failed") continue;
+      if (forgives(continueOn, ci)) {
+        // `continue:` forgives the failure: the run goes on as if it had succeeded, and exits 0.
+        await emit({ type: "message", level: "warn", text: `step "${planned.name}" failed (${result.error ?? `exit code ${result.exitCode}`}); continuing (continue: ${conditionText(continueOn!)})` });
+        continue;
+      }
+      if (!failed) failed = { step: planned.name, code: result.exitCode || EXIT_FAILURE };
     }
   } finally {
     await services?.teardown();
   }
-  return { exitCode: failed?.code ?? 0, failedStep: failed?.step, results };
+  return { exitCode: failed?.code ?? 0, failedStep: failed?.step, results: outcomes };
 }
 
 function usesEngine(steps: PlannedStep[]): boolean {

@@ -4,6 +4,7 @@
  * @module
  */
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
+import { conditionText } from "../workflow/condition.ts";
 import type { Plan } from "../workflow/plan.ts";
 import type { PlannedStep, StepView } from "../steps/kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
@@ -11,7 +12,8 @@ import { formatDuration } from "../workflow/duration.ts";
 function generic(planned: PlannedStep): string[] {
   const parts: string[] = [];
   const { step } = planned;
-  if (step.when !== "success") parts.push(`when ${step.when}`);
+  if (step.when) parts.push(`when ${conditionText(step.when)}`);
+  if (step.continueOn) parts.push(`continue ${conditionText(step.continueOn)}`);
   if (planned.kind.behaviours.timeout && step.timeoutMs !== undefined) parts.push(`timeout ${formatDuration(step.timeoutMs)}`);
   if (planned.kind.behaviours.retry && step.retry) {
     const r = step.retry;
@@ -26,7 +28,9 @@ export function stepView(planned: PlannedStep): StepView {
   const { step } = planned;
   return {
     ...view,
-    ...(step.when !== "success" ? { when: step.when } : {}),
+    ...(step.when ? { when: conditionText(step.when) } : {}),
+    ...(step.continueOn ? { continue: conditionText(step.continueOn) } : {}),
+    ...(Object.keys(step.outputs).length > 0 ? { outputs: step.outputs } : {}),
     ...(planned.kind.behaviours.timeout && step.timeoutMs !== undefined ? { timeout_ms: step.timeoutMs } : {}),
     ...(planned.kind.behaviours.retry && step.retry ? { retry: step.retry } : {}),
   };

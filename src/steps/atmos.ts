@@ -8,7 +8,7 @@ import { str } from "../workflow/schema.ts";
 import { shellQuote, splitShellWords } from "../workflow/shell-words.ts";
 import type { StepKind } from "./kind.ts";
 import {
-  type CommandStep, commandLine, planRunFields, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates,
+  type CommandStep, commandLine, planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates,
   runPlannedProcess,
 } from "./process.ts";
 import { runFields } from "./schema.ts";
@@ -58,11 +58,12 @@ export const atmos: StepKind<AtmosStep, ProcessPlan> = {
     }
     return { ...base, type: "atmos", ...runFieldsOf(fields), command, words };
   },
-  templates: (step) => [{ field: "command", path: ["command"], text: step.command }, ...runFieldTemplates(step)],
+  produces: PROCESS_RESULT_KEYS,
+  templates: (step) => [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, ...runFieldTemplates(step)],
   plan(step, scope) {
     const { env, cwd } = planRunFields(step, scope);
     const words = step.words.map((word) => {
-      const value = scope.render({ field: "command", path: ["command"], text: word });
+      const value = scope.render({ field: "command", path: ["command"], text: word, textOffset: step.command.indexOf(word), quoteStyle: "shell" }, env);
       // A value may not turn into a flag the author did not write (`-s prod` from a --var).
       if (word.includes("{{") && !word.startsWith("-") && value.startsWith("-")) {
         throw new PlanError(scope.name, `field "command": ${word} renders to ${JSON.stringify(value)}, which atmos would read as a flag (expected a value that does not start with "-"; write the flag in the command itself)`);

@@ -6,6 +6,7 @@
 import { atmos } from "./atmos.ts";
 import { cancel } from "./cancel.ts";
 import { container } from "./container.ts";
+import { env } from "./env.ts";
 import type { AnyKind } from "./kind.ts";
 import { matrix } from "./matrix.ts";
 import { parallel } from "./parallel.ts";
@@ -15,7 +16,7 @@ import { wait } from "./wait.ts";
 import { waitAll } from "./wait-all.ts";
 
 /** Every step kind. */
-export const KINDS: readonly AnyKind[] = [atmos, shell, sleep, parallel, matrix, container, wait, waitAll, cancel];
+export const KINDS: readonly AnyKind[] = [atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));
 

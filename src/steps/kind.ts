@@ -17,8 +17,10 @@ import type { RunEvent, StepResult } from "../engine/events.ts";
 import type { ChunkSink } from "../engine/run-process.ts";
 import type { Semaphore } from "../engine/semaphore.ts";
 import type { ServiceManager } from "../engine/services.ts";
+import type { ResultCapture } from "../engine/result-capture.ts";
 import type { RunContext } from "../workflow/plan.ts";
-import type { TemplateData } from "../workflow/template.ts";
+import type { StepValue } from "../workflow/run-state.ts";
+import type { TemplateData } from "../template/index.ts";
 import type { Inherited, MatrixCombination, StepBase } from "../workflow/types.ts";
 
 /** A path inside a step's YAML map, such as `["with", "ports", 0]`. */
@@ -68,6 +70,10 @@ export interface TemplateField {
   text: string;
   /** The step the field is written on, when not the step being planned (a group's `output.prefix`). */
   owner?: StepBase;
+  /** Where `text` starts inside the field's value (a word of a command), or -1 when unknown; 0 by default. */
+  textOffset?: number;
+  /** `shell` for text that becomes shell code or command words: `quote`/`squote` then quote for sh. */
+  quoteStyle?: "shell";
 }
 
 /** What a kind's `plan` gets: the run, the defaults handed down, and a renderer. */
@@ -82,8 +88,14 @@ export interface PlanScope {
   stack?: string;
   /** The data templates see. */
   data: TemplateData;
-  /** Renders one of the step's templates; a failure is a positioned `PlanError`. */
-  render(field: TemplateField): string;
+  /** What exported `type: env` steps set, for the step's processes (between the workflow's env and the step's own). */
+  exported: Record<string, string>;
+  /**
+   * Renders one of the step's templates (a failure is recorded, positioned,
+   * and the text returned as written). `envOverlay` is added to `.env` for
+   * this field only: a command sees its step's own environment.
+   */
+  render(field: TemplateField, envOverlay?: Record<string, string>): string;
   /** Plans the children of a group. */
   planChildren(children: ReadonlyArray<ChildToPlan>, inherited: Inherited): Array<{ planned: PlannedStep; scope: PlanScope }>;
 }
@@ -109,6 +121,8 @@ export interface PlannedStep<S extends StepBase = StepBase, R = unknown> {
   resolved: R;
   /** True when planning failed (the plan's errors say why): `resolved` is not usable. */
   unresolved?: boolean;
+  /** What it was planned from, so the engine can plan it again against the run's state just before it runs. */
+  origin: { child: ChildToPlan; inherited: Inherited; where: string };
 }
 
 /** A step as `describe --json` shows it. */
@@ -122,6 +136,10 @@ export interface StepOutcome {
   error?: string;
   /** The results of a group's children, in definition order. */
   children?: Array<{ name: string; result: StepResult }>;
+  /** What the step stores in `.steps.NAME` when it succeeds (an empty value when unset). */
+  value?: StepValue;
+  /** Variables a `type: env` step sets for the rest of the run. */
+  env?: { vars: Record<string, string>; export: boolean };
 }
 
 /** What a kind's runner gets from the engine. */
@@ -145,6 +163,8 @@ export interface StepContext {
   services(): ServiceManager;
   /** Caps concurrently running children across the whole run (`--jobs`). */
   jobs?: Semaphore;
+  /** Set when a later template reads this step's result: the step's process output is kept (a bounded tail) as it streams. */
+  capture?: ResultCapture;
   /** Runs a planned child step with the generic behaviours (timeout, retry), under `cancellation`. */
   runChild(child: PlannedStep, path: string[], cancellation: Cancellation): Promise<StepResult>;
 }
@@ -190,6 +210,8 @@ export interface StepKind<S extends StepBase = StepBase, R = unknown> {
     /** Whether the targets stop running after this step. */
     stops?: boolean;
   };
+  /** Keys the kind puts in its result's metadata (`stdout`, `exit_code`), which `validate` accepts in `.steps.NAME.KEY`. */
+  readonly produces?: readonly string[];
   /** Every template the step renders (so the plan checks them all before anything runs). */
   templates(step: S): TemplateField[];
   /** Resolves the step's templates and defaults. Throws `PlanError` (exit 2) when it cannot. */

@@ -52,10 +52,15 @@ export function runFieldTemplates(step: RunFieldsStep): TemplateField[] {
   return fields;
 }
 
-/** Resolves environment (inherited, then the step's own) and working directory. */
+/**
+ * Resolves environment and working directory. The environment is, in
+ * Atmos' order: the workflow's (and groups') `env`, then what exported
+ * `type: env` steps set, then the step's own `env`.
+ */
 export function planRunFields(step: RunFieldsStep, scope: PlanScope): { env: Record<string, string>; cwd: string } {
   const env: Record<string, string> = {};
   for (const [key, text] of Object.entries(scope.inherited.env)) env[key] = scope.render({ field: `env.${key}`, path: [], text });
+  Object.assign(env, scope.exported);
   for (const field of runFieldTemplates(step)) if (field.field.startsWith("env.")) env[field.field.slice(4)] = scope.render(field);
   const dirField = step.workingDirectory !== undefined
     ? { field: "working_directory", path: ["working_directory"], text: step.workingDirectory }
@@ -95,13 +100,22 @@ export function processViewText(planned: PlannedStep<CommandStep, ProcessPlan>):
   return { head: `${planned.step.type}${r.stack ? `, stack ${r.stack}` : ""}`, lines };
 }
 
-/** Runs a planned process step once. */
+/** The metadata keys a process step stores (`.steps.NAME.stdout`). */
+export const PROCESS_RESULT_KEYS = ["stdout", "stderr", "exit_code"] as const;
+
+/**
+ * Runs a planned process step once. When a later template reads its result
+ * (`ctx.capture`), its output is kept as it streams: `value` is the trimmed
+ * stdout; `stdout`, `stderr` and `exit_code` go to the metadata.
+ */
 export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPlan>, ctx: StepContext): Promise<StepOutcome> {
   const { runProcess } = await import("../engine/run-process.ts");
   const { limitStep } = await import("../engine/process-limit.ts");
   const r = planned.resolved;
   // A process budget of its own: a fork bomb in the step exhausts the step, not muster.
   const limit = limitStep(r.argv);
+  const capture = ctx.capture;
+  capture?.reset();
   try {
     const outcome = await runProcess(limit.argv, {
       cwd: r.cwd,
@@ -113,7 +127,16 @@ export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPl
       cancellation: ctx.cancellation,
     });
     if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
-    return outcome.code === EXIT_OK ? { status: "succeeded", exitCode: EXIT_OK } : { status: "failed", exitCode: outcome.code };
+    if (outcome.code !== EXIT_OK) return { status: "failed", exitCode: outcome.code };
+    if (!capture) return { status: "succeeded", exitCode: EXIT_OK };
+    const stdout = capture.text(1);
+    const stderr = capture.text(2);
+    for (const stream of [1, 2] as const) {
+      if (!capture.truncated(stream)) continue;
+      const what = stream === 1 ? "stdout" : "stderr";
+      await ctx.emit({ type: "message", level: "warn", text: `step "${planned.name}": its ${what} (${capture.total(stream)} bytes) outgrew the result limit; .steps.${planned.name}.${what} keeps the last ${capture.limit} bytes (MUSTER_RESULT_LIMIT sets the limit)` });
+    }
+    return { status: "succeeded", exitCode: EXIT_OK, value: { value: stdout.trim(), values: [], metadata: { stdout, stderr, exit_code: 0 } } };
   } catch (error) {
     if (error instanceof SpawnError) {
       return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: error.message };

@@ -8,8 +8,8 @@ import * as v from "valibot";
 import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
 import type { AnyKind, Placement } from "./kind.ts";
 
-/** `when:` of a top-level step. */
-export const when = v.optional(v.picklist(["success", "failure", "always"], expect("one of: success, failure, always")), "success");
+/** `when:` and `continue:` are parsed by `workflow/condition.ts`, which reports their problems with positions. */
+const condition = v.optional(v.unknown());
 
 /** The fields of steps that run something: a stack, environment variables and a working directory, handed down by groups. */
 export const runFields = {
@@ -34,7 +34,8 @@ export function stepSchema(kind: AnyKind, placement: Placement): v.GenericSchema
   const entries: v.ObjectEntries = {
       name: v.optional(nonEmpty),
       type: v.optional(str),
-      ...(placement === "top" ? { when } : { needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names")), []) }),
+      ...(placement === "top" ? { when: condition, continue: condition } : { needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names")), []) }),
+      outputs: v.optional(stringMap, {}),
       ...(kind.behaviours.timeout ? { timeout: v.optional(duration) } : {}),
       ...(kind.behaviours.retry ? { retry: v.optional(retry) } : {}),
       ...kind.fields(placement),

@@ -94,7 +94,7 @@ export function sprintf(format: string, args: unknown[]): string {
       const pad = width - text.length;
       if (flags.includes("-")) text += " ".repeat(pad);
       else if (flags.includes("0") && /[dfeEgGxXob]/.test(verb!) && typeof arg === "number") {
-        const sign = /^[+-]/.test(text) ? text[0] : "";
+        const sign = /^[+-]/.test(text) ? text[0]! : "";
         text = sign + "0".repeat(pad) + text.slice(sign.length);
       } else text = " ".repeat(pad) + text;
     }

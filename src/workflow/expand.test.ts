@@ -4,7 +4,7 @@ import { expandGroup } from "./expand.ts";
 import type { StepBase } from "./types.ts";
 
 const source = { file: "w.yaml", line: 1, col: 1 };
-const leaf = (name: string, needs: string[] = []): StepBase => ({ name, type: "shell", when: "success", needs, source, sourceOf: () => source });
+const leaf = (name: string, needs: string[] = []): StepBase => ({ name, type: "shell", needs, outputs: {}, source, sourceOf: () => source });
 const group = (over: Partial<GroupStep>) => ({ type: "parallel" as const, steps: [leaf("build"), leaf("test", ["build"])], ...over });
 
 test("parallel children keep their names and needs", () => {

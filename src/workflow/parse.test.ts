@@ -16,7 +16,7 @@ test("defaults come from the schemas: atmos type, when, retry, sleep duration", 
       - { type: shell, command: "true", retry: { max_attempts: 3 } }
       - { type: sleep }
 `) as [CommandStep, CommandStep, SleepStep];
-  expect(atmos).toMatchObject({ name: "step1", type: "atmos", when: "success", env: {}, needs: [] });
+  expect(atmos).toMatchObject({ name: "step1", type: "atmos", when: undefined, outputs: {}, env: {}, needs: [] });
   expect(shell.retry).toEqual({ maxAttempts: 3, backoff: "constant", initialDelayMs: 1000, multiplier: 2, jitter: 0, maxDelayMs: undefined, maxElapsedMs: undefined });
   expect(sleep.durationMs).toBe(1000);
 });

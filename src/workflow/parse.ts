@@ -7,6 +7,8 @@ import * as v from "valibot";
 import { CHILD_STEP_TYPES, kindOf, kindOfStep, STEP_TYPES } from "../steps/index.ts";
 import type { AnyKind, BuildContext, FieldPath, Placement } from "../steps/kind.ts";
 import { stepSchema } from "../steps/schema.ts";
+import { checkTemplates } from "./template-check.ts";
+import { type Condition, ConditionError, parseCondition } from "./condition.ts";
 import { DiagnosticCollector, describeValue, type Diagnostic } from "./diagnostics.ts";
 import { manifestSchema, workflowSchema, type Schema } from "./schema.ts";
 import type { SourceRef, StepBase, Workflow, WorkflowFile } from "./types.ts";
@@ -53,10 +55,10 @@ class WorkflowParser {
   readonly broken = new Map<string, Diagnostic[]>();
 
   /** A position computed on first use: a valid file never needs one. */
-  #ref(path: Path): SourceRef {
+  #ref(path: Path, offset?: number): SourceRef {
     const source = this.#source;
     let position: { line: number; col: number } | undefined;
-    const at = () => (position ??= source.position(path));
+    const at = () => (position ??= offset === undefined ? source.position(path) : source.positionInValue(path, offset));
     return {
       file: this.#file,
       get line() {
@@ -118,6 +120,12 @@ class WorkflowParser {
     this.#checkUniqueNames(steps.filter((s) => kindOfStep(s).services?.starts?.(s) === undefined), where, "step");
     this.#checkServices(steps, path, where);
     if (!ok) return undefined;
+    // Templates are checked once the steps are known: `.steps.X` must name a step that runs before.
+    const templateProblems = checkTemplates({ name, steps });
+    if (templateProblems.length > 0) {
+      this.#out.diagnostics.push(...templateProblems);
+      return undefined;
+    }
     return {
       name,
       description: parsed.description,
@@ -174,17 +182,34 @@ class WorkflowParser {
     }
     const parsed = this.#check(stepSchema(kind, placement), raw, path, where) as Raw | undefined;
     if (!parsed) return undefined;
+    const when = this.#condition(raw.when, [...path, "when"], where, "when");
+    const continueOn = this.#condition(raw.continue, [...path, "continue"], where, "continue");
+    if (when === null || continueOn === null) return undefined;
     const base: StepBase = {
       name,
       type: kind.type,
       source: this.#ref(path),
-      sourceOf: (field) => this.#ref([...path, ...field]),
-      when: (parsed.when as StepBase["when"] | undefined) ?? "success",
+      sourceOf: (field, offset) => this.#ref([...path, ...field], offset),
+      when,
+      continueOn,
+      outputs: parsed.outputs as Record<string, string>,
       needs: (parsed.needs as string[] | undefined) ?? [],
       timeoutMs: parsed.timeout as number | undefined,
       retry: parsed.retry as StepBase["retry"],
     };
     return kind.build(parsed, base, this.#buildContext(path, where));
+  }
+
+  /** A `when:`/`continue:` condition; null (reported) when invalid. */
+  #condition(raw: unknown, path: Path, where: string, field: string): Condition | undefined | null {
+    if (raw === undefined) return undefined;
+    try {
+      return parseCondition(raw, []);
+    } catch (error) {
+      if (!(error instanceof ConditionError)) throw error;
+      this.#out.report([...path, ...error.path], where, `field "${field}": ${error.message}`);
+      return null;
+    }
   }
 
   #buildContext(path: Path, where: string): BuildContext {

@@ -73,7 +73,7 @@ test("every unresolvable template is reported at once, positioned, including a g
           - { name: c, type: shell, command: "true" }
 `));
   expect(p.errors.map((e) => `${e.line}:${e.col}: ${e.message}`)).toEqual([
-    `8:18: workflow "wf", step "s": field "command": missing key ".vars.nope"; pass it with --var nope=VALUE (known: .vars.who)`,
-    `11:43: workflow "wf", step "g", child "c": field "output.prefix": missing key ".vars.alsonope"; pass it with --var alsonope=VALUE (known: .vars.who)`,
+    `8:26: workflow "wf", step "s": field "command": map has no entry for key "nope" (at <.vars.nope>); pass it with --var nope=VALUE (known: who)`,
+    `11:47: workflow "wf", step "g", child "c": field "output.prefix": map has no entry for key "alsonope" (at <.vars.alsonope>); pass it with --var alsonope=VALUE (known: who)`,
   ]);
 });

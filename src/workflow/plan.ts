@@ -1,17 +1,23 @@
 /**
- * The plan of a run: every step of a workflow with its templates rendered,
- * its defaults applied (stack, environment, working directory handed down
- * from the workflow and groups) and its group children expanded. The engine
- * runs a plan; `describe` and `--dry-run` show one; `workflow` refuses to
- * start (exit 2) while the plan has errors, so that a missing `--var` never
- * surfaces halfway through a deployment.
+ * The plan of a step: its templates rendered, its defaults applied (stack,
+ * environment, working directory handed down from the workflow and groups)
+ * and its group children expanded.
+ *
+ * Templates are rendered immediately before each step runs, against the
+ * run's state (`.steps`, `.env` as `type: env` steps left it): that is
+ * {@linkcode planForRun}. Before the run, {@linkcode buildPlan} plans every
+ * step against the initial state, for `describe`, `--dry-run` and the
+ * checks that must pass before anything starts (a missing `--var` never
+ * surfaces halfway through a deployment); templates that read what only the
+ * run can know are kept as written there.
  * @module
  */
 import { PlanError, TemplateError, type Diagnostic } from "../errors.ts";
 import { kindOfStep } from "../steps/index.ts";
-import type { ChildToPlan, PlannedStep, PlanScope, TemplateField } from "../steps/kind.ts";
-import { renderTemplate, type TemplateData } from "./template.ts";
-import type { Inherited, MatrixCombination, StepBase, Workflow } from "./types.ts";
+import type { AnyKind, ChildToPlan, PlannedStep, PlanScope, TemplateField } from "../steps/kind.ts";
+import { compileTemplate, MissingKeyError, renderTemplate, type TemplateData } from "../template/index.ts";
+import { RunState } from "./run-state.ts";
+import type { Inherited, StepBase, Workflow } from "./types.ts";
 
 /** What a run knows before any step starts. */
 export interface RunContext {
@@ -29,6 +35,8 @@ export interface RunContext {
   shell: string[];
   /** The workflow file (absolute): container volume sources are relative to its folder. */
   workflowFile?: string;
+  /** Whether the run is in CI (the `ci` and `local` conditions). */
+  ci?: boolean;
 }
 
 /** A workflow, planned. */
@@ -39,70 +47,117 @@ export interface Plan {
   errors: Diagnostic[];
 }
 
-/**
- * The data templates of a step see.
- *
- * @example
- * ```ts
- * templateData("greet", ctx, "dev").stack; // "dev"
- * ```
- */
-export function templateData(name: string, ctx: RunContext, stack: string | undefined, matrix?: MatrixCombination): TemplateData {
-  return {
-    vars: ctx.vars,
-    env: ctx.env,
-    stack: stack ?? "",
-    workflow: { name: ctx.workflow.name },
-    step: { name },
-    ...(matrix ? { matrix } : {}),
-  };
-}
+/** Roots whose values only the run knows: templates reading them are rendered only when their step runs. */
+const RUN_TIME_ROOTS = new Set(["steps", "flags", "Flags"]);
+const ENV_ROOTS = new Set(["env", "Env"]);
 
-/** Plans `ctx.workflow`; problems are collected in `errors`, never thrown. */
+/** Plans `ctx.workflow` against the initial state; problems are collected in `errors`, never thrown. */
 export function buildPlan(ctx: RunContext): Plan {
   const errors: Diagnostic[] = [];
+  const state = new RunState(ctx.env, ctx.vars, ctx.workflow.name);
   const inherited: Inherited = { stack: ctx.workflow.stack, env: ctx.workflow.env, workingDirectory: ctx.workflow.workingDirectory };
-  const steps = ctx.workflow.steps.map((step) => planStep(ctx, errors, { name: step.name, step, needs: [] }, inherited, `step "${step.name}"`).planned);
+  // `.env` changes when a `type: env` step runs: then env templates wait for the run too.
+  const setsEnv = ctx.workflow.steps.some((s) => s.type === "env");
+  const planner = new Planner(ctx, state, errors, (text) => needsRunTime(text, setsEnv));
+  const steps = ctx.workflow.steps.map((step) => planner.plan({ name: step.name, step, needs: [] }, inherited, `step "${step.name}"`));
   return { workflow: ctx.workflow, steps, errors };
 }
 
-/** `where` names the step in messages: `step "g", child "c"`. */
-function planStep(ctx: RunContext, errors: Diagnostic[], child: ChildToPlan, inherited: Inherited, where: string): { planned: PlannedStep; scope: PlanScope } {
-  const { step, name, matrix } = child;
-  const kind = kindOfStep(step);
-  const render = (field: TemplateField, data: TemplateData): string => {
-    try {
-      return renderTemplate(field.text, data);
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      const at = (field.owner ?? step).sourceOf(field.path);
-      errors.push({ ...at, message: `workflow "${ctx.workflow.name}", ${where}: field "${field.field}": ${error.message}` });
-      return field.text;
-    }
-  };
-  const ownStack = (step as StepBase & { stack?: string }).stack;
-  const stackText = ctx.stackFlag || ownStack || inherited.stack || undefined;
-  const stack = stackText === undefined
-    ? undefined
-    : render({ field: "stack", path: ownStack && !ctx.stackFlag ? ["stack"] : [], text: stackText }, templateData(name, ctx, undefined, matrix));
-  const data = templateData(name, ctx, stack, matrix);
-  const scope: PlanScope = {
-    run: ctx,
-    name,
-    inherited,
-    matrix,
-    stack,
-    data,
-    render: (field) => render(field, data),
-    planChildren: (children, childInherited) => children.map((c) => planStep(ctx, errors, c, childInherited, `${where}, child "${c.name}"`)),
-  };
-  const planned: PlannedStep = { step, kind, name, needs: child.needs, matrix, resolved: null };
-  try {
-    planned.resolved = kind.plan(step, scope);
-  } catch (error) {
-    if (!(error instanceof PlanError)) throw error;
-    errors.push({ ...step.sourceOf(["command"]), message: `workflow "${ctx.workflow.name}", ${where}: ${error.message.replace(/^step "[^"]*": /, "")}` });
-    planned.unresolved = true;
+/**
+ * Plans `planned` again against `state`, just before it runs.
+ *
+ * @throws {StepTemplateError} naming the field, the template and its position when a template cannot be rendered.
+ */
+export function planForRun(ctx: RunContext, state: RunState, planned: PlannedStep): PlannedStep {
+  const errors: Diagnostic[] = [];
+  const live = new Planner(ctx, state, errors, () => false).plan(planned.origin.child, planned.origin.inherited, planned.origin.where, planned.kind);
+  if (errors.length > 0) throw new StepTemplateError(errors);
+  return live;
+}
+
+/** A step whose templates failed to render when it was about to run. */
+export class StepTemplateError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join("\n"));
   }
-  return { planned, scope };
+}
+
+/** Whether a template reads what only the run can know. */
+function needsRunTime(text: string, setsEnv: boolean): boolean {
+  if (!text.includes("{{")) return false;
+  try {
+    return compileTemplate(text).references.some((r) => RUN_TIME_ROOTS.has(r.path[0]!) || (setsEnv && ENV_ROOTS.has(r.path[0]!)));
+  } catch {
+    return false;
+  }
+}
+
+class Planner {
+  constructor(
+    readonly ctx: RunContext,
+    readonly state: RunState,
+    readonly errors: Diagnostic[],
+    /** Templates kept as written (before the run, those that need it). */
+    readonly defer: (text: string) => boolean,
+  ) {}
+
+  plan(child: ChildToPlan, inherited: Inherited, where: string, kind?: AnyKind): PlannedStep {
+    return this.#plan(child, inherited, where, kind).planned;
+  }
+
+  /** `where` names the step in messages: `step "g", child "c"`. */
+  #plan(child: ChildToPlan, inherited: Inherited, where: string, knownKind?: AnyKind): { planned: PlannedStep; scope: PlanScope } {
+    const { ctx, state, errors } = this;
+    const { step, name, matrix } = child;
+    const kind = knownKind ?? kindOfStep(step);
+    const render = (field: TemplateField, data: TemplateData): string => {
+      if (this.defer(field.text)) return field.text;
+      try {
+        return renderTemplate(field.text, data, { quoteStyle: field.quoteStyle ?? "go", env: ctx.env });
+      } catch (error) {
+        if (!(error instanceof TemplateError)) throw error;
+        const owner = field.owner ?? step;
+        const base = field.textOffset ?? 0;
+        const exact = error.offset !== undefined && field.path.length > 0 && base >= 0;
+        const at = exact ? owner.sourceOf(field.path, base + error.offset!) : owner.sourceOf(field.path);
+        errors.push({ ...at, message: `workflow "${ctx.workflow.name}", ${where}: field "${field.field}": ${error.message}${hintFor(error)}` });
+        return field.text;
+      }
+    };
+    const ownStack = (step as StepBase & { stack?: string }).stack;
+    const stackText = ctx.stackFlag || ownStack || inherited.stack || undefined;
+    const stack = stackText === undefined
+      ? undefined
+      : render({ field: "stack", path: ownStack && !ctx.stackFlag ? ["stack"] : [], text: stackText }, state.templateData(name, undefined, matrix));
+    const data = state.templateData(name, stack, matrix);
+    const scope: PlanScope = {
+      run: ctx,
+      name,
+      inherited,
+      matrix,
+      stack,
+      data,
+      exported: state.exported,
+      render: (field, envOverlay) => render(field, envOverlay ? state.templateData(name, stack, matrix, envOverlay) : data),
+      planChildren: (children, childInherited) => children.map((c) => this.#plan(c, childInherited, `${where}, child "${c.name}"`)),
+    };
+    const planned: PlannedStep = { step, kind, name, needs: child.needs, matrix, resolved: null, origin: { child, inherited, where } };
+    try {
+      planned.resolved = kind.plan(step, scope);
+    } catch (error) {
+      if (!(error instanceof PlanError)) throw error;
+      errors.push({ ...step.sourceOf(["command"]), message: `workflow "${ctx.workflow.name}", ${where}: ${error.message.replace(/^step "[^"]*": /, "")}` });
+      planned.unresolved = true;
+    }
+    return { planned, scope };
+  }
+}
+
+/** What to do about a missing key, when muster knows. */
+function hintFor(error: TemplateError): string {
+  if (!(error instanceof MissingKeyError)) return "";
+  const known = error.known && error.known.length > 0 ? ` (known: ${error.known.slice(0, 12).join(", ")})` : "";
+  if (error.root === "." && error.path[0] === "vars" && error.path.length === 2) return `; pass it with --var ${error.path[1]}=VALUE${known}`;
+  if (error.root === "." && error.path[0] === "steps" && error.path.length === 2) return ` (a step's result exists once it has succeeded${known ? `; results so far: ${error.known!.join(", ")}` : ""})`;
+  return known;
 }

@@ -12,7 +12,7 @@ export interface SourceRef {
   col: number;
 }
 
-export type When = "success" | "failure" | "always";
+import type { Condition } from "./condition.ts";
 
 /** `retry:` as written, durations in milliseconds. */
 export interface RetryPolicy {
@@ -32,9 +32,14 @@ export interface StepBase {
   /** The step type: the `type` of one of the kinds in `src/steps/index.ts`. */
   type: string;
   source: SourceRef;
-  /** The position of a field of this step (`["with", "image"]`), for errors found after parsing. */
-  sourceOf(path: ReadonlyArray<string | number>): SourceRef;
-  when: When;
+  /** The position of a field of this step (`["with", "image"]`), or of character `offset` of its text, for errors found after parsing. */
+  sourceOf(path: ReadonlyArray<string | number>, offset?: number): SourceRef;
+  /** When the step runs (unset: while nothing has failed). Top-level steps only. */
+  when?: Condition;
+  /** Which failures of the step are forgiven. Top-level steps only. */
+  continueOn?: Condition;
+  /** Named values computed from the step's result after it succeeds (templates). */
+  outputs: Record<string, string>;
   /** Sibling names this step waits for (children of `parallel`/`matrix` only). */
   needs: string[];
   /** Bounds each attempt (kinds whose `behaviours.timeout` is true). */

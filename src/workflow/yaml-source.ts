@@ -75,6 +75,52 @@ export class YamlSource {
   }
 
   /**
+   * The 1-based position of character `offset` of the string at `path`:
+   * exact for one-line plain and quoted scalars and for `|` blocks, the
+   * scalar's start otherwise (folded `>` blocks, escapes before the offset).
+   */
+  positionInValue(path: ReadonlyArray<string | number>, offset: number): { line: number; col: number } {
+    const start = this.position(path);
+    const node = this.#nodeAt(path);
+    if (!isScalar(node) || !node.range || typeof node.value !== "string") return start;
+    const raw = this.#text.slice(node.range[0], node.range[1]);
+    const value = node.value;
+    const before = value.slice(0, offset);
+    if (node.type === "PLAIN" || node.type === "QUOTE_SINGLE" || node.type === "QUOTE_DOUBLE") {
+      // Escapes and folded lines move characters: then the scalar's start is the best answer.
+      if (/[\r\n]/.test(raw) || (node.type === "QUOTE_DOUBLE" && raw.includes("\\")) || (node.type === "QUOTE_SINGLE" && raw.slice(1, -1).includes("''"))) return start;
+      return { line: start.line, col: start.col + offset + (node.type === "PLAIN" ? 0 : 1) };
+    }
+    if (node.type === "BLOCK_LITERAL") {
+      // The header (`|`, `|-`) ends its line; content lines follow, indented alike.
+      const lines = raw.split("\n");
+      const content = lines.slice(1);
+      const indent = Math.min(...content.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length));
+      const line = before.split("\n").length - 1;
+      const col = offset - (before.lastIndexOf("\n") + 1);
+      return { line: start.line + 1 + line, col: (Number.isFinite(indent) ? indent : 0) + col + 1 };
+    }
+    return start;
+  }
+
+  #nodeAt(path: ReadonlyArray<string | number>): Node | null {
+    if (!this.#parsed) this.#parse();
+    let node: Node | null = this.#parsed!.root;
+    for (const key of path) {
+      let next: Node | null = null;
+      if (isMap(node)) {
+        const found = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key));
+        next = (found?.value as Node | null) ?? null;
+      } else if (isSeq(node) && typeof key === "number") {
+        next = (node.items[key] as Node | undefined) ?? null;
+      }
+      if (!next) return null;
+      node = next;
+    }
+    return node;
+  }
+
+  /**
    * The 1-based position of the value at `path` (or of its key, with `part: "key"`).
    * Falls back to the nearest existing ancestor when the path does not exist.
    */
