@@ -20,7 +20,9 @@ const STACK_FLAG = (w: string) => w === "-s" || w === "--stack" || w.startsWith(
 const beforeSeparator = (words: string[]) => (words.includes("--") ? words.slice(0, words.indexOf("--")) : words);
 
 /**
- * Inserts `-s <stack>` before any `--`, unless the command names a stack already.
+ * Inserts `-s <stack>` before any `--`. A stack written in the command
+ * itself comes earlier, so the workflow's or step's stack wins (atmos takes
+ * the last one), as in Atmos.
  *
  * @example
  * ```ts
@@ -28,7 +30,7 @@ const beforeSeparator = (words: string[]) => (words.includes("--") ? words.slice
  * ```
  */
 export function withStackArgs(words: string[], stack: string | undefined): string[] {
-  if (!stack || beforeSeparator(words).some(STACK_FLAG)) return words;
+  if (!stack) return words;
   const separator = words.indexOf("--");
   return separator < 0 ? [...words, "-s", stack] : [...words.slice(0, separator), "-s", stack, ...words.slice(separator)];
 }

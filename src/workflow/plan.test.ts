@@ -34,7 +34,8 @@ test("stack precedence: workflow < group < step < flag", () => {
 
 test("atmos steps get -s before --", () => {
   expect(withStackArgs(["terraform", "plan", "vpc", "--", "-x"], "dev")).toEqual(["terraform", "plan", "vpc", "-s", "dev", "--", "-x"]);
-  expect(withStackArgs(["terraform", "plan", "-s", "prod"], "dev")).toEqual(["terraform", "plan", "-s", "prod"]);
+  // The workflow's or step's stack comes after an inline one, so it wins (Atmos: tests/fixtures double-hyphen-stack-precedence).
+  expect(withStackArgs(["terraform", "plan", "-s", "prod"], "dev")).toEqual(["terraform", "plan", "-s", "prod", "-s", "dev"]);
   const p = plan(wf(`      - command: terraform apply 'my vpc'\n`));
   expect((p.steps[0]!.resolved as ProcessPlan).argv).toEqual(["atmos", "terraform", "apply", "my vpc", "-s", "wf-stack"]);
 });
