@@ -82,6 +82,16 @@ export class StepTemplateError extends Error {
   }
 }
 
+/** Whether a template reads `.steps`. */
+function readsResults(text: string): boolean {
+  if (!text.includes("{{")) return false;
+  try {
+    return compileTemplate(text).references.some((r) => r.path[0] === "steps");
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a template reads what only the run can know. */
 function needsRunTime(text: string, setsEnv: boolean): boolean {
   if (!text.includes("{{")) return false;
@@ -139,7 +149,11 @@ class Planner {
       data,
       exported: state.exported,
       render: (field, envOverlay) => render(field, envOverlay ? state.templateData(name, stack, matrix, envOverlay) : data),
-      planChildren: (children, childInherited) => children.map((c) => this.#plan(c, childInherited, `${where}, child "${c.name}"`)),
+      // Children are planned again when dispatched (after the siblings they need): here their reads of results wait.
+      planChildren: (children, childInherited) => {
+        const planner = new Planner(ctx, state, errors, (text) => this.defer(text) || readsResults(text));
+        return children.map((c) => planner.#plan(c, childInherited, `${where}, child "${c.name}"`));
+      },
     };
     const planned: PlannedStep = { step, kind, name, needs: child.needs, matrix, resolved: null, origin: { child, inherited, where } };
     try {
