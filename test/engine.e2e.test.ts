@@ -25,7 +25,7 @@ describe("templates are all checked before anything runs", () => {
     const dir = project(yaml);
     const run = await muster(["workflow", "w"], { cwd: dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`workflows.yaml:7:43: workflow "w", step "g", child "a": field "output.prefix": missing key ".vars.nope"; pass it with --var nope=VALUE`);
+    expect(run.stderr).toContain(`workflows.yaml:7:47: workflow "w", step "g", child "a": field "output.prefix": map has no entry for key "nope" (at <.vars.nope>); pass it with --var nope=VALUE`);
     expect(run.stderr).not.toContain("internal error");
     expect(existsSync(join(dir, "ran"))).toBe(false);
   });

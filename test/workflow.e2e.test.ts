@@ -120,7 +120,7 @@ describe("running steps", () => {
 `);
     const run = await muster(["workflow", "w"], { cwd: dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('workflows.yaml:5:47: workflow "w", step "deploy": field "command": missing key ".vars.region"; pass it with --var region=VALUE');
+    expect(run.stderr).toContain('workflows.yaml:5:58: workflow "w", step "deploy": field "command": map has no entry for key "region" (at <.vars.region>); pass it with --var region=VALUE');
     expect(existsSync(join(dir, "ran"))).toBe(false);
   });
 

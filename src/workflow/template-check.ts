@@ -112,7 +112,7 @@ export function checkTemplates(workflow: Pick<Workflow, "name" | "steps">): Diag
         report(offset, `.${root} is not something templates can read${near ? ` (did you mean .${near}?)` : ""} (expected one of: ${roots.map((r) => `.${r}`).join(", ")})`);
         continue;
       }
-      if (root === "matrix" && !inMatrix && !(field.owner && field.owner.type === "matrix")) {
+      if (root === "matrix" && !inMatrix && !(step.type === "matrix" && field.field === "output.prefix")) {
         report(offset, `.matrix is only set inside a matrix step (expected it in a matrix's children)`);
         continue;
       }
