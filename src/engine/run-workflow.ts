@@ -108,8 +108,8 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       jobs: engine.jobs,
       capture,
       runChild: async (child, childPath, childScope) => {
-        // Children are planned when they are dispatched: results of the siblings they need are there by then.
-        const live = await planNow(child, childPath);
+        // A child that reads results is planned again when dispatched: the siblings it needs have run by then.
+        const live = child.deferred ? await planNow(child, childPath) : child;
         if (!("kind" in live)) return live;
         return runPlannedStep(live, childPath, childScope, (c) => contextFor(live, childPath, c, false), results);
       },
@@ -117,6 +117,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   };
 
   const ci = run.ci ?? false;
+  const setsEnv = run.workflow.steps.some((s) => s.type === "env");
   const start = engine.fromStep ? Math.max(0, plan.steps.findIndex((s) => s.name === engine.fromStep)) : 0;
   const outcomes: WorkflowResult["results"] = [];
   let failed: { step: string; code: number } | undefined;
@@ -142,7 +143,8 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       let result: StepResult;
       const parent = interrupted ? Cancellation.untilForced(cancellation) : cancellation;
       const gateStarted = performance.now();
-      const live = await planNow(planned, path);
+      // The plan made before the run stands unless a template waited for the run, or `type: env` steps change what processes get.
+      const live = planned.deferred || setsEnv ? await planNow(planned, path) : planned;
       if (!("kind" in live)) {
         result = live;
       } else {

@@ -57,6 +57,7 @@ export function renderPlanText(plan: Plan, file: string, fromStep?: string): str
     const head = [text.head, ...generic(planned)].join(", ");
     lines.push(`  ${n} ${planned.name} (${head})`);
     for (const line of text.lines) lines.push(`       ${line}`);
+    for (const [name, template] of Object.entries(planned.step.outputs)) lines.push(`       output ${name} = ${template}`);
   });
   if (plan.errors.length > 0) {
     lines.push("cannot resolve:");

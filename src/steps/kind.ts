@@ -121,6 +121,8 @@ export interface PlannedStep<S extends StepBase = StepBase, R = unknown> {
   resolved: R;
   /** True when planning failed (the plan's errors say why): `resolved` is not usable. */
   unresolved?: boolean;
+  /** Some template was kept as written because it reads what only the run knows: the engine plans the step again just before it runs. */
+  deferred?: boolean;
   /** What it was planned from, so the engine can plan it again against the run's state just before it runs. */
   origin: { child: ChildToPlan; inherited: Inherited; where: string };
 }

@@ -48,7 +48,7 @@ export interface Plan {
 }
 
 /** Roots whose values only the run knows: templates reading them are rendered only when their step runs. */
-const RUN_TIME_ROOTS = new Set(["steps", "flags", "Flags"]);
+const RUN_TIME_ROOTS = new Set(["steps"]);
 const ENV_ROOTS = new Set(["env", "Env"]);
 
 /** Plans `ctx.workflow` against the initial state; problems are collected in `errors`, never thrown. */
@@ -120,8 +120,12 @@ class Planner {
     const { ctx, state, errors } = this;
     const { step, name, matrix } = child;
     const kind = knownKind ?? kindOfStep(step);
+    let deferred = false;
     const render = (field: TemplateField, data: TemplateData): string => {
-      if (this.defer(field.text)) return field.text;
+      if (this.defer(field.text)) {
+        deferred = true;
+        return field.text;
+      }
       try {
         return renderTemplate(field.text, data, { quoteStyle: field.quoteStyle ?? "go", env: ctx.env });
       } catch (error) {
@@ -163,6 +167,7 @@ class Planner {
       errors.push({ ...step.sourceOf(["command"]), message: `workflow "${ctx.workflow.name}", ${where}: ${error.message.replace(/^step "[^"]*": /, "")}` });
       planned.unresolved = true;
     }
+    if (deferred) planned.deferred = true;
     return { planned, scope };
   }
 }

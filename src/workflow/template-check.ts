@@ -25,54 +25,81 @@ type GroupLike = StepBase & { steps?: StepBase[]; matrix?: unknown };
 interface Visit {
   step: StepBase;
   field: TemplateField;
-  /** Names whose results exist when this template renders. */
-  visible: Map<string, StepBase>;
-  /** Later steps, to say "later" rather than "unknown". */
-  later: Set<string>;
+  /** The step whose result exists by name when this template renders, if any. */
+  visible(name: string): StepBase | undefined;
+  /** Every such name, for messages. */
+  visibleNames(): string[];
+  /** Whether `name` is a step that runs later (to say "later" rather than "unknown"). */
+  later(name: string): boolean;
   inMatrix: boolean;
   /** An `outputs:` template: its root is the step's own result. */
   isOutput: boolean;
   where: string;
 }
 
-/** Calls `visit` for every template of every step, children included. */
+type Scope = Omit<Visit, "step" | "field" | "isOutput">;
+
+/** Calls `visit` for every template of every step, children included. Linear in the number of steps. */
 function forEachTemplate(workflow: Pick<Workflow, "name" | "steps">, visit: (v: Visit) => void): void {
-  const visible = new Map<string, StepBase>();
+  // Names by the index of the top-level step after which they exist.
+  const ranAt = new Map<string, { index: number; step: StepBase }>();
   workflow.steps.forEach((step, index) => {
-    const later = new Set(workflow.steps.slice(index).map((s) => s.name));
-    visitStep(step, { visible: new Map(visible), later, inMatrix: false, where: `workflow "${workflow.name}", step "${step.name}"` }, visit);
-    visible.set(step.name, step);
-    // Group children are stored under their own names once the group has run.
-    for (const child of (step as GroupLike).steps ?? []) visible.set(child.name, child);
+    ranAt.set(step.name, { index, step });
+    for (const child of (step as GroupLike).steps ?? []) if (!ranAt.has(child.name)) ranAt.set(child.name, { index, step: child });
+  });
+  workflow.steps.forEach((step, index) => {
+    const visible = (name: string) => {
+      const at = ranAt.get(name);
+      return at && at.index < index ? at.step : undefined;
+    };
+    const scope: Scope = {
+      visible,
+      visibleNames: () => [...ranAt.keys()].filter((n) => visible(n)),
+      later: (name) => (ranAt.get(name)?.index ?? -1) >= index,
+      inMatrix: false,
+      where: `workflow "${workflow.name}", step "${step.name}"`,
+    };
+    visitStep(step, scope, visit);
   });
 }
 
-function visitStep(step: StepBase, ctx: Omit<Visit, "step" | "field" | "isOutput">, visit: (v: Visit) => void): void {
+function visitStep(step: StepBase, scope: Scope, visit: (v: Visit) => void): void {
   const kind = kindOf(step.type);
   if (!kind) return;
   const own = step as StepBase & { stack?: string };
   const fields: TemplateField[] = [...kind.templates(step)];
   if (own.stack !== undefined) fields.push({ field: "stack", path: ["stack"], text: own.stack });
-  for (const field of fields) visit({ ...ctx, step, field, isOutput: false });
+  for (const field of fields) visit({ ...scope, step, field, isOutput: false });
   for (const [name, text] of Object.entries(step.outputs ?? {})) {
-    visit({ ...ctx, step, field: { field: `outputs.${name}`, path: ["outputs", name], text }, isOutput: true });
+    visit({ ...scope, step, field: { field: `outputs.${name}`, path: ["outputs", name], text }, isOutput: true });
   }
   const children = (step as GroupLike).steps;
   if (!children) return;
   const byName = new Map(children.map((c) => [c.name, c]));
   for (const child of children) {
     // A child sees the steps before its group, and the siblings it needs (directly or through them).
-    const visible = new Map(ctx.visible);
-    const pending = [...child.needs];
-    while (pending.length > 0) {
-      const name = pending.pop()!;
-      const sibling = byName.get(name);
-      if (!sibling || visible.has(name)) continue;
-      visible.set(name, sibling);
-      pending.push(...sibling.needs);
-    }
-    const later = new Set([...ctx.later, ...children.map((c) => c.name).filter((n) => !visible.has(n))]);
-    visitStep(child, { visible, later, inMatrix: step.type === "matrix", where: `${ctx.where}, child "${child.name}"` }, visit);
+    let needed: Map<string, StepBase> | undefined;
+    const neededBy = () => {
+      if (needed) return needed;
+      needed = new Map();
+      const pending = [...child.needs];
+      while (pending.length > 0) {
+        const name = pending.pop()!;
+        const sibling = byName.get(name);
+        if (!sibling || needed.has(name)) continue;
+        needed.set(name, sibling);
+        pending.push(...sibling.needs);
+      }
+      return needed;
+    };
+    const visible = (name: string) => (child.needs.length > 0 ? neededBy().get(name) : undefined) ?? (byName.has(name) ? undefined : scope.visible(name));
+    visitStep(child, {
+      visible,
+      visibleNames: () => [...scope.visibleNames(), ...(child.needs.length > 0 ? neededBy().keys() : [])],
+      later: (name) => scope.later(name) || (byName.has(name) && !visible(name)),
+      inMatrix: step.type === "matrix",
+      where: `${scope.where}, child "${child.name}"`,
+    }, visit);
   }
 }
 
@@ -86,7 +113,7 @@ function visitStep(step: StepBase, ctx: Omit<Visit, "step" | "field" | "isOutput
  */
 export function checkTemplates(workflow: Pick<Workflow, "name" | "steps">): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  forEachTemplate(workflow, ({ step, field, visible, later, inMatrix, isOutput, where }) => {
+  forEachTemplate(workflow, ({ step, field, visible, visibleNames, later, inMatrix, isOutput, where }) => {
     if (!field.text.includes("{{")) return;
     const owner = field.owner ?? step;
     const report = (offset: number | undefined, text: string) => {
@@ -117,10 +144,10 @@ export function checkTemplates(workflow: Pick<Workflow, "name" | "steps">): Diag
         continue;
       }
       if (root !== "steps" || name === undefined) continue;
-      const target = visible.get(name);
+      const target = visible(name);
       if (!target) {
-        const earlier = [...visible.keys()];
-        const why = later.has(name) || name === step.name
+        const earlier = visibleNames();
+        const why = later(name) || name === step.name
           ? `.steps.${name} is ${name === step.name ? "this step itself" : "a step that runs later"}: a step reads results only of steps that ran before it`
           : `.steps.${name} names no step of this workflow`;
         report(offset, `${why} (expected one of: ${earlier.length > 0 ? earlier.join(", ") : "no step runs before this one"})`);
