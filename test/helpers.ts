@@ -59,7 +59,10 @@ export async function muster(args: string[], options: RunOptions = {}): Promise<
 /** A temporary directory removed by the returned cleanup. */
 export function tempDir(prefix = "muster-test-"): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  const cleanup = () => rmSync(path, { recursive: true, force: true });
+  // A backstop: an afterAll hook that times out never reaches its cleanup.
+  process.once("exit", cleanup);
+  return { path, cleanup };
 }
 
 /**
