@@ -164,7 +164,7 @@ describe("CI awareness", () => {
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toEqual({
       valid: false, files: 1, workflows: 0, skipped: 0,
-      problems: [{ file: "workflows.yaml", line: 4, col: 17, path: `workflow "w", step "step1"`, message: `unknown step type "shel"`, expected: "one of: atmos, shell, sleep, env, parallel, matrix, container, wait, wait-all, cancel" }],
+      problems: [{ file: "workflows.yaml", line: 4, col: 17, path: `workflow "w", step "step1"`, message: `unknown step type "shel"`, expected: "one of: atmos, shell, sleep, env, parallel, matrix, container, wait, wait-all, cancel, toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, require, assert" }],
     });
   });
 });

@@ -79,6 +79,7 @@ export default defineCommand({
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
     const ctx = runContext(project, workflow, args.stack, vars, file.path);
+    ctx.terminal = { stdout: stdout.isTerminal, stderr: stderr.isTerminal, columns: platform.columns(2) };
     const ci = format === "text" ? detectCi(platform.env(), args.ci, project.ci) : undefined;
     // Nested tools (muster, atmos) must not open log groups inside ours: CI systems do not nest them.
     if (ci?.groups) ctx.env = { ...ctx.env, MUSTER_CI_LOG_GROUP_ACTIVE: "1", ATMOS_CI_LOG_GROUP_ACTIVE: "1" };

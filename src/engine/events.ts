@@ -21,6 +21,8 @@ export interface StepResult {
   error?: string;
   /** A group's children, in definition order. */
   children?: Array<{ name: string; result: StepResult }>;
+  /** The step ended the workflow successfully (`type: exit` with code 0). */
+  endsRun?: boolean;
 }
 
 /** A step's place in the run: `["deploy"]`, or `["checks", "lint"]` for a group's child. */
@@ -55,6 +57,8 @@ export type RunEvent =
     ownsTerminal?: boolean;
     /** The step is a group: its children's events follow. */
     group?: boolean;
+    /** What the step prints is its whole report: renderers show no start or end line unless it fails. */
+    quiet?: boolean;
   }
   | { type: "step.output"; path: StepPath; stream: 1 | 2; data: Uint8Array }
   | { type: "step.retry"; path: StepPath; attempt: number; maxAttempts: number; delayMs: number; reason: string }

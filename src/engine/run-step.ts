@@ -42,7 +42,7 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const timeoutMs = kind.behaviours.timeout ? step.timeoutMs : undefined;
   const firstCtx = contextFor(parent);
   const ownsTerminal = firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams;
-  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren });
+  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(kind.behaviours.reportsItself ? { quiet: true } : {}) });
   let result: StepResult;
   for (let attempt = 1; ; attempt++) {
     // setTimeout rather than AbortSignal.timeout: tests drive it with fake timers.
@@ -71,6 +71,7 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
     const durationMs = performance.now() - started;
     const why = outcome.error ?? `exit code ${outcome.exitCode}`;
     result = { status: outcome.status, exitCode: outcome.exitCode, durationMs, attempts: attempt, timedOut, children: outcome.children };
+    if (outcome.endsRun) result.endsRun = true;
     // Only a real reason is recorded: renderers say "exit code N" themselves when there is none.
     const error = outcome.status === "canceled" ? outcome.error ?? parent.reason : outcome.status === "failed" ? outcome.error : undefined;
     if (error !== undefined) result.error = error;

@@ -121,6 +121,8 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   const start = engine.fromStep ? Math.max(0, plan.steps.findIndex((s) => s.name === engine.fromStep)) : 0;
   const outcomes: WorkflowResult["results"] = [];
   let failed: { step: string; code: number } | undefined;
+  /** The `type: exit` step that ended the run successfully. */
+  let ended: string | undefined;
   try {
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
@@ -134,7 +136,13 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         await emit({ type: "step.end", path, result });
         continue;
       }
-      if (!interrupted && !shouldRun(when, { status: failed ? "failure" : "success", ci })) {
+      if (ended && !interrupted && !shouldRun(when, { status: "canceled", ci })) {
+        const result = notRun("skipped", `the workflow ended at step "${ended}"`);
+        outcomes.push({ name: planned.name, result });
+        await emit({ type: "step.end", path, result });
+        continue;
+      }
+      if (!ended && !interrupted && !shouldRun(when, { status: failed ? "failure" : "success", ci })) {
         const result = notRun("skipped", failed ? "an earlier step failed" : when ? `when: ${conditionText(when)}` : "");
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
@@ -159,6 +167,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         }
       }
       outcomes.push({ name: planned.name, result });
+      if (result.endsRun && !ended) ended = planned.name;
       if (result.status !== "failed") continue;
       if (forgives(continueOn, ci)) {
         // `continue:` forgives the failure: the run goes on as if it had succeeded, and exits 0.

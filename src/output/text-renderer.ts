@@ -57,6 +57,8 @@ export class TextRenderer implements RunObserver {
   #held = new Map<string, OutputCapture>();
   #pulls = new Map<string, PullProgress>();
   #ci?: CiSettings;
+  /** Top-level steps whose output is their whole report (no start or end line unless they fail). */
+  #selfReporting = new Set<string>();
   /** Top-level steps whose CI log group is open. */
   #openGroups = new Set<string>();
 
@@ -72,6 +74,7 @@ export class TextRenderer implements RunObserver {
   emit(event: RunEvent): void | Promise<void> {
     switch (event.type) {
       case "step.start":
+        if (event.quiet && event.path.length === 1) this.#selfReporting.add(event.path[0]!);
         return this.#stepStart(event.path, event.detail, event.group ?? false);
       case "step.output":
         return this.#output(event.path, event.stream, event.data);
@@ -134,13 +137,13 @@ export class TextRenderer implements RunObserver {
 
   #stepStart(path: StepPath, detail: string, isGroup: boolean): void {
     // A CI log group per top-level step; a group's children get theirs per block (CI groups do not nest).
-    if (path.length === 1 && !isGroup && this.#ci?.groups) {
+    if (path.length === 1 && !isGroup && this.#ci?.groups && !this.#selfReporting.has(path[0]!)) {
       this.#openGroups.add(path[0]!);
       void this.#stdout.write(this.#ci.provider.groupBegin(path[0]!));
     }
     if (path.length === 1) {
       if (this.#quiet) this.#held.set(key(path), new OutputCapture({ keepAll: false }));
-      else this.#reporter.stepStart(path[0]!, detail);
+      else if (!this.#selfReporting.has(path[0]!)) this.#reporter.stepStart(path[0]!, detail);
       return;
     }
     const group = this.#groups.get(key(path.slice(0, -1)));
@@ -180,6 +183,7 @@ export class TextRenderer implements RunObserver {
       if (tail.at(-1) !== 10) await this.#stderr.write("\n");
     }
     await held?.dispose();
+    if (this.#selfReporting.delete(name) && result.status === "succeeded") return;
     const [why = "", ...more] = (result.error ?? `exit code ${result.exitCode}`).split("\n");
     const detail = result.status === "succeeded" ? "" : result.status === "failed" || result.error ? `(${why})` : "";
     this.#reporter.stepEnd(name, result.status, result.durationMs, detail);

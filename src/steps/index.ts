@@ -3,20 +3,35 @@
  * Adding a step type is one file under `src/steps/` and one entry here.
  * @module
  */
+import { alert } from "./alert.ts";
 import { atmos } from "./atmos.ts";
 import { cancel } from "./cancel.ts";
+import { clear } from "./clear.ts";
 import { container } from "./container.ts";
 import { env } from "./env.ts";
+import { exit } from "./exit.ts";
+import { format } from "./format.ts";
+import { hint } from "./hint.ts";
+import { join } from "./join.ts";
+import { linebreak } from "./linebreak.ts";
+import { log } from "./log.ts";
 import type { AnyKind } from "./kind.ts";
 import { matrix } from "./matrix.ts";
 import { parallel } from "./parallel.ts";
+import { assertStep, requireStep } from "./require.ts";
 import { shell } from "./shell.ts";
 import { sleep } from "./sleep.ts";
+import { stage } from "./stage.ts";
+import { title } from "./title.ts";
+import { toast } from "./toast.ts";
 import { wait } from "./wait.ts";
 import { waitAll } from "./wait-all.ts";
 
 /** Every step kind. */
-export const KINDS: readonly AnyKind[] = [atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel];
+export const KINDS: readonly AnyKind[] = [
+  atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep,
+];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));
 

@@ -44,6 +44,8 @@ export interface Behaviours {
   usesStreams: boolean;
   /** The step runs children of its own (`parallel`, `matrix`): renderers show those, not the step. */
   hasChildren: boolean;
+  /** What the step prints is its whole report (`toast`, `log`): no start or end line unless it fails. */
+  reportsItself?: boolean;
 }
 
 /** Where a step is written: at the top of a workflow, or as a child of a group. */
@@ -140,6 +142,8 @@ export interface StepOutcome {
   children?: Array<{ name: string; result: StepResult }>;
   /** What the step stores in `.steps.NAME` when it succeeds (an empty value when unset). */
   value?: StepValue;
+  /** The step ended the workflow successfully (`type: exit` with code 0): later steps only run if their `when` holds after a stop. */
+  endsRun?: boolean;
   /** Variables a `type: env` step sets for the rest of the run. */
   env?: { vars: Record<string, string>; export: boolean };
 }

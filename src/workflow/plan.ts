@@ -37,6 +37,8 @@ export interface RunContext {
   workflowFile?: string;
   /** Whether the run is in CI (the `ci` and `local` conditions). */
   ci?: boolean;
+  /** Whether muster's stdout and stderr are terminals, and how wide (steps that draw ask). */
+  terminal?: { stdout: boolean; stderr: boolean; columns?: number };
 }
 
 /** A workflow, planned. */

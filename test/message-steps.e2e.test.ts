@@ -1,0 +1,129 @@
+/**
+ * The first of Atmos' non-interactive step types on the binary: toast,
+ * hint, format, log, alert, stage, linebreak, clear, title, join, exit,
+ * require/assert. What each writes, to which stream, what it stores, and
+ * how it fails.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { muster, projectDirs } from "./helpers.ts";
+
+const projects = projectDirs("muster-messages-");
+const project = (yaml: string) => projects.make({ "workflows.yaml": yaml });
+
+describe("messages", () => {
+  const yaml = `workflows:
+  msgs:
+    steps:
+      - { type: stage, title: Setup }
+      - { type: toast, content: "built {{ .workflow.name }}", level: success }
+      - { type: toast, content: careful, level: warning }
+      - { type: toast, content: plain, level: shout }
+      - { type: hint, content: try --help }
+      - { type: log, content: hidden by default, level: info }
+      - { type: log, content: shown, level: warn, fields: { user: "{{ .workflow.name }}", msg: "two words" } }
+      - { name: names, type: join, options: [a, "{{ .workflow.name }}", c], separator: "," }
+      - { type: format, content: "joined={{ .steps.names.value }}" }
+      - { type: linebreak, count: 2 }
+      - { type: stage }
+      - { type: alert, content: done }
+      - { name: t, type: title, content: "building" }
+      - { type: format, content: "title={{ .steps.t.value }}" }
+`;
+  test("each type writes its line to its stream, stores its value, and prints no start or end line", async () => {
+    const run = await muster(["workflow", "msgs"], { cwd: project(yaml) });
+    expect(run.code).toBe(0);
+    // Data goes to stdout; messages go to stderr.
+    expect(run.stdout).toBe("joined=a,msgs,c\ntitle=building\n");
+    expect(run.stderr).toContain("[Stage 1/2] Setup\n✓ built msgs\n⚠ careful\nℹ plain\n💡 try --help\nWARN shown user=msgs msg=\"two words\"\n\n\n[Stage 2/2] step11\ndone\n");
+    expect(run.stderr).not.toContain("hidden by default");
+    expect(run.stderr).not.toContain("▸");
+    // Without a terminal: no bell, no title sequence.
+    expect(run.stderr).not.toContain("\x07");
+    expect(run.stderr).not.toContain("\x1b]0;");
+  });
+
+  test("ATMOS_LOGS_LEVEL lowers the log threshold, as Atmos' logs.level does", async () => {
+    const run = await muster(["workflow", "msgs"], { cwd: project(yaml), env: { ATMOS_LOGS_LEVEL: "Debug" } });
+    expect(run.stderr).toContain("INFO hidden by default\n");
+    const off = await muster(["workflow", "msgs"], { cwd: project(yaml), env: { ATMOS_LOGS_LEVEL: "Off" } });
+    expect(off.stderr).not.toContain("WARN shown");
+  });
+
+  test("unknown keys and bad levels are refused with positions", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { type: toast, contnt: hi }
+      - { type: log, content: x, level: loud }
+      - { type: join, separator: "," }
+      - { type: exit, code: 300 }
+      - { type: require, hint: nothing }
+`);
+    const run = await muster(["validate"], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`workflows.yaml:4:24: workflow "w", step "step1": unknown field "contnt", did you mean "content"?`);
+    expect(run.stderr).toContain(`workflows.yaml:5:41: workflow "w", step "step2": field "level": got "loud" (expected one of: trace, debug, info, warn, warning, error)`);
+    expect(run.stderr).toContain(`step "step3": missing required field "options" or "content"`);
+    expect(run.stderr).toContain(`step "step4": field "code": got number 300 (expected a whole number from 0 to 255)`);
+    expect(run.stderr).toContain(`step "step5": nothing to check (expected at least one of "tools", "files", "dirs")`);
+  });
+});
+
+describe("exit", () => {
+  test("code 0 ends the run successfully: later steps are skipped except when: always", async () => {
+    const run = await muster(["workflow", "w"], { cwd: project(`workflows:
+  w:
+    steps:
+      - { name: bye, type: exit, content: "stopping here" }
+      - { type: format, content: never }
+      - { type: format, content: always-runs, when: always }
+`) });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("always-runs\n");
+    expect(run.stderr).toContain("stopping here\n");
+    expect(run.stderr).toContain(`skipped (the workflow ended at step "bye")`);
+  });
+
+  test("a non-zero code fails the run with that code; when: failure steps run", async () => {
+    const run = await muster(["workflow", "w"], { cwd: project(`workflows:
+  w:
+    steps:
+      - { name: stop, type: exit, code: 42, content: "not today" }
+      - { type: format, content: never }
+      - { type: format, content: on-failure, when: failure }
+`) });
+    expect(run.code).toBe(42);
+    expect(run.stdout).toBe("on-failure\n");
+    expect(run.stderr).toContain(`✗ stop failed (exit 42: not today)`);
+  });
+});
+
+describe("require and assert", () => {
+  test("every unmet requirement in one error with the hint; met ones store counts", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - name: ok
+        type: require
+        tools: [sh]
+        files: [workflows.yaml]
+        dirs: ["{{ .env.HOME }}"]
+      - { type: format, content: "{{ .steps.ok.value }} tools={{ .steps.ok.tools }}" }
+      - name: missing
+        type: assert
+        tools: [no-such-tool-xyz, sh]
+        files: [nope.txt, sub]
+        dirs: [workflows.yaml]
+        hint: run make setup first
+`);
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(join(dir, "nope.txt.bak"), "");
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("all requirements satisfied (1 tool, 1 file, 1 dir) tools=1\n");
+    expect(run.stderr).toContain("requirements not met: not on PATH: no-such-tool-xyz; not a file: nope.txt, sub; not a directory: workflows.yaml");
+    expect(run.stderr).toContain("hint: run make setup first");
+  });
+});
