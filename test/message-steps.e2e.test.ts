@@ -127,3 +127,37 @@ describe("require and assert", () => {
     expect(run.stderr).toContain("hint: run make setup first");
   });
 });
+
+describe("say", () => {
+  const yaml = `workflows:
+  w:
+    steps:
+      - { name: s, type: say, content: "deploy {{ .workflow.name }} done", voice: en, rate: fast }
+      - { type: say, content: always printed, print: always }
+      - { type: say, content: never printed, print: never }
+      - { type: format, content: "value={{ .steps.s.value }}" }
+`;
+  test("with a speech program on PATH it speaks (Atmos' flags) and prints only when asked", async () => {
+    const dir = projects.make({
+      "workflows.yaml": yaml,
+      "bin/espeak": `#!/bin/sh\nprintf '%s|' "$@" >> "$SPOKEN"; echo >> "$SPOKEN"\n`,
+    });
+    const { chmodSync, readFileSync } = await import("node:fs");
+    chmodSync(join(dir, "bin/espeak"), 0o755);
+    const spoken = join(dir, "spoken.log");
+    const run = await muster(["workflow", "w"], { cwd: dir, env: { PATH: `${join(dir, "bin")}:/usr/bin:/bin`, SPOKEN: spoken } });
+    expect(run.code).toBe(0);
+    expect(readFileSync(spoken, "utf8")).toBe("-v|en|-s|220|deploy w done|\nalways printed|\nnever printed|\n");
+    expect(run.stderr).toContain("always printed\n");
+    expect(run.stderr).not.toContain("deploy w done");
+    expect(run.stdout).toBe("value=deploy w done\n");
+  });
+
+  test("without one it prints per print:, and never fails", async () => {
+    const run = await muster(["workflow", "w"], { cwd: project(yaml), env: { PATH: "/usr/bin:/bin" } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("deploy w done\n");
+    expect(run.stderr).toContain("always printed\n");
+    expect(run.stderr).not.toContain("never printed");
+  });
+});

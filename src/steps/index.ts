@@ -20,6 +20,7 @@ import { matrix } from "./matrix.ts";
 import { parallel } from "./parallel.ts";
 import { assertStep, requireStep } from "./require.ts";
 import { shell } from "./shell.ts";
+import { sayStep } from "./say.ts";
 import { sleep } from "./sleep.ts";
 import { stage } from "./stage.ts";
 import { title } from "./title.ts";
@@ -30,7 +31,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));
