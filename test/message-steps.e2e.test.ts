@@ -161,3 +161,31 @@ describe("say", () => {
     expect(run.stderr).not.toContain("never printed");
   });
 });
+
+describe("markdown", () => {
+  const yaml = `workflows:
+  w:
+    steps:
+      - type: markdown
+        content: |
+          # Release {{ .workflow.name }}
+
+          Some **bold** and \`code\`.
+
+          - one
+          - two
+`;
+  test("without a terminal: laid out as plain text on stderr, no escape codes", async () => {
+    const run = await muster(["workflow", "w"], { cwd: project(yaml) });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("Release w\n=========\n\nSome bold and code.\n");
+    expect(run.stderr).toContain("  * one\n  * two\n");
+    expect(run.stderr).not.toContain("\x1b[");
+    expect(run.stdout).toBe("");
+  });
+
+  test("FORCE_COLOR styles it", async () => {
+    const run = await muster(["workflow", "w"], { cwd: project(yaml), env: { FORCE_COLOR: "1" } });
+    expect(run.stderr).toContain("\x1b[1m");
+  });
+});

@@ -122,6 +122,13 @@ export interface Platform {
    */
   readonly parseYaml?: (text: string) => unknown;
   /**
+   * The runtime's own Markdown renderer for terminals (Bun.markdown.ansi):
+   * headings, emphasis, lists, code blocks and links laid out to `columns`,
+   * with ANSI styles when `colors`. Deno has none: `markdown` steps print
+   * their source there.
+   */
+  readonly renderMarkdown?: (text: string, options: { colors: boolean; columns?: number }) => string;
+  /**
    * Asks the runtime to collect garbage now. Called after every 16 MiB
    * of child output: Bun's heuristics otherwise let short-lived output chunks
    * pile up to several times the live data (measured by scripts/bench/parallel.ts).

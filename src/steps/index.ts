@@ -15,6 +15,7 @@ import { hint } from "./hint.ts";
 import { join } from "./join.ts";
 import { linebreak } from "./linebreak.ts";
 import { log } from "./log.ts";
+import { markdown } from "./markdown.ts";
 import type { AnyKind } from "./kind.ts";
 import { matrix } from "./matrix.ts";
 import { parallel } from "./parallel.ts";
@@ -31,7 +32,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));

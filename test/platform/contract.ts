@@ -145,6 +145,15 @@ export function platformContract(platform: Platform, t: Runner): void {
     }
   });
 
+  t.test("renderMarkdown, where the runtime has one, lays Markdown out: plain text without colors, styles with", () => {
+    if (!platform.renderMarkdown) return; // Deno: markdown steps print their source (a documented gap)
+    const plain = platform.renderMarkdown("# Title\n\nSome **bold** text.\n", { colors: false, columns: 40 });
+    t.equal(plain.includes("\x1b["), false, "no escape codes without colors");
+    t.equal(plain.includes("**"), false, "emphasis markers are rendered, not printed");
+    t.equal(plain.includes("Title"), true, "the heading's text is kept");
+    t.equal(platform.renderMarkdown("**bold**", { colors: true }).includes("\x1b["), true, "styles with colors");
+  });
+
   t.test("serve answers on a free port and stops", async () => {
     const server = await platform.serve({ port: 0, hostname: "127.0.0.1", handler: async (request, remote) => new Response(`${new URL(request.url).pathname} from ${remote}`) });
     const response = await fetch(`http://127.0.0.1:${server.port}/hello`);

@@ -35,6 +35,7 @@ export function createBunPlatform(): Platform {
     },
     pinsTlsServerName: true,
     parseYaml: (text) => Bun.YAML.parse(text),
+    renderMarkdown: (text, options) => Bun.markdown.ansi(text, options),
     args: () => process.argv.slice(2),
     spawn(argv: string[], options: SpawnOptions): ChildProcess {
       let proc;
