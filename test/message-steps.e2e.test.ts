@@ -189,3 +189,34 @@ describe("markdown", () => {
     expect(run.stderr).toContain("\x1b[1m");
   });
 });
+
+describe("table", () => {
+  test("data rows with templated cells in Atmos' minimal style on stdout; columns pick and order; content as written", async () => {
+    const run = await muster(["workflow", "w"], { cwd: project(`workflows:
+  w:
+    steps:
+      - name: services
+        type: table
+        title: Services
+        data:
+          - { name: web, version: "{{ .workflow.name }}-1.2", port: 8080 }
+          - { name: database, version: "16", port: 5432 }
+      - { type: table, content: "a | b" }
+      - { type: table, columns: [port, name], data: [{ name: x, port: 1 }] }
+      - { type: format, content: "{{ .steps.services.value | splitList \\"\\\\n\\" | len }} lines" }
+`) });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      "Services\n\n name      version  port\n" + "─".repeat(25) + "\n web       w-1.2    8080\n database  16       5432\n" +
+        "a | b\n" +
+        " port  name\n" + "─".repeat(12) + "\n 1     x\n" +
+        "6 lines\n",
+    );
+  });
+
+  test("neither data nor content is refused", async () => {
+    const run = await muster(["validate"], { cwd: project(`workflows:\n  w:\n    steps:\n      - { type: table, title: x }\n`) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`missing required field "data" or "content"`);
+  });
+});

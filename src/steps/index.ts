@@ -24,6 +24,7 @@ import { shell } from "./shell.ts";
 import { sayStep } from "./say.ts";
 import { sleep } from "./sleep.ts";
 import { stage } from "./stage.ts";
+import { table } from "./table.ts";
 import { title } from "./title.ts";
 import { toast } from "./toast.ts";
 import { wait } from "./wait.ts";
@@ -32,7 +33,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));

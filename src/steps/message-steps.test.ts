@@ -54,3 +54,8 @@ test("defaults and required fields of each message type", () => {
     `workflow "w", step "step3": missing required field "content" (expected a string)`,
   ]);
 });
+
+test("table: minimal style pads by one space, rules the header, trims line ends", async () => {
+  const { minimalTable } = await import("./table.ts");
+  expect(minimalTable(["NAME", "V"], [["web", "1"], ["db", ""]])).toBe(" NAME  V\n─────────\n web   1\n db");
+});
