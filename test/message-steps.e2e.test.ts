@@ -220,3 +220,24 @@ describe("table", () => {
     expect(run.stderr).toContain(`missing required field "data" or "content"`);
   });
 });
+
+describe("spin", () => {
+  test("output captured, not shown; one line when done; stores stdout; a failure shows stderr's tail and its code", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { name: build, type: spin, title: "Building {{ .workflow.name }}", command: "echo built-output; echo noise >&2" }
+      - { type: format, content: "value=[{{ .steps.build.value }}] err=[{{ .steps.build.stderr | trim }}]" }
+      - { name: broken, type: spin, title: Testing, command: "echo line1 >&2; echo line2 >&2; exit 3" }
+      - { name: slow, type: spin, title: Slow, command: "sleep 30", timeout: 100ms, when: always }
+`);
+    const run = await muster(["workflow", "w", "--grace", "1s"], { cwd: dir });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe("value=[built-output\n] err=[noise]\n");
+    expect(run.stderr).toContain("✓ Building w\n");
+    expect(run.stderr).not.toContain("noise");
+    expect(run.stderr).toContain("✗ broken failed (Testing: exit code 3)");
+    expect(run.stderr).toContain("line1\n");
+    expect(run.stderr).toContain("✗ slow failed (timed out after 100ms)");
+  });
+});

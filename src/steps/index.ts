@@ -23,6 +23,7 @@ import { assertStep, requireStep } from "./require.ts";
 import { shell } from "./shell.ts";
 import { sayStep } from "./say.ts";
 import { sleep } from "./sleep.ts";
+import { spin } from "./spin.ts";
 import { stage } from "./stage.ts";
 import { table } from "./table.ts";
 import { title } from "./title.ts";
@@ -33,7 +34,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, spin,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));

@@ -73,7 +73,7 @@ export function planRunFields(step: RunFieldsStep, scope: PlanScope): { env: Rec
 }
 
 /** The plan view shared by process steps. */
-export function processView(planned: PlannedStep<CommandStep, ProcessPlan>) {
+export function processView(planned: PlannedStep<StepBase, ProcessPlan>) {
   const r = planned.resolved;
   return { stack: r.stack, command: r.command, argv: r.argv, cwd: r.cwd, env: r.env };
 }
@@ -92,7 +92,7 @@ export function commandLine(text: string): string {
 }
 
 /** The describe/dry-run text of a process step. */
-export function processViewText(planned: PlannedStep<CommandStep, ProcessPlan>): { head: string; lines: string[] } {
+export function processViewText(planned: PlannedStep<StepBase, ProcessPlan>): { head: string; lines: string[] } {
   const r = planned.resolved;
   const lines: string[] = [];
   if (planned.needs.length > 0) lines.push(`needs: ${planned.needs.join(", ")}`);

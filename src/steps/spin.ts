@@ -1,0 +1,74 @@
+/**
+ * `type: spin`: runs `command` (`sh -c`) with its output captured, not
+ * shown, and reports one line: `✓ title` on stderr when it succeeds. While
+ * it runs, muster's live status line shows it on a terminal (without one,
+ * nothing until it ends). A non-zero exit fails the step with the last
+ * lines of its stderr. `timeout` bounds it. Stores the stdout (untrimmed),
+ * with `stdout`, `stderr` and `exit_code`.
+ * @module
+ */
+import { EXIT_OK } from "../exit-codes.ts";
+import { str } from "../workflow/schema.ts";
+import type { StepKind } from "./kind.ts";
+import { say } from "./message.ts";
+import { type CommandStep, planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates } from "./process.ts";
+import { runFields } from "./schema.ts";
+
+/** A spin step. */
+export interface SpinStep extends Omit<CommandStep, "type"> {
+  type: "spin";
+  title: string;
+}
+
+/** A spin step, planned. */
+export interface SpinPlan extends ProcessPlan {
+  title: string;
+}
+
+/** The spin step kind. */
+export const spin: StepKind<SpinStep, SpinPlan> = {
+  type: "spin",
+  summary: "Run a command quietly and report one line (stderr)",
+  behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true },
+  produces: PROCESS_RESULT_KEYS,
+  fields: () => ({ ...runFields, title: str, command: str }),
+  build: (fields, base) => ({ ...base, type: "spin", ...runFieldsOf(fields), title: fields.title as string, command: fields.command as string }),
+  templates: (step) => [
+    { field: "title", path: ["title"], text: step.title },
+    { field: "command", path: ["command"], text: step.command, quoteStyle: "shell" },
+    ...runFieldTemplates(step),
+  ],
+  plan(step, scope) {
+    const { env, cwd } = planRunFields(step, scope);
+    const command = scope.render({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, env);
+    const title = scope.render({ field: "title", path: ["title"], text: step.title });
+    return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env, title };
+  },
+  describe: (planned) => planned.resolved.title,
+  view: (planned) => ({ name: planned.name, type: "spin", title: planned.resolved.title, ...processView(planned) }),
+  viewText: (planned) => ({ ...processViewText(planned), head: `spin "${planned.resolved.title}"` }),
+  async run(planned, ctx) {
+    const { runProcess } = await import("../engine/run-process.ts");
+    const { ResultCapture } = await import("../engine/result-capture.ts");
+    const r = planned.resolved;
+    const capture = new ResultCapture();
+    const outcome = await runProcess(r.argv, {
+      cwd: r.cwd,
+      env: { ...ctx.run.env, ...r.env },
+      stdout: (data) => capture.append(1, data),
+      stderr: (data) => capture.append(2, data),
+      stdin: "null",
+      graceMs: ctx.graceMs,
+      cancellation: ctx.cancellation,
+    });
+    if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
+    const stdout = capture.text(1);
+    const stderr = capture.text(2);
+    if (outcome.code !== EXIT_OK) {
+      const tail = stderr.trimEnd().split("\n").slice(-5).join("\n");
+      return { status: "failed", exitCode: outcome.code, error: `${r.title}: exit code ${outcome.code}${tail ? `\n${tail}` : ""}` };
+    }
+    await say(ctx, 2, `✓ ${r.title}`);
+    return { status: "succeeded", exitCode: EXIT_OK, value: { value: stdout, values: [], metadata: { stdout, stderr, exit_code: 0 } } };
+  },
+};
