@@ -241,3 +241,45 @@ describe("spin", () => {
     expect(run.stderr).toContain("✗ slow failed (timed out after 100ms)");
   });
 });
+
+describe("script", () => {
+  test("Atmos' argv per interpreter (stdin for python and unknown ones, -e for node, -c for shells); output modes; stored stdout", async () => {
+    const dir = projects.make({
+      "workflows.yaml": `workflows:
+  w:
+    steps:
+      - name: py
+        type: script
+        interpreter: python3
+        script: |
+          print("hi", "{{ .workflow.name }}")
+      - { name: js, type: script, interpreter: node, script: "console.log(process.argv.length, 1 + 1)", output: raw }
+      - { name: sh, type: script, interpreter: sh, script: "echo from-sh; echo warn >&2", output: none }
+      - { name: other, type: script, interpreter: cat, script: "catted text" }
+      - { type: format, content: "py=[{{ .steps.py.value | trim }}] js=[{{ .steps.js.value | trim }}] sh=[{{ .steps.sh.stderr | trim }}] other=[{{ .steps.other.value }}]" }
+      - { name: bad, type: script, interpreter: bash, script: "echo oops; exit 4" }
+`,
+      // A stand-in python3 that shows how it was called and what came on stdin.
+      "bin/python3": `#!/bin/sh\necho "argv=$*"; echo "stdin=$(cat)"\n`,
+    });
+    const { chmodSync } = await import("node:fs");
+    chmodSync(join(dir, "bin/python3"), 0o755);
+    const run = await muster(["workflow", "w"], { cwd: dir, env: { PATH: `${join(dir, "bin")}:${process.env.PATH}` } });
+    expect(run.code).toBe(4);
+    expect(run.stdout).toContain('[py] argv=-\n[py] stdin=print("hi", "w")\n');
+    expect(run.stdout).toContain("1 2\n");
+    expect(run.stdout).toContain("[other] catted text\n");
+    expect(run.stdout).toContain('py=[argv=-\nstdin=print("hi", "w")] js=[1 2] sh=[warn] other=[catted text]\n');
+    expect(run.stdout).not.toContain("from-sh");
+    expect(run.stderr).toContain("✓ py completed\n");
+    expect(run.stdout).toContain("[bad] oops\n");
+    expect(run.stderr).toContain("✗ bad failed (exit code 4)");
+  });
+
+  test("command is refused on a script step, and the interpreter is required", async () => {
+    const run = await muster(["validate"], { cwd: project(`workflows:\n  w:\n    steps:\n      - { type: script, interpreter: sh, script: x, command: y }\n      - { type: script, script: x }\n`) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`"command" is not allowed on a script step`);
+    expect(run.stderr).toContain(`missing required field "interpreter"`);
+  });
+});

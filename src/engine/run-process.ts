@@ -19,7 +19,8 @@ export interface RunProcessOptions {
   /** "inherit" shares muster's stream (a terminal stays a terminal); a function receives chunks. */
   stdout: "inherit" | "null" | ChunkSink;
   stderr: "inherit" | "null" | ChunkSink;
-  stdin: "inherit" | "null";
+  /** `{ text }` writes the text to the child's stdin and closes it (a script read from stdin). */
+  stdin: "inherit" | "null" | { text: string };
   timeoutMs?: number;
   /** How long a signaled step may take to exit before it is killed. */
   graceMs: number;
@@ -86,12 +87,16 @@ export async function runProcess(argv: string[], options: RunProcessOptions): Pr
   const child = platform.spawn(argv, {
     cwd: options.cwd,
     env: options.env,
-    stdin: options.stdin,
+    stdin: typeof options.stdin === "object" ? "pipe" : options.stdin,
     stdout: mode(options.stdout),
     stderr: mode(options.stderr),
   });
   // A muster killed with -9 runs no cleanup: the watchdog kills this group then.
   orphanGuard()?.track(child.pid);
+  if (typeof options.stdin === "object" && child.stdin) {
+    child.stdin.write(options.stdin.text);
+    child.stdin.close();
+  }
   let timedOut = false;
   let canceled = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;

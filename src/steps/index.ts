@@ -22,6 +22,7 @@ import { parallel } from "./parallel.ts";
 import { assertStep, requireStep } from "./require.ts";
 import { shell } from "./shell.ts";
 import { sayStep } from "./say.ts";
+import { script } from "./script.ts";
 import { sleep } from "./sleep.ts";
 import { spin } from "./spin.ts";
 import { stage } from "./stage.ts";
@@ -34,7 +35,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, spin,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, spin, script,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));

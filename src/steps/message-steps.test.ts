@@ -59,3 +59,14 @@ test("table: minimal style pads by one space, rules the header, trims line ends"
   const { minimalTable } = await import("./table.ts");
   expect(minimalTable(["NAME", "V"], [["web", "1"], ["db", ""]])).toBe(" NAME  V\n─────────\n web   1\n db");
 });
+
+test("script: Atmos' argv per interpreter", async () => {
+  const { scriptArgv } = await import("./script.ts");
+  expect(scriptArgv("python3", "p")).toEqual({ argv: ["python3", "-"], stdin: "p" });
+  expect(scriptArgv("/usr/bin/node", "n")).toEqual({ argv: ["/usr/bin/node", "-e", "n"] });
+  expect(scriptArgv("zsh", "z")).toEqual({ argv: ["zsh", "-c", "z"] });
+  expect(scriptArgv("pwsh", "w")).toEqual({ argv: ["pwsh", "-NoProfile", "-NonInteractive", "-Command", "-"], stdin: "w" });
+  expect(scriptArgv("CMD.EXE", "c")).toEqual({ argv: ["CMD.EXE", "/S", "/C", "c"] });
+  expect(scriptArgv("ruby", "r")).toEqual({ argv: ["ruby", "-"], stdin: "r" });
+  expect(scriptArgv("python3 -u", "p")).toEqual({ argv: ["python3", "-u", "-"], stdin: "p" });
+});

@@ -1,0 +1,140 @@
+/**
+ * `type: script`: runs `script` with `interpreter`, passing it as Atmos does
+ * (pkg/process/script.go): python/python2/python3 and unknown interpreters
+ * read it from stdin (`<i> -`), node gets `-e`, bash/dash/ksh/sh/zsh get
+ * `-c`, pwsh/powershell read it from stdin after `-NoProfile
+ * -NonInteractive -Command -`, cmd gets `/S /C`. `command` is refused.
+ *
+ * `output` (Atmos' modes for scripts): `log` (the default) shows the
+ * output after the script ends, each line labelled `[name]`, then
+ * `✓ name completed` or `✗ name failed`; `raw` streams it as it comes;
+ * `none` drops it (`viewport` is taken as `log`). Stores the stdout
+ * (untrimmed), with `stdout`, `stderr`, `exit_code`. No retry, as in Atmos.
+ * @module
+ */
+import * as v from "valibot";
+import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_OK } from "../exit-codes.ts";
+import { SpawnError } from "../platform/index.ts";
+import { expect, nonEmpty, str } from "../workflow/schema.ts";
+
+import type { StepKind } from "./kind.ts";
+import { say } from "./message.ts";
+import { planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
+import { runFields } from "./schema.ts";
+
+/** A script step. */
+export interface ScriptStep extends RunFieldsStep {
+  type: "script";
+  interpreter: string;
+  script: string;
+  output: "log" | "raw" | "none";
+}
+
+/** A script step, planned: the argv, and the text sent to stdin when the interpreter reads the script there. */
+export interface ScriptPlan extends ProcessPlan {
+  stdinText?: string;
+}
+
+/**
+ * The argv (and stdin) that runs `script` with `interpreter`, as Atmos builds them.
+ *
+ * @example
+ * ```ts
+ * scriptArgv("python3", "print(1)"); // { argv: ["python3", "-"], stdin: "print(1)" }
+ * scriptArgv("bash", "echo hi"); // { argv: ["bash", "-c", "echo hi"] }
+ * ```
+ */
+export function scriptArgv(interpreter: string, script: string): { argv: string[]; stdin?: string } {
+  const [program = interpreter, ...args] = interpreter.trim().split(/\s+/);
+  const name = program.split(/[\\/]/).pop()!.toLowerCase().replace(/\.exe$/, "");
+  const head = [program, ...args];
+  if (["python", "python2", "python3"].includes(name)) return { argv: [...head, "-"], stdin: script };
+  if (name === "node" || name === "nodejs") return { argv: [...head, "-e", script] };
+  if (["bash", "dash", "ksh", "sh", "zsh"].includes(name)) return { argv: [...head, "-c", script] };
+  if (name === "pwsh" || name === "powershell") return { argv: [...head, "-NoProfile", "-NonInteractive", "-Command", "-"], stdin: script };
+  if (name === "cmd") return { argv: [...head, "/S", "/C", script] };
+  return { argv: [...head, "-"], stdin: script };
+}
+
+/** The script step kind. */
+export const script: StepKind<ScriptStep, ScriptPlan> = {
+  type: "script",
+  summary: "Run a script with an interpreter (python, node, bash, ...)",
+  behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true },
+  produces: PROCESS_RESULT_KEYS,
+  refuse: (raw) => ("command" in raw ? { key: "command", text: `"command" is not allowed on a script step (expected the code in "script" and the program in "interpreter")` } : undefined),
+  fields: () => ({
+    ...runFields,
+    interpreter: nonEmpty,
+    script: str,
+    output: v.optional(v.picklist(["log", "raw", "none", "viewport"], expect("one of: log, raw, none, viewport")), "log"),
+  }),
+  build: (fields, base) => ({
+    ...base,
+    type: "script",
+    ...runFieldsOf(fields),
+    interpreter: fields.interpreter as string,
+    script: fields.script as string,
+    output: fields.output === "viewport" ? "log" : (fields.output as ScriptStep["output"]),
+  }),
+  templates: (step) => [
+    { field: "interpreter", path: ["interpreter"], text: step.interpreter },
+    { field: "script", path: ["script"], text: step.script },
+    ...runFieldTemplates(step),
+  ],
+  plan(step, scope) {
+    const { env, cwd } = planRunFields(step, scope);
+    const interpreter = scope.render({ field: "interpreter", path: ["interpreter"], text: step.interpreter });
+    const body = scope.render({ field: "script", path: ["script"], text: step.script }, env);
+    const { argv, stdin } = scriptArgv(interpreter, body);
+    return { stack: scope.stack, command: body, argv, cwd, env, stdinText: stdin };
+  },
+  describe: (planned) => `${planned.resolved.argv[0]} script (${planned.resolved.command.split("\n").length} lines)`,
+  view: (planned) => ({ name: planned.name, type: "script", argv: planned.resolved.argv, stdin: planned.resolved.stdinText, cwd: planned.resolved.cwd, env: planned.resolved.env }),
+  viewText: (planned) => ({
+    head: `script, ${planned.step.interpreter}, output ${planned.step.output}`,
+    lines: planned.resolved.command.split("\n").map((line) => `| ${line}`),
+  }),
+  async run(planned, ctx) {
+    const { runProcess } = await import("../engine/run-process.ts");
+    const { ResultCapture } = await import("../engine/result-capture.ts");
+    const r = planned.resolved;
+    const mode = planned.step.output;
+    const capture = new ResultCapture();
+    const live = mode === "raw";
+    const forward = (stream: 1 | 2) => (data: Uint8Array) => {
+      capture.append(stream, data);
+      if (live) return ctx.write(stream, data);
+    };
+    let outcome;
+    try {
+      outcome = await runProcess(r.argv, {
+        cwd: r.cwd,
+        env: { ...ctx.run.env, ...r.env },
+        stdout: forward(1),
+        stderr: forward(2),
+        stdin: r.stdinText === undefined ? "null" : { text: r.stdinText },
+        graceMs: ctx.graceMs,
+        cancellation: ctx.cancellation,
+      });
+    } catch (error) {
+      if (error instanceof SpawnError) {
+        return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: `interpreter ${JSON.stringify(r.argv[0])}: ${error.message}` };
+      }
+      throw error;
+    }
+    if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
+    const stdout = capture.text(1);
+    const stderr = capture.text(2);
+    if (mode === "log") {
+      const label = (text: string) => text.replace(/\n$/, "").split("\n").map((line) => `[${planned.name}] ${line}`).join("\n");
+      if (stdout) await say(ctx, 1, label(stdout));
+      if (stderr) await say(ctx, 2, label(stderr));
+      // A failure is reported by muster's own line; success gets Atmos' footer.
+      if (outcome.code === EXIT_OK) await say(ctx, 2, `✓ ${planned.name} completed`);
+    }
+    if (outcome.code !== EXIT_OK) return { status: "failed", exitCode: outcome.code };
+    return { status: "succeeded", exitCode: EXIT_OK, value: { value: stdout, values: [], metadata: { stdout, stderr, exit_code: 0 } } };
+  },
+};
+
