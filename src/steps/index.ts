@@ -12,6 +12,7 @@ import { env } from "./env.ts";
 import { exit } from "./exit.ts";
 import { format } from "./format.ts";
 import { hint } from "./hint.ts";
+import { http, webhook } from "./http.ts";
 import { join } from "./join.ts";
 import { linebreak } from "./linebreak.ts";
 import { log } from "./log.ts";
@@ -35,7 +36,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, spin, script,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, spin, script, http, webhook,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));

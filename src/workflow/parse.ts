@@ -297,7 +297,8 @@ class WorkflowParser {
 /** `timeout`/`retry` on a kind that does not honour them: refused with a reason, never silently ignored. */
 function refuseGeneric(kind: AnyKind, raw: Raw): { key: string; text: string } | undefined {
   for (const generic of ["timeout", "retry"] as const) {
-    if (generic in raw && !kind.behaviours[generic]) {
+    // A kind may handle the field itself (http: a timeout per attempt, its own retry rules).
+    if (generic in raw && !kind.behaviours[generic] && !(generic in kind.fields("top"))) {
       return { key: generic, text: `"${generic}" is not supported on ${kind.type} steps (expected it only on step types whose runs it can bound or repeat)` };
     }
   }

@@ -1,0 +1,267 @@
+/**
+ * `type: http` (alias `webhook`): one HTTP request, as Atmos' http step
+ * (pkg/runner/step/http.go). `url` (absolute), `method` (GET), `headers`,
+ * `query`, and `body` or `form` (URL-encoded, or JSON when the
+ * Content-Type says so) are templates. It succeeds when the status matches
+ * `expect.status` (any 2xx by default) and the body matches one of the
+ * `expect.response` patterns (`/.../` slashes stripped), if any. `timeout`
+ * bounds each attempt (30s). With `retry:` it retries transport errors,
+ * 5xx and 429, and responses whose `"<code> <body>"` matches one of
+ * `retry.conditions`; nothing else. The body is read up to 4 MiB. Stores
+ * the body, with `status_code`, `status`, `response_headers`, `attempts`,
+ * `duration`. It reports `Webhook "name" sent METHOD request to HOST and
+ * received HTTP CODE` on stderr: the host only, as a URL's path and query
+ * may carry secrets.
+ * @module
+ */
+import * as v from "valibot";
+import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
+import { formatDuration } from "../workflow/duration.ts";
+import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
+import type { RetryPolicy, StepBase } from "../workflow/types.ts";
+import type { StepKind } from "./kind.ts";
+import { listOf, listTexts, say } from "./message.ts";
+
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+/** How much of a response body is read. */
+export const HTTP_BODY_LIMIT = 4 * 1024 * 1024;
+
+/** An http step; every templated text is in `texts` (`url`, `headers.X`, `query.X`, `form.X`, `body`, `expect.response.0`). */
+export interface HttpStep extends StepBase {
+  type: "http" | "webhook";
+  method: (typeof METHODS)[number];
+  texts: Record<string, string>;
+  expectStatus: number[];
+  attemptTimeoutMs: number;
+  policy?: RetryPolicy & { conditions: string[] };
+}
+
+/** An http step, planned. */
+export interface HttpPlan {
+  texts: Record<string, string>;
+}
+
+const statusList = v.pipe(
+  v.union([v.number(), v.array(v.number())], expect("a status code or a list of them")),
+  v.transform((s) => (Array.isArray(s) ? s : [s])),
+);
+
+const httpRetry = v.pipe(
+  v.custom<Record<string, unknown>>((x) => x !== null && typeof x === "object" && !Array.isArray(x), expect("a map with max_attempts, backoff_strategy, initial_delay, ..., conditions")),
+  v.transform((raw) => {
+    const { conditions, ...rest } = raw as { conditions?: unknown };
+    return { policy: v.parse(retry, rest), conditions: Array.isArray(conditions) ? conditions.map(String) : [] };
+  }),
+);
+
+/** Strips the `/.../` some authors put around a pattern, as Atmos does. */
+const stripSlashes = (pattern: string) => (pattern.length >= 2 && pattern.startsWith("/") && pattern.endsWith("/") ? pattern.slice(1, -1) : pattern);
+
+function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
+  const parts = {
+    templates: (step: HttpStep) => Object.entries(step.texts).map(([field, text]) => ({ field, path: field.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), text })),
+  };
+  return {
+    type,
+    summary: type === "http" ? "Send an HTTP request (expect, retry)" : "Same as http",
+    behaviours: { timeout: false, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true },
+    produces: ["status_code", "status", "response_headers", "attempts", "duration"],
+    fields: () => ({
+      url: nonEmpty,
+      method: v.optional(v.pipe(str, v.transform((m) => m.toUpperCase()), v.picklist(METHODS, expect(`one of: ${METHODS.join(", ")}`))), "GET"),
+      headers: v.optional(stringMap, {}),
+      query: v.optional(stringMap, {}),
+      body: v.optional(str),
+      form: v.optional(stringMap),
+      expect: v.optional(v.strictObject({ status: v.optional(statusList), response: v.optional(v.union([str, v.array(str)], expect("a pattern or a list of patterns"))) }, expect("a map with status and response")), {}),
+      timeout: v.optional(duration, "30s"),
+      retry: v.optional(httpRetry),
+    }),
+    build(fields, base, ctx) {
+      const url = fields.url as string;
+      if (!url.includes("{{") && !/^https?:\/\/[^/]/i.test(url)) {
+        ctx.report(["url"], `field "url": ${JSON.stringify(url)} is not an absolute http(s) URL (expected such as https://hooks.example.com/deploy)`);
+        return undefined;
+      }
+      if (fields.body !== undefined && fields.form !== undefined) {
+        ctx.report(["form"], `"body" and "form" are both set (expected one of them)`, "key");
+        return undefined;
+      }
+      const exp = fields.expect as { status?: number[]; response?: string | string[] };
+      const responses = exp.response === undefined ? [] : Array.isArray(exp.response) ? exp.response : [exp.response];
+      for (const [i, pattern] of responses.entries()) {
+        if (pattern.includes("{{")) continue;
+        try {
+          new RegExp(stripSlashes(pattern));
+        } catch (error) {
+          ctx.report(["expect", "response", ...(Array.isArray(exp.response) ? [i] : [])], `field "expect.response": ${(error as Error).message}`);
+          return undefined;
+        }
+      }
+      const prefixed = (name: string, map: Record<string, string> | undefined) => Object.fromEntries(Object.entries(map ?? {}).map(([k, text]) => [`${name}.${k}`, text]));
+      const r = fields.retry as { policy: RetryPolicy; conditions: string[] } | undefined;
+      return {
+        ...base,
+        type,
+        method: fields.method as HttpStep["method"],
+        expectStatus: exp.status ?? [],
+        attemptTimeoutMs: fields.timeout as number,
+        policy: r ? { ...r.policy, conditions: r.conditions } : undefined,
+        texts: {
+          url,
+          ...prefixed("headers", fields.headers as Record<string, string>),
+          ...prefixed("query", fields.query as Record<string, string>),
+          ...prefixed("form", fields.form as Record<string, string> | undefined),
+          ...(fields.body !== undefined ? { body: fields.body as string } : {}),
+          ...listTexts("expect.response", responses),
+        },
+      };
+    },
+    ...parts,
+    plan: (step, scope) => ({
+      texts: Object.fromEntries(parts.templates(step).map((f) => [f.field, scope.render(f)])),
+    }),
+    describe: (planned) => `${planned.step.method} ${hostOf(planned.resolved.texts.url!)}`,
+    view: (planned) => ({ name: planned.name, type, method: planned.step.method, ...planned.resolved.texts }),
+    viewText: (planned) => ({
+      head: `${type}, ${planned.step.method}`,
+      lines: Object.entries(planned.resolved.texts).map(([k, text]) => `${k}: ${text.split("\n")[0]}`),
+    }),
+    async run(planned, ctx) {
+      const { abortableSleep } = await import("../engine/abortable-sleep.ts");
+      const { retryDelay } = await import("../engine/backoff.ts");
+      const { step } = planned;
+      const texts = planned.resolved.texts;
+      const request = buildRequest(step, texts);
+      if (typeof request === "string") return { status: "failed", exitCode: EXIT_FAILURE, error: request };
+      const patterns = listOf(texts, "expect.response").map((p) => new RegExp(stripSlashes(p)));
+      const conditions = (step.policy?.conditions ?? []).map((c) => new RegExp(c));
+      const started = performance.now();
+      const maxAttempts = step.policy?.maxAttempts ?? 1;
+      let last: { ok: boolean; retryable: boolean; error: string; response?: Captured } = { ok: false, retryable: false, error: "no attempt" };
+      let attempts = 0;
+      for (;;) {
+        attempts++;
+        last = await attempt(request, step.attemptTimeoutMs, ctx.cancellation.signal, step.expectStatus, patterns, conditions);
+        if (last.ok || !last.retryable || !step.policy || attempts >= maxAttempts || ctx.cancellation.canceled) break;
+        const delay = retryDelay(step.policy, attempts);
+        if (step.policy.maxElapsedMs !== undefined && performance.now() - started + delay > step.policy.maxElapsedMs) break;
+        await ctx.emit({ type: "step.retry", path: ctx.path, attempt: attempts, maxAttempts, delayMs: delay, reason: last.error });
+        if (!(await abortableSleep(delay, ctx.cancellation.signal))) break;
+      }
+      if (ctx.cancellation.canceled) return { status: "canceled", exitCode: EXIT_OK, error: ctx.cancellation.reason };
+      const took = formatDuration(performance.now() - started);
+      const metadata = last.response
+        ? { status_code: last.response.code, status: last.response.status, response_headers: last.response.headers, attempts, duration: took }
+        : { attempts, duration: took };
+      if (!last.ok) {
+        const tries = step.policy ? `max attempts (${maxAttempts}) exceeded, last error: ` : "";
+        return { status: "failed", exitCode: EXIT_FAILURE, error: `${step.method} ${hostOf(request.url)}: ${tries}${last.error}`, value: undefined };
+      }
+      await say(ctx, 2, `Webhook "${planned.name}" sent ${step.method} request to ${hostOf(request.url)} and received HTTP ${last.response!.code}`);
+      return { status: "succeeded", exitCode: EXIT_OK, value: { value: last.response!.body, values: [], metadata } };
+    },
+  };
+}
+
+interface Captured {
+  code: number;
+  status: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The request to send, or why there is none. */
+function buildRequest(step: HttpStep, texts: Record<string, string>): { url: string; init: RequestInit } | string {
+  let url: URL;
+  try {
+    url = new URL(texts.url!);
+  } catch {
+    return `url ${JSON.stringify(texts.url)} is not a URL (expected an absolute http(s) URL)`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `url ${JSON.stringify(texts.url)}: only http and https are supported`;
+  const pick = (prefix: string) => Object.fromEntries(Object.entries(texts).filter(([k]) => k.startsWith(`${prefix}.`)).map(([k, value]) => [k.slice(prefix.length + 1), value]));
+  for (const [k, value] of Object.entries(pick("query"))) url.searchParams.set(k, value);
+  const headers = new Headers(pick("headers"));
+  let body: string | undefined = texts.body;
+  const form = pick("form");
+  if (Object.keys(form).length > 0) {
+    if ((headers.get("content-type") ?? "").includes("application/json")) body = JSON.stringify(form);
+    else {
+      body = new URLSearchParams(form).toString();
+      if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded");
+    }
+  }
+  return { url: url.toString(), init: { method: step.method, headers, body, redirect: "follow" } };
+}
+
+async function attempt(
+  request: { url: string; init: RequestInit },
+  timeoutMs: number,
+  cancel: AbortSignal,
+  expectStatus: number[],
+  patterns: RegExp[],
+  conditions: RegExp[],
+): Promise<{ ok: boolean; retryable: boolean; error: string; response?: Captured }> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  try {
+    const response = await fetch(request.url, { ...request.init, signal: AbortSignal.any([cancel, deadline.signal]) });
+    const body = await readCapped(response);
+    const captured: Captured = { code: response.status, status: `${response.status} ${response.statusText}`.trim(), headers: Object.fromEntries(response.headers), body };
+    const statusOk = expectStatus.length > 0 ? expectStatus.includes(response.status) : response.status >= 200 && response.status < 300;
+    const bodyOk = patterns.length === 0 || patterns.some((p) => p.test(body));
+    if (statusOk && bodyOk) return { ok: true, retryable: false, error: "", response: captured };
+    const retryable = response.status >= 500 || response.status === 429 || conditions.some((c) => c.test(`${response.status} ${body}`));
+    const why = !statusOk
+      ? `HTTP ${response.status} (expected ${expectStatus.length > 0 ? expectStatus.join(" or ") : "2xx"})`
+      : `HTTP ${response.status}, but the body matches none of: ${patterns.map(String).join(", ")}`;
+    return { ok: false, retryable, error: why, response: captured };
+  } catch (error) {
+    const why = deadline.signal.aborted ? `no response within ${formatDuration(timeoutMs)}` : `transport error: ${(error as Error).message}`;
+    return { ok: false, retryable: !cancel.aborted, error: why };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads at most {@linkcode HTTP_BODY_LIMIT} bytes of the body. */
+async function readCapped(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = HTTP_BODY_LIMIT - size;
+    chunks.push(value.length > room ? value.subarray(0, room) : value);
+    size += Math.min(value.length, room);
+    if (size >= HTTP_BODY_LIMIT) {
+      await reader.cancel();
+      break;
+    }
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** `https://host:port`, for messages: never the path or query. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return "(not a URL)";
+  }
+}
+
+/** `type: http`. */
+export const http = httpKind("http");
+/** `type: webhook`, Atmos' alias of http. */
+export const webhook = httpKind("webhook");
