@@ -283,3 +283,22 @@ describe("script", () => {
     expect(run.stderr).toContain(`missing required field "interpreter"`);
   });
 });
+
+describe("exec", () => {
+  test("the last step gets muster's terminal and muster exits with its code", async () => {
+    const run = await muster(["workflow", "w"], { cwd: project(`workflows:
+  w:
+    steps:
+      - { name: prep, type: format, content: prepared }
+      - { name: hand-over, type: exec, command: "echo from-exec {{ .workflow.name }}; exit 5" }
+`) });
+    expect(run.code).toBe(5);
+    expect(run.stdout).toBe("prepared\nfrom-exec w\n");
+  });
+
+  test("anywhere but last it is refused with its position", async () => {
+    const run = await muster(["validate"], { cwd: project(`workflows:\n  w:\n    steps:\n      - { type: exec, command: "true" }\n      - { type: format, content: x }\n`) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`workflows.yaml:4:17: workflow "w", step "step1": type exec must be the workflow's last step (expected no steps after it; 1 follow)`);
+  });
+});

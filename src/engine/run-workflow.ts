@@ -159,6 +159,8 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         try {
           // The readiness gate comes before the step's start: the step starts once services are ready.
           if (services && (live.kind.gates?.(live.step) ?? live.kind.behaviours.gated)) await services.gate(live.name, parent);
+          // `exec` hands the run over: nothing of muster's may outlive its start.
+          if (services && live.kind.behaviours.teardownFirst) await services.teardown();
           result = await runPlannedStep(live, path, parent, (scope) => contextFor(live, path, scope, true), results);
         } catch (error) {
           // Only the gate throws here: a service that did not become ready fails the step it gates.

@@ -9,6 +9,7 @@ import { cancel } from "./cancel.ts";
 import { clear } from "./clear.ts";
 import { container } from "./container.ts";
 import { env } from "./env.ts";
+import { exec } from "./exec.ts";
 import { exit } from "./exit.ts";
 import { format } from "./format.ts";
 import { hint } from "./hint.ts";
@@ -36,7 +37,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, spin, script, http, webhook,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, spin, script, http, webhook, exec,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));

@@ -46,6 +46,8 @@ export interface Behaviours {
   hasChildren: boolean;
   /** What the step prints is its whole report (`toast`, `log`): no start or end line unless it fails. */
   reportsItself?: boolean;
+  /** The step takes over the end of the run (`exec`): it must be the last step, and background services are torn down before it starts. */
+  teardownFirst?: boolean;
 }
 
 /** Where a step is written: at the top of a workflow, or as a child of a group. */

@@ -116,6 +116,13 @@ class WorkflowParser {
       if (step) steps.push(step);
       else ok = false;
     });
+    // A step that takes over the end of the run (exec) must be the last one.
+    steps.forEach((step, index) => {
+      if (index < steps.length - 1 && kindOfStep(step).behaviours.teardownFirst) {
+        this.#out.report([...path, "steps", index, "type"], `${where}, step "${step.name}"`, `type ${step.type} must be the workflow's last step (expected no steps after it; ${steps.length - 1 - index} follow)`);
+        ok = false;
+      }
+    });
     // Background services may reuse a name after cancel; #checkServices judges those.
     this.#checkUniqueNames(steps.filter((s) => kindOfStep(s).services?.starts?.(s) === undefined), where, "step");
     this.#checkServices(steps, path, where);

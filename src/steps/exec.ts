@@ -1,0 +1,38 @@
+/**
+ * `type: exec`: hands the rest of the run to `command` (`sh -c`), as
+ * Atmos' exec replaces its process. It must be the workflow's last step.
+ * muster tears its background services down first, then runs the command
+ * on muster's own terminal (stdin, stdout, stderr) and exits with its exit
+ * code. (Bun and Deno cannot replace a process in place, so muster stays
+ * as a thin parent that passes signals on and nothing else.) `retry`,
+ * `timeout` and `output` are refused, as in Atmos. Stores nothing.
+ * @module
+ */
+import { str } from "../workflow/schema.ts";
+import type { StepKind } from "./kind.ts";
+import { type CommandStep, commandLine, planRunFields, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates, runPlannedProcess } from "./process.ts";
+import { runFields } from "./schema.ts";
+
+/** An exec step. */
+export interface ExecStep extends Omit<CommandStep, "type"> {
+  type: "exec";
+}
+
+/** The exec step kind. */
+export const exec: StepKind<ExecStep, ProcessPlan> = {
+  type: "exec",
+  summary: "Hand the terminal to a command as the last step; muster exits with its code",
+  behaviours: { timeout: false, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false, teardownFirst: true },
+  fields: () => ({ ...runFields, command: str }),
+  build: (fields, base) => ({ ...base, type: "exec", ...runFieldsOf(fields), command: fields.command as string }),
+  templates: (step) => [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, ...runFieldTemplates(step)],
+  plan(step, scope) {
+    const { env, cwd } = planRunFields(step, scope);
+    const command = scope.render({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, env);
+    return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env };
+  },
+  describe: (planned) => commandLine(planned.resolved.command),
+  view: (planned) => ({ name: planned.name, type: "exec", ...processView(planned) }),
+  viewText: processViewText,
+  run: (planned, ctx) => runPlannedProcess(planned, { ...ctx, capture: undefined }),
+};
