@@ -10,7 +10,7 @@
  */
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
-import { type CommandStep, commandLine, planRunFields, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates, runPlannedProcess } from "./process.ts";
+import { type CommandStep, commandLine, planShellCommand, type ProcessPlan, processView, processViewText, runFieldsOf, runPlannedProcess, shellCommandTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 
 /** An exec step. */
@@ -25,12 +25,8 @@ export const exec: StepKind<ExecStep, ProcessPlan> = {
   behaviours: { timeout: false, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false, teardownFirst: true },
   fields: () => ({ ...runFields, command: str }),
   build: (fields, base) => ({ ...base, type: "exec", ...runFieldsOf(fields), command: fields.command as string }),
-  templates: (step) => [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, ...runFieldTemplates(step)],
-  plan(step, scope) {
-    const { env, cwd } = planRunFields(step, scope);
-    const command = scope.render({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, env);
-    return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env };
-  },
+  templates: shellCommandTemplates,
+  plan: planShellCommand,
   describe: (planned) => commandLine(planned.resolved.command),
   view: (planned) => ({ name: planned.name, type: "exec", ...processView(planned) }),
   viewText: processViewText,

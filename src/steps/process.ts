@@ -72,6 +72,22 @@ export function planRunFields(step: RunFieldsStep, scope: PlanScope): { env: Rec
   return { env, cwd: dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir) };
 }
 
+/** The templates of a step whose `command` runs with the shell (`shell`, `exec`, `spin`). */
+export function shellCommandTemplates(step: RunFieldsStep & { command: string }): TemplateField[] {
+  return [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, ...runFieldTemplates(step)];
+}
+
+/**
+ * Plans a step whose `command` runs with the shell: environment and
+ * directory, then the command, which sees its own step's environment in
+ * `.env` (as in Atmos), for that field only.
+ */
+export function planShellCommand(step: RunFieldsStep & { command: string }, scope: PlanScope): ProcessPlan {
+  const { env, cwd } = planRunFields(step, scope);
+  const command = scope.render({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, env);
+  return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env };
+}
+
 /** The plan view shared by process steps. */
 export function processView(planned: PlannedStep<StepBase, ProcessPlan>) {
   const r = planned.resolved;

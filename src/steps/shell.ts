@@ -6,7 +6,7 @@ import { str } from "../workflow/schema.ts";
 import { quotedQuoteActions } from "../workflow/shell-words.ts";
 import type { StepKind } from "./kind.ts";
 import {
-  type CommandStep, commandLine, planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates,
+  type CommandStep, commandLine, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates,
   runPlannedProcess,
 } from "./process.ts";
 import { runFields } from "./schema.ts";
@@ -29,13 +29,8 @@ export const shell: StepKind<CommandStep, ProcessPlan> = {
     return { ...base, type: "shell", ...runFieldsOf(fields), command };
   },
   produces: PROCESS_RESULT_KEYS,
-  templates: (step) => [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, ...runFieldTemplates(step)],
-  plan(step, scope) {
-    const { env, cwd } = planRunFields(step, scope);
-    // The command sees its own step's environment in `.env` (as in Atmos), for this field only.
-    const command = scope.render({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, env);
-    return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env };
-  },
+  templates: shellCommandTemplates,
+  plan: planShellCommand,
   describe: (planned) => commandLine(planned.resolved.command),
   view: (planned) => ({ name: planned.name, type: "shell", ...processView(planned) }),
   viewText: processViewText,

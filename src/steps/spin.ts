@@ -11,7 +11,7 @@ import { EXIT_OK } from "../exit-codes.ts";
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
 import { say } from "./message.ts";
-import { type CommandStep, planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates } from "./process.ts";
+import { type CommandStep, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 
 /** A spin step. */
@@ -35,15 +35,9 @@ export const spin: StepKind<SpinStep, SpinPlan> = {
   build: (fields, base) => ({ ...base, type: "spin", ...runFieldsOf(fields), title: fields.title as string, command: fields.command as string }),
   templates: (step) => [
     { field: "title", path: ["title"], text: step.title },
-    { field: "command", path: ["command"], text: step.command, quoteStyle: "shell" },
-    ...runFieldTemplates(step),
+    ...shellCommandTemplates(step),
   ],
-  plan(step, scope) {
-    const { env, cwd } = planRunFields(step, scope);
-    const command = scope.render({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, env);
-    const title = scope.render({ field: "title", path: ["title"], text: step.title });
-    return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env, title };
-  },
+  plan: (step, scope) => ({ ...planShellCommand(step, scope), title: scope.render({ field: "title", path: ["title"], text: step.title }) }),
   describe: (planned) => planned.resolved.title,
   view: (planned) => ({ name: planned.name, type: "spin", title: planned.resolved.title, ...processView(planned) }),
   viewText: (planned) => ({ ...processViewText(planned), head: `spin "${planned.resolved.title}"` }),
