@@ -17,9 +17,10 @@
  *   was asked for explicitly.
  * @module
  */
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { platform } from "../platform/index.ts";
+import { findExecutable } from "./find-executable.ts";
 
 /** A step's limit: how to start it, and what to remove afterwards. */
 export interface StepLimit {
@@ -104,28 +105,15 @@ function pidsCgroupBase(): string | undefined {
   return undefined;
 }
 
-/** Whether `command` can be executed: a path that is executable, or a name found on PATH. */
 /** Commands already found (a miss is looked up again: the command may appear during the run). */
 const found = new Set<string>();
 
+/** Whether `command` can be executed: a path that is executable, or a name found on PATH. */
 function executable(command: string): boolean {
   if (found.has(command)) return true;
-  const ok = lookUp(command, platform.env().PATH ?? "");
+  const ok = findExecutable(command, platform.env().PATH ?? "") !== undefined;
   if (ok) found.add(command);
   return ok;
-}
-
-function lookUp(command: string, path: string): boolean {
-  const can = (file: string) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes("/")) return can(command);
-  return path.split(":").some((dir) => dir !== "" && can(join(dir, command)));
 }
 
 function choose(budget: number): Mechanism {

@@ -39,19 +39,14 @@ export function requireKind(type: "require" | "assert"): StepKind<MessageStep, M
     describe: (planned) => `${type} ${KINDS.map((k) => listOf(planned.resolved.texts, k).join(" ")).filter(Boolean).join(", ")}`,
     async run(planned, ctx) {
       const { stat } = await import("node:fs/promises");
-      const { delimiter, isAbsolute, join } = await import("node:path");
+      const { isAbsolute, join } = await import("node:path");
+      const { findExecutable } = await import("../engine/find-executable.ts");
       const texts = planned.resolved.texts;
       const path = (p: string) => (isAbsolute(p) ? p : join(ctx.run.baseDir, p));
       const kind = async (p: string) => (await stat(p).catch(() => undefined));
       const env = { ...ctx.run.env, ...(planned.step as { env?: Record<string, string> }).env };
-      const onPath = async (tool: string) => {
-        if (tool.includes("/")) return (await kind(path(tool)))?.isFile() ?? false;
-        for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
-          const found = await kind(join(dir, tool));
-          if (found?.isFile() && (found.mode & 0o111) !== 0) return true;
-        }
-        return false;
-      };
+      const onPath = async (tool: string) =>
+        tool.includes("/") ? (await kind(path(tool)))?.isFile() ?? false : findExecutable(tool, env.PATH ?? "") !== undefined;
       const missing: string[] = [];
       const tools = listOf(texts, "tools");
       const files = listOf(texts, "files");

@@ -71,26 +71,22 @@ export const sayStep: StepKind<SayStep, MessagePlan> = {
 };
 
 async function speak(text: string, voice: string | undefined, rate: SayStep["rate"], ctx: Parameters<typeof sayStep.run>[1]): Promise<boolean> {
-  const { stat } = await import("node:fs/promises");
-  const { delimiter, join } = await import("node:path");
+  const { findExecutable } = await import("../engine/find-executable.ts");
   const { platform } = await import("../platform/index.ts");
   const candidates: Array<[string, Backend]> = platform.os === "darwin" ? [["say", "say"]] : [["spd-say", "spd-say"], ["espeak-ng", "espeak"], ["espeak", "espeak"]];
   for (const [name, backend] of candidates) {
-    for (const dir of (ctx.run.env.PATH ?? "").split(delimiter).filter(Boolean)) {
-      const file = join(dir, name);
-      const info = await stat(file).catch(() => undefined);
-      if (!info?.isFile() || (info.mode & 0o111) === 0) continue;
-      const { runProcess } = await import("../engine/run-process.ts");
-      const outcome = await runProcess(speechArgv(backend, file, text, voice, rate), {
-        env: ctx.run.env,
-        stdout: "null",
-        stderr: "null",
-        stdin: "null",
-        graceMs: ctx.graceMs,
-        cancellation: ctx.cancellation,
-      });
-      return outcome.code === 0;
-    }
+    const file = findExecutable(name, ctx.run.env.PATH ?? "");
+    if (file === undefined) continue;
+    const { runProcess } = await import("../engine/run-process.ts");
+    const outcome = await runProcess(speechArgv(backend, file, text, voice, rate), {
+      env: ctx.run.env,
+      stdout: "null",
+      stderr: "null",
+      stdin: "null",
+      graceMs: ctx.graceMs,
+      cancellation: ctx.cancellation,
+    });
+    return outcome.code === 0;
   }
   return false;
 }
