@@ -5,6 +5,8 @@
  * @module
  */
 
+import { concat } from "../output/bytes.ts";
+
 /** How much of each stream a result keeps by default (MUSTER_RESULT_LIMIT overrides, in bytes). */
 export const RESULT_LIMIT = 4 * 1024 * 1024;
 
@@ -53,13 +55,7 @@ export class ResultCapture {
   /** The kept text of a stream (UTF-8; a character cut by the limit becomes U+FFFD). */
   text(stream: 1 | 2): string {
     const s = this.#streams[stream];
-    const all = new Uint8Array(s.kept);
-    let at = 0;
-    for (const chunk of s.chunks) {
-      all.set(chunk, at);
-      at += chunk.length;
-    }
-    return new TextDecoder().decode(all);
+    return new TextDecoder().decode(concat(s.chunks, s.kept));
   }
 
   /** Bytes a stream wrote in all, kept or not. */

@@ -4,7 +4,7 @@
  * `GET /readyz`, `GET /metrics`.
  * @module
  */
-import { concat } from "../output/bytes.ts";
+import { readAtMost } from "../output/bytes.ts";
 import { parseDispatch } from "./dispatch-schema.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -30,20 +30,8 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | u
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) return undefined;
   if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return concat(chunks, size);
+  const { bytes, overflow } = await readAtMost(request.body, limit);
+  return overflow ? undefined : bytes;
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 import * as v from "valibot";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
+import { readAtMost } from "../output/bytes.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
 import type { RetryPolicy, StepBase } from "../workflow/types.ts";
@@ -207,7 +208,8 @@ async function attempt(
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
   try {
     const response = await fetch(request.url, { ...request.init, signal: AbortSignal.any([cancel, deadline.signal]) });
-    const body = await readCapped(response);
+    // Past the limit the body is cut (and the rest not read), as in Atmos.
+    const body = response.body ? new TextDecoder().decode((await readAtMost(response.body, HTTP_BODY_LIMIT)).bytes) : "";
     const captured: Captured = { code: response.status, status: `${response.status} ${response.statusText}`.trim(), headers: Object.fromEntries(response.headers), body };
     const statusOk = expectStatus.length > 0 ? expectStatus.includes(response.status) : response.status >= 200 && response.status < 300;
     const bodyOk = patterns.length === 0 || patterns.some((p) => p.test(body));
@@ -223,32 +225,6 @@ async function attempt(
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Reads at most {@linkcode HTTP_BODY_LIMIT} bytes of the body. */
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const room = HTTP_BODY_LIMIT - size;
-    chunks.push(value.length > room ? value.subarray(0, room) : value);
-    size += Math.min(value.length, room);
-    if (size >= HTTP_BODY_LIMIT) {
-      await reader.cancel();
-      break;
-    }
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder().decode(all);
 }
 
 /** `https://host:port`, for messages: never the path or query. */
