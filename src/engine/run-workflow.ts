@@ -9,7 +9,7 @@ import { exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
 import { conditionText, forgives, shouldRun } from "../workflow/condition.ts";
-import { type Plan, planForRun, type RunContext, StepTemplateError } from "../workflow/plan.ts";
+import { changesEnv, type Plan, planForRun, type RunContext, StepTemplateError } from "../workflow/plan.ts";
 import { RunState } from "../workflow/run-state.ts";
 import { resultReaders } from "../workflow/template-check.ts";
 import { ResultKeeper } from "./result-keeper.ts";
@@ -117,7 +117,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   };
 
   const ci = run.ci ?? false;
-  const setsEnv = run.workflow.steps.some((s) => s.type === "env");
+  const setsEnv = changesEnv(run.workflow);
   const start = engine.fromStep ? Math.max(0, plan.steps.findIndex((s) => s.name === engine.fromStep)) : 0;
   const outcomes: WorkflowResult["results"] = [];
   let failed: { step: string; code: number } | undefined;

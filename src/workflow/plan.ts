@@ -50,17 +50,26 @@ export interface Plan {
 }
 
 /** Roots whose values only the run knows: templates reading them are rendered only when their step runs. */
-const RUN_TIME_ROOTS = new Set(["steps"]);
-const ENV_ROOTS = new Set(["env", "Env"]);
+const RESULT_ROOTS = new Set(["steps"]);
+/** With `type: env` steps, `.env` changes during the run too. */
+const RESULT_AND_ENV_ROOTS = new Set(["steps", "env", "Env"]);
+
+/**
+ * Whether the workflow has `type: env` steps: then `.env` and the
+ * environment of processes change during the run, and every step is
+ * planned again just before it runs.
+ */
+export function changesEnv(workflow: Workflow): boolean {
+  return workflow.steps.some((s) => s.type === "env");
+}
 
 /** Plans `ctx.workflow` against the initial state; problems are collected in `errors`, never thrown. */
 export function buildPlan(ctx: RunContext): Plan {
   const errors: Diagnostic[] = [];
   const state = new RunState(ctx.env, ctx.vars, ctx.workflow.name);
   const inherited: Inherited = { stack: ctx.workflow.stack, env: ctx.workflow.env, workingDirectory: ctx.workflow.workingDirectory };
-  // `.env` changes when a `type: env` step runs: then env templates wait for the run too.
-  const setsEnv = ctx.workflow.steps.some((s) => s.type === "env");
-  const planner = new Planner(ctx, state, errors, (text) => needsRunTime(text, setsEnv));
+  const runTimeRoots = changesEnv(ctx.workflow) ? RESULT_AND_ENV_ROOTS : RESULT_ROOTS;
+  const planner = new Planner(ctx, state, errors, (text) => readsRoots(text, runTimeRoots));
   const steps = ctx.workflow.steps.map((step) => planner.plan({ name: step.name, step, needs: [] }, inherited, `step "${step.name}"`));
   return { workflow: ctx.workflow, steps, errors };
 }
@@ -84,21 +93,11 @@ export class StepTemplateError extends Error {
   }
 }
 
-/** Whether a template reads `.steps`. */
-function readsResults(text: string): boolean {
+/** Whether a template reads one of `roots` (a template that does not parse reads nothing here: validate reports it). */
+function readsRoots(text: string, roots: ReadonlySet<string>): boolean {
   if (!text.includes("{{")) return false;
   try {
-    return compileTemplate(text).references.some((r) => r.path[0] === "steps");
-  } catch {
-    return false;
-  }
-}
-
-/** Whether a template reads what only the run can know. */
-function needsRunTime(text: string, setsEnv: boolean): boolean {
-  if (!text.includes("{{")) return false;
-  try {
-    return compileTemplate(text).references.some((r) => RUN_TIME_ROOTS.has(r.path[0]!) || (setsEnv && ENV_ROOTS.has(r.path[0]!)));
+    return compileTemplate(text).references.some((r) => roots.has(r.path[0]!));
   } catch {
     return false;
   }
@@ -157,7 +156,7 @@ class Planner {
       render: (field, envOverlay) => render(field, envOverlay ? state.templateData(name, stack, matrix, envOverlay) : data),
       // Children are planned again when dispatched (after the siblings they need): here their reads of results wait.
       planChildren: (children, childInherited) => {
-        const planner = new Planner(ctx, state, errors, (text) => this.defer(text) || readsResults(text));
+        const planner = new Planner(ctx, state, errors, (text) => this.defer(text) || readsRoots(text, RESULT_ROOTS));
         return children.map((c) => planner.#plan(c, childInherited, `${where}, child "${c.name}"`));
       },
     };
