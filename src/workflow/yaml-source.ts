@@ -81,8 +81,8 @@ export class YamlSource {
    */
   positionInValue(path: ReadonlyArray<string | number>, offset: number): { line: number; col: number } {
     const start = this.position(path);
-    const node = this.#nodeAt(path);
-    if (!isScalar(node) || !node.range || typeof node.value !== "string") return start;
+    const { node, complete } = this.#walk(path);
+    if (!complete || !isScalar(node) || !node.range || typeof node.value !== "string") return start;
     const raw = this.#text.slice(node.range[0], node.range[1]);
     const value = node.value;
     const before = value.slice(0, offset);
@@ -103,50 +103,45 @@ export class YamlSource {
     return start;
   }
 
-  #nodeAt(path: ReadonlyArray<string | number>): Node | null {
-    if (!this.#parsed) this.#parse();
-    let node: Node | null = this.#parsed!.root;
-    for (const key of path) {
-      let next: Node | null = null;
-      if (isMap(node)) {
-        const found = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key));
-        next = (found?.value as Node | null) ?? null;
-      } else if (isSeq(node) && typeof key === "number") {
-        next = (node.items[key] as Node | undefined) ?? null;
-      }
-      if (!next) return null;
-      node = next;
-    }
-    return node;
-  }
-
   /**
    * The 1-based position of the value at `path` (or of its key, with `part: "key"`).
    * Falls back to the nearest existing ancestor when the path does not exist.
    */
   position(path: ReadonlyArray<string | number>, part: "key" | "value" = "value"): { line: number; col: number } {
+    const { node, pair } = this.#walk(path);
+    const target = part === "key" && pair ? (pair.key as Node) : node;
+    return this.#parsed!.lines.linePos(target?.range?.[0] ?? 0);
+  }
+
+  /**
+   * Follows `path` from the root as far as it exists: the node reached, the
+   * map entry of its last step, and whether every step found a value.
+   */
+  #walk(path: ReadonlyArray<string | number>): { node: Node | null; pair: Pair | null; complete: boolean } {
     if (!this.#parsed) this.#parse();
-    const { root, lines } = this.#parsed!;
-    let node: Node | null = root;
+    let node: Node | null = this.#parsed!.root;
     let pair: Pair | null = null;
     for (const key of path) {
       let next: Node | null = null;
+      let hasValue = false;
       pair = null;
       if (isMap(node)) {
         const found = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key));
         if (found) {
           pair = found as Pair;
+          hasValue = found.value !== null && found.value !== undefined;
+          // A key without a value is positioned at the key.
           next = (found.value as Node | null) ?? (found.key as Node);
         }
       } else if (isSeq(node) && typeof key === "number") {
         next = (node.items[key] as Node | undefined) ?? null;
+        hasValue = next !== null;
       }
-      if (!next) break;
+      if (!next) return { node, pair, complete: false };
       node = next;
+      if (!hasValue) return { node, pair, complete: false };
     }
-    const target = part === "key" && pair ? (pair.key as Node) : node;
-    const offset = target?.range?.[0] ?? 0;
-    return lines.linePos(offset);
+    return { node, pair, complete: true };
   }
 }
 
