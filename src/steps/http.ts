@@ -19,28 +19,25 @@ import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 import { readAtMost } from "../output/bytes.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
-import type { RetryPolicy, StepBase } from "../workflow/types.ts";
+import type { RetryPolicy } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
-import { listOf, listTexts, say } from "./message.ts";
+import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, say } from "./message.ts";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 /** How much of a response body is read. */
 export const HTTP_BODY_LIMIT = 4 * 1024 * 1024;
 
 /** An http step; every templated text is in `texts` (`url`, `headers.X`, `query.X`, `form.X`, `body`, `expect.response.0`). */
-export interface HttpStep extends StepBase {
+export interface HttpStep extends MessageStep {
   type: "http" | "webhook";
   method: (typeof METHODS)[number];
-  texts: Record<string, string>;
   expectStatus: number[];
   attemptTimeoutMs: number;
   policy?: RetryPolicy & { conditions: string[] };
 }
 
-/** An http step, planned. */
-export interface HttpPlan {
-  texts: Record<string, string>;
-}
+/** An http step, planned: its texts rendered. */
+export type HttpPlan = MessagePlan;
 
 const statusList = v.pipe(
   v.union([v.number(), v.array(v.number())], expect("a status code or a list of them")),
@@ -59,9 +56,8 @@ const httpRetry = v.pipe(
 const stripSlashes = (pattern: string) => (pattern.length >= 2 && pattern.startsWith("/") && pattern.endsWith("/") ? pattern.slice(1, -1) : pattern);
 
 function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
-  const parts = {
-    templates: (step: HttpStep) => Object.entries(step.texts).map(([field, text]) => ({ field, path: field.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), text })),
-  };
+  // Every field is a text keyed by its path (`headers.X`), as for message steps: their templates and plan serve.
+  const { templates, plan } = messageParts<HttpStep>(type);
   return {
     type,
     summary: type === "http" ? "Send an HTTP request (expect, retry)" : "Same as http",
@@ -118,10 +114,8 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
         },
       };
     },
-    ...parts,
-    plan: (step, scope) => ({
-      texts: Object.fromEntries(parts.templates(step).map((f) => [f.field, scope.render(f)])),
-    }),
+    templates,
+    plan,
     describe: (planned) => `${planned.step.method} ${hostOf(planned.resolved.texts.url!)}`,
     view: (planned) => ({ name: planned.name, type, method: planned.step.method, ...planned.resolved.texts }),
     viewText: (planned) => ({
