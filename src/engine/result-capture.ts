@@ -28,6 +28,12 @@ export class ResultCapture {
     this.#limit = limit;
   }
 
+  /** A capture with the limit a run's environment sets (`MUSTER_RESULT_LIMIT`, in bytes), else {@linkcode RESULT_LIMIT}. */
+  static forRun(env: Record<string, string | undefined>): ResultCapture {
+    const limit = Number(env.MUSTER_RESULT_LIMIT);
+    return new ResultCapture(Number.isInteger(limit) && limit > 0 ? limit : RESULT_LIMIT);
+  }
+
   /** Adds a chunk of stream 1 (stdout) or 2 (stderr). */
   append(stream: 1 | 2, data: Uint8Array): void {
     const s = this.#streams[stream];
@@ -40,15 +46,6 @@ export class ResultCapture {
       const excess = s.kept - this.#limit;
       s.chunks[0] = s.chunks[0]!.subarray(excess);
       s.kept -= excess;
-    }
-  }
-
-  /** Forgets what was kept: a retried step's result is its last attempt's. */
-  reset(): void {
-    for (const s of Object.values(this.#streams)) {
-      s.chunks = [];
-      s.kept = 0;
-      s.total = 0;
     }
   }
 

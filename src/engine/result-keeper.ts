@@ -8,7 +8,7 @@ import type { PlannedStep, StepOutcome } from "../steps/kind.ts";
 import { renderTemplate, TemplateError } from "../template/index.ts";
 import type { RunContext } from "../workflow/plan.ts";
 import { resultOf, type RunState } from "../workflow/run-state.ts";
-import { RESULT_LIMIT, ResultCapture } from "./result-capture.ts";
+import { ResultCapture } from "./result-capture.ts";
 
 /**
  * Keeps results for one run.
@@ -23,21 +23,18 @@ export class ResultKeeper {
   #run: RunContext;
   #state: RunState;
   #readers: Set<string> | "all";
-  #limit: number;
 
   constructor(run: RunContext, state: RunState, readers: Set<string> | "all") {
     this.#run = run;
     this.#state = state;
     this.#readers = readers;
-    const limit = Number(run.env.MUSTER_RESULT_LIMIT);
-    this.#limit = Number.isInteger(limit) && limit > 0 ? limit : RESULT_LIMIT;
   }
 
   /** A capture for the step's output when something reads its result (a later template or its own `outputs`). */
   captureFor(planned: PlannedStep): ResultCapture | undefined {
     const read = this.#readers === "all" || this.#readers.has(planned.name) || this.#readers.has(planned.step.name);
     if (!read && Object.keys(planned.step.outputs).length === 0) return undefined;
-    return new ResultCapture(this.#limit);
+    return ResultCapture.forRun(this.#run.env);
   }
 
   /**

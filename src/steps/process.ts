@@ -8,6 +8,8 @@ import { isAbsolute, join } from "node:path";
 import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_OK } from "../exit-codes.ts";
 import { SpawnError } from "../platform/index.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
+import type { ResultCapture } from "../engine/result-capture.ts";
+import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
 
@@ -88,6 +90,22 @@ export function planShellCommand(step: RunFieldsStep & { command: string }, scop
   return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env };
 }
 
+/**
+ * What a process step stores from its kept output: the stdout as its value
+ * (trimmed for shell and atmos, as is for spin and script), with `stdout`,
+ * `stderr` and `exit_code`; a warning when the result limit cut a stream.
+ */
+export async function capturedValue(capture: ResultCapture, ctx: StepContext, name: string, options: { trim: boolean }): Promise<StepValue> {
+  const stdout = capture.text(1);
+  const stderr = capture.text(2);
+  for (const stream of [1, 2] as const) {
+    if (!capture.truncated(stream)) continue;
+    const what = stream === 1 ? "stdout" : "stderr";
+    await ctx.emit({ type: "message", level: "warn", text: `step "${name}": its ${what} (${capture.total(stream)} bytes) outgrew the result limit; .steps.${name}.${what} keeps the last ${capture.limit} bytes (MUSTER_RESULT_LIMIT sets the limit)` });
+  }
+  return { value: options.trim ? stdout.trim() : stdout, values: [], metadata: { stdout, stderr, exit_code: 0 } };
+}
+
 /** The plan view shared by process steps. */
 export function processView(planned: PlannedStep<StepBase, ProcessPlan>) {
   const r = planned.resolved;
@@ -130,8 +148,8 @@ export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPl
   const r = planned.resolved;
   // A process budget of its own: a fork bomb in the step exhausts the step, not muster.
   const limit = limitStep(r.argv);
+  // A fresh capture per attempt (the engine's): a retried step stores its last attempt's output.
   const capture = ctx.capture;
-  capture?.reset();
   try {
     const outcome = await runProcess(limit.argv, {
       cwd: r.cwd,
@@ -145,14 +163,7 @@ export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPl
     if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
     if (outcome.code !== EXIT_OK) return { status: "failed", exitCode: outcome.code };
     if (!capture) return { status: "succeeded", exitCode: EXIT_OK };
-    const stdout = capture.text(1);
-    const stderr = capture.text(2);
-    for (const stream of [1, 2] as const) {
-      if (!capture.truncated(stream)) continue;
-      const what = stream === 1 ? "stdout" : "stderr";
-      await ctx.emit({ type: "message", level: "warn", text: `step "${planned.name}": its ${what} (${capture.total(stream)} bytes) outgrew the result limit; .steps.${planned.name}.${what} keeps the last ${capture.limit} bytes (MUSTER_RESULT_LIMIT sets the limit)` });
-    }
-    return { status: "succeeded", exitCode: EXIT_OK, value: { value: stdout.trim(), values: [], metadata: { stdout, stderr, exit_code: 0 } } };
+    return { status: "succeeded", exitCode: EXIT_OK, value: await capturedValue(capture, ctx, planned.name, { trim: true }) };
   } catch (error) {
     if (error instanceof SpawnError) {
       return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: error.message };

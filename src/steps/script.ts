@@ -19,7 +19,7 @@ import { expect, nonEmpty, str } from "../workflow/schema.ts";
 
 import type { StepKind } from "./kind.ts";
 import { say } from "./message.ts";
-import { planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
+import { capturedValue, planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 
 /** A script step. */
@@ -100,7 +100,7 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
     const { ResultCapture } = await import("../engine/result-capture.ts");
     const r = planned.resolved;
     const mode = planned.step.output;
-    const capture = new ResultCapture();
+    const capture = ResultCapture.forRun(ctx.run.env);
     const live = mode === "raw";
     const forward = (stream: 1 | 2) => (data: Uint8Array) => {
       capture.append(stream, data);
@@ -134,7 +134,7 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
       if (outcome.code === EXIT_OK) await say(ctx, 2, `✓ ${planned.name} completed`);
     }
     if (outcome.code !== EXIT_OK) return { status: "failed", exitCode: outcome.code };
-    return { status: "succeeded", exitCode: EXIT_OK, value: { value: stdout, values: [], metadata: { stdout, stderr, exit_code: 0 } } };
+    return { status: "succeeded", exitCode: EXIT_OK, value: await capturedValue(capture, ctx, planned.name, { trim: false }) };
   },
 };
 

@@ -11,7 +11,7 @@ import { EXIT_OK } from "../exit-codes.ts";
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
 import { say } from "./message.ts";
-import { type CommandStep, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates } from "./process.ts";
+import { capturedValue, type CommandStep, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 
 /** A spin step. */
@@ -45,7 +45,7 @@ export const spin: StepKind<SpinStep, SpinPlan> = {
     const { runProcess } = await import("../engine/run-process.ts");
     const { ResultCapture } = await import("../engine/result-capture.ts");
     const r = planned.resolved;
-    const capture = new ResultCapture();
+    const capture = ResultCapture.forRun(ctx.run.env);
     const outcome = await runProcess(r.argv, {
       cwd: r.cwd,
       env: { ...ctx.run.env, ...r.env },
@@ -56,13 +56,11 @@ export const spin: StepKind<SpinStep, SpinPlan> = {
       cancellation: ctx.cancellation,
     });
     if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
-    const stdout = capture.text(1);
-    const stderr = capture.text(2);
     if (outcome.code !== EXIT_OK) {
-      const tail = stderr.trimEnd().split("\n").slice(-5).join("\n");
+      const tail = capture.text(2).trimEnd().split("\n").slice(-5).join("\n");
       return { status: "failed", exitCode: outcome.code, error: `${r.title}: exit code ${outcome.code}${tail ? `\n${tail}` : ""}` };
     }
     await say(ctx, 2, `✓ ${r.title}`);
-    return { status: "succeeded", exitCode: EXIT_OK, value: { value: stdout, values: [], metadata: { stdout, stderr, exit_code: 0 } } };
+    return { status: "succeeded", exitCode: EXIT_OK, value: await capturedValue(capture, ctx, planned.name, { trim: false }) };
   },
 };
