@@ -45,10 +45,11 @@ export class ResultKeeper {
    */
   settle(planned: PlannedStep, outcome: StepOutcome): string | undefined {
     const value = outcome.value ?? { value: "", values: [], metadata: {} };
-    const own = resultOf(value, {});
     const outputs: Record<string, string> = {};
-    for (const [name, text] of Object.entries(planned.step.outputs)) {
-      const data = { ...this.#state.templateData(planned.name, undefined, planned.matrix), ...own };
+    const templates = Object.entries(planned.step.outputs);
+    // The step's own result is the root, beside the run's data.
+    const data = templates.length > 0 ? { ...this.#state.templateData(planned.name, undefined, planned.matrix), ...resultOf(value, {}) } : {};
+    for (const [name, text] of templates) {
       try {
         outputs[name] = renderTemplate(text, data, { env: this.#run.env });
       } catch (error) {
