@@ -18,7 +18,29 @@ export const runFields = {
   working_directory: v.optional(str),
 } as const;
 
-const cache = new Map<AnyKind, Partial<Record<Placement, v.GenericSchema>>>();
+interface Built {
+  schema: v.GenericSchema;
+  fields: ReadonlySet<string>;
+}
+
+const cache = new Map<AnyKind, Partial<Record<Placement, Built>>>();
+
+function build(kind: AnyKind, placement: Placement): Built {
+  let built = cache.get(kind);
+  if (!built) cache.set(kind, (built = {}));
+  return (built[placement] ??= (() => {
+    const entries: v.ObjectEntries = {
+      name: v.optional(nonEmpty),
+      type: v.optional(str),
+      ...(placement === "top" ? { when: condition, continue: condition } : { needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names")), []) }),
+      outputs: v.optional(stringMap, {}),
+      ...(kind.behaviours.timeout ? { timeout: v.optional(duration) } : {}),
+      ...(kind.behaviours.retry ? { retry: v.optional(retry) } : {}),
+      ...kind.fields(placement),
+    };
+    return { schema: v.strictObject(entries, expect("a map")) as unknown as v.GenericSchema, fields: new Set(Object.keys(entries)) };
+  })());
+}
 
 /**
  * The complete schema of `kind` at `placement`, built once.
@@ -29,16 +51,17 @@ const cache = new Map<AnyKind, Partial<Record<Placement, v.GenericSchema>>>();
  * ```
  */
 export function stepSchema(kind: AnyKind, placement: Placement): v.GenericSchema {
-  let schemas = cache.get(kind);
-  if (!schemas) cache.set(kind, (schemas = {}));
-  const entries: v.ObjectEntries = {
-      name: v.optional(nonEmpty),
-      type: v.optional(str),
-      ...(placement === "top" ? { when: condition, continue: condition } : { needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names")), []) }),
-      outputs: v.optional(stringMap, {}),
-      ...(kind.behaviours.timeout ? { timeout: v.optional(duration) } : {}),
-      ...(kind.behaviours.retry ? { retry: v.optional(retry) } : {}),
-      ...kind.fields(placement),
-  };
-  return (schemas[placement] ??= v.strictObject(entries, expect("a map")) as unknown as v.GenericSchema);
+  return build(kind, placement).schema;
+}
+
+/**
+ * The names of the fields a step of `kind` may have at `placement`.
+ *
+ * @example
+ * ```ts
+ * stepFields(cancel, "top").has("timeout"); // false
+ * ```
+ */
+export function stepFields(kind: AnyKind, placement: Placement): ReadonlySet<string> {
+  return build(kind, placement).fields;
 }

@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { CHILD_STEP_TYPES, kindOf, kindOfStep, STEP_TYPES } from "../steps/index.ts";
 import type { AnyKind, BuildContext, FieldPath, Placement } from "../steps/kind.ts";
-import { stepSchema } from "../steps/schema.ts";
+import { stepFields, stepSchema } from "../steps/schema.ts";
 import { checkTemplates } from "./template-check.ts";
 import { type Condition, ConditionError, parseCondition } from "./condition.ts";
 import { DiagnosticCollector, describeValue, type Diagnostic } from "./diagnostics.ts";
@@ -182,7 +182,7 @@ class WorkflowParser {
       this.#out.report([...path, "background"], where, `"background" is only allowed on container steps (expected type: container)`, "key");
       return undefined;
     }
-    const refused = kind.refuse?.(raw) ?? refuseGeneric(kind, raw);
+    const refused = kind.refuse?.(raw) ?? refuseGeneric(kind, placement, raw);
     if (refused) {
       this.#out.report([...path, refused.key], where, refused.text, "key");
       return undefined;
@@ -301,11 +301,15 @@ class WorkflowParser {
   }
 }
 
-/** `timeout`/`retry` on a kind that does not honour them: refused with a reason, never silently ignored. */
-function refuseGeneric(kind: AnyKind, raw: Raw): { key: string; text: string } | undefined {
+/**
+ * `timeout`/`retry` on a kind whose schema has no such field (neither the
+ * engine's, by its behaviours, nor its own, as http's): refused with a
+ * reason, never silently ignored.
+ */
+function refuseGeneric(kind: AnyKind, placement: Placement, raw: Raw): { key: string; text: string } | undefined {
+  const fields = stepFields(kind, placement);
   for (const generic of ["timeout", "retry"] as const) {
-    // A kind may handle the field itself (http: a timeout per attempt, its own retry rules).
-    if (generic in raw && !kind.behaviours[generic] && !(generic in kind.fields("top"))) {
+    if (generic in raw && !fields.has(generic)) {
       return { key: generic, text: `"${generic}" is not supported on ${kind.type} steps (expected it only on step types whose runs it can bound or repeat)` };
     }
   }
