@@ -4,6 +4,7 @@
  * @module
  */
 import { alert } from "./alert.ts";
+import { archive } from "./archive.ts";
 import { atmos } from "./atmos.ts";
 import { cancel } from "./cancel.ts";
 import { clear } from "./clear.ts";
@@ -15,11 +16,13 @@ import { format } from "./format.ts";
 import { hint } from "./hint.ts";
 import { http, webhook } from "./http.ts";
 import { join } from "./join.ts";
+import { junit } from "./junit.ts";
 import { linebreak } from "./linebreak.ts";
 import { log } from "./log.ts";
 import { markdown } from "./markdown.ts";
 import type { AnyKind } from "./kind.ts";
 import { matrix } from "./matrix.ts";
+import { pager } from "./pager.ts";
 import { parallel } from "./parallel.ts";
 import { assertStep, requireStep } from "./require.ts";
 import { shell } from "./shell.ts";
@@ -28,6 +31,7 @@ import { script } from "./script.ts";
 import { sleep } from "./sleep.ts";
 import { spin } from "./spin.ts";
 import { stage } from "./stage.ts";
+import { style } from "./style.ts";
 import { table } from "./table.ts";
 import { title } from "./title.ts";
 import { toast } from "./toast.ts";
@@ -37,7 +41,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, spin, script, http, webhook, exec,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, style, pager, spin, script, archive, junit, http, webhook, exec,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));

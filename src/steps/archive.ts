@@ -1,0 +1,149 @@
+/**
+ * `type: archive`: packs `source` (a file or directory) into `destination`
+ * as zip, tar or tgz (`format`, else from the destination's extension).
+ * `action: replace` (the default) writes it anew; `update` refreshes the
+ * entries of an existing zip or plain tar and keeps the others. `create`
+ * and `extract` are reserved by Atmos and refused here too. `include` and
+ * `exclude` are globs relative to the source, `subpath` nests the entries,
+ * `mtime` is `filesystem` (default), `epoch` or `git` (see
+ * `src/files/pack.ts`). Paths are relative to the step's working directory.
+ * Every field is a template. Stores the destination, with `action`,
+ * `destination`, `source` and `entries`.
+ * @module
+ */
+import * as v from "valibot";
+import { isAbsolute, join } from "node:path";
+import { EXIT_FAILURE } from "../exit-codes.ts";
+import { formatOf } from "../files/archive-entry.ts";
+import { expect, nonEmpty, str } from "../workflow/schema.ts";
+import type { StepKind } from "./kind.ts";
+import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
+
+/** An archive step. */
+export interface ArchiveStep extends MessageStep {
+  action: "replace" | "update";
+}
+
+/** An archive step, planned: its texts and the directory its paths are relative to. */
+export interface ArchivePlan extends MessagePlan {
+  cwd: string;
+}
+
+const FORMATS = ["zip", "tar", "tgz"];
+const MTIMES = ["filesystem", "epoch", "git"];
+const templated = (text: string | undefined) => text !== undefined && text.includes("{{");
+
+/** Why a format is refused, or undefined when muster writes it. */
+export function formatProblem(format: string): string | undefined {
+  const f = format.trim().toLowerCase();
+  if (FORMATS.includes(f)) return undefined;
+  if (f === "tar.bz2" || f === "tar.xz") return `format "${format}" is recognised but not written (as in Atmos); use zip, tar or tgz`;
+  return `unknown format "${format}" (expected one of: zip, tar, tgz)`;
+}
+
+const parts = messageParts<ArchiveStep>("archive");
+
+/** The archive step kind. */
+export const archive: StepKind<ArchiveStep, ArchivePlan> = {
+  type: "archive",
+  summary: "Pack a file or directory into a zip, tar or tgz archive",
+  ...parts,
+  behaviours: { ...parts.behaviours, reportsItself: false },
+  produces: ["action", "destination", "source", "entries"],
+  fields: () => ({
+    source: nonEmpty,
+    destination: nonEmpty,
+    action: v.optional(v.picklist(["replace", "update", "create", "extract"], expect("one of: replace, update")), "replace"),
+    format: v.optional(str),
+    subpath: v.optional(str),
+    include: v.optional(v.array(str, expect("a list of globs"))),
+    exclude: v.optional(v.array(str, expect("a list of globs"))),
+    mtime: v.optional(str),
+    working_directory: v.optional(str),
+  }),
+  build(fields, base, ctx) {
+    const action = fields.action as string;
+    if (action === "create" || action === "extract") {
+      ctx.report(["action"], `action "${action}" is reserved by Atmos and not implemented (expected replace or update)`, "value");
+      return undefined;
+    }
+    const format = fields.format as string | undefined;
+    if (format !== undefined && !templated(format) && formatProblem(format)) {
+      ctx.report(["format"], formatProblem(format)!, "value");
+      return undefined;
+    }
+    if (format === undefined && !templated(fields.destination as string)) {
+      const inferred = formatOf(fields.destination as string);
+      if (inferred === undefined || formatProblem(inferred)) {
+        ctx.report(["destination"], inferred ? formatProblem(inferred)! : `cannot tell the archive format from "${fields.destination}" (expected a name ending in .zip, .tar, .tar.gz or .tgz, or set format)`, "value");
+        return undefined;
+      }
+    }
+    const mtime = fields.mtime as string | undefined;
+    if (mtime !== undefined && !templated(mtime) && !MTIMES.includes(mtime)) {
+      ctx.report(["mtime"], `unknown mtime "${mtime}" (expected one of: filesystem, epoch, git)`, "value");
+      return undefined;
+    }
+    return {
+      ...base,
+      type: "archive",
+      action: action as ArchiveStep["action"],
+      texts: {
+        ...textsOf(fields, ["source", "destination", "format", "subpath", "mtime", "working_directory"]),
+        ...listTexts("include", fields.include as string[] | undefined),
+        ...listTexts("exclude", fields.exclude as string[] | undefined),
+      },
+    };
+  },
+  plan(step, scope) {
+    const { texts } = parts.plan(step, scope);
+    const dir = texts.working_directory ?? (scope.inherited.workingDirectory !== undefined ? scope.render({ field: "working_directory", path: [], text: scope.inherited.workingDirectory }) : undefined);
+    const base = scope.run.baseDir;
+    return { texts, cwd: dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir) };
+  },
+  describe: (planned) => `archive ${planned.resolved.texts.source} → ${planned.resolved.texts.destination}`,
+  view: (planned) => ({ name: planned.name, type: "archive", action: planned.step.action, cwd: planned.resolved.cwd, ...planned.resolved.texts }),
+  viewText: (planned) => ({
+    head: `archive ${planned.step.action}`,
+    lines: [...Object.entries(planned.resolved.texts).map(([field, text]) => `${field}: ${text}`), `in: ${planned.resolved.cwd}`],
+  }),
+  async run(planned, ctx) {
+    const { pack, PackError, subpathProblem } = await import("../files/pack.ts");
+    const { GlobError } = await import("../files/glob.ts");
+    const { runProcess } = await import("../engine/run-process.ts");
+    const { texts, cwd } = planned.resolved;
+    const at = (p: string) => (isAbsolute(p) ? p : join(cwd, p));
+    const source = at(texts.source!);
+    const destination = at(texts.destination!);
+    const fail = (error: string) => ({ status: "failed" as const, exitCode: EXIT_FAILURE, error });
+    const format = (texts.format ?? formatOf(destination) ?? "").trim().toLowerCase();
+    if (!texts.format && formatOf(destination) === undefined) return fail(`cannot tell the archive format from "${destination}" (set format: zip, tar or tgz)`);
+    if (formatProblem(format)) return fail(formatProblem(format)!);
+    const mtime = texts.mtime || "filesystem";
+    if (!MTIMES.includes(mtime)) return fail(`unknown mtime "${mtime}" (expected one of: filesystem, epoch, git)`);
+    if (texts.subpath && subpathProblem(texts.subpath)) return fail(subpathProblem(texts.subpath)!);
+    const git = async (args: string[], dir: string) => {
+      let out = "";
+      const decoder = new TextDecoder();
+      const outcome = await runProcess(["git", ...args], { cwd: dir, env: ctx.run.env, stdin: "null", stdout: (c) => void (out += decoder.decode(c, { stream: true })), stderr: "null", graceMs: 1000, cancellation: ctx.cancellation }).catch(() => undefined);
+      return outcome?.code === 0 ? out : undefined;
+    };
+    try {
+      const entries = await pack({
+        source,
+        destination,
+        format: format as "zip" | "tar" | "tgz",
+        action: planned.step.action,
+        subpath: texts.subpath || undefined,
+        include: listOf(texts, "include"),
+        exclude: listOf(texts, "exclude"),
+        mtime: mtime as "filesystem" | "epoch" | "git",
+        git,
+      });
+      return valued(destination, { action: planned.step.action, destination, source, entries });
+    } catch (error) {
+      if (error instanceof PackError || error instanceof GlobError) return fail(error.message);
+      return fail(`cannot write ${destination}: ${(error as Error).message}`);
+    }
+  },
+};
