@@ -43,7 +43,7 @@ _muster() {
   for ((i = 2; i < COMP_CWORD; i++)); do
     case "\${COMP_WORDS[i]}" in
       -f|--file|-C|--dir) args+=("\${COMP_WORDS[i]}" "\${COMP_WORDS[i+1]}"); ((i++)) ;;
-      -s|--stack|--from-step|--var|--grace|-j|--jobs|--log-dir) ((i++)) ;;
+      -s|--stack|--from-step|--var|--grace|-j|--jobs|--log-dir|--identity) ((i++)) ;;
       -*) ;;
       *) [[ -z "$name" ]] && name="\${COMP_WORDS[i]}" ;;
     esac

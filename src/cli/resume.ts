@@ -20,6 +20,7 @@ export interface RunArgs {
   grace?: string;
   jobs?: string;
   logDir?: string;
+  identity?: string;
   quiet?: boolean;
 }
 
@@ -62,6 +63,7 @@ export function resumeCommand(args: RunArgs, fromStep: string): string {
   if (args.grace !== undefined) words.push("--grace", args.grace);
   if (args.jobs !== undefined) words.push("--jobs", args.jobs);
   if (args.logDir !== undefined) words.push("--log-dir", args.logDir);
+  if (args.identity !== undefined) words.push("--identity", args.identity);
   if (args.quiet) words.push("-q");
   words.push("--from-step", fromStep);
   return words.map(shellQuote).join(" ");

@@ -58,6 +58,7 @@ export default defineCommand({
     format: { type: "string", description: "text (default), or json: NDJSON run events on stdout (schemas/events.v1.json) and nothing else", valueHint: "text|json" },
     events: { type: "string", description: "Also write the NDJSON run events to FILE", valueHint: "FILE" },
     junit: { type: "string", description: "Write a JUnit XML report to FILE (also when interrupted)", valueHint: "FILE" },
+    identity: { type: "string", description: "Atmos auth identity for steps that name none (credentials from atmos auth env; default $ATMOS_IDENTITY)", valueHint: "NAME" },
     ci: { type: "string", description: "CI log groups, annotations and summary: github, gitlab, buildkite or none (default: from the environment)", valueHint: "NAME" },
   },
   async run({ args, rawArgs }) {
@@ -79,6 +80,8 @@ export default defineCommand({
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
     const ctx = runContext(project, workflow, args.stack, vars, file.path);
+    const identity = args.identity || ctx.env.ATMOS_IDENTITY;
+    if (identity) ctx.identity = identity;
     ctx.terminal = { stdout: stdout.isTerminal, stderr: stderr.isTerminal, columns: platform.columns(2) };
     const ci = format === "text" ? detectCi(platform.env(), args.ci, project.ci) : undefined;
     // Nested tools (muster, atmos) must not open log groups inside ours: CI systems do not nest them.
@@ -180,6 +183,7 @@ export default defineCommand({
           grace: rawArgs.some((a) => a === "--grace" || a.startsWith("--grace=")) ? args.grace : undefined,
           jobs: args.jobs,
           logDir,
+          identity: args.identity || undefined,
           quiet: args.quiet,
         }, resumeStep(workflow, result.failedStep));
         await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: result.exitCode, failedStep: result.failedStep, durationMs, resume });

@@ -9,6 +9,7 @@ import { atmos } from "./atmos.ts";
 import { cancel } from "./cancel.ts";
 import { clear } from "./clear.ts";
 import { container } from "./container.ts";
+import { emulator } from "./emulator.ts";
 import { env } from "./env.ts";
 import { exec } from "./exec.ts";
 import { exit } from "./exit.ts";
@@ -31,8 +32,10 @@ import { script } from "./script.ts";
 import { sleep } from "./sleep.ts";
 import { spin } from "./spin.ts";
 import { stage } from "./stage.ts";
+import { store } from "./store.ts";
 import { style } from "./style.ts";
 import { table } from "./table.ts";
+import { tflint } from "./tflint.ts";
 import { title } from "./title.ts";
 import { toast } from "./toast.ts";
 import { wait } from "./wait.ts";
@@ -41,7 +44,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, style, pager, spin, script, archive, junit, http, webhook, exec,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, style, pager, spin, script, archive, junit, http, webhook, emulator, store, tflint, exec,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));
@@ -67,6 +70,16 @@ export function kindOfStep(step: { type: string }): AnyKind {
 
 /** The step types, for "expected one of: ..." messages. */
 export const STEP_TYPES: readonly string[] = KINDS.map((kind) => kind.type);
+
+/**
+ * Step types that only Atmos can run (no atmos command does the same work):
+ * refused at validation with why and what to do instead.
+ */
+export const ATMOS_ONLY: Readonly<Record<string, string>> = {
+  workdir: "vendors a source into a working directory through Atmos' provisioner, which has no atmos command muster could run",
+  cast: "records the workflow's own terminal session as an asciicast from inside Atmos",
+  simulate: "is a child of cast, which records a terminal session from inside Atmos",
+};
 
 /** The step types allowed inside `parallel`/`matrix`. */
 export const CHILD_STEP_TYPES: readonly string[] = KINDS.filter((kind) => kind.behaviours.concurrent).map((kind) => kind.type);

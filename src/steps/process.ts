@@ -36,6 +36,8 @@ export interface ProcessPlan {
   cwd: string;
   /** Variables set on top of muster's own environment. */
   env: Record<string, string>;
+  /** Text written to the process's stdin (then closed), instead of muster's own stdin. */
+  stdinText?: string;
 }
 
 /** The common fields of a built step with `runFields`. */
@@ -153,10 +155,10 @@ export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPl
   try {
     const outcome = await runProcess(limit.argv, {
       cwd: r.cwd,
-      env: { ...ctx.run.env, ...r.env },
+      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation),
       stdout: ctx.streams.stdout,
       stderr: ctx.streams.stderr,
-      stdin: ctx.stdin,
+      stdin: r.stdinText === undefined ? ctx.stdin : { text: r.stdinText },
       graceMs: ctx.graceMs,
       cancellation: ctx.cancellation,
     });

@@ -34,6 +34,7 @@ function build(kind: AnyKind, placement: Placement): Built {
       type: v.optional(str),
       ...(placement === "top" ? { when: condition, continue: condition } : { needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names")), []) }),
       outputs: v.optional(stringMap, {}),
+      identity: v.optional(nonEmpty),
       ...(kind.behaviours.timeout ? { timeout: v.optional(duration) } : {}),
       ...(kind.behaviours.retry ? { retry: v.optional(retry) } : {}),
       ...kind.fields(placement),

@@ -110,7 +110,7 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
     try {
       outcome = await runProcess(r.argv, {
         cwd: r.cwd,
-        env: { ...ctx.run.env, ...r.env },
+        env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation),
         stdout: forward(1),
         stderr: forward(2),
         stdin: r.stdinText === undefined ? "null" : { text: r.stdinText },

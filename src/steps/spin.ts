@@ -48,7 +48,7 @@ export const spin: StepKind<SpinStep, SpinPlan> = {
     const capture = ResultCapture.forRun(ctx.run.env);
     const outcome = await runProcess(r.argv, {
       cwd: r.cwd,
-      env: { ...ctx.run.env, ...r.env },
+      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation),
       stdout: (data) => capture.append(1, data),
       stderr: (data) => capture.append(2, data),
       stdin: "null",

@@ -4,7 +4,8 @@
  * @module
  */
 import * as v from "valibot";
-import { CHILD_STEP_TYPES, kindOf, kindOfStep, STEP_TYPES } from "../steps/index.ts";
+import { basename } from "node:path";
+import { ATMOS_ONLY, CHILD_STEP_TYPES, kindOf, kindOfStep, STEP_TYPES } from "../steps/index.ts";
 import type { AnyKind, BuildContext, FieldPath, Placement } from "../steps/kind.ts";
 import { stepFields, stepSchema } from "../steps/schema.ts";
 import { checkTemplates } from "./template-check.ts";
@@ -147,6 +148,12 @@ class WorkflowParser {
   #stepType(raw: Raw, path: Path, where: string, placement: Placement): AnyKind | undefined {
     const type = raw.type ?? "atmos";
     const kind = typeof type === "string" ? kindOf(type) : undefined;
+    if (!kind && typeof type === "string" && Object.hasOwn(ATMOS_ONLY, type)) {
+      const workflow = /^workflow "([^"]+)"/.exec(where)?.[1] ?? "NAME";
+      const file = basename(this.#file).replace(/\.ya?ml$/, "");
+      this.#out.report([...path, "type"], where, `step type "${type}" belongs to Atmos itself: it ${ATMOS_ONLY[type]}, so muster does not run it (expected a muster step type; to run this workflow as written, use Atmos: atmos workflow ${workflow} -f ${file})`);
+      return undefined;
+    }
     if (!kind) {
       this.#out.report([...path, "type"], where, `unknown step type ${describeValue(type)} (expected one of: ${STEP_TYPES.join(", ")})`);
       return undefined;
@@ -201,6 +208,7 @@ class WorkflowParser {
       continueOn,
       outputs: parsed.outputs as Record<string, string>,
       needs: (parsed.needs as string[] | undefined) ?? [],
+      identity: parsed.identity as string | undefined,
       timeoutMs: parsed.timeout as number | undefined,
       retry: parsed.retry as StepBase["retry"],
     };

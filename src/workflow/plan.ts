@@ -31,6 +31,8 @@ export interface RunContext {
   baseDir: string;
   /** The atmos executable. */
   atmosBin: string;
+  /** The Atmos auth identity of steps that name none (`--identity`, ATMOS_IDENTITY). */
+  identity?: string;
   /** Shell used for shell steps. */
   shell: string[];
   /** The workflow file (absolute): container volume sources are relative to its folder. */

@@ -46,6 +46,8 @@ export interface StepBase {
   timeoutMs?: number;
   /** Retries a failed attempt (kinds whose `behaviours.retry` is true). */
   retry?: RetryPolicy;
+  /** The Atmos auth identity whose credentials the step's processes get (`atmos auth env`). */
+  identity?: string;
 }
 
 /** Fields that steps hand down as defaults: workflow -> group -> child. */

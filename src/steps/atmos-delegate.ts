@@ -1,0 +1,91 @@
+/**
+ * Step types that belong to Atmos itself (`emulator`, `store`, `tflint`)
+ * and have an `atmos` command that does the same work: muster runs that
+ * command (the `atmos` on PATH, or `ATMOS_BIN`), streaming its output like
+ * an `atmos` step, and stores what Atmos' own handler stores. Each type's
+ * file says which command it runs.
+ * @module
+ */
+import type * as v from "valibot";
+import { EXIT_OK } from "../exit-codes.ts";
+import { shellQuote } from "../workflow/shell-words.ts";
+import type { StepValue } from "../workflow/run-state.ts";
+import type { StepBase } from "../workflow/types.ts";
+import type { BuildContext, StepKind } from "./kind.ts";
+import { type MessageStep, messageParts } from "./message.ts";
+import { planRunFields, type ProcessPlan, processViewText, runPlannedProcess } from "./process.ts";
+import { runFields } from "./schema.ts";
+
+/** A delegated step: its templated texts (keyed by field path) and its environment. */
+export interface DelegatedStep extends MessageStep {
+  env: Record<string, string>;
+  stack?: string;
+  workingDirectory?: string;
+}
+
+/** A delegated step, planned: the atmos command, and its texts for the result. */
+export interface DelegatedPlan extends ProcessPlan {
+  texts: Record<string, string>;
+  stdinText?: string;
+}
+
+/** What makes one delegated type. */
+export interface DelegateSpec {
+  type: string;
+  summary: string;
+  fields: v.ObjectEntries;
+  /** Checks and picks the templated texts from the validated fields (undefined after a report). */
+  texts(fields: Record<string, unknown>, ctx: BuildContext): Record<string, string> | undefined;
+  /** The atmos arguments (and text for its stdin) from the rendered texts and the step's stack. */
+  command(texts: Record<string, string>, stack: string | undefined): { args: string[]; stdin?: string };
+  /** What `.steps.NAME` holds after success. */
+  result(texts: Record<string, string>, stack: string | undefined): StepValue;
+  /** Keys of the result's metadata. */
+  produces: readonly string[];
+}
+
+/**
+ * Builds the kind of a type that runs an atmos command.
+ *
+ * @example
+ * ```ts
+ * export const emulator = atmosDelegate({ type: "emulator", command: (t, stack) => ({ args: ["emulator", t.action!, t.component!, ...(stack ? ["-s", stack] : [])] }), ... });
+ * ```
+ */
+export function atmosDelegate(spec: DelegateSpec): StepKind<DelegatedStep, DelegatedPlan> {
+  const parts = messageParts<DelegatedStep>(spec.type);
+  return {
+    type: spec.type,
+    summary: spec.summary,
+    behaviours: { timeout: true, retry: true, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
+    produces: spec.produces,
+    fields: () => ({ ...runFields, ...spec.fields }),
+    build(fields, base: StepBase, ctx) {
+      const texts = spec.texts(fields, ctx);
+      if (!texts) return undefined;
+      return { ...base, type: spec.type, texts, env: fields.env as Record<string, string>, stack: fields.stack as string | undefined, workingDirectory: fields.working_directory as string | undefined };
+    },
+    templates: (step) => [
+      ...parts.templates(step),
+      ...Object.entries(step.env).map(([key, text]) => ({ field: `env.${key}`, path: ["env", key], text })),
+      ...(step.workingDirectory !== undefined ? [{ field: "working_directory", path: ["working_directory"], text: step.workingDirectory }] : []),
+    ],
+    plan(step, scope) {
+      const { env, cwd } = planRunFields(step, scope);
+      const { texts } = parts.plan(step, scope);
+      const { args, stdin } = spec.command(texts, scope.stack);
+      const argv = [scope.run.atmosBin, ...args];
+      return { stack: scope.stack, command: args.map(shellQuote).join(" "), argv, cwd, env, texts, stdinText: stdin };
+    },
+    describe: (planned) => `$ atmos ${planned.resolved.command}`,
+    view: (planned) => ({ name: planned.name, type: spec.type, ...planned.resolved.texts, stack: planned.resolved.stack, argv: planned.resolved.argv, cwd: planned.resolved.cwd }),
+    viewText: processViewText,
+    async run(planned, ctx) {
+      const outcome = await runPlannedProcess(planned, ctx);
+      if (outcome.status !== "succeeded" || outcome.exitCode !== EXIT_OK) return outcome;
+      const value = spec.result(planned.resolved.texts, planned.resolved.stack);
+      const captured = outcome.value?.metadata ?? {};
+      return { ...outcome, value: { ...value, metadata: { ...captured, ...value.metadata } } };
+    },
+  };
+}
