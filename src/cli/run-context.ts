@@ -24,6 +24,7 @@ export function runContext(project: Project, workflow: Workflow, stack: string |
     env,
     baseDir: project.basePath,
     atmosBin: env.ATMOS_BIN || "atmos",
+    self: platform.selfCommand(),
     // Windows has no sh; cmd /C is what Atmos uses there too.
     shell: platform.os === "windows" ? ["cmd", "/C"] : ["sh", "-c"],
     workflowFile,

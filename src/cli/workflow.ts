@@ -8,8 +8,8 @@ import { Cancellation } from "../engine/cancellation.ts";
 import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../engine/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
-import { DiscoveryError, UsageError } from "../errors.ts";
-import { EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
+import { DiscoveryError, MusterError, UsageError } from "../errors.ts";
+import { EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
 import { planJson, renderPlanText } from "../output/plan-view.ts";
 import { stderr, stdout } from "../output/terminal.ts";
@@ -24,6 +24,7 @@ import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { findWorkflow } from "../workflow/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
 import { buildPlan } from "../workflow/plan.ts";
+import type { Workflow } from "../workflow/types.ts";
 import { dirArg, fileArg, loadProject, parseVars } from "./common.ts";
 import { resumeCommand, resumeStep } from "./resume.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
@@ -40,6 +41,30 @@ async function checkWritableFile(flag: string, file: string): Promise<void> {
 /** The signals that stop a run. */
 type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
 const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+
+/** Fails (exit 1) when a tool named in `dependencies.tools` is not on PATH. */
+async function checkTools(workflow: Workflow, env: Record<string, string>): Promise<void> {
+  const tools = Object.entries(workflow.tools ?? {});
+  if (tools.length === 0) return;
+  const { findExecutable } = await import("../engine/find-executable.ts");
+  const missing = tools.filter(([tool]) => findExecutable(tool, env.PATH ?? "") === undefined);
+  if (missing.length === 0) return;
+  const named = missing.map(([tool, version]) => (version ? `${tool} ${version}` : tool)).join(", ");
+  const install = missing.map(([tool, version]) => (version && version !== "latest" ? `${tool}@${version}` : tool)).join(" ");
+  throw new MusterError(`workflow "${workflow.name}" needs tools that are not on PATH: ${named} (muster checks dependencies.tools but does not install toolchains: install them, for example with atmos toolchain install ${install})`, EXIT_FAILURE);
+}
+
+/** Atmos' `show.header` and `show.flags`, printed before the first step. */
+function showLines(workflow: Workflow, flags: { dryRun: boolean; fromStep?: string; identity?: string; stack?: string }): string {
+  const show = workflow.show;
+  let text = "";
+  if (show?.header) text += `# ${workflow.name}\n${workflow.description ? `${workflow.description.trim()}\n` : ""}\n`;
+  if (show?.flags) {
+    const entries: Array<[string, string]> = [["dry-run", String(flags.dryRun)], ["from-step", flags.fromStep ?? ""], ["identity", flags.identity ?? ""], ["stack", flags.stack ?? ""]];
+    text += `${entries.filter(([, v]) => v !== "").map(([k, v]) => `${k}: ${v}`).join("\n")}\n\n`;
+  }
+  return text;
+}
 
 export default defineCommand({
   meta: { name: "workflow", description: "Run a workflow" },
@@ -91,6 +116,10 @@ export default defineCommand({
     if (plan.errors.length > 0) {
       throw new DiscoveryError(`workflow "${workflow.name}" (${file.display}) cannot be resolved:\n${plan.errors.map(formatDiagnostic).join("\n")}`, plan.errors);
     }
+    // Atmos installs dependencies.tools; muster only checks they are there (also for a dry run, as Atmos installs then too).
+    await checkTools(workflow, ctx.env);
+    const shown = format === "text" ? showLines(workflow, { dryRun: Boolean(args["dry-run"]), fromStep, identity: ctx.identity, stack: ctx.stackFlag }) : "";
+    if (shown) await stderr.write(shown);
     if (args["dry-run"]) {
       if (format === "json") await stdout.write(`${JSON.stringify(planJson(plan, file.display, ctx.stackFlag))}\n`);
       else await stdout.write(renderPlanText(plan, file.display, fromStep));

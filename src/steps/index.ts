@@ -10,6 +10,7 @@ import { cancel } from "./cancel.ts";
 import { clear } from "./clear.ts";
 import { container } from "./container.ts";
 import { emulator } from "./emulator.ts";
+import { dependency } from "./dependency.ts";
 import { env } from "./env.ts";
 import { exec } from "./exec.ts";
 import { exit } from "./exit.ts";
@@ -44,7 +45,7 @@ import { waitAll } from "./wait-all.ts";
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, style, pager, spin, script, archive, junit, http, webhook, emulator, store, tflint, exec,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, style, pager, spin, script, archive, junit, http, webhook, emulator, store, tflint, exec, dependency,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));
@@ -69,7 +70,7 @@ export function kindOfStep(step: { type: string }): AnyKind {
 }
 
 /** The step types, for "expected one of: ..." messages. */
-export const STEP_TYPES: readonly string[] = KINDS.map((kind) => kind.type);
+export const STEP_TYPES: readonly string[] = KINDS.filter((kind) => !kind.internal).map((kind) => kind.type);
 
 /**
  * Step types that only Atmos can run (no atmos command does the same work):
@@ -82,4 +83,4 @@ export const ATMOS_ONLY: Readonly<Record<string, string>> = {
 };
 
 /** The step types allowed inside `parallel`/`matrix`. */
-export const CHILD_STEP_TYPES: readonly string[] = KINDS.filter((kind) => kind.behaviours.concurrent).map((kind) => kind.type);
+export const CHILD_STEP_TYPES: readonly string[] = KINDS.filter((kind) => kind.behaviours.concurrent && !kind.internal).map((kind) => kind.type);

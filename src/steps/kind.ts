@@ -194,6 +194,8 @@ export interface StepContext {
  */
 export interface StepKind<S extends StepBase = StepBase, R = unknown> {
   readonly type: string;
+  /** Built by muster itself (the `dependencies` group's children), never written by users. */
+  readonly internal?: boolean;
   /** One line for help texts and the README. */
   readonly summary: string;
   readonly behaviours: Behaviours;

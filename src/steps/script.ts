@@ -60,7 +60,8 @@ export function scriptArgv(interpreter: string, script: string): { argv: string[
 export const script: StepKind<ScriptStep, ScriptPlan> = {
   type: "script",
   summary: "Run a script with an interpreter (python, node, bash, ...)",
-  behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true },
+  // A child of parallel/matrix too, as Atmos allows (S/task_validate.go), though its docs list only shell, atmos, sleep.
+  behaviours: { timeout: true, retry: false, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true },
   produces: PROCESS_RESULT_KEYS,
   refuse: (raw) => ("command" in raw ? { key: "command", text: `"command" is not allowed on a script step (expected the code in "script" and the program in "interpreter")` } : undefined),
   fields: () => ({

@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { ATMOS_ONLY, CHILD_STEP_TYPES, kindOf, kindOfStep, STEP_TYPES } from "../steps/index.ts";
 import type { AnyKind, BuildContext, FieldPath, Placement } from "../steps/kind.ts";
 import { stepFields, stepSchema } from "../steps/schema.ts";
+import { unitDependency } from "../steps/dependency.ts";
 import { checkTemplates } from "./template-check.ts";
 import { type Condition, ConditionError, parseCondition } from "./condition.ts";
 import { DiagnosticCollector, describeValue, type Diagnostic } from "./diagnostics.ts";
@@ -39,6 +40,8 @@ const isMapping = (value: unknown): value is Raw => value !== null && typeof val
 /** @internal The per-file walker. */
 class WorkflowParser {
   #file: string;
+  /** Set while muster builds steps of its own (the dependencies group), which may use internal types. */
+  #building = false;
   #source: YamlSource;
   #out: DiagnosticCollector;
 
@@ -112,8 +115,15 @@ class WorkflowParser {
     }
     const steps: StepBase[] = [];
     let ok = true;
+    const dependencies = this.#dependencies(parsed.dependencies, parsed.steps, path, where);
+    if (dependencies === null) ok = false;
+    else if (dependencies) steps.push(dependencies);
     parsed.steps.forEach((rawStep, index) => {
       const step = this.#step(rawStep, [...path, "steps", index], where, index, "top");
+      // The workflow's `output` is the default of the steps that have an output mode of their own (script), as in Atmos.
+      if (step && parsed.output && step.type === "script" && isMapping(rawStep) && !("output" in rawStep)) {
+        (step as StepBase & { output: string }).output = parsed.output === "viewport" ? "log" : parsed.output;
+      }
       if (step) steps.push(step);
       else ok = false;
     });
@@ -142,12 +152,58 @@ class WorkflowParser {
       workingDirectory: parsed.working_directory,
       steps,
       source: this.#ref(path),
+      tools: parsed.dependencies?.tools ?? {},
+      show: { header: false, flags: false, command: false, count: false, progress: false, labels: true, ...parsed.show },
+      output: parsed.output,
+      viewport: parsed.viewport,
     };
+  }
+
+  /**
+   * `dependencies.workflows` and `.commands` as a parallel group at the top
+   * (see `src/steps/dependency.ts`): undefined when there are none, null
+   * after a reported problem.
+   */
+  #dependencies(raw: { workflows?: unknown[]; commands?: unknown[] } | undefined, rawSteps: unknown[], path: Path, where: string): StepBase | null | undefined {
+    if (!raw || (!raw.workflows?.length && !raw.commands?.length)) return undefined;
+    const children: Raw[] = [];
+    const seen = new Set<string>();
+    let mode: string | undefined;
+    let ok = true;
+    for (const of of ["workflow", "command"] as const) {
+      const list = (of === "workflow" ? raw.workflows : raw.commands) ?? [];
+      list.forEach((entry, i) => {
+        const checked = this.#check(unitDependency, entry, [...path, "dependencies", `${of}s`, i], where);
+        if (checked === undefined) return void (ok = false);
+        const ref = typeof checked === "string" ? { name: checked } : checked;
+        const flags = Object.fromEntries(Object.entries(ref.flags ?? {}).map(([k, value]) => [k, typeof value === "boolean" ? value : String(value)]));
+        const key = JSON.stringify([of, ref.name, ref.file, flags, ref.args]);
+        if (seen.has(key)) return; // the same dependency twice runs once, as in Atmos' graph
+        seen.add(key);
+        mode ??= ref.fail;
+        const base = `${of}_${ref.name}`.replace(/[^A-Za-z0-9_-]+/g, "_");
+        let name = base;
+        for (let n = 2; children.some((c) => c.name === name); n++) name = `${base}_${n}`;
+        children.push({ name, type: "dependency", of, target: ref.name, ...(ref.file !== undefined ? { file: ref.file } : {}), flags, args: ref.args ?? [] });
+      });
+    }
+    if (!ok) return null;
+    const taken = new Set(rawSteps.map((s) => (isMapping(s) && typeof s.name === "string" ? s.name : "")));
+    let name = "dependencies";
+    for (let n = 2; taken.has(name); n++) name = `dependencies_${n}`;
+    this.#building = true;
+    try {
+      const group = this.#step({ name, type: "parallel", fail: { mode: mode ?? "wait_all" }, steps: children }, [...path, "dependencies"], where, 0, "top");
+      return group ?? null;
+    } finally {
+      this.#building = false;
+    }
   }
 
   #stepType(raw: Raw, path: Path, where: string, placement: Placement): AnyKind | undefined {
     const type = raw.type ?? "atmos";
-    const kind = typeof type === "string" ? kindOf(type) : undefined;
+    const found = typeof type === "string" ? kindOf(type) : undefined;
+    const kind = found?.internal && !this.#building ? undefined : found;
     if (!kind && typeof type === "string" && Object.hasOwn(ATMOS_ONLY, type)) {
       const workflow = /^workflow "([^"]+)"/.exec(where)?.[1] ?? "NAME";
       const file = basename(this.#file).replace(/\.ya?ml$/, "");

@@ -31,6 +31,8 @@ export interface RunContext {
   baseDir: string;
   /** The atmos executable. */
   atmosBin: string;
+  /** How to run muster itself (a dependency workflow runs as a child muster). */
+  self?: string[];
   /** The Atmos auth identity of steps that name none (`--identity`, ATMOS_IDENTITY). */
   identity?: string;
   /** Shell used for shell steps. */

@@ -178,6 +178,25 @@ export const workflowSchema = v.strictObject(
     env: v.optional(stringMap),
     working_directory: v.optional(str),
     steps: v.array(v.unknown(), expect("a list of steps")),
+    dependencies: v.optional(v.strictObject({
+      tools: v.optional(mapOf(v.string(), scalarString, "a map of tool names to versions")),
+      workflows: v.optional(v.array(v.unknown(), expect("a list of workflow names or maps"))),
+      commands: v.optional(v.array(v.unknown(), expect("a list of command names or maps"))),
+      // On Atmos' shared struct but never read by its workflow executor: accepted, ignored (README).
+      components: v.optional(v.unknown()),
+      files: v.optional(v.unknown()),
+      folders: v.optional(v.unknown()),
+    }, expect("a map with tools, workflows or commands"))),
+    show: v.optional(v.strictObject({
+      header: v.optional(v.boolean(expect("true or false"))),
+      flags: v.optional(v.boolean(expect("true or false"))),
+      command: v.optional(v.boolean(expect("true or false"))),
+      count: v.optional(v.boolean(expect("true or false"))),
+      progress: v.optional(v.boolean(expect("true or false"))),
+      labels: v.optional(v.boolean(expect("true or false"))),
+    }, expect("a map of header, flags, command, count, progress, labels to true or false"))),
+    output: v.optional(v.picklist(["raw", "log", "viewport", "none"], expect("one of: raw, log, viewport, none"))),
+    viewport: v.optional(v.strictObject({ height: v.optional(wholeNumber(1)), width: v.optional(wholeNumber(1)) }, expect("a map with height and width"))),
   },
   expect("a map with steps"),
 );

@@ -68,6 +68,23 @@ export interface Workflow {
   workingDirectory?: string;
   steps: StepBase[];
   source: SourceRef;
+  /** `dependencies.tools`: programs (and the versions Atmos would install) that must be on PATH. */
+  tools?: Record<string, string>;
+  /** `show`: what is printed around the steps (Atmos' flags; unset ones are false, `labels` true). */
+  show?: WorkflowShow;
+  /** `output` and `viewport`, as written (muster's use of them is in the README). */
+  output?: string;
+  viewport?: { height?: number; width?: number };
+}
+
+/** Atmos' `show` settings. */
+export interface WorkflowShow {
+  header: boolean;
+  flags: boolean;
+  command: boolean;
+  count: boolean;
+  progress: boolean;
+  labels: boolean;
 }
 
 export interface WorkflowFile {
