@@ -14,6 +14,8 @@ command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
 command -v file >/dev/null || need+=(file)
 command -v tmux >/dev/null || need+=(tmux)
+command -v unzip >/dev/null || need+=(unzip)
+command -v less >/dev/null || need+=(less)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq >/dev/null
