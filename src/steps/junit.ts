@@ -35,7 +35,7 @@ export const junit: StepKind<JUnitStep, JUnitPlan> = {
   type: "junit",
   summary: "Summarise JUnit XML reports (CI summary and annotations)",
   ...parts,
-  produces: ["tests", "passed", "failed", "errored", "skipped", "files"],
+  produces: ["tests", "passed", "failed", "errored", "skipped_tests", "files"],
   fields: () => ({
     files: v.pipe(v.array(str, expect("a list of globs of JUnit XML files")), v.minLength(1, expect("at least one glob of JUnit XML files"))),
     action: v.optional(v.picklist(["all", "summary", "annotate"], expect("one of: all, summary, annotate")), "all"),
@@ -114,6 +114,6 @@ export const junit: StepKind<JUnitStep, JUnitPlan> = {
     }
     const failed = report.failures + report.errors;
     await say(ctx, 2, `JUnit: ${report.tests} tests, ${report.passed} passed, ${report.failures} failed, ${report.errors} errored, ${report.skipped} skipped (${paths.size} file(s))`);
-    return valued(`${report.passed} passed, ${failed} failed`, { tests: report.tests, passed: report.passed, failed, errored: report.errors, skipped: report.skipped, files: paths.size });
+    return valued(`${report.passed} passed, ${failed} failed`, { tests: report.tests, passed: report.passed, failed, errored: report.errors, skipped_tests: report.skipped, files: paths.size });
   },
 };
