@@ -73,7 +73,8 @@ describe("http", () => {
     expect(run.stdout).toBe("finally after 3; state=done after 2\n");
     expect(run.code).toBe(1);
     expect(hits.get("/teapot")).toBe(1);
-    expect(run.stderr).toContain(`teapot failed (GET ${base}: max attempts (5) exceeded, last error: HTTP 418 (expected 2xx))`);
+    // A 4xx is final: the message says it was not retried rather than that the attempts ran out.
+    expect(run.stderr).toContain(`teapot failed (GET ${base}: HTTP 418 (expected 2xx) (not retried: only transport errors, 5xx, 429, a body that does not match yet, and retry.conditions are))`);
   });
 
   test("form is URL-encoded, or JSON when the Content-Type says so", async () => {

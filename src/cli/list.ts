@@ -30,7 +30,8 @@ export default defineCommand({
       const [wn, wf] = [width("name"), width("file")];
       const c = stdout.colors;
       const lines = [c.bold(`${"WORKFLOW".padEnd(wn)}  ${"FILE".padEnd(wf)}  STEPS  DESCRIPTION`)];
-      for (const r of rows) lines.push(`${r.name.padEnd(wn)}  ${r.file.padEnd(wf)}  ${String(r.steps).padStart(5)}  ${r.description}`);
+      // A table row per workflow: a multi-line description shows its first line (the JSON has it all).
+      for (const r of rows) lines.push(`${r.name.padEnd(wn)}  ${r.file.padEnd(wf)}  ${String(r.steps).padStart(5)}  ${r.description.trim().split("\n")[0]}`);
       await stdout.write(`${lines.join("\n")}\n`);
     } else {
       await stderr.write("no workflows found\n");

@@ -6,8 +6,10 @@
  * `expect.status` (any 2xx by default) and the body matches one of the
  * `expect.response` patterns (`/.../` slashes stripped), if any. `timeout`
  * bounds each attempt (30s). With `retry:` it retries transport errors,
- * 5xx and 429, and responses whose `"<code> <body>"` matches one of
- * `retry.conditions`; nothing else. The body is read up to 4 MiB. Stores
+ * 5xx and 429, a body that does not match `expect.response` yet (with
+ * an expected status; Atmos does not retry those, though its own
+ * poll-health example relies on it), and responses whose `"<code> <body>"`
+ * matches one of `retry.conditions`; nothing else. The body is read up to 4 MiB. Stores
  * the body, with `status_code`, `status`, `response_headers`, `attempts`,
  * `duration`. It reports `Webhook "name" sent METHOD request to HOST and
  * received HTTP CODE` on stderr: the host only, as a URL's path and query
@@ -150,8 +152,9 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
         ? { status_code: last.response.code, status: last.response.status, response_headers: last.response.headers, attempts, duration: took }
         : { attempts, duration: took };
       if (!last.ok) {
-        const tries = step.policy ? `max attempts (${maxAttempts}) exceeded, last error: ` : "";
-        return { status: "failed", exitCode: EXIT_FAILURE, error: `${step.method} ${hostOf(request.url)}: ${tries}${last.error}`, value: undefined };
+        const tries = !step.policy ? "" : last.retryable && attempts >= maxAttempts ? `max attempts (${maxAttempts}) exceeded, last error: ` : attempts > 1 ? `after ${attempts} attempts: ` : "";
+        const notRetried = step.policy && !last.retryable && !ctx.cancellation.canceled ? " (not retried: only transport errors, 5xx, 429, a body that does not match yet, and retry.conditions are)" : "";
+        return { status: "failed", exitCode: EXIT_FAILURE, error: `${step.method} ${hostOf(request.url)}: ${tries}${last.error}${notRetried}`, value: undefined };
       }
       await say(ctx, 2, `Webhook "${planned.name}" sent ${step.method} request to ${hostOf(request.url)} and received HTTP ${last.response!.code}`);
       return { status: "succeeded", exitCode: EXIT_OK, value: { value: last.response!.body, values: [], metadata } };
@@ -208,7 +211,8 @@ async function attempt(
     const statusOk = expectStatus.length > 0 ? expectStatus.includes(response.status) : response.status >= 200 && response.status < 300;
     const bodyOk = patterns.length === 0 || patterns.some((p) => p.test(body));
     if (statusOk && bodyOk) return { ok: true, retryable: false, error: "", response: captured };
-    const retryable = response.status >= 500 || response.status === 429 || conditions.some((c) => c.test(`${response.status} ${body}`));
+    // Atmos does not retry a body that does not match yet (its own poll-health example needs that): muster does, when the status was the expected one.
+    const retryable = response.status >= 500 || response.status === 429 || (statusOk && !bodyOk) || conditions.some((c) => c.test(`${response.status} ${body}`));
     const why = !statusOk
       ? `HTTP ${response.status} (expected ${expectStatus.length > 0 ? expectStatus.join(" or ") : "2xx"})`
       : `HTTP ${response.status}, but the body matches none of: ${patterns.map(String).join(", ")}`;
