@@ -294,3 +294,37 @@ test("script runs as a child of parallel, as Atmos allows", async () => {
   expect(run.code).toBe(0);
   expect(run.stdout).toContain("got=from-script\n");
 });
+
+test("--dry-run prints the plan, then runs only what Atmos runs in a dry run (messages, env, http)", async () => {
+  let hits = 0;
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (hits++, new Response("pong")) });
+  try {
+    const dir = projects.make({
+      "src/a.txt": "a",
+      "workflows.yaml": `workflows:
+  d:
+    steps:
+      - { type: stage, title: Build }
+      - { name: b, type: shell, command: "touch made-by-shell", outputs: { v: "{{ .value }}" } }
+      - { type: toast, content: "built=[{{ .steps.b.value }}{{ .steps.b.outputs.v }}]" }
+      - { type: archive, source: src, destination: out.zip }
+      - { type: env, vars: { X: "1" } }
+      - { name: ping, type: http, url: "http://127.0.0.1:${server.port}/ping" }
+      - { type: format, content: "X={{ .env.X }} ping={{ .steps.ping.value }}" }
+`,
+    });
+    const run = await muster(["workflow", "d", "--dry-run"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toStartWith("workflow d (workflows.yaml)\n  1. step1 (stage)\n");
+    expect(run.stdout).toEndWith("X=1 ping=pong\n");
+    expect(run.stderr).toContain("[Stage 1/1] Build\n○ b skipped (dry run: $ touch made-by-shell)\nℹ built=[]\n○ step4 skipped (dry run: archive src → out.zip)\n");
+    expect(hits).toBe(1);
+    expect(existsSync(join(dir, "made-by-shell"))).toBe(false);
+    expect(existsSync(join(dir, "out.zip"))).toBe(false);
+    const json = await muster(["workflow", "d", "--dry-run", "--format", "json"], { cwd: dir });
+    expect(JSON.parse(json.stdout).workflow).toBe("d");
+    expect(hits).toBe(1);
+  } finally {
+    server.stop(true);
+  }
+});

@@ -121,9 +121,14 @@ export default defineCommand({
     const shown = format === "text" ? showLines(workflow, { dryRun: Boolean(args["dry-run"]), fromStep, identity: ctx.identity, stack: ctx.stackFlag }) : "";
     if (shown) await stderr.write(shown);
     if (args["dry-run"]) {
-      if (format === "json") await stdout.write(`${JSON.stringify(planJson(plan, file.display, ctx.stackFlag))}\n`);
-      else await stdout.write(renderPlanText(plan, file.display, fromStep));
-      return EXIT_OK;
+      // JSON stays one plan document; the text preview is followed by the steps Atmos runs under --dry-run.
+      if (format === "json") {
+        await stdout.write(`${JSON.stringify(planJson(plan, file.display, ctx.stackFlag))}\n`);
+        return EXIT_OK;
+      }
+      await stdout.write(renderPlanText(plan, file.display, fromStep));
+      if (!plan.steps.some((p) => p.kind.behaviours.dryRun)) return EXIT_OK;
+      ctx.dryRun = true;
     }
     if (args.junit) await checkWritableFile("--junit", args.junit);
     const logDir = args["log-dir"];

@@ -62,4 +62,17 @@ export class ResultKeeper {
     if (outcome.env) this.#state.setEnv(outcome.env.vars, outcome.env.export);
     return undefined;
   }
+
+  /**
+   * Under `--dry-run`, a step that was not run (and a group's children)
+   * stores an empty result with an empty string for each declared output,
+   * so that later steps that do run can still render their templates.
+   */
+  settleDry(planned: PlannedStep): void {
+    const empty = { value: "", values: [], metadata: {} };
+    const outputs = Object.fromEntries(Object.keys(planned.step.outputs).map((name) => [name, ""]));
+    this.#state.store(planned.name, empty, outputs);
+    const children = (planned.resolved as { children?: PlannedStep[] } | undefined)?.children;
+    for (const child of children ?? []) this.settleDry(child);
+  }
 }

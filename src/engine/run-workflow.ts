@@ -58,7 +58,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   const { plan, observer, cancellation, run } = engine;
   const emit = (event: RunEvent) => observer.emit(event);
   let services: ServiceManager | undefined;
-  if (usesEngine(plan.steps)) {
+  if (usesEngine(plan.steps) && !run.dryRun) {
     const { ServiceManager } = await import("./services.ts");
     services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs });
     // Containers left by a muster that was killed (-9) go before we start ours.
@@ -155,6 +155,11 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       const live = planned.deferred || setsEnv ? await planNow(planned, path) : planned;
       if (!("kind" in live)) {
         result = live;
+      } else if (run.dryRun && !live.kind.behaviours.dryRun) {
+        // A dry run shows what would run; later steps that do run read empty results from it.
+        result = notRun("skipped", `dry run: ${live.kind.describe(live)}`);
+        results.settleDry(live);
+        await emit({ type: "step.end", path, result });
       } else {
         try {
           // The readiness gate comes before the step's start: the step starts once services are ready.

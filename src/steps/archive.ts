@@ -48,7 +48,8 @@ export const archive: StepKind<ArchiveStep, ArchivePlan> = {
   type: "archive",
   summary: "Pack a file or directory into a zip, tar or tgz archive",
   ...parts,
-  behaviours: { ...parts.behaviours, reportsItself: false },
+  // Atmos writes archives even under --dry-run; muster does not: a dry run changes no files.
+  behaviours: { ...parts.behaviours, reportsItself: false, dryRun: false },
   produces: ["action", "destination", "source", "entries"],
   fields: () => ({
     source: nonEmpty,

@@ -23,7 +23,7 @@ export interface EnvStep extends StepBase {
 export const env: StepKind<EnvStep, { vars: Record<string, string> }> = {
   type: "env",
   summary: "Set environment variables for later steps (vars, export)",
-  behaviours: { timeout: false, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
+  behaviours: { timeout: false, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, dryRun: true },
   fields: () => ({ vars: stringMap, export: v.optional(v.boolean(expect("true or false")), true) }),
   build(fields, base, ctx) {
     const vars = fields.vars as Record<string, string>;

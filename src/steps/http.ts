@@ -63,7 +63,8 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
   return {
     type,
     summary: type === "http" ? "Send an HTTP request (expect, retry)" : "Same as http",
-    behaviours: { timeout: false, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true },
+    // Atmos sends http requests under --dry-run too (a health poll or a notification is part of the preview).
+    behaviours: { timeout: false, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true, dryRun: true },
     produces: ["status_code", "status", "response_headers", "attempts", "duration"],
     fields: () => ({
       url: nonEmpty,

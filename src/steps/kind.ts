@@ -48,6 +48,8 @@ export interface Behaviours {
   reportsItself?: boolean;
   /** The step takes over the end of the run (`exec`): it must be the last step, and background services are torn down before it starts. */
   teardownFirst?: boolean;
+  /** The step runs under `--dry-run`, as in Atmos (messages, env, http); others are shown as not run. */
+  dryRun?: boolean;
 }
 
 /** Where a step is written: at the top of a workflow, or as a child of a group. */

@@ -21,6 +21,8 @@ export const MESSAGE_BEHAVIOURS: Behaviours = {
   usesStreams: false,
   hasChildren: false,
   reportsItself: true,
+  // Atmos runs its message, layout and check steps under --dry-run: they change nothing.
+  dryRun: true,
 };
 
 /** A message step: its templated text fields by name, plus whatever else its type keeps. */

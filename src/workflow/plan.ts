@@ -33,6 +33,8 @@ export interface RunContext {
   atmosBin: string;
   /** How to run muster itself (a dependency workflow runs as a child muster). */
   self?: string[];
+  /** `--dry-run`: only steps whose kind says `behaviours.dryRun` run; the others are reported as not run. */
+  dryRun?: boolean;
   /** The Atmos auth identity of steps that name none (`--identity`, ATMOS_IDENTITY). */
   identity?: string;
   /** Shell used for shell steps. */
