@@ -15,8 +15,8 @@ afterAll(() => scratch.cleanup());
 let copies = 0;
 /** A fresh copy of an example directory. */
 function example(name: string): string {
-  const dir = join(scratch.path, `${name}-${++copies}`);
-  cpSync(join(repoRoot, "fixtures/atmos/examples", name), dir, { recursive: true });
+  const dir = join(scratch.path, `${name.replaceAll("/", "-")}-${++copies}`);
+  cpSync(join(repoRoot, "fixtures/atmos", name.includes("/") ? name : `examples/${name}`), dir, { recursive: true });
   return dir;
 }
 /** A directory of stand-in programs, first on PATH. */
@@ -101,5 +101,31 @@ describe("toolchain", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`workflow "constrained" needs tools that are not on PATH: yq ^4.40.0`);
     expect(missing.stdout).toBe("");
+  });
+});
+
+describe("workflow-retries", () => {
+  test("retry-demo tries three times, then fails with Atmos' max attempts message", async () => {
+    const run = await muster(["workflow", "retry-demo"], { cwd: example("workflow-retries") });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("Attempting deployment...\n".repeat(3));
+    expect(run.stderr).toContain("attempt 2/3 failed");
+    expect(run.stderr).toContain("after 3 attempts");
+  });
+});
+
+describe("exit-codes (tests/fixtures/scenarios)", () => {
+  test.each([["test-exit-0", 0], ["test-exit-2", 2], ["test-exit-42", 42]])("%s exits %d", async (name, code) => {
+    const run = await muster(["workflow", name], { cwd: example("tests/fixtures/scenarios/exit-codes") });
+    expect(run.code).toBe(code);
+  });
+});
+
+describe("native-ci-e2e (tests/fixtures/scenarios)", () => {
+  test("ci-log-groups: each step's output inside its own GitHub group, with the nested-group flag set", async () => {
+    const run = await muster(["workflow", "ci-log-groups"], { cwd: example("tests/fixtures/scenarios/native-ci-e2e"), env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: "" } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("::group::first workflow group\nworkflow step: first\nATMOS_CI_LOG_GROUP_ACTIVE=1\n");
+    expect(run.stdout).toContain("::endgroup::\n::group::second workflow group\nworkflow step: second\n");
   });
 });

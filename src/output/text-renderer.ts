@@ -185,7 +185,9 @@ export class TextRenderer implements RunObserver {
     await held?.dispose();
     if (this.#selfReporting.delete(name) && result.status === "succeeded") return;
     const [why = "", ...more] = (result.error ?? `exit code ${result.exitCode}`).split("\n");
-    const detail = result.status === "succeeded" ? "" : result.status === "failed" || result.error ? `(${why})` : "";
+    // A retried step says how many attempts it had, as Atmos' "max attempts (N) exceeded" does.
+    const tries = result.status === "failed" && result.attempts > 1 ? `; after ${result.attempts} attempts` : "";
+    const detail = result.status === "succeeded" ? "" : result.status === "failed" || result.error ? `(${why}${tries})` : "";
     this.#reporter.stepEnd(name, result.status, result.durationMs, detail);
     if (result.status === "failed") for (const line of more) await this.#reporter.line(line);
     if (this.#openGroups.delete(name) && this.#ci) {
