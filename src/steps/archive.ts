@@ -17,17 +17,14 @@ import { EXIT_FAILURE } from "../exit-codes.ts";
 import { formatOf } from "../files/archive-entry.ts";
 import { expect, nonEmpty, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
-import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
+import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** An archive step. */
 export interface ArchiveStep extends MessageStep {
   action: "replace" | "update";
 }
 
-/** An archive step, planned: its texts and the directory its paths are relative to. */
-export interface ArchivePlan extends MessagePlan {
-  cwd: string;
-}
+export type ArchivePlan = PathsPlan;
 
 const FORMATS = ["zip", "tar", "tgz"];
 const MTIMES = ["filesystem", "epoch", "git"];
@@ -96,12 +93,7 @@ export const archive: StepKind<ArchiveStep, ArchivePlan> = {
       },
     };
   },
-  plan(step, scope) {
-    const { texts } = parts.plan(step, scope);
-    const dir = texts.working_directory ?? (scope.inherited.workingDirectory !== undefined ? scope.render({ field: "working_directory", path: [], text: scope.inherited.workingDirectory }) : undefined);
-    const base = scope.run.baseDir;
-    return { texts, cwd: dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir) };
-  },
+  plan: planWithDirectory,
   describe: (planned) => `archive ${planned.resolved.texts.source} → ${planned.resolved.texts.destination}`,
   view: (planned) => ({ name: planned.name, type: "archive", action: planned.step.action, cwd: planned.resolved.cwd, ...planned.resolved.texts }),
   viewText: (planned) => ({

@@ -16,17 +16,14 @@ import { isAbsolute, join } from "node:path";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
-import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
+import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, type MessageStep, say, textsOf, valued } from "./message.ts";
 
 /** A junit step. */
 export interface JUnitStep extends MessageStep {
   action: "all" | "summary" | "annotate";
 }
 
-/** A junit step, planned: its texts and the directory its globs are relative to. */
-export interface JUnitPlan extends MessagePlan {
-  cwd: string;
-}
+export type JUnitPlan = PathsPlan;
 
 const parts = messageParts<JUnitStep>("junit");
 
@@ -48,12 +45,7 @@ export const junit: StepKind<JUnitStep, JUnitPlan> = {
     action: fields.action as JUnitStep["action"],
     texts: { ...listTexts("files", fields.files as string[]), ...textsOf(fields, ["title", "working_directory"]) },
   }),
-  plan(step, scope) {
-    const { texts } = parts.plan(step, scope);
-    const dir = texts.working_directory ?? (scope.inherited.workingDirectory !== undefined ? scope.render({ field: "working_directory", path: [], text: scope.inherited.workingDirectory }) : undefined);
-    const base = scope.run.baseDir;
-    return { texts, cwd: dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir) };
-  },
+  plan: planWithDirectory,
   describe: (planned) => `junit ${listOf(planned.resolved.texts, "files").join(" ")}`,
   view: (planned) => ({ name: planned.name, type: "junit", action: planned.step.action, files: listOf(planned.resolved.texts, "files"), title: planned.resolved.texts.title ?? "Test results", cwd: planned.resolved.cwd }),
   viewText: (planned) => ({

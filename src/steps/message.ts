@@ -6,6 +6,7 @@
  * which fields it has and how its line looks.
  * @module
  */
+import { isAbsolute, join } from "node:path";
 import { EXIT_OK } from "../exit-codes.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { Behaviours, PlannedStep, PlanScope, StepContext, StepKind, StepOutcome } from "./kind.ts";
@@ -57,6 +58,24 @@ export function messageParts<S extends MessageStep>(type: string) {
       lines: Object.entries(planned.resolved.texts).map(([field, text]) => `${field}: ${firstLine(text)}`),
     }),
   } satisfies Partial<StepKind<S, MessagePlan>>;
+}
+
+/** A message plan for a step that reads or writes files: the directory its relative paths start from. */
+export interface PathsPlan extends MessagePlan {
+  cwd: string;
+}
+
+/**
+ * Plans a message step whose paths are relative to a directory: its own
+ * `working_directory` text (already among its texts), else the workflow's,
+ * else the base path, as shell steps resolve theirs.
+ */
+export function planWithDirectory<S extends MessageStep>(step: S, scope: PlanScope): PathsPlan {
+  const texts = Object.fromEntries(Object.entries(step.texts).map(([field, text]) => [field, scope.render({ field, path: pathOf(field), text })]));
+  const inherited = scope.inherited.workingDirectory;
+  const dir = texts.working_directory ?? (inherited !== undefined ? scope.render({ field: "working_directory", path: [], text: inherited }) : undefined);
+  const base = scope.run.baseDir;
+  return { texts, cwd: dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir) };
 }
 
 /** A succeeded outcome whose value is `value`. */

@@ -16,17 +16,14 @@ import { basename, extname, isAbsolute, join } from "node:path";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
-import { type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
+import { messageParts, type PathsPlan, planWithDirectory, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** A pager step. */
 export interface PagerStep extends MessageStep {
   markdown: boolean;
 }
 
-/** A pager step, planned: its texts and the directory `path` is relative to. */
-export interface PagerPlan extends MessagePlan {
-  cwd: string;
-}
+export type PagerPlan = PathsPlan;
 
 const parts = messageParts<PagerStep>("pager");
 
@@ -50,12 +47,7 @@ export const pager: StepKind<PagerStep, PagerPlan> = {
     }
     return { ...base, type: "pager", markdown: fields.markdown as boolean, texts: textsOf(fields, ["content", "path", "title", "working_directory"]) };
   },
-  plan(step, scope) {
-    const { texts } = parts.plan(step, scope);
-    const dir = texts.working_directory ?? (scope.inherited.workingDirectory !== undefined ? scope.render({ field: "working_directory", path: [], text: scope.inherited.workingDirectory }) : undefined);
-    const base = scope.run.baseDir;
-    return { texts, cwd: dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir) };
-  },
+  plan: planWithDirectory,
   describe: (planned) => `pager ${planned.resolved.texts.title ?? planned.resolved.texts.path ?? ""}`.trimEnd(),
   async run(planned, ctx) {
     const { readFile } = await import("node:fs/promises");
