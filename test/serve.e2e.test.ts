@@ -202,6 +202,19 @@ describe("the HTTP API", () => {
     const { errors } = await invalid.json();
     const fields = errors.map((e: { field: string }) => e.field);
     for (const f of ["runId", "workflow", "vars.bad-key", "vars.ok", "callbackUrl", "extra"]) expect(fields).toContain(f);
+    // A NUL (or another control character) in a var cannot reach a process: refused at dispatch.
+    const nul = await dispatch(r.base, { ...valid, runId: newRunId("nul"), vars: { name: "a\u0000b" } });
+    expect(nul.status).toBe(400);
+    expect((await nul.json()).errors[0]).toMatchObject({ field: "vars.name" });
+    // The same runId again: the same request gets the run (200); a different one is a conflict (409), never the other run's state as its own.
+    expect((await dispatch(r.base, valid)).status).toBe(202);
+    expect((await dispatch(r.base, valid)).status).toBe(200);
+    const other = await dispatch(r.base, { ...valid, workflow: "slow" });
+    expect(other.status).toBe(409);
+    expect((await other.json()).error).toBe(`run "${valid.runId}" exists with a different workflow`);
+    expect((await dispatch(r.base, { ...valid, vars: { x: "1" } })).status).toBe(409);
+    // That run is real: it ends (and its dir goes) before the next test looks for run dirs.
+    expect(await eventually(async () => (await (await fetch(`${r.base}/runs/${valid.runId}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).callback !== null, 30_000)).toBe(true);
     expect((await fetch(`${r.base}/nope`)).status).toBe(404);
     expect((await fetch(`${r.base}/dispatch`)).status).toBe(405);
     expect((await fetch(`${r.base}/runs/unknown`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
@@ -209,6 +222,7 @@ describe("the HTTP API", () => {
     expect((await fetch(`${r.base}/healthz`)).status).toBe(200);
     const metrics = await (await fetch(`${r.base}/metrics`)).text();
     expect(metrics).toContain('muster_requests_rejected_total{code="401"} 6');
+    expect(metrics).toContain('muster_requests_rejected_total{code="409"} 2');
     expect(metrics).toContain("muster_queue_depth 0");
   });
 
@@ -255,31 +269,38 @@ describe("the HTTP API", () => {
     const r = await runner({ ...sshEnv(), MUSTER_CALLBACK_ALLOW_HOSTS: "" });
     const victim = startCallbackReceiver();
     const port = new URL(victim.url()).port;
-    const targets = [
+    // What can be judged without DNS is refused at dispatch (400), so no run starts whose result could never be delivered.
+    const literal = [
       `http://127.0.0.1:${port}/x`, `https://127.0.0.1:${port}/x`, `https://2130706433:${port}/x`, `https://0x7f.1:${port}/x`,
-      `https://[::ffff:127.0.0.1]:${port}/x`, `https://[::1]:${port}/x`, "https://169.254.169.254/latest/meta-data/", `https://localhost:${port}/x`,
+      `https://[::ffff:127.0.0.1]:${port}/x`, `https://[::1]:${port}/x`, "https://169.254.169.254/latest/meta-data/", "file:///etc/passwd", "javascript:alert(1)",
+      `https://[::ffff:0:7f00:1]:${port}/x`,
     ];
-    const ids = targets.map(() => newRunId("ssrf"));
-    for (const [i, url] of targets.entries()) expect((await dispatch(r.base, { runId: ids[i], workflow: "hello", callbackUrl: url })).status).toBe(202);
-    for (const id of ids) {
-      expect(await eventually(async () => {
-        const state = await (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
-        return state.callback !== null;
-      }, 30_000)).toBe(true);
-      const state = await (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
-      expect(state.callback.delivered).toBe(false);
-      expect(state.callback.error).toMatch(/must use https|not a public address/);
+    for (const url of literal) {
+      const response = await dispatch(r.base, { runId: newRunId("ssrf"), workflow: "hello", callbackUrl: url });
+      expect([url, response.status]).toEqual([url, 400]);
+      const body = await response.json();
+      expect(body.errors[0].field).toBe("callbackUrl");
     }
+    // A name is resolved at delivery: localhost passes dispatch, and its callback is refused then.
+    const id = newRunId("ssrf");
+    expect((await dispatch(r.base, { runId: id, workflow: "hello", callbackUrl: `https://localhost:${port}/x` })).status).toBe(202);
+    expect(await eventually(async () => {
+      const state = await (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+      return state.callback !== null;
+    }, 30_000)).toBe(true);
+    const refused = await (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    expect(refused.callback.delivered).toBe(false);
+    expect(refused.callback.error).toMatch(/not a public address/);
     expect(victim.received).toEqual([]);
 
     // A redirect from an allowed receiver to loopback is not followed.
     const target = startCallbackReceiver();
     const redirector = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(null, { status: 307, headers: { location: target.url() } }) });
     const r2 = await runner({ ...sshEnv(), MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1" });
-    const id = newRunId("redirect");
-    await dispatch(r2.base, { runId: id, workflow: "hello", callbackUrl: `http://127.0.0.1:${redirector.port}/cb` });
-    expect(await eventually(async () => (await (await fetch(`${r2.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).callback !== null, 30_000)).toBe(true);
-    const state = await (await fetch(`${r2.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    const rid = newRunId("redirect");
+    await dispatch(r2.base, { runId: rid, workflow: "hello", callbackUrl: `http://127.0.0.1:${redirector.port}/cb` });
+    expect(await eventually(async () => (await (await fetch(`${r2.base}/runs/${rid}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).callback !== null, 30_000)).toBe(true);
+    const state = await (await fetch(`${r2.base}/runs/${rid}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
     expect(state.callback).toMatchObject({ delivered: false, status: 307 });
     expect(state.callback.error).toContain("redirects are not followed");
     expect(target.received).toEqual([]);

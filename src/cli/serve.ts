@@ -32,7 +32,7 @@ export default defineCommand({
     const metrics = new Metrics();
     const runs = new RunManager(config, log, metrics, redactor);
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
-    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log });
+    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts });
     const server = await platform.serve({
       port: config.port,
       hostname: config.host,

@@ -12,10 +12,16 @@ function ipv4ToInt(ip: string): number {
   return ip.split(".").reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
 }
 
+/**
+ * IPv4 ranges a callback may not reach: the IANA IPv4 special-purpose
+ * address registry (those not globally reachable, and the anycast relays
+ * 192.88.99.0/24 and AS112 that route to whoever announces them),
+ * multicast and the reserved 240/4.
+ */
 const V4_BLOCKED: Array<[string, number]> = [
   ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.0.2.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24], ["203.0.113.0", 24],
-  ["224.0.0.0", 4], ["240.0.0.0", 4],
+  ["192.0.0.0", 24], ["192.0.2.0", 24], ["192.31.196.0", 24], ["192.52.193.0", 24], ["192.88.99.0", 24], ["192.168.0.0", 16],
+  ["192.175.48.0", 24], ["198.18.0.0", 15], ["198.51.100.0", 24], ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4],
 ];
 
 /** Whether an IPv4 address is loopback, private, link-local or otherwise not public. */
@@ -48,8 +54,15 @@ export function isBlockedV6(ip: string): boolean {
   if (allZeroUntil(7) && g[7] === 1) return true; // ::1
   const embedded = (hi: number, lo: number) => `${hi >>> 8}.${hi & 0xff}.${lo >>> 8}.${lo & 0xff}`;
   if (allZeroUntil(5) && g[5] === 0xffff) return isBlockedV4(embedded(g[6]!, g[7]!)); // ::ffff:a.b.c.d
+  if (allZeroUntil(4) && g[4] === 0xffff && g[5] === 0) return true; // ::ffff:0:0/96 (SIIT): translated IPv4, reachability unknown
   if (allZeroUntil(6)) return true; // ::a.b.c.d (deprecated compatible)
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return true; // 64:ff9b:1::/48 local-use NAT64
   if (g[0] === 0x64 && g[1] === 0xff9b) return isBlockedV4(embedded(g[6]!, g[7]!)); // NAT64
+  if (g[0] === 0x100 && g[1] === 0 && g[2] === 0 && g[3] === 0) return true; // 100::/64 discard-only
+  if (g[0] === 0x2001 && g[1]! < 0x200) return true; // 2001::/23 IETF protocol assignments (Teredo 2001::/32, ORCHID, benchmarking)
+  if (g[0] === 0x3fff && g[1]! < 0x1000) return true; // 3fff::/20 documentation
+  if (g[0] === 0x5f00) return true; // 5f00::/16 segment routing SIDs
+  if ((g[0]! & 0xffc0) === 0xfec0) return true; // fec0::/10 deprecated site-local
   if ((g[0]! & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
   if ((g[0]! & 0xffc0) === 0xfe80) return true; // fe80::/10 link local
   if ((g[0]! & 0xff00) === 0xff00) return true; // multicast
@@ -66,12 +79,41 @@ export function isBlockedAddress(ip: string): boolean {
   return true;
 }
 
+/**
+ * What can be known of a callback URL without resolving it: its scheme,
+ * credentials, and (for a literal address) the range. Checked at dispatch
+ * so that a run whose result could never be delivered is not started.
+ *
+ * @example
+ * ```ts
+ * callbackUrlProblem("file:///etc/passwd", new Set()); // "callbackUrl must use https ..."
+ * callbackUrlProblem("https://hooks.example.com/cb", new Set()); // undefined
+ * ```
+ */
+export function callbackUrlProblem(rawUrl: string, allowHosts: ReadonlySet<string>): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return "callbackUrl is not a URL";
+  }
+  const hostname = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const allowed = allowHosts.has(hostname) || allowHosts.has(url.host.toLowerCase());
+  if (url.protocol !== "https:" && url.protocol !== "http:") return `callbackUrl must use https (got ${url.protocol.slice(0, -1)})`;
+  if (url.username || url.password) return "callbackUrl must not carry credentials";
+  if (url.protocol === "http:" && !allowed) return `callbackUrl must use https (host ${hostname} is not in MUSTER_CALLBACK_ALLOW_HOSTS for http)`;
+  if (!allowed && isIP(hostname) && isBlockedAddress(hostname)) return `callbackUrl host ${hostname} is not a public address (allow it with MUSTER_CALLBACK_ALLOW_HOSTS)`;
+  return undefined;
+}
+
 /** A callback target that passed the policy: connect to `address`, present `hostname`. */
 export interface CheckedTarget {
   url: URL;
   hostname: string;
   address: string;
   family: 4 | 6;
+  /** Every resolved address, all checked, in the resolver's order: a sender falls back across them. */
+  addresses: Array<{ address: string; family: 4 | 6 }>;
 }
 
 /** Raised when a callback URL is refused; the message says why. */
@@ -115,6 +157,6 @@ export async function checkCallbackUrl(
     const blocked = addresses.find((a) => isBlockedAddress(a.address));
     if (blocked) throw new CallbackRefused(`callbackUrl host ${hostname} resolves to ${blocked.address}, which is not a public address`);
   }
-  const chosen = addresses[0]!;
-  return { url, hostname, address: chosen.address, family: chosen.family === 6 ? 6 : 4 };
+  const all = addresses.map((a) => ({ address: a.address, family: (a.family === 6 ? 6 : 4) as 4 | 6 }));
+  return { url, hostname, address: all[0]!.address, family: all[0]!.family, addresses: all };
 }

@@ -6,7 +6,10 @@
  * @module
  */
 import { platform } from "../platform/index.ts";
+import { isIP } from "node:net";
 import { CallbackRefused, checkCallbackUrl, type CheckedTarget } from "./address-policy.ts";
+
+const isIPLiteral = (host: string) => isIP(host) !== 0;
 import { abortableSleep } from "../engine/abortable-sleep.ts";
 import { retryDelay } from "../engine/backoff.ts";
 
@@ -76,8 +79,20 @@ export async function sendCallback(url: string, token: string | undefined, paylo
     let retry = false;
     try {
       const target = await checkCallbackUrl(url, options.allowHosts, options.resolve);
-      const { request, serverName } = pinnedRequest(target, token, body);
-      const response = await platform.fetchVia(request, serverName ? { tls: { serverName } } : {});
+      // Every resolved address passed the policy: one that cannot be reached falls back to the next (a v6 answer on a v4-only runner).
+      let response: Response | undefined;
+      let unreachable: unknown;
+      for (const address of target.addresses) {
+        const { request, serverName } = pinnedRequest({ ...target, ...address }, token, body);
+        try {
+          response = await platform.fetchVia(request, serverName ? { tls: { serverName } } : {});
+          break;
+        } catch (error) {
+          unreachable = error;
+          if (request.url.includes(target.hostname) && !isIPLiteral(target.hostname)) break; // not pinned: the runtime resolved the name itself
+        }
+      }
+      if (!response) throw unreachable;
       await response.body?.cancel();
       last = { delivered: false, attempts: attempt, status: response.status };
       if (response.ok || response.status === 409) return { delivered: true, attempts: attempt, status: response.status };

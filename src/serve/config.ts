@@ -97,7 +97,8 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     knownHosts,
     gitCaFile: env.MUSTER_GIT_CA_FILE || undefined,
     port: int(env, "PORT", 8080, 0, 65535),
-    host: env.HOST || "0.0.0.0",
+    // Loopback unless the operator says otherwise: the API speaks plain HTTP (terminate TLS in front of it).
+    host: env.HOST || "127.0.0.1",
     concurrency: int(env, "MUSTER_CONCURRENCY", 2, 1, 64),
     queueSize: int(env, "MUSTER_QUEUE_SIZE", 32, 0, 10_000),
     shutdownGraceMs,

@@ -24,7 +24,12 @@ export const dispatchSchema = v.strictObject(
       v.pipe(
         v.record(
           v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "keys must be identifiers of up to 64 characters")),
-          v.pipe(v.string("values must be strings"), v.maxLength(4096, "values must be at most 4096 characters")),
+          v.pipe(
+            v.string("values must be strings"),
+            v.maxLength(4096, "values must be at most 4096 characters"),
+            // NUL cannot reach a process's argv or environment; other control characters only hide what a value does.
+            v.regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/, "values must not contain NUL or control characters (tab, newline and carriage return are allowed)"),
+          ),
           "must be a map of strings",
         ),
         v.check((vars) => Object.keys(vars).length <= 64, "at most 64 variables"),

@@ -5,6 +5,7 @@
  * @module
  */
 import { readAtMost } from "../output/bytes.ts";
+import { callbackUrlProblem } from "./address-policy.ts";
 import { parseDispatch } from "./dispatch-schema.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -20,6 +21,8 @@ export interface ApiDeps {
   tokens: TokenChecker;
   metrics: Metrics;
   log: Log;
+  /** Hosts a callback may reach over http or at a private address (MUSTER_CALLBACK_ALLOW_HOSTS). */
+  callbackAllowHosts?: ReadonlySet<string>;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -65,8 +68,12 @@ export function createApiHandler(deps: ApiDeps): (request: Request) => Promise<R
     }
     const parsed = parseDispatch(body);
     if (!parsed.ok) return reject(400, "invalid dispatch", { errors: parsed.errors });
+    // A result that could never be delivered is refused now, not after the run.
+    const callbackProblem = callbackUrlProblem(parsed.dispatch.callbackUrl, deps.callbackAllowHosts ?? new Set());
+    if (callbackProblem) return reject(400, "invalid dispatch", { errors: [{ field: "callbackUrl", message: callbackProblem }] });
     const result = runs.submit(parsed.dispatch);
     if (result.kind === "full") return reject(429, "the queue is full", {}, { "retry-after": "5" });
+    if (result.kind === "conflict") return reject(409, `run ${JSON.stringify(parsed.dispatch.runId)} exists with a different ${result.field}`, { run: result.state });
     if (result.kind === "existing") return json(200, result.state);
     return json(202, { runId: result.state.runId, status: "queued" });
   };

@@ -69,6 +69,16 @@ export async function sweepStaleRunDirs(): Promise<string[]> {
   return removed;
 }
 
+/** The first of workflow, file, stack, vars in which two dispatches differ. */
+function differingField(a: Dispatch, b: Dispatch): string | undefined {
+  if (a.workflow !== b.workflow) return "workflow";
+  if ((a.file ?? "") !== (b.file ?? "")) return "file";
+  if ((a.stack ?? "") !== (b.stack ?? "")) return "stack";
+  const vars = (d: Dispatch) => JSON.stringify(Object.entries(d.vars ?? {}).sort(([x], [y]) => (x < y ? -1 : 1)));
+  if (vars(a) !== vars(b)) return "vars";
+  return undefined;
+}
+
 /** Finished runs remembered for duplicate detection and status queries. */
 const REMEMBERED_RUNS = 10_000;
 
@@ -111,9 +121,13 @@ export class RunManager {
   /**
    * Queues a dispatch. A known runId returns the existing run and starts nothing.
    */
-  submit(dispatch: Dispatch): { kind: "queued" | "existing"; state: RunState } | { kind: "full" } {
+  submit(dispatch: Dispatch): { kind: "queued" | "existing"; state: RunState } | { kind: "conflict"; field: string; state: RunState } | { kind: "full" } {
     const existing = this.#runs.get(dispatch.runId);
-    if (existing) return { kind: "existing", state: existing.state };
+    if (existing) {
+      // A retried dispatch gets the run it started; another request under the same id is a conflict, not that run.
+      const field = differingField(existing.dispatch, dispatch);
+      return field ? { kind: "conflict", field, state: existing.state } : { kind: "existing", state: existing.state };
+    }
     if (this.#queue.length >= this.#config.queueSize && this.#running.size >= this.#config.concurrency) return { kind: "full" };
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
