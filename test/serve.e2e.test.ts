@@ -237,6 +237,40 @@ describe("the HTTP API", () => {
     for (const id of ids.slice(0, 2)) expect((await callbacks.waitFor(id)).status).toBe("canceled");
   });
 
+  test("a same-stack burst gets 429 past the queue size, though a slot is free; MUSTER_QUEUE_PER_STACK caps one stack", async () => {
+    const r = await runner({ ...sshEnv(), MUSTER_CONCURRENCY: "2", MUSTER_QUEUE_SIZE: "2" });
+    const ids = Array.from({ length: 6 }, () => newRunId("burst"));
+    const statuses = [];
+    for (const id of ids) statuses.push((await dispatch(r.base, { runId: id, workflow: "slow", stack: "prod", vars: { seconds: "1042" }, callbackUrl: callbacks.url() })).status);
+    // One runs, two wait for the busy stack, the rest are refused: the bound holds although one of two slots is free.
+    expect(statuses).toEqual([202, 202, 202, 429, 429, 429]);
+    expect(await (await fetch(`${r.base}/metrics`)).text()).toContain("muster_queue_depth 2");
+    const capped = await runner({ ...sshEnv(), MUSTER_CONCURRENCY: "1", MUSTER_QUEUE_SIZE: "10", MUSTER_QUEUE_PER_STACK: "1" });
+    const more = [newRunId("cap"), newRunId("cap"), newRunId("cap"), newRunId("cap")];
+    const got = [];
+    for (const [i, id] of more.entries()) got.push(await dispatch(capped.base, { runId: id, workflow: "slow", stack: i < 3 ? "prod" : "dev", vars: { seconds: "1042" }, callbackUrl: callbacks.url() }));
+    expect(got.map((g) => g.status)).toEqual([202, 202, 429, 202]);
+    expect((await got[2]!.json()).error).toContain("MUSTER_QUEUE_PER_STACK");
+    for (const [base, list] of [[r.base, ids.slice(0, 3)], [capped.base, [more[0], more[1], more[3]]]] as const) {
+      for (const id of list) await fetch(`${base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+      for (const id of list) expect((await callbacks.waitFor(id!)).status).toBe("canceled");
+    }
+  });
+
+  test("a run past MUSTER_RUN_TIMEOUT (or its dispatch's shorter timeout) is stopped and reported as timed out", async () => {
+    const r = await runner({ ...sshEnv(), MUSTER_RUN_TIMEOUT: "2s", MUSTER_RUN_TIMEOUT_MAX: "1h", MUSTER_CANCEL_GRACE: "1s" });
+    const id = newRunId("timeout");
+    expect((await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: "1042" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    const body = await callbacks.waitFor(id);
+    expect(body).toMatchObject({ status: "failed", exitCode: 124, error: "run timed out after 2.0s (MUSTER_RUN_TIMEOUT)" });
+    const own = newRunId("timeout");
+    expect((await dispatch(r.base, { runId: own, workflow: "slow", timeout: "1s", vars: { seconds: "1042" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await callbacks.waitFor(own)).toMatchObject({ status: "failed", error: "run timed out after 1.0s (the dispatch's timeout)" });
+    const tooLong = await dispatch(r.base, { runId: newRunId("timeout"), workflow: "slow", timeout: "2h", callbackUrl: callbacks.url() });
+    expect(tooLong.status).toBe(400);
+    expect((await tooLong.json()).errors[0]).toEqual({ field: "timeout", message: "must be at most 60m00s (MUSTER_RUN_TIMEOUT_MAX)" });
+  });
+
   test("1,000 random malformed bodies leave the server answering and start nothing", async () => {
     const r = await runner(sshEnv());
     const random = (n: number) => String.fromCharCode(...Array.from({ length: n }, () => Math.floor(Math.random() * 256)));

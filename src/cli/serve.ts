@@ -32,7 +32,7 @@ export default defineCommand({
     const metrics = new Metrics();
     const runs = new RunManager(config, log, metrics, redactor);
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
-    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts });
+    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs });
     const server = await platform.serve({
       port: config.port,
       hostname: config.host,
@@ -47,10 +47,16 @@ export default defineCommand({
     const stopped = new Promise<number>((resolve) => {
       let stopping = false;
       const stop = (signal: string) => async () => {
-        if (stopping) return;
+        if (stopping) {
+          // A second signal: no more waiting. Runs' processes are killed (their groups), retries stop, the runner exits.
+          log("warn", "stopping at once", { signal, running: runs.running });
+          runs.abortAll();
+          await server.stop().catch(() => {});
+          platform.exit(signal === "SIGINT" ? 130 : 143);
+        }
         stopping = true;
-        log("info", "draining", { signal, graceMs: config.shutdownGraceMs, running: runs.running, queued: runs.queued });
-        await runs.drain(config.shutdownGraceMs);
+        log("info", "draining", { signal, graceMs: config.shutdownGraceMs, callbackBudgetMs: config.callbackBudgetMs, running: runs.running, queued: runs.queued });
+        await runs.drain(config.shutdownGraceMs, config.callbackBudgetMs);
         await server.stop();
         log("info", "stopped", {});
         resolve(0);

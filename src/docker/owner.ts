@@ -19,6 +19,8 @@ export const LABELS = {
   owner: "dev.muster.owner",
   workflow: "dev.muster.workflow",
   step: "dev.muster.step",
+  /** The dispatch (`muster serve`'s runId) a container was started for: the runner removes what a killed run left. */
+  dispatch: "dev.muster.dispatch",
 } as const;
 
 const read = (fn: () => string): string => {

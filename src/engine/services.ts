@@ -184,6 +184,7 @@ export class ServiceManager {
       [LABELS.owner]: ownerLabel(),
       [LABELS.workflow]: run.workflow.name,
       [LABELS.step]: step.name,
+      ...(run.env.MUSTER_RUN_ID ? { [LABELS.dispatch]: run.env.MUSTER_RUN_ID } : {}),
     };
     const body = createBody(step.container, {
       labels,

@@ -53,14 +53,14 @@ const NEVER = new AbortController().signal;
  * all checked just before (a DNS answer that changes in between is the gap
  * the README names). @internal
  */
-function pinnedRequest(target: CheckedTarget, token: string | undefined, body: string): { request: Request; serverName?: string } {
+function pinnedRequest(target: CheckedTarget, token: string | undefined, body: string, stop: AbortSignal): { request: Request; serverName?: string } {
   const url = new URL(target.url);
   const host = url.host;
   const https = url.protocol === "https:";
   if (!https || platform.pinsTlsServerName) url.hostname = target.family === 6 ? `[${target.address}]` : target.address;
   const headers: Record<string, string> = { "content-type": "application/json", host, "user-agent": "muster-runner" };
   if (token) headers.authorization = `Bearer ${token}`;
-  const request = new Request(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(10_000) });
+  const request = new Request(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.any([AbortSignal.timeout(10_000), stop]) });
   return { request, serverName: https && platform.pinsTlsServerName ? target.hostname : undefined };
 }
 
@@ -83,7 +83,7 @@ export async function sendCallback(url: string, token: string | undefined, paylo
       let response: Response | undefined;
       let unreachable: unknown;
       for (const address of target.addresses) {
-        const { request, serverName } = pinnedRequest({ ...target, ...address }, token, body);
+        const { request, serverName } = pinnedRequest({ ...target, ...address }, token, body, options.signal ?? NEVER);
         try {
           response = await platform.fetchVia(request, serverName ? { tls: { serverName } } : {});
           break;

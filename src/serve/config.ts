@@ -28,6 +28,16 @@ export interface ServeConfig {
   /** Retries of a callback: attempts and the first delay. */
   callbackAttempts: number;
   callbackBaseDelayMs: number;
+  /** Queued runs one stack may have (MUSTER_QUEUE_PER_STACK; default: the whole queue). */
+  queuePerStack: number;
+  /** A run's time limit unless its dispatch asks for less (MUSTER_RUN_TIMEOUT, default 6h). */
+  runTimeoutMs: number;
+  /** The longest time limit a dispatch may ask for (MUSTER_RUN_TIMEOUT_MAX, default: MUSTER_RUN_TIMEOUT). */
+  runTimeoutMaxMs: number;
+  /** How long a canceled run may take to tear down before it is killed (MUSTER_CANCEL_GRACE, default 60s). */
+  cancelGraceMs: number;
+  /** How long shutdown may spend on callbacks after the grace (MUSTER_CALLBACK_BUDGET, default 20s). */
+  callbackBudgetMs: number;
 }
 
 /** Raised for an invalid configuration; the message names the variable. */
@@ -87,6 +97,15 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
   const graceText = env.MUSTER_SHUTDOWN_GRACE || "30s";
   const shutdownGraceMs = parseDuration(graceText);
   if (shutdownGraceMs === undefined) throw new ConfigError("MUSTER_SHUTDOWN_GRACE", `expected a duration such as 30s: current value is ${JSON.stringify(graceText)}`);
+  const duration = (name: string, fallback: string): number => {
+    const text = env[name] || fallback;
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) throw new ConfigError(name, `expected a duration such as ${fallback}: current value is ${JSON.stringify(text)}`);
+    return ms;
+  };
+  const runTimeoutMs = duration("MUSTER_RUN_TIMEOUT", "6h");
+  const runTimeoutMaxMs = env.MUSTER_RUN_TIMEOUT_MAX ? duration("MUSTER_RUN_TIMEOUT_MAX", "6h") : runTimeoutMs;
+  if (runTimeoutMaxMs < runTimeoutMs) throw new ConfigError("MUSTER_RUN_TIMEOUT_MAX", "must be at least MUSTER_RUN_TIMEOUT");
   const logFormat = (env.LOG_FORMAT || "text").toLowerCase();
   if (logFormat !== "text" && logFormat !== "json") throw new ConfigError("LOG_FORMAT", `expected text or json: current value is ${JSON.stringify(env.LOG_FORMAT)}`);
   return {
@@ -106,5 +125,10 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     logFormat,
     callbackAttempts: int(env, "MUSTER_CALLBACK_ATTEMPTS", 5, 1, 20),
     callbackBaseDelayMs: int(env, "MUSTER_CALLBACK_BASE_DELAY_MS", 500, 0, 60_000),
+    queuePerStack: int(env, "MUSTER_QUEUE_PER_STACK", int(env, "MUSTER_QUEUE_SIZE", 32, 0, 10_000), 0, 10_000),
+    runTimeoutMs,
+    runTimeoutMaxMs,
+    cancelGraceMs: duration("MUSTER_CANCEL_GRACE", "60s"),
+    callbackBudgetMs: duration("MUSTER_CALLBACK_BUDGET", "20s"),
   };
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import * as v from "valibot";
+import { parseDuration } from "../workflow/duration.ts";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const pattern = (re: RegExp, what: string) => v.pipe(v.string(`must be a string`), v.regex(re, `must match ${re.source} (${what})`));
@@ -37,6 +38,7 @@ export const dispatchSchema = v.strictObject(
     ),
     callbackUrl: v.pipe(v.string("must be a string"), v.maxLength(2048, "at most 2048 characters"), v.url("must be a URL")),
     callbackToken: v.optional(v.pipe(v.string("must be a string"), v.maxLength(4096, "at most 4096 characters"))),
+    timeout: v.optional(v.pipe(v.string("must be a duration such as 30m"), v.check((t) => (parseDuration(t) ?? 0) > 0, "must be a duration such as 30m or 2h"))),
   },
   "must be a JSON object",
 );

@@ -7,6 +7,7 @@
 import { readAtMost } from "../output/bytes.ts";
 import { callbackUrlProblem } from "./address-policy.ts";
 import { parseDispatch } from "./dispatch-schema.ts";
+import { formatDuration, parseDuration } from "../workflow/duration.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RunManager } from "./run-manager.ts";
@@ -23,6 +24,8 @@ export interface ApiDeps {
   log: Log;
   /** Hosts a callback may reach over http or at a private address (MUSTER_CALLBACK_ALLOW_HOSTS). */
   callbackAllowHosts?: ReadonlySet<string>;
+  /** The longest run time a dispatch may ask for. */
+  runTimeoutMaxMs?: number;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -69,10 +72,14 @@ export function createApiHandler(deps: ApiDeps): (request: Request) => Promise<R
     const parsed = parseDispatch(body);
     if (!parsed.ok) return reject(400, "invalid dispatch", { errors: parsed.errors });
     // A result that could never be delivered is refused now, not after the run.
+    const asked = parsed.dispatch.timeout === undefined ? undefined : parseDuration(parsed.dispatch.timeout)!;
+    if (asked !== undefined && deps.runTimeoutMaxMs !== undefined && asked > deps.runTimeoutMaxMs) {
+      return reject(400, "invalid dispatch", { errors: [{ field: "timeout", message: `must be at most ${formatDuration(deps.runTimeoutMaxMs)} (MUSTER_RUN_TIMEOUT_MAX)` }] });
+    }
     const callbackProblem = callbackUrlProblem(parsed.dispatch.callbackUrl, deps.callbackAllowHosts ?? new Set());
     if (callbackProblem) return reject(400, "invalid dispatch", { errors: [{ field: "callbackUrl", message: callbackProblem }] });
     const result = runs.submit(parsed.dispatch);
-    if (result.kind === "full") return reject(429, "the queue is full", {}, { "retry-after": "5" });
+    if (result.kind === "full") return reject(429, result.why, {}, { "retry-after": "5" });
     if (result.kind === "conflict") return reject(409, `run ${JSON.stringify(parsed.dispatch.runId)} exists with a different ${result.field}`, { run: result.state });
     if (result.kind === "existing") return json(200, result.state);
     return json(202, { runId: result.state.runId, status: "queued" });

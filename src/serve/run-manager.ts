@@ -20,6 +20,7 @@ import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
 import { EXIT_OK } from "../exit-codes.ts";
+import { formatDuration, parseDuration } from "../workflow/duration.ts";
 
 /** A run's lifecycle. */
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
@@ -79,6 +80,9 @@ function differingField(a: Dispatch, b: Dispatch): string | undefined {
   return undefined;
 }
 
+/** The queue a dispatch waits in: its stack's, or one of its own. */
+const keyOf = (dispatch: Dispatch) => (dispatch.stack !== undefined ? `stack:${dispatch.stack}` : `run:${dispatch.runId}`);
+
 /** Finished runs remembered for duplicate detection and status queries. */
 const REMEMBERED_RUNS = 10_000;
 
@@ -91,10 +95,18 @@ export class RunManager {
   #metrics: Metrics;
   #redactor: Redactor;
   #runs = new Map<string, Run>();
-  #queue: Run[] = [];
+  /** Queued runs by stack (a run without a stack is its own key): FIFO within a stack. */
+  #waiting = new Map<string, Run[]>();
+  /** Keys with queued runs whose stack is not running, in the order they became ready. */
+  #ready = new Set<string>();
+  #queued = 0;
   #running = new Set<Run>();
   #busyStacks = new Set<string>();
+  /** Finished runs in the order they finished, the oldest forgotten first. */
+  #finished: string[] = [];
   #draining = false;
+  /** Aborts callback retries once shutdown has used its budget. */
+  #shutdown = new AbortController();
 
   constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor) {
     this.#config = config;
@@ -104,7 +116,7 @@ export class RunManager {
   }
 
   get queued(): number {
-    return this.#queue.length;
+    return this.#queued;
   }
   get running(): number {
     return this.#running.size;
@@ -121,14 +133,18 @@ export class RunManager {
   /**
    * Queues a dispatch. A known runId returns the existing run and starts nothing.
    */
-  submit(dispatch: Dispatch): { kind: "queued" | "existing"; state: RunState } | { kind: "conflict"; field: string; state: RunState } | { kind: "full" } {
+  submit(dispatch: Dispatch): { kind: "queued" | "existing"; state: RunState } | { kind: "conflict"; field: string; state: RunState } | { kind: "full"; why: string } {
     const existing = this.#runs.get(dispatch.runId);
     if (existing) {
       // A retried dispatch gets the run it started; another request under the same id is a conflict, not that run.
       const field = differingField(existing.dispatch, dispatch);
       return field ? { kind: "conflict", field, state: existing.state } : { kind: "existing", state: existing.state };
     }
-    if (this.#queue.length >= this.#config.queueSize && this.#running.size >= this.#config.concurrency) return { kind: "full" };
+    // The bound holds whatever the queued runs wait for (a busy stack included): a burst is refused, not buffered.
+    const key = keyOf(dispatch);
+    const free = this.#running.size < this.#config.concurrency && !(dispatch.stack !== undefined && this.#busyStacks.has(dispatch.stack));
+    if (!free && this.#queued >= this.#config.queueSize) return { kind: "full", why: "the queue is full" };
+    if (!free && (this.#waiting.get(key)?.length ?? 0) >= this.#config.queuePerStack) return { kind: "full", why: `stack ${JSON.stringify(dispatch.stack)} has ${this.#config.queuePerStack} queued runs (MUSTER_QUEUE_PER_STACK)` };
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
     const run: Run = {
@@ -142,8 +158,7 @@ export class RunManager {
       },
     };
     this.#runs.set(dispatch.runId, run);
-    this.#forgetOldRuns();
-    this.#queue.push(run);
+    this.#enqueue(run);
     this.#log("info", "run queued", { runId: dispatch.runId, workflow: dispatch.workflow, stack: dispatch.stack ?? null });
     this.#pump();
     return { kind: "queued", state: run.state };
@@ -154,7 +169,7 @@ export class RunManager {
     const run = this.#runs.get(runId);
     if (!run) return undefined;
     if (run.state.status === "queued") {
-      this.#queue = this.#queue.filter((r) => r !== run);
+      this.#dequeue(run);
       void this.#complete(run, "canceled", null, reason, "");
     } else if (run.state.status === "running") {
       run.cancellation.cancel("SIGTERM", reason);
@@ -166,39 +181,69 @@ export class RunManager {
    * Stops accepting work: queued runs are canceled, running ones may finish
    * within `graceMs`, then they are canceled; resolves when all callbacks are sent.
    */
-  async drain(graceMs: number): Promise<void> {
+  async drain(graceMs: number, callbackBudgetMs = 20_000): Promise<void> {
     this.#draining = true;
-    for (const run of [...this.#queue]) this.cancel(run.state.runId, "runner shutting down");
+    for (const queue of [...this.#waiting.values()]) for (const run of [...queue]) this.cancel(run.state.runId, "runner shutting down");
     const all = () => Promise.all([...this.#running].map((r) => r.done));
     const inTime = await Promise.race([all().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
     if (!inTime) for (const run of this.#running) run.cancellation.cancel("SIGTERM", "runner shutting down");
-    await all();
+    // Callbacks get a budget of their own after the grace; past it, retries stop and shutdown ends.
+    const budget = setTimeout(() => this.#shutdown.abort(), callbackBudgetMs);
     await Promise.all([...this.#runs.values()].map((r) => r.done));
+    clearTimeout(budget);
   }
 
-  #forgetOldRuns(): void {
-    if (this.#runs.size <= REMEMBERED_RUNS) return;
-    for (const [id, run] of this.#runs) {
-      if (this.#runs.size <= REMEMBERED_RUNS) break;
-      if (run.state.finishedAt) this.#runs.delete(id);
+  /** Kills every running run's processes at once (a second SIGTERM) and stops callback retries. */
+  abortAll(): void {
+    this.#shutdown.abort();
+    for (const run of this.#running) run.cancellation.force();
+  }
+
+  #enqueue(run: Run): void {
+    const key = keyOf(run.dispatch);
+    const queue = this.#waiting.get(key);
+    if (queue) queue.push(run);
+    else this.#waiting.set(key, [run]);
+    this.#queued++;
+    if (!(run.dispatch.stack !== undefined && this.#busyStacks.has(run.dispatch.stack))) this.#ready.add(key);
+  }
+
+  #dequeue(run: Run): void {
+    const key = keyOf(run.dispatch);
+    const queue = this.#waiting.get(key);
+    const at = queue?.indexOf(run) ?? -1;
+    if (!queue || at < 0) return;
+    queue.splice(at, 1);
+    this.#queued--;
+    if (queue.length === 0) {
+      this.#waiting.delete(key);
+      this.#ready.delete(key);
     }
   }
 
-  /** Starts queued runs while there is room, never two of the same stack. */
+  #remember(runId: string): void {
+    this.#finished.push(runId);
+    while (this.#finished.length > REMEMBERED_RUNS) this.#runs.delete(this.#finished.shift()!);
+  }
+
+  /** Starts queued runs while there is room, never two of the same stack: the first ready stack's oldest run first. */
   #pump(): void {
-    for (let i = 0; i < this.#queue.length && this.#running.size < this.#config.concurrency; ) {
-      const run = this.#queue[i]!;
+    while (this.#running.size < this.#config.concurrency && this.#ready.size > 0) {
+      const key = this.#ready.values().next().value!;
+      this.#ready.delete(key);
+      const queue = this.#waiting.get(key)!;
+      const run = queue.shift()!;
+      this.#queued--;
+      if (queue.length === 0) this.#waiting.delete(key);
       const stack = run.dispatch.stack;
-      if (stack !== undefined && this.#busyStacks.has(stack)) {
-        i++;
-        continue;
-      }
-      this.#queue.splice(i, 1);
       this.#running.add(run);
       if (stack !== undefined) this.#busyStacks.add(stack);
       void this.#execute(run).finally(() => {
         this.#running.delete(run);
-        if (stack !== undefined) this.#busyStacks.delete(stack);
+        if (stack !== undefined) {
+          this.#busyStacks.delete(stack);
+          if (this.#waiting.has(key)) this.#ready.add(key);
+        }
         this.#pump();
       });
     }
@@ -232,11 +277,15 @@ export class RunManager {
       const own = platform.env();
       for (const key of PASSED_ENV) if (own[key]) env[key] = own[key]!;
       for (const [k, v] of Object.entries(vars)) env[`MUSTER_VAR_${k}`] = v;
+      const timeoutMs = Math.min(dispatch.timeout ? parseDuration(dispatch.timeout)! : this.#config.runTimeoutMs, this.#config.runTimeoutMaxMs);
+      // A canceled run tears its services down: the grace outlasts a service's stop_timeout (MUSTER_CANCEL_GRACE).
       const outcome = await runProcess(argv, {
-        env, cwd: dirs.checkout, stdin: "null", stdout: keep, stderr: keep, graceMs: 10_000, cancellation: run.cancellation,
+        env, cwd: dirs.checkout, stdin: "null", stdout: keep, stderr: keep, graceMs: this.#config.cancelGraceMs, cancellation: run.cancellation, timeoutMs,
       });
       exitCode = outcome.code;
-      if (run.cancellation.canceled) {
+      if (outcome.timedOut) {
+        error = `run timed out after ${formatDuration(timeoutMs)} (${dispatch.timeout ? "the dispatch's timeout" : "MUSTER_RUN_TIMEOUT"})`;
+      } else if (run.cancellation.canceled) {
         status = "canceled";
         error = run.cancellation.reason;
       } else if (outcome.code === EXIT_OK) status = "succeeded";
@@ -245,11 +294,27 @@ export class RunManager {
       status = run.cancellation.canceled ? "canceled" : "failed";
       error = run.cancellation.canceled ? run.cancellation.reason : (err as Error).message;
     } finally {
+      // A run killed during its teardown (cancel past the grace, a second SIGTERM) may leave containers: the runner removes them.
+      await this.#removeLeftContainers(runId);
       // rm does not follow symlinks: a link in the checkout is removed, not its target.
       if (root) await rm(root, { recursive: true, force: true, maxRetries: 3 }).catch((e: Error) => this.#log("error", "could not remove run dir", { runId, error: e.message }));
     }
     const logTail = redactor.redact(decoder.decode(output.tail()));
     await this.#complete(run, status, exitCode, error ? redactor.redact(error) : null, logTail);
+  }
+
+  async #removeLeftContainers(runId: string): Promise<void> {
+    try {
+      const { DockerClient } = await import("../docker/client.ts");
+      const { LABELS } = await import("../docker/owner.ts");
+      const docker = await DockerClient.connect(platform.env());
+      for (const container of await docker.listContainers([`${LABELS.dispatch}=${runId}`])) {
+        await docker.removeContainer(container.Id, { force: true });
+        this.#log("warn", "removed a container the run left", { runId, container: container.Names[0] ?? container.Id });
+      }
+    } catch {
+      // No engine here (a runner without container steps): nothing can have been left.
+    }
   }
 
   async #complete(run: Run, status: "succeeded" | "failed" | "canceled", exitCode: number | null, error: string | null, logTail: string): Promise<void> {
@@ -266,9 +331,11 @@ export class RunManager {
       allowHosts: this.#config.callbackAllowHosts,
       attempts: this.#config.callbackAttempts,
       baseDelayMs: this.#config.callbackBaseDelayMs,
+      signal: this.#shutdown.signal,
       log: (message, fields) => this.#log("warn", message, { runId: run.state.runId, ...fields }),
     });
     run.state.callback = outcome;
+    this.#remember(run.state.runId);
     this.#log(outcome.delivered ? "info" : "error", outcome.delivered ? "callback delivered" : "callback not delivered", {
       runId: run.state.runId, attempts: outcome.attempts, status: outcome.status ?? null, error: outcome.error ?? null,
     });
