@@ -24,6 +24,13 @@ const WORKFLOWS = `workflows:
   slow:
     steps:
       - { name: wait, type: shell, command: "sleep {{ .vars.seconds | default \\"30\\" }}" }
+  svc:
+    steps:
+      - name: db
+        type: container
+        background: true
+        with: { image: muster-test/busybox:1, command: ["sh", "-c", "trap '' TERM; echo up > /tmp/up; while true; do sleep 1; done"], healthcheck: { test: "cat /tmp/up", interval: 100ms }, stop_timeout: 30s }
+      - { name: hold, type: shell, command: "sleep 1042" }
 `;
 
 let sshd: Awaited<ReturnType<typeof startSshd>>;
@@ -270,6 +277,18 @@ describe("the HTTP API", () => {
     expect(tooLong.status).toBe(400);
     expect((await tooLong.json()).errors[0]).toEqual({ field: "timeout", message: "must be at most 60m00s (MUSTER_RUN_TIMEOUT_MAX)" });
   });
+
+  test("a canceled run whose service ignores SIGTERM leaves no container: the runner removes what the killed child left", async () => {
+    const r = await runner({ ...sshEnv(), MUSTER_CANCEL_GRACE: "1s" });
+    const id = newRunId("svc");
+    const mine = () => Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=dev.muster.dispatch=${id}`]).stdout.toString().trim();
+    expect((await dispatch(r.base, { runId: id, workflow: "svc", callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(() => mine() !== "", 60_000, 100)).toBe(true);
+    await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    expect((await callbacks.waitFor(id, 60_000)).status).toBe("canceled");
+    expect(mine()).toBe("");
+    expect(r.lines.some((l) => l.msg === "removed a container the run left" && l.runId === id)).toBe(true);
+  }, 90_000);
 
   test("1,000 random malformed bodies leave the server answering and start nothing", async () => {
     const r = await runner(sshEnv());
