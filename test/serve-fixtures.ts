@@ -131,8 +131,10 @@ export function startCallbackReceiver(respond: (n: number) => number = () => 200
 }
 
 /** The runner binary serving on a random port, with its log collected. */
-export async function startRunner(env: Record<string, string>) {
-  const proc = Bun.spawn([musterBin, "serve"], {
+export async function startRunner(env: Record<string, string>, options: { uid?: number } = {}) {
+  // As another user: setpriv drops to it before muster starts (the runner never had root).
+  const asUser = options.uid === undefined ? [] : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups"];
+  const proc = Bun.spawn([...asUser, musterBin, "serve"], {
     env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_FORMAT: "json", ...env },
     stdout: "pipe",
     stderr: "pipe",

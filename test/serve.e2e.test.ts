@@ -3,7 +3,7 @@
  * callback receiver and the compiled binary, all on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, muster, processesMatching, tempDir } from "./helpers.ts";
 import { makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
@@ -24,6 +24,20 @@ const WORKFLOWS = `workflows:
   slow:
     steps:
       - { name: wait, type: shell, command: "sleep {{ .vars.seconds | default \\"30\\" }}" }
+  scan:
+    steps:
+      - name: look
+        type: shell
+        command: |
+          # The needles are assembled here, never whole in an argv or environment that the scan would find.
+          needles="$TMPDIR/needles"; printf '%s%s\\n%s%s\\n' "$MUSTER_VAR_a" "$MUSTER_VAR_b" "$MUSTER_VAR_c" "$MUSTER_VAR_d" > "$needles"
+          found=""
+          for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline /proc/[0-9]*/mem; do
+            if [ "$f" != "/proc/$$/environ" ] && grep -qaF -f "$needles" "$f" 2>/dev/null; then found="$found $f"; fi
+          done
+          own=$(basename "$(dirname "$TMPDIR")")
+          if grep -rqaF -f "$needles" --exclude-dir="$own" "$(dirname "$(dirname "$TMPDIR")")" 2>/dev/null; then found="$found the-runner-tmpdir"; fi
+          echo "found:\${found:- nothing}"
   svc:
     steps:
       - name: db
@@ -68,8 +82,8 @@ const sshEnv = () => ({
 /** The runners' own TMPDIR: run dirs are looked for there, not in a /tmp that other processes share. */
 const runnerTmp = join(tmp.path, "runner-tmp");
 mkdirSync(runnerTmp, { recursive: true });
-async function runner(env: Record<string, string>) {
-  const r = await startRunner({ TMPDIR: runnerTmp, ...env });
+async function runner(env: Record<string, string>, options: { uid?: number } = {}) {
+  const r = await startRunner({ TMPDIR: runnerTmp, ...env }, options);
   runners.push(r);
   expect(r.port).toBeGreaterThan(0);
   return r;
@@ -289,6 +303,28 @@ describe("the HTTP API", () => {
     expect(mine()).toBe("");
     expect(r.lines.some((l) => l.msg === "removed a container the run left" && l.runId === id)).toBe(true);
   }, 90_000);
+
+  test("a run of a non-root runner finds neither the runner token nor the SSH key in /proc or the runner's TMPDIR", async () => {
+    // The runner as nobody, with its secrets in its environment: closing its memory is what keeps them from its runs.
+    const nobodyDir = tempDir("muster-serve-nobody-");
+    const nobodyTmp = nobodyDir.path;
+    chmodSync(nobodyTmp, 0o777);
+    const r = await startRunner({ ...sshEnv(), TMPDIR: nobodyTmp }, { uid: 65534 });
+    runners.push(r);
+    expect(r.lines.find((l) => l.msg === "listening")?.memoryClosed).toBe(true);
+    const keyLine = sshd.clientKey.split("\n")[1]!;
+    const id = newRunId("scan");
+    const halves = (s: string) => [s.slice(0, s.length >> 1), s.slice(s.length >> 1)];
+    const [a, b] = halves(TOKEN);
+    const [c, d] = halves(keyLine);
+    expect((await dispatch(r.base, { runId: id, workflow: "scan", vars: { a: a!, b: b!, c: c!, d: d! }, callbackUrl: callbacks.url() })).status).toBe(202);
+    const body = await callbacks.waitFor(id);
+    expect({ status: body.status, error: body.error }).toEqual({ status: "succeeded", error: null });
+    expect(body.logTail).toContain("found: nothing");
+    r.proc.kill("SIGTERM");
+    await r.proc.exited;
+    nobodyDir.cleanup();
+  });
 
   test("1,000 random malformed bodies leave the server answering and start nothing", async () => {
     const r = await runner(sshEnv());

@@ -27,7 +27,9 @@ export default defineCommand({
       await stderr.write(`muster serve: invalid configuration: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    const redactor = new Redactor().add(...config.tokens, config.sshKey);
+    // Before any run exists: runs share this user, and must not read this process's environment or memory.
+    const memoryClosed = await platform.closeProcessMemory().catch(() => false);
+    const redactor = new Redactor().add(...config.tokens, config.sshKey, config.gitToken);
     const log = createLog(config.logFormat, redactor);
     const metrics = new Metrics();
     const runs = new RunManager(config, log, metrics, redactor);
@@ -42,7 +44,8 @@ export default defineCommand({
           return new Response('{"error":"internal error"}\n', { status: 500, headers: { "content-type": "application/json" } });
         }),
     });
-    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency });
+    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, memoryClosed });
+    if (!memoryClosed) log("warn", "this runner's memory and environment are readable by processes of its user (not Linux, or no libc FFI): runs could read its token", {});
 
     const stopped = new Promise<number>((resolve) => {
       let stopping = false;

@@ -134,6 +134,14 @@ export interface Platform {
    * pile up to several times the live data (measured by scripts/bench/parallel.ts).
    */
   collectGarbage(): void;
+  /**
+   * Makes this process non-dumpable (Linux `prctl(PR_SET_DUMPABLE, 0)`,
+   * through the runtime's FFI), so that processes of the same user cannot
+   * read its `/proc/<pid>/environ`, `mem` or attach to it; resolves true when
+   * the kernel confirms it (PR_GET_DUMPABLE is 0). `muster serve` calls it
+   * at start, before any run. False elsewhere (no libc, not Linux).
+   */
+  closeProcessMemory(): Promise<boolean>;
 }
 
 /** Raised by {@linkcode Platform.spawn} when the process cannot be started. */

@@ -3,6 +3,7 @@
  * its variable; the server does not start with an invalid configuration.
  * @module
  */
+import { readFileSync } from "node:fs";
 import { parseDuration } from "../workflow/duration.ts";
 
 /** The runner's settings. */
@@ -13,6 +14,10 @@ export interface ServeConfig {
   repoBranch: string;
   /** Private key for SSH clones, if any. */
   sshKey?: string;
+  /** Token for HTTPS clones (given to git through GIT_ASKPASS, never in a URL or argv). */
+  gitToken?: string;
+  /** The user name sent with `gitToken`. */
+  gitUsername: string;
   /** known_hosts content for SSH clones. */
   knownHosts?: string;
   /** Extra CA certificate (PEM file path) trusted for https clones. */
@@ -75,13 +80,38 @@ export function isSshUrl(url: string): boolean {
  * ```
  */
 export function loadServeConfig(env: Record<string, string | undefined>): ServeConfig {
-  const tokens = (env.RUNNER_AUTH_TOKEN ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+  /** A secret from NAME, or from the file NAME_FILE names (which wins): files keep secrets out of the environment. */
+  const secret = (name: string): string | undefined => {
+    const file = env[`${name}_FILE`];
+    if (file) {
+      try {
+        return readFileSync(file, "utf8").trim() || undefined;
+      } catch (error) {
+        throw new ConfigError(`${name}_FILE`, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+    }
+    return env[name] || undefined;
+  };
+  const tokens = (secret("RUNNER_AUTH_TOKEN") ?? "").split(",").map((t) => t.trim()).filter(Boolean);
   if (tokens.length === 0) throw new ConfigError("RUNNER_AUTH_TOKEN", "is required (one token, or several separated by commas)");
   for (const token of tokens) {
     if (token.length < 16) throw new ConfigError("RUNNER_AUTH_TOKEN", "each token must be at least 16 characters (use: openssl rand -hex 32)");
   }
-  const repoUrl = env.ATMOS_REPO_URL ?? "";
+  let repoUrl = env.ATMOS_REPO_URL ?? "";
   if (!repoUrl) throw new ConfigError("ATMOS_REPO_URL", "is required");
+  let gitToken = secret("MUSTER_GIT_TOKEN");
+  let urlUser: string | undefined;
+  if (repoUrl.startsWith("https://")) {
+    // Credentials in the URL would reach logs, git's argv and the checkout's .git/config: they move to GIT_ASKPASS.
+    const url = new URL(repoUrl);
+    if (url.username || url.password) {
+      urlUser = decodeURIComponent(url.username) || undefined;
+      gitToken ??= decodeURIComponent(url.password) || undefined;
+      url.username = "";
+      url.password = "";
+      repoUrl = url.toString();
+    }
+  }
   if (repoUrl.startsWith("-")) throw new ConfigError("ATMOS_REPO_URL", "must not start with '-'");
   if (!repoUrl.startsWith("https://") && !isSshUrl(repoUrl)) {
     throw new ConfigError("ATMOS_REPO_URL", `unsupported URL ${JSON.stringify(repoUrl)} (expected https://..., ssh://... or user@host:path)`);
@@ -112,7 +142,9 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     tokens,
     repoUrl,
     repoBranch,
-    sshKey: env.GIT_SSH_KEY || undefined,
+    sshKey: secret("GIT_SSH_KEY"),
+    gitToken,
+    gitUsername: env.MUSTER_GIT_USERNAME || urlUser || "x-access-token",
     knownHosts,
     gitCaFile: env.MUSTER_GIT_CA_FILE || undefined,
     port: int(env, "PORT", 8080, 0, 65535),

@@ -6,7 +6,8 @@
  * checking, never disabled.
  * @module
  */
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cancellation } from "../engine/cancellation.ts";
 import { runProcess } from "../engine/run-process.ts";
@@ -15,24 +16,27 @@ import { shellQuote } from "../workflow/shell-words.ts";
 import { isSshUrl, type ServeConfig } from "./config.ts";
 import { platform } from "../platform/index.ts";
 
-/** Where a run keeps its files: the checkout, a HOME, and secrets outside the checkout. */
+/** Where a run keeps its files: the checkout, a HOME and a TMPDIR, all below a 0700 root. */
 export interface RunDirs {
   root: string;
   home: string;
-  secrets: string;
   checkout: string;
   tmp: string;
 }
 
-/** Creates the folders of a run below `root`. */
+/** Creates the folders of a run below `root` (made 0700: other users cannot enter it). */
 export async function prepareRunDirs(root: string): Promise<RunDirs> {
-  const dirs = { root, home: join(root, "home"), secrets: join(root, "secrets"), checkout: join(root, "repo"), tmp: join(root, "tmp") };
-  await Promise.all([mkdir(dirs.home), mkdir(dirs.secrets, { mode: 0o700 }), mkdir(dirs.tmp)]);
+  const dirs = { root, home: join(root, "home"), checkout: join(root, "repo"), tmp: join(root, "tmp") };
+  await chmod(root, 0o700);
+  await Promise.all([mkdir(dirs.home), mkdir(dirs.tmp)]);
   return dirs;
 }
 
-/** The git command line and environment for a clone. @internal */
-export async function cloneCommand(config: ServeConfig, dirs: RunDirs): Promise<{ argv: string[]; env: Record<string, string> }> {
+/** The prefix of the directory that holds a clone's credentials (outside every run's dir, for the clone only). */
+export const SECRETS_DIR_PREFIX = "muster-secrets-";
+
+/** The git command line and environment for a clone, with credentials in `secrets` (a 0700 dir). @internal */
+export async function cloneCommand(config: ServeConfig, dirs: RunDirs, secrets: string): Promise<{ argv: string[]; env: Record<string, string> }> {
   const env: Record<string, string> = {
     PATH: platform.env().PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: dirs.home,
@@ -46,16 +50,22 @@ export async function cloneCommand(config: ServeConfig, dirs: RunDirs): Promise<
     GIT_PROTOCOL_FROM_USER: "0",
   };
   if (isSshUrl(config.repoUrl)) {
-    const knownHosts = join(dirs.secrets, "known_hosts");
+    const knownHosts = join(secrets, "known_hosts");
     await writeFile(knownHosts, `${config.knownHosts!.trim()}\n`, { mode: 0o600 });
     const ssh = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null"];
     if (config.sshKey) {
-      const key = join(dirs.secrets, "id_key");
+      const key = join(secrets, "id_key");
       await writeFile(key, `${config.sshKey.trim()}\n`, { mode: 0o600 });
       await chmod(key, 0o600);
       ssh.push("-o", "IdentitiesOnly=yes", "-i", key);
     }
     env.GIT_SSH_COMMAND = ssh.map(shellQuote).join(" ");
+  } else if (config.gitToken) {
+    // The token reaches git only through GIT_ASKPASS reading a 0600 file: never in the URL, argv or .git/config.
+    await writeFile(join(secrets, "token"), config.gitToken, { mode: 0o600 });
+    const askpass = join(secrets, "askpass");
+    await writeFile(askpass, `#!/bin/sh\ncase "$1" in\n  Username*) printf '%s\\n' ${shellQuote(config.gitUsername)} ;;\n  *) cat ${shellQuote(join(secrets, "token"))}; echo ;;\nesac\n`, { mode: 0o700 });
+    env.GIT_ASKPASS = askpass;
   }
   const argv = [
     "git",
@@ -77,18 +87,25 @@ export async function cloneCommand(config: ServeConfig, dirs: RunDirs): Promise<
  * Clones the repository into `dirs.checkout`; throws with git's own message on failure.
  */
 export async function cloneRepository(config: ServeConfig, dirs: RunDirs, cancellation: Cancellation): Promise<void> {
-  const { argv, env } = await cloneCommand(config, dirs);
+  // Credentials live outside every run's directory, and only while git runs.
+  const secrets = await mkdtemp(join(tmpdir(), `${SECRETS_DIR_PREFIX}${platform.pid}-`));
   const output: Uint8Array[] = [];
-  const outcome = await runProcess(argv, {
-    env,
-    cwd: dirs.root,
-    stdin: "null",
-    stdout: (chunk) => void output.push(chunk),
-    stderr: (chunk) => void output.push(chunk),
-    timeoutMs: 5 * 60_000,
-    graceMs: 2000,
-    cancellation,
-  });
+  let outcome;
+  try {
+    const { argv, env } = await cloneCommand(config, dirs, secrets);
+    outcome = await runProcess(argv, {
+      env,
+      cwd: dirs.root,
+      stdin: "null",
+      stdout: (chunk) => void output.push(chunk),
+      stderr: (chunk) => void output.push(chunk),
+      timeoutMs: 5 * 60_000,
+      graceMs: 2000,
+      cancellation,
+    });
+  } finally {
+    await rm(secrets, { recursive: true, force: true });
+  }
   if (outcome.code !== 0) {
     const text = new TextDecoder().decode(concat(output, output.reduce((n, c) => n + c.length, 0))).trim().split("\n").slice(-5).join("; ");
     throw new Error(`git clone failed (exit ${outcome.code}): ${text || "no output"}`);

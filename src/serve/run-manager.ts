@@ -15,7 +15,7 @@ import { platform } from "../platform/index.ts";
 import { sendCallback, type CallbackOutcome, type CallbackPayload } from "./callback.ts";
 import type { ServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import { cloneRepository, prepareRunDirs } from "./git-clone.ts";
+import { cloneRepository, prepareRunDirs, SECRETS_DIR_PREFIX } from "./git-clone.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
@@ -61,7 +61,7 @@ const RUN_DIR_PREFIX = "muster-run-";
 export async function sweepStaleRunDirs(): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
-    const match = new RegExp(`^${RUN_DIR_PREFIX}(\\d+)-`).exec(name);
+    const match = new RegExp(`^(?:${RUN_DIR_PREFIX}|${SECRETS_DIR_PREFIX})(\\d+)-`).exec(name);
     if (!match || Number(match[1]) === platform.pid) continue;
     if (!isProcessGone(Number(match[1]))) continue; // its runner is alive
     await rm(join(tmpdir(), name), { recursive: true, force: true });

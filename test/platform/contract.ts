@@ -154,6 +154,10 @@ export function platformContract(platform: Platform, t: Runner): void {
     t.equal(platform.renderMarkdown("**bold**", { colors: true }).includes("\x1b["), true, "styles with colors");
   });
 
+  t.test("closeProcessMemory makes the process non-dumpable on Linux (the kernel confirms it)", async () => {
+    t.equal(await platform.closeProcessMemory(), platform.os === "linux");
+  });
+
   t.test("serve answers on a free port and stops", async () => {
     const server = await platform.serve({ port: 0, hostname: "127.0.0.1", handler: async (request, remote) => new Response(`${new URL(request.url).pathname} from ${remote}`) });
     const response = await fetch(`http://127.0.0.1:${server.port}/hello`);

@@ -14,6 +14,12 @@ function stdio(mode: "inherit" | "pipe" | "null"): "inherit" | "pipe" | "ignore"
 }
 
 /** Creates the Bun platform adapter. */
+/** prctl options (linux/prctl.h). */
+const PR_GET_DUMPABLE = 3;
+const PR_SET_DUMPABLE = 4;
+/** glibc, then musl (Alpine) on the two architectures muster ships for. */
+const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"];
+
 export function createBunPlatform(): Platform {
   // FileSinks buffer writes; flushing after each write keeps our lines ordered
   // with the output of children that write to the same file descriptors.
@@ -125,6 +131,22 @@ export function createBunPlatform(): Platform {
       return fetch(request, { tls: transport.tls } as RequestInit);
     },
     collectGarbage: () => Bun.gc(true),
+    async closeProcessMemory() {
+      if (process.platform !== "linux") return false;
+      const { dlopen, FFIType } = await import("bun:ffi");
+      for (const name of LIBC_NAMES) {
+        try {
+          const libc = dlopen(name, { prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 } });
+          const set = libc.symbols.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+          const now = libc.symbols.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+          libc.close();
+          return set === 0 && now === 0;
+        } catch {
+          // not this libc's name: try the next
+        }
+      }
+      return false;
+    },
     selfCommand() {
       // A compiled binary's main module lives in its embedded file system.
       const compiled = Bun.main.startsWith("/$bunfs/") || /^[A-Z]:[\\/]~BUN[\\/]/.test(Bun.main);

@@ -51,6 +51,8 @@ export interface DenoApi {
   cwd(): string;
   consoleSize(): { columns: number; rows: number };
   execPath(): string;
+  /** FFI (needs --allow-ffi, which -A gives): only prctl is called. */
+  dlopen(path: string, symbols: { prctl: { parameters: readonly string[]; result: string } }): { symbols: { prctl(...args: [number, bigint, bigint, bigint, bigint]): number }; close(): void };
   build: { os: string };
   mainModule: string;
 }

@@ -124,6 +124,21 @@ export function createDenoPlatform(): Platform {
     },
     // V8 keeps up on its own; nothing to do.
     collectGarbage: () => {},
+    closeProcessMemory() {
+      if (Deno.build.os !== "linux") return Promise.resolve(false);
+      for (const name of ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
+        try {
+          const libc = Deno.dlopen(name, { prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" } } as const);
+          const set = libc.symbols.prctl(4, 0n, 0n, 0n, 0n); // PR_SET_DUMPABLE
+          const now = libc.symbols.prctl(3, 0n, 0n, 0n, 0n); // PR_GET_DUMPABLE
+          libc.close();
+          return Promise.resolve(set === 0 && now === 0);
+        } catch {
+          // not this libc's name (or no --allow-ffi): try the next
+        }
+      }
+      return Promise.resolve(false);
+    },
     selfCommand: () => [Deno.execPath(), "run", "-A", new URL(Deno.mainModule).pathname],
     serve({ port, hostname, handler }) {
       return new Promise((resolve) => {
