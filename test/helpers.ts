@@ -59,7 +59,7 @@ export async function muster(args: string[], options: RunOptions = {}): Promise<
 /** A temporary directory removed by the returned cleanup. */
 export function tempDir(prefix = "muster-test-"): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  const cleanup = () => rmSync(path, { recursive: true, force: true });
+  const cleanup = () => rmSync(path, { recursive: true, force: true, maxRetries: 3 });
   // A backstop: an afterAll hook that times out never reaches its cleanup.
   process.once("exit", cleanup);
   return { path, cleanup };

@@ -28,7 +28,7 @@ export function makeRepository(root: string, files: Record<string, string>): str
 }
 
 /** sshd on a loopback port serving `root`'s files to a generated client key. */
-export async function startSshd(dir: string): Promise<{ port: number; clientKey: string; knownHosts: string; wrongKnownHosts: string; stop: () => void }> {
+export async function startSshd(dir: string): Promise<{ port: number; clientKey: string; knownHosts: string; wrongKnownHosts: string; stop: () => Promise<void> }> {
   mkdirSync(dir, { recursive: true });
   mkdirSync("/run/sshd", { recursive: true });
   sh(`ssh-keygen -q -t ed25519 -N '' -f host_key && ssh-keygen -q -t ed25519 -N '' -f other_host_key && ssh-keygen -q -t ed25519 -N '' -f client_key && cp client_key.pub authorized_keys && chmod 600 authorized_keys`, dir);
@@ -54,7 +54,11 @@ export async function startSshd(dir: string): Promise<{ port: number; clientKey:
     clientKey: readFileSync(join(dir, "client_key"), "utf8"),
     knownHosts: `[127.0.0.1]:${port} ${hostPub}`,
     wrongKnownHosts: `[127.0.0.1]:${port} ${otherPub}`,
-    stop: () => proc.kill(),
+    // Waits for sshd to exit: it removes its pid file on the way out, which must not race the suite's cleanup.
+    stop: async () => {
+      proc.kill();
+      await proc.exited;
+    },
   };
 }
 

@@ -64,7 +64,7 @@ afterAll(async () => {
     for (const r of runners) r.proc.kill("SIGTERM");
     await Promise.all(runners.map((r) => Promise.race([r.proc.exited, Bun.sleep(10_000).then(() => r.proc.kill("SIGKILL"))])));
   } finally {
-    sshd?.stop();
+    await sshd?.stop();
     https?.stop();
     callbacks.stop();
     tmp.cleanup();
