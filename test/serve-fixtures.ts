@@ -4,7 +4,7 @@
  * over HTTPS (git http-backend behind a TLS server with a self-signed CA),
  * a callback receiver, and the runner itself.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { musterBin } from "./helpers.ts";
 
@@ -15,13 +15,14 @@ function sh(command: string, cwd?: string): string {
 }
 
 /** A bare repository holding `files`, on branch `main`. */
-export function makeRepository(root: string, files: Record<string, string>): string {
+export function makeRepository(root: string, files: Record<string, string>, links: Record<string, string> = {}): string {
   const work = join(root, "work");
   mkdirSync(work, { recursive: true });
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(work, path, ".."), { recursive: true });
     writeFileSync(join(work, path), content);
   }
+  for (const [path, target] of Object.entries(links)) symlinkSync(target, join(work, path));
   const bare = join(root, "repo.git");
   sh(`git init -q -b main . && git add -A && git -c user.name=t -c user.email=t@t commit -qm init && git clone -q --bare . ${bare} && git -C ${bare} update-server-info`, work);
   return bare;

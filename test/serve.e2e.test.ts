@@ -54,7 +54,8 @@ const callbacks = startCallbackReceiver();
 const runners: Array<Awaited<ReturnType<typeof startRunner>>> = [];
 
 beforeAll(async () => {
-  bare = makeRepository(tmp.path, { "workflows.yaml": WORKFLOWS });
+  // leak.yaml points out of the checkout: a dispatch naming it must be refused, not read.
+  bare = makeRepository(tmp.path, { "workflows.yaml": WORKFLOWS }, { "leak.yaml": "/etc/passwd" });
   sshd = await startSshd(join(tmp.path, "ssh"));
   https = await startGitHttps(join(tmp.path, "https"), tmp.path);
 });
@@ -324,6 +325,33 @@ describe("the HTTP API", () => {
     r.proc.kill("SIGTERM");
     await r.proc.exited;
     nobodyDir.cleanup();
+  });
+
+  test("a workflow file that is a symlink out of the checkout is refused; an atmos.yaml planted above the runner's TMPDIR is ignored", async () => {
+    // The planted config would point workflows at a directory of the attacker's.
+    const planted = tempDir("muster-serve-planted-");
+    chmodSync(planted.path, 0o1777);
+    const runnerDir = join(planted.path, "runner");
+    mkdirSync(join(planted.path, "evil"), { recursive: true });
+    mkdirSync(runnerDir);
+    await Bun.write(join(planted.path, "atmos.yaml"), `base_path: ${join(planted.path, "evil")}\nworkflows:\n  base_path: .\n`);
+    await Bun.write(join(planted.path, "evil", "evil.yaml"), "workflows:\n  hello:\n    steps:\n      - { type: shell, command: echo HIJACKED }\n");
+    const r = await runner({ ...sshEnv(), TMPDIR: runnerDir });
+    const leak = newRunId("leak");
+    expect((await dispatch(r.base, { runId: leak, workflow: "x", file: "leak.yaml", callbackUrl: callbacks.url() })).status).toBe(202);
+    const refused = await callbacks.waitFor(leak);
+    expect(refused.status).toBe("failed");
+    expect(String(refused.logTail)).toContain("resolves to /etc/passwd, outside the checkout");
+    expect(String(refused.logTail)).not.toContain("root:x:0:0");
+    const hello = newRunId("planted");
+    expect((await dispatch(r.base, { runId: hello, workflow: "hello", vars: { who: "you" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    const ran = await callbacks.waitFor(hello);
+    expect(ran.status).toBe("succeeded");
+    expect(String(ran.logTail)).toContain("hello");
+    expect(String(ran.logTail)).not.toContain("HIJACKED");
+    r.proc.kill("SIGTERM");
+    await r.proc.exited;
+    planted.cleanup();
   });
 
   test("1,000 random malformed bodies leave the server answering and start nothing", async () => {

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { findProject, type Project } from "../workflow/discover.ts";
 import { UsageError } from "../errors.ts";
 import { platform } from "../platform/index.ts";
+import { stderr } from "../output/terminal.ts";
 
 /** `-f FILE` */
 export const fileArg = {
@@ -29,8 +30,10 @@ export const dirArg = {
 export const jsonArg = { type: "boolean", description: "Print JSON instead of text" } as const;
 
 /** Finds the project for `-C` (or the current directory). */
-export function loadProject(dir: string | undefined): Promise<Project> {
-  return findProject(resolve(platform.cwd(), dir ?? "."), platform.env());
+export async function loadProject(dir: string | undefined): Promise<Project> {
+  const project = await findProject(resolve(platform.cwd(), dir ?? "."), platform.env());
+  for (const warning of project.warnings ?? []) await stderr.write(`${stderr.colors.yellow("!")} ${warning}\n`);
+  return project;
 }
 
 /**

@@ -273,7 +273,8 @@ export class RunManager {
         ...(dispatch.stack ? ["-s", dispatch.stack] : []),
         ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}=${v}`]),
       ];
-      const env: Record<string, string> = { HOME: dirs.home, TMPDIR: dirs.tmp, NO_COLOR: "1", MUSTER_RUN_ID: runId };
+      // MUSTER_CONFINE: atmos.yaml, workflow files and their base paths must lie inside the checkout (symlinks out are refused).
+      const env: Record<string, string> = { HOME: dirs.home, TMPDIR: dirs.tmp, NO_COLOR: "1", MUSTER_RUN_ID: runId, MUSTER_CONFINE: dirs.checkout };
       const own = platform.env();
       for (const key of PASSED_ENV) if (own[key]) env[key] = own[key]!;
       for (const [k, v] of Object.entries(vars)) env[`MUSTER_VAR_${k}`] = v;

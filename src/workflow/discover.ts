@@ -4,8 +4,9 @@
  * without one, the current directory is the workflows directory.
  * @module
  */
-import { readdir, readFile, stat } from "node:fs/promises";
-import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { parse } from "yaml";
 import { DiscoveryError } from "../errors.ts";
 import { formatDiagnostic, suggest, type Diagnostic } from "./diagnostics.ts";
@@ -26,6 +27,10 @@ export interface Project {
   workflowsDir: string;
   /** atmos.yaml's `ci:` settings (`ci.enabled`, `ci.groups.mode`). */
   ci?: { enabled?: boolean; groupsMode?: string };
+  /** Files muster read nothing from, and why (an atmos.yaml another user could have planted). */
+  warnings?: string[];
+  /** `MUSTER_CONFINE` (set by `serve` to the checkout), resolved: no file muster reads may lie outside it. */
+  confine?: string;
 }
 
 export { DiscoveryError };
@@ -34,7 +39,25 @@ async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
 }
 
-async function findConfig(cwd: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+/**
+ * Why an atmos.yaml found by searching must not be trusted, as git's
+ * `safe.directory` rule (CVE-2022-24765): it belongs to another user (not
+ * root), or its directory is writable by everyone, where anyone could have
+ * put it.
+ */
+async function untrustedConfig(file: string): Promise<string | undefined> {
+  if (platform.os === "windows") return undefined;
+  const [info, dir] = await Promise.all([stat(file), stat(dirname(file))]);
+  const me = userInfo().uid;
+  if (info.uid !== me && info.uid !== 0) return `it belongs to user ${info.uid}, not to you (${me}) or root`;
+  if (dir.mode & 0o002) return `its directory ${dirname(file)} is writable by everyone`;
+  return undefined;
+}
+
+/** Whether `path` is `dir` or below it. */
+const within = (dir: string, path: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+async function findConfig(cwd: string, env: Record<string, string | undefined>, warnings: string[], confine?: string): Promise<string | undefined> {
   const configured = env.ATMOS_CLI_CONFIG_PATH;
   if (configured) {
     const path = resolve(cwd, configured);
@@ -43,11 +66,28 @@ async function findConfig(cwd: string, env: Record<string, string | undefined>):
     }
     throw new DiscoveryError(`ATMOS_CLI_CONFIG_PATH=${configured}: no atmos.yaml there (expected a directory holding atmos.yaml, or the file itself)`);
   }
+  // Upward, but never past the repository's root (a directory holding .git) or the confinement:
+  // an atmos.yaml above the checkout is not the project's.
   for (let dir = cwd; ; dir = dirname(dir)) {
     for (const name of ["atmos.yaml", "atmos.yml", ".atmos.yaml", ".atmos.yml"]) {
-      if (await isFile(join(dir, name))) return join(dir, name);
+      const candidate = join(dir, name);
+      if (!(await isFile(candidate))) continue;
+      const why = await untrustedConfig(candidate);
+      if (!why) return candidate;
+      warnings.push(`ignored ${candidate}: ${why} (set ATMOS_CLI_CONFIG_PATH to use it anyway)`);
     }
+    if (confine !== undefined && dir === confine) return undefined;
+    if (await stat(join(dir, ".git")).then(() => true, () => false)) return undefined;
     if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Refuses a file whose real path leaves the confinement (a symlink to /etc/passwd in the repository). */
+export async function checkConfined(project: Project, path: string, what: string): Promise<void> {
+  if (project.confine === undefined) return;
+  const real = await realpath(path).catch(() => path);
+  if (!within(project.confine, real)) {
+    throw new DiscoveryError(`${what} ${displayPath(project, path)} resolves to ${real}, outside the checkout ${project.confine} (expected files inside it; symbolic links out of the checkout are refused)`);
   }
 }
 
@@ -61,10 +101,14 @@ async function findConfig(cwd: string, env: Record<string, string | undefined>):
  * ```
  */
 export async function findProject(cwd: string, env: Record<string, string | undefined>): Promise<Project> {
-  const configFile = await findConfig(cwd, env);
+  const warnings: string[] = [];
+  const confine = env.MUSTER_CONFINE ? await realpath(resolve(cwd, env.MUSTER_CONFINE)) : undefined;
+  const configFile = await findConfig(confine && within(confine, cwd) ? cwd : confine ?? cwd, env, warnings, confine);
   if (!configFile) {
     const workflowsDir = env.ATMOS_WORKFLOWS_BASE_PATH ? resolve(cwd, env.ATMOS_WORKFLOWS_BASE_PATH) : cwd;
-    return { cwd, basePath: cwd, workflowsDir };
+    const project = { cwd, basePath: cwd, workflowsDir, warnings, confine };
+    await checkConfined(project, workflowsDir, "the workflows directory");
+    return project;
   }
   let config: { base_path?: unknown; workflows?: { base_path?: unknown }; ci?: { enabled?: unknown; groups?: { mode?: unknown } } } = {};
   try {
@@ -83,7 +127,11 @@ export async function findProject(cwd: string, env: Record<string, string | unde
       groupsMode: typeof config.ci.groups?.mode === "string" ? config.ci.groups.mode : undefined,
     }
     : undefined;
-  return { cwd, configFile, basePath, workflowsDir, ci };
+  const project = { cwd, configFile, basePath, workflowsDir, ci, warnings, confine };
+  await checkConfined(project, configFile, "atmos.yaml");
+  await checkConfined(project, basePath, "base_path");
+  await checkConfined(project, workflowsDir, "workflows.base_path");
+  return project;
 }
 
 /** Resolves `-f FILE`: absolute as is, relative to the workflows directory, `.yaml` added without an extension. */
@@ -92,7 +140,11 @@ export async function resolveFileArg(project: Project, file: string): Promise<st
   const candidates = isAbsolute(file)
     ? [file]
     : [join(project.workflowsDir, withExt), ...(extname(file) ? [] : [join(project.workflowsDir, `${file}.yml`)]), resolve(project.cwd, file)];
-  for (const candidate of candidates) if (await isFile(candidate)) return candidate;
+  for (const candidate of candidates) {
+    if (!(await isFile(candidate))) continue;
+    await checkConfined(project, candidate, "workflow file");
+    return candidate;
+  }
   const looked = [...new Set(candidates.map((c) => displayPath(project, c)))];
   throw new DiscoveryError(`workflow file "${file}" not found (looked for ${looked.join(", ")})`);
 }
