@@ -308,6 +308,7 @@ describe("the HTTP API", () => {
   test("a run of a non-root runner finds neither the runner token nor the SSH key in /proc or the runner's TMPDIR", async () => {
     // The runner as nobody, with its secrets in its environment: closing its memory is what keeps them from its runs.
     const nobodyDir = tempDir("muster-serve-nobody-");
+    try {
     const nobodyTmp = nobodyDir.path;
     chmodSync(nobodyTmp, 0o777);
     // Not in `runners`: this test stops it itself.
@@ -324,12 +325,15 @@ describe("the HTTP API", () => {
     expect(body.logTail).toContain("found: nothing");
     r.proc.kill("SIGTERM");
     await r.proc.exited;
-    nobodyDir.cleanup();
+    } finally {
+      nobodyDir.cleanup();
+    }
   });
 
   test("a workflow file that is a symlink out of the checkout is refused; an atmos.yaml planted above the runner's TMPDIR is ignored", async () => {
     // The planted config would point workflows at a directory of the attacker's.
     const planted = tempDir("muster-serve-planted-");
+    try {
     chmodSync(planted.path, 0o1777);
     const runnerDir = join(planted.path, "runner");
     mkdirSync(join(planted.path, "evil"), { recursive: true });
@@ -351,7 +355,9 @@ describe("the HTTP API", () => {
     expect(String(ran.logTail)).not.toContain("HIJACKED");
     r.proc.kill("SIGTERM");
     await r.proc.exited;
-    planted.cleanup();
+    } finally {
+      planted.cleanup();
+    }
   });
 
   test("1,000 random malformed bodies leave the server answering and start nothing", async () => {
