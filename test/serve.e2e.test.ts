@@ -309,22 +309,22 @@ describe("the HTTP API", () => {
     // The runner as nobody, with its secrets in its environment: closing its memory is what keeps them from its runs.
     const nobodyDir = tempDir("muster-serve-nobody-");
     try {
-    const nobodyTmp = nobodyDir.path;
-    chmodSync(nobodyTmp, 0o777);
-    // Not in `runners`: this test stops it itself.
-    const r = await startRunner({ ...sshEnv(), TMPDIR: nobodyTmp }, { uid: 65534 });
-    expect(r.lines.find((l) => l.msg === "listening")?.memoryClosed).toBe(true);
-    const keyLine = sshd.clientKey.split("\n")[1]!;
-    const id = newRunId("scan");
-    const halves = (s: string) => [s.slice(0, s.length >> 1), s.slice(s.length >> 1)];
-    const [a, b] = halves(TOKEN);
-    const [c, d] = halves(keyLine);
-    expect((await dispatch(r.base, { runId: id, workflow: "scan", vars: { a: a!, b: b!, c: c!, d: d! }, callbackUrl: callbacks.url() })).status).toBe(202);
-    const body = await callbacks.waitFor(id);
-    expect({ status: body.status, error: body.error }).toEqual({ status: "succeeded", error: null });
-    expect(body.logTail).toContain("found: nothing");
-    r.proc.kill("SIGTERM");
-    await r.proc.exited;
+      const nobodyTmp = nobodyDir.path;
+      chmodSync(nobodyTmp, 0o777);
+      // Not in `runners`: this test stops it itself.
+      const r = await startRunner({ ...sshEnv(), TMPDIR: nobodyTmp }, { uid: 65534 });
+      expect(r.lines.find((l) => l.msg === "listening")?.memoryClosed).toBe(true);
+      const keyLine = sshd.clientKey.split("\n")[1]!;
+      const id = newRunId("scan");
+      const halves = (s: string) => [s.slice(0, s.length >> 1), s.slice(s.length >> 1)];
+      const [a, b] = halves(TOKEN);
+      const [c, d] = halves(keyLine);
+      expect((await dispatch(r.base, { runId: id, workflow: "scan", vars: { a: a!, b: b!, c: c!, d: d! }, callbackUrl: callbacks.url() })).status).toBe(202);
+      const body = await callbacks.waitFor(id);
+      expect({ status: body.status, error: body.error }).toEqual({ status: "succeeded", error: null });
+      expect(body.logTail).toContain("found: nothing");
+      r.proc.kill("SIGTERM");
+      await r.proc.exited;
     } finally {
       nobodyDir.cleanup();
     }
@@ -334,27 +334,27 @@ describe("the HTTP API", () => {
     // The planted config would point workflows at a directory of the attacker's.
     const planted = tempDir("muster-serve-planted-");
     try {
-    chmodSync(planted.path, 0o1777);
-    const runnerDir = join(planted.path, "runner");
-    mkdirSync(join(planted.path, "evil"), { recursive: true });
-    mkdirSync(runnerDir);
-    await Bun.write(join(planted.path, "atmos.yaml"), `base_path: ${join(planted.path, "evil")}\nworkflows:\n  base_path: .\n`);
-    await Bun.write(join(planted.path, "evil", "evil.yaml"), "workflows:\n  hello:\n    steps:\n      - { type: shell, command: echo HIJACKED }\n");
-    const r = await runner({ ...sshEnv(), TMPDIR: runnerDir });
-    const leak = newRunId("leak");
-    expect((await dispatch(r.base, { runId: leak, workflow: "x", file: "leak.yaml", callbackUrl: callbacks.url() })).status).toBe(202);
-    const refused = await callbacks.waitFor(leak);
-    expect(refused.status).toBe("failed");
-    expect(String(refused.logTail)).toContain("resolves to /etc/passwd, outside the checkout");
-    expect(String(refused.logTail)).not.toContain("root:x:0:0");
-    const hello = newRunId("planted");
-    expect((await dispatch(r.base, { runId: hello, workflow: "hello", vars: { who: "you" }, callbackUrl: callbacks.url() })).status).toBe(202);
-    const ran = await callbacks.waitFor(hello);
-    expect(ran.status).toBe("succeeded");
-    expect(String(ran.logTail)).toContain("hello");
-    expect(String(ran.logTail)).not.toContain("HIJACKED");
-    r.proc.kill("SIGTERM");
-    await r.proc.exited;
+      chmodSync(planted.path, 0o1777);
+      const runnerDir = join(planted.path, "runner");
+      mkdirSync(join(planted.path, "evil"), { recursive: true });
+      mkdirSync(runnerDir);
+      await Bun.write(join(planted.path, "atmos.yaml"), `base_path: ${join(planted.path, "evil")}\nworkflows:\n  base_path: .\n`);
+      await Bun.write(join(planted.path, "evil", "evil.yaml"), "workflows:\n  hello:\n    steps:\n      - { type: shell, command: echo HIJACKED }\n");
+      const r = await runner({ ...sshEnv(), TMPDIR: runnerDir });
+      const leak = newRunId("leak");
+      expect((await dispatch(r.base, { runId: leak, workflow: "x", file: "leak.yaml", callbackUrl: callbacks.url() })).status).toBe(202);
+      const refused = await callbacks.waitFor(leak);
+      expect(refused.status).toBe("failed");
+      expect(String(refused.logTail)).toContain("resolves to /etc/passwd, outside the checkout");
+      expect(String(refused.logTail)).not.toContain("root:x:0:0");
+      const hello = newRunId("planted");
+      expect((await dispatch(r.base, { runId: hello, workflow: "hello", vars: { who: "you" }, callbackUrl: callbacks.url() })).status).toBe(202);
+      const ran = await callbacks.waitFor(hello);
+      expect(ran.status).toBe("succeeded");
+      expect(String(ran.logTail)).toContain("hello");
+      expect(String(ran.logTail)).not.toContain("HIJACKED");
+      r.proc.kill("SIGTERM");
+      await r.proc.exited;
     } finally {
       planted.cleanup();
     }
