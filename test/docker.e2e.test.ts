@@ -608,3 +608,32 @@ describe("an engine that disappears mid-run", () => {
     }
   });
 });
+
+describe("--restrict-host", () => {
+  const yaml = `workflows:
+  root:
+    steps:
+      - { name: rootfs, type: container, with: { image: ${IMAGE}, command: ["cat", "/host/etc/hostname"], volumes: [{ source: /, target: /host, read_only: true }] } }
+  socket:
+    steps:
+      - { name: sock, type: container, with: { image: ${IMAGE}, command: ["test", "-S", "/var/run/docker.sock"], volumes: [{ source: /var/run/docker.sock, target: /var/run/docker.sock }] } }
+  local:
+    steps:
+      - { name: here, type: container, with: { image: ${IMAGE}, command: ["cat", "/data/note.txt"], volumes: [{ source: ., target: /data, read_only: true }] } }
+`;
+  test("host paths outside the project and the Docker socket are refused, naming the setting; allowed when configured; no flag, no check", async () => {
+    const dir = project(yaml);
+    writeFiles(dir, { "note.txt": "inside\n" });
+    const root = await muster(["workflow", "root", "--restrict-host"], { cwd: dir });
+    expect(root.code).toBe(1);
+    expect(root.stderr).toContain(`mounting / is not allowed: host paths outside ${dir} need an allowance (an administrator lists path prefixes in MUSTER_ALLOW_HOST_MOUNTS`);
+    const socket = await muster(["workflow", "socket", "--restrict-host"], { cwd: dir });
+    expect(socket.code).toBe(1);
+    expect(socket.stderr).toContain("it is a Docker socket, which is root on the host (an administrator allows it with MUSTER_ALLOW_DOCKER_SOCKET=1)");
+    expect((await muster(["workflow", "local", "--restrict-host"], { cwd: dir })).stdout).toBe("inside\n");
+    expect((await muster(["workflow", "root", "--restrict-host"], { cwd: dir, env: { MUSTER_ALLOW_HOST_MOUNTS: "/" } })).code).toBe(0);
+    expect((await muster(["workflow", "socket", "--restrict-host"], { cwd: dir, env: { MUSTER_ALLOW_DOCKER_SOCKET: "1" } })).code).toBe(0);
+    // The CLI keeps its behaviour without the flag.
+    expect((await muster(["workflow", "root"], { cwd: dir })).code).toBe(0);
+  });
+});

@@ -24,6 +24,12 @@ const WORKFLOWS = `workflows:
   slow:
     steps:
       - { name: wait, type: shell, command: "sleep {{ .vars.seconds | default \\"30\\" }}" }
+  hostmount:
+    steps:
+      - { name: rootfs, type: container, with: { image: muster-test/busybox:1, command: ["cat", "/host/etc/hostname"], volumes: [{ source: /, target: /host, read_only: true }] } }
+  socket:
+    steps:
+      - { name: sock, type: container, with: { image: muster-test/busybox:1, command: ["test", "-S", "/var/run/docker.sock"], volumes: [{ source: /var/run/docker.sock, target: /var/run/docker.sock }] } }
   scan:
     steps:
       - name: look
@@ -358,6 +364,26 @@ describe("the HTTP API", () => {
     } finally {
       planted.cleanup();
     }
+  });
+
+  test("container steps may not mount host paths or the Docker socket unless the administrator allows it", async () => {
+    const r = await runner(sshEnv());
+    const [mount, socket] = [newRunId("hostmount"), newRunId("socket")];
+    await dispatch(r.base, { runId: mount, workflow: "hostmount", callbackUrl: callbacks.url() });
+    await dispatch(r.base, { runId: socket, workflow: "socket", callbackUrl: callbacks.url() });
+    const refusedMount = await callbacks.waitFor(mount);
+    expect(refusedMount.status).toBe("failed");
+    expect(String(refusedMount.logTail)).toContain("mounting / is not allowed");
+    expect(String(refusedMount.logTail)).toContain("MUSTER_ALLOW_HOST_MOUNTS");
+    const refusedSocket = await callbacks.waitFor(socket);
+    expect(refusedSocket.status).toBe("failed");
+    expect(String(refusedSocket.logTail)).toContain("MUSTER_ALLOW_DOCKER_SOCKET=1");
+    const allowing = await runner({ ...sshEnv(), MUSTER_ALLOW_HOST_MOUNTS: "/", MUSTER_ALLOW_DOCKER_SOCKET: "1" });
+    const [mount2, socket2] = [newRunId("hostmount"), newRunId("socket")];
+    await dispatch(allowing.base, { runId: mount2, workflow: "hostmount", callbackUrl: callbacks.url() });
+    await dispatch(allowing.base, { runId: socket2, workflow: "socket", callbackUrl: callbacks.url() });
+    expect((await callbacks.waitFor(mount2)).status).toBe("succeeded");
+    expect((await callbacks.waitFor(socket2)).status).toBe("succeeded");
   });
 
   test("1,000 random malformed bodies leave the server answering and start nothing", async () => {

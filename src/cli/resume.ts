@@ -21,6 +21,7 @@ export interface RunArgs {
   jobs?: string;
   logDir?: string;
   identity?: string;
+  restrictHost?: boolean;
   quiet?: boolean;
 }
 
@@ -64,6 +65,7 @@ export function resumeCommand(args: RunArgs, fromStep: string): string {
   if (args.jobs !== undefined) words.push("--jobs", args.jobs);
   if (args.logDir !== undefined) words.push("--log-dir", args.logDir);
   if (args.identity !== undefined) words.push("--identity", args.identity);
+  if (args.restrictHost) words.push("--restrict-host");
   if (args.quiet) words.push("-q");
   words.push("--from-step", fromStep);
   return words.map(shellQuote).join(" ");

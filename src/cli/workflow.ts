@@ -83,6 +83,7 @@ export default defineCommand({
     format: { type: "string", description: "text (default), or json: NDJSON run events on stdout (schemas/events.v1.json) and nothing else", valueHint: "text|json" },
     events: { type: "string", description: "Also write the NDJSON run events to FILE", valueHint: "FILE" },
     junit: { type: "string", description: "Write a JUnit XML report to FILE (also when interrupted)", valueHint: "FILE" },
+    "restrict-host": { type: "boolean", description: "Container steps may bind-mount only the project (and MUSTER_ALLOW_HOST_MOUNTS), never the Docker socket unless MUSTER_ALLOW_DOCKER_SOCKET=1: for CI on shared hosts (always on under serve)" },
     identity: { type: "string", description: "Atmos auth identity for steps that name none (credentials from atmos auth env; default $ATMOS_IDENTITY)", valueHint: "NAME" },
     ci: { type: "string", description: "CI log groups, annotations and summary: github, gitlab, buildkite or none (default: from the environment)", valueHint: "NAME" },
   },
@@ -105,6 +106,7 @@ export default defineCommand({
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
     const ctx = runContext(project, workflow, args.stack, vars, file.path);
+    if (args["restrict-host"]) ctx.env = { ...ctx.env, MUSTER_RESTRICT_HOST: "1" };
     const identity = args.identity || ctx.env.ATMOS_IDENTITY;
     if (identity) ctx.identity = identity;
     ctx.terminal = { stdout: stdout.isTerminal, stderr: stderr.isTerminal, columns: platform.columns(2) };
@@ -218,6 +220,7 @@ export default defineCommand({
           jobs: args.jobs,
           logDir,
           identity: args.identity || undefined,
+          restrictHost: args["restrict-host"] || undefined,
           quiet: args.quiet,
         }, resumeStep(workflow, result.failedStep));
         await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: result.exitCode, failedStep: result.failedStep, durationMs, resume });

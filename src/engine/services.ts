@@ -9,10 +9,11 @@
  * events (`service`, `pull.progress`, `step.output`).
  * @module
  */
-import { dirname } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { registryAuthHeader } from "../docker/auth.ts";
 import { DockerClient, type ContainerInspect } from "../docker/client.ts";
 import { createBody, readyTimeoutMs } from "../docker/container-config.ts";
+import { hostAccessPolicy, hostMountProblem } from "../docker/host-access.ts";
 import { DockerApiError } from "../docker/errors.ts";
 import { LABELS, ownerLabel, ownerState } from "../docker/owner.ts";
 import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
@@ -23,7 +24,7 @@ import { formatDuration } from "../workflow/duration.ts";
 import type { RunContext } from "../workflow/plan.ts";
 import type { Cancellation } from "./cancellation.ts";
 import type { RunEvent } from "./events.ts";
-import { EXIT_OK } from "../exit-codes.ts";
+import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 
 interface Service {
   name: string;
@@ -186,9 +187,14 @@ export class ServiceManager {
       [LABELS.step]: step.name,
       ...(run.env.MUSTER_RUN_ID ? { [LABELS.dispatch]: run.env.MUSTER_RUN_ID } : {}),
     };
+    const baseDir = run.workflowFile ? dirname(run.workflowFile) : run.baseDir;
+    // Host access is opt-in under serve (and with --restrict-host): bind mounts stay in the project unless allowed.
+    const sources = step.container.volumes.map((v) => (isAbsolute(v.source) ? v.source : resolve(baseDir, v.source)));
+    const refused = hostMountProblem(sources, hostAccessPolicy(run.env, run.baseDir));
+    if (refused) throw new StepFailure(`step "${step.name}": ${refused}`, EXIT_FAILURE);
     const body = createBody(step.container, {
       labels,
-      baseDir: run.workflowFile ? dirname(run.workflowFile) : run.baseDir,
+      baseDir,
       supportsStartInterval: docker.supports("1.44"),
     });
     const name = `muster-${this.runId}-${step.name.replace(/[^a-zA-Z0-9_.-]+/g, "-")}`;

@@ -50,7 +50,11 @@ interface Run {
 /** How much output a callback carries. */
 export const LOG_TAIL_BYTES = 16 * 1024;
 /** Environment variables passed from the runner to a run; everything else is withheld. */
-const PASSED_ENV = ["PATH", "DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONFIG", "ATMOS_BIN", "TZ", "LANG", "LC_ALL"];
+const PASSED_ENV = [
+  "PATH", "DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONFIG", "ATMOS_BIN", "TZ", "LANG", "LC_ALL",
+  // The administrator's allowances for container steps (runs are always restricted: MUSTER_CONFINE).
+  "MUSTER_ALLOW_HOST_MOUNTS", "MUSTER_ALLOW_DOCKER_SOCKET",
+];
 /** Run dirs are `<tmp>/muster-run-<runner pid>-XXXXXX`, so a later runner can sweep a killed one's. */
 const RUN_DIR_PREFIX = "muster-run-";
 
