@@ -183,3 +183,15 @@ export async function startRunner(env: Record<string, string>, options: { uid?: 
     done: ready,
   };
 }
+
+/**
+ * An image for container-isolated runs: busybox, muster and its shared
+ * libraries, nothing else (built with `docker import`, no registry needed).
+ */
+export function buildRunImage(dir: string, tag: string): void {
+  for (const sub of ["bin", "lib64", "lib/x86_64-linux-gnu", "usr/local/bin", "etc", "tmp", "workspace"]) mkdirSync(join(dir, sub), { recursive: true });
+  sh(`cp /bin/busybox bin/busybox && for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox bin/$a; done`, dir);
+  sh(`for lib in $(ldd ${musterBin} | grep -o '/[^ ]*\\.so[^ ]*'); do cp "$lib" ".$lib"; done && cp ${musterBin} usr/local/bin/muster`, dir);
+  writeFileSync(join(dir, "etc/passwd"), "root:x:0:0::/:/bin/sh\n");
+  sh(`chmod 1777 tmp && tar -C . -c . | docker import --change 'ENV PATH=/usr/local/bin:/bin' - ${tag} >/dev/null`, dir);
+}

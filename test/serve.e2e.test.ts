@@ -3,10 +3,10 @@
  * callback receiver and the compiled binary, all on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, muster, processesMatching, tempDir } from "./helpers.ts";
-import { makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
+import { buildRunImage, makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-4f1c2b9e7d5a3c1e";
 const CALLBACK_TOKEN = "callback-token-9a8b7c6d5e4f";
@@ -30,6 +30,23 @@ const WORKFLOWS = `workflows:
   socket:
     steps:
       - { name: sock, type: container, with: { image: muster-test/busybox:1, command: ["test", "-S", "/var/run/docker.sock"], volumes: [{ source: /var/run/docker.sock, target: /var/run/docker.sock }] } }
+  victim:
+    steps:
+      - { name: hold, type: shell, command: "sleep 6" }
+      - { name: read, type: shell, command: "grep -c 'name: hold' workflows.yaml || echo TAMPERED" }
+  tamper:
+    steps:
+      - name: write
+        type: shell
+        command: |
+          n=0
+          # Where runs live when they share the runner's user: beside this one, under the runner's TMPDIR.
+          for f in "$(dirname "$(dirname "$TMPDIR")")"/muster-run-*/repo/workflows.yaml; do
+            [ -f "$f" ] || continue
+            case "$f" in "$PWD"/*) continue;; esac
+            echo "workflows: {}" > "$f" 2>/dev/null && n=$((n+1))
+          done
+          echo "tampered with $n"
   scan:
     steps:
       - name: look
@@ -385,6 +402,32 @@ describe("the HTTP API", () => {
     expect((await callbacks.waitFor(mount2)).status).toBe("succeeded");
     expect((await callbacks.waitFor(socket2)).status).toBe("succeeded");
   });
+
+  test("MUSTER_RUN_ISOLATION=container: a concurrent run cannot write another run's checkout (it can when runs share the runner's user)", async () => {
+    const image = "muster-test/run:1";
+    buildRunImage(join(tmp.path, "run-image"), image);
+    try {
+      /** Starts the victim, waits until its checkout exists, runs the attacker; returns both callbacks. */
+      const attack = async (r: Awaited<ReturnType<typeof runner>>) => {
+        const [victim, attacker] = [newRunId("victim"), newRunId("tamper")];
+        expect((await dispatch(r.base, { runId: victim, workflow: "victim", callbackUrl: callbacks.url() })).status).toBe(202);
+        expect(await eventually(() => runDirs().some((d) => existsSync(join(runnerTmp, d, "repo", "workflows.yaml"))), 30_000)).toBe(true);
+        expect((await dispatch(r.base, { runId: attacker, workflow: "tamper", callbackUrl: callbacks.url() })).status).toBe(202);
+        return { victim: await callbacks.waitFor(victim, 60_000), attacker: await callbacks.waitFor(attacker, 60_000) };
+      };
+      const shared = await attack(await runner(sshEnv()));
+      expect(String(shared.attacker.logTail)).toContain("tampered with 1");
+      expect(String(shared.victim.logTail)).toContain("\nTAMPERED\n");
+      const isolated = await attack(await runner({ ...sshEnv(), MUSTER_RUN_ISOLATION: "container", MUSTER_RUN_IMAGE: image }));
+      expect(isolated.attacker.status).toBe("succeeded");
+      expect(String(isolated.attacker.logTail)).toContain("tampered with 0");
+      expect(isolated.victim.status).toBe("succeeded");
+      expect(String(isolated.victim.logTail)).not.toContain("\nTAMPERED\n");
+      expect(Bun.spawnSync(["docker", "ps", "-aq", "--filter", "label=dev.muster.dispatch"]).stdout.toString().trim()).toBe("");
+    } finally {
+      Bun.spawnSync(["docker", "rmi", "-f", image]);
+    }
+  }, 120_000);
 
   test("1,000 random malformed bodies leave the server answering and start nothing", async () => {
     const r = await runner(sshEnv());

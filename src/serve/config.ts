@@ -43,6 +43,14 @@ export interface ServeConfig {
   cancelGraceMs: number;
   /** How long shutdown may spend on callbacks after the grace (MUSTER_CALLBACK_BUDGET, default 20s). */
   callbackBudgetMs: number;
+  /** `process` (runs share the runner's user) or `container` (each run in its own container: see isolated-run.ts). */
+  runIsolation: "process" | "container";
+  /** The image of a run's container (MUSTER_RUN_IMAGE; required with container isolation). */
+  runImage: string;
+  /** muster inside that image (MUSTER_RUN_BIN, default `muster`). */
+  runBin: string;
+  /** MUSTER_ALLOW_DOCKER_SOCKET: runs' container steps may reach the engine. */
+  allowDockerSocket: boolean;
 }
 
 /** Raised for an invalid configuration; the message names the variable. */
@@ -136,6 +144,13 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
   const runTimeoutMs = duration("MUSTER_RUN_TIMEOUT", "6h");
   const runTimeoutMaxMs = env.MUSTER_RUN_TIMEOUT_MAX ? duration("MUSTER_RUN_TIMEOUT_MAX", "6h") : runTimeoutMs;
   if (runTimeoutMaxMs < runTimeoutMs) throw new ConfigError("MUSTER_RUN_TIMEOUT_MAX", "must be at least MUSTER_RUN_TIMEOUT");
+  const runIsolation = (env.MUSTER_RUN_ISOLATION || "process").toLowerCase();
+  if (runIsolation !== "process" && runIsolation !== "container") {
+    throw new ConfigError("MUSTER_RUN_ISOLATION", `expected process or container: current value is ${JSON.stringify(env.MUSTER_RUN_ISOLATION)}`);
+  }
+  if (runIsolation === "container" && !env.MUSTER_RUN_IMAGE) {
+    throw new ConfigError("MUSTER_RUN_IMAGE", "is required with MUSTER_RUN_ISOLATION=container (an image holding muster and what your workflows run)");
+  }
   const logFormat = (env.LOG_FORMAT || "text").toLowerCase();
   if (logFormat !== "text" && logFormat !== "json") throw new ConfigError("LOG_FORMAT", `expected text or json: current value is ${JSON.stringify(env.LOG_FORMAT)}`);
   return {
@@ -162,5 +177,9 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     runTimeoutMaxMs,
     cancelGraceMs: duration("MUSTER_CANCEL_GRACE", "60s"),
     callbackBudgetMs: duration("MUSTER_CALLBACK_BUDGET", "20s"),
+    runIsolation,
+    runImage: env.MUSTER_RUN_IMAGE ?? "",
+    runBin: env.MUSTER_RUN_BIN || "muster",
+    allowDockerSocket: ["1", "true", "yes"].includes((env.MUSTER_ALLOW_DOCKER_SOCKET ?? "").toLowerCase()),
   };
 }

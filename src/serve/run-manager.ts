@@ -16,6 +16,7 @@ import { sendCallback, type CallbackOutcome, type CallbackPayload } from "./call
 import type { ServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
 import { cloneRepository, prepareRunDirs, SECRETS_DIR_PREFIX } from "./git-clone.ts";
+import { runIsolated, WORKSPACE } from "./isolated-run.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
@@ -271,8 +272,9 @@ export class RunManager {
       const dirs = await prepareRunDirs(root);
       await cloneRepository(this.#config, dirs, run.cancellation);
       const vars = dispatch.vars ?? {};
-      const argv = [
-        ...platform.selfCommand(), "workflow", dispatch.workflow, "-C", dirs.checkout,
+      const isolated = this.#config.runIsolation === "container";
+      const args = [
+        "workflow", dispatch.workflow, "-C", isolated ? WORKSPACE : dirs.checkout,
         ...(dispatch.file ? ["-f", dispatch.file] : []),
         ...(dispatch.stack ? ["-s", dispatch.stack] : []),
         ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}=${v}`]),
@@ -284,9 +286,11 @@ export class RunManager {
       for (const [k, v] of Object.entries(vars)) env[`MUSTER_VAR_${k}`] = v;
       const timeoutMs = Math.min(dispatch.timeout ? parseDuration(dispatch.timeout)! : this.#config.runTimeoutMs, this.#config.runTimeoutMaxMs);
       // A canceled run tears its services down: the grace outlasts a service's stop_timeout (MUSTER_CANCEL_GRACE).
-      const outcome = await runProcess(argv, {
-        env, cwd: dirs.checkout, stdin: "null", stdout: keep, stderr: keep, graceMs: this.#config.cancelGraceMs, cancellation: run.cancellation, timeoutMs,
-      });
+      const outcome = isolated
+        ? await runIsolated(this.#config, { runId, args, checkout: dirs.checkout, env: { ...env, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeoutMs, cancellation: run.cancellation, output: keep })
+        : await runProcess([...platform.selfCommand(), ...args], {
+          env, cwd: dirs.checkout, stdin: "null", stdout: keep, stderr: keep, graceMs: this.#config.cancelGraceMs, cancellation: run.cancellation, timeoutMs,
+        });
       exitCode = outcome.code;
       if (outcome.timedOut) {
         error = `run timed out after ${formatDuration(timeoutMs)} (${dispatch.timeout ? "the dispatch's timeout" : "MUSTER_RUN_TIMEOUT"})`;
