@@ -59,7 +59,8 @@ const WORKFLOWS = `workflows:
             if [ "$f" != "/proc/$$/environ" ] && grep -qaF -f "$needles" "$f" 2>/dev/null; then found="$found $f"; fi
           done
           own=$(basename "$(dirname "$TMPDIR")")
-          if grep -rqaF -f "$needles" --exclude-dir="$own" "$(dirname "$(dirname "$TMPDIR")")" 2>/dev/null; then found="$found the-runner-tmpdir"; fi
+          # In a run's container TMPDIR is /tmp and there is no runner directory to scan.
+          if [ "$TMPDIR" != /tmp ] && grep -rqaF -f "$needles" --exclude-dir="$own" "$(dirname "$(dirname "$TMPDIR")")" 2>/dev/null; then found="$found the-runner-tmpdir"; fi
           echo "found:\${found:- nothing}"
   svc:
     steps:
@@ -423,11 +424,48 @@ describe("the HTTP API", () => {
       expect(String(isolated.attacker.logTail)).toContain("tampered with 0");
       expect(isolated.victim.status).toBe("succeeded");
       expect(String(isolated.victim.logTail)).not.toContain("\nTAMPERED\n");
+      // A root runner's runs are root in process mode; in their containers they see no runner process to read.
+      const rootRunner = await runner({ ...sshEnv(), MUSTER_RUN_ISOLATION: "container", MUSTER_RUN_IMAGE: image });
+      const keyLine = sshd.clientKey.split("\n")[1]!;
+      const halves = (s: string) => [s.slice(0, s.length >> 1), s.slice(s.length >> 1)];
+      const [a, b] = halves(TOKEN);
+      const [c, d] = halves(keyLine);
+      const scan = newRunId("scan-root");
+      await dispatch(rootRunner.base, { runId: scan, workflow: "scan", vars: { a: a!, b: b!, c: c!, d: d! }, callbackUrl: callbacks.url() });
+      const scanned = await callbacks.waitFor(scan, 60_000);
+      expect(scanned.status).toBe("succeeded");
+      expect(String(scanned.logTail)).toContain("found: nothing");
       expect(Bun.spawnSync(["docker", "ps", "-aq", "--filter", "label=dev.muster.dispatch"]).stdout.toString().trim()).toBe("");
     } finally {
       Bun.spawnSync(["docker", "rmi", "-f", image]);
     }
   }, 120_000);
+
+  test("shutdown is bounded: a callback receiver that never answers costs at most the callback budget; a second SIGTERM exits at once", async () => {
+    const blackhole = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Promise<Response>(() => {}) });
+    try {
+      const r = await runner({ ...sshEnv(), MUSTER_SHUTDOWN_GRACE: "1s", MUSTER_CALLBACK_BUDGET: "1s", MUSTER_CALLBACK_ATTEMPTS: "20" });
+      const id = newRunId("drain");
+      await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: "1042" }, callbackUrl: `http://127.0.0.1:${blackhole.port}/cb` });
+      expect(await eventually(async () => (await (await fetch(`${r.base}/runs/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).status === "running", 30_000)).toBe(true);
+      r.proc.kill("SIGTERM");
+      // Each attempt would wait 10 s and 20 attempts were allowed: the budget ends them.
+      expect(await r.proc.exited).toBe(0);
+      expect(r.lines.some((l) => l.msg === "callback not delivered" && l.runId === id)).toBe(true);
+
+      const twice = await runner({ ...sshEnv(), MUSTER_SHUTDOWN_GRACE: "1h" });
+      const held = newRunId("twice");
+      await dispatch(twice.base, { runId: held, workflow: "slow", vars: { seconds: "1043" }, callbackUrl: callbacks.url() });
+      expect(await eventually(async () => (await processesMatching("sleep 1043")).length > 0, 30_000)).toBe(true);
+      twice.proc.kill("SIGTERM");
+      expect(await eventually(() => twice.lines.some((l) => l.msg === "draining"), 10_000)).toBe(true);
+      twice.proc.kill("SIGTERM");
+      expect(await twice.proc.exited).toBe(143);
+      expect(await eventually(async () => (await processesMatching("sleep 1043")).length === 0, 10_000)).toBe(true);
+    } finally {
+      blackhole.stop(true);
+    }
+  }, 90_000);
 
   test("1,000 random malformed bodies leave the server answering and start nothing", async () => {
     const r = await runner(sshEnv());
