@@ -44,3 +44,30 @@ export async function peakRss(cmd: string[], cwd?: string): Promise<{ mib: numbe
 }
 
 export const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+/**
+ * A dispatch runner for benchmarks: a repository holding `workflows` served
+ * over HTTPS by a local git http-backend, a callback receiver, and the
+ * runner with `env` on top of what that needs; `stop` ends all three.
+ */
+export async function startBenchRunner(dir: string, token: string, workflows: string, env: Record<string, string> = {}) {
+  const { makeRepository, startCallbackReceiver, startGitHttps, startRunner } = await import("../../test/serve-fixtures.ts");
+  const { join } = await import("node:path");
+  const bare = makeRepository(dir, { "workflows.yaml": workflows });
+  const https = await startGitHttps(join(dir, "https"), dir);
+  const callbacks = startCallbackReceiver();
+  const runner = await startRunner({
+    RUNNER_AUTH_TOKEN: token,
+    ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/${bare.split("/").pop()}`,
+    MUSTER_GIT_CA_FILE: https.caFile,
+    MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1",
+    ...env,
+  });
+  const stop = async () => {
+    runner.proc.kill("SIGTERM");
+    await runner.proc.exited;
+    https.stop();
+    callbacks.stop();
+  };
+  return { runner, callbacks, stop };
+}

@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "../../test/serve-fixtures.ts";
+import { startBenchRunner } from "./lib.ts";
 
 const count = Number(process.argv[2] ?? 20_000);
 const dir = mkdtempSync(join(tmpdir(), "muster-bench-flood-"));
@@ -18,14 +18,7 @@ const TOKEN = "bench-token-0123456789abcdef";
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
 
 try {
-  const bare = makeRepository(dir, { "workflows.yaml": "workflows:\n  slow:\n    steps:\n      - { type: shell, command: 'sleep 1000' }\n" });
-  const https = await startGitHttps(join(dir, "https"), dir);
-  const callbacks = startCallbackReceiver();
-  const runner = await startRunner({
-    RUNNER_AUTH_TOKEN: TOKEN,
-    ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/${bare.split("/").pop()}`,
-    MUSTER_GIT_CA_FILE: https.caFile,
-    MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1",
+  const { runner, callbacks, stop } = await startBenchRunner(dir, TOKEN, "workflows:\n  slow:\n    steps:\n      - { type: shell, command: 'sleep 1000' }\n", {
     MUSTER_CONCURRENCY: "2",
     MUSTER_QUEUE_SIZE: "32",
     MUSTER_SHUTDOWN_GRACE: "1s",
@@ -55,10 +48,7 @@ try {
   console.log(`${count} same-stack dispatches of ~60 KB in ${seconds.toFixed(1)} s (${(count / seconds).toFixed(0)}/s)`);
   console.log(`answers: ${[...statuses].map(([s, n]) => `${n} x ${s}`).join(", ")}; queue depth ${depth}`);
   console.log(`runner RSS: ${before.toFixed(1)} MiB before, ${after.toFixed(1)} MiB after; along the way (dispatches: MiB) ${checkpoints.join(", ")}`);
-  runner.proc.kill("SIGTERM");
-  await runner.proc.exited;
-  callbacks.stop();
-  https.stop();
+  await stop();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

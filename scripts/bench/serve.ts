@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "../../test/serve-fixtures.ts";
+import { startBenchRunner } from "./lib.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "muster-bench-"));
 const TOKEN = "bench-token-0123456789abcdef";
@@ -24,16 +24,7 @@ function wrk(url: string, script?: string): { rps: number; p99: string } {
 }
 
 try {
-  const bare = makeRepository(dir, { "workflows.yaml": "workflows:\n  one:\n    steps:\n      - { type: shell, command: 'echo done' }\n" });
-  const https = await startGitHttps(join(dir, "https"), dir);
-  const callbacks = startCallbackReceiver();
-  const runner = await startRunner({
-    RUNNER_AUTH_TOKEN: TOKEN,
-    ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/${bare.split("/").pop()}`,
-    MUSTER_GIT_CA_FILE: https.caFile,
-    MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1",
-    MUSTER_CONCURRENCY: "2",
-  });
+  const { runner, callbacks, stop } = await startBenchRunner(dir, TOKEN, "workflows:\n  one:\n    steps:\n      - { type: shell, command: 'echo done' }\n", { MUSTER_CONCURRENCY: "2" });
   const script = join(dir, "dispatch.lua");
   writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer wrong-token"\nwrk.body = '{"runId":"r","workflow":"one","callbackUrl":"https://example.com/cb"}'\n`);
   const health = wrk(`${runner.base}/healthz`);
@@ -59,10 +50,7 @@ try {
   times.sort((a, b) => a - b);
   console.log("dispatch -> callback, one-step workflow incl. clone over HTTPS (median of 10)");
   console.log(`  ${times[5]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[9]!.toFixed(0)})`);
-  runner.proc.kill("SIGTERM");
-  await runner.proc.exited;
-  https.stop();
-  callbacks.stop();
+  await stop();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
