@@ -312,11 +312,14 @@ export class RunManager {
     await this.#complete(run, status, exitCode, error ? redactor.redact(error) : null, logTail);
   }
 
+  /** The engine, connected once (a runner without one tries again at the next run). */
+  #docker?: import("../docker/client.ts").DockerClient;
+
   async #removeLeftContainers(runId: string): Promise<void> {
     try {
       const { DockerClient } = await import("../docker/client.ts");
       const { LABELS } = await import("../docker/owner.ts");
-      const docker = await DockerClient.connect(platform.env());
+      const docker = (this.#docker ??= await DockerClient.connect(platform.env()));
       for (const container of await docker.listContainers([`${LABELS.dispatch}=${runId}`])) {
         await docker.removeContainer(container.Id, { force: true });
         this.#log("warn", "removed a container the run left", { runId, container: container.Names[0] ?? container.Id });
