@@ -98,8 +98,8 @@ export interface Platform {
   killGroup(pid: number, signal: "SIGINT" | "SIGTERM" | "SIGKILL"): void;
   /** Registers a signal handler; returns a function that removes it. */
   onSignal(signal: Signal, handler: () => void): () => void;
-  /** Whether file descriptor 1 or 2 is a terminal. */
-  isTerminal(fd: 1 | 2): boolean;
+  /** Whether file descriptor 0, 1 or 2 is a terminal. */
+  isTerminal(fd: 0 | 1 | 2): boolean;
   /** The width of the terminal on fd 1 or 2, or undefined when it is not a terminal. */
   columns(fd: 1 | 2): number | undefined;
   /** Writes bytes to stdout (1) or stderr (2), in call order. */

@@ -101,7 +101,7 @@ export function createBunPlatform(): Platform {
       process.on(signal, handler);
       return () => process.off(signal, handler);
     },
-    isTerminal: (fd) => (fd === 1 ? process.stdout.isTTY : process.stderr.isTTY) === true,
+    isTerminal: (fd) => (fd === 0 ? process.stdin.isTTY : fd === 1 ? process.stdout.isTTY : process.stderr.isTTY) === true,
     columns: (fd) => ((fd === 1 ? process.stdout : process.stderr).isTTY ? (fd === 1 ? process.stdout : process.stderr).columns : undefined),
     write(fd, data) {
       // A reader that went away (EPIPE: `| head`, a closed terminal) must not stop a run or its

@@ -35,6 +35,7 @@ export interface DenoApi {
   kill(pid: number, signal: string): void;
   addSignalListener(signal: string, handler: () => void): void;
   removeSignalListener(signal: string, handler: () => void): void;
+  stdin: { isTerminal(): boolean };
   stdout: { isTerminal(): boolean; writeSync(data: Uint8Array): number };
   stderr: { isTerminal(): boolean; writeSync(data: Uint8Array): number };
   exit(code: number): never;

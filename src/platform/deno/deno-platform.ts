@@ -91,7 +91,7 @@ export function createDenoPlatform(): Platform {
       Deno.addSignalListener(signal, handler);
       return () => Deno.removeSignalListener(signal, handler);
     },
-    isTerminal: (fd) => (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
+    isTerminal: (fd) => (fd === 0 ? Deno.stdin : fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
     columns(fd) {
       if (!(fd === 1 ? Deno.stdout : Deno.stderr).isTerminal()) return undefined;
       try {
