@@ -58,6 +58,12 @@ describe("glob", () => {
     expect(await expandGlob(dir, "reports/**/*.xml")).toEqual(["reports/e2e/a.xml", "reports/unit.xml"]);
     expect(await expandGlob(dir, "*/*.xml")).toEqual(["other/x.xml", "reports/unit.xml"]);
     expect(await expandGlob(dir, "missing/*.xml")).toEqual([]);
+    // Only files: a directory (or a symlink to one) named like a match is not one; a symlink to a file is.
+    mkdirSync(join(dir, "reports/dir.xml"));
+    symlinkSync("e2e", join(dir, "reports/dirlink.xml"));
+    symlinkSync("unit.xml", join(dir, "reports/link.xml"));
+    expect(await expandGlob(dir, "reports/*.xml")).toEqual(["reports/link.xml", "reports/unit.xml"]);
+    expect(await expandGlob(dir, "reports/unit.xml")).toEqual(["reports/unit.xml"]);
   });
 });
 

@@ -7,7 +7,7 @@
  * and Go's `filepath.Glob` (junit, which has no `**`); one syntax serves both.
  * @module
  */
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 /** A pattern that cannot be compiled (an unclosed `[` or `{`). */
@@ -92,13 +92,15 @@ export function matchGlob(pattern: string, path: string): boolean {
   return globToRegExp(pattern).test(path);
 }
 
-/** Whether a pattern has glob syntax (otherwise it names one path). */
-export const hasGlobSyntax = (pattern: string) => /[*?[{\\]/.test(pattern);
+/** Whether a pattern segment has glob syntax (otherwise it names one path). */
+const hasGlobSyntax = (pattern: string) => /[*?[{\\]/.test(pattern);
 
 /**
  * The files under `root` matching `pattern` (relative, `/`-separated), as
- * relative paths in sorted order. The walk starts at the pattern's literal
- * prefix and only descends where `**` or a wildcard segment can match.
+ * relative paths in sorted order: regular files, and symlinks to them. The
+ * walk starts at the pattern's literal prefix and only descends where `**`
+ * or a wildcard segment can match, so a pattern without wildcards is one
+ * lookup.
  *
  * @example
  * ```ts
@@ -119,7 +121,9 @@ export async function expandGlob(root: string, pattern: string): Promise<string[
       const rel = dir ? `${dir}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         if (depth + 1 < maxDepth) await walk(rel, depth + 1);
-      } else if (regex.test(rel)) found.push(rel);
+      } else if (regex.test(rel) && (entry.isFile() || (entry.isSymbolicLink() && (await stat(join(root, rel)).catch(() => undefined))?.isFile()))) {
+        found.push(rel);
+      }
     }
   };
   await walk(literal.join("/"), 0);

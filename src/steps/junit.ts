@@ -54,7 +54,7 @@ export const junit: StepKind<JUnitStep, JUnitPlan> = {
   }),
   async run(planned, ctx) {
     const { readFile, appendFile } = await import("node:fs/promises");
-    const { expandGlob, GlobError, hasGlobSyntax } = await import("../files/glob.ts");
+    const { expandGlob, GlobError } = await import("../files/glob.ts");
     const { parseJUnit, reportOf, junitMarkdown, JUnitError } = await import("../files/junit-report.ts");
     const { XmlError } = await import("../files/xml.ts");
     const { detectCi } = await import("../output/ci/providers.ts");
@@ -66,11 +66,6 @@ export const junit: StepKind<JUnitStep, JUnitPlan> = {
       for (const pattern of patterns) {
         const root = isAbsolute(pattern) ? "/" : cwd;
         const relative = isAbsolute(pattern) ? pattern.replace(/^\/+/, "") : pattern;
-        if (!hasGlobSyntax(relative)) {
-          const { stat } = await import("node:fs/promises");
-          if ((await stat(join(root, relative)).catch(() => undefined))?.isFile()) paths.add(join(root, relative));
-          continue;
-        }
         for (const match of await expandGlob(root, relative)) paths.add(join(root, match));
       }
     } catch (error) {
