@@ -10,7 +10,8 @@
  * @module
  */
 import { realpathSync, statSync } from "node:fs";
-import { dirname, isAbsolute, resolve, sep } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { isWithin } from "../files/paths.ts";
 
 /** The settings of the check, from the run's environment. */
 export interface HostAccessPolicy {
@@ -49,7 +50,6 @@ function real(path: string): string {
   }
 }
 
-const within = (dir: string, path: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
 const isSocket = (path: string) => {
   try {
@@ -76,7 +76,7 @@ export function hostMountProblem(sources: string[], policy: HostAccessPolicy): s
       if (policy.allowSocket) continue;
       return `mounting ${source} is not allowed: it is a Docker socket, which is root on the host (an administrator allows it with MUSTER_ALLOW_DOCKER_SOCKET=1)`;
     }
-    if (within(policy.boundary, path) || policy.allowPrefixes.some((prefix) => within(prefix, path))) continue;
+    if (isWithin(policy.boundary, path) || policy.allowPrefixes.some((prefix) => isWithin(prefix, path))) continue;
     return `mounting ${source}${path !== source ? ` (${path})` : ""} is not allowed: host paths outside ${policy.boundary} need an allowance (an administrator lists path prefixes in MUSTER_ALLOW_HOST_MOUNTS, separated by ":")`;
   }
   return undefined;

@@ -6,7 +6,8 @@
  */
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
+import { isWithin } from "../files/paths.ts";
 import { parse } from "yaml";
 import { DiscoveryError } from "../errors.ts";
 import { formatDiagnostic, suggest, type Diagnostic } from "./diagnostics.ts";
@@ -54,9 +55,6 @@ async function untrustedConfig(file: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** Whether `path` is `dir` or below it. */
-const within = (dir: string, path: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
-
 async function findConfig(cwd: string, env: Record<string, string | undefined>, warnings: string[], confine?: string): Promise<string | undefined> {
   const configured = env.ATMOS_CLI_CONFIG_PATH;
   if (configured) {
@@ -86,7 +84,7 @@ async function findConfig(cwd: string, env: Record<string, string | undefined>, 
 export async function checkConfined(project: Project, path: string, what: string): Promise<void> {
   if (project.confine === undefined) return;
   const real = await realpath(path).catch(() => path);
-  if (!within(project.confine, real)) {
+  if (!isWithin(project.confine, real)) {
     throw new DiscoveryError(`${what} ${displayPath(project, path)} resolves to ${real}, outside the checkout ${project.confine} (expected files inside it; symbolic links out of the checkout are refused)`);
   }
 }
@@ -103,7 +101,7 @@ export async function checkConfined(project: Project, path: string, what: string
 export async function findProject(cwd: string, env: Record<string, string | undefined>): Promise<Project> {
   const warnings: string[] = [];
   const confine = env.MUSTER_CONFINE ? await realpath(resolve(cwd, env.MUSTER_CONFINE)) : undefined;
-  const configFile = await findConfig(confine && within(confine, cwd) ? cwd : confine ?? cwd, env, warnings, confine);
+  const configFile = await findConfig(confine && isWithin(confine, cwd) ? cwd : confine ?? cwd, env, warnings, confine);
   if (!configFile) {
     const workflowsDir = env.ATMOS_WORKFLOWS_BASE_PATH ? resolve(cwd, env.ATMOS_WORKFLOWS_BASE_PATH) : cwd;
     const project = { cwd, basePath: cwd, workflowsDir, warnings, confine };
