@@ -91,19 +91,26 @@ export function isBlockedAddress(ip: string): boolean {
  * ```
  */
 export function callbackUrlProblem(rawUrl: string, allowHosts: ReadonlySet<string>): string | undefined {
+  return judgeUrl(rawUrl, allowHosts).problem;
+}
+
+/** The URL, its host as compared (no brackets, lower case), whether it is allow-listed, and what is wrong with it without resolving. */
+function judgeUrl(rawUrl: string, allowHosts: ReadonlySet<string>): { url?: URL; hostname: string; allowed: boolean; problem?: string } {
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
-    return "callbackUrl is not a URL";
+    return { hostname: "", allowed: false, problem: "callbackUrl is not a URL" };
   }
+  // The WHATWG parser has already normalised 2130706433, 0x7f.1 and [::ffff:127.0.0.1].
   const hostname = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   const allowed = allowHosts.has(hostname) || allowHosts.has(url.host.toLowerCase());
-  if (url.protocol !== "https:" && url.protocol !== "http:") return `callbackUrl must use https (got ${url.protocol.slice(0, -1)})`;
-  if (url.username || url.password) return "callbackUrl must not carry credentials";
-  if (url.protocol === "http:" && !allowed) return `callbackUrl must use https (host ${hostname} is not in MUSTER_CALLBACK_ALLOW_HOSTS for http)`;
-  if (!allowed && isIP(hostname) && isBlockedAddress(hostname)) return `callbackUrl host ${hostname} is not a public address (allow it with MUSTER_CALLBACK_ALLOW_HOSTS)`;
-  return undefined;
+  const judged = { url, hostname, allowed };
+  if (url.protocol !== "https:" && url.protocol !== "http:") return { ...judged, problem: `callbackUrl must use https (got ${url.protocol.slice(0, -1)})` };
+  if (url.username || url.password) return { ...judged, problem: "callbackUrl must not carry credentials" };
+  if (url.protocol === "http:" && !allowed) return { ...judged, problem: `callbackUrl must use https (host ${hostname} is not in MUSTER_CALLBACK_ALLOW_HOSTS for http)` };
+  if (!allowed && isIP(hostname) && isBlockedAddress(hostname)) return { ...judged, problem: `callbackUrl host ${hostname} is not a public address (allow it with MUSTER_CALLBACK_ALLOW_HOSTS)` };
+  return judged;
 }
 
 /** A callback target that passed the policy: connect to `address`, present `hostname`. */
@@ -137,19 +144,9 @@ export async function checkCallbackUrl(
   allowHosts: ReadonlySet<string>,
   resolve: (host: string) => Promise<Array<{ address: string; family: number }>> = (host) => lookup(host, { all: true, verbatim: true }),
 ): Promise<CheckedTarget> {
-  let url: URL;
-  try {
-    url = new URL(rawUrl);
-  } catch {
-    throw new CallbackRefused(`callbackUrl is not a URL`);
-  }
-  // The WHATWG parser has already normalised 2130706433, 0x7f.1 and [::ffff:127.0.0.1].
-  const hostname = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const allowed = allowHosts.has(hostname) || allowHosts.has(url.host.toLowerCase());
-  if (url.username || url.password) throw new CallbackRefused("callbackUrl must not carry credentials");
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && allowed)) {
-    throw new CallbackRefused(`callbackUrl must use https (host ${hostname} is not allow-listed for http)`);
-  }
+  // What needs no DNS is judged as at dispatch; then the name is resolved, and every address checked.
+  const { url, hostname, allowed, problem } = judgeUrl(rawUrl, allowHosts);
+  if (problem || !url) throw new CallbackRefused(problem ?? "callbackUrl is not a URL");
   const literal = isIP(hostname);
   const addresses = literal ? [{ address: hostname, family: literal }] : await resolve(hostname).catch(() => []);
   if (addresses.length === 0) throw new CallbackRefused(`callbackUrl host ${hostname} does not resolve`);

@@ -6,10 +6,7 @@
  * @module
  */
 import { platform } from "../platform/index.ts";
-import { isIP } from "node:net";
 import { CallbackRefused, checkCallbackUrl, type CheckedTarget } from "./address-policy.ts";
-
-const isIPLiteral = (host: string) => isIP(host) !== 0;
 import { abortableSleep } from "../engine/abortable-sleep.ts";
 import { retryDelay } from "../engine/backoff.ts";
 
@@ -53,15 +50,16 @@ const NEVER = new AbortController().signal;
  * all checked just before (a DNS answer that changes in between is the gap
  * the README names). @internal
  */
-function pinnedRequest(target: CheckedTarget, token: string | undefined, body: string, stop: AbortSignal): { request: Request; serverName?: string } {
+function pinnedRequest(target: CheckedTarget, token: string | undefined, body: string, stop: AbortSignal): { request: Request; serverName?: string; pinned: boolean } {
   const url = new URL(target.url);
   const host = url.host;
   const https = url.protocol === "https:";
-  if (!https || platform.pinsTlsServerName) url.hostname = target.family === 6 ? `[${target.address}]` : target.address;
+  const pinned = !https || platform.pinsTlsServerName;
+  if (pinned) url.hostname = target.family === 6 ? `[${target.address}]` : target.address;
   const headers: Record<string, string> = { "content-type": "application/json", host, "user-agent": "muster-runner" };
   if (token) headers.authorization = `Bearer ${token}`;
   const request = new Request(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.any([AbortSignal.timeout(10_000), stop]) });
-  return { request, serverName: https && platform.pinsTlsServerName ? target.hostname : undefined };
+  return { request, serverName: https && platform.pinsTlsServerName ? target.hostname : undefined, pinned };
 }
 
 /**
@@ -83,13 +81,13 @@ export async function sendCallback(url: string, token: string | undefined, paylo
       let response: Response | undefined;
       let unreachable: unknown;
       for (const address of target.addresses) {
-        const { request, serverName } = pinnedRequest({ ...target, ...address }, token, body, options.signal ?? NEVER);
+        const { request, serverName, pinned } = pinnedRequest({ ...target, ...address }, token, body, options.signal ?? NEVER);
         try {
           response = await platform.fetchVia(request, serverName ? { tls: { serverName } } : {});
           break;
         } catch (error) {
           unreachable = error;
-          if (request.url.includes(target.hostname) && !isIPLiteral(target.hostname)) break; // not pinned: the runtime resolved the name itself
+          if (!pinned) break; // the runtime resolved the name itself: another address would be the same request
         }
       }
       if (!response) throw unreachable;
