@@ -13,7 +13,7 @@ import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { BuildContext, StepKind } from "./kind.ts";
 import { type MessageStep, messageParts } from "./message.ts";
-import { planRunFields, type ProcessPlan, processViewText, runPlannedProcess } from "./process.ts";
+import { planRunFields, type ProcessPlan, processViewText, runFieldTemplates, runPlannedProcess } from "./process.ts";
 import { runFields } from "./schema.ts";
 
 /** A delegated step: its templated texts (keyed by field path) and its environment. */
@@ -65,11 +65,7 @@ export function atmosDelegate(spec: DelegateSpec): StepKind<DelegatedStep, Deleg
       if (!texts) return undefined;
       return { ...base, type: spec.type, texts, env: fields.env as Record<string, string>, stack: fields.stack as string | undefined, workingDirectory: fields.working_directory as string | undefined };
     },
-    templates: (step) => [
-      ...parts.templates(step),
-      ...Object.entries(step.env).map(([key, text]) => ({ field: `env.${key}`, path: ["env", key], text })),
-      ...(step.workingDirectory !== undefined ? [{ field: "working_directory", path: ["working_directory"], text: step.workingDirectory }] : []),
-    ],
+    templates: (step) => [...parts.templates(step), ...runFieldTemplates(step)],
     plan(step, scope) {
       const { env, cwd } = planRunFields(step, scope);
       const { texts } = parts.plan(step, scope);

@@ -6,8 +6,8 @@
  * which fields it has and how its line looks.
  * @module
  */
-import { isAbsolute, join } from "node:path";
 import { EXIT_OK } from "../exit-codes.ts";
+import { stepDirectory } from "./process.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { Behaviours, PlannedStep, PlanScope, StepContext, StepKind, StepOutcome } from "./kind.ts";
 
@@ -48,9 +48,7 @@ export function messageParts<S extends MessageStep>(type: string) {
   return {
     behaviours: MESSAGE_BEHAVIOURS,
     templates: (step: S) => Object.entries(step.texts).map(([field, text]) => ({ field, path: pathOf(field), text })),
-    plan: (step: S, scope: PlanScope): MessagePlan => ({
-      texts: Object.fromEntries(Object.entries(step.texts).map(([field, text]) => [field, scope.render({ field, path: pathOf(field), text })])),
-    }),
+    plan: (step: S, scope: PlanScope): MessagePlan => ({ texts: renderTexts(step, scope) }),
     describe: (planned: PlannedStep<S, MessagePlan>) => `${type} ${firstLine(Object.values(planned.resolved.texts)[0] ?? "")}`,
     view: (planned: PlannedStep<S, MessagePlan>) => ({ name: planned.name, type, ...planned.resolved.texts }),
     viewText: (planned: PlannedStep<S, MessagePlan>) => ({
@@ -71,11 +69,13 @@ export interface PathsPlan extends MessagePlan {
  * else the base path, as shell steps resolve theirs.
  */
 export function planWithDirectory<S extends MessageStep>(step: S, scope: PlanScope): PathsPlan {
-  const texts = Object.fromEntries(Object.entries(step.texts).map(([field, text]) => [field, scope.render({ field, path: pathOf(field), text })]));
-  const inherited = scope.inherited.workingDirectory;
-  const dir = texts.working_directory ?? (inherited !== undefined ? scope.render({ field: "working_directory", path: [], text: inherited }) : undefined);
-  const base = scope.run.baseDir;
-  return { texts, cwd: dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir) };
+  const texts = renderTexts(step, scope);
+  return { texts, cwd: stepDirectory(scope, texts.working_directory) };
+}
+
+/** A message step's texts, each rendered (a failure is recorded by the scope, positioned). */
+function renderTexts(step: MessageStep, scope: PlanScope): Record<string, string> {
+  return Object.fromEntries(Object.entries(step.texts).map(([field, text]) => [field, scope.render({ field, path: pathOf(field), text })]));
 }
 
 /** A succeeded outcome whose value is `value`. */

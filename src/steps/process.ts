@@ -66,14 +66,20 @@ export function planRunFields(step: RunFieldsStep, scope: PlanScope): { env: Rec
   for (const [key, text] of Object.entries(scope.inherited.env)) env[key] = scope.render({ field: `env.${key}`, path: [], text });
   Object.assign(env, scope.exported);
   for (const field of runFieldTemplates(step)) if (field.field.startsWith("env.")) env[field.field.slice(4)] = scope.render(field);
-  const dirField = step.workingDirectory !== undefined
-    ? { field: "working_directory", path: ["working_directory"], text: step.workingDirectory }
-    : scope.inherited.workingDirectory !== undefined
-    ? { field: "working_directory", path: [], text: scope.inherited.workingDirectory }
-    : undefined;
-  const dir = dirField ? scope.render(dirField) : undefined;
+  const own = step.workingDirectory !== undefined ? scope.render({ field: "working_directory", path: ["working_directory"], text: step.workingDirectory }) : undefined;
+  return { env, cwd: stepDirectory(scope, own) };
+}
+
+/**
+ * The directory a step's processes run in and its relative paths start
+ * from: its own `working_directory` (`own`, already rendered), else the one
+ * handed down (rendered here), else the project's base path.
+ */
+export function stepDirectory(scope: PlanScope, own: string | undefined): string {
+  const inherited = scope.inherited.workingDirectory;
+  const dir = own ?? (inherited !== undefined ? scope.render({ field: "working_directory", path: [], text: inherited }) : undefined);
   const base = scope.run.baseDir;
-  return { env, cwd: dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir) };
+  return dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir);
 }
 
 /** The templates of a step whose `command` runs with the shell (`shell`, `exec`, `spin`). */
