@@ -11,7 +11,7 @@
  * renamed into place, so a failure never leaves a truncated archive.
  * @module
  */
-import { lstat, mkdir, open, readFile, readlink, realpath, rename, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { type ArchiveEntry, ArchiveFormatError, noData, type StoredEntry } from "./archive-entry.ts";
 import { matchGlob } from "./glob.ts";
@@ -70,7 +70,6 @@ async function collect(source: string, options: PackOptions): Promise<Found[]> {
     const rel = basename(source);
     return included(rel, options.include, options.exclude) ? [{ fsPath: source, rel }] : [];
   }
-  const { readdir } = await import("node:fs/promises");
   const found: Found[] = [];
   const walk = async (dir: string, rel: string) => {
     const entries = await readdir(dir, { withFileTypes: true });

@@ -109,12 +109,14 @@ export const archive: StepKind<ArchiveStep, ArchivePlan> = {
     const source = at(texts.source!);
     const destination = at(texts.destination!);
     const fail = (error: string) => ({ status: "failed" as const, exitCode: EXIT_FAILURE, error });
-    const format = (texts.format ?? formatOf(destination) ?? "").trim().toLowerCase();
-    if (!texts.format && formatOf(destination) === undefined) return fail(`cannot tell the archive format from "${destination}" (set format: zip, tar or tgz)`);
-    if (formatProblem(format)) return fail(formatProblem(format)!);
+    // Checked again here: templated fields are known only now.
+    const inferred = formatOf(destination);
+    if (!texts.format && inferred === undefined) return fail(`cannot tell the archive format from "${destination}" (set format: zip, tar or tgz)`);
+    const format = (texts.format ?? inferred ?? "").trim().toLowerCase();
+    const problem = formatProblem(format) ?? (texts.subpath ? subpathProblem(texts.subpath) : undefined);
+    if (problem) return fail(problem);
     const mtime = texts.mtime || "filesystem";
     if (!MTIMES.includes(mtime)) return fail(`unknown mtime "${mtime}" (expected one of: filesystem, epoch, git)`);
-    if (texts.subpath && subpathProblem(texts.subpath)) return fail(subpathProblem(texts.subpath)!);
     const git = async (args: string[], dir: string) => {
       let out = "";
       const decoder = new TextDecoder();

@@ -18,12 +18,12 @@ import * as v from "valibot";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import { expect, nonEmpty, str } from "../workflow/schema.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
+import type { StepBase } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
 import { type ProcessPlan, processViewText, runPlannedProcess } from "./process.ts";
 
 /** A dependency step. */
-export interface DependencyStep {
-  name: string;
+export interface DependencyStep extends StepBase {
   type: "dependency";
   of: "workflow" | "command";
   target: string;
@@ -56,7 +56,7 @@ const flagWords = (flags: Record<string, string | boolean>) =>
   Object.entries(flags).flatMap(([k, value]) => (value === true ? [`--${k}`] : value === false ? [] : [`--${k}=${value}`]));
 
 /** The dependency step kind (internal: built by the parser from `dependencies:`). */
-export const dependency: StepKind = {
+export const dependency: StepKind<DependencyStep, DependencyPlan> = {
   type: "dependency",
   internal: true,
   summary: "A workflow or Atmos command the workflow depends on",
@@ -68,10 +68,17 @@ export const dependency: StepKind = {
     flags: v.optional(v.record(v.string(), v.union([v.string(), v.boolean()])), {}),
     args: v.optional(v.array(str), []),
   }),
-  build: (fields, base) => ({ ...base, type: "dependency", of: fields.of, target: fields.target, file: fields.file, flags: fields.flags, args: fields.args }),
+  build: (fields, base) => ({
+    ...base,
+    type: "dependency",
+    of: fields.of as DependencyStep["of"],
+    target: fields.target as string,
+    file: fields.file as string | undefined,
+    flags: fields.flags as DependencyStep["flags"],
+    args: fields.args as string[],
+  }),
   templates: () => [],
-  plan(step, scope): DependencyPlan {
-    const s = step as unknown as DependencyStep;
+  plan(s, scope) {
     const chain = [...(scope.run.env[CHAIN_VARIABLE] ?? "").split(",").filter(Boolean), scope.run.workflow.name];
     const argv = s.of === "workflow"
       ? [...(scope.run.self ?? ["muster"]), "workflow", s.target, ...(s.file !== undefined ? ["-f", s.file] : scope.run.workflowFile ? ["-f", scope.run.workflowFile] : []), "-C", scope.run.baseDir, ...flagWords(s.flags), ...s.args]
@@ -80,18 +87,14 @@ export const dependency: StepKind = {
     if (s.of === "workflow" && scope.run.stackFlag && !("stack" in s.flags) && !("s" in s.flags)) argv.push(`--stack=${scope.run.stackFlag}`);
     return { command: argv.map(shellQuote).join(" "), argv, cwd: scope.run.baseDir, env: { [CHAIN_VARIABLE]: chain.join(",") }, chain };
   },
-  describe: (planned) => `${(planned.step as unknown as DependencyStep).of} ${(planned.step as unknown as DependencyStep).target}`,
-  view: (planned) => {
-    const s = planned.step as unknown as DependencyStep;
-    return { name: planned.name, type: "dependency", of: s.of, target: s.target, argv: (planned.resolved as DependencyPlan).argv };
-  },
-  viewText: (planned) => processViewText(planned as never),
+  describe: (planned) => `${planned.step.of} ${planned.step.target}`,
+  view: (planned) => ({ name: planned.name, type: "dependency", of: planned.step.of, target: planned.step.target, argv: planned.resolved.argv }),
+  viewText: processViewText,
   async run(planned, ctx) {
-    const s = planned.step as unknown as DependencyStep;
-    const r = planned.resolved as DependencyPlan;
+    const { step: s, resolved: r } = planned;
     if (s.of === "workflow" && r.chain.includes(s.target)) {
       return { status: "failed", exitCode: EXIT_FAILURE, error: `dependency cycle: ${[...r.chain, s.target].join(" → ")} (expected dependencies that do not lead back to a running workflow)` };
     }
-    return runPlannedProcess(planned as never, { ...ctx, capture: undefined });
+    return runPlannedProcess(planned, { ...ctx, capture: undefined });
   },
 };
