@@ -46,20 +46,36 @@ export async function loadProject(dir: string | undefined): Promise<Project> {
  * ```
  */
 export function parseVars(rawArgs: string[]): Record<string, string> {
-  const vars: Record<string, string> = {};
+  return collectPairs(rawArgs, "--var", (key) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key), "KEY made of letters, digits and _");
+}
+
+/**
+ * Collects every `--answer NAME=VALUE` (repeatable): the value of the prompt
+ * step NAME. The value may be empty; it runs to the end (it may hold `=`).
+ *
+ * @example
+ * ```ts
+ * parseAnswers(["deploy", "--answer", "env=prod", "--answer=ok=yes"]); // { env: "prod", ok: "yes" }
+ * ```
+ */
+export function parseAnswers(rawArgs: string[]): Record<string, string> {
+  return collectPairs(rawArgs, "--answer", (key) => key !== "", "NAME the name of a prompt step");
+}
+
+/** Every `FLAG KEY=VALUE` and `FLAG=KEY=VALUE` in `rawArgs`, checked by `validKey`. */
+function collectPairs(rawArgs: string[], flag: string, validKey: (key: string) => boolean, keyRule: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
     let pair: string | undefined;
-    if (arg === "--var") pair = rawArgs[++i];
-    else if (arg.startsWith("--var=")) pair = arg.slice("--var=".length);
+    if (arg === flag) pair = rawArgs[++i];
+    else if (arg.startsWith(`${flag}=`)) pair = arg.slice(flag.length + 1);
     else continue;
-    if (pair === undefined) throw new UsageError(`--var needs KEY=VALUE`);
+    if (pair === undefined) throw new UsageError(`${flag} needs KEY=VALUE`);
     const eq = pair.indexOf("=");
     const key = eq < 0 ? "" : pair.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new UsageError(`--var ${JSON.stringify(pair)}: expected KEY=VALUE with KEY made of letters, digits and _`);
-    }
-    vars[key] = pair.slice(eq + 1);
+    if (eq < 0 || !validKey(key)) throw new UsageError(`${flag} ${JSON.stringify(pair)}: expected ${flag === "--var" ? "KEY" : "NAME"}=VALUE with ${keyRule}`);
+    pairs[key] = pair.slice(eq + 1);
   }
-  return vars;
+  return pairs;
 }

@@ -16,6 +16,8 @@ export interface RunArgs {
   file: string;
   stack?: string;
   vars: Record<string, string>;
+  /** `--answer`s, except those of password prompts: a secret never goes into a printed command. */
+  answers?: Record<string, string>;
   dir?: string;
   grace?: string;
   jobs?: string;
@@ -61,6 +63,7 @@ export function resumeCommand(args: RunArgs, fromStep: string): string {
   if (args.dir !== undefined) words.push("-C", args.dir);
   if (args.stack !== undefined) words.push("-s", args.stack);
   for (const [key, value] of Object.entries(args.vars)) words.push("--var", `${key}=${value}`);
+  for (const [name, value] of Object.entries(args.answers ?? {})) words.push("--answer", `${name}=${value}`);
   if (args.grace !== undefined) words.push("--grace", args.grace);
   if (args.jobs !== undefined) words.push("--jobs", args.jobs);
   if (args.logDir !== undefined) words.push("--log-dir", args.logDir);

@@ -23,9 +23,11 @@ import { platform } from "../platform/index.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { findWorkflow } from "../workflow/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
-import { buildPlan } from "../workflow/plan.ts";
+import { buildPlan, type Plan } from "../workflow/plan.ts";
+import { unansweredPrompts } from "../steps/prompt.ts";
 import type { Workflow } from "../workflow/types.ts";
-import { dirArg, fileArg, loadProject, parseVars } from "./common.ts";
+import { dirArg, fileArg, loadProject, parseAnswers, parseVars } from "./common.ts";
+import { checkAnswers, pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
 import { resumeCommand, resumeStep } from "./resume.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
 
@@ -54,6 +56,26 @@ async function checkTools(workflow: Workflow, env: Record<string, string>): Prom
   throw new MusterError(`workflow "${workflow.name}" needs tools that are not on PATH: ${named} (muster checks dependencies.tools but does not install toolchains: install them, for example with atmos toolchain install ${install})`, EXIT_FAILURE);
 }
 
+/** Refuses (exit 2) a run without a terminal whose prompt steps nothing would answer: better than stopping halfway. */
+function refuseUnanswered(plan: Plan, answers: Record<string, string>, fromStep: string | undefined): void {
+  const start = fromStep ? plan.steps.findIndex((p) => p.name === fromStep) : 0;
+  const unanswered = unansweredPrompts(plan.steps.slice(Math.max(0, start)), answers);
+  if (unanswered.length === 0) return;
+  const listed = unanswered.map((p) => `"${p.name}" (${p.step.type})`).join(", ");
+  const flags = unanswered.map((p) => `--answer ${p.name}=VALUE`).join(" ");
+  throw new UsageError(`workflow "${plan.workflow.name}" has prompt steps with no default and no answer: ${listed}; there is no terminal to ask on (stdin and stderr must both be terminals). Give ${flags}, set a default, or run it on a terminal`);
+}
+
+/** Refuses (exit 2) an answer that cannot be right whatever runs before it: not yes or no, not among fixed options. */
+async function refuseBadAnswers(plan: Plan, answers: Record<string, string>): Promise<void> {
+  for (const planned of plan.steps) {
+    const answer = answers[planned.name];
+    if (answer === undefined || planned.deferred || !planned.kind.answerProblem) continue;
+    const problem = await planned.kind.answerProblem(answer, planned);
+    if (problem !== undefined) throw new UsageError(problem);
+  }
+}
+
 /** Atmos' `show.header` and `show.flags`, printed before the first step. */
 function showLines(workflow: Workflow, flags: { dryRun: boolean; fromStep?: string; identity?: string; stack?: string }): string {
   const show = workflow.show;
@@ -69,12 +91,13 @@ function showLines(workflow: Workflow, flags: { dryRun: boolean; fromStep?: stri
 export default defineCommand({
   meta: { name: "workflow", description: "Run a workflow" },
   args: {
-    name: { type: "positional", description: "Workflow name", required: true },
+    name: { type: "positional", description: "Workflow name (on a terminal, omit it to pick one)", required: false },
     file: fileArg,
     stack: stackArg,
     "from-step": { type: "string", description: "Start at this top-level step, skipping those before it", valueHint: "STEP" },
     "dry-run": { type: "boolean", description: "Print what would run and touch nothing" },
     var: varArg,
+    answer: { type: "string", description: "Answer the prompt step NAME with VALUE, on a terminal or not (repeatable)", valueHint: "NAME=VALUE" },
     dir: dirArg,
     grace: { type: "string", description: "How long an interrupted or canceled step may take to exit before it is killed", default: "5s", valueHint: "DURATION" },
     jobs: { type: "string", alias: "j", description: "Cap on concurrently running children across the whole run", valueHint: "N" },
@@ -98,18 +121,30 @@ export default defineCommand({
       throw new UsageError(`--ci ${JSON.stringify(args.ci)}: expected one of: ${CI_CHOICES.join(", ")}`);
     }
     const vars = parseVars(rawArgs);
+    const answers = parseAnswers(rawArgs);
     const project = await loadProject(args.dir);
-    const { file, workflow, warnings } = await findWorkflow(project, args.name, args.file);
+    const interactive = promptsOnTerminal();
+    // No name: a picker on a terminal (which also picks where to start), the list otherwise.
+    const picked = args.name ? undefined : await pickWorkflow(project, args.file, interactive);
+    const name = args.name ?? picked!.name;
+    const found = picked?.found ?? (await findWorkflow(project, name, args.file, interactive ? (files) => pickFile(name, files) : undefined));
+    const { file, warnings } = found;
+    let workflow = found.workflow;
     for (const warning of warnings) await stderr.write(`${stderr.colors.yellow("!")} ${warning}\n`);
-    const fromStep = args["from-step"];
+    const fromStep = args["from-step"] ?? picked?.fromStep;
     if (fromStep && !workflow.steps.some((s) => s.name === fromStep)) {
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
+    checkAnswers(workflow, answers);
+    // Atmos evaluates !env and !exec in prompt fields once, when the run starts.
+    const { evaluateStepFunctions } = await import("../workflow/step-functions.ts");
+    workflow = await evaluateStepFunctions(workflow, { env: platform.env(), cwd: project.basePath, shell: platform.os === "windows" ? ["cmd", "/C"] : ["sh", "-c"] });
     const ctx = runContext(project, workflow, args.stack, vars, file.path);
+    ctx.answers = answers;
     if (args["restrict-host"]) ctx.env = { ...ctx.env, MUSTER_RESTRICT_HOST: "1" };
     const identity = args.identity || ctx.env.ATMOS_IDENTITY;
     if (identity) ctx.identity = identity;
-    ctx.terminal = { stdout: stdout.isTerminal, stderr: stderr.isTerminal, columns: platform.columns(2) };
+    ctx.terminal = { stdin: platform.isTerminal(0), stdout: stdout.isTerminal, stderr: stderr.isTerminal, columns: platform.columns(2) };
     const ci = format === "text" ? detectCi(platform.env(), args.ci, project.ci) : undefined;
     // Nested tools (muster, atmos) must not open log groups inside ours: CI systems do not nest them.
     if (ci?.groups) ctx.env = { ...ctx.env, MUSTER_CI_LOG_GROUP_ACTIVE: "1", ATMOS_CI_LOG_GROUP_ACTIVE: "1" };
@@ -118,6 +153,8 @@ export default defineCommand({
     if (plan.errors.length > 0) {
       throw new DiscoveryError(`workflow "${workflow.name}" (${file.display}) cannot be resolved:\n${plan.errors.map(formatDiagnostic).join("\n")}`, plan.errors);
     }
+    if (!interactive) refuseUnanswered(plan, answers, fromStep);
+    await refuseBadAnswers(plan, answers);
     // Atmos installs dependencies.tools; muster only checks they are there (also for a dry run, as Atmos installs then too).
     await checkTools(workflow, ctx.env);
     const shown = format === "text" ? showLines(workflow, { dryRun: Boolean(args["dry-run"]), fromStep, identity: ctx.identity, stack: ctx.stackFlag }) : "";
@@ -191,6 +228,13 @@ export default defineCommand({
       cancellation.cancel(signal === "SIGINT" ? "SIGINT" : "SIGTERM", signal === "SIGINT" ? "interrupted" : signal === "SIGHUP" ? "hung up" : "terminated");
     };
     const offSignals = STOP_SIGNALS.map((signal) => platform.onSignal(signal, onSignal(signal)));
+    // Esc or Ctrl-C at a prompt (raw mode: keys, not SIGINT) stops the run as Ctrl-C does.
+    ctx.interrupt = (why) => {
+      if (interrupted) return;
+      interrupted = "SIGINT";
+      void observer.emit({ type: "message", level: "warn", text: `${why}: stopping` });
+      cancellation.cancel("SIGINT", "interrupted");
+    };
     const started = performance.now();
     try {
       await observer.emit({ type: "run.start", workflow: workflow.name, file: file.display });
@@ -216,6 +260,7 @@ export default defineCommand({
           dir: args.dir,
           stack: args.stack,
           vars,
+          answers: Object.fromEntries(Object.entries(answers).filter(([name]) => !workflow.steps.some((s) => s.name === name && (s as { password?: boolean }).password))),
           grace: rawArgs.some((a) => a === "--grace" || a.startsWith("--grace=")) ? args.grace : undefined,
           jobs: args.jobs,
           logDir,

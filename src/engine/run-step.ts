@@ -41,7 +41,8 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const maxAttempts = policy?.maxAttempts ?? 1;
   const timeoutMs = kind.behaviours.timeout ? step.timeoutMs : undefined;
   const firstCtx = contextFor(parent);
-  const ownsTerminal = firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams;
+  // A prompt owns the terminal even when its output is captured: it draws on the terminal itself.
+  const ownsTerminal = (firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams) || (kind.behaviours.interactive && firstCtx.stdin === "inherit");
   await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(kind.behaviours.reportsItself ? { quiet: true } : {}) });
   let result: StepResult;
   for (let attempt = 1; ; attempt++) {

@@ -44,6 +44,14 @@ export interface ChildProcess {
   readonly exited: Promise<ExitStatus>;
 }
 
+/** Raw key input from the terminal on stdin, for prompts. */
+export interface Keyboard {
+  /** Calls `handler` with each chunk of bytes typed (raw mode: Ctrl-C arrives as 0x03, not as SIGINT). */
+  onData(handler: (chunk: Uint8Array) => void): void;
+  /** Stops reading and gives the terminal back in line mode. */
+  close(): void;
+}
+
 /** The signals muster reacts to. */
 export type Signal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
 
@@ -100,6 +108,11 @@ export interface Platform {
   onSignal(signal: Signal, handler: () => void): () => void;
   /** Whether file descriptor 0, 1 or 2 is a terminal. */
   isTerminal(fd: 0 | 1 | 2): boolean;
+  /**
+   * Reads keys from stdin in raw mode (prompts); undefined when stdin is not
+   * a terminal. Close it before anything else reads stdin.
+   */
+  openKeyboard(): Keyboard | undefined;
   /** The width of the terminal on fd 1 or 2, or undefined when it is not a terminal. */
   columns(fd: 1 | 2): number | undefined;
   /** Writes bytes to stdout (1) or stderr (2), in call order. */

@@ -7,16 +7,21 @@ import { alert } from "./alert.ts";
 import { archive } from "./archive.ts";
 import { atmos } from "./atmos.ts";
 import { cancel } from "./cancel.ts";
+import { choose } from "./choose.ts";
 import { clear } from "./clear.ts";
+import { confirm } from "./confirm.ts";
 import { container } from "./container.ts";
 import { emulator } from "./emulator.ts";
 import { dependency } from "./dependency.ts";
 import { env } from "./env.ts";
 import { exec } from "./exec.ts";
 import { exit } from "./exit.ts";
+import { file } from "./file.ts";
+import { filter } from "./filter.ts";
 import { format } from "./format.ts";
 import { hint } from "./hint.ts";
 import { http, webhook } from "./http.ts";
+import { input } from "./input.ts";
 import { join } from "./join.ts";
 import { junit } from "./junit.ts";
 import { linebreak } from "./linebreak.ts";
@@ -41,11 +46,13 @@ import { title } from "./title.ts";
 import { toast } from "./toast.ts";
 import { wait } from "./wait.ts";
 import { waitAll } from "./wait-all.ts";
+import { write } from "./write.ts";
 
 /** Every step kind. */
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
-  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, style, pager, spin, script, archive, junit, http, webhook, emulator, store, tflint, exec, dependency,
+  toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, style, pager, spin, script,
+  input, confirm, choose, filter, file, write, archive, junit, http, webhook, emulator, store, tflint, exec, dependency,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));

@@ -224,6 +224,13 @@ export interface StepKind<S extends StepBase = StepBase, R = unknown> {
   };
   /** Keys the kind puts in its result's metadata (`stdout`, `exit_code`), which `validate` accepts in `.steps.NAME.KEY`. */
   readonly produces?: readonly string[];
+  /**
+   * Evaluates the step's `!env`/`!exec` values, once, at the start of a run
+   * (prompts: Atmos does it for `default`, `prompt`, `placeholder`, `options`).
+   */
+  functions?(step: S, evaluate: (text: string, field: string) => Promise<string>): Promise<S>;
+  /** Why `--answer NAME=answer` cannot be right, known before the run (prompts whose choices are fixed); undefined when it may be. */
+  answerProblem?(answer: string, planned: PlannedStep<S, R>): Promise<string | undefined>;
   /** Every template the step renders (so the plan checks them all before anything runs). */
   templates(step: S): TemplateField[];
   /** Resolves the step's templates and defaults. Throws `PlanError` (exit 2) when it cannot. */

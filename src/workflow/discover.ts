@@ -281,8 +281,14 @@ function brokenSummary(file: LoadedFile): string {
  * The workflow `name`, from `-f` or found by searching; errors when missing
  * or ambiguous. A broken file that does not declare `name` does not stop the
  * search: it comes back as one warning line.
+ * With `chooseFile`, a name defined in several files is resolved by it (a picker on a terminal).
  */
-export async function findWorkflow(project: Project, name: string, fileArg?: string): Promise<{ file: LoadedFile; workflow: Workflow; warnings: string[] }> {
+export async function findWorkflow(
+  project: Project,
+  name: string,
+  fileArg?: string,
+  chooseFile?: (matches: LoadedFile[]) => Promise<LoadedFile>,
+): Promise<{ file: LoadedFile; workflow: Workflow; warnings: string[] }> {
   const { files } = await loadWorkflowFiles(project, fileArg);
   // The workflow's own problems (or its file's) refuse it; a broken sibling only earns a warning.
   const own = (f: LoadedFile) => (f.fileLevel ? f.diagnostics : f.broken?.get(name) ?? []);
@@ -294,6 +300,10 @@ export async function findWorkflow(project: Project, name: string, fileArg?: str
   const warnings = files.filter((f) => f.diagnostics.length > 0).map(brokenSummary);
   const matches = files.filter((f) => f.workflowFile?.workflows.has(name));
   if (matches.length === 1) return { file: matches[0]!, workflow: matches[0]!.workflowFile!.workflows.get(name)!, warnings };
+  if (matches.length > 1 && chooseFile) {
+    const file = await chooseFile(matches);
+    return { file, workflow: file.workflowFile!.workflows.get(name)!, warnings };
+  }
   if (matches.length > 1) {
     throw new DiscoveryError(`workflow "${name}" is defined in ${matches.length} files: ${matches.map((m) => m.display).join(", ")} (expected one; choose with -f FILE)`);
   }

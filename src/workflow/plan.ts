@@ -43,8 +43,12 @@ export interface RunContext {
   workflowFile?: string;
   /** Whether the run is in CI (the `ci` and `local` conditions). */
   ci?: boolean;
-  /** Whether muster's stdout and stderr are terminals, and how wide (steps that draw ask). */
-  terminal?: { stdout: boolean; stderr: boolean; columns?: number };
+  /** Whether muster's stdin, stdout and stderr are terminals, and how wide (steps that draw ask; prompts need stdin and stderr). */
+  terminal?: { stdin?: boolean; stdout: boolean; stderr: boolean; columns?: number };
+  /** `--answer NAME=VALUE`: the values of prompt steps, by step name. */
+  answers?: Record<string, string>;
+  /** Interrupts the whole run as Ctrl-C does (a prompt aborted with Esc or Ctrl-C, which raw mode turns into keys). */
+  interrupt?: (why: string) => void;
 }
 
 /** A workflow, planned. */

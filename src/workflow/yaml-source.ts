@@ -3,6 +3,8 @@
  * validation errors can point at FILE:LINE:COL.
  * @module
  */
+import { suggest } from "./diagnostics.ts";
+import { applyAtmosTags, ATMOS_TAGS } from "./yaml-tags.ts";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
 
 /** Workflow files larger than this are refused: they are programs' output, not workflows. */
@@ -51,6 +53,13 @@ export class YamlSource {
       return { line: pos.line, col: pos.col, message };
     });
     if (this.syntaxErrors.length === 0) this.syntaxErrors = structureErrors(doc.contents as Node | null, lines);
+    if (this.syntaxErrors.length === 0) {
+      this.syntaxErrors = applyAtmosTags(doc.contents as Node | null).map(({ node, tag }) => {
+        const pos = lines.linePos(node.range?.[0] ?? 0);
+        const hint = suggest(tag, ATMOS_TAGS);
+        return { line: pos.line, col: pos.col, message: `unknown YAML tag ${tag}${hint ? `; did you mean ${hint}?` : ""} (expected one of Atmos' tags, such as !env NAME or !exec COMMAND, or a YAML tag such as !!str)` };
+      });
+    }
     if (this.syntaxErrors.length > 0) {
       this.value = undefined;
       return;

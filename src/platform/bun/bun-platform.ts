@@ -4,6 +4,7 @@
  */
 import type { ChildProcess, Platform, SpawnOptions } from "../types.ts";
 import { SpawnError } from "../types.ts";
+import { openNodeKeyboard } from "../node-keyboard.ts";
 
 const SIGNAL_NUMBERS: Record<string, number> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGABRT: 6,
@@ -102,6 +103,7 @@ export function createBunPlatform(): Platform {
       return () => process.off(signal, handler);
     },
     isTerminal: (fd) => (fd === 0 ? process.stdin.isTTY : fd === 1 ? process.stdout.isTTY : process.stderr.isTTY) === true,
+    openKeyboard: () => openNodeKeyboard(process.stdin),
     columns: (fd) => ((fd === 1 ? process.stdout : process.stderr).isTTY ? (fd === 1 ? process.stdout : process.stderr).columns : undefined),
     write(fd, data) {
       // A reader that went away (EPIPE: `| head`, a closed terminal) must not stop a run or its

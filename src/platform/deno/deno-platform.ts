@@ -6,6 +6,7 @@ import type { ChildProcess, Platform, SpawnOptions } from "../types.ts";
 import { SpawnError } from "../types.ts";
 import nodeProcess from "node:process";
 import { Deno, type DenoHttpClient } from "./deno-api.ts";
+import { openNodeKeyboard } from "../node-keyboard.ts";
 
 function stdio(mode: "inherit" | "pipe" | "null"): "inherit" | "piped" | "null" {
   return mode === "pipe" ? "piped" : mode;
@@ -92,6 +93,7 @@ export function createDenoPlatform(): Platform {
       return () => Deno.removeSignalListener(signal, handler);
     },
     isTerminal: (fd) => (fd === 0 ? Deno.stdin : fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
+    openKeyboard: () => openNodeKeyboard(nodeProcess.stdin),
     columns(fd) {
       if (!(fd === 1 ? Deno.stdout : Deno.stderr).isTerminal()) return undefined;
       try {
