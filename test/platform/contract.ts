@@ -158,6 +158,36 @@ export function platformContract(platform: Platform, t: Runner): void {
     t.equal(await platform.closeProcessMemory(), platform.os === "linux");
   });
 
+  t.test("openKeyboard reads raw bytes from a terminal (Ctrl-C is a byte, not a signal), gives line mode back, and lets the process end", async () => {
+    // `script` gives the probe a pseudo-terminal as stdin and stdout; its own stdin (our pipe) is what is typed.
+    const runtime = platform.selfCommand().slice(0, -1);
+    const probe = new URL("./keyboard-probe.ts", import.meta.url).pathname;
+    const command = [...runtime, probe].map((w) => `'${w}'`).join(" ");
+    const child = platform.spawn(["script", "-qec", command, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: platform.env() });
+    const reader = child.stdout!.getReader();
+    const decoder = new TextDecoder();
+    let seen = "";
+    const readUntil = async (marker: RegExp) => {
+      while (!marker.test(seen)) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        seen += decoder.decode(value);
+      }
+    };
+    await readUntil(/READY|NO-TERMINAL/);
+    t.equal(seen.includes("READY"), true, seen);
+    child.stdin!.write("a\x03");
+    child.stdin!.write("q");
+    await readUntil(/LINE-MODE \w+/);
+    reader.releaseLock();
+    t.equal(/GOT \[97,3,113\] LINE-MODE true/.test(seen), true, seen);
+    child.stdin!.close();
+    t.equal((await child.exited).code, 0);
+    // Without a terminal on stdin there is no keyboard.
+    const piped = platform.spawn([...runtime, probe], { stdin: "null", stdout: "pipe", stderr: "inherit", env: platform.env() });
+    t.equal((await text(piped.stdout)).trim(), "NO-TERMINAL");
+  });
+
   t.test("serve answers on a free port and stops", async () => {
     const server = await platform.serve({ port: 0, hostname: "127.0.0.1", handler: async (request, remote) => new Response(`${new URL(request.url).pathname} from ${remote}`) });
     const response = await fetch(`http://127.0.0.1:${server.port}/hello`);
