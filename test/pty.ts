@@ -37,6 +37,7 @@ export class PtySession {
   #terminal: Bun.Terminal;
   #proc: Bun.Subprocess;
   #waiters: Array<() => void> = [];
+  /** Where the last match ended, in the plain transcript. */
   #mark = 0;
 
   constructor(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; command?: string[]; cols?: number } = {}) {
@@ -66,7 +67,7 @@ export class PtySession {
 
   /** The plain text written since the last `waitFor` matched. */
   get recent(): string {
-    return plain(this.raw.slice(this.#mark));
+    return plain(this.raw).slice(this.#mark);
   }
 
   /** The whole transcript, plain. */
@@ -74,15 +75,17 @@ export class PtySession {
     return plain(this.raw);
   }
 
-  /** Resolves when `text` has appeared since the last match; later waits look only after it. */
+  /** Resolves when `text` has appeared after the last match; the next wait looks only after this one. */
   waitFor(text: string | RegExp, limitMs = 20_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const rest = this.raw.slice(this.#mark);
-        const cleaned = plain(rest);
-        const found = typeof text === "string" ? cleaned.includes(text) : text.test(cleaned);
-        if (!found) return false;
-        this.#mark = this.raw.length;
+        const rest = plain(this.raw).slice(this.#mark);
+        const match = typeof text === "string" ? { index: rest.indexOf(text), length: text.length } : (() => {
+          const found = text.exec(rest);
+          return { index: found?.index ?? -1, length: found?.[0].length ?? 0 };
+        })();
+        if (match.index < 0) return false;
+        this.#mark += match.index + match.length;
         return true;
       };
       if (check()) return resolve();

@@ -55,7 +55,10 @@ export class YamlSource {
     if (this.syntaxErrors.length === 0) this.syntaxErrors = structureErrors(doc.contents as Node | null, lines);
     if (this.syntaxErrors.length === 0) {
       this.syntaxErrors = applyAtmosTags(doc.contents as Node | null).map(({ node, tag }) => {
-        const pos = lines.linePos(node.range?.[0] ?? 0);
+        // The node starts at its value: the tag is written just before it.
+        const start = node.range?.[0] ?? 0;
+        const at = text.lastIndexOf(tag, start);
+        const pos = lines.linePos(at >= 0 ? at : start);
         const hint = suggest(tag, ATMOS_TAGS);
         return { line: pos.line, col: pos.col, message: `unknown YAML tag ${tag}${hint ? `; did you mean ${hint}?` : ""} (expected one of Atmos' tags, such as !env NAME or !exec COMMAND, or a YAML tag such as !!str)` };
       });
