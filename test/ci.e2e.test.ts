@@ -22,7 +22,7 @@ const WORKFLOW = `workflows:
         type: parallel
         steps:
           - { name: lint, type: shell, command: "echo lint-out" }
-          - { name: unit, type: shell, command: "echo unit-out; echo unit-err >&2; exit 3" }
+          - { name: unit, type: shell, needs: [lint], command: "echo unit-out; echo unit-err >&2; exit 3" }
       - { name: report, type: shell, when: always, command: "echo reported" }
 `;
 

@@ -65,7 +65,7 @@ describe("messages", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`workflows.yaml:4:24: workflow "w", step "step1": unknown field "contnt", did you mean "content"?`);
     expect(run.stderr).toContain(`workflows.yaml:5:41: workflow "w", step "step2": field "level": got "loud" (expected one of: trace, debug, info, warn, warning, error)`);
-    expect(run.stderr).toContain(`step "step3": missing required field "options" or "content"`);
+    expect(run.stderr).toContain(`step "step3": missing required field "options", "values" or "content"`);
     expect(run.stderr).toContain(`step "step4": field "code": got number 300 (expected a whole number from 0 to 255)`);
     expect(run.stderr).toContain(`step "step5": nothing to check (expected at least one of "tools", "files", "dirs")`);
   });

@@ -6,7 +6,7 @@
  * later steps receive. Atmos' interactive-workflows example runs both ways.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { muster, projectDirs, repoRoot, tempDir, writeFiles } from "./helpers.ts";
 import { KEY, PtySession } from "./pty.ts";
@@ -453,6 +453,12 @@ ${report({ env: "{{ .steps.env.value }}" })}`);
     // Steps before --from-step are not asked.
     const later = await muster(["workflow", "ask", "--from-step", "report"], { cwd: dir });
     expect(later.stderr).not.toContain("no default and no answer");
+    // A dry run previews instead of refusing: the prompt is reported as not asked, its value empty.
+    rmSync(join(dir, "started"));
+    const preview = await muster(["workflow", "ask", "--dry-run"], { cwd: dir });
+    expect(preview.code).toBe(0);
+    expect(preview.stderr).toContain("○ env not asked (dry run without a terminal): its value is empty");
+    expect(existsSync(join(dir, "started"))).toBe(false);
   });
 
   test("a failed run's resume command repeats the answers, but never a password's", async () => {

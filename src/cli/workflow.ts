@@ -153,7 +153,7 @@ export default defineCommand({
     if (plan.errors.length > 0) {
       throw new DiscoveryError(`workflow "${workflow.name}" (${file.display}) cannot be resolved:\n${plan.errors.map(formatDiagnostic).join("\n")}`, plan.errors);
     }
-    if (!interactive) refuseUnanswered(plan, answers, fromStep);
+    if (!interactive && !args["dry-run"]) refuseUnanswered(plan, answers, fromStep);
     await refuseBadAnswers(plan, answers);
     // Atmos installs dependencies.tools; muster only checks they are there (also for a dry run, as Atmos installs then too).
     await checkTools(workflow, ctx.env);

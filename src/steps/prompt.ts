@@ -106,6 +106,11 @@ async function askFor<S extends PromptStep, T>(planned: PlannedStep<S, PathsPlan
   const defaultText = planned.resolved.texts.default;
   if (!keyboard) {
     if (defaultText !== undefined && defaultText !== "") return spec.fromDefault(defaultText, planned);
+    if (ctx.run.dryRun) {
+      // A preview should not stop at a question nobody can answer: the value is empty, and said so.
+      await ctx.write(2, new TextEncoder().encode(`○ ${planned.name} not asked (dry run without a terminal): its value is empty\n`));
+      return answered("");
+    }
     return { status: "failed", exitCode: EXIT_USAGE, error: noAnswer(planned.name, planned.step.type) };
   }
   let view: PromptView<T> | string;

@@ -21,7 +21,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import { lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import { VERSION } from "../version.ts";
+import { COMMIT, VERSION } from "../version.ts";
 
 /** Entries kept; the oldest are removed beyond this. */
 const MAX_ENTRIES = 256;
@@ -36,9 +36,9 @@ export function cacheDir(env: Record<string, string | undefined>): string | unde
   return join(base, "muster", "parsed");
 }
 
-/** The cache key of a file's text. */
+/** The cache key of a file's text: the build (version and commit) is part of it, as what a text parses to may change between builds. */
 export function cacheKey(text: string): string {
-  return createHash("sha256").update(VERSION).update("\0").update(text).digest("hex");
+  return createHash("sha256").update(`${VERSION}+${COMMIT}`).update("\0").update(text).digest("hex");
 }
 
 const uid = (): number => {
