@@ -6,9 +6,9 @@
  * later steps receive. Atmos' interactive-workflows example runs both ways.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { muster, projectDirs, repoRoot, tempDir, writeFiles } from "./helpers.ts";
+import { muster, projectDirs, repoRoot } from "./helpers.ts";
 import { KEY, PtySession } from "./pty.ts";
 
 const dirs = projectDirs("muster-prompts-");
@@ -559,12 +559,9 @@ ${report({ stage: "{{ .steps.stage.value }}", region: "{{ .steps.region.value }}
 });
 
 describe("Atmos' interactive-workflows example", () => {
-  const scratch = tempDir("muster-interactive-example-");
-  afterAll(() => scratch.cleanup());
-  let copies = 0;
+  /** A fresh copy of the example, in the suite's own temp dir. */
   const example = () => {
-    const dir = join(scratch.path, `copy-${++copies}`);
-    mkdirSync(dir);
+    const dir = dirs.make({});
     cpSync(join(repoRoot, "fixtures/atmos/examples/interactive-workflows"), dir, { recursive: true });
     return dir;
   };
