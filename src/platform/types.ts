@@ -142,6 +142,12 @@ export interface Platform {
    */
   readonly renderMarkdown?: (text: string, options: { colors: boolean; columns?: number }) => string;
   /**
+   * The hex digest of `data` (template functions such as `sha256sum`). Bun
+   * hashes natively (`Bun.CryptoHasher`): loading `node:crypto` costs a run
+   * several milliseconds of start-up. Deno: `node:crypto`.
+   */
+  digest(algorithm: "md5" | "sha1" | "sha256" | "sha512", data: string | Uint8Array): string;
+  /**
    * Asks the runtime to collect garbage now. Called after every 16 MiB
    * of child output: Bun's heuristics otherwise let short-lived output chunks
    * pile up to several times the live data (measured by scripts/bench/parallel.ts).

@@ -5,7 +5,7 @@
  * (see {@linkcode RenderOptions.quoteStyle}).
  * @module
  */
-import { createHash } from "node:crypto";
+import { platform } from "../platform/index.ts";
 import { TemplateError } from "../errors.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import { formatValue, goQuote, goTypeName, isTrue } from "./format.ts";
@@ -166,8 +166,8 @@ export const SPRIG: Record<string, TemplateFunction> = {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return `illegal base64 data at input byte ${text.search(/[^A-Za-z0-9+/=]/) >= 0 ? text.search(/[^A-Za-z0-9+/=]/) : text.length}`;
     return new TextDecoder().decode(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)));
   }),
-  sha1sum: fn(1, ([s], ctx) => createHash("sha1").update(asString(s, ctx)).digest("hex")),
-  sha256sum: fn(1, ([s], ctx) => createHash("sha256").update(asString(s, ctx)).digest("hex")),
+  sha1sum: fn(1, ([s], ctx) => platform.digest("sha1", asString(s, ctx))),
+  sha256sum: fn(1, ([s], ctx) => platform.digest("sha256", asString(s, ctx))),
   toJson: fn(1, ([value]) => toJson(value)),
   toPrettyJson: fn(1, ([value]) => toJson(value, 2)),
   toRawJson: fn(1, ([value]) => toJson(value)),

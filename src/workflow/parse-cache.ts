@@ -17,11 +17,14 @@
  * read or write the cache are ignored: it is only ever an optimisation.
  * @module
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
+import { platform } from "../platform/index.ts";
 import { COMMIT, VERSION } from "../version.ts";
+
+/** node:crypto, loaded only when the cache is used: it costs every run that does not need it several ms of start-up. */
+const crypto = () => import("node:crypto");
 
 /** Entries kept; the oldest are removed beyond this. */
 const MAX_ENTRIES = 256;
@@ -38,7 +41,7 @@ export function cacheDir(env: Record<string, string | undefined>): string | unde
 
 /** The cache key of a file's text: the build (version and commit) is part of it, as what a text parses to may change between builds. */
 export function cacheKey(text: string): string {
-  return createHash("sha256").update(`${VERSION}+${COMMIT}`).update("\0").update(text).digest("hex");
+  return platform.digest("sha256", `${VERSION}+${COMMIT}\0${text}`);
 }
 
 const uid = (): number => {
@@ -98,6 +101,7 @@ async function cacheSecret(dir: string, create: boolean): Promise<Buffer | undef
   if (!(await trusted(dir, "dir", "shared-read"))) return undefined;
   const keyFile = join(dir, "key");
   if (create && !(await lstat(keyFile).catch(() => undefined))) {
+    const { randomBytes } = await crypto();
     await createExclusive(keyFile, randomBytes(32).toString("hex")).catch(() => {});
   }
   if (!(await trusted(keyFile, "file", "private"))) return undefined;
@@ -105,7 +109,7 @@ async function cacheSecret(dir: string, create: boolean): Promise<Buffer | undef
   return text && /^[0-9a-f]{64}$/.test(text) ? Buffer.from(text, "hex") : undefined;
 }
 
-const mac = (secret: Buffer, hash: string, body: string) => createHmac("sha256", secret).update(hash).update("\n").update(body).digest("hex");
+const mac = async (secret: Buffer, hash: string, body: string) => (await crypto()).createHmac("sha256", secret).update(hash).update("\n").update(body).digest("hex");
 
 /**
  * The value `text` parsed to before, if cached (and trusted).
@@ -125,8 +129,9 @@ export async function readParsed(dir: string | undefined, text: string): Promise
     if (raw === undefined) return undefined;
     const entry = JSON.parse(raw) as { hash?: unknown; mac?: unknown; body?: unknown };
     if (entry.hash !== hash || typeof entry.body !== "string" || typeof entry.mac !== "string") return undefined;
-    const expected = Buffer.from(mac(secret, hash, entry.body), "hex");
+    const expected = Buffer.from(await mac(secret, hash, entry.body), "hex");
     const given = Buffer.from(entry.mac, "hex");
+    const { timingSafeEqual } = await crypto();
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     return JSON.parse(entry.body);
   } catch {
@@ -152,8 +157,8 @@ export async function writeParsed(dir: string | undefined, text: string, value: 
     const hash = cacheKey(text);
     const body = JSON.stringify(value);
     const file = entryPath(dir, text);
-    const temp = join(dir, `.${randomBytes(12).toString("hex")}.tmp`);
-    await createExclusive(temp, JSON.stringify({ v: 1, hash, mac: mac(secret, hash, body), body }));
+    const temp = join(dir, `.${(await crypto()).randomBytes(12).toString("hex")}.tmp`);
+    await createExclusive(temp, JSON.stringify({ v: 1, hash, mac: await mac(secret, hash, body), body }));
     await rename(temp, file).catch(async (error) => {
       await rm(temp, { force: true });
       throw error;

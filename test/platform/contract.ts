@@ -158,11 +158,16 @@ export function platformContract(platform: Platform, t: Runner): void {
     t.equal(await platform.closeProcessMemory(), platform.os === "linux");
   });
 
-  t.test("openKeyboard reads raw bytes from a terminal (Ctrl-C is a byte, not a signal), gives line mode back, and lets the process end", async () => {
+  t.test("digest hashes text and bytes", () => {
+    t.equal(platform.digest("sha256", "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    t.equal(platform.digest("md5", new TextEncoder().encode("abc")), "900150983cd24fb0d6963f7d28e17f72");
+  });
+
+  t.test("on a terminal: isTerminal and columns see it; openKeyboard reads raw bytes (Ctrl-C is a byte, not a signal), gives line mode back, and lets the process end", async () => {
     // `script` gives the probe a pseudo-terminal as stdin and stdout; its own stdin (our pipe) is what is typed.
     const runtime = platform.selfCommand().slice(0, -1);
     const probe = new URL("./keyboard-probe.ts", import.meta.url).pathname;
-    const command = [...runtime, probe].map((w) => `'${w}'`).join(" ");
+    const command = `stty cols 97 rows 20; ${[...runtime, probe].map((w) => `'${w}'`).join(" ")}`;
     const child = platform.spawn(["script", "-qec", command, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: platform.env() });
     const reader = child.stdout!.getReader();
     const decoder = new TextDecoder();
@@ -175,7 +180,7 @@ export function platformContract(platform: Platform, t: Runner): void {
       }
     };
     await readUntil(/READY|NO-TERMINAL/);
-    t.equal(seen.includes("READY"), true, seen);
+    t.equal(seen.includes("READY terminals true,true,true columns 97"), true, seen);
     child.stdin!.write("a\x03");
     child.stdin!.write("q");
     await readUntil(/LINE-MODE \w+/);
@@ -185,7 +190,7 @@ export function platformContract(platform: Platform, t: Runner): void {
     t.equal((await child.exited).code, 0);
     // Without a terminal on stdin there is no keyboard.
     const piped = platform.spawn([...runtime, probe], { stdin: "null", stdout: "pipe", stderr: "inherit", env: platform.env() });
-    t.equal((await text(piped.stdout)).trim(), "NO-TERMINAL");
+    t.equal((await text(piped.stdout)).trim(), "NO-TERMINAL terminals false,false,false columns undefined");
   });
 
   t.test("serve answers on a free port and stops", async () => {

@@ -5,6 +5,7 @@
 import type { ChildProcess, Platform, SpawnOptions } from "../types.ts";
 import { SpawnError } from "../types.ts";
 import { openNodeKeyboard } from "../node-keyboard.ts";
+import { LIBC_NAMES, terminalProbe } from "./terminal-probe.ts";
 
 const SIGNAL_NUMBERS: Record<string, number> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGABRT: 6,
@@ -18,8 +19,6 @@ function stdio(mode: "inherit" | "pipe" | "null"): "inherit" | "pipe" | "ignore"
 /** prctl options (linux/prctl.h). */
 const PR_GET_DUMPABLE = 3;
 const PR_SET_DUMPABLE = 4;
-/** glibc, then musl (Alpine) on the two architectures muster ships for. */
-const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"];
 
 export function createBunPlatform(): Platform {
   // FileSinks buffer writes; flushing after each write keeps our lines ordered
@@ -102,9 +101,9 @@ export function createBunPlatform(): Platform {
       process.on(signal, handler);
       return () => process.off(signal, handler);
     },
-    isTerminal: (fd) => (fd === 0 ? process.stdin.isTTY : fd === 1 ? process.stdout.isTTY : process.stderr.isTTY) === true,
+    isTerminal: (fd) => terminalProbe().isatty(fd),
     openKeyboard: () => openNodeKeyboard(process.stdin),
-    columns: (fd) => ((fd === 1 ? process.stdout : process.stderr).isTTY ? (fd === 1 ? process.stdout : process.stderr).columns : undefined),
+    columns: (fd) => terminalProbe().columns(fd),
     write(fd, data) {
       // A reader that went away (EPIPE: `| head`, a closed terminal) must not stop a run or its
       // cleanup: what would have gone to it is dropped.
@@ -133,6 +132,7 @@ export function createBunPlatform(): Platform {
       return fetch(request, { tls: transport.tls } as RequestInit);
     },
     collectGarbage: () => Bun.gc(true),
+    digest: (algorithm, data) => new Bun.CryptoHasher(algorithm).update(data).digest("hex"),
     async closeProcessMemory() {
       if (process.platform !== "linux") return false;
       const { dlopen, FFIType } = await import("bun:ffi");

@@ -94,6 +94,8 @@ export function createDenoPlatform(): Platform {
     },
     isTerminal: (fd) => (fd === 0 ? Deno.stdin : fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
     openKeyboard: () => openNodeKeyboard(nodeProcess.stdin),
+    // Loaded on first use: this module is imported under Bun too, where node:crypto costs start-up.
+    digest: (algorithm, data) => (nodeProcess as unknown as { getBuiltinModule(id: "node:crypto"): typeof import("node:crypto") }).getBuiltinModule("node:crypto").createHash(algorithm).update(data).digest("hex"),
     columns(fd) {
       if (!(fd === 1 ? Deno.stdout : Deno.stderr).isTerminal()) return undefined;
       try {

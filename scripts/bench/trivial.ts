@@ -1,0 +1,93 @@
+/**
+ * A one-step workflow as a whole process, next to what users would
+ * otherwise type: `mise run` and `make` running the same `true`, plus
+ * `muster --version` for the floor of a start-up. Interleaved (one of each
+ * per round) so that the machine's drift hits all alike; prints min /
+ * median / max of each and the ratios of the medians.
+ *
+ * Also the first `validate` of a 1,000-step file with no parse cache
+ * anywhere, next to `--version` in the same rounds.
+ *
+ * mise comes from npm (`@jdxcode/mise`, a binary shipped in the package),
+ * installed once into ~/.cache/muster-bench when it is not on PATH.
+ *
+ *   bun scripts/bench/trivial.ts            # 25 rounds
+ *   ROUNDS=50 BASELINE_BIN=/tmp/old bun scripts/bench/trivial.ts
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { musterBin } from "./lib.ts";
+
+/** mise on PATH, or installed from npm into a cache directory. */
+function findMise(): string {
+  const onPath = Bun.which("mise");
+  if (onPath) return onPath;
+  const prefix = join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "muster-bench");
+  const bin = join(prefix, "node_modules/.bin/mise");
+  if (!existsSync(bin)) {
+    mkdirSync(prefix, { recursive: true });
+    const install = Bun.spawnSync(["npm", "install", "--prefix", prefix, "--no-save", "@jdxcode/mise"], { stdout: "ignore", stderr: "inherit" });
+    if (!install.success) throw new Error("could not install mise from npm (@jdxcode/mise)");
+  }
+  return bin;
+}
+
+/** Wall time of one run, in ms; throws when it fails. */
+function time(cmd: string[], cwd: string, env: Record<string, string | undefined>): number {
+  const started = performance.now();
+  const proc = Bun.spawnSync(cmd, { cwd, env, stdout: "ignore", stderr: "pipe" });
+  const elapsed = performance.now() - started;
+  if (!proc.success) throw new Error(`${cmd.join(" ")} failed: ${proc.stderr.toString()}`);
+  return elapsed;
+}
+
+const stats = (times: number[]) => {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
+};
+const show = (ms: number) => `${ms.toFixed(1).padStart(6)} ms`;
+
+const rounds = Number(process.env.ROUNDS ?? 25);
+const dir = mkdtempSync(join(tmpdir(), "muster-bench-trivial-"));
+try {
+  writeFileSync(join(dir, "one.yaml"), `workflows:\n  one:\n    steps:\n      - { name: one, type: shell, command: "true" }\n`);
+  writeFileSync(join(dir, "mise.toml"), `[tasks.one]\nrun = "true"\n`);
+  writeFileSync(join(dir, "Makefile"), `one:\n\t@true\n`);
+  const steps = Array.from({ length: 1000 }, (_, i) => `      - name: s${i}\n        type: shell\n        command: echo {{ .step.name }} ${i}\n        timeout: 5s`).join("\n");
+  writeFileSync(join(dir, "big.yaml"), `workflows:\n  big:\n    steps:\n${steps}\n`);
+  const mise = findMise();
+  // No cache anywhere: a fresh cache directory per run would still be a cache; MUSTER_NO_CACHE turns it off.
+  const env = { ...process.env, MISE_TRUSTED_CONFIG_PATHS: dir, MISE_YES: "1", NO_COLOR: "1", MUSTER_NO_CACHE: "1" };
+  const bins: Array<[string, string]> = [["muster", musterBin]];
+  if (process.env.BASELINE_BIN) bins.push(["baseline", process.env.BASELINE_BIN]);
+  const commands: Array<[string, string[]]> = [
+    ...bins.flatMap(([name, bin]): Array<[string, string[]]> => [
+      [`${name} workflow one (one step)`, [bin, "workflow", "one", "-f", "one.yaml"]],
+      [`${name} --version`, [bin, "--version"]],
+      [`${name} validate (1,000 steps, no cache)`, [bin, "validate", "-f", "big.yaml"]],
+    ]),
+    ["mise run one", [mise, "run", "one"]],
+    ["make one", ["make", "-s", "one"]],
+  ];
+  const times = new Map(commands.map(([name]) => [name, [] as number[]]));
+  for (const [, cmd] of commands) time(cmd, dir, env); // warm the page cache
+  for (let round = 0; round < rounds; round++) for (const [name, cmd] of commands) times.get(name)!.push(time(cmd, dir, env));
+  console.log(`one-step workflow and start-up, ${rounds} interleaved rounds (min / median / max)`);
+  const median = new Map<string, number>();
+  for (const [name] of commands) {
+    const s = stats(times.get(name)!);
+    median.set(name, s.median);
+    console.log(`  ${name.padEnd(42)} ${show(s.min)} ${show(s.median)} ${show(s.max)}`);
+  }
+  const m = (name: string) => median.get(name)!;
+  console.log("ratios of medians");
+  for (const [name] of bins) {
+    const one = m(`${name} workflow one (one step)`);
+    console.log(`  ${name}: one step / mise run   ${(one / m("mise run one")).toFixed(2)}x   (goal: at most 0.5x)`);
+    console.log(`  ${name}: one step / make       ${(one / m("make one")).toFixed(2)}x   (goal: at most 3x)`);
+    console.log(`  ${name}: validate 1,000 steps / --version   ${(m(`${name} validate (1,000 steps, no cache)`) / m(`${name} --version`)).toFixed(2)}x   (goal: at most 4x)`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
