@@ -4,7 +4,8 @@
  * over HTTPS (git http-backend behind a TLS server with a self-signed CA),
  * a callback receiver, and the runner itself.
  */
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { musterBin } from "./helpers.ts";
 
@@ -139,11 +140,15 @@ export function startCallbackReceiver(respond: (n: number) => number = () => 200
 export async function startRunner(env: Record<string, string>, options: { uid?: number } = {}) {
   // As another user: setpriv drops to it before muster starts (the runner never had root).
   const asUser = options.uid === undefined ? [] : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups"];
+  // Each runner keeps its runs in a state directory of its own, removed when it exits, unless the test names one.
+  const ownState = env.MUSTER_STATE_DIR === undefined && env.MUSTER_STATE_URL === undefined ? mkdtempSync(join(env.TMPDIR ?? tmpdir(), "muster-test-state-")) : undefined;
+  if (ownState && options.uid !== undefined) chownSync(ownState, options.uid, options.uid);
   const proc = Bun.spawn([...asUser, musterBin, "serve"], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_FORMAT: "json", ...env },
+    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_FORMAT: "json", ...(ownState ? { MUSTER_STATE_DIR: ownState } : {}), ...env },
     stdout: "pipe",
     stderr: "pipe",
   });
+  if (ownState) void proc.exited.then(() => rmSync(ownState, { recursive: true, force: true }));
   let log = "";
   let partial = "";
   const lines: Array<Record<string, unknown>> = [];

@@ -11,6 +11,7 @@ import { createLog } from "../serve/log.ts";
 import { Metrics } from "../serve/metrics.ts";
 import { Redactor } from "../serve/redact.ts";
 import { RunManager, sweepStaleRunDirs } from "../serve/run-manager.ts";
+import { SqliteRunStore, StateError } from "../serve/run-store.ts";
 import { TokenChecker } from "../serve/token.ts";
 import { stderr } from "../output/terminal.ts";
 import { VERSION } from "../version.ts";
@@ -32,8 +33,18 @@ export default defineCommand({
     const redactor = new Redactor().add(...config.tokens, config.sshKey, config.gitToken);
     const log = createLog(config.logFormat, redactor);
     const metrics = new Metrics();
-    const runs = new RunManager(config, log, metrics, redactor);
+    let store: SqliteRunStore;
+    try {
+      store = SqliteRunStore.open(config.stateDir, platform.env().MUSTER_STATE_URL ? "MUSTER_STATE_URL" : "MUSTER_STATE_DIR");
+    } catch (error) {
+      if (!(error instanceof StateError)) throw error;
+      await stderr.write(`muster serve: cannot keep runs: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    const runs = new RunManager(config, log, metrics, redactor, store);
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
+    const recovered = runs.recover();
+    if (recovered.lost + recovered.requeued + recovered.redelivered > 0) log("info", "took up the runs of the previous runner", recovered);
     const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs });
     const server = await platform.serve({
       port: config.port,
@@ -44,7 +55,7 @@ export default defineCommand({
           return new Response('{"error":"internal error"}\n', { status: 500, headers: { "content-type": "application/json" } });
         }),
     });
-    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, memoryClosed });
+    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, state: config.stateDir, memoryClosed });
     if (!memoryClosed) log("warn", "this runner's memory and environment are readable by processes of its user (not Linux, or no libc FFI): runs could read its token", {});
 
     const stopped = new Promise<number>((resolve) => {
@@ -61,6 +72,7 @@ export default defineCommand({
         log("info", "draining", { signal, graceMs: config.shutdownGraceMs, callbackBudgetMs: config.callbackBudgetMs, running: runs.running, queued: runs.queued });
         await runs.drain(config.shutdownGraceMs, config.callbackBudgetMs);
         await server.stop();
+        store.close();
         log("info", "stopped", {});
         resolve(0);
       };

@@ -52,6 +52,20 @@ export interface Keyboard {
   close(): void;
 }
 
+/** A value stored in or read from SQLite. */
+export type SqlValue = string | number | null;
+
+/** An open SQLite database (the runtime's own: bun:sqlite, node:sqlite on Deno). */
+export interface SqlDatabase {
+  /** Runs statements that return nothing (schema, pragmas). */
+  exec(sql: string): void;
+  /** Runs one statement with `?` parameters; returns how many rows changed. */
+  run(sql: string, ...params: SqlValue[]): number;
+  /** The rows of a query, as objects keyed by column name. */
+  all<T = Record<string, SqlValue>>(sql: string, ...params: SqlValue[]): T[];
+  close(): void;
+}
+
 /** The signals muster reacts to. */
 export type Signal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
 
@@ -141,6 +155,11 @@ export interface Platform {
    * their source there.
    */
   readonly renderMarkdown?: (text: string, options: { colors: boolean; columns?: number }) => string;
+  /**
+   * Opens (creating it if needed) the SQLite database at `path`: Bun's
+   * `bun:sqlite`, Deno's `node:sqlite`. `muster serve` keeps its runs there.
+   */
+  openSqlite(path: string): SqlDatabase;
   /**
    * The hex digest of `data` (template functions such as `sha256sum`). Bun
    * hashes natively (`Bun.CryptoHasher`): loading `node:crypto` costs a run

@@ -4,6 +4,8 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { parseDuration } from "../workflow/duration.ts";
 
 /** The runner's settings. */
@@ -24,6 +26,10 @@ export interface ServeConfig {
   gitCaFile?: string;
   port: number;
   host: string;
+  /** Where the runs are kept (MUSTER_STATE_DIR, or the directory of MUSTER_STATE_URL=sqlite:DIR/runs.db). */
+  stateDir: string;
+  /** Final runs are forgotten this long after they finished (MUSTER_RUN_RETENTION). */
+  runRetentionMs: number;
   concurrency: number;
   queueSize: number;
   shutdownGraceMs: number;
@@ -153,7 +159,22 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
   }
   const logFormat = (env.LOG_FORMAT || "text").toLowerCase();
   if (logFormat !== "text" && logFormat !== "json") throw new ConfigError("LOG_FORMAT", `expected text or json: current value is ${JSON.stringify(env.LOG_FORMAT)}`);
+  const stateUrl = env.MUSTER_STATE_URL || "";
+  let stateDir: string;
+  if (stateUrl === "") {
+    stateDir = env.MUSTER_STATE_DIR || join(env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state"), "muster");
+  } else if (stateUrl.startsWith("sqlite:")) {
+    const file = stateUrl.slice("sqlite:".length);
+    if (!file.endsWith("/runs.db")) throw new ConfigError("MUSTER_STATE_URL", `expected sqlite:DIR/runs.db: current value is ${JSON.stringify(stateUrl)}`);
+    stateDir = file.slice(0, -"/runs.db".length) || "/";
+  } else if (/^postgres(ql)?:\/\//.test(stateUrl)) {
+    throw new ConfigError("MUSTER_STATE_URL", "PostgreSQL is not supported yet: this runner keeps its runs in SQLite (one runner per state directory); leave MUSTER_STATE_URL unset or use sqlite:DIR/runs.db");
+  } else {
+    throw new ConfigError("MUSTER_STATE_URL", `expected sqlite:DIR/runs.db: current value is ${JSON.stringify(stateUrl.replace(/\/\/[^@/]*@/, "//…@"))}`);
+  }
   return {
+    stateDir,
+    runRetentionMs: duration("MUSTER_RUN_RETENTION", "168h"),
     tokens,
     repoUrl,
     repoBranch,

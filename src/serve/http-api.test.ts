@@ -1,16 +1,28 @@
-import { expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadServeConfig } from "./config.ts";
 import { createApiHandler, MAX_BODY_BYTES } from "./http-api.ts";
 import { Metrics } from "./metrics.ts";
 import { Redactor } from "./redact.ts";
 import { RunManager } from "./run-manager.ts";
+import { SqliteRunStore } from "./run-store.ts";
 import { TokenChecker } from "./token.ts";
 
 const TOKEN = "unit-test-token-0123456789";
+const stateRoot = mkdtempSync(join(tmpdir(), "muster-http-api-test-"));
+const stores: SqliteRunStore[] = [];
+afterAll(() => {
+  for (const store of stores) store.close();
+  rmSync(stateRoot, { recursive: true, force: true });
+});
 function handler() {
   const config = loadServeConfig({ RUNNER_AUTH_TOKEN: TOKEN, ATMOS_REPO_URL: "https://git.example/repo.git" });
   const metrics = new Metrics();
-  const runs = new RunManager(config, () => {}, metrics, new Redactor());
+  const store = SqliteRunStore.open(join(stateRoot, String(stores.length)));
+  stores.push(store);
+  const runs = new RunManager(config, () => {}, metrics, new Redactor(), store);
   return { handle: createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log: () => {} }), runs };
 }
 const post = (body: BodyInit, headers: Record<string, string> = {}) =>

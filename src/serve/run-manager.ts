@@ -1,7 +1,9 @@
 /**
  * Runs of dispatched workflows: a bounded queue, a concurrency limit, no
  * two runs of the same stack at once, each run in its own temp dir that is
- * always removed, and a callback when it ends.
+ * always removed, and a callback when it ends. Every change of a run's
+ * state is written to the {@linkcode RunStore} first, so that a restarted
+ * runner knows its runs (see `recover`).
  * @module
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -20,6 +22,7 @@ import { runIsolated, WORKSPACE } from "./isolated-run.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
+import type { RunStore, StoredRun } from "./run-store.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
 
@@ -112,12 +115,60 @@ export class RunManager {
   #draining = false;
   /** Aborts callback retries once shutdown has used its budget. */
   #shutdown = new AbortController();
+  #store: RunStore;
 
-  constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor) {
+  constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor, store: RunStore) {
     this.#config = config;
     this.#log = log;
     this.#metrics = metrics;
     this.#redactor = redactor;
+    this.#store = store;
+  }
+
+  /**
+   * Takes up what the store holds from an earlier runner: runs it left
+   * running are failed ("runner lost while running") and called back,
+   * queued runs are queued again in their order (bounds do not apply: they
+   * were admitted), final runs whose callback was never sent get it now.
+   * Final runs past the retention are forgotten.
+   */
+  recover(): { lost: number; requeued: number; redelivered: number } {
+    const counts = { lost: 0, requeued: 0, redelivered: 0 };
+    // Read before the lost runs are failed below: their callbacks go out once, from #complete.
+    const undelivered = this.#store.undelivered();
+    for (const stored of this.#store.unfinished()) {
+      const run = this.#restore(stored);
+      if (stored.state.status === "running") {
+        counts.lost++;
+        this.#log("warn", "run lost: its runner stopped while it ran", { runId: stored.state.runId });
+        void this.#complete(run, "failed", null, "runner lost while running", "");
+      } else {
+        counts.requeued++;
+        this.#enqueue(run);
+        this.#log("info", "run queued again after a restart", { runId: stored.state.runId });
+      }
+    }
+    for (const stored of undelivered) {
+      counts.redelivered++;
+      void this.#deliver(this.#restore(stored));
+    }
+    this.#prune();
+    this.#pump();
+    return counts;
+  }
+
+  /** A stored run back in memory. */
+  #restore(stored: StoredRun): Run {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const run: Run = { dispatch: stored.dispatch, state: { ...stored.state }, cancellation: new Cancellation(), done, finish };
+    this.#runs.set(stored.state.runId, run);
+    return run;
+  }
+
+  #prune(): void {
+    const removed = this.#store.prune(new Date(Date.now() - this.#config.runRetentionMs).toISOString());
+    if (removed > 0) this.#log("info", "forgot finished runs past the retention", { runs: removed });
   }
 
   get queued(): number {
@@ -130,16 +181,16 @@ export class RunManager {
     return this.#draining;
   }
 
-  /** A run's state, if known. */
+  /** A run's state, if known (in memory, else in the store). */
   get(runId: string): RunState | undefined {
-    return this.#runs.get(runId)?.state;
+    return this.#runs.get(runId)?.state ?? this.#store.find(runId)?.state;
   }
 
   /**
    * Queues a dispatch. A known runId returns the existing run and starts nothing.
    */
   submit(dispatch: Dispatch): { kind: "queued" | "existing"; state: RunState } | { kind: "conflict"; field: string; state: RunState } | { kind: "full"; why: string } {
-    const existing = this.#runs.get(dispatch.runId);
+    const existing = this.#runs.get(dispatch.runId) ?? this.#store.find(dispatch.runId);
     if (existing) {
       // A retried dispatch gets the run it started; another request under the same id is a conflict, not that run.
       const field = differingField(existing.dispatch, dispatch);
@@ -162,6 +213,8 @@ export class RunManager {
         createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null,
       },
     };
+    // Committed before the 202: a runner killed from here on still knows the run.
+    this.#store.admit({ dispatch, state: run.state });
     this.#runs.set(dispatch.runId, run);
     this.#enqueue(run);
     this.#log("info", "run queued", { runId: dispatch.runId, workflow: dispatch.workflow, stack: dispatch.stack ?? null });
@@ -183,18 +236,19 @@ export class RunManager {
   }
 
   /**
-   * Stops accepting work: queued runs are canceled, running ones may finish
-   * within `graceMs`, then they are canceled; resolves when all callbacks are sent.
+   * Stops accepting work: queued runs stay queued in the store (the next
+   * start runs them), running ones may finish within `graceMs`, then they
+   * are canceled; resolves when all callbacks are sent.
    */
   async drain(graceMs: number, callbackBudgetMs = 20_000): Promise<void> {
     this.#draining = true;
-    for (const queue of [...this.#waiting.values()]) for (const run of [...queue]) this.cancel(run.state.runId, "runner shutting down");
+    if (this.#queued > 0) this.#log("info", "queued runs stay queued for the next start", { queued: this.#queued });
     const all = () => Promise.all([...this.#running].map((r) => r.done));
     const inTime = await Promise.race([all().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
     if (!inTime) for (const run of this.#running) run.cancellation.cancel("SIGTERM", "runner shutting down");
     // Callbacks get a budget of their own after the grace; past it, retries stop and shutdown ends.
     const budget = setTimeout(() => this.#shutdown.abort(), callbackBudgetMs);
-    await Promise.all([...this.#runs.values()].map((r) => r.done));
+    await Promise.all([...this.#runs.values()].filter((r) => r.state.status !== "queued").map((r) => r.done));
     clearTimeout(budget);
   }
 
@@ -227,12 +281,15 @@ export class RunManager {
   }
 
   #remember(runId: string): void {
+    this.#prune();
     this.#finished.push(runId);
     while (this.#finished.length > REMEMBERED_RUNS) this.#runs.delete(this.#finished.shift()!);
   }
 
   /** Starts queued runs while there is room, never two of the same stack: the first ready stack's oldest run first. */
   #pump(): void {
+    // A draining runner starts nothing more: what is queued waits in the store for the next start.
+    if (this.#draining) return;
     while (this.#running.size < this.#config.concurrency && this.#ready.size > 0) {
       const key = this.#ready.values().next().value!;
       this.#ready.delete(key);
@@ -259,6 +316,7 @@ export class RunManager {
     const runId = dispatch.runId;
     run.state.status = "running";
     run.state.startedAt = new Date().toISOString();
+    this.#store.update(runId, { status: "running", startedAt: run.state.startedAt });
     this.#log("info", "run started", { runId });
     const redactor = this.#redactor.with(dispatch.callbackToken);
     let root: string | undefined;
@@ -332,12 +390,22 @@ export class RunManager {
   async #complete(run: Run, status: "succeeded" | "failed" | "canceled", exitCode: number | null, error: string | null, logTail: string): Promise<void> {
     const finishedAt = new Date();
     Object.assign(run.state, { status, exitCode, error, finishedAt: finishedAt.toISOString() });
+    // The final state is stored before the callback: a runner killed while calling back sends it at its next start.
+    this.#store.update(run.state.runId, { status, exitCode, error, finishedAt: run.state.finishedAt });
     const started = run.state.startedAt ? Date.parse(run.state.startedAt) : finishedAt.getTime();
     const durationMs = finishedAt.getTime() - started;
     this.#metrics.finished(status, durationMs / 1000);
     this.#log(status === "succeeded" ? "info" : "warn", "run finished", { runId: run.state.runId, status, exitCode, durationMs, error });
+    await this.#deliver(run, logTail);
+  }
+
+  /** Sends a final run's callback and stores how that went. */
+  async #deliver(run: Run, logTail = ""): Promise<void> {
+    const { status, exitCode, error } = run.state as RunState & { status: "succeeded" | "failed" | "canceled" };
+    const finishedAt = run.state.finishedAt ?? new Date().toISOString();
+    const durationMs = Date.parse(finishedAt) - Date.parse(run.state.startedAt ?? finishedAt);
     const payload: CallbackPayload = {
-      runId: run.state.runId, status, exitCode, startedAt: run.state.startedAt, finishedAt: run.state.finishedAt!, durationMs, error, logTail,
+      runId: run.state.runId, status, exitCode, startedAt: run.state.startedAt, finishedAt, durationMs, error, logTail,
     };
     const outcome = await sendCallback(run.dispatch.callbackUrl, run.dispatch.callbackToken, payload, {
       allowHosts: this.#config.callbackAllowHosts,
@@ -347,6 +415,7 @@ export class RunManager {
       log: (message, fields) => this.#log("warn", message, { runId: run.state.runId, ...fields }),
     });
     run.state.callback = outcome;
+    this.#store.update(run.state.runId, { callback: outcome });
     this.#remember(run.state.runId);
     this.#log(outcome.delivered ? "info" : "error", outcome.delivered ? "callback delivered" : "callback not delivered", {
       runId: run.state.runId, attempts: outcome.attempts, status: outcome.status ?? null, error: outcome.error ?? null,

@@ -158,6 +158,25 @@ export function platformContract(platform: Platform, t: Runner): void {
     t.equal(await platform.closeProcessMemory(), platform.os === "linux");
   });
 
+  t.test("openSqlite: rows written survive closing and opening the file again", () => {
+    const dir = mkdtempSync(join(tmpdir(), "muster-contract-sqlite-"));
+    try {
+      const path = join(dir, "state.db");
+      const db = platform.openSqlite(path);
+      db.exec("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER, note TEXT)");
+      t.equal(db.run("INSERT INTO t (id, n, note) VALUES (?, ?, ?)", "a", 1, null), 1);
+      t.equal(db.run("INSERT INTO t (id, n, note) VALUES (?, ?, ?)", "b", 2, "x"), 1);
+      t.equal(db.run("UPDATE t SET n = n + 10 WHERE id = ?", "zzz"), 0);
+      db.close();
+      const again = platform.openSqlite(path);
+      t.equal(again.all("SELECT id, n, note FROM t ORDER BY id"), [{ id: "a", n: 1, note: null }, { id: "b", n: 2, note: "x" }]);
+      t.equal(again.all("SELECT id FROM t WHERE n > ?", 1), [{ id: "b" }]);
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   t.test("digest hashes text and bytes", () => {
     t.equal(platform.digest("sha256", "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     t.equal(platform.digest("md5", new TextEncoder().encode("abc")), "900150983cd24fb0d6963f7d28e17f72");

@@ -2,7 +2,7 @@
  * The Bun side of {@linkcode Platform}.
  * @module
  */
-import type { ChildProcess, Platform, SpawnOptions } from "../types.ts";
+import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts";
 import { SpawnError } from "../types.ts";
 import { openNodeKeyboard } from "../node-keyboard.ts";
 import { LIBC_NAMES, terminalProbe } from "./terminal-probe.ts";
@@ -132,6 +132,16 @@ export function createBunPlatform(): Platform {
       return fetch(request, { tls: transport.tls } as RequestInit);
     },
     collectGarbage: () => Bun.gc(true),
+    openSqlite(path) {
+      const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
+      const db = new Database(path, { create: true });
+      return {
+        exec: (sql) => void db.run(sql),
+        run: (sql, ...params) => db.query(sql).run(...params).changes,
+        all: <T>(sql: string, ...params: SqlValue[]) => db.query(sql).all(...params) as T[],
+        close: () => db.close(),
+      };
+    },
     digest: (algorithm, data) => new Bun.CryptoHasher(algorithm).update(data).digest("hex"),
     async closeProcessMemory() {
       if (process.platform !== "linux") return false;

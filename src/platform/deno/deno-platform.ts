@@ -2,7 +2,7 @@
  * The Deno side of {@linkcode Platform}.
  * @module
  */
-import type { ChildProcess, Platform, SpawnOptions } from "../types.ts";
+import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts";
 import { SpawnError } from "../types.ts";
 import nodeProcess from "node:process";
 import { Deno, type DenoHttpClient } from "./deno-api.ts";
@@ -95,6 +95,16 @@ export function createDenoPlatform(): Platform {
     isTerminal: (fd) => (fd === 0 ? Deno.stdin : fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
     openKeyboard: () => openNodeKeyboard(nodeProcess.stdin),
     // Loaded on first use: this module is imported under Bun too, where node:crypto costs start-up.
+    openSqlite(path) {
+      const { DatabaseSync } = (nodeProcess as unknown as { getBuiltinModule(id: "node:sqlite"): typeof import("node:sqlite") }).getBuiltinModule("node:sqlite");
+      const db = new DatabaseSync(path);
+      return {
+        exec: (sql) => db.exec(sql),
+        run: (sql, ...params) => Number(db.prepare(sql).run(...params).changes),
+        all: <T>(sql: string, ...params: SqlValue[]) => db.prepare(sql).all(...params).map((row) => ({ ...row }) as T),
+        close: () => db.close(),
+      };
+    },
     digest: (algorithm, data) => (nodeProcess as unknown as { getBuiltinModule(id: "node:crypto"): typeof import("node:crypto") }).getBuiltinModule("node:crypto").createHash(algorithm).update(data).digest("hex"),
     columns(fd) {
       if (!(fd === 1 ? Deno.stdout : Deno.stderr).isTerminal()) return undefined;
