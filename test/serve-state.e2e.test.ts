@@ -138,6 +138,16 @@ describe("runs outlive the runner", () => {
     }
   });
 
+  test("a run's error carries muster's own reason (a workflow that does not exist), and the state keeps it", async () => {
+    const r = await runner(join(tmp.path, "state-reason"));
+    const id = newRunId("missing");
+    await dispatch(r.base, { runId: id, workflow: "nope", callbackUrl: callbacks.url() });
+    const body = await callbacks.waitFor(id);
+    expect(body).toMatchObject({ status: "failed", exitCode: 2 });
+    expect(body.error).toStartWith('workflow "nope" not found in');
+    expect((await status(r.base, id)).error).toBe(body.error);
+  });
+
   test("one runner per state: a second one on the same directory is refused at start, naming the variable", async () => {
     const state = join(tmp.path, "state-shared");
     const first = await runner(state);

@@ -19,6 +19,9 @@ ENVIRONMENT (muster serve takes no flags)
   MUSTER_QUEUE_SIZE              Queued runs at most (default 32)
   MUSTER_SHUTDOWN_GRACE          How long runs may finish after SIGTERM (default 30s)
   MUSTER_CALLBACK_ALLOW_HOSTS    Hosts callbacks may reach over plain http or private addresses
+  MUSTER_STATE_DIR               Where runs are kept (SQLite; default $XDG_STATE_HOME/muster or ~/.local/state/muster)
+  MUSTER_STATE_URL               sqlite:DIR/runs.db, the same as MUSTER_STATE_DIR=DIR (PostgreSQL: not yet)
+  MUSTER_RUN_RETENTION           How long finished runs are remembered (default 168h)
   MUSTER_CALLBACK_ATTEMPTS       Callback attempts (default 5)
   MUSTER_CALLBACK_BASE_DELAY_MS  First retry delay of a callback (default 500)
   LOG_FORMAT                     text (default) or json

@@ -88,6 +88,18 @@ function differingField(a: Dispatch, b: Dispatch): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a run's muster failed, in its own words: its last `muster: ...` error
+ * (a workflow not found, an invalid file), else its `✗ workflow ... failed
+ * at step ...` line; undefined when the output says neither.
+ */
+export function reasonOf(output: string): string | undefined {
+  const lines = output.split("\n").map((line) => line.trim());
+  const error = lines.findLast((line) => line.startsWith("muster: "));
+  if (error) return error.slice("muster: ".length);
+  return lines.findLast((line) => /^✗ workflow .+ failed/.test(line))?.slice(2);
+}
+
 /** The queue a dispatch waits in: its stack's, or one of its own. */
 const keyOf = (dispatch: Dispatch) => (dispatch.stack !== undefined ? `stack:${dispatch.stack}` : `run:${dispatch.runId}`);
 
@@ -356,7 +368,7 @@ export class RunManager {
         status = "canceled";
         error = run.cancellation.reason;
       } else if (outcome.code === EXIT_OK) status = "succeeded";
-      else error = `workflow "${dispatch.workflow}" exited with code ${outcome.code}`;
+      else error = reasonOf(decoder.decode(output.tail())) ?? `workflow "${dispatch.workflow}" exited with code ${outcome.code}`;
     } catch (err) {
       status = run.cancellation.canceled ? "canceled" : "failed";
       error = run.cancellation.canceled ? run.cancellation.reason : (err as Error).message;
