@@ -177,6 +177,26 @@ ${report({ notes: '{{ .steps.notes.value | replace "\\n" "|" }}' })}`);
     expect(s.screen).toContain("✔ Notes · fixed it … (2 lines)");
   });
 
+  test("after a prompt, a later step that reads the terminal gets every key typed (the prompt let go of stdin)", async () => {
+    const dir = project(`workflows:
+  ask:
+    steps:
+      - name: who
+        type: input
+        prompt: Your name
+      - name: readit
+        type: shell
+        command: 'read x; echo "got=[$x] for {{ .steps.who.value }}"'
+`);
+    const s = onTerminal(["workflow", "ask"], { cwd: dir });
+    await s.waitFor("Your name");
+    s.type("ada", KEY.enter);
+    await s.waitFor("▸ readit");
+    s.type("hello", KEY.enter);
+    expect(await s.exited).toBe(0);
+    expect(s.screen).toContain("got=[hello] for ada");
+  });
+
   test("--answer answers on a terminal too, without asking", async () => {
     const dir = project(`workflows:
   ask:
