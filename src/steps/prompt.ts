@@ -17,7 +17,7 @@
  * @module
  */
 import * as v from "valibot";
-import { EXIT_SIGINT, EXIT_USAGE } from "../exit-codes.ts";
+import { EXIT_FAILURE, EXIT_SIGINT, EXIT_USAGE } from "../exit-codes.ts";
 import type { PromptView } from "../prompts/view.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { Behaviours, PlannedStep, StepContext, StepKind, StepOutcome } from "./kind.ts";
@@ -100,11 +100,9 @@ export function promptParts<S extends PromptStep, T>(type: string, spec: PromptS
 async function askFor<S extends PromptStep, T>(planned: PlannedStep<S, PathsPlan>, ctx: StepContext, spec: PromptSpec<S, T>): Promise<StepOutcome> {
   const answer = ctx.run.answers?.[planned.name];
   if (answer !== undefined) return spec.fromAnswer(answer, planned);
-  const { platform } = await import("../platform/index.ts");
   const onTerminal = (ctx.run.terminal?.stdin ?? false) && (ctx.run.terminal?.stderr ?? false);
-  const keyboard = onTerminal ? platform.openKeyboard() : undefined;
-  const defaultText = planned.resolved.texts.default;
-  if (!keyboard) {
+  if (!onTerminal) {
+    const defaultText = planned.resolved.texts.default;
     if (defaultText !== undefined && defaultText !== "") return spec.fromDefault(defaultText, planned);
     if (ctx.run.dryRun) {
       // A preview should not stop at a question nobody can answer: the value is empty, and said so.
@@ -113,27 +111,10 @@ async function askFor<S extends PromptStep, T>(planned: PlannedStep<S, PathsPlan
     }
     return { status: "failed", exitCode: EXIT_USAGE, error: noAnswer(planned.name, planned.step.type) };
   }
-  let view: PromptView<T> | string;
-  try {
-    view = await spec.view(planned);
-  } catch (error) {
-    keyboard.close();
-    throw error;
-  }
-  if (typeof view === "string") {
-    keyboard.close();
-    return { status: "failed", exitCode: 1, error: view };
-  }
-  const { runPrompt } = await import("../prompts/run-prompt.ts");
-  const { stderr } = await import("../output/terminal.ts");
-  const encoder = new TextEncoder();
-  const end = await runPrompt(planned.resolved.texts.prompt ?? planned.name, view, {
-    keyboard,
-    write: (text) => platform.write(2, encoder.encode(text)),
-    columns: ctx.run.terminal?.columns ?? 80,
-    colors: stderr.colors,
-    signal: ctx.cancellation.signal,
-  });
+  const view = await spec.view(planned);
+  if (typeof view === "string") return { status: "failed", exitCode: EXIT_FAILURE, error: view };
+  const { askOnTerminal } = await import("../prompts/ask.ts");
+  const end = await askOnTerminal(planned.resolved.texts.prompt ?? planned.name, view, { columns: ctx.run.terminal?.columns, signal: ctx.cancellation.signal });
   if (end.status === "answered") return spec.toOutcome(end.value, planned);
   if (end.status === "aborted") ctx.run.interrupt?.(`aborted at the prompt of step "${planned.name}"`);
   return { status: "canceled", exitCode: EXIT_SIGINT, error: end.status === "aborted" ? "aborted at the prompt" : undefined };
