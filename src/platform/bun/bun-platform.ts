@@ -5,7 +5,8 @@
 import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts";
 import { SpawnError } from "../types.ts";
 import { openNodeKeyboard } from "../node-keyboard.ts";
-import { LIBC_NAMES, terminalProbe } from "./terminal-probe.ts";
+import { openLibc } from "./libc.ts";
+import { terminalProbe } from "./terminal-probe.ts";
 
 const SIGNAL_NUMBERS: Record<string, number> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGABRT: 6,
@@ -144,20 +145,15 @@ export function createBunPlatform(): Platform {
     },
     digest: (algorithm, data) => new Bun.CryptoHasher(algorithm).update(data).digest("hex"),
     async closeProcessMemory() {
-      if (process.platform !== "linux") return false;
-      const { dlopen, FFIType } = await import("bun:ffi");
-      for (const name of LIBC_NAMES) {
-        try {
-          const libc = dlopen(name, { prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 } });
-          const set = libc.symbols.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-          const now = libc.symbols.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-          libc.close();
-          return set === 0 && now === 0;
-        } catch {
-          // not this libc's name: try the next
-        }
+      const libc = openLibc({ prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" } });
+      if (!libc) return false;
+      try {
+        const set = libc.symbols.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        const now = libc.symbols.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+        return set === 0 && now === 0;
+      } finally {
+        libc.close();
       }
-      return false;
     },
     selfCommand() {
       // A compiled binary's main module lives in its embedded file system.

@@ -8,6 +8,7 @@
  * @internal
  * @module
  */
+import { openLibc } from "./libc.ts";
 
 /** What the adapter asks. */
 export interface TerminalProbe {
@@ -15,41 +16,33 @@ export interface TerminalProbe {
   columns(fd: 1 | 2): number | undefined;
 }
 
-/** glibc, then musl (Alpine) on the two architectures muster ships for. */
-export const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"];
 const TIOCGWINSZ = 0x5413;
 
 let probe: TerminalProbe | undefined;
 
 /** The probe, made on first use. */
 export function terminalProbe(): TerminalProbe {
-  probe ??= (process.platform === "linux" && libcProbe()) || nodeProbe();
+  probe ??= libcProbe() ?? nodeProbe();
   return probe;
 }
 
 function libcProbe(): TerminalProbe | undefined {
-  const { dlopen, FFIType, ptr } = require("bun:ffi") as typeof import("bun:ffi");
-  for (const name of LIBC_NAMES) {
-    try {
-      const libc = dlopen(name, {
-        isatty: { args: [FFIType.i32], returns: FFIType.i32 },
-        ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-      });
-      const size = new Uint16Array(4);
-      return {
-        isatty: (fd) => libc.symbols.isatty(fd) === 1,
-        columns(fd) {
-          if (libc.symbols.isatty(fd) !== 1) return undefined;
-          // struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }
-          if (libc.symbols.ioctl(fd, TIOCGWINSZ, ptr(size)) !== 0) return undefined;
-          return size[1]! > 0 ? size[1] : undefined;
-        },
-      };
-    } catch {
-      // not this libc's name: try the next
-    }
-  }
-  return undefined;
+  const libc = openLibc({
+    isatty: { args: ["i32"], returns: "i32" },
+    ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },
+  });
+  if (!libc) return undefined;
+  const { ptr } = require("bun:ffi") as typeof import("bun:ffi");
+  const size = new Uint16Array(4);
+  return {
+    isatty: (fd) => libc.symbols.isatty(fd) === 1,
+    columns(fd) {
+      if (libc.symbols.isatty(fd) !== 1) return undefined;
+      // struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }
+      if (libc.symbols.ioctl(fd, TIOCGWINSZ, ptr(size)) !== 0) return undefined;
+      return size[1]! > 0 ? size[1] : undefined;
+    },
+  };
 }
 
 function nodeProbe(): TerminalProbe {
