@@ -2,15 +2,13 @@
  * What `muster workflow` asks on a terminal, and checks about answers:
  * with no name, a picker (the file when there are several, the workflow
  * with its description, then the step to start from); a name defined in
- * several files, a picker of those files; every `--answer` must name a
- * prompt step. Without a terminal, no name prints the list and exits 2.
+ * several files, a picker of those files. Without a terminal, no name
+ * prints the list and exits 2.
  * @module
  */
 import { UsageError } from "../errors.ts";
 import { stderr } from "../output/terminal.ts";
 import { platform } from "../platform/index.ts";
-import { kindOfStep } from "../steps/index.ts";
-import { suggest } from "../workflow/diagnostics.ts";
 import { type LoadedFile, loadWorkflowFiles, type Project } from "../workflow/discover.ts";
 import type { Workflow } from "../workflow/types.ts";
 import { workflowRows, workflowTable } from "./list.ts";
@@ -18,20 +16,6 @@ import { workflowRows, workflowTable } from "./list.ts";
 /** Whether prompts can be asked: stdin and stderr are terminals. */
 export function promptsOnTerminal(): boolean {
   return platform.isTerminal(0) && platform.isTerminal(2);
-}
-
-/** Refuses (exit 2) an `--answer` that names no prompt step of `workflow`. */
-export function checkAnswers(workflow: Workflow, answers: Record<string, string>): void {
-  const prompts = workflow.steps.filter((step) => kindOfStep(step).behaviours.interactive).map((step) => step.name);
-  for (const name of Object.keys(answers)) {
-    if (prompts.includes(name)) continue;
-    const isStep = workflow.steps.some((step) => step.name === name);
-    const hint = suggest(name, prompts);
-    const why = isStep ? `step "${name}" is not a prompt` : `workflow "${workflow.name}" has no step "${name}"`;
-    throw new UsageError(
-      `--answer ${name}=…: ${why}${hint ? `; did you mean "${hint}"?` : ""} (expected the name of a prompt step: ${prompts.length > 0 ? prompts.join(", ") : `workflow "${workflow.name}" has none`})`,
-    );
-  }
 }
 
 /** Asks which of `files` (all defining workflow `name`) to run it from. */

@@ -23,11 +23,11 @@ import { platform } from "../platform/index.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { findWorkflow } from "../workflow/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
-import { buildPlan, type Plan } from "../workflow/plan.ts";
-import { unansweredPrompts } from "../steps/prompt.ts";
+import { buildPlan } from "../workflow/plan.ts";
 import type { Workflow } from "../workflow/types.ts";
 import { dirArg, fileArg, loadProject, parseAnswers, parseVars } from "./common.ts";
-import { checkAnswers, pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
+import { checkAnswers, refuseBadAnswers, refuseUnanswered, resumableAnswers } from "./answers.ts";
+import { pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
 import { resumeCommand, resumeStep } from "./resume.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
 
@@ -54,26 +54,6 @@ async function checkTools(workflow: Workflow, env: Record<string, string>): Prom
   const named = missing.map(([tool, version]) => (version ? `${tool} ${version}` : tool)).join(", ");
   const install = missing.map(([tool, version]) => (version && version !== "latest" ? `${tool}@${version}` : tool)).join(" ");
   throw new MusterError(`workflow "${workflow.name}" needs tools that are not on PATH: ${named} (muster checks dependencies.tools but does not install toolchains: install them, for example with atmos toolchain install ${install})`, EXIT_FAILURE);
-}
-
-/** Refuses (exit 2) a run without a terminal whose prompt steps nothing would answer: better than stopping halfway. */
-function refuseUnanswered(plan: Plan, answers: Record<string, string>, fromStep: string | undefined): void {
-  const start = fromStep ? plan.steps.findIndex((p) => p.name === fromStep) : 0;
-  const unanswered = unansweredPrompts(plan.steps.slice(Math.max(0, start)), answers);
-  if (unanswered.length === 0) return;
-  const listed = unanswered.map((p) => `"${p.name}" (${p.step.type})`).join(", ");
-  const flags = unanswered.map((p) => `--answer ${p.name}=VALUE`).join(" ");
-  throw new UsageError(`workflow "${plan.workflow.name}" has prompt steps with no default and no answer: ${listed}; there is no terminal to ask on (stdin and stderr must both be terminals). Give ${flags}, set a default, or run it on a terminal`);
-}
-
-/** Refuses (exit 2) an answer that cannot be right whatever runs before it: not yes or no, not among fixed options. */
-async function refuseBadAnswers(plan: Plan, answers: Record<string, string>): Promise<void> {
-  for (const planned of plan.steps) {
-    const answer = answers[planned.name];
-    if (answer === undefined || planned.deferred || !planned.kind.answerProblem) continue;
-    const problem = await planned.kind.answerProblem(answer, planned);
-    if (problem !== undefined) throw new UsageError(problem);
-  }
 }
 
 /** Atmos' `show.header` and `show.flags`, printed before the first step. */
@@ -136,10 +116,10 @@ export default defineCommand({
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
     checkAnswers(workflow, answers);
+    const ctx = runContext(project, workflow, args.stack, vars, file.path);
     // Atmos evaluates !env and !exec in prompt fields once, when the run starts.
     const { evaluateStepFunctions } = await import("../workflow/step-functions.ts");
-    workflow = await evaluateStepFunctions(workflow, { env: platform.env(), cwd: project.basePath, shell: platform.os === "windows" ? ["cmd", "/C"] : ["sh", "-c"] });
-    const ctx = runContext(project, workflow, args.stack, vars, file.path);
+    ctx.workflow = workflow = await evaluateStepFunctions(workflow, { env: ctx.env, cwd: ctx.baseDir, shell: ctx.shell });
     ctx.answers = answers;
     if (args["restrict-host"]) ctx.env = { ...ctx.env, MUSTER_RESTRICT_HOST: "1" };
     const identity = args.identity || ctx.env.ATMOS_IDENTITY;
@@ -260,7 +240,7 @@ export default defineCommand({
           dir: args.dir,
           stack: args.stack,
           vars,
-          answers: Object.fromEntries(Object.entries(answers).filter(([name]) => !workflow.steps.some((s) => s.name === name && (s as { password?: boolean }).password))),
+          answers: resumableAnswers(workflow, answers),
           grace: rawArgs.some((a) => a === "--grace" || a.startsWith("--grace=")) ? args.grace : undefined,
           jobs: args.jobs,
           logDir,
