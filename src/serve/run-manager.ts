@@ -51,6 +51,13 @@ interface Run {
   finish: () => void;
 }
 
+/** A run in memory, in `state`: `done` resolves once its callback has been dealt with. */
+function newRun(dispatch: Dispatch, state: RunState): Run {
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  return { dispatch, state, cancellation: new Cancellation(), done, finish };
+}
+
 /** How much output a callback carries. */
 export const LOG_TAIL_BYTES = 16 * 1024;
 /** Environment variables passed from the runner to a run; everything else is withheld. */
@@ -171,9 +178,7 @@ export class RunManager {
 
   /** A stored run back in memory. */
   #restore(stored: StoredRun): Run {
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => (finish = resolve));
-    const run: Run = { dispatch: stored.dispatch, state: { ...stored.state }, cancellation: new Cancellation(), done, finish };
+    const run = newRun(stored.dispatch, { ...stored.state });
     this.#runs.set(stored.state.runId, run);
     return run;
   }
@@ -213,18 +218,10 @@ export class RunManager {
     const free = this.#running.size < this.#config.concurrency && !(dispatch.stack !== undefined && this.#busyStacks.has(dispatch.stack));
     if (!free && this.#queued >= this.#config.queueSize) return { kind: "full", why: "the queue is full" };
     if (!free && (this.#waiting.get(key)?.length ?? 0) >= this.#config.queuePerStack) return { kind: "full", why: `stack ${JSON.stringify(dispatch.stack)} has ${this.#config.queuePerStack} queued runs (MUSTER_QUEUE_PER_STACK)` };
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => (finish = resolve));
-    const run: Run = {
-      dispatch,
-      cancellation: new Cancellation(),
-      done,
-      finish,
-      state: {
-        runId: dispatch.runId, status: "queued", workflow: dispatch.workflow, stack: dispatch.stack ?? null,
-        createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null,
-      },
-    };
+    const run = newRun(dispatch, {
+      runId: dispatch.runId, status: "queued", workflow: dispatch.workflow, stack: dispatch.stack ?? null,
+      createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null,
+    });
     // Committed before the 202: a runner killed from here on still knows the run.
     this.#store.admit({ dispatch, state: run.state });
     this.#runs.set(dispatch.runId, run);
