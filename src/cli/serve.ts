@@ -11,7 +11,7 @@ import { createLog } from "../serve/log.ts";
 import { Metrics } from "../serve/metrics.ts";
 import { Redactor } from "../serve/redact.ts";
 import { RunManager, sweepStaleRunDirs } from "../serve/run-manager.ts";
-import { SqliteRunStore, StateError } from "../serve/run-store.ts";
+import { redactUrl, SqlRunStore, StateError } from "../serve/run-store.ts";
 import { TokenChecker } from "../serve/token.ts";
 import { stderr } from "../output/terminal.ts";
 import { VERSION } from "../version.ts";
@@ -33,9 +33,9 @@ export default defineCommand({
     const redactor = new Redactor().add(...config.tokens, config.sshKey, config.gitToken);
     const log = createLog(config.logFormat, redactor);
     const metrics = new Metrics();
-    let store: SqliteRunStore;
+    let store: SqlRunStore;
     try {
-      store = SqliteRunStore.open(config.stateDir, platform.env().MUSTER_STATE_URL ? "MUSTER_STATE_URL" : "MUSTER_STATE_DIR");
+      store = config.state.kind === "sqlite" ? await SqlRunStore.openSqlite(config.state.dir, config.state.variable) : await SqlRunStore.openPostgres(config.state.url);
     } catch (error) {
       if (!(error instanceof StateError)) throw error;
       await stderr.write(`muster serve: cannot keep runs: ${error.message}\n`);
@@ -43,7 +43,7 @@ export default defineCommand({
     }
     const runs = new RunManager(config, log, metrics, redactor, store);
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
-    const recovered = runs.recover();
+    const recovered = await runs.recover();
     if (recovered.lost + recovered.requeued + recovered.redelivered > 0) log("info", "took up the runs of the previous runner", recovered);
     const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs });
     const server = await platform.serve({
@@ -55,7 +55,7 @@ export default defineCommand({
           return new Response('{"error":"internal error"}\n', { status: 500, headers: { "content-type": "application/json" } });
         }),
     });
-    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, state: config.stateDir, memoryClosed });
+    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, state: config.state.kind === "sqlite" ? config.state.dir : redactUrl(config.state.url), runner: config.runnerId, memoryClosed });
     if (!memoryClosed) log("warn", "this runner's memory and environment are readable by processes of its user (not Linux, or no libc FFI): runs could read its token", {});
 
     const stopped = new Promise<number>((resolve) => {
@@ -69,10 +69,10 @@ export default defineCommand({
           platform.exit(signal === "SIGINT" ? 130 : 143);
         }
         stopping = true;
-        log("info", "draining", { signal, graceMs: config.shutdownGraceMs, callbackBudgetMs: config.callbackBudgetMs, running: runs.running, queued: runs.queued });
+        log("info", "draining", { signal, graceMs: config.shutdownGraceMs, callbackBudgetMs: config.callbackBudgetMs, running: runs.running });
         await runs.drain(config.shutdownGraceMs, config.callbackBudgetMs);
         await server.stop();
-        store.close();
+        await store.close();
         log("info", "stopped", {});
         resolve(0);
       };

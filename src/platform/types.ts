@@ -66,6 +66,17 @@ export interface SqlDatabase {
   close(): void;
 }
 
+/**
+ * A PostgreSQL client (a pool): `$1`-style parameters, rows as objects
+ * keyed by column name.
+ */
+export interface PostgresClient {
+  query<T = Record<string, SqlValue>>(sql: string, params?: SqlValue[]): Promise<T[]>;
+  /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Pick<PostgresClient, "query">) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
 /** The signals muster reacts to. */
 export type Signal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
 
@@ -160,6 +171,12 @@ export interface Platform {
    * `bun:sqlite`, Deno's `node:sqlite`. `muster serve` keeps its runs there.
    */
   openSqlite(path: string): SqlDatabase;
+  /**
+   * Connects to PostgreSQL at `url` (`postgres://user:password@host:port/db`):
+   * Bun's built-in `Bun.SQL`. Deno has no built-in PostgreSQL client and muster
+   * takes no package for it: there this rejects, saying so (a documented gap).
+   */
+  openPostgres(url: string): Promise<PostgresClient>;
   /**
    * The hex digest of `data` (template functions such as `sha256sum`). Bun
    * hashes natively (`Bun.CryptoHasher`): loading `node:crypto` costs a run

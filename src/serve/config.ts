@@ -4,8 +4,9 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join } from "node:path";
+import { platform } from "../platform/index.ts";
 import { parseDuration } from "../workflow/duration.ts";
 
 /** The runner's settings. */
@@ -26,8 +27,14 @@ export interface ServeConfig {
   gitCaFile?: string;
   port: number;
   host: string;
-  /** Where the runs are kept (MUSTER_STATE_DIR, or the directory of MUSTER_STATE_URL=sqlite:DIR/runs.db). */
-  stateDir: string;
+  /** Where the runs are kept: a SQLite directory (MUSTER_STATE_DIR, or MUSTER_STATE_URL=sqlite:DIR/runs.db) or a PostgreSQL URL. */
+  state: { kind: "sqlite"; dir: string; variable: "MUSTER_STATE_DIR" | "MUSTER_STATE_URL" } | { kind: "postgres"; url: string };
+  /** This runner's name in the store (MUSTER_RUNNER_ID, default host-pid): the owner of the runs it claims. */
+  runnerId: string;
+  /** How long a claimed run is this runner's without a renewal (MUSTER_LEASE_TTL, default 30s); renewed every third of it. */
+  leaseTtlMs: number;
+  /** How often a runner on a shared store looks for work, cancel requests and lost runs (MUSTER_POLL_INTERVAL, default 500ms). */
+  pollMs: number;
   /** Final runs are forgotten this long after they finished (MUSTER_RUN_RETENTION). */
   runRetentionMs: number;
   concurrency: number;
@@ -160,20 +167,27 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
   const logFormat = (env.LOG_FORMAT || "text").toLowerCase();
   if (logFormat !== "text" && logFormat !== "json") throw new ConfigError("LOG_FORMAT", `expected text or json: current value is ${JSON.stringify(env.LOG_FORMAT)}`);
   const stateUrl = env.MUSTER_STATE_URL || "";
-  let stateDir: string;
+  let state: ServeConfig["state"];
   if (stateUrl === "") {
-    stateDir = env.MUSTER_STATE_DIR || join(env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state"), "muster");
+    state = { kind: "sqlite", dir: env.MUSTER_STATE_DIR || join(env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state"), "muster"), variable: "MUSTER_STATE_DIR" };
   } else if (stateUrl.startsWith("sqlite:")) {
     const file = stateUrl.slice("sqlite:".length);
-    if (!file.endsWith("/runs.db")) throw new ConfigError("MUSTER_STATE_URL", `expected sqlite:DIR/runs.db: current value is ${JSON.stringify(stateUrl)}`);
-    stateDir = file.slice(0, -"/runs.db".length) || "/";
-  } else if (/^postgres(ql)?:\/\//.test(stateUrl)) {
-    throw new ConfigError("MUSTER_STATE_URL", "PostgreSQL is not supported yet: this runner keeps its runs in SQLite (one runner per state directory); leave MUSTER_STATE_URL unset or use sqlite:DIR/runs.db");
+    if (!file.endsWith("/runs.db")) throw new ConfigError("MUSTER_STATE_URL", `expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: current value is ${JSON.stringify(stateUrl)}`);
+    state = { kind: "sqlite", dir: file.slice(0, -"/runs.db".length) || "/", variable: "MUSTER_STATE_URL" };
+  } else if (/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(stateUrl)) {
+    state = { kind: "postgres", url: stateUrl };
   } else {
-    throw new ConfigError("MUSTER_STATE_URL", `expected sqlite:DIR/runs.db: current value is ${JSON.stringify(stateUrl.replace(/\/\/[^@/]*@/, "//…@"))}`);
+    throw new ConfigError("MUSTER_STATE_URL", `expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: current value is ${JSON.stringify(stateUrl.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:…@"))}`);
   }
+  const runnerId = env.MUSTER_RUNNER_ID || `${hostname()}-${platform.pid}`;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(runnerId)) throw new ConfigError("MUSTER_RUNNER_ID", `expected 1 to 128 letters, digits, '.', '_', ':' or '-': current value is ${JSON.stringify(runnerId)}`);
+  const leaseTtlMs = duration("MUSTER_LEASE_TTL", "30s");
+  if (leaseTtlMs < 3000) throw new ConfigError("MUSTER_LEASE_TTL", "must be at least 3s (leases are renewed every third of it)");
   return {
-    stateDir,
+    state,
+    runnerId,
+    leaseTtlMs,
+    pollMs: duration("MUSTER_POLL_INTERVAL", "500ms"),
     runRetentionMs: duration("MUSTER_RUN_RETENTION", "168h"),
     tokens,
     repoUrl,

@@ -7,20 +7,20 @@ import { createApiHandler, MAX_BODY_BYTES } from "./http-api.ts";
 import { Metrics } from "./metrics.ts";
 import { Redactor } from "./redact.ts";
 import { RunManager } from "./run-manager.ts";
-import { SqliteRunStore } from "./run-store.ts";
+import { SqlRunStore } from "./run-store.ts";
 import { TokenChecker } from "./token.ts";
 
 const TOKEN = "unit-test-token-0123456789";
 const stateRoot = mkdtempSync(join(tmpdir(), "muster-http-api-test-"));
-const stores: SqliteRunStore[] = [];
-afterAll(() => {
-  for (const store of stores) store.close();
+const stores: SqlRunStore[] = [];
+afterAll(async () => {
+  for (const store of stores) await store.close();
   rmSync(stateRoot, { recursive: true, force: true });
 });
-function handler() {
+async function handler() {
   const config = loadServeConfig({ RUNNER_AUTH_TOKEN: TOKEN, ATMOS_REPO_URL: "https://git.example/repo.git" });
   const metrics = new Metrics();
-  const store = SqliteRunStore.open(join(stateRoot, String(stores.length)));
+  const store = await SqlRunStore.openSqlite(join(stateRoot, String(stores.length)));
   stores.push(store);
   const runs = new RunManager(config, () => {}, metrics, new Redactor(), store);
   return { handle: createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log: () => {} }), runs };
@@ -29,7 +29,7 @@ const post = (body: BodyInit, headers: Record<string, string> = {}) =>
   new Request("http://runner/dispatch", { method: "POST", body, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...headers } });
 
 test("the status codes of /dispatch, before any run starts", async () => {
-  const { handle } = handler();
+  const { handle } = await handler();
   expect((await handle(new Request("http://runner/healthz"))).status).toBe(200);
   expect((await handle(new Request("http://runner/readyz"))).status).toBe(200);
   expect((await handle(post("{}", { authorization: "Bearer nope" }))).status).toBe(401);

@@ -78,7 +78,7 @@ export function createApiHandler(deps: ApiDeps): (request: Request) => Promise<R
     }
     const callbackProblem = callbackUrlProblem(parsed.dispatch.callbackUrl, deps.callbackAllowHosts ?? new Set());
     if (callbackProblem) return reject(400, "invalid dispatch", { errors: [{ field: "callbackUrl", message: callbackProblem }] });
-    const result = runs.submit(parsed.dispatch);
+    const result = await runs.submit(parsed.dispatch);
     if (result.kind === "full") return reject(429, result.why, {}, { "retry-after": "5" });
     if (result.kind === "conflict") return reject(409, `run ${JSON.stringify(parsed.dispatch.runId)} exists with a different ${result.field}`, { run: result.state });
     if (result.kind === "existing") return json(200, result.state);
@@ -89,15 +89,15 @@ export function createApiHandler(deps: ApiDeps): (request: Request) => Promise<R
     if (!(await tokens.authorize(request.headers.get("authorization")))) return reject(401, "missing or invalid bearer token", {}, { "www-authenticate": "Bearer" });
     if (action === undefined) {
       if (request.method !== "GET") return reject(405, "use GET", {}, { allow: "GET" });
-      const state = runs.get(id);
+      const state = await runs.get(id);
       return state ? json(200, state) : reject(404, `no run ${JSON.stringify(id)}`);
     }
     if (action !== "cancel") return reject(404, "not found");
     if (request.method !== "POST") return reject(405, "use POST", {}, { allow: "POST" });
-    const before = runs.get(id);
+    const before = await runs.get(id);
     if (!before) return reject(404, `no run ${JSON.stringify(id)}`);
     if (before.finishedAt) return json(409, { error: "the run is already final", run: before });
-    return json(202, runs.cancel(id));
+    return json(202, await runs.cancel(id));
   };
 
   return async (request) => {
@@ -105,7 +105,7 @@ export function createApiHandler(deps: ApiDeps): (request: Request) => Promise<R
     if (path === "/healthz") return json(200, { status: "ok" });
     if (path === "/readyz") return runs.draining ? json(503, { status: "draining" }) : json(200, { status: "ready" });
     if (path === "/metrics") {
-      return new Response(metrics.render({ queued: runs.queued, running: runs.running, draining: runs.draining }), {
+      return new Response(metrics.render(await runs.gauges()), {
         headers: { "content-type": "text/plain; version=0.0.4" },
       });
     }

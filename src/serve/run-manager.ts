@@ -22,7 +22,7 @@ import { runIsolated, WORKSPACE } from "./isolated-run.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
-import type { RunStore, StoredRun } from "./run-store.ts";
+import type { FinalStatus, RunStore, StoredRun } from "./run-store.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
 
@@ -49,6 +49,8 @@ interface Run {
   cancellation: Cancellation;
   done: Promise<void>;
   finish: () => void;
+  /** Another runner took the run over (this runner's lease ran out): its result is not reported from here. */
+  leaseLost?: boolean;
 }
 
 /** A run in memory, in `state`: `done` resolves once its callback has been dealt with. */
@@ -107,34 +109,29 @@ export function reasonOf(output: string): string | undefined {
   return lines.findLast((line) => /^✗ workflow .+ failed/.test(line))?.slice(2);
 }
 
-/** The queue a dispatch waits in: its stack's, or one of its own. */
-const keyOf = (dispatch: Dispatch) => (dispatch.stack !== undefined ? `stack:${dispatch.stack}` : `run:${dispatch.runId}`);
-
-/** Finished runs remembered for duplicate detection and status queries. */
-const REMEMBERED_RUNS = 10_000;
-
 const decoder = new TextDecoder();
 
-/** The runs of one server. */
+/** The runs of one server: what it runs, calls back and asks the store. */
 export class RunManager {
   #config: ServeConfig;
   #log: Log;
   #metrics: Metrics;
   #redactor: Redactor;
-  #runs = new Map<string, Run>();
-  /** Queued runs by stack (a run without a stack is its own key): FIFO within a stack. */
-  #waiting = new Map<string, Run[]>();
-  /** Keys with queued runs whose stack is not running, in the order they became ready. */
-  #ready = new Set<string>();
-  #queued = 0;
+  #store: RunStore;
+  /** This runner's name in the store (MUSTER_RUNNER_ID): the owner of what it claims. */
+  #owner: string;
+  /** Runs this runner is running or calling back. */
+  #local = new Map<string, Run>();
   #running = new Set<Run>();
-  #busyStacks = new Set<string>();
-  /** Finished runs in the order they finished, the oldest forgotten first. */
-  #finished: string[] = [];
   #draining = false;
   /** Aborts callback retries once shutdown has used its budget. */
   #shutdown = new AbortController();
-  #store: RunStore;
+  /** The store's poll (shared stores only): leases, cancel requests, lost runs, work queued by other runners. */
+  #ticker?: ReturnType<typeof setInterval>;
+  #ticking = false;
+  /** The claim pass that has not started yet, which a new call joins. */
+  #nextPass?: Promise<void>;
+  #passes: Promise<void> = Promise.resolve();
 
   constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor, store: RunStore) {
     this.#config = config;
@@ -142,55 +139,81 @@ export class RunManager {
     this.#metrics = metrics;
     this.#redactor = redactor;
     this.#store = store;
+    this.#owner = config.runnerId;
   }
 
   /**
-   * Takes up what the store holds from an earlier runner: runs it left
-   * running are failed ("runner lost while running") and called back,
-   * queued runs are queued again in their order (bounds do not apply: they
-   * were admitted), final runs whose callback was never sent get it now.
-   * Final runs past the retention are forgotten.
+   * Takes up what the store holds from runners that are gone: runs they left
+   * running are failed ("runner lost while running") and called back, final
+   * runs whose callback was never sent get it now, queued runs start (here
+   * or on any runner). SQLite: the previous process's runs, at once;
+   * PostgreSQL: runs whose leases ran out, now and at every poll. Final runs
+   * past the retention are forgotten.
    */
-  recover(): { lost: number; requeued: number; redelivered: number } {
-    const counts = { lost: 0, requeued: 0, redelivered: 0 };
-    // Read before the lost runs are failed below: their callbacks go out once, from #complete.
-    const undelivered = this.#store.undelivered();
-    for (const stored of this.#store.unfinished()) {
-      const run = this.#restore(stored);
-      if (stored.state.status === "running") {
-        counts.lost++;
-        this.#log("warn", "run lost: its runner stopped while it ran", { runId: stored.state.runId });
-        void this.#complete(run, "failed", null, "runner lost while running", "");
-      } else {
-        counts.requeued++;
-        this.#enqueue(run);
-        this.#log("info", "run queued again after a restart", { runId: stored.state.runId });
-      }
-    }
-    for (const stored of undelivered) {
-      counts.redelivered++;
-      void this.#deliver(this.#restore(stored));
-    }
-    this.#prune();
-    this.#pump();
-    return counts;
+  async recover(): Promise<{ lost: number; requeued: number; redelivered: number }> {
+    const { lost, redelivered } = await this.#takeOver();
+    const requeued = (await this.#store.counts()).queued;
+    await this.#prune();
+    void this.#pump();
+    if (this.#store.shared) this.#ticker = setInterval(() => void this.#tick(), Math.min(this.#config.pollMs, this.#config.leaseTtlMs / 3));
+    return { lost, requeued, redelivered };
   }
 
-  /** A stored run back in memory. */
-  #restore(stored: StoredRun): Run {
+  /** Takes over lost runs and undelivered callbacks (see `recover`); returns how many of each. */
+  async #takeOver(): Promise<{ lost: number; redelivered: number }> {
+    const lease = this.#config.leaseTtlMs;
+    const lost = await this.#store.takeOverLost(this.#owner, lease);
+    for (const stored of lost) {
+      this.#log("warn", "run lost: its runner stopped while it ran", { runId: stored.state.runId });
+      this.#metrics.finished("failed", 0);
+      void this.#deliver(this.#adopt(stored));
+    }
+    const undelivered = (await this.#store.takeOverUndelivered(this.#owner, lease)).filter((stored) => !this.#local.has(stored.state.runId));
+    for (const stored of undelivered) void this.#deliver(this.#adopt(stored));
+    return { lost: lost.length, redelivered: undelivered.length };
+  }
+
+  /** A stored run, now this runner's to run or call back. */
+  #adopt(stored: StoredRun): Run {
     const run = newRun(stored.dispatch, { ...stored.state });
-    this.#runs.set(stored.state.runId, run);
+    this.#local.set(stored.state.runId, run);
     return run;
   }
 
-  #prune(): void {
-    const removed = this.#store.prune(new Date(Date.now() - this.#config.runRetentionMs).toISOString());
+  /**
+   * One poll of a shared store: renews this runner's leases, carries out the
+   * cancel requests other runners recorded, stops runs another runner took
+   * over (this one lost its lease), takes over what dead runners left and
+   * claims work queued elsewhere.
+   */
+  async #tick(): Promise<void> {
+    if (this.#ticking) return;
+    this.#ticking = true;
+    try {
+      const { held, cancels } = await this.#store.renew(this.#owner, this.#config.leaseTtlMs);
+      for (const run of this.#running) {
+        const id = run.state.runId;
+        if (!held.has(id) && run.state.status === "running") {
+          run.leaseLost = true;
+          run.cancellation.cancel("SIGTERM", "another runner took this run over: this runner's lease ran out");
+        } else if (cancels.has(id)) run.cancellation.cancel("SIGTERM", cancels.get(id)!);
+      }
+      if (this.#draining) return;
+      await this.#takeOver();
+      await this.#pump();
+    } catch (error) {
+      this.#log("error", "the run store did not answer", { error: (error as Error).message });
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  async #prune(): Promise<void> {
+    const removed = await this.#store.prune(new Date(Date.now() - this.#config.runRetentionMs).toISOString());
     if (removed > 0) this.#log("info", "forgot finished runs past the retention", { runs: removed });
   }
 
-  get queued(): number {
-    return this.#queued;
-  }
+  /** Runs this runner is running. */
   get running(): number {
     return this.#running.size;
   }
@@ -198,134 +221,126 @@ export class RunManager {
     return this.#draining;
   }
 
-  /** A run's state, if known (in memory, else in the store). */
-  get(runId: string): RunState | undefined {
-    return this.#runs.get(runId)?.state ?? this.#store.find(runId)?.state;
+  /** The gauges of `/metrics`: the queue is every runner's (from the store), the running runs this runner's. */
+  async gauges(): Promise<{ queued: number; running: number; draining: boolean }> {
+    return { queued: (await this.#store.counts()).queued, running: this.#running.size, draining: this.#draining };
+  }
+
+  /** A run's state, if known: this runner's own, else the store's (any runner's). */
+  async get(runId: string): Promise<RunState | undefined> {
+    return this.#local.get(runId)?.state ?? (await this.#store.find(runId))?.state;
   }
 
   /**
-   * Queues a dispatch. A known runId returns the existing run and starts nothing.
+   * Queues a dispatch (committed to the store when this resolves). A known
+   * runId returns the existing run and starts nothing.
    */
-  submit(dispatch: Dispatch): { kind: "queued" | "existing"; state: RunState } | { kind: "conflict"; field: string; state: RunState } | { kind: "full"; why: string } {
-    const existing = this.#runs.get(dispatch.runId) ?? this.#store.find(dispatch.runId);
-    if (existing) {
-      // A retried dispatch gets the run it started; another request under the same id is a conflict, not that run.
-      const field = differingField(existing.dispatch, dispatch);
-      return field ? { kind: "conflict", field, state: existing.state } : { kind: "existing", state: existing.state };
-    }
-    // The bound holds whatever the queued runs wait for (a busy stack included): a burst is refused, not buffered.
-    const key = keyOf(dispatch);
-    const free = this.#running.size < this.#config.concurrency && !(dispatch.stack !== undefined && this.#busyStacks.has(dispatch.stack));
-    if (!free && this.#queued >= this.#config.queueSize) return { kind: "full", why: "the queue is full" };
-    if (!free && (this.#waiting.get(key)?.length ?? 0) >= this.#config.queuePerStack) return { kind: "full", why: `stack ${JSON.stringify(dispatch.stack)} has ${this.#config.queuePerStack} queued runs (MUSTER_QUEUE_PER_STACK)` };
-    const run = newRun(dispatch, {
+  async submit(dispatch: Dispatch): Promise<{ kind: "queued" | "existing"; state: RunState } | { kind: "conflict"; field: string; state: RunState } | { kind: "full"; why: string }> {
+    const state: RunState = {
       runId: dispatch.runId, status: "queued", workflow: dispatch.workflow, stack: dispatch.stack ?? null,
       createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null,
-    });
-    // Committed before the 202: a runner killed from here on still knows the run.
-    this.#store.admit({ dispatch, state: run.state });
-    this.#runs.set(dispatch.runId, run);
-    this.#enqueue(run);
+    };
+    const slotFree = !this.#draining && this.#running.size < this.#config.concurrency;
+    const admission = await this.#store.admit({ dispatch, state }, { queueSize: this.#config.queueSize, queuePerStack: this.#config.queuePerStack, slotFree });
+    if (admission.kind === "full") return admission;
+    if (admission.kind === "known") {
+      // A retried dispatch gets the run it started; another request under the same id is a conflict, not that run.
+      const current = this.#local.get(dispatch.runId)?.state ?? admission.run.state;
+      const field = differingField(admission.run.dispatch, dispatch);
+      return field ? { kind: "conflict", field, state: current } : { kind: "existing", state: current };
+    }
     this.#log("info", "run queued", { runId: dispatch.runId, workflow: dispatch.workflow, stack: dispatch.stack ?? null });
-    this.#pump();
-    return { kind: "queued", state: run.state };
+    // Claimed before the answer when there is room, so the next dispatch sees this run running.
+    await this.#pump();
+    return { kind: "queued", state };
   }
 
-  /** Cancels a queued or running run; returns its state, or undefined when unknown. */
-  cancel(runId: string, reason = "canceled by request"): RunState | undefined {
-    const run = this.#runs.get(runId);
-    if (!run) return undefined;
-    if (run.state.status === "queued") {
-      this.#dequeue(run);
-      void this.#complete(run, "canceled", null, reason, "");
-    } else if (run.state.status === "running") {
-      run.cancellation.cancel("SIGTERM", reason);
+  /**
+   * Cancels a queued or running run, on this runner or (recorded in the
+   * store) on the one running it; returns its state, or undefined when unknown.
+   */
+  async cancel(runId: string, reason = "canceled by request"): Promise<RunState | undefined> {
+    const own = this.#local.get(runId);
+    if (own?.state.status === "running") {
+      own.cancellation.cancel("SIGTERM", reason);
+      return own.state;
     }
-    return run.state;
+    if (own) return own.state;
+    const canceled = await this.#store.cancelQueued(runId, this.#owner, reason, this.#config.leaseTtlMs);
+    if (canceled) {
+      const run = this.#adopt(canceled);
+      this.#metrics.finished("canceled", 0);
+      this.#log("warn", "run finished", { runId, status: "canceled", exitCode: null, durationMs: 0, error: reason });
+      void this.#deliver(run);
+      return run.state;
+    }
+    const stored = await this.#store.find(runId);
+    if (stored?.state.status === "running") {
+      await this.#store.requestCancel(runId, reason);
+      this.#log("info", "cancel recorded for the runner running the run", { runId });
+    }
+    return stored?.state;
   }
 
   /**
    * Stops accepting work: queued runs stay queued in the store (the next
-   * start runs them), running ones may finish within `graceMs`, then they
-   * are canceled; resolves when all callbacks are sent.
+   * start, or another runner, runs them), running ones may finish within
+   * `graceMs`, then they are canceled; resolves when all callbacks are sent.
    */
   async drain(graceMs: number, callbackBudgetMs = 20_000): Promise<void> {
     this.#draining = true;
-    if (this.#queued > 0) this.#log("info", "queued runs stay queued for the next start", { queued: this.#queued });
+    const { queued } = await this.#store.counts().catch(() => ({ queued: 0 }));
+    if (queued > 0) this.#log("info", "queued runs stay queued for the next start", { queued });
     const all = () => Promise.all([...this.#running].map((r) => r.done));
     const inTime = await Promise.race([all().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
     if (!inTime) for (const run of this.#running) run.cancellation.cancel("SIGTERM", "runner shutting down");
     // Callbacks get a budget of their own after the grace; past it, retries stop and shutdown ends.
     const budget = setTimeout(() => this.#shutdown.abort(), callbackBudgetMs);
-    await Promise.all([...this.#runs.values()].filter((r) => r.state.status !== "queued").map((r) => r.done));
+    await Promise.all([...this.#local.values()].map((r) => r.done));
     clearTimeout(budget);
+    clearInterval(this.#ticker);
   }
 
   /** Kills every running run's processes at once (a second SIGTERM) and stops callback retries. */
   abortAll(): void {
     this.#shutdown.abort();
+    clearInterval(this.#ticker);
     for (const run of this.#running) run.cancellation.force();
   }
 
-  #enqueue(run: Run): void {
-    const key = keyOf(run.dispatch);
-    const queue = this.#waiting.get(key);
-    if (queue) queue.push(run);
-    else this.#waiting.set(key, [run]);
-    this.#queued++;
-    if (!(run.dispatch.stack !== undefined && this.#busyStacks.has(run.dispatch.stack))) this.#ready.add(key);
+  /**
+   * Claims queued runs while this runner has room (the store picks the
+   * oldest whose stack nobody runs). Calls made while a pass runs share the
+   * next one, so a dispatch's own run is claimed before it is answered.
+   */
+  #pump(): Promise<void> {
+    if (this.#nextPass) return this.#nextPass;
+    const pass = this.#passes.then(async () => {
+      this.#nextPass = undefined;
+      // A draining runner starts nothing more: what is queued waits in the store.
+      while (!this.#draining && this.#running.size < this.#config.concurrency) {
+        const claimed = await this.#store.claim(this.#owner, this.#config.leaseTtlMs);
+        if (!claimed) break;
+        this.#start(this.#adopt(claimed));
+      }
+    });
+    const settled = pass.catch((error: Error) => this.#log("error", "could not claim runs", { error: error.message }));
+    this.#nextPass = settled;
+    this.#passes = settled;
+    return settled;
   }
 
-  #dequeue(run: Run): void {
-    const key = keyOf(run.dispatch);
-    const queue = this.#waiting.get(key);
-    const at = queue?.indexOf(run) ?? -1;
-    if (!queue || at < 0) return;
-    queue.splice(at, 1);
-    this.#queued--;
-    if (queue.length === 0) {
-      this.#waiting.delete(key);
-      this.#ready.delete(key);
-    }
-  }
-
-  #remember(runId: string): void {
-    this.#prune();
-    this.#finished.push(runId);
-    while (this.#finished.length > REMEMBERED_RUNS) this.#runs.delete(this.#finished.shift()!);
-  }
-
-  /** Starts queued runs while there is room, never two of the same stack: the first ready stack's oldest run first. */
-  #pump(): void {
-    // A draining runner starts nothing more: what is queued waits in the store for the next start.
-    if (this.#draining) return;
-    while (this.#running.size < this.#config.concurrency && this.#ready.size > 0) {
-      const key = this.#ready.values().next().value!;
-      this.#ready.delete(key);
-      const queue = this.#waiting.get(key)!;
-      const run = queue.shift()!;
-      this.#queued--;
-      if (queue.length === 0) this.#waiting.delete(key);
-      const stack = run.dispatch.stack;
-      this.#running.add(run);
-      if (stack !== undefined) this.#busyStacks.add(stack);
-      void this.#execute(run).finally(() => {
-        this.#running.delete(run);
-        if (stack !== undefined) {
-          this.#busyStacks.delete(stack);
-          if (this.#waiting.has(key)) this.#ready.add(key);
-        }
-        this.#pump();
-      });
-    }
+  #start(run: Run): void {
+    this.#running.add(run);
+    void this.#execute(run).finally(() => {
+      this.#running.delete(run);
+      void this.#pump();
+    });
   }
 
   async #execute(run: Run): Promise<void> {
     const { dispatch } = run;
     const runId = dispatch.runId;
-    run.state.status = "running";
-    run.state.startedAt = new Date().toISOString();
-    this.#store.update(runId, { status: "running", startedAt: run.state.startedAt });
     this.#log("info", "run started", { runId });
     const redactor = this.#redactor.with(dispatch.callbackToken);
     let root: string | undefined;
@@ -396,11 +411,21 @@ export class RunManager {
     }
   }
 
-  async #complete(run: Run, status: "succeeded" | "failed" | "canceled", exitCode: number | null, error: string | null, logTail: string): Promise<void> {
+  async #complete(run: Run, status: FinalStatus, exitCode: number | null, error: string | null, logTail: string): Promise<void> {
+    // The final state is stored before the callback: a runner killed while calling back sends it at its next start.
+    const held = await this.#store.finish(run.state.runId, this.#owner, { status, exitCode, error }).catch((e: Error) => {
+      this.#log("error", "could not store a final state", { runId: run.state.runId, error: e.message });
+      return true; // the callback still goes out: the store is behind, the orchestrator need not be
+    });
+    if (!held || run.leaseLost) {
+      // Another runner reported this run lost and called back: one callback per final state, and it was theirs.
+      this.#log("warn", "run result not reported: another runner took the run over", { runId: run.state.runId, status });
+      this.#local.delete(run.state.runId);
+      run.finish();
+      return;
+    }
     const finishedAt = new Date();
     Object.assign(run.state, { status, exitCode, error, finishedAt: finishedAt.toISOString() });
-    // The final state is stored before the callback: a runner killed while calling back sends it at its next start.
-    this.#store.update(run.state.runId, { status, exitCode, error, finishedAt: run.state.finishedAt });
     const started = run.state.startedAt ? Date.parse(run.state.startedAt) : finishedAt.getTime();
     const durationMs = finishedAt.getTime() - started;
     this.#metrics.finished(status, durationMs / 1000);
@@ -410,7 +435,7 @@ export class RunManager {
 
   /** Sends a final run's callback and stores how that went. */
   async #deliver(run: Run, logTail = ""): Promise<void> {
-    const { status, exitCode, error } = run.state as RunState & { status: "succeeded" | "failed" | "canceled" };
+    const { status, exitCode, error } = run.state as RunState & { status: FinalStatus };
     const finishedAt = run.state.finishedAt ?? new Date().toISOString();
     const durationMs = Date.parse(finishedAt) - Date.parse(run.state.startedAt ?? finishedAt);
     const payload: CallbackPayload = {
@@ -424,8 +449,8 @@ export class RunManager {
       log: (message, fields) => this.#log("warn", message, { runId: run.state.runId, ...fields }),
     });
     run.state.callback = outcome;
-    this.#store.update(run.state.runId, { callback: outcome });
-    this.#remember(run.state.runId);
+    await this.#store.delivered(run.state.runId, outcome).catch((e: Error) => this.#log("error", "could not store a callback's outcome", { runId: run.state.runId, error: e.message }));
+    this.#local.delete(run.state.runId);
     this.#log(outcome.delivered ? "info" : "error", outcome.delivered ? "callback delivered" : "callback not delivered", {
       runId: run.state.runId, attempts: outcome.attempts, status: outcome.status ?? null, error: outcome.error ?? null,
     });

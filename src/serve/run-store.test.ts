@@ -1,66 +1,241 @@
-import { afterAll, expect, test } from "bun:test";
+/**
+ * The run store's contract, on SQLite and on a real PostgreSQL (a throw-away
+ * cluster from test/postgres.ts), plus what only one of them does: SQLite's
+ * lock file and migration from the single-runner schema, PostgreSQL's claims
+ * from two runners at once.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { platform } from "../platform/index.ts";
+import { startPostgres, type Postgres } from "../../test/postgres.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
 import type { RunState } from "./run-manager.ts";
-import { SqliteRunStore, StateError } from "./run-store.ts";
+import { SqlRunStore, StateError, type QueueBounds } from "./run-store.ts";
 
 const root = mkdtempSync(join(tmpdir(), "muster-run-store-test-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+let postgres: Postgres;
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await postgres?.stop();
+  rmSync(root, { recursive: true, force: true });
+}, 30_000);
 let n = 0;
 const dir = () => join(root, String(++n));
 
-const dispatch = (runId: string): Dispatch => ({ runId, workflow: "deploy", stack: "dev", callbackUrl: "https://ci.example/cb", callbackToken: "cb-token" }) as Dispatch;
-const queued = (runId: string, createdAt = "2026-11-01T00:00:00.000Z"): RunState => ({
-  runId, status: "queued", workflow: "deploy", stack: "dev", createdAt, startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null,
+const dispatch = (runId: string, stack: string | undefined = "dev"): Dispatch => ({ runId, workflow: "deploy", stack, callbackUrl: "https://ci.example/cb", callbackToken: "cb-token" }) as Dispatch;
+const queued = (runId: string, stack: string | null = "dev"): RunState => ({
+  runId, status: "queued", workflow: "deploy", stack, createdAt: "2026-11-01T00:00:00.000Z", startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null,
+});
+const OPEN: QueueBounds = { queueSize: 100, queuePerStack: 100, slotFree: true };
+/** Admits a run of `stack` (null: a run without a stack). */
+const admit = (store: SqlRunStore, id: string, stack: string | null = "dev", bounds = OPEN) =>
+  store.admit({ dispatch: dispatch(id, stack ?? undefined), state: queued(id, stack) }, bounds);
+const LEASE = 30_000;
+/** A lease that ran out a second ago: what a killed runner leaves, without waiting for it. */
+const EXPIRED = -1000;
+
+const backends: Array<[string, () => Promise<SqlRunStore>]> = [
+  ["SQLite", () => SqlRunStore.openSqlite(dir())],
+  ["PostgreSQL", async () => SqlRunStore.openPostgres(await postgres.database(`store_${++n}`))],
+];
+
+describe.each(backends)("%s", (_name, open) => {
+  test("admits once per runId, claims oldest first, one running run per stack, finishes and forgets", async () => {
+    const store = await open();
+    try {
+      expect(await admit(store, "a")).toEqual({ kind: "admitted" });
+      expect(await admit(store, "b")).toEqual({ kind: "admitted" });
+      expect(await admit(store, "c", "prod")).toEqual({ kind: "admitted" });
+      expect(await admit(store, "d", null)).toEqual({ kind: "admitted" });
+      const again = await admit(store, "a");
+      expect(again.kind === "known" && again.run.dispatch.callbackToken).toBe("cb-token");
+      expect(await store.counts()).toEqual({ queued: 4, running: 0 });
+
+      expect((await store.claim("r1", LEASE))?.state).toMatchObject({ runId: "a", status: "running" });
+      // b waits for dev; c (prod) and d (no stack) are next, in admission order.
+      expect((await store.claim("r2", LEASE))?.state.runId).toBe("c");
+      expect((await store.claim("r2", LEASE))?.state.runId).toBe("d");
+      expect(await store.claim("r2", LEASE)).toBeUndefined();
+      expect(await store.counts()).toEqual({ queued: 1, running: 3 });
+
+      expect(await store.finish("a", "someone-else", { status: "succeeded", exitCode: 0, error: null })).toBe(false);
+      expect(await store.finish("a", "r1", { status: "succeeded", exitCode: 0, error: null })).toBe(true);
+      expect((await store.claim("r1", LEASE))?.state.runId).toBe("b");
+      expect((await store.find("a"))?.state).toMatchObject({ status: "succeeded", exitCode: 0, callback: null });
+      await store.delivered("a", { delivered: true, attempts: 1, status: 200 });
+      expect((await store.find("a"))?.state.callback).toEqual({ delivered: true, attempts: 1, status: 200 });
+      expect(await store.find("zzz")).toBeUndefined();
+
+      expect(await store.prune(new Date(Date.now() - 60_000).toISOString())).toBe(0);
+      expect(await store.prune(new Date(Date.now() + 60_000).toISOString())).toBe(1);
+      expect(await store.find("a")).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("bounds: a run that cannot start at once is refused past the queue size or its stack's share", async () => {
+    const store = await open();
+    try {
+      const busy: QueueBounds = { queueSize: 2, queuePerStack: 1, slotFree: false };
+      expect(await admit(store, "q1", "dev", busy)).toEqual({ kind: "admitted" });
+      expect(await admit(store, "q2", "dev", busy)).toEqual({ kind: "full", why: 'stack "dev" has 1 queued runs (MUSTER_QUEUE_PER_STACK)' });
+      expect(await admit(store, "q3", "prod", busy)).toEqual({ kind: "admitted" });
+      expect(await admit(store, "q4", "test", busy)).toEqual({ kind: "full", why: "the queue is full" });
+      // A free slot and an idle stack: admitted whatever the queue holds.
+      expect(await admit(store, "q5", "test", { ...busy, slotFree: true })).toEqual({ kind: "admitted" });
+      expect(await store.find("q2")).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("leases: a lost run is taken over once, failed and reported by the taker; its runner can no longer finish it", async () => {
+    const store = await open();
+    try {
+      await admit(store, "lost");
+      await admit(store, "kept", "prod");
+      await store.claim("dead", EXPIRED);
+      await store.claim("alive", LEASE);
+      const taken = await store.takeOverLost("taker", LEASE);
+      expect(taken.map((r) => r.state)).toMatchObject([{ runId: "lost", status: "failed", error: "runner lost while running", exitCode: null }]);
+      expect(await store.takeOverLost("other", LEASE)).toEqual([]);
+      expect(await store.finish("lost", "dead", { status: "succeeded", exitCode: 0, error: null })).toBe(false);
+      expect((await store.renew("dead", LEASE)).held.size).toBe(0);
+      // The taker holds its callback until it is delivered; then it is no one's.
+      expect([...(await store.renew("taker", LEASE)).held]).toEqual(["lost"]);
+      expect(await store.takeOverUndelivered("other", LEASE)).toEqual([]);
+      await store.delivered("lost", { delivered: true, attempts: 1 });
+      expect((await store.renew("taker", LEASE)).held.size).toBe(0);
+      expect((await store.find("kept"))?.state.status).toBe("running");
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("an undelivered final state is taken over once its owner's lease runs out", async () => {
+    const store = await open();
+    try {
+      await admit(store, "u");
+      await store.claim("r1", EXPIRED);
+      expect(await store.finish("u", "r1", { status: "failed", exitCode: 1, error: "boom" })).toBe(true);
+      // The lease was not renewed: the runner died between storing the state and calling back.
+      const taken = await store.takeOverUndelivered("r2", LEASE);
+      expect(taken.map((r) => r.state)).toMatchObject([{ runId: "u", status: "failed", exitCode: 1, error: "boom" }]);
+      expect(await store.takeOverUndelivered("r3", LEASE)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("cancel: a queued run is canceled by whoever asks; a running one's cancel reaches its owner when it renews", async () => {
+    const store = await open();
+    try {
+      await admit(store, "run");
+      await admit(store, "wait", "prod");
+      await store.claim("owner", LEASE);
+      expect((await store.cancelQueued("wait", "asker", "canceled by request", LEASE))?.state).toMatchObject({ status: "canceled", error: "canceled by request" });
+      expect(await store.cancelQueued("wait", "asker", "again", LEASE)).toBeUndefined();
+      expect(await store.cancelQueued("run", "asker", "nope", LEASE)).toBeUndefined();
+      await store.requestCancel("run", "canceled by request");
+      const { held, cancels } = await store.renew("owner", LEASE);
+      expect([...held]).toEqual(["run"]);
+      expect([...cancels]).toEqual([["run", "canceled by request"]]);
+      await store.finish("run", "owner", { status: "canceled", exitCode: 143, error: "canceled by request" });
+      expect((await store.renew("owner", LEASE)).cancels.size).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
-test("runs admitted and updated are found again after closing and opening the store", () => {
-  const where = dir();
-  const store = SqliteRunStore.open(where);
-  store.admit({ dispatch: dispatch("a"), state: queued("a") });
-  store.admit({ dispatch: dispatch("b"), state: queued("b") });
-  store.admit({ dispatch: dispatch("c"), state: queued("c") });
-  store.update("a", { status: "running", startedAt: "2026-11-01T00:00:01.000Z" });
-  store.update("c", { status: "failed", finishedAt: "2026-11-01T00:00:02.000Z", exitCode: 2, error: "workflow \"deploy\" not found" });
-  store.close();
-  const again = SqliteRunStore.open(where);
-  expect(again.find("a")?.state).toMatchObject({ status: "running", startedAt: "2026-11-01T00:00:01.000Z" });
-  expect(again.find("a")?.dispatch.callbackToken).toBe("cb-token");
-  expect(again.unfinished().map((r) => [r.state.runId, r.state.status])).toEqual([["a", "running"], ["b", "queued"]]);
-  expect(again.undelivered().map((r) => r.state.runId)).toEqual(["c"]);
-  again.update("c", { callback: { delivered: true, attempts: 1, status: 200 } });
-  expect(again.undelivered()).toEqual([]);
-  expect(again.find("c")?.state.callback).toEqual({ delivered: true, attempts: 1, status: 200 });
-  expect(again.find("zzz")).toBeUndefined();
-  // Admission order survives a restart: a new run comes after the old ones.
-  again.admit({ dispatch: dispatch("d"), state: queued("d") });
-  expect(again.unfinished().map((r) => r.state.runId)).toEqual(["a", "b", "d"]);
-  again.close();
+describe("SQLite only", () => {
+  test("one runner per state: a live holder refuses a second, a dead one's lock is taken over with its leases; files are private", async () => {
+    const where = dir();
+    const first = await SqlRunStore.openSqlite(where);
+    expect(statSync(join(where, "runs.db")).mode & 0o777).toBe(0o600);
+    expect(statSync(where).mode & 0o777).toBe(0o700);
+    await admit(first, "was-running");
+    await first.claim("previous", LEASE);
+    await first.close();
+    writeFileSync(join(where, "runs.db.lock"), "1"); // pid 1: alive
+    expect(SqlRunStore.openSqlite(where)).rejects.toThrow(StateError);
+    expect(SqlRunStore.openSqlite(where)).rejects.toThrow("is held by the runner with pid 1");
+    writeFileSync(join(where, "runs.db.lock"), String(2 ** 22 + 4321)); // no such process
+    const next = await SqlRunStore.openSqlite(where);
+    // The previous runner is gone: its run is lost now, not a lease's time later.
+    expect((await next.takeOverLost("next", LEASE)).map((r) => r.state.runId)).toEqual(["was-running"]);
+    await next.close();
+  });
+
+  test("a state written by the single-runner schema (version 1) is migrated, its runs kept", async () => {
+    const v1 = mkdtempSync(join(root, "v1-"));
+    const old = platform.openSqlite(join(v1, "runs.db"));
+    old.exec(`CREATE TABLE runs (run_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, dispatch TEXT NOT NULL, status TEXT NOT NULL, workflow TEXT NOT NULL, stack TEXT,
+      created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, exit_code INTEGER, error TEXT, callback TEXT);
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema', '1');`);
+    old.run("INSERT INTO runs (run_id, seq, dispatch, status, workflow, stack, created_at) VALUES ('old-running', 1, ?, 'running', 'deploy', 'dev', 'x')", JSON.stringify(dispatch("old-running")));
+    old.run("INSERT INTO runs (run_id, seq, dispatch, status, workflow, stack, created_at) VALUES ('old-queued', 2, ?, 'queued', 'deploy', 'prod', 'x')", JSON.stringify(dispatch("old-queued", "prod")));
+    old.close();
+    const store = await SqlRunStore.openSqlite(v1);
+    try {
+      expect((await store.takeOverLost("new", LEASE)).map((r) => r.state.runId)).toEqual(["old-running"]);
+      await admit(store, "new-queued", "test");
+      expect((await store.claim("new", LEASE))?.state.runId).toBe("old-queued");
+      expect((await store.claim("new", LEASE))?.state.runId).toBe("new-queued");
+    } finally {
+      await store.close();
+    }
+  });
 });
 
-test("prune forgets final runs that finished before the cut-off, once their callback went out", () => {
-  const store = SqliteRunStore.open(dir());
-  for (const [id, finishedAt, called] of [["old", "2026-10-01T00:00:00.000Z", true], ["old-uncalled", "2026-10-01T00:00:00.000Z", false], ["new", "2026-11-20T00:00:00.000Z", true]] as const) {
-    store.admit({ dispatch: dispatch(id), state: queued(id) });
-    store.update(id, { status: "succeeded", finishedAt, ...(called ? { callback: { delivered: true, attempts: 1 } } : {}) });
-  }
-  expect(store.prune("2026-11-01T00:00:00.000Z")).toBe(1);
-  expect(["old", "old-uncalled", "new"].map((id) => store.find(id) !== undefined)).toEqual([false, true, true]);
-  store.close();
-});
+describe("PostgreSQL only", () => {
+  test("two runners claiming at once never run two runs of one stack, and each run is claimed once", async () => {
+    const url = await postgres.database("claims");
+    const [a, b] = await Promise.all([SqlRunStore.openPostgres(url), SqlRunStore.openPostgres(url)]);
+    try {
+      const stacks = ["s1", "s2", "s3"];
+      for (let i = 0; i < 30; i++) await admit(a, `r${i}`, stacks[i % 3]!);
+      const claimed: string[] = [];
+      const overlaps: string[] = [];
+      const busy = new Set<string>();
+      // Each runner claims, holds the run a moment (other claims interleave), then finishes it.
+      const worker = async (store: SqlRunStore, owner: string) => {
+        for (;;) {
+          const run = await store.claim(owner, LEASE);
+          if (!run) {
+            if ((await store.counts()).queued === 0) return;
+            await Bun.sleep(1); // every queued run's stack is busy: the other runner is finishing one
+            continue;
+          }
+          claimed.push(run.state.runId);
+          const stack = run.state.stack!;
+          if (busy.has(stack)) overlaps.push(`${run.state.runId} started while ${stack} ran`);
+          busy.add(stack);
+          await Bun.sleep(2);
+          // Off the list before the store says so: until then no other claim can take this stack.
+          busy.delete(stack);
+          await store.finish(run.state.runId, owner, { status: "succeeded", exitCode: 0, error: null });
+        }
+      };
+      await Promise.all([worker(a, "a1"), worker(a, "a2"), worker(b, "b1"), worker(b, "b2")]);
+      expect(claimed.toSorted()).toEqual(Array.from({ length: 30 }, (_, i) => `r${i}`).toSorted());
+      expect(overlaps).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 
-test("one runner per state: a live holder refuses a second, a dead one's lock is taken over; files are private", () => {
-  const where = dir();
-  const first = SqliteRunStore.open(where);
-  expect(statSync(join(where, "runs.db")).mode & 0o777).toBe(0o600);
-  expect(statSync(where).mode & 0o777).toBe(0o700);
-  // This process holds it: another holder (pid 1, alive) is refused.
-  first.close();
-  writeFileSync(join(where, "runs.db.lock"), "1");
-  expect(() => SqliteRunStore.open(where)).toThrow(StateError);
-  expect(() => SqliteRunStore.open(where)).toThrow("is held by the runner with pid 1");
-  writeFileSync(join(where, "runs.db.lock"), String(2 ** 22 + 4321));
-  SqliteRunStore.open(where).close();
+  test("a wrong password is a StateError naming MUSTER_STATE_URL, without the password", async () => {
+    const url = (await postgres.database("wrong")).replace(/:([^:@/]+)@/, ":not-the-password@");
+    const error = await SqlRunStore.openPostgres(url).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as Error).message).toStartWith("MUSTER_STATE_URL: cannot connect to postgres://muster:…@127.0.0.1:");
+    expect((error as Error).message).not.toContain("not-the-password");
+  });
 });

@@ -1,26 +1,37 @@
 /**
- * Where `muster serve` keeps its runs, so that they outlive the process: a
- * dispatch is committed before its 202, a `runId` is remembered across
- * restarts (a retried dispatch gets the stored run), queued runs start
- * again after a restart, runs that were running when a runner died are
- * reported failed ("runner lost while running"), and a final state whose
- * callback was never sent is sent at the next start.
+ * Where `muster serve` keeps its runs, so that they outlive the process and
+ * can be shared by several runners: the queue, the runs running and who
+ * runs them, cancel requests and the final states with their callbacks.
  *
- * One implementation today: SQLite through the runtime (`bun:sqlite`,
- * Deno's `node:sqlite`), one file owned by one runner at a time (a lock
- * file holds its pid). The `RunStore` interface is the seam a shared
- * database for several replicas would implement.
+ * - A dispatch is committed before its 202, and a `runId` is remembered
+ *   (a retried dispatch gets the stored run) until the retention forgets it.
+ * - A runner **claims** a queued run in one transaction: the oldest whose
+ *   stack no runner is running (a unique index makes two running runs of one
+ *   stack impossible, whatever the runners do).
+ * - A runner holds what it claimed under a **lease** it renews; a run whose
+ *   lease ran out (its runner was killed, or lost the database) is taken
+ *   over by one other runner in one statement, reported failed ("runner lost
+ *   while running") and called back once. Final runs whose callback was never
+ *   sent are taken over the same way.
+ * - A cancel for a run another runner is running is recorded here; the owner
+ *   reads it when it renews.
  *
- * The file holds each dispatch as it came, callback token included (a lost
- * run's callback needs it): it is created 0600 in a 0700 directory.
+ * Two databases: SQLite (the default: one file, one runner at a time, held by
+ * a lock file with its pid; a new runner on the file takes over at once) and
+ * PostgreSQL (several runners; see `MUSTER_STATE_URL`). The statements are
+ * shared ({@linkcode SqlConnection}); migrations run at start.
+ *
+ * The database holds each dispatch as it came, callback token included (a
+ * lost run's callback needs it): the SQLite file is 0600 in a 0700 directory.
  * @module
  */
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { platform, type SqlDatabase, type SqlValue } from "../platform/index.ts";
+import { platform } from "../platform/index.ts";
 import type { CallbackOutcome } from "./callback.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import type { RunState } from "./run-manager.ts";
+import type { RunState, RunStatus } from "./run-manager.ts";
+import { postgresConnection, sqliteConnection, type SqlConnection } from "./sql-connection.ts";
 
 /** A run as stored. */
 export interface StoredRun {
@@ -28,21 +39,51 @@ export interface StoredRun {
   state: RunState;
 }
 
-/** What the run manager needs from a store. */
+/** The final statuses. */
+export type FinalStatus = Exclude<RunStatus, "queued" | "running">;
+
+/** How admission went: a new run, the run already stored under that id, or no room. */
+export type Admission = { kind: "admitted" } | { kind: "known"; run: StoredRun } | { kind: "full"; why: string };
+
+/** The limits a dispatch is admitted under. */
+export interface QueueBounds {
+  /** Queued runs in all (MUSTER_QUEUE_SIZE). */
+  queueSize: number;
+  /** Queued runs of one stack (MUSTER_QUEUE_PER_STACK). */
+  queuePerStack: number;
+  /** Whether the admitting runner has a free slot: a run that can start at once is not held to the bounds. */
+  slotFree: boolean;
+}
+
+/** The runs' shared state (see the module comment). */
 export interface RunStore {
-  /** Records a new run (queued); durable when this returns. */
-  admit(run: StoredRun): void;
-  /** Changes a run's state fields. */
-  update(runId: string, state: Partial<Omit<RunState, "runId" | "workflow" | "stack" | "createdAt">>): void;
-  /** The run with this id, if one was ever admitted (and not yet pruned). */
-  find(runId: string): StoredRun | undefined;
-  /** Runs that were queued or running, in the order they were admitted. */
-  unfinished(): StoredRun[];
-  /** Final runs whose callback was never sent. */
-  undelivered(): StoredRun[];
-  /** Forgets final runs that finished before `before` (ISO time); returns how many. */
-  prune(before: string): number;
-  close(): void;
+  /** Whether other runners may share it (PostgreSQL): then a runner polls it for work and cancel requests. */
+  readonly shared: boolean;
+  /** Stores a new queued run unless one with its id exists; durable when this resolves. */
+  admit(run: StoredRun, bounds: QueueBounds): Promise<Admission>;
+  /** Claims the oldest queued run whose stack nobody is running, for `owner`; undefined when there is none. */
+  claim(owner: string, leaseMs: number): Promise<StoredRun | undefined>;
+  /** Stores a final state if `owner` still holds the run; false when it does not (another runner took it over). */
+  finish(runId: string, owner: string, final: { status: FinalStatus; exitCode: number | null; error: string | null }): Promise<boolean>;
+  /** Cancels a queued run for `owner`, who then calls it back; undefined when it is no longer queued. */
+  cancelQueued(runId: string, owner: string, reason: string, leaseMs: number): Promise<StoredRun | undefined>;
+  /** Records a cancel request for a running run (its owner carries it out). */
+  requestCancel(runId: string, reason: string): Promise<void>;
+  /** Extends `owner`'s leases; returns the runs it still holds and the cancel requests for them. */
+  renew(owner: string, leaseMs: number): Promise<{ held: Set<string>; cancels: Map<string, string> }>;
+  /** Takes over running runs whose lease ran out: they are failed "runner lost while running", now `owner`'s to call back. */
+  takeOverLost(owner: string, leaseMs: number): Promise<StoredRun[]>;
+  /** Takes over final runs whose callback was never sent and whose lease ran out. */
+  takeOverUndelivered(owner: string, leaseMs: number): Promise<StoredRun[]>;
+  /** Stores how a run's callback went; the run is then no one's. */
+  delivered(runId: string, outcome: CallbackOutcome): Promise<void>;
+  /** The run with this id, if one was admitted (and not yet forgotten). */
+  find(runId: string): Promise<StoredRun | undefined>;
+  /** Queued and running runs, across every runner. */
+  counts(): Promise<{ queued: number; running: number }>;
+  /** Forgets final runs called back before `before` (ISO time); returns how many. */
+  prune(before: string): Promise<number>;
+  close(): Promise<void>;
 }
 
 /** Why the state cannot be opened: the message names the variable to change. */
@@ -53,31 +94,10 @@ export class StateError extends Error {
   }
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS runs (
-  run_id TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL,
-  dispatch TEXT NOT NULL,
-  status TEXT NOT NULL,
-  workflow TEXT NOT NULL,
-  stack TEXT,
-  created_at TEXT NOT NULL,
-  started_at TEXT,
-  finished_at TEXT,
-  exit_code INTEGER,
-  error TEXT,
-  callback TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_status ON runs (status);
-CREATE INDEX IF NOT EXISTS runs_finished ON runs (finished_at);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
-`;
-
 interface Row {
   run_id: string;
   dispatch: string;
-  status: RunState["status"];
+  status: RunStatus;
   workflow: string;
   stack: string | null;
   created_at: string;
@@ -87,8 +107,6 @@ interface Row {
   error: string | null;
   callback: string | null;
 }
-
-const COLUMNS = { status: "status", startedAt: "started_at", finishedAt: "finished_at", exitCode: "exit_code", error: "error", callback: "callback" } as const;
 
 function fromRow(row: Row): StoredRun {
   return {
@@ -101,7 +119,7 @@ function fromRow(row: Row): StoredRun {
       createdAt: row.created_at,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
-      exitCode: row.exit_code,
+      exitCode: row.exit_code === null ? null : Number(row.exit_code),
       error: row.error,
       callback: row.callback === null ? null : (JSON.parse(row.callback) as CallbackOutcome),
     },
@@ -109,29 +127,75 @@ function fromRow(row: Row): StoredRun {
 }
 
 /**
- * The SQLite store in `dir` (made 0700): `runs.db`, and `runs.db.lock`
- * naming the runner that has it. A lock whose runner is gone is taken over.
+ * The schema's versions, in order: the version a database is at is kept in
+ * `meta`, and each start applies the ones after it. Version 1 is the
+ * single-runner SQLite store of muster 0.5; version 2 adds owners, leases
+ * and cancel requests.
+ */
+const MIGRATIONS: Array<(sql: SqlConnection["dialect"]) => string[]> = [
+  (d) => [
+    `CREATE TABLE IF NOT EXISTS runs (
+      run_id TEXT PRIMARY KEY, ${d.seqColumn}, dispatch TEXT NOT NULL, status TEXT NOT NULL, workflow TEXT NOT NULL, stack TEXT,
+      created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, exit_code INTEGER, error TEXT, callback TEXT)`,
+    "CREATE INDEX IF NOT EXISTS runs_status ON runs (status)",
+    "CREATE INDEX IF NOT EXISTS runs_finished ON runs (finished_at)",
+  ],
+  (d) => [
+    "ALTER TABLE runs ADD COLUMN owner TEXT",
+    `ALTER TABLE runs ADD COLUMN lease_until ${d.bigint}`,
+    "ALTER TABLE runs ADD COLUMN cancel_reason TEXT",
+    // Never two running runs of one stack, whichever runners claim them.
+    "CREATE UNIQUE INDEX IF NOT EXISTS runs_one_running_per_stack ON runs (stack) WHERE status = 'running'",
+    "CREATE INDEX IF NOT EXISTS runs_seq ON runs (seq)",
+  ],
+];
+
+/** Brings the schema up to date, one runner at a time. */
+async function migrate(sql: SqlConnection): Promise<void> {
+  await sql.transaction(async (tx) => {
+    // Two runners starting at once: the second waits here, then finds the schema made (IF NOT EXISTS races otherwise).
+    if (tx.dialect.serialize) await tx.query(tx.dialect.serialize);
+    await tx.query("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const at = Number((await tx.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema'"))[0]?.value ?? 0);
+    for (const [index, migration] of MIGRATIONS.entries()) {
+      if (index < at) continue;
+      for (const statement of migration(tx.dialect)) await tx.query(statement);
+    }
+    await tx.query("DELETE FROM meta WHERE key = 'schema'");
+    await tx.query("INSERT INTO meta (key, value) VALUES ('schema', ?)", String(MIGRATIONS.length));
+  });
+}
+
+const FINAL = "status IN ('succeeded', 'failed', 'canceled')";
+
+/**
+ * The run store over a SQL database.
  *
  * @example
  * ```ts
- * const store = SqliteRunStore.open("/var/lib/muster");
- * store.admit({ dispatch, state });
- * store.find(dispatch.runId)?.state.status; // "queued"
+ * const store = await SqlRunStore.openSqlite("/var/lib/muster");
+ * await store.admit({ dispatch, state }, { queueSize: 32, queuePerStack: 32, slotFree: true });
+ * const run = await store.claim("runner-1", 30_000); // the run, now running
  * ```
  */
-export class SqliteRunStore implements RunStore {
-  #db: SqlDatabase;
-  #lock: string;
-  #seq: number;
+export class SqlRunStore implements RunStore {
+  #sql: SqlConnection;
+  #release: () => void;
+  readonly shared: boolean;
 
-  private constructor(db: SqlDatabase, lock: string) {
-    this.#db = db;
-    this.#lock = lock;
-    this.#seq = Number(db.all<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM runs")[0]?.seq ?? 0);
+  private constructor(sql: SqlConnection, shared: boolean, release: () => void) {
+    this.#sql = sql;
+    this.shared = shared;
+    this.#release = release;
   }
 
-  /** Opens (creating) the store in `dir`; throws {@linkcode StateError} when it cannot, or when a live runner has it. */
-  static open(dir: string, variable = "MUSTER_STATE_DIR"): SqliteRunStore {
+  /**
+   * Opens (creating) the SQLite store in `dir` (made 0700): `runs.db`, and
+   * `runs.db.lock` naming the runner that has it. A lock whose runner is gone
+   * is taken over, and with it every lease: that runner's runs are lost.
+   * Throws {@linkcode StateError} when it cannot open, or a live runner has it.
+   */
+  static async openSqlite(dir: string, variable = "MUSTER_STATE_DIR"): Promise<SqlRunStore> {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
@@ -145,8 +209,11 @@ export class SqliteRunStore implements RunStore {
       chmodSync(path, 0o600);
       // WAL with full sync: a committed dispatch survives a power cut, and readers never wait for the writer.
       db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
-      db.exec(SCHEMA);
-      return new SqliteRunStore(db, lock);
+      const sql = sqliteConnection(db);
+      await migrate(sql);
+      // The lock says no other runner is alive on this file: whatever it held is lost now, not in a lease's time.
+      await sql.query("UPDATE runs SET lease_until = 0 WHERE status = 'running' OR owner IS NOT NULL");
+      return new SqlRunStore(sql, false, () => rmSync(lock, { force: true }));
     } catch (error) {
       rmSync(lock, { force: true });
       if (error instanceof StateError) throw error;
@@ -154,42 +221,137 @@ export class SqliteRunStore implements RunStore {
     }
   }
 
-  admit({ dispatch, state }: StoredRun): void {
-    this.#db.run(
-      "INSERT INTO runs (run_id, seq, dispatch, status, workflow, stack, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      state.runId, ++this.#seq, JSON.stringify(dispatch), state.status, state.workflow, state.stack, state.createdAt,
+  /** Connects to PostgreSQL and migrates; throws {@linkcode StateError} naming MUSTER_STATE_URL when it cannot. */
+  static async openPostgres(url: string): Promise<SqlRunStore> {
+    let sql: SqlConnection;
+    try {
+      sql = postgresConnection(await platform.openPostgres(url));
+    } catch (error) {
+      throw new StateError("MUSTER_STATE_URL", `cannot connect to ${redactUrl(url)} (${(error as Error).message})`);
+    }
+    try {
+      await migrate(sql);
+    } catch (error) {
+      await sql.close().catch(() => {});
+      throw new StateError("MUSTER_STATE_URL", `cannot prepare the tables at ${redactUrl(url)} (${(error as Error).message})`);
+    }
+    return new SqlRunStore(sql, true, () => {});
+  }
+
+  async admit({ dispatch, state }: StoredRun, bounds: QueueBounds): Promise<Admission> {
+    return this.#sql.transaction(async (tx) => {
+      if (tx.dialect.serialize) await tx.query(tx.dialect.serialize);
+      const known = (await tx.query<Row>("SELECT * FROM runs WHERE run_id = ?", state.runId))[0];
+      if (known) return { kind: "known", run: fromRow(known) };
+      const stackBusy = dispatch.stack !== undefined && (await tx.query("SELECT 1 FROM runs WHERE stack = ? AND status = 'running'", dispatch.stack)).length > 0;
+      if (!bounds.slotFree || stackBusy) {
+        // The bound holds whatever the queued runs wait for (a busy stack included): a burst is refused, not buffered.
+        const [{ queued }] = await tx.query<{ queued: number }>("SELECT COUNT(*) AS queued FROM runs WHERE status = 'queued'") as [{ queued: number }];
+        if (Number(queued) >= bounds.queueSize) return { kind: "full", why: "the queue is full" };
+        if (dispatch.stack !== undefined) {
+          const [{ waiting }] = await tx.query<{ waiting: number }>("SELECT COUNT(*) AS waiting FROM runs WHERE status = 'queued' AND stack = ?", dispatch.stack) as [{ waiting: number }];
+          if (Number(waiting) >= bounds.queuePerStack) return { kind: "full", why: `stack ${JSON.stringify(dispatch.stack)} has ${bounds.queuePerStack} queued runs (MUSTER_QUEUE_PER_STACK)` };
+        }
+      }
+      await tx.query(
+        `INSERT INTO runs (run_id, seq, dispatch, status, workflow, stack, created_at) VALUES (?, ${tx.dialect.nextSeq}, ?, 'queued', ?, ?, ?)`,
+        state.runId, JSON.stringify(dispatch), state.workflow, state.stack, state.createdAt,
+      );
+      return { kind: "admitted" };
+    });
+  }
+
+  async claim(owner: string, leaseMs: number): Promise<StoredRun | undefined> {
+    const rows = await this.#sql.transaction(async (tx) => {
+      if (tx.dialect.serialize) await tx.query(tx.dialect.serialize);
+      const next = (await tx.query<{ run_id: string }>(
+        `SELECT run_id FROM runs q WHERE status = 'queued'
+           AND (stack IS NULL OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.stack = q.stack AND r.status = 'running'))
+         ORDER BY seq LIMIT 1`,
+      ))[0];
+      if (!next) return [];
+      return tx.query<Row>(
+        `UPDATE runs SET status = 'running', started_at = ?, owner = ?, lease_until = ${tx.dialect.nowMs} + ? WHERE run_id = ? AND status = 'queued' RETURNING *`,
+        new Date().toISOString(), owner, leaseMs, next.run_id,
+      );
+    });
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  async finish(runId: string, owner: string, final: { status: FinalStatus; exitCode: number | null; error: string | null }): Promise<boolean> {
+    const rows = await this.#sql.query(
+      "UPDATE runs SET status = ?, exit_code = ?, error = ?, finished_at = ?, cancel_reason = NULL WHERE run_id = ? AND owner = ? AND status = 'running' RETURNING run_id",
+      final.status, final.exitCode, final.error, new Date().toISOString(), runId, owner,
     );
+    return rows.length === 1;
   }
 
-  update(runId: string, state: Partial<Omit<RunState, "runId" | "workflow" | "stack" | "createdAt">>): void {
-    const entries = Object.entries(state) as Array<[keyof typeof COLUMNS, unknown]>;
-    if (entries.length === 0) return;
-    const values = entries.map(([key, value]): SqlValue => (key === "callback" ? (value === null ? null : JSON.stringify(value)) : (value as SqlValue)));
-    this.#db.run(`UPDATE runs SET ${entries.map(([key]) => `${COLUMNS[key]} = ?`).join(", ")} WHERE run_id = ?`, ...values, runId);
+  async cancelQueued(runId: string, owner: string, reason: string, leaseMs: number): Promise<StoredRun | undefined> {
+    const rows = await this.#sql.query<Row>(
+      `UPDATE runs SET status = 'canceled', error = ?, finished_at = ?, owner = ?, lease_until = ${this.#sql.dialect.nowMs} + ? WHERE run_id = ? AND status = 'queued' RETURNING *`,
+      reason, new Date().toISOString(), owner, leaseMs, runId,
+    );
+    return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  find(runId: string): StoredRun | undefined {
-    const row = this.#db.all<Row>("SELECT * FROM runs WHERE run_id = ?", runId)[0];
+  async requestCancel(runId: string, reason: string): Promise<void> {
+    await this.#sql.query("UPDATE runs SET cancel_reason = ? WHERE run_id = ? AND status = 'running' AND cancel_reason IS NULL", reason, runId);
+  }
+
+  async renew(owner: string, leaseMs: number): Promise<{ held: Set<string>; cancels: Map<string, string> }> {
+    const rows = await this.#sql.query<{ run_id: string; status: RunStatus; cancel_reason: string | null }>(
+      `UPDATE runs SET lease_until = ${this.#sql.dialect.nowMs} + ? WHERE owner = ? AND (status = 'running' OR (${FINAL} AND callback IS NULL)) RETURNING run_id, status, cancel_reason`,
+      leaseMs, owner,
+    );
+    const cancels = new Map<string, string>();
+    for (const row of rows) if (row.status === "running" && row.cancel_reason !== null) cancels.set(row.run_id, row.cancel_reason);
+    return { held: new Set(rows.map((row) => row.run_id)), cancels };
+  }
+
+  async takeOverLost(owner: string, leaseMs: number): Promise<StoredRun[]> {
+    const rows = await this.#sql.query<Row>(
+      `UPDATE runs SET status = 'failed', error = 'runner lost while running', exit_code = NULL, finished_at = ?, owner = ?, lease_until = ${this.#sql.dialect.nowMs} + ?
+       WHERE status = 'running' AND lease_until < ${this.#sql.dialect.nowMs} RETURNING *`,
+      new Date().toISOString(), owner, leaseMs,
+    );
+    return rows.map(fromRow);
+  }
+
+  async takeOverUndelivered(owner: string, leaseMs: number): Promise<StoredRun[]> {
+    const rows = await this.#sql.query<Row>(
+      `UPDATE runs SET owner = ?, lease_until = ${this.#sql.dialect.nowMs} + ? WHERE ${FINAL} AND callback IS NULL AND (lease_until IS NULL OR lease_until < ${this.#sql.dialect.nowMs}) RETURNING *`,
+      owner, leaseMs,
+    );
+    return rows.map(fromRow);
+  }
+
+  async delivered(runId: string, outcome: CallbackOutcome): Promise<void> {
+    await this.#sql.query("UPDATE runs SET callback = ?, owner = NULL, lease_until = NULL WHERE run_id = ?", JSON.stringify(outcome), runId);
+  }
+
+  async find(runId: string): Promise<StoredRun | undefined> {
+    const row = (await this.#sql.query<Row>("SELECT * FROM runs WHERE run_id = ?", runId))[0];
     return row ? fromRow(row) : undefined;
   }
 
-  unfinished(): StoredRun[] {
-    return this.#db.all<Row>("SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY seq").map(fromRow);
+  async counts(): Promise<{ queued: number; running: number }> {
+    const rows = await this.#sql.query<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('queued', 'running') GROUP BY status");
+    const of = (status: string) => Number(rows.find((row) => row.status === status)?.n ?? 0);
+    return { queued: of("queued"), running: of("running") };
   }
 
-  undelivered(): StoredRun[] {
-    return this.#db.all<Row>("SELECT * FROM runs WHERE status NOT IN ('queued', 'running') AND callback IS NULL ORDER BY seq").map(fromRow);
+  async prune(before: string): Promise<number> {
+    return (await this.#sql.query(`DELETE FROM runs WHERE ${FINAL} AND finished_at < ? AND callback IS NOT NULL RETURNING run_id`, before)).length;
   }
 
-  prune(before: string): number {
-    return this.#db.run("DELETE FROM runs WHERE finished_at IS NOT NULL AND finished_at < ? AND callback IS NOT NULL", before);
-  }
-
-  close(): void {
-    this.#db.close();
-    rmSync(this.#lock, { force: true });
+  async close(): Promise<void> {
+    await this.#sql.close();
+    this.#release();
   }
 }
+
+/** A URL without its password, for messages. */
+export const redactUrl = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:…@");
 
 /** Takes the lock file for this process: created exclusively; a lock whose runner is gone is replaced. */
 function takeLock(lock: string, variable: string): void {
@@ -204,7 +366,7 @@ function takeLock(lock: string, variable: string): void {
     }
     const holder = Number(readFileSync(lock, "utf8").trim());
     if (Number.isInteger(holder) && holder > 0 && holder !== platform.pid && platform.isProcessAlive(holder)) {
-      throw new StateError(variable, `${lock} is held by the runner with pid ${holder}: one runner per SQLite state (give each its own ${variable})`);
+      throw new StateError(variable, `${lock} is held by the runner with pid ${holder}: one runner per SQLite state (give each its own ${variable}, or share a PostgreSQL MUSTER_STATE_URL)`);
     }
     rmSync(lock, { force: true }); // its runner is gone (killed -9): take it over
   }

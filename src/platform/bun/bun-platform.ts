@@ -143,6 +143,22 @@ export function createBunPlatform(): Platform {
         close: () => db.close(),
       };
     },
+    async openPostgres(url) {
+      // Connections are opened lazily: one query now, so a wrong address or password fails here, not at the first dispatch.
+      const sql = new Bun.SQL(url, { max: 8, idleTimeout: 60, connectionTimeout: 10 });
+      const query = async <T>(on: Bun.SQL, text: string, params: SqlValue[] = []) => [...((await on.unsafe(text, params)) as T[])];
+      try {
+        await sql.unsafe("SELECT 1");
+      } catch (error) {
+        await sql.close({ timeout: 0 }).catch(() => {});
+        throw error;
+      }
+      return {
+        query: (text, params) => query(sql, text, params),
+        transaction: (work) => sql.begin((tx) => work({ query: (text, params) => query(tx, text, params) })) as never,
+        close: () => sql.close({ timeout: 5 }),
+      };
+    },
     digest: (algorithm, data) => new Bun.CryptoHasher(algorithm).update(data).digest("hex"),
     async closeProcessMemory() {
       const libc = openLibc({ prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" } });

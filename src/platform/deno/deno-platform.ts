@@ -105,6 +105,9 @@ export function createDenoPlatform(): Platform {
         close: () => db.close(),
       };
     },
+    openPostgres() {
+      return Promise.reject(new Error("PostgreSQL state needs the Bun build of muster (the muster executable): Deno has no built-in PostgreSQL client, and muster takes no package for one; under Deno use sqlite:DIR/runs.db"));
+    },
     digest: (algorithm, data) => (nodeProcess as unknown as { getBuiltinModule(id: "node:crypto"): typeof import("node:crypto") }).getBuiltinModule("node:crypto").createHash(algorithm).update(data).digest("hex"),
     columns(fd) {
       if (!(fd === 1 ? Deno.stdout : Deno.stderr).isTerminal()) return undefined;
