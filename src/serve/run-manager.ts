@@ -41,6 +41,8 @@ export interface RunState {
   exitCode: number | null;
   error: string | null;
   callback: CallbackOutcome | null;
+  /** The runner (MUSTER_RUNNER_ID) that runs or ran it; for a lost run, the one that reported it. */
+  runner: string | null;
 }
 
 interface Run {
@@ -238,7 +240,7 @@ export class RunManager {
   async submit(dispatch: Dispatch): Promise<{ kind: "queued" | "existing"; state: RunState } | { kind: "conflict"; field: string; state: RunState } | { kind: "full"; why: string }> {
     const state: RunState = {
       runId: dispatch.runId, status: "queued", workflow: dispatch.workflow, stack: dispatch.stack ?? null,
-      createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null,
+      createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null, runner: null,
     };
     const slotFree = !this.#draining && this.#running.size < this.#config.concurrency;
     const admission = await this.#store.admit({ dispatch, state }, { queueSize: this.#config.queueSize, queuePerStack: this.#config.queuePerStack, slotFree });

@@ -28,7 +28,7 @@ const dir = () => join(root, String(++n));
 
 const dispatch = (runId: string, stack: string | undefined = "dev"): Dispatch => ({ runId, workflow: "deploy", stack, callbackUrl: "https://ci.example/cb", callbackToken: "cb-token" }) as Dispatch;
 const queued = (runId: string, stack: string | null = "dev"): RunState => ({
-  runId, status: "queued", workflow: "deploy", stack, createdAt: "2026-11-01T00:00:00.000Z", startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null,
+  runId, status: "queued", workflow: "deploy", stack, createdAt: "2026-11-01T00:00:00.000Z", startedAt: null, finishedAt: null, exitCode: null, error: null, callback: null, runner: null,
 });
 const OPEN: QueueBounds = { queueSize: 100, queuePerStack: 100, slotFree: true };
 /** Admits a run of `stack` (null: a run without a stack). */

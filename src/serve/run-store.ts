@@ -75,7 +75,7 @@ export interface RunStore {
   takeOverLost(owner: string, leaseMs: number): Promise<StoredRun[]>;
   /** Takes over final runs whose callback was never sent and whose lease ran out. */
   takeOverUndelivered(owner: string, leaseMs: number): Promise<StoredRun[]>;
-  /** Stores how a run's callback went; the run is then no one's. */
+  /** Stores how a run's callback went: nothing is left to do for it (its owner stays, as who ran it). */
   delivered(runId: string, outcome: CallbackOutcome): Promise<void>;
   /** The run with this id, if one was admitted (and not yet forgotten). */
   find(runId: string): Promise<StoredRun | undefined>;
@@ -106,6 +106,7 @@ interface Row {
   exit_code: number | null;
   error: string | null;
   callback: string | null;
+  owner: string | null;
 }
 
 function fromRow(row: Row): StoredRun {
@@ -122,6 +123,7 @@ function fromRow(row: Row): StoredRun {
       exitCode: row.exit_code === null ? null : Number(row.exit_code),
       error: row.error,
       callback: row.callback === null ? null : (JSON.parse(row.callback) as CallbackOutcome),
+      runner: row.owner ?? null,
     },
   };
 }
@@ -326,7 +328,7 @@ export class SqlRunStore implements RunStore {
   }
 
   async delivered(runId: string, outcome: CallbackOutcome): Promise<void> {
-    await this.#sql.query("UPDATE runs SET callback = ?, owner = NULL, lease_until = NULL WHERE run_id = ?", JSON.stringify(outcome), runId);
+    await this.#sql.query("UPDATE runs SET callback = ?, lease_until = NULL WHERE run_id = ?", JSON.stringify(outcome), runId);
   }
 
   async find(runId: string): Promise<StoredRun | undefined> {

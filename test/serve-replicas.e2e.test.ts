@@ -1,0 +1,169 @@
+/**
+ * End-to-end: two `muster serve` replicas on one real PostgreSQL (a
+ * throw-away cluster on 127.0.0.1), with a real git server (HTTPS) and a
+ * real callback receiver. They accept a runId once, show and cancel each
+ * other's runs, never run two runs of one stack at once, and when one is
+ * killed -9 the other reports its run lost once its lease runs out and runs
+ * what it had queued.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { eventually, processesMatching, tempDir } from "./helpers.ts";
+import { startPostgres, type Postgres } from "./postgres.ts";
+import { makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
+
+const TOKEN = "runner-token-replicas-8e21c4b7a9d3";
+const tmp = tempDir("muster-serve-replicas-test-");
+const WORKFLOWS = `workflows:
+  hello:
+    steps:
+      - { name: greet, type: shell, command: "echo hello" }
+  slow:
+    steps:
+      - { name: wait, type: shell, command: "sleep {{ .vars.seconds }}" }
+  exclusive:
+    steps:
+      - { name: mark, type: shell, command: "echo start {{ .vars.id }} >> {{ .vars.log }}; sleep 0.3; echo end {{ .vars.id }} >> {{ .vars.log }}" }
+`;
+let https: Awaited<ReturnType<typeof startGitHttps>>;
+let postgres: Postgres;
+const callbacks = startCallbackReceiver();
+const runners: Array<Awaited<ReturnType<typeof startRunner>>> = [];
+
+beforeAll(async () => {
+  makeRepository(tmp.path, { "workflows.yaml": WORKFLOWS });
+  https = await startGitHttps(join(tmp.path, "https"), tmp.path);
+  postgres = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  try {
+    for (const r of runners) r.proc.kill("SIGKILL");
+    await Promise.all(runners.map((r) => r.proc.exited));
+    await postgres?.stop();
+  } finally {
+    https?.stop();
+    callbacks.stop();
+    tmp.cleanup();
+  }
+}, 60_000);
+Bun.spawnSync(["mkdir", "-p", join(tmp.path, "runner-tmp")]);
+
+/** A replica named `id` on the database at `url`. */
+async function replica(url: string, id: string, env: Record<string, string> = {}) {
+  const r = await startRunner({
+    RUNNER_AUTH_TOKEN: TOKEN,
+    ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/repo.git`,
+    MUSTER_GIT_CA_FILE: https.caFile,
+    MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1",
+    MUSTER_CALLBACK_BASE_DELAY_MS: "20",
+    TMPDIR: join(tmp.path, "runner-tmp"),
+    MUSTER_STATE_URL: url,
+    MUSTER_RUNNER_ID: id,
+    MUSTER_LEASE_TTL: "3s",
+    MUSTER_POLL_INTERVAL: "200ms",
+    ...env,
+  });
+  runners.push(r);
+  expect(r.port).toBeGreaterThan(0);
+  return r;
+}
+
+let seq = 0;
+const newRunId = (tag: string) => `${tag}-${Date.now().toString(36)}-${++seq}`;
+const auth = { authorization: `Bearer ${TOKEN}` };
+const dispatch = (base: string, body: unknown) => fetch(`${base}/dispatch`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+const status = async (base: string, runId: string) => (await (await fetch(`${base}/runs/${runId}`, { headers: auth })).json()) as Record<string, unknown>;
+const callbacksFor = (runId: string) => callbacks.received.filter((c) => c.body.runId === runId);
+
+describe("replicas on one PostgreSQL", () => {
+  test("a runId dispatched to both at once is accepted once and run once; each shows the other's runs", async () => {
+    const url = await postgres.database("once");
+    const [a, b] = await Promise.all([replica(url, "replica-a"), replica(url, "replica-b")]);
+    const ids = Array.from({ length: 5 }, () => newRunId("once"));
+    for (const id of ids) {
+      const body = { runId: id, workflow: "hello", callbackUrl: callbacks.url() };
+      const answers = await Promise.all([dispatch(a.base, body), dispatch(b.base, body)]);
+      expect(answers.map((r) => r.status).toSorted()).toEqual([200, 202]);
+    }
+    for (const id of ids) expect(await callbacks.waitFor(id)).toMatchObject({ status: "succeeded", exitCode: 0 });
+    for (const id of ids) {
+      expect(callbacksFor(id).length).toBe(1);
+      const started = [...a.lines, ...b.lines].filter((l) => l.msg === "run started" && l.runId === id);
+      expect(started.length).toBe(1);
+      // Either replica answers for any run, with who ran it.
+      const [fromA, fromB] = [await status(a.base, id), await status(b.base, id)];
+      expect(fromA).toEqual(fromB);
+      expect(fromA).toMatchObject({ status: "succeeded", callback: { delivered: true } });
+      expect(["replica-a", "replica-b"]).toContain(fromA.runner as string);
+    }
+    expect(await (await fetch(`${a.base}/metrics`)).text()).toContain("muster_queue_depth 0");
+  });
+
+  test("a cancel sent to the replica that is not running the run reaches the one that is", async () => {
+    const url = await postgres.database("cancel");
+    const a = await replica(url, "cancel-a");
+    const id = newRunId("cancel");
+    expect((await dispatch(a.base, { runId: id, workflow: "slow", vars: { seconds: "1063" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(async () => (await processesMatching("sleep 1063")).length > 0, 15_000)).toBe(true);
+    const b = await replica(url, "cancel-b");
+    expect(await status(b.base, id)).toMatchObject({ status: "running", runner: "cancel-a" });
+    const canceled = await fetch(`${b.base}/runs/${id}/cancel`, { method: "POST", headers: auth });
+    expect(canceled.status).toBe(202);
+    expect(await canceled.json()).toMatchObject({ runId: id, status: "running" });
+    expect(await callbacks.waitFor(id)).toMatchObject({ status: "canceled", error: "canceled by request" });
+    expect(await eventually(async () => (await processesMatching("sleep 1063")).length === 0, 10_000)).toBe(true);
+    expect(a.lines.some((l) => l.msg === "run finished" && l.runId === id && l.status === "canceled")).toBe(true);
+    expect(callbacksFor(id).length).toBe(1);
+    // Final: a second cancel, on either replica, is a conflict.
+    expect((await fetch(`${a.base}/runs/${id}/cancel`, { method: "POST", headers: auth })).status).toBe(409);
+  });
+
+  test("runs of one stack never overlap across replicas; other stacks run alongside", async () => {
+    const url = await postgres.database("stacks");
+    const [a, b] = await Promise.all([replica(url, "stacks-a", { MUSTER_CONCURRENCY: "2" }), replica(url, "stacks-b", { MUSTER_CONCURRENCY: "2" })]);
+    const log = join(tmp.path, "prod.log");
+    const ids = Array.from({ length: 6 }, () => newRunId("prod"));
+    const others = Array.from({ length: 2 }, () => newRunId("dev"));
+    for (const [i, id] of ids.entries()) {
+      expect((await dispatch(i % 2 ? b.base : a.base, { runId: id, workflow: "exclusive", stack: "prod", vars: { id, log }, callbackUrl: callbacks.url() })).status).toBe(202);
+    }
+    for (const id of others) expect((await dispatch(b.base, { runId: id, workflow: "hello", stack: "dev", callbackUrl: callbacks.url() })).status).toBe(202);
+    for (const id of [...ids, ...others]) expect(await callbacks.waitFor(id)).toMatchObject({ status: "succeeded" });
+    const lines = readFileSync(log, "utf8").trim().split("\n");
+    expect(lines.length).toBe(12);
+    // start X, end X, start Y, end Y, ...: never a start between a start and its end.
+    for (let i = 0; i < lines.length; i += 2) {
+      expect(lines[i]).toStartWith("start ");
+      expect(lines[i + 1]).toBe(lines[i]!.replace("start", "end"));
+    }
+    // Dispatched in order to one queue: they ran in that order, whichever replica took each.
+    expect(lines.filter((l) => l.startsWith("start ")).map((l) => l.slice(6))).toEqual(ids);
+  });
+
+  test("a replica killed -9 mid-run: the other reports the run lost once its lease runs out, once, and runs what was queued behind it", async () => {
+    const url = await postgres.database("killed");
+    const a = await replica(url, "killed-a", { MUSTER_CONCURRENCY: "1" });
+    const lost = newRunId("lost");
+    const behind = newRunId("behind");
+    expect((await dispatch(a.base, { runId: lost, workflow: "slow", stack: "prod", vars: { seconds: "1071" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(async () => (await processesMatching("sleep 1071")).length > 0, 15_000)).toBe(true);
+    expect((await dispatch(a.base, { runId: behind, workflow: "hello", stack: "prod", callbackUrl: callbacks.url() })).status).toBe(202);
+    const b = await replica(url, "killed-b");
+    expect(await status(b.base, lost)).toMatchObject({ status: "running", runner: "killed-a" });
+    expect(await status(b.base, behind)).toMatchObject({ status: "queued" });
+    a.proc.kill("SIGKILL");
+    await a.proc.exited;
+    expect(await eventually(async () => (await processesMatching("sleep 1071")).length === 0, 10_000)).toBe(true);
+
+    expect(await callbacks.waitFor(lost)).toMatchObject({ runId: lost, status: "failed", exitCode: null, error: "runner lost while running" });
+    expect(await callbacks.waitFor(behind)).toMatchObject({ status: "succeeded" });
+    expect(await status(b.base, lost)).toMatchObject({ status: "failed", runner: "killed-b", callback: { delivered: true } });
+    expect(await status(b.base, behind)).toMatchObject({ status: "succeeded", runner: "killed-b" });
+    expect(b.lines.some((l) => l.msg === "run lost: its runner stopped while it ran" && l.runId === lost)).toBe(true);
+    // The runId is still known: a retry gets the stored run.
+    const retried = await dispatch(b.base, { runId: lost, workflow: "slow", stack: "prod", vars: { seconds: "1071" }, callbackUrl: callbacks.url() });
+    expect(retried.status).toBe(200);
+    expect(callbacksFor(lost).length).toBe(1);
+  });
+});
