@@ -16,6 +16,8 @@ command -v file >/dev/null || need+=(file)
 command -v tmux >/dev/null || need+=(tmux)
 command -v unzip >/dev/null || need+=(unzip)
 command -v less >/dev/null || need+=(less)
+# The run store's PostgreSQL tests start throw-away clusters with Debian's binaries (never the package's own cluster).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq >/dev/null

@@ -152,6 +152,8 @@ export async function startRunner(env: Record<string, string>, options: { uid?: 
   let log = "";
   let partial = "";
   const lines: Array<Record<string, unknown>> = [];
+  /** When each line arrived (performance.now()), for the benchmarks. */
+  const arrivals: number[] = [];
   let port = 0;
   const ready = (async () => {
     const reader = proc.stderr.getReader();
@@ -169,6 +171,7 @@ export async function startRunner(env: Record<string, string>, options: { uid?: 
           entry = { raw: line };
         }
         lines.push(entry);
+        arrivals.push(performance.now());
         if (entry.msg === "listening") port = Number(entry.port);
       }
     }
@@ -185,6 +188,7 @@ export async function startRunner(env: Record<string, string>, options: { uid?: 
       return log;
     },
     lines,
+    arrivals,
     done: ready,
   };
 }

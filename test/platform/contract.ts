@@ -17,6 +17,8 @@ import type { Platform } from "../../src/platform/types.ts";
 export interface Runner {
   test(name: string, fn: () => Promise<void> | void): void;
   equal(actual: unknown, expected: unknown, message?: string): void;
+  /** A database on a throw-away PostgreSQL cluster the Bun suite started (test/postgres.ts). */
+  postgresUrl: string;
 }
 
 const text = async (stream: ReadableStream<Uint8Array> | null) => (stream ? await new Response(stream).text() : "");
@@ -174,6 +176,30 @@ export function platformContract(platform: Platform, t: Runner): void {
       again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  t.test("openPostgres: Bun's client round-trips rows and rolls a failed transaction back; Deno says it has none (a documented gap)", async () => {
+    if (platform.runtime === "deno") {
+      const error = await platform.openPostgres(t.postgresUrl).then(() => undefined, (e: Error) => e.message);
+      t.equal(error?.includes("Deno has no built-in PostgreSQL client"), true, error);
+      return;
+    }
+    const db = await platform.openPostgres(t.postgresUrl);
+    try {
+      await db.query("CREATE TABLE IF NOT EXISTS contract (id TEXT PRIMARY KEY, n BIGINT, note TEXT)");
+      await db.query("DELETE FROM contract");
+      await db.query("INSERT INTO contract (id, n, note) VALUES ($1, $2, $3), ($4, $5, $6)", ["a", 1, null, "b", 2, "x"]);
+      const failed = await db.transaction(async (tx) => {
+        await tx.query("UPDATE contract SET n = n + 10");
+        throw new Error("roll back");
+      }).catch((e: Error) => e.message);
+      t.equal(failed, "roll back");
+      t.equal(await db.transaction((tx) => tx.query("UPDATE contract SET note = $1 WHERE id = $2 RETURNING id", ["y", "a"])), [{ id: "a" }]);
+      const rows = await db.query<{ id: string; n: string | number; note: string | null }>("SELECT id, n, note FROM contract ORDER BY id");
+      t.equal(rows.map((r) => [r.id, Number(r.n), r.note]), [["a", 1, "y"], ["b", 2, "x"]]);
+    } finally {
+      await db.close();
     }
   });
 
