@@ -24,3 +24,18 @@ test("every problem names its variable", () => {
 test("several tokens for rotation", () => {
   expect(loadServeConfig({ ...base, RUNNER_AUTH_TOKEN: "aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb" }).tokens).toEqual(["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"]);
 });
+
+test("where runs are kept: a SQLite directory by default, a PostgreSQL URL for replicas; leases and the runner's name", () => {
+  expect(loadServeConfig({ ...base, HOME: "/home/ops" })).toMatchObject({
+    state: { kind: "sqlite", dir: "/home/ops/.local/state/muster", variable: "MUSTER_STATE_DIR" }, leaseTtlMs: 30_000, pollMs: 500,
+  });
+  expect(loadServeConfig({ ...base, XDG_STATE_HOME: "/var/state" }).state).toEqual({ kind: "sqlite", dir: "/var/state/muster", variable: "MUSTER_STATE_DIR" });
+  expect(loadServeConfig({ ...base, MUSTER_STATE_URL: "sqlite:/srv/muster/runs.db" }).state).toEqual({ kind: "sqlite", dir: "/srv/muster", variable: "MUSTER_STATE_URL" });
+  const url = "postgres://muster:secret@db.internal:5432/muster";
+  expect(loadServeConfig({ ...base, MUSTER_STATE_URL: url, MUSTER_RUNNER_ID: "runner-a", MUSTER_LEASE_TTL: "1m" })).toMatchObject({ state: { kind: "postgres", url }, runnerId: "runner-a", leaseTtlMs: 60_000 });
+  expect(loadServeConfig(base).runnerId).toMatch(/^[A-Za-z0-9._:-]+-\d+$/);
+  expect(() => loadServeConfig({ ...base, MUSTER_STATE_URL: "mysql://u:secret@h/db" })).toThrow('MUSTER_STATE_URL: expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: current value is "mysql://u:…@h/db"');
+  expect(() => loadServeConfig({ ...base, MUSTER_STATE_URL: "postgres://u:secret@h" })).toThrow("MUSTER_STATE_URL: expected");
+  expect(() => loadServeConfig({ ...base, MUSTER_RUNNER_ID: "a b" })).toThrow("MUSTER_RUNNER_ID: expected 1 to 128 letters");
+  expect(() => loadServeConfig({ ...base, MUSTER_LEASE_TTL: "1s" })).toThrow("MUSTER_LEASE_TTL: must be at least 3s");
+});
