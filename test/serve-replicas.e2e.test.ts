@@ -166,4 +166,25 @@ describe("replicas on one PostgreSQL", () => {
     expect(retried.status).toBe(200);
     expect(callbacksFor(lost).length).toBe(1);
   });
+
+  test("a replica frozen past its lease comes back to find its run taken over: it stops the run and reports nothing, so one callback goes out", async () => {
+    const url = await postgres.database("frozen");
+    const a = await replica(url, "frozen-a");
+    const b = await replica(url, "frozen-b");
+    const id = newRunId("frozen");
+    expect((await dispatch(a.base, { runId: id, workflow: "slow", vars: { seconds: "1077" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(async () => (await processesMatching("sleep 1077")).length > 0, 15_000)).toBe(true);
+    expect(await status(b.base, id)).toMatchObject({ runner: "frozen-a" });
+    // A stopped process renews nothing (a long pause, a partition): b reports the run once the lease runs out.
+    a.proc.kill("SIGSTOP");
+    try {
+      expect(await callbacks.waitFor(id)).toMatchObject({ status: "failed", error: "runner lost while running" });
+    } finally {
+      a.proc.kill("SIGCONT");
+    }
+    expect(await eventually(() => a.lines.some((l) => l.msg === "run result not reported: another runner took the run over" && l.runId === id), 15_000)).toBe(true);
+    expect(await eventually(async () => (await processesMatching("sleep 1077")).length === 0, 10_000)).toBe(true);
+    expect(callbacksFor(id).length).toBe(1);
+    expect(await status(a.base, id)).toMatchObject({ status: "failed", runner: "frozen-b", error: "runner lost while running" });
+  });
 });
