@@ -61,7 +61,7 @@ export async function startPostgres(): Promise<Postgres> {
   if (asPostgres) Bun.spawnSync(["chown", "postgres:postgres", pwfile]);
   run([`${bin}/initdb`, "-D", data, "-U", USER, `--pwfile=${pwfile}`, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync", "--no-instructions"], asPostgres);
   const port = await freePort();
-  const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`;
+  const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`;
   run([`${bin}/pg_ctl`, "-D", data, "-o", options, "-l", join(root, "log"), "-w", "-t", "60", "start"], asPostgres);
   const admin = new Bun.SQL(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, { max: 1 });
   return {
