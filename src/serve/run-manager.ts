@@ -210,7 +210,9 @@ export class RunManager {
     }
   }
 
+  #prunedAt = 0;
   async #prune(): Promise<void> {
+    this.#prunedAt = Date.now();
     const removed = await this.#store.prune(new Date(Date.now() - this.#config.runRetentionMs).toISOString());
     if (removed > 0) this.#log("info", "forgot finished runs past the retention", { runs: removed });
   }
@@ -453,6 +455,8 @@ export class RunManager {
     run.state.callback = outcome;
     await this.#store.delivered(run.state.runId, outcome).catch((e: Error) => this.#log("error", "could not store a callback's outcome", { runId: run.state.runId, error: e.message }));
     this.#local.delete(run.state.runId);
+    // Final runs past the retention are forgotten as runs finish, at most once a minute.
+    if (Date.now() - this.#prunedAt > 60_000) void this.#prune().catch(() => {});
     this.#log(outcome.delivered ? "info" : "error", outcome.delivered ? "callback delivered" : "callback not delivered", {
       runId: run.state.runId, attempts: outcome.attempts, status: outcome.status ?? null, error: outcome.error ?? null,
     });

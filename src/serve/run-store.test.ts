@@ -239,3 +239,10 @@ describe("PostgreSQL only", () => {
     expect((error as Error).message).not.toContain("not-the-password");
   });
 });
+
+test("the SQLite store works the same under Deno (node:sqlite)", async () => {
+  const proc = Bun.spawn([join(import.meta.dir, "../../node_modules/.bin/deno"), "run", "-A", "--no-check", join(import.meta.dir, "../../test/platform/run-store-probe.ts"), dir()], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect({ code, err: code === 0 ? "" : err }).toEqual({ code: 0, err: "" });
+  expect(JSON.parse(out)).toEqual({ admitted: "admitted", claimed: "running", finished: true, found: "succeeded", runner: "probe" });
+}, 30_000);
