@@ -39,6 +39,28 @@ export interface ContainerInspect {
   NetworkSettings?: { Ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null> };
 }
 
+/** An image as `GET /images/{name}/json` reports it (the parts muster reads). */
+export interface ImageInspect {
+  Id: string;
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+  Size?: number;
+  Created?: string;
+  Architecture?: string;
+  Os?: string;
+}
+
+/** One message of a build or push stream. */
+export interface ProgressMessage {
+  stream?: string;
+  status?: string;
+  id?: string;
+  progress?: string;
+  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
 /** One engine event. */
 export interface DockerEvent {
   Type?: string;
@@ -53,8 +75,10 @@ export interface DockerEvent {
 type Query = Record<string, string | number | boolean | undefined>;
 /** Options of one request. @internal */
 interface RequestOptions {
-  query?: Query;
+  query?: Query | URLSearchParams;
   body?: unknown;
+  /** A body sent as it is (a build context), instead of JSON. */
+  raw?: Uint8Array;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -92,13 +116,14 @@ export class DockerClient {
 
   async #fetch(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const url = new URL(`${this.endpoint.baseUrl}/v${this.apiVersion}${path}`);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    if (options.query instanceof URLSearchParams) url.search = options.query.toString();
+    else for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { ...options.headers };
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const request = new Request(url, {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: (options.raw as BodyInit | undefined) ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       signal: options.signal,
     });
     try {
@@ -151,6 +176,86 @@ export class DockerClient {
     for await (const event of jsonLines<{ status?: string; id?: string; progress?: string; error?: string; errorDetail?: { message?: string } }>(response.body!)) {
       if (event.error || event.errorDetail) throw new DockerApiError(500, event.errorDetail?.message ?? event.error ?? "pull failed", "pull");
       options.onProgress?.(event);
+    }
+  }
+
+  /** An image's metadata, or undefined when it is not present. */
+  async inspectImage(image: string): Promise<ImageInspect | undefined> {
+    const response = await this.#fetch("GET", `/images/${encodeURIComponent(image)}/json`);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) throw new DockerApiError(response.status, (await response.text()).trim() || `inspecting image ${image} failed`, "image inspect");
+    return (await response.json()) as ImageInspect;
+  }
+
+  /**
+   * Builds an image from a tar `context` (`POST /build`), reporting each
+   * message; returns the image id. The engine's own error messages fail it.
+   */
+  async buildImage(context: Uint8Array, query: URLSearchParams, options: { onMessage?: (message: ProgressMessage) => void; signal?: AbortSignal; registryConfig?: string } = {}): Promise<string> {
+    const response = await this.#call("build", "POST", "/build", {
+      query,
+      raw: context,
+      headers: { "content-type": "application/x-tar", ...(options.registryConfig ? { "X-Registry-Config": options.registryConfig } : {}) },
+      signal: options.signal,
+    });
+    let id = "";
+    for await (const message of jsonLines<ProgressMessage>(response.body!)) {
+      if (message.error || message.errorDetail) throw new DockerApiError(500, (message.errorDetail?.message ?? message.error ?? "build failed").trim(), "build");
+      if (message.aux?.ID) id = message.aux.ID;
+      options.onMessage?.(message);
+    }
+    if (!id) throw new DockerApiError(500, "the engine reported no image id for the build", "build");
+    return id;
+  }
+
+  /** Gives `image` another name (`repo:tag`). */
+  async tagImage(image: string, target: string): Promise<void> {
+    const { name, tag } = splitImage(target);
+    await (await this.#call("tag", "POST", `/images/${encodeURIComponent(image)}/tag`, { query: { repo: name, tag } })).body?.cancel();
+  }
+
+  /** Pushes `image` (`name:tag`); returns the digest the registry reported. */
+  async pushImage(image: string, options: { auth?: string; onProgress?: (message: ProgressMessage) => void; signal?: AbortSignal } = {}): Promise<string> {
+    const { name, tag } = splitImage(image);
+    // The engine requires the header even without credentials: "{}".
+    const response = await this.#call("push", "POST", `/images/${encodeURIComponent(name)}/push`, {
+      query: { tag },
+      headers: { "X-Registry-Auth": options.auth ?? "e30=" },
+      signal: options.signal,
+    });
+    let digest = "";
+    for await (const message of jsonLines<ProgressMessage>(response.body!)) {
+      if (message.error || message.errorDetail) throw new DockerApiError(500, (message.errorDetail?.message ?? message.error ?? "push failed").trim(), "push");
+      if (message.aux?.Digest) digest = message.aux.Digest;
+      options.onProgress?.(message);
+    }
+    return digest;
+  }
+
+  /** Removes an image (a tag, or the image when it is the last); a gone image is fine. */
+  async removeImage(image: string, options: { force?: boolean } = {}): Promise<void> {
+    const response = await this.#fetch("DELETE", `/images/${encodeURIComponent(image)}`, { query: { force: options.force ?? false } });
+    const text = await response.text();
+    if (!response.ok && response.status !== 404) throw new DockerApiError(response.status, text.trim(), "image remove");
+  }
+
+  /**
+   * Runs `cmd` in a running container (`exec`), streaming its output, and
+   * returns its exit code.
+   */
+  async exec(id: string, options: { cmd: string[]; env?: string[]; workdir?: string; user?: string; signal?: AbortSignal }, onOutput: (chunk: LogChunk) => void | Promise<void>): Promise<number> {
+    const created = await this.#json<{ Id: string }>("exec create", "POST", `/containers/${id}/exec`, {
+      body: { Cmd: options.cmd, Env: options.env, WorkingDir: options.workdir, User: options.user, AttachStdout: true, AttachStderr: true, Tty: false },
+    });
+    const response = await this.#call("exec start", "POST", `/exec/${created.Id}/start`, { body: { Detach: false, Tty: false }, signal: options.signal });
+    for await (const chunk of demuxLogs(response.body!, false)) await onOutput(chunk);
+    for (;;) {
+      const state = await this.#json<{ ExitCode: number | null; Running: boolean }>("exec inspect", "GET", `/exec/${created.Id}/json`);
+      if (!state.Running) return state.ExitCode ?? 1;
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the stream ended a moment before the engine noted the exit
     }
   }
 

@@ -26,6 +26,8 @@ export interface CreateBodyOptions {
  * ```
  */
 export function createBody(spec: ContainerSpec, options: CreateBodyOptions): Record<string, unknown> {
+  const extra = spec.runArgs;
+  const source = (path: string) => (isAbsolute(path) ? path : resolve(options.baseDir, path));
   const exposed: Record<string, object> = {};
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   for (const port of spec.ports) {
@@ -37,11 +39,11 @@ export function createBody(spec: ContainerSpec, options: CreateBodyOptions): Rec
   return {
     Image: spec.image,
     Cmd: spec.command,
-    Entrypoint: spec.entrypoint,
-    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-    WorkingDir: spec.workdir,
-    User: spec.user,
-    Labels: { ...spec.labels, ...options.labels },
+    Entrypoint: spec.entrypoint ?? (extra?.entrypoint !== undefined ? [extra.entrypoint] : undefined),
+    Env: [...(extra?.env ?? []), ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`)],
+    WorkingDir: spec.workdir ?? extra?.workdir,
+    User: spec.user ?? extra?.user,
+    Labels: { ...extra?.labels, ...spec.labels, ...options.labels },
     ExposedPorts: exposed,
     StopTimeout: Math.ceil(spec.stopTimeoutMs / 1000),
     Healthcheck: hc && {
@@ -54,7 +56,21 @@ export function createBody(spec: ContainerSpec, options: CreateBodyOptions): Rec
     },
     HostConfig: {
       PortBindings: bindings,
-      Binds: spec.volumes.map((v) => `${isAbsolute(v.source) ? v.source : resolve(options.baseDir, v.source)}:${v.target}${v.readOnly ? ":ro" : ""}`),
+      Binds: spec.volumes.filter((v) => v.type === "bind").map((v) => `${source(v.source)}:${v.target}${v.readOnly ? ":ro" : ""}`),
+      Mounts: spec.volumes.filter((v) => v.type !== "bind").map((v) => ({
+        Type: v.type, Target: v.target, ReadOnly: v.readOnly, ...(v.type === "volume" && v.source ? { Source: v.source } : {}),
+      })),
+      RestartPolicy: spec.restart && { Name: spec.restart.policy, MaximumRetryCount: spec.restart.maxRetries ?? 0 },
+      NetworkMode: extra?.network,
+      CapAdd: extra?.capAdd.length ? extra.capAdd : undefined,
+      CapDrop: extra?.capDrop.length ? extra.capDrop : undefined,
+      ExtraHosts: extra?.extraHosts.length ? extra.extraHosts : undefined,
+      Tmpfs: extra && Object.keys(extra.tmpfs).length > 0 ? extra.tmpfs : undefined,
+      ReadonlyRootfs: extra?.readOnly,
+      Init: extra?.init,
+      Privileged: extra?.privileged,
+      Memory: extra?.memoryBytes,
+      ShmSize: extra?.shmBytes,
     },
   };
 }

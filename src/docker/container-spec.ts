@@ -1,8 +1,10 @@
 /**
- * A container as a workflow describes it (`with:` of a container step),
- * with defaults applied; `container-config.ts` turns it into the Engine API's body.
+ * A container as a workflow describes it (`with:` of a `run` container
+ * step, or a sandbox), with defaults applied and templates rendered;
+ * `container-config.ts` turns it into the Engine API's body.
  * @module
  */
+import type { RunArgSettings } from "./run-args.ts";
 
 export interface PortMapping {
   host?: number;
@@ -11,7 +13,9 @@ export interface PortMapping {
   hostIp: string;
 }
 
+/** A mount: a host path (bind), a named volume, or a tmpfs. Bind sources are absolute once planned. */
 export interface VolumeMount {
+  type: "bind" | "volume" | "tmpfs";
   source: string;
   target: string;
   readOnly: boolean;
@@ -40,4 +44,10 @@ export interface ContainerSpec {
   healthcheck?: HealthcheckSpec;
   stopTimeoutMs: number;
   readyTimeoutMs?: number;
+  /** When a foreground container is removed (Atmos' `cleanup`): always, only after success, or never. */
+  cleanup: "always" | "on_success" | "never";
+  /** A background service's restart policy. */
+  restart?: { policy: "no" | "always" | "on-failure" | "unless-stopped"; maxRetries?: number };
+  /** `run_args` muster understood. */
+  runArgs?: RunArgSettings;
 }

@@ -72,7 +72,16 @@ export type RunEvent =
   }
   | { type: "group.end"; path: StepPath; counts: StatusCounts; showSummary: boolean }
   | { type: "service"; name: string; state: ServiceState; detail?: string; id?: string }
-  | { type: "pull.progress"; image: string; id?: string; status?: string; progress?: string; done?: boolean }
+  | {
+    type: "pull.progress";
+    image: string;
+    id?: string;
+    status?: string;
+    progress?: string;
+    done?: boolean;
+    /** What the engine is doing with the image: pulling (the default), building or pushing. */
+    verb?: "pulling" | "building" | "pushing";
+  }
   | { type: "message"; level: "info" | "warn" | "error"; text: string }
   | {
     type: "run.end";

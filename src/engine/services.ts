@@ -18,8 +18,8 @@ import { DockerApiError } from "../docker/errors.ts";
 import { LABELS, ownerLabel, ownerState } from "../docker/owner.ts";
 import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
 import { platform } from "../platform/index.ts";
-import type { ContainerStep } from "../steps/container.ts";
-import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
+import type { ContainerSpec } from "../docker/container-spec.ts";
+import type { StepContext, StepOutcome } from "../steps/kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import type { RunContext } from "../workflow/plan.ts";
 import type { Cancellation } from "./cancellation.ts";
@@ -29,7 +29,7 @@ import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 interface Service {
   name: string;
   id: string;
-  step: ContainerStep;
+  spec: ContainerSpec;
   ready: boolean;
   /** Why the service stopped serving after it was ready (it exited, or became unhealthy). */
   died?: string;
@@ -157,12 +157,12 @@ export class ServiceManager {
     }
   }
 
-  async #ensureImage(docker: DockerClient, step: ContainerStep, cancellation: Cancellation): Promise<void> {
-    const { image, pull } = step.container;
+  async #ensureImage(docker: DockerClient, name: string, spec: ContainerSpec, cancellation: Cancellation): Promise<void> {
+    const { image, pull } = spec;
     if (pull !== "always" && (await docker.hasImage(image))) return;
     if (pull === "never") throw new EngineError(`image "${image}" is not present locally and pull is "never"`);
     const emit = this.#options.emit;
-    await emit({ type: "service", name: step.name, state: "pulling", detail: image });
+    await emit({ type: "service", name, state: "pulling", detail: image });
     try {
       await docker.pullImage(image, {
         auth: await registryAuthHeader(image, platform.env()),
@@ -177,67 +177,87 @@ export class ServiceManager {
     }
   }
 
-  async #create(docker: DockerClient, step: ContainerStep, cancellation: Cancellation): Promise<string> {
-    await this.#ensureImage(docker, step, cancellation);
+  async #create(docker: DockerClient, stepName: string, spec: ContainerSpec, cancellation: Cancellation): Promise<string> {
+    await this.#ensureImage(docker, stepName, spec, cancellation);
     const { run } = this.#options;
     const labels = {
       [LABELS.run]: this.runId,
       [LABELS.owner]: ownerLabel(),
       [LABELS.workflow]: run.workflow.name,
-      [LABELS.step]: step.name,
+      [LABELS.step]: stepName,
       ...(run.env.MUSTER_RUN_ID ? { [LABELS.dispatch]: run.env.MUSTER_RUN_ID } : {}),
     };
     const baseDir = run.workflowFile ? dirname(run.workflowFile) : run.baseDir;
     // Host access is opt-in under serve (and with --restrict-host): bind mounts stay in the project unless allowed.
-    const sources = step.container.volumes.map((v) => (isAbsolute(v.source) ? v.source : resolve(baseDir, v.source)));
+    const sources = spec.volumes.filter((v) => v.type === "bind").map((v) => (isAbsolute(v.source) ? v.source : resolve(baseDir, v.source)));
     const refused = hostMountProblem(sources, hostAccessPolicy(run.env, run.baseDir));
-    if (refused) throw new StepFailure(`step "${step.name}": ${refused}`, EXIT_FAILURE);
-    const body = createBody(step.container, {
+    if (refused) throw new StepFailure(`step "${stepName}": ${refused}`, EXIT_FAILURE);
+    const body = createBody(spec, {
       labels,
       baseDir,
       supportsStartInterval: docker.supports("1.44"),
     });
-    const name = `muster-${this.runId}-${step.name.replace(/[^a-zA-Z0-9_.-]+/g, "-")}`;
+    const name = `muster-${this.runId}-${stepName.replace(/[^a-zA-Z0-9_.-]+/g, "-")}`;
     const id = await docker.createContainer(body, name);
-    this.#containers.set(id, step.name);
+    this.#containers.set(id, stepName);
     return id;
   }
 
-  /** Runs a container step (foreground or background). */
-  run(planned: PlannedStep<ContainerStep, unknown>, ctx: StepContext): Promise<StepOutcome> {
-    return planned.step.background ? this.#startService(planned.step, ctx) : this.#runForeground(planned.step, ctx);
+  /** Runs a `run` container step: in the foreground, or started as a background service. */
+  run(name: string, spec: ContainerSpec, background: boolean, ctx: StepContext): Promise<StepOutcome> {
+    return background ? this.#startService(name, spec, ctx) : this.#runForeground(name, spec, ctx);
   }
 
-  #startService(step: ContainerStep, ctx: StepContext): Promise<StepOutcome> {
-    return this.#withEngine(step.name, async (docker) => {
-      const id = await this.#create(docker, step, ctx.cancellation);
-      await this.#options.emit({ type: "service", name: step.name, state: "starting", id });
+  #startService(name: string, spec: ContainerSpec, ctx: StepContext): Promise<StepOutcome> {
+    return this.#withEngine(name, async (docker) => {
+      const id = await this.#create(docker, name, spec, ctx.cancellation);
+      await this.#options.emit({ type: "service", name, state: "starting", id });
       await docker.startContainer(id);
-      this.#services.set(step.name, { name: step.name, id, step, ready: false });
+      this.#services.set(name, { name, id, spec, ready: false });
       await this.#watchServices(docker);
       return { status: "succeeded", exitCode: EXIT_OK };
     });
   }
 
-  #runForeground(step: ContainerStep, ctx: StepContext): Promise<StepOutcome> {
+  #runForeground(name: string, spec: ContainerSpec, ctx: StepContext): Promise<StepOutcome> {
     const { cancellation } = ctx;
-    return this.#withEngine(step.name, async (docker) => {
-      const id = await this.#create(docker, step, cancellation);
-      const onCancel = () => void docker.stopContainer(id, Math.ceil(step.container.stopTimeoutMs / 1000)).catch(() => {});
+    return this.#withEngine(name, async (docker) => {
+      const id = await this.#create(docker, name, spec, cancellation);
+      const onCancel = () => void docker.stopContainer(id, Math.ceil(spec.stopTimeoutMs / 1000)).catch(() => {});
       const onForce = () => void docker.removeContainer(id, { force: true }).catch(() => {});
       cancellation.signal.addEventListener("abort", onCancel, { once: true });
       cancellation.forceSignal.addEventListener("abort", onForce, { once: true });
+      let keep = spec.cleanup === "never";
       try {
         await docker.startContainer(id);
-        for await (const chunk of docker.logs(id, { follow: true, tty: false })) await ctx.write(chunk.stream === 1 ? 1 : 2, chunk.data);
+        // Through the step's sinks: a later template reading this step's result gets its stdout.
+        for await (const chunk of docker.logs(id, { follow: true, tty: false })) {
+          const stream = chunk.stream === 1 ? 1 : 2;
+          const sink = ctx.streams[stream === 1 ? "stdout" : "stderr"];
+          await (typeof sink === "function" ? sink(chunk.data) : ctx.write(stream, chunk.data));
+        }
         const code = await docker.waitContainer(id);
         if (cancellation.canceled) return { status: "canceled", exitCode: code };
-        return code === EXIT_OK ? { status: "succeeded", exitCode: EXIT_OK } : { status: "failed", exitCode: code, error: `container exited with code ${code}` };
+        if (code !== EXIT_OK) {
+          keep ||= spec.cleanup === "on_success";
+          const kept = keep ? ` (kept for inspection: docker logs ${id.slice(0, 12)}; docker rm ${id.slice(0, 12)} when done)` : "";
+          return { status: "failed", exitCode: code, error: `container exited with code ${code}${kept}` };
+        }
+        if (!ctx.capture) return { status: "succeeded", exitCode: EXIT_OK };
+        const { capturedValue } = await import("../steps/process.ts");
+        const value = await capturedValue(ctx.capture, ctx, name, { trim: true });
+        return { status: "succeeded", exitCode: EXIT_OK, value: { ...value, metadata: { ...value.metadata, container_id: id } } };
       } finally {
         cancellation.signal.removeEventListener("abort", onCancel);
         cancellation.forceSignal.removeEventListener("abort", onForce);
-        await docker.removeContainer(id, { force: true }).catch(() => {});
-        this.#containers.delete(id);
+        // cleanup: never (and on_success after a failure) keeps the container, as Atmos; an interrupt always removes it.
+        if (keep && !cancellation.canceled) {
+          this.#containers.delete(id);
+          await this.#options.emit({ type: "message", level: "warn", text: `step "${name}": kept container ${id.slice(0, 12)} (cleanup: ${spec.cleanup}); remove it with docker rm ${id.slice(0, 12)}` });
+        } else {
+          await docker.removeContainer(id, { force: true }).catch(() => {});
+          this.#containers.delete(id);
+        }
       }
     });
   }
@@ -322,7 +342,7 @@ export class ServiceManager {
   }
 
   async #waitReady(docker: DockerClient, service: Service, stop: AbortSignal, cancellation: Cancellation): Promise<void> {
-    const limit = readyTimeoutMs(service.step.container);
+    const limit = readyTimeoutMs(service.spec);
     const timeout = AbortSignal.timeout(limit);
     const signal = AbortSignal.any([timeout, stop]);
     const started = performance.now();
@@ -359,7 +379,7 @@ export class ServiceManager {
   }
 
   async #ports(docker: DockerClient, service: Service): Promise<string> {
-    if (service.step.container.ports.length === 0) return "";
+    if (service.spec.ports.length === 0) return "";
     const state = await docker.inspectContainer(service.id).catch(() => undefined);
     const published = Object.entries(state?.NetworkSettings?.Ports ?? {}).flatMap(([port, binds]) => (binds ?? []).map((b) => `${b.HostIp}:${b.HostPort}->${port}`));
     return published.length > 0 ? ` (${published.join(", ")})` : "";
@@ -390,14 +410,14 @@ export class ServiceManager {
           const service = this.#services.get(name);
           if (!service) return;
           this.#services.delete(name); // no longer watched: its end is ours
-          await this.#remove(docker, service.id, service.name, service.step);
+          await this.#remove(docker, service.id, service.name, service.spec);
         }),
       );
     });
     return { status: "succeeded", exitCode: EXIT_OK };
   }
 
-  async #remove(docker: DockerClient, id: string, name: string, step: ContainerStep | undefined): Promise<void> {
+  async #remove(docker: DockerClient, id: string, name: string, spec: ContainerSpec | undefined): Promise<void> {
     const { cancellation, emit } = this.#options;
     await emit({ type: "service", name, state: "removing", id });
     const removeForce = () => docker.removeContainer(id, { force: true });
@@ -408,7 +428,7 @@ export class ServiceManager {
       const forced = new Promise<void>((resolve) => {
         cancellation.forceSignal.addEventListener("abort", () => resolve(), { once: true, signal: done.signal });
       });
-      const own = step?.container.stopTimeoutMs ?? 5000;
+      const own = spec?.stopTimeoutMs ?? 5000;
       const stopMs = cancellation.canceled && this.#options.graceMs !== undefined ? Math.min(own, this.#options.graceMs) : own;
       const graceful = (async () => {
         await docker.stopContainer(id, Math.ceil(stopMs / 1000));
@@ -430,7 +450,7 @@ export class ServiceManager {
     if (this.#containers.size === 0 || !this.#docker) return;
     const docker = await this.#docker.catch(() => undefined);
     if (!docker) return;
-    const steps = new Map([...this.#services.values()].map((s) => [s.id, s.step]));
+    const steps = new Map([...this.#services.values()].map((s) => [s.id, s.spec]));
     const started = performance.now();
     const ids = [...this.#containers.entries()];
     await Promise.all(

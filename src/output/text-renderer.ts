@@ -119,7 +119,7 @@ export class TextRenderer implements RunObserver {
           this.#pulls.delete(event.image);
           return;
         }
-        if (!progress) this.#pulls.set(event.image, (progress = pullProgress(event.image, this.#stderr)));
+        if (!progress) this.#pulls.set(event.image, (progress = pullProgress(event.image, this.#stderr, event.verb)));
         progress.update(event);
         return;
       }

@@ -1,114 +1,361 @@
 /**
- * `type: container`: a container from an image, run to completion in the
- * foreground, or started as a background service (`background: true`) that
- * gates later steps until it is ready and is always torn down.
- * The runner is `engine/services.ts`, over muster's own Engine API client.
+ * `type: container`: Atmos' container actions, over muster's own Engine API
+ * client. `action: run` (the default) runs a container to completion in the
+ * foreground (`command` through the image's shell, `sh -lc`, with the step's
+ * working directory mounted at `/workspace`), or starts a background service
+ * (`background: true`) that gates later steps until it is ready and is always
+ * torn down. `build` builds an image from a context (`.dockerignore`
+ * honoured), `push` pushes it (with `config.json`'s credentials), `inspect`
+ * shows an image's metadata. Every string under `with:` is a template.
+ * The runners are `engine/services.ts` and `engine/container-actions.ts`.
  * @module
  */
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
 import * as v from "valibot";
-import type { ContainerSpec } from "../docker/container-spec.ts";
+import type { ContainerSpec, VolumeMount } from "../docker/container-spec.ts";
+import { parseRunArgs, type RunArgSettings } from "../docker/run-args.ts";
+import { PlanError } from "../errors.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import { containerWith, expect, mapOf, str, stringMap } from "../workflow/schema.ts";
+import { expect, mapOf, str, stringMap } from "../workflow/schema.ts";
 import { shellQuote, splitShellWords } from "../workflow/shell-words.ts";
 import type { StepBase } from "../workflow/types.ts";
-import type { StepKind } from "./kind.ts";
+import { buildWith, inspectWith, IMAGE_REFERENCE, isTemplated, pushWith, runWith, type RunWith } from "./container-fields.ts";
+import type { FieldPath, PlanScope, StepKind, TemplateField } from "./kind.ts";
+import { PROCESS_RESULT_KEYS, planRunFields } from "./process.ts";
 
-/** A container step. */
+/** The actions of a container step. */
+export type ContainerAction = "run" | "build" | "push" | "inspect";
+
+/** A container step as written: `with:` stays raw (its strings are templates) until it is planned. */
 export interface ContainerStep extends StepBase {
   type: "container";
-  action: "run";
+  action: ContainerAction;
   background: boolean;
-  container: ContainerSpec;
+  /** The step's `env:` (templates). */
+  env: Record<string, string>;
+  workingDirectory?: string;
+  stack?: string;
+  with: Record<string, unknown>;
+}
+
+/** An image build, planned. */
+export interface BuildPlan {
+  action: "build";
+  /** The context directory (absolute) and the Dockerfile (relative to it, or absolute). */
+  context: string;
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Record<string, string>;
+  target?: string;
+  noCache: boolean;
+  pull: boolean;
+  labels: Record<string, string>;
+}
+
+/** What a container step resolves to. */
+export type ContainerPlan =
+  | { action: "run"; background: boolean; spec: ContainerSpec; cwd: string }
+  | BuildPlan
+  | { action: "push"; image: string; tags: string[] }
+  | { action: "inspect"; image: string };
+
+const SCHEMAS = { run: runWith, build: buildWith, push: pushWith, inspect: inspectWith } as const;
+
+/** Environment variables naming credential files that Atmos mounts into a foreground container (read-only, same path). */
+const CREDENTIAL_FILES = ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "GOOGLE_APPLICATION_CREDENTIALS", "AZURE_AUTH_LOCATION", "KUBECONFIG"];
+
+/** Every string under `value`, with its path. */
+function stringLeaves(value: unknown, path: FieldPath): Array<{ path: FieldPath; text: string }> {
+  if (typeof value === "string") return [{ path, text: value }];
+  if (Array.isArray(value)) return value.flatMap((item, i) => stringLeaves(item, [...path, i]));
+  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => stringLeaves(item, [...path, key]));
+  return [];
+}
+
+/** `value` with each string replaced by `render(path, text)`. */
+function renderLeaves(value: unknown, path: FieldPath, render: (path: FieldPath, text: string) => string): unknown {
+  if (typeof value === "string") return render(path, value);
+  if (Array.isArray(value)) return value.map((item, i) => renderLeaves(item, [...path, i], render));
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderLeaves(item, [...path, key], render)]));
+  return value;
+}
+
+/** `~/` and `$VAR`/`${VAR}` in a mount source, as Atmos expands them. */
+function expandSource(source: string, env: Record<string, string | undefined>): string {
+  const home = source === "~" || source.startsWith("~/") ? homedir() + source.slice(1) : source;
+  return home.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => env[a ?? b] ?? "");
+}
+
+/** Problems with a `run` that are known before anything runs (ports that clash, mounts that cannot work, flags muster cannot honour). */
+function runProblems(spec: RunWith, background: boolean): Array<{ path: FieldPath; text: string }> {
+  const problems: Array<{ path: FieldPath; text: string }> = [];
+  const seen = new Map<string, number>();
+  spec.ports.forEach((p, i) => {
+    if (p.host === undefined || p.host === 0) return;
+    const key = `${p.host_ip}:${p.host}/${p.protocol}`;
+    if (seen.has(key)) problems.push({ path: ["with", "ports", i, "host"], text: `field "with.ports[${i}].host": ${key} is already published by ports[${seen.get(key)}] (expected each host port once)` });
+    seen.set(key, i);
+  });
+  const targets = new Map<string, string>();
+  const mountTarget = (target: string, at: string, path: FieldPath) => {
+    if (!target.startsWith("/")) problems.push({ path, text: `field "${at}": ${JSON.stringify(target)} is not an absolute path in the container (expected a path such as /data)` });
+    else if (targets.has(target)) problems.push({ path, text: `field "${at}": ${target} is already mounted by ${targets.get(target)} (expected each target once)` });
+    targets.set(target, at);
+  };
+  if (!background && spec.workdir === undefined) targets.set(spec.workspace, "the workspace");
+  spec.mounts.forEach((m, i) => {
+    mountTarget(m.target, `with.mounts[${i}].target`, ["with", "mounts", i, "target"]);
+    if (m.type === "bind" && m.source === "") problems.push({ path: ["with", "mounts", i, "source"], text: `field "with.mounts[${i}].source": a bind mount needs a source (expected a host path; type: tmpfs or volume for none)` });
+    if (m.type === "tmpfs" && m.source !== "") problems.push({ path: ["with", "mounts", i, "source"], text: `field "with.mounts[${i}].source": a tmpfs has no source (expected no source, or type: bind)` });
+  });
+  spec.volumes.forEach((m, i) => mountTarget(m.target, `with.volumes[${i}].target`, ["with", "volumes", i, "target"]));
+  if (spec.restart && !background) problems.push({ path: ["with", "restart"], text: `field "with.restart": a restart policy applies to background services only (expected background: true, or no restart)` });
+  if (spec.runtime?.host) problems.push({ path: ["with", "runtime", "host"], text: `field "with.runtime.host": Docker-out-of-Docker is not done this way in muster (expected a volume of /var/run/docker.sock; under muster serve, MUSTER_ALLOW_DOCKER_SOCKET must allow it)` });
+  if (spec.healthcheck && !spec.healthcheck.disable && spec.healthcheck.test === undefined) problems.push({ path: ["with", "healthcheck"], text: `field "with.healthcheck": a health check needs a test (expected test:, or disable: true)` });
+  if (spec.healthcheck?.test !== undefined && Array.isArray(spec.healthcheck.test) && !["CMD", "CMD-SHELL", "NONE"].includes(spec.healthcheck.test[0]!)) {
+    problems.push({ path: ["with", "healthcheck", "test"], text: `field "with.healthcheck.test": the list starts with ${JSON.stringify(spec.healthcheck.test[0])} (expected CMD, CMD-SHELL or NONE first)` });
+  }
+  const parsed = parseRunArgs(spec.run_args);
+  if ("problem" in parsed) problems.push({ path: ["with", "run_args", parsed.index], text: `field "with.run_args[${parsed.index}]": ${parsed.problem}` });
+  return problems;
+}
+
+/** The command as words: a string runs through the shell in the foreground (Atmos) and is split into words for a service (Atmos: no shell). */
+function commandOf(command: string | string[] | undefined, shell: string, background: boolean): string[] | undefined {
+  if (command === undefined || Array.isArray(command)) return command;
+  return background ? splitShellWords(command) : [shell, "-lc", command];
+}
+
+/**
+ * The container a `run` plans to: Atmos' semantics (workspace, shell,
+ * step-only environment in the foreground) with muster's fields on top.
+ */
+function runSpec(w: RunWith, step: ContainerStep, scope: PlanScope): { spec: ContainerSpec; cwd: string } {
+  const { env: processEnv, cwd } = planRunFields(step, scope);
+  // Atmos: a foreground container gets the step's own env only; a service the step's whole environment.
+  const own = Object.fromEntries(Object.entries(step.env).map(([key]) => [key, processEnv[key]!]));
+  const env = { ...(step.background ? processEnv : own), ...w.env };
+  const volumes: VolumeMount[] = [];
+  if (!step.background) volumes.push({ type: "bind", source: cwd, target: w.workspace, readOnly: w.workspace_read_only });
+  const hostEnv = { ...scope.run.env, ...processEnv };
+  for (const m of w.mounts) {
+    const source = m.type === "bind" ? expandSource(m.source, hostEnv) : m.source;
+    volumes.push({ type: m.type, source: m.type === "bind" && !isAbsolute(source) ? resolve(cwd, source) : source, target: m.target, readOnly: m.read_only });
+  }
+  // muster's volumes: relative to the workflow file's folder (as before Atmos' mounts).
+  for (const m of w.volumes) volumes.push({ type: "bind", source: m.source, target: m.target, readOnly: m.read_only });
+  if (!step.background) {
+    for (const name of CREDENTIAL_FILES) {
+      const path = env[name];
+      if (path && isAbsolute(path) && !volumes.some((v) => v.target === path)) volumes.push({ type: "bind", source: path, target: path, readOnly: true });
+    }
+  }
+  let healthcheck: ContainerSpec["healthcheck"];
+  if (w.healthcheck?.disable) healthcheck = { test: ["NONE"] };
+  else if (w.healthcheck?.test !== undefined) {
+    const test = w.healthcheck.test;
+    healthcheck = {
+      test: typeof test === "string" ? ["CMD-SHELL", test] : test,
+      intervalMs: w.healthcheck.interval, timeoutMs: w.healthcheck.timeout, retries: w.healthcheck.retries,
+      startPeriodMs: w.healthcheck.start_period, startIntervalMs: w.healthcheck.start_interval,
+    };
+  }
+  const runArgs = parseRunArgs(w.run_args);
+  let entrypoint: string[] | undefined;
+  try {
+    entrypoint = w.entrypoint === undefined || Array.isArray(w.entrypoint) ? w.entrypoint : splitShellWords(w.entrypoint);
+  } catch (error) {
+    throw new PlanError(scope.name, `field "with.entrypoint": ${(error as Error).message} (expected balanced quotes)`);
+  }
+  let command: string[] | undefined;
+  try {
+    command = commandOf(w.command, w.shell, step.background);
+  } catch (error) {
+    throw new PlanError(scope.name, `field "with.command": ${(error as Error).message} (expected balanced quotes)`);
+  }
+  return {
+    cwd,
+    spec: {
+      image: w.image,
+      command,
+      entrypoint,
+      env,
+      ports: w.ports.map((p) => ({ host: p.host, container: p.container, protocol: p.protocol, hostIp: p.host_ip })),
+      volumes,
+      workdir: w.workdir ?? (step.background ? undefined : w.workspace),
+      user: w.user,
+      labels: w.labels,
+      pull: w.pull,
+      healthcheck,
+      stopTimeoutMs: w.stop_timeout,
+      readyTimeoutMs: w.ready_timeout,
+      cleanup: w.cleanup,
+      restart: w.restart && { policy: w.restart.policy, maxRetries: w.restart.max_retries },
+      runArgs: "settings" in runArgs ? runArgs.settings as RunArgSettings : undefined,
+    },
+  };
+}
+
+/** The `with:` of a step, rendered and checked again (a template may render to something invalid). */
+function renderedWith<S extends v.GenericSchema>(schema: S, step: ContainerStep, scope: PlanScope): v.InferOutput<S> {
+  const raw = renderLeaves(step.with, ["with"], (path, text) =>
+    scope.render({ field: path.join("."), path, text, quoteStyle: path[1] === "command" ? "shell" : undefined }));
+  const result = v.safeParse(schema, raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const at = ["with", ...(issue.path?.map((p) => p.key) ?? [])].join(".");
+    throw new PlanError(scope.name, `field "${at}": ${JSON.stringify(issue.input)} once rendered (expected ${issue.message})`);
+  }
+  return result.output;
 }
 
 /** The container step kind. */
-export const container: StepKind<ContainerStep, ContainerSpec> = {
+export const container: StepKind<ContainerStep, ContainerPlan> = {
   type: "container",
-  summary: "Run a container in the foreground, or start a background service",
+  summary: "Run a container (foreground, or a background service), or build, push or inspect an image",
   behaviours: { timeout: true, retry: true, gated: true, concurrent: false, interactive: false, usesEngine: true, usesStreams: false, hasChildren: false },
   fields: () => ({
-    action: v.optional(str, "run"),
+    action: v.optional(v.picklist(["run", "build", "push", "inspect", ""], expect("one of: run, build, push, inspect")), "run"),
     background: v.optional(v.boolean(expect("true or false")), false),
-    // Variables for the container, under its `with.env`.
     env: v.optional(stringMap, {}),
+    working_directory: v.optional(str),
+    stack: v.optional(str),
+    // Atmos reads these on the step and on `with:`; muster talks to whatever engine DOCKER_HOST names.
+    provider: v.optional(v.picklist(["auto", "docker", "podman"], expect("one of: auto, docker, podman"))),
+    runtime_auto_start: v.optional(v.boolean(expect("true or false"))),
     with: mapOf(v.string(), v.unknown(), "a map of container settings"),
   }),
   build(fields, base, ctx) {
-    if (fields.action !== "run") {
-      ctx.report(["action"], `container action "${fields.action}" is not supported (expected: run)`);
+    const action = ((fields.action as string) || "run") as ContainerAction;
+    const background = fields.background as boolean;
+    if (background && action !== "run") {
+      ctx.report(["background"], `"background" applies to action: run only (expected no background on a ${action})`, "key");
       return undefined;
     }
-    const background = fields.background as boolean;
     if (background && base.retry) {
       ctx.report(["retry"], `"retry" is not allowed on a background container (expected retry on foreground containers only: a service is started once and judged by its health check)`, "key");
       return undefined;
     }
-    const spec = ctx.check(containerWith, fields.with, ["with"]);
+    const spec = ctx.check(SCHEMAS[action] as v.GenericSchema, fields.with, ["with"]) as Record<string, unknown> | undefined;
     if (!spec) return undefined;
-    const words = (value: string | string[] | undefined, field: string): string[] | undefined => {
-      if (value === undefined || Array.isArray(value)) return value;
-      try {
-        return splitShellWords(value);
-      } catch (error) {
-        ctx.report(["with", field], `field "with.${field}": ${(error as Error).message} (expected balanced quotes)`);
-        return undefined;
+    if (action === "run") {
+      const problems = runProblems(spec as RunWith, background);
+      for (const problem of problems) ctx.report(problem.path, problem.text);
+      if (problems.length > 0) return undefined;
+      const command = (spec as RunWith).command;
+      if (background && typeof command === "string" && !isTemplated(command)) {
+        try {
+          splitShellWords(command);
+        } catch (error) {
+          ctx.report(["with", "command"], `field "with.command": ${(error as Error).message} (expected balanced quotes)`);
+          return undefined;
+        }
       }
-    };
-    let healthcheck: ContainerSpec["healthcheck"];
-    if (spec.healthcheck) {
-      const test = typeof spec.healthcheck.test === "string" ? ["CMD-SHELL", spec.healthcheck.test] : spec.healthcheck.test;
-      if (!["CMD", "CMD-SHELL", "NONE"].includes(test[0]!)) {
-        ctx.report(["with", "healthcheck", "test"], `field "with.healthcheck.test": the list starts with ${JSON.stringify(test[0])} (expected CMD, CMD-SHELL or NONE first)`);
-        return undefined;
-      }
-      healthcheck = {
-        test,
-        intervalMs: spec.healthcheck.interval,
-        timeoutMs: spec.healthcheck.timeout,
-        retries: spec.healthcheck.retries,
-        startPeriodMs: spec.healthcheck.start_period,
-        startIntervalMs: spec.healthcheck.start_interval,
-      };
     }
-    const spec_: ContainerSpec = {
-      image: spec.image,
-      command: words(spec.command, "command"),
-      entrypoint: words(spec.entrypoint, "entrypoint"),
-      env: { ...(fields.env as Record<string, string>), ...spec.env },
-      ports: spec.ports.map((p) => ({ host: p.host, container: p.container, protocol: p.protocol, hostIp: p.host_ip })),
-      volumes: spec.volumes.map((m) => ({ source: m.source, target: m.target, readOnly: m.read_only })),
-      workdir: spec.workdir,
-      user: spec.user,
-      labels: spec.labels,
-      pull: spec.pull,
-      healthcheck,
-      stopTimeoutMs: spec.stop_timeout,
-      readyTimeoutMs: spec.ready_timeout,
+    if (action === "build") {
+      const w = spec as v.InferOutput<typeof buildWith>;
+      const buildkit = w.engine === "buildx" ? "engine" : w.bake !== undefined ? "bake" : w.driver !== undefined ? "driver" : w.cache !== undefined ? "cache" : undefined;
+      if (buildkit) {
+        ctx.report(["with", buildkit], `field "with.${buildkit}": BuildKit's ${buildkit === "engine" ? "buildx engine" : buildkit} needs the docker CLI, which muster does not use (expected the Engine API's build: context, dockerfile, tags, build_args, target, no_cache, pull, labels; or run this step with atmos)`, "key");
+        return undefined;
+      }
+    }
+    return {
+      ...base,
+      type: "container",
+      action,
+      background,
+      env: fields.env as Record<string, string>,
+      workingDirectory: fields.working_directory as string | undefined,
+      stack: fields.stack as string | undefined,
+      with: fields.with as Record<string, unknown>,
     };
-    return { ...base, type: "container", action: "run", background, container: spec_ };
   },
   gates: (step) => !step.background,
   services: { starts: (step) => (step.background ? step.name : undefined) },
-  templates: () => [],
-  plan: (step) => step.container,
-  describe: (planned) => `container ${planned.resolved.image}${planned.step.background ? " (background)" : ""}`,
-  view: (planned) => ({ name: planned.name, type: "container", container: { ...planned.resolved, background: planned.step.background }, timeout_ms: planned.step.timeoutMs, retry: planned.step.retry }),
+  produces: [...PROCESS_RESULT_KEYS, "container_id", "image", "image_id", "repo_tags", "repo_digests", "digest", "push_results", "size", "created", "architecture", "os"],
+  templates(step) {
+    const fields: TemplateField[] = stringLeaves(step.with, ["with"]).map(({ path, text }) => ({
+      field: path.join("."), path, text, quoteStyle: path[1] === "command" && step.action === "run" && !step.background ? "shell" : undefined,
+    }));
+    for (const [key, text] of Object.entries(step.env)) fields.push({ field: `env.${key}`, path: ["env", key], text });
+    if (step.workingDirectory !== undefined) fields.push({ field: "working_directory", path: ["working_directory"], text: step.workingDirectory });
+    return fields;
+  },
+  plan(step, scope) {
+    switch (step.action) {
+      case "run": {
+        const w = renderedWith(runWith, step, scope);
+        if (!IMAGE_REFERENCE.test(w.image)) throw new PlanError(scope.name, `field "with.image": ${JSON.stringify(w.image)} is not an image reference (expected a reference such as alpine:3.20)`);
+        return { action: "run", background: step.background, ...runSpec(w, step, scope) };
+      }
+      case "build": {
+        const w = renderedWith(buildWith, step, scope);
+        const { cwd } = planRunFields(step, scope);
+        return {
+          action: "build", context: resolve(cwd, w.context), dockerfile: w.dockerfile, tags: w.tags, buildArgs: w.build_args,
+          target: w.target, noCache: w.no_cache, pull: w.pull, labels: w.labels,
+        };
+      }
+      case "push": {
+        const w = renderedWith(pushWith, step, scope);
+        return { action: "push", image: w.image, tags: w.tags };
+      }
+      case "inspect":
+        return { action: "inspect", image: renderedWith(inspectWith, step, scope).image };
+    }
+  },
+  describe(planned) {
+    const r = planned.resolved;
+    switch (r.action) {
+      case "run":
+        return `container ${r.spec.image}${r.background ? " (background)" : ""}`;
+      case "build":
+        return `build ${r.tags[0] ?? "(untagged)"} from ${r.context}`;
+      case "push":
+        return `push ${[...(r.tags.length > 0 ? r.tags : [r.image])].join(", ")}`;
+      case "inspect":
+        return `inspect ${r.image}`;
+    }
+  },
+  view: (planned) => ({ name: planned.name, type: "container", action: planned.step.action, container: planned.resolved, timeout_ms: planned.step.timeoutMs, retry: planned.step.retry }),
   viewText(planned) {
-    const c = planned.resolved;
+    const r = planned.resolved;
+    if (r.action === "build") {
+      const lines = [`context ${r.context}`, `dockerfile ${r.dockerfile}`, ...r.tags.map((t) => `tag ${t}`), ...Object.entries(r.buildArgs).map(([k, val]) => `build arg ${k}=${val}`)];
+      if (r.target) lines.push(`target ${r.target}`);
+      if (r.noCache) lines.push("no cache");
+      if (r.pull) lines.push("pull base images");
+      return { head: "container, build", lines };
+    }
+    if (r.action === "push") return { head: "container, push", lines: [`image ${r.image}`, ...r.tags.map((t) => `as ${t}`)] };
+    if (r.action === "inspect") return { head: "container, inspect", lines: [`image ${r.image}`] };
+    const c = r.spec;
     const lines = [`image ${c.image} (pull ${c.pull})${c.command ? ` command ${c.command.map(shellQuote).join(" ")}` : ""}`];
     if (c.entrypoint) lines.push(`entrypoint ${c.entrypoint.map(shellQuote).join(" ")}`);
     for (const p of c.ports) lines.push(`port ${p.hostIp}:${p.host ?? "(random)"} -> ${p.container}/${p.protocol}`);
-    for (const m of c.volumes) lines.push(`volume ${m.source} -> ${m.target}${m.readOnly ? " (read-only)" : ""}`);
+    for (const m of c.volumes) lines.push(`${m.type === "bind" ? "volume" : m.type} ${m.source || "(anonymous)"} -> ${m.target}${m.readOnly ? " (read-only)" : ""}`);
     for (const [k, val] of Object.entries(c.env)) lines.push(`env ${k}=${val}`);
     for (const [k, val] of Object.entries(c.labels)) lines.push(`label ${k}=${val}`);
     if (c.workdir) lines.push(`workdir ${c.workdir}`);
     if (c.user) lines.push(`user ${c.user}`);
+    if (c.restart) lines.push(`restart ${c.restart.policy}${c.restart.maxRetries ? `:${c.restart.maxRetries}` : ""}`);
+    if (!r.background) lines.push(`cleanup ${c.cleanup}`);
     if (c.healthcheck) {
       const h = c.healthcheck;
       lines.push(`healthcheck ${h.test.join(" ")}${h.intervalMs !== undefined ? ` every ${formatDuration(h.intervalMs)}` : ""}${h.retries !== undefined ? `, ${h.retries} retries` : ""}`);
     }
     lines.push(`stop timeout ${formatDuration(c.stopTimeoutMs)}${c.readyTimeoutMs !== undefined ? `, ready timeout ${formatDuration(c.readyTimeoutMs)}` : ""}`);
-    return { head: `container${planned.step.background ? ", background" : ""}`, lines };
+    return { head: `container${r.background ? ", background" : ""}`, lines };
   },
-  run: (planned, ctx) => ctx.services().run(planned, ctx),
+  async run(planned, ctx) {
+    const r = planned.resolved;
+    if (r.action === "run") return ctx.services().run(planned.name, r.spec, r.background, ctx);
+    const { runImageAction } = await import("../engine/container-actions.ts");
+    return runImageAction(planned.name, r, ctx);
+  },
 };
+
+/** Where a relative path under the workspace lands in the container. @internal */
+export const inWorkspace = (workspace: string, rel: string) => (rel === "" ? workspace : join(workspace, rel));
