@@ -72,7 +72,8 @@ async function build(docker: DockerClient, plan: BuildPlan, ctx: StepContext): P
     id = await docker.buildImage(context.tar, query, {
       signal: ctx.cancellation.signal,
       onMessage: (message) => {
-        const text = (message.stream ?? message.status ?? "").trim();
+        // The engine colours a RUN's stderr (SGR codes): muster decides about colour itself.
+        const text = (message.stream ?? message.status ?? "").replace(/\x1b\[[0-9;]*m/g, "").trim();
         if (text) void ctx.emit({ type: "pull.progress", image: shown, verb: "building", status: text, id: message.id });
       },
     });

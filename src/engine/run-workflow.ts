@@ -7,6 +7,7 @@
  */
 import { exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
+import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
 import { conditionText, forgives, shouldRun } from "../workflow/condition.ts";
 import { changesEnv, type Plan, planForRun, type RunContext, StepTemplateError } from "../workflow/plan.ts";
@@ -58,7 +59,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   const { plan, observer, cancellation, run } = engine;
   const emit = (event: RunEvent) => observer.emit(event);
   let services: ServiceManager | undefined;
-  if (usesEngine(plan.steps) && !run.dryRun) {
+  if ((usesEngine(plan.steps) || run.workflow.container !== undefined) && !run.dryRun) {
     const { ServiceManager } = await import("./services.ts");
     services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs });
     // Containers left by a muster that was killed (-9) go before we start ours.
@@ -184,11 +185,14 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       if (!failed) failed = { step: planned.name, code: result.exitCode || EXIT_FAILURE };
     }
   } finally {
-    await services?.teardown();
+    await services?.teardown({ failed: failed !== undefined });
   }
   return { exitCode: failed?.code ?? 0, failedStep: failed?.step, results: outcomes };
 }
 
+/** Whether a step (or a group's child) talks to the engine: a container step, or a step with a sandbox. */
 function usesEngine(steps: PlannedStep[]): boolean {
-  return steps.some((s) => s.kind.behaviours.usesEngine);
+  const inSandbox = (step: StepBase): boolean =>
+    Boolean((step as { container?: unknown }).container) || ((step as { steps?: StepBase[] }).steps ?? []).some(inSandbox);
+  return steps.some((s) => s.kind.behaviours.usesEngine || inSandbox(s.step));
 }

@@ -9,7 +9,7 @@
  * events (`service`, `pull.progress`, `step.output`).
  * @module
  */
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { registryAuthHeader } from "../docker/auth.ts";
 import { DockerClient, type ContainerInspect } from "../docker/client.ts";
 import { createBody, readyTimeoutMs } from "../docker/container-config.ts";
@@ -20,6 +20,8 @@ import { EngineError, InterruptError, MusterError, StepFailure } from "../errors
 import { platform } from "../platform/index.ts";
 import type { ContainerSpec } from "../docker/container-spec.ts";
 import type { StepContext, StepOutcome } from "../steps/kind.ts";
+import type { SandboxPlan } from "../steps/process.ts";
+import { parseRunArgs } from "../docker/run-args.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import type { RunContext } from "../workflow/plan.ts";
 import type { Cancellation } from "./cancellation.ts";
@@ -120,6 +122,12 @@ export async function pruneOrphans(docker: DockerClient, options: PruneOptions =
   return removed;
 }
 
+/** A sandbox container, started at the first step that runs in it. */
+interface Sandbox {
+  id: string;
+  plan: SandboxPlan;
+}
+
 /** The container steps of one run. */
 export class ServiceManager {
   readonly runId = newRunId();
@@ -131,6 +139,10 @@ export class ServiceManager {
   #containers = new Map<string, string>();
   /** Watches the run's services for the whole run (started with the first service). */
   #watch?: AbortController;
+  /** Sandboxes by key (`workflow`, `step:NAME`), started when first needed; the promise is shared by steps that need it at once. */
+  #sandboxes = new Map<string, Promise<Sandbox>>();
+  /** Containers kept at teardown, with their cleanup policy (`on_success` sandboxes: kept when the run failed). */
+  #cleanup = new Map<string, "always" | "on_success" | "never">();
 
   constructor(options: ServiceManagerOptions) {
     this.#options = options;
@@ -203,6 +215,84 @@ export class ServiceManager {
     return id;
   }
 
+  /** The sandbox for `plan`, started (image pulled, workspace mounted) when first needed. */
+  #sandbox(plan: SandboxPlan, cancellation: Cancellation): Promise<Sandbox> {
+    let sandbox = this.#sandboxes.get(plan.key);
+    if (sandbox) return sandbox;
+    const name = plan.key === "workflow" ? "sandbox" : `${plan.key.slice(5)}-sandbox`;
+    sandbox = this.#withEngine(name, async (docker) => {
+      const s = plan.settings;
+      const runArgs = parseRunArgs(s.run_args);
+      if ("problem" in runArgs) throw new StepFailure(`sandbox: run_args: ${runArgs.problem}`);
+      const spec: ContainerSpec = {
+        image: s.image,
+        // Kept alive until teardown; steps run in it through exec.
+        entrypoint: [s.shell, "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"],
+        env: s.env,
+        ports: s.ports.map((p) => ({ host: p.host, container: p.container, protocol: p.protocol, hostIp: p.host_ip })),
+        volumes: [
+          { type: "bind", source: plan.hostRoot, target: s.workspace, readOnly: s.workspace_read_only },
+          ...s.mounts.map((m) => ({ type: m.type, source: m.type === "bind" && !isAbsolute(m.source) ? resolve(plan.hostRoot, m.source) : m.source, target: m.target, readOnly: m.read_only })),
+        ],
+        workdir: s.workspace,
+        user: s.user,
+        labels: {},
+        pull: s.pull,
+        stopTimeoutMs: 2000,
+        cleanup: s.cleanup,
+        runArgs: runArgs.settings,
+      };
+      const id = await this.#create(docker, name, spec, cancellation);
+      await docker.startContainer(id);
+      this.#cleanup.set(id, s.cleanup);
+      await this.#options.emit({ type: "message", level: "info", text: `${name} started: ${s.image}, ${plan.hostRoot} at ${s.workspace}${s.workspace_read_only ? " (read-only)" : ""} (container ${id.slice(0, 12)})` });
+      return { id, plan };
+    });
+    this.#sandboxes.set(plan.key, sandbox);
+    sandbox.catch(() => this.#sandboxes.delete(plan.key));
+    return sandbox;
+  }
+
+  /**
+   * Runs a shell or script step's argv inside its sandbox (Engine API exec):
+   * the step's directory maps under the workspace, the step's environment is
+   * passed. An interrupted step stops its sandbox (exec has no kill): the
+   * next step that needs one gets a new one.
+   */
+  async sandboxExec(
+    plan: SandboxPlan,
+    run: { argv: string[]; env: Record<string, string>; cwd: string; stdinText?: string; step: string },
+    out: { stdout: (data: Uint8Array) => void | Promise<void>; stderr: (data: Uint8Array) => void | Promise<void> },
+    cancellation: Cancellation,
+  ): Promise<{ code: number; canceled: boolean }> {
+    const rel = relative(plan.hostRoot, run.cwd);
+    if (rel.startsWith("..") || isAbsolute(rel)) {
+      throw new StepFailure(`step "${run.step}": its working directory ${run.cwd} is outside the sandbox's workspace ${plan.hostRoot} (expected a directory under it, or container: false)`);
+    }
+    const sandbox = await this.#sandbox(plan, cancellation);
+    return this.#withEngine(run.step, async (docker) => {
+      const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
+      // exec over HTTP carries no stdin: a script the interpreter reads from stdin travels in a variable.
+      const argv = run.stdinText === undefined ? run.argv : [plan.settings.shell, "-c", 'printf "%s" "$MUSTER_STDIN" | "$@"', "muster", ...run.argv];
+      if (run.stdinText !== undefined) env.push(`MUSTER_STDIN=${run.stdinText}`);
+      const stop = () => {
+        this.#sandboxes.delete(plan.key);
+        void docker.removeContainer(sandbox.id, { force: true }).then(() => this.#containers.delete(sandbox.id)).catch(() => {});
+      };
+      cancellation.signal.addEventListener("abort", stop, { once: true });
+      try {
+        const code = await docker.exec(sandbox.id, { cmd: argv, env, workdir: rel === "" ? plan.settings.workspace : join(plan.settings.workspace, rel), user: plan.settings.user, signal: cancellation.signal }, (chunk) =>
+          chunk.stream === 1 ? out.stdout(chunk.data) : out.stderr(chunk.data));
+        return { code, canceled: cancellation.canceled };
+      } catch (error) {
+        if (cancellation.canceled) return { code: 130, canceled: true };
+        throw error;
+      } finally {
+        cancellation.signal.removeEventListener("abort", stop);
+      }
+    });
+  }
+
   /** Runs a `run` container step: in the foreground, or started as a background service. */
   run(name: string, spec: ContainerSpec, background: boolean, ctx: StepContext): Promise<StepOutcome> {
     return background ? this.#startService(name, spec, ctx) : this.#runForeground(name, spec, ctx);
@@ -231,12 +321,22 @@ export class ServiceManager {
       try {
         await docker.startContainer(id);
         // Through the step's sinks: a later template reading this step's result gets its stdout.
-        for await (const chunk of docker.logs(id, { follow: true, tty: false })) {
-          const stream = chunk.stream === 1 ? 1 : 2;
+        const seen = { 1: 0, 2: 0 };
+        const forward = async (stream: 1 | 2, data: Uint8Array) => {
+          seen[stream] += data.length;
           const sink = ctx.streams[stream === 1 ? "stdout" : "stderr"];
-          await (typeof sink === "function" ? sink(chunk.data) : ctx.write(stream, chunk.data));
-        }
+          await (typeof sink === "function" ? sink(data) : ctx.write(stream, data));
+        };
+        for await (const chunk of docker.logs(id, { follow: true, tty: false })) await forward(chunk.stream === 1 ? 1 : 2, chunk.data);
         const code = await docker.waitContainer(id);
+        // A follow stream can end before the engine copied a container's last bytes (a last line without a newline, at exit): read the log again for what it missed.
+        const read = { 1: 0, 2: 0 };
+        for await (const chunk of docker.logs(id, { follow: false, tty: false })) {
+          const stream = chunk.stream === 1 ? 1 : 2;
+          const skip = Math.max(0, Math.min(chunk.data.length, seen[stream] - read[stream]));
+          read[stream] += chunk.data.length;
+          if (skip < chunk.data.length) await forward(stream, chunk.data.subarray(skip));
+        }
         if (cancellation.canceled) return { status: "canceled", exitCode: code };
         if (code !== EXIT_OK) {
           keep ||= spec.cleanup === "on_success";
@@ -444,14 +544,28 @@ export class ServiceManager {
     await emit({ type: "service", name, state: "removed", id });
   }
 
-  /** Stops and removes every container of this run, all in parallel. */
-  async teardown(): Promise<void> {
+  /**
+   * Stops and removes every container of this run, all in parallel; a
+   * sandbox whose `cleanup` says so is kept (`never`, or `on_success` when
+   * the run `failed`), unless the run was interrupted.
+   */
+  async teardown(options: { failed?: boolean } = {}): Promise<void> {
     this.#watch?.abort(); // what dies now is our doing
+    await Promise.allSettled(this.#sandboxes.values());
     if (this.#containers.size === 0 || !this.#docker) return;
     const docker = await this.#docker.catch(() => undefined);
     if (!docker) return;
     const steps = new Map([...this.#services.values()].map((s) => [s.id, s.spec]));
     const started = performance.now();
+    const keep = (id: string) => {
+      const policy = this.#cleanup.get(id);
+      return !this.#options.cancellation.canceled && (policy === "never" || (policy === "on_success" && options.failed === true));
+    };
+    for (const [id, name] of [...this.#containers.entries()].filter(([id]) => keep(id))) {
+      this.#containers.delete(id);
+      await this.#options.emit({ type: "message", level: "warn", text: `kept ${name} container ${id.slice(0, 12)} (cleanup: ${this.#cleanup.get(id)}); remove it with docker rm -f ${id.slice(0, 12)}` });
+    }
+    this.#sandboxes.clear();
     const ids = [...this.#containers.entries()];
     await Promise.all(
       ids.map(async ([id, name]) => {

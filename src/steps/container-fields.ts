@@ -23,7 +23,7 @@ export const isTemplated = (value: string) => value.includes("{{");
 export const imageReference = v.pipe(
   v.string(expect(IMAGE_EXPECTED)),
   v.check((text) => text.trim() !== "", expect(`${IMAGE_EXPECTED} (it is blank)`)),
-  v.check((text) => isTemplated(text) || IMAGE_REFERENCE.test(text), expect(IMAGE_EXPECTED)),
+  v.check((text) => text.trim() === "" || isTemplated(text) || IMAGE_REFERENCE.test(text), expect(IMAGE_EXPECTED)),
 );
 
 const portNumber = (min: number) => v.pipe(wholeNumber(min), v.maxValue(65535, expect(`a port number from ${min} to 65535`)));

@@ -224,11 +224,19 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
     // Atmos reads these on the step and on `with:`; muster talks to whatever engine DOCKER_HOST names.
     provider: v.optional(v.picklist(["auto", "docker", "podman"], expect("one of: auto, docker, podman"))),
     runtime_auto_start: v.optional(v.boolean(expect("true or false"))),
+    // Atmos attaches a terminal through the docker CLI; accepted so that the refusal can say why.
+    tty: v.optional(v.boolean(expect("true or false"))),
+    interactive: v.optional(v.boolean(expect("true or false"))),
     with: mapOf(v.string(), v.unknown(), "a map of container settings"),
   }),
   build(fields, base, ctx) {
     const action = ((fields.action as string) || "run") as ContainerAction;
     const background = fields.background as boolean;
+    const attached = fields.tty === true ? "tty" : fields.interactive === true ? "interactive" : undefined;
+    if (attached) {
+      ctx.report([attached], `"${attached}: true" attaches your terminal to the container through the docker CLI, which muster does not use (expected no ${attached}; for a shell in the image run docker run -it IMAGE yourself, or this workflow with atmos)`, "key");
+      return undefined;
+    }
     if (background && action !== "run") {
       ctx.report(["background"], `"background" applies to action: run only (expected no background on a ${action})`, "key");
       return undefined;
@@ -287,7 +295,8 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
     switch (step.action) {
       case "run": {
         const w = renderedWith(runWith, step, scope);
-        if (!IMAGE_REFERENCE.test(w.image)) throw new PlanError(scope.name, `field "with.image": ${JSON.stringify(w.image)} is not an image reference (expected a reference such as alpine:3.20)`);
+        // A template kept as written (it reads what only the run knows) is checked when the step is planned again.
+        if (!isTemplated(w.image) && !IMAGE_REFERENCE.test(w.image)) throw new PlanError(scope.name, `field "with.image": ${JSON.stringify(w.image)} is not an image reference (expected a reference such as alpine:3.20)`);
         return { action: "run", background: step.background, ...runSpec(w, step, scope) };
       }
       case "build": {

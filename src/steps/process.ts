@@ -5,19 +5,38 @@
  * @module
  */
 import { isAbsolute, join } from "node:path";
+import * as v from "valibot";
 import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_OK } from "../exit-codes.ts";
 import { SpawnError } from "../platform/index.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import type { ResultCapture } from "../engine/result-capture.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
+import { PlanError } from "../errors.ts";
 import type { PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
+import { sandboxSettings, type SandboxSettings } from "./container-fields.ts";
 
 /** A step with the fields in `runFields`. */
 export interface RunFieldsStep extends StepBase {
   stack?: string;
   env: Record<string, string>;
   workingDirectory?: string;
+  /** `container:` (shell and script): false runs on the host, a map in a container of the step's own. */
+  container?: false | Record<string, unknown>;
+}
+
+/**
+ * The container a shell or script step runs in: the workflow's sandbox
+ * (shared, started at the first step that needs it) or the step's own.
+ */
+export interface SandboxPlan {
+  /** `workflow`, or `step:NAME` for a step's own. */
+  key: string;
+  settings: SandboxSettings;
+  /** The host directory mounted at the workspace. */
+  hostRoot: string;
+  /** The step's own container: it runs there even as a group's child. */
+  own: boolean;
 }
 
 /** A step that runs a command. */
@@ -38,14 +57,90 @@ export interface ProcessPlan {
   env: Record<string, string>;
   /** Text written to the process's stdin (then closed), instead of muster's own stdin. */
   stdinText?: string;
+  /** Run inside this container instead of on the host. */
+  sandbox?: SandboxPlan;
+}
+
+/** Every string of a sandbox's settings, rendered; then checked again. */
+function renderSettings(raw: Record<string, unknown>, scope: PlanScope, path: ReadonlyArray<string | number>): SandboxSettings {
+  const render = (value: unknown, at: ReadonlyArray<string | number>): unknown => {
+    if (typeof value === "string") return scope.render({ field: at.join("."), path: at, text: value });
+    if (Array.isArray(value)) return value.map((item, i) => render(item, [...at, i]));
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, render(item, [...at, k])]));
+    return value;
+  };
+  const result = v.safeParse(sandboxSettings, render(raw, path));
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw new PlanError(scope.name, `field "${[...path, ...(issue.path?.map((p) => p.key) ?? [])].join(".")}": ${JSON.stringify(issue.input)} once rendered (expected ${issue.message})`);
+  }
+  return result.output;
+}
+
+/**
+ * Where a shell or script step runs: its own container, the workflow's
+ * sandbox, or (undefined) the host. `container: false` opts out.
+ */
+export function planSandbox(step: RunFieldsStep, scope: PlanScope, cwd: string): SandboxPlan | undefined {
+  if (step.container === false) return undefined;
+  if (step.container) return { key: `step:${scope.name}`, settings: renderSettings(step.container, scope, ["container"]), hostRoot: cwd, own: true };
+  const shared = scope.run.workflow.container;
+  if (!shared) return undefined;
+  // The workspace is the workflow's directory: steps in its subdirectories run in the matching place inside.
+  return { key: "workflow", settings: renderSettings(shared, scope, []), hostRoot: stepDirectory({ ...scope, inherited: { ...scope.inherited, workingDirectory: scope.run.workflow.workingDirectory } }, undefined), own: false };
+}
+
+/** How a process (host or sandbox) ended. */
+export interface ProcessEnd {
+  code: number;
+  canceled: boolean;
+}
+
+/**
+ * Runs a planned process step's argv: on the host, or inside its sandbox
+ * (the workflow's only for top-level steps: Atmos never runs group children there).
+ */
+export async function runStepProcess(
+  planned: PlannedStep<StepBase, ProcessPlan>,
+  ctx: StepContext,
+  io: { stdout: "inherit" | ((data: Uint8Array) => void | Promise<void>); stderr: "inherit" | ((data: Uint8Array) => void | Promise<void>); stdin: "inherit" | "null" },
+): Promise<ProcessEnd> {
+  const r = planned.resolved;
+  if (r.sandbox && (r.sandbox.own || ctx.path.length === 1)) {
+    const argv = planned.step.type === "shell" ? [r.sandbox.settings.shell, "-c", r.command] : r.argv;
+    const sink = (stream: 1 | 2) => {
+      const target = stream === 1 ? io.stdout : io.stderr;
+      return typeof target === "function" ? target : (data: Uint8Array) => ctx.write(stream, data);
+    };
+    return ctx.services().sandboxExec(r.sandbox, { argv, env: r.env, cwd: r.cwd, stdinText: r.stdinText, step: planned.name }, { stdout: sink(1), stderr: sink(2) }, ctx.cancellation);
+  }
+  const { runProcess } = await import("../engine/run-process.ts");
+  const { limitStep } = await import("../engine/process-limit.ts");
+  // A process budget of its own: a fork bomb in the step exhausts the step, not muster.
+  const limit = limitStep(r.argv);
+  try {
+    const outcome = await runProcess(limit.argv, {
+      cwd: r.cwd,
+      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation),
+      stdout: io.stdout,
+      stderr: io.stderr,
+      stdin: r.stdinText === undefined ? io.stdin : { text: r.stdinText },
+      graceMs: ctx.graceMs,
+      cancellation: ctx.cancellation,
+    });
+    return { code: outcome.code, canceled: outcome.canceled };
+  } finally {
+    limit.release();
+  }
 }
 
 /** The common fields of a built step with `runFields`. */
-export function runFieldsOf(fields: Record<string, unknown>): Pick<RunFieldsStep, "stack" | "env" | "workingDirectory"> {
+export function runFieldsOf(fields: Record<string, unknown>): Pick<RunFieldsStep, "stack" | "env" | "workingDirectory" | "container"> {
   return {
     stack: fields.stack as string | undefined,
     env: fields.env as Record<string, string>,
     workingDirectory: fields.working_directory as string | undefined,
+    container: fields.container as RunFieldsStep["container"],
   };
 }
 
@@ -95,7 +190,7 @@ export function shellCommandTemplates(step: RunFieldsStep & { command: string })
 export function planShellCommand(step: RunFieldsStep & { command: string }, scope: PlanScope): ProcessPlan {
   const { env, cwd } = planRunFields(step, scope);
   const command = scope.render({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, env);
-  return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env };
+  return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env, sandbox: step.type === "shell" ? planSandbox(step, scope, cwd) : undefined };
 }
 
 /**
@@ -151,23 +246,10 @@ export const PROCESS_RESULT_KEYS = ["stdout", "stderr", "exit_code"] as const;
  * stdout; `stdout`, `stderr` and `exit_code` go to the metadata.
  */
 export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPlan>, ctx: StepContext): Promise<StepOutcome> {
-  const { runProcess } = await import("../engine/run-process.ts");
-  const { limitStep } = await import("../engine/process-limit.ts");
-  const r = planned.resolved;
-  // A process budget of its own: a fork bomb in the step exhausts the step, not muster.
-  const limit = limitStep(r.argv);
   // A fresh capture per attempt (the engine's): a retried step stores its last attempt's output.
   const capture = ctx.capture;
   try {
-    const outcome = await runProcess(limit.argv, {
-      cwd: r.cwd,
-      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation),
-      stdout: ctx.streams.stdout,
-      stderr: ctx.streams.stderr,
-      stdin: r.stdinText === undefined ? ctx.stdin : { text: r.stdinText },
-      graceMs: ctx.graceMs,
-      cancellation: ctx.cancellation,
-    });
+    const outcome = await runStepProcess(planned, ctx, { stdout: ctx.streams.stdout, stderr: ctx.streams.stderr, stdin: ctx.stdin });
     if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
     if (outcome.code !== EXIT_OK) return { status: "failed", exitCode: outcome.code };
     if (!capture) return { status: "succeeded", exitCode: EXIT_OK };
@@ -177,7 +259,5 @@ export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPl
       return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: error.message };
     }
     throw error;
-  } finally {
-    limit.release();
   }
 }

@@ -19,7 +19,8 @@ import { expect, nonEmpty, str } from "../workflow/schema.ts";
 
 import type { StepKind } from "./kind.ts";
 import { say } from "./message.ts";
-import { capturedValue, planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
+import { stepContainer } from "./container-fields.ts";
+import { capturedValue, planRunFields, planSandbox, runStepProcess, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 
 /** A script step. */
@@ -69,8 +70,9 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
     interpreter: nonEmpty,
     script: str,
     output: v.optional(v.picklist(["log", "raw", "none", "viewport"], expect("one of: log, raw, none, viewport")), "log"),
+    container: v.optional(v.unknown()),
   }),
-  build: (fields, base) => ({
+  build: (fields, base, ctx) => fields.container !== undefined && ctx.check(stepContainer, fields.container, ["container"]) === undefined ? undefined : ({
     ...base,
     type: "script",
     ...runFieldsOf(fields),
@@ -88,7 +90,7 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
     const interpreter = scope.render({ field: "interpreter", path: ["interpreter"], text: step.interpreter });
     const body = scope.render({ field: "script", path: ["script"], text: step.script }, env);
     const { argv, stdin } = scriptArgv(interpreter, body);
-    return { stack: scope.stack, command: body, argv, cwd, env, stdinText: stdin };
+    return { stack: scope.stack, command: body, argv, cwd, env, stdinText: stdin, sandbox: planSandbox(step, scope, cwd) };
   },
   describe: (planned) => `${planned.resolved.argv[0]} script (${planned.resolved.command.split("\n").length} lines)`,
   view: (planned) => ({ name: planned.name, type: "script", argv: planned.resolved.argv, stdin: planned.resolved.stdinText, cwd: planned.resolved.cwd, env: planned.resolved.env }),
@@ -97,7 +99,6 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
     lines: planned.resolved.command.split("\n").map((line) => `| ${line}`),
   }),
   async run(planned, ctx) {
-    const { runProcess } = await import("../engine/run-process.ts");
     const { ResultCapture } = await import("../engine/result-capture.ts");
     const r = planned.resolved;
     const mode = planned.step.output;
@@ -109,15 +110,7 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
     };
     let outcome;
     try {
-      outcome = await runProcess(r.argv, {
-        cwd: r.cwd,
-        env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation),
-        stdout: forward(1),
-        stderr: forward(2),
-        stdin: r.stdinText === undefined ? "null" : { text: r.stdinText },
-        graceMs: ctx.graceMs,
-        cancellation: ctx.cancellation,
-      });
+      outcome = await runStepProcess(planned, ctx, { stdout: forward(1), stderr: forward(2), stdin: "null" });
     } catch (error) {
       if (error instanceof SpawnError) {
         return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: `interpreter ${JSON.stringify(r.argv[0])}: ${error.message}` };

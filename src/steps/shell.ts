@@ -2,7 +2,9 @@
  * `type: shell`: a command run by `sh -c` (`cmd /C` on Windows).
  * @module
  */
+import * as v from "valibot";
 import { str } from "../workflow/schema.ts";
+import { stepContainer } from "./container-fields.ts";
 import { quotedQuoteActions } from "../workflow/shell-words.ts";
 import type { StepKind } from "./kind.ts";
 import {
@@ -16,9 +18,10 @@ export const shell: StepKind<CommandStep, ProcessPlan> = {
   type: "shell",
   summary: "Run a command with the shell (sh -c)",
   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
-  fields: () => ({ ...runFields, command: str }),
+  fields: () => ({ ...runFields, command: str, container: v.optional(v.unknown()) }),
   build(fields, base, ctx) {
     const command = fields.command as string;
+    if (fields.container !== undefined && ctx.check(stepContainer, fields.container, ["container"]) === undefined) return undefined;
     // `quote` only protects a value in an unquoted place: inside "..." $(...) still runs, inside '...' its quotes end the span.
     const unsafe = quotedQuoteActions(command);
     for (const { action, quote } of unsafe) {

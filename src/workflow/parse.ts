@@ -9,6 +9,7 @@ import { ATMOS_ONLY, CHILD_STEP_TYPES, kindOf, kindOfStep, STEP_TYPES } from "..
 import type { AnyKind, BuildContext, FieldPath, Placement } from "../steps/kind.ts";
 import { stepFields, stepSchema } from "../steps/schema.ts";
 import { unitDependency } from "../steps/dependency.ts";
+import { sandboxSettings } from "../steps/container-fields.ts";
 import { checkTemplates } from "./template-check.ts";
 import { type Condition, ConditionError, parseCondition } from "./condition.ts";
 import { DiagnosticCollector, describeValue, type Diagnostic } from "./diagnostics.ts";
@@ -115,6 +116,7 @@ class WorkflowParser {
     }
     const steps: StepBase[] = [];
     let ok = true;
+    if (parsed.container !== undefined && parsed.container !== false && !this.#check(sandboxSettings, parsed.container, [...path, "container"], where)) ok = false;
     const dependencies = this.#dependencies(parsed.dependencies, parsed.steps, path, where);
     if (dependencies === null) ok = false;
     else if (dependencies) steps.push(dependencies);
@@ -156,6 +158,7 @@ class WorkflowParser {
       show: { header: false, flags: false, command: false, count: false, progress: false, labels: true, ...parsed.show },
       output: parsed.output,
       viewport: parsed.viewport,
+      container: parsed.container === false || parsed.container === undefined ? undefined : (parsed.container as Record<string, unknown>),
     };
   }
 

@@ -72,6 +72,8 @@ export interface Workflow {
   tools?: Record<string, string>;
   /** `show`: what is printed around the steps (Atmos' flags; unset ones are false, `labels` true). */
   show?: WorkflowShow;
+  /** `container:`: the sandbox shell and script steps run in (as written: its strings are templates). */
+  container?: Record<string, unknown>;
   /** `output` and `viewport`, as written (muster's use of them is in the README). */
   output?: string;
   viewport?: { height?: number; width?: number };
