@@ -112,7 +112,7 @@ describe("build, inspect, run, push", () => {
     expect(run.stdout).toMatch(new RegExp(`^id +${id}$`, "m"));
     expect(run.stdout).toMatch(new RegExp(`^tags +${image}$`, "m"));
     expect(run.stderr).toContain("sending 4 files (193 B) to the engine");
-    expect(run.stderr).toMatch(/building muster-test\/built-[0-9a-f]+:1: Step 1\/5 : FROM muster-test\/busybox:1/);
+    expect(run.stderr).toMatch(/building muster-test\/built-[0-9a-f]+:1: Step 1\/6 : FROM muster-test\/busybox:1/);
     expect(run.stderr).toContain(`built ${image} (sha256:`);
     expect(containersOf(run.pid)).toEqual([]);
   }, 120_000);
@@ -240,7 +240,7 @@ describe("build, inspect, run, push", () => {
 
     const invalid = await muster(["validate", "-f", join(dir, "workflows.yaml")], { cwd: dir });
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toContain('workflows.yaml:23:56: workflow "invalid", step "image": field "with.image": got "Not A Reference" (expected an image reference such as alpine:3.20 or 127.0.0.1:5000/team/app:1)');
+    expect(invalid.stderr).toContain('workflows.yaml:28:56: workflow "invalid", step "image": field "with.image": got "Not A Reference" (expected an image reference such as alpine:3.20 or 127.0.0.1:5000/team/app:1)');
     expect(invalid.stderr).toContain('step "blank": field "with.image": got "  " (expected an image reference such as alpine:3.20 or 127.0.0.1:5000/team/app:1 (it is blank))');
     expect(invalid.stderr).toContain('step "ports": field "with.ports[1].host": 127.0.0.1:8080/tcp is already published by ports[0] (expected each host port once)');
     expect(invalid.stderr).toContain('step "mounts": field "with.mounts[0].target": "relative/path" is not an absolute path in the container (expected a path such as /data)');
