@@ -339,6 +339,67 @@ describe("Atmos' examples", () => {
   }, 300_000);
 });
 
+describe("services you can see", () => {
+  test("without a terminal: starting, then ✓ only once ready, removing while it goes; --log-dir keeps its log in the container's order", async () => {
+    const logs = join(tmp.path, `logs-${++n}`);
+    const dir = project({
+      "workflows.yaml": `workflows:
+  svc:
+    steps:
+      - name: web
+        type: container
+        background: true
+        with:
+          image: ${IMAGE}
+          command: ["sh", "-c", "trap 'exit 0' TERM; echo o1; sleep 0.1; echo e1 >&2; sleep 0.1; echo o2; sleep 0.1; echo e2 >&2; touch /ready; while :; do sleep 1; done"]
+          healthcheck: { test: "test -e /ready", interval: 200ms, retries: 50 }
+      - { name: use, type: shell, command: "echo using web" }
+`,
+    });
+    const run = await muster(["workflow", "svc", "--log-dir", logs], { cwd: dir, timeoutMs: 60_000 });
+    expect({ code: run.code, stderr: run.code === 0 ? "" : run.stderr }).toEqual({ code: 0, stderr: "" });
+    const lines = run.stderr.split("\n");
+    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    const starting = at(/^• service web starting \(muster-test\/busybox:1, container [0-9a-f]{12}\)$/);
+    const ready = at(/^✓ service web ready in \d/);
+    const using = at(/^▸ use /);
+    const removing = at(/^• removing service web \([0-9a-f]{12}\)$/);
+    const removed = at(/^• removed service web/);
+    expect([starting, ready, using, removing, removed].every((i) => i >= 0)).toBe(true);
+    expect(starting < ready && ready < using && using < removing && removing < removed).toBe(true);
+    // Starting it is not a success of its own.
+    expect(lines.some((line) => /^✓ web /.test(line))).toBe(false);
+    const id = lines[starting]!.match(/container ([0-9a-f]{12})/)![1];
+    const saved = readFileSync(join(logs, "services", `web-${id}.log`), "utf8");
+    expect(saved).toContain("o1\ne1\no2\ne2\n");
+    expect(containersOf(run.pid)).toEqual([]);
+  }, 60_000);
+
+  test("a service that never gets healthy: the failure shows the last probe and its last lines in the container's order", async () => {
+    const dir = project({
+      "workflows.yaml": `workflows:
+  svc:
+    steps:
+      - name: db
+        type: container
+        background: true
+        with:
+          image: ${IMAGE}
+          command: ["sh", "-c", "trap 'exit 0' TERM; for i in 1 2 3; do echo out$i; sleep 0.1; echo err$i >&2; sleep 0.1; done; while :; do sleep 1; done"]
+          healthcheck: { test: "echo probing; exit 1", interval: 200ms, retries: 2, start_period: 1s }
+      - { name: use, type: shell, command: "echo never" }
+`,
+    });
+    const run = await muster(["workflow", "svc"], { cwd: dir, timeoutMs: 60_000 });
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain("never");
+    expect(run.stderr).toContain('service "db" became unhealthy');
+    expect(run.stderr).toContain("last health probe (exit 1): probing");
+    expect(run.stderr).toContain("last 50 log lines:\n    out1\n    err1\n    out2\n    err2\n    out3\n    err3\n");
+    expect(containersOf(run.pid)).toEqual([]);
+  }, 60_000);
+});
+
 test("no volume is left by the runs above (anonymous volumes go with their containers)", () => {
   expect(docker("volume", "ls", "-q").split("\n").filter((v) => v && !volumesBefore.has(v))).toEqual([]);
 });

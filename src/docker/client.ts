@@ -15,6 +15,8 @@ import { resolveEndpoint, type DockerEndpoint } from "./endpoint.ts";
 import { DockerApiError, DockerUnreachableError } from "./errors.ts";
 import { demuxLogs, jsonLines, type LogChunk } from "./streams.ts";
 
+const decoder = new TextDecoder();
+
 /** The newest API version muster speaks; older engines are used at theirs. */
 export const MAX_API_VERSION = "1.45";
 
@@ -311,12 +313,39 @@ export class DockerClient {
   }
 
   /** The container's output, demultiplexed; `follow` streams until it stops. */
-  async *logs(id: string, options: { follow: boolean; tail?: number; tty?: boolean; signal?: AbortSignal }): AsyncGenerator<LogChunk> {
+  async *logs(id: string, options: { follow: boolean; tail?: number; tty?: boolean; timestamps?: boolean; signal?: AbortSignal }): AsyncGenerator<LogChunk> {
     const response = await this.#call("logs", "GET", `/containers/${id}/logs`, {
-      query: { follow: options.follow, stdout: true, stderr: true, tail: options.tail ?? "all" },
+      query: { follow: options.follow, stdout: true, stderr: true, tail: options.tail ?? "all", timestamps: options.timestamps ?? false },
       signal: options.signal,
     });
     yield* demuxLogs(response.body!, options.tty ?? false);
+  }
+
+  /**
+   * A stopped or running container's log as lines, stdout and stderr in the
+   * order the container wrote them: the engine stores the two streams as
+   * separate copiers read them, so its log can hold them out of order; each
+   * line's timestamp puts them back.
+   */
+  async orderedLog(id: string, tail?: number): Promise<string[]> {
+    const lines: Array<{ at: string; text: string; n: number }> = [];
+    let partial = "";
+    for await (const chunk of this.logs(id, { follow: false, tail, timestamps: true })) {
+      const text = partial + decoder.decode(chunk.data);
+      const complete = text.split("\n");
+      partial = complete.pop()!;
+      for (const line of complete) {
+        const space = line.indexOf(" ");
+        lines.push({ at: line.slice(0, space), text: line.slice(space + 1), n: lines.length });
+      }
+    }
+    if (partial) {
+      const space = partial.indexOf(" ");
+      lines.push({ at: partial.slice(0, space), text: partial.slice(space + 1), n: lines.length });
+    }
+    // RFC 3339 with nanoseconds, all UTC: compared as text after padding the fraction.
+    const key = (at: string) => at.replace(/\.(\d+)Z$/, (_, f: string) => `.${f.padEnd(9, "0")}Z`);
+    return lines.sort((a, b) => (key(a.at) < key(b.at) ? -1 : key(a.at) > key(b.at) ? 1 : a.n - b.n)).map((l) => l.text);
   }
 
   /**

@@ -72,6 +72,8 @@ export type RunEvent =
   }
   | { type: "group.end"; path: StepPath; counts: StatusCounts; showSummary: boolean }
   | { type: "service"; name: string; state: ServiceState; detail?: string; id?: string }
+  /** A service's whole log (stdout and stderr in the container's order), fetched as it is torn down (`--log-dir` keeps it). */
+  | { type: "service.logs"; name: string; id: string; data: Uint8Array }
   | {
     type: "pull.progress";
     image: string;

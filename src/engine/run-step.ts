@@ -43,7 +43,7 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const firstCtx = contextFor(parent);
   // A prompt owns the terminal even when its output is captured: it draws on the terminal itself.
   const ownsTerminal = (firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams) || (kind.behaviours.interactive && firstCtx.stdin === "inherit");
-  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(kind.behaviours.reportsItself ? { quiet: true } : {}) });
+  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(kind.behaviours.reportsItself || kind.quietStart?.(planned.step) ? { quiet: true } : {}) });
   let result: StepResult;
   for (let attempt = 1; ; attempt++) {
     // setTimeout rather than AbortSignal.timeout: tests drive it with fake timers.

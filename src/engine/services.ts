@@ -301,7 +301,7 @@ export class ServiceManager {
   #startService(name: string, spec: ContainerSpec, ctx: StepContext): Promise<StepOutcome> {
     return this.#withEngine(name, async (docker) => {
       const id = await this.#create(docker, name, spec, ctx.cancellation);
-      await this.#options.emit({ type: "service", name, state: "starting", id });
+      await this.#options.emit({ type: "service", name, state: "starting", id, detail: `${spec.image}, container ${id.slice(0, 12)}` });
       await docker.startContainer(id);
       this.#services.set(name, { name, id, spec, ready: false });
       await this.#watchServices(docker);
@@ -460,6 +460,8 @@ export class ServiceManager {
             outcome = verdict; // healthy, unhealthy or gone: any of them ends the wait
             break;
           }
+          // A health probe ended (the engine runs it as an exec): show what it said while the wait goes on.
+          if ((event.Action ?? event.status ?? "").startsWith("exec_die")) await this.#probeResult(docker, service);
         }
       }
     } finally {
@@ -478,6 +480,14 @@ export class ServiceManager {
     throw new StepFailure(await this.#failure(docker, service, why));
   }
 
+  /** Emits the last health probe's exit code and first output line as the waiting service's detail. */
+  async #probeResult(docker: DockerClient, service: Service): Promise<void> {
+    const probe = (await docker.inspectContainer(service.id).catch(() => undefined))?.State.Health?.Log?.at(-1);
+    if (!probe) return;
+    const said = probe.Output.trim().split("\n")[0]?.slice(0, 80) || "no output";
+    await this.#options.emit({ type: "service", name: service.name, state: "waiting", id: service.id, detail: `last probe: exit ${probe.ExitCode}, ${said}` });
+  }
+
   async #ports(docker: DockerClient, service: Service): Promise<string> {
     if (service.spec.ports.length === 0) return "";
     const state = await docker.inspectContainer(service.id).catch(() => undefined);
@@ -491,14 +501,10 @@ export class ServiceManager {
     const state = await docker.inspectContainer(service.id).catch(() => undefined);
     const probe = state?.State.Health?.Log?.at(-1);
     if (probe) lines.push(`  last health probe (exit ${probe.ExitCode}): ${probe.Output.trim() || "(no output)"}`);
-    const logs: string[] = [];
-    try {
-      for await (const chunk of docker.logs(service.id, { follow: false, tail: 50 })) logs.push(decoder.decode(chunk.data));
-    } catch {
-      // the container may be gone already
-    }
-    const text = logs.join("").trimEnd();
-    if (text) lines.push("  last 50 log lines:", ...text.split("\n").map((l) => `    ${l}`));
+    // The container's own order of stdout and stderr (the engine's log may hold them out of order).
+    const logs = await docker.orderedLog(service.id, 50).catch(() => [] as string[]);
+    while (logs.length > 0 && logs.at(-1)!.trim() === "") logs.pop();
+    if (logs.length > 0) lines.push("  last 50 log lines:", ...logs.map((l) => `    ${l}`));
     return lines.join("\n");
   }
 
@@ -567,6 +573,12 @@ export class ServiceManager {
     }
     this.#sandboxes.clear();
     const ids = [...this.#containers.entries()];
+    // Each service's log, for --log-dir, before it goes (stdout and stderr in the container's own order).
+    await Promise.all(ids.map(async ([id, name]) => {
+      const lines = await docker.orderedLog(id).catch(() => undefined);
+      if (lines === undefined) return; // gone already
+      await this.#options.emit({ type: "service.logs", name, id, data: new TextEncoder().encode(lines.map((l) => `${l}\n`).join("")) });
+    }));
     await Promise.all(
       ids.map(async ([id, name]) => {
         try {

@@ -63,8 +63,17 @@ export function toJsonEvent(event: RunEvent, time: Date): Record<string, unknown
       return { ...head, path: event.path, counts: event.counts };
     case "service":
       return { ...head, name: event.name, state: event.state, ...(event.detail ? { detail: event.detail } : {}), ...(event.id ? { id: event.id } : {}) };
+    case "service.logs": {
+      let text: string | undefined;
+      try {
+        text = strictUtf8.decode(event.data);
+      } catch {
+        text = undefined;
+      }
+      return { ...head, name: event.name, id: event.id, ...(text !== undefined ? { text } : { base64: base64(event.data) }) };
+    }
     case "pull.progress":
-      return { ...head, image: event.image, ...(event.status ? { status: event.status } : {}), ...(event.id ? { id: event.id } : {}), ...(event.done ? { done: true } : {}) };
+      return { ...head, image: event.image, ...(event.verb && event.verb !== "pulling" ? { verb: event.verb } : {}), ...(event.status ? { status: event.status } : {}), ...(event.id ? { id: event.id } : {}), ...(event.done ? { done: true } : {}) };
     case "message":
       return { ...head, level: event.level, text: event.text };
     case "run.start":

@@ -88,6 +88,16 @@ export class LogDirRenderer implements RunObserver {
         await handle?.close().catch(() => {});
         return;
       }
+      case "service.logs": {
+        // DIR/services/NAME.log: written whole, once, as the service is torn down.
+        const path = ["services", `${event.name}-${event.id.slice(0, 12)}`];
+        await this.#write(path, `# muster: service ${event.name} (container ${event.id.slice(0, 12)}), its log at teardown\n`, true);
+        await this.#write(path, event.data);
+        const handle = await this.#files.get(path.join("\u0000"));
+        this.#files.delete(path.join("\u0000"));
+        await handle?.close().catch(() => {});
+        return;
+      }
       default:
         return;
     }

@@ -25,6 +25,8 @@ interface Activity {
   detail?: string;
 }
 
+/** Without a terminal, how often a starting or waiting service gets a line. */
+export const SERVICE_HEARTBEAT_MS = 10_000;
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const encoder = new TextEncoder();
 
@@ -71,11 +73,13 @@ export class StatusRenderer implements RunObserver {
   /** Whether the last output ended a line: the region is drawn only there, never after a partial line. */
   #atLineStart = true;
   #pending?: ReturnType<typeof setTimeout>;
+  #lastServiceBeat: number;
 
   constructor(options: StatusOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
     this.#lastOutput = this.#now();
+    this.#lastServiceBeat = this.#now();
     this.stdout = this.#wrap(options.stdout);
     this.stderr = this.#wrap(options.stderr);
     const tick = options.live ? 250 : options.heartbeatMs > 0 ? Math.min(1000, options.heartbeatMs) : 0;
@@ -124,8 +128,8 @@ export class StatusRenderer implements RunObserver {
         return this.#redraw();
       case "service": {
         const key = `service\u0000${event.name}`;
-        if (event.state === "pulling" || event.state === "waiting" || event.state === "removing") {
-          const verb = event.state === "pulling" ? "pulling the image for" : event.state === "waiting" ? "waiting for" : "removing";
+        if (event.state === "pulling" || event.state === "starting" || event.state === "waiting" || event.state === "removing") {
+          const verb = event.state === "pulling" ? "pulling the image for" : event.state === "starting" ? "starting" : event.state === "waiting" ? "waiting for" : "removing";
           const previous = this.#activities.get(key);
           this.#activities.set(key, { label: `${verb} ${event.name}`, since: previous?.label.startsWith(verb) ? previous.since : this.#now(), detail: event.detail });
         } else this.#activities.delete(key);
@@ -145,9 +149,16 @@ export class StatusRenderer implements RunObserver {
       void this.#draw();
       return;
     }
-    const silentFor = this.#now() - this.#lastOutput;
-    if (this.#activities.size === 0 || silentFor < this.#options.heartbeatMs) return;
     const now = this.#now();
+    // Services that are starting or waiting get a line every 10 s of their own: a slow health check is what CI users watch.
+    const services = [...this.#activities.entries()].filter(([key]) => key.startsWith("service\u0000"));
+    if (services.length > 0 && now - this.#lastServiceBeat >= SERVICE_HEARTBEAT_MS) {
+      this.#lastServiceBeat = now;
+      for (const [, a] of services) void this.stderr.write(`${a.label} (${formatDuration(now - a.since)}${a.detail ? `, ${a.detail}` : ""})\n`);
+      return;
+    }
+    const silentFor = now - this.#lastOutput;
+    if (this.#activities.size === 0 || silentFor < this.#options.heartbeatMs) return;
     const list = [...this.#activities.values()].map((a) => `${a.label} (${formatDuration(now - a.since)})`).join(", ");
     void this.stderr.write(`still running: ${list}\n`);
   }

@@ -107,7 +107,9 @@ export class TextRenderer implements RunObserver {
       case "group.end":
         return this.#groupEnd(event.path, event.counts, event.showSummary);
       case "service":
-        if (event.state === "ready") this.#reporter.info(`service ${event.name} ${event.detail ?? "ready"}`);
+        if (event.state === "starting") this.#reporter.info(`service ${event.name} starting${event.detail ? ` (${event.detail})` : ""}`);
+        else if (event.state === "ready" && !this.#quiet) this.#reporter.line(`${this.#stderr.colors.green("✓")} service ${event.name} ${event.detail ?? "ready"}`);
+        else if (event.state === "removing" && !this.#stderr.isTerminal && !this.#quiet) this.#reporter.info(`removing service ${event.name}${event.id ? ` (${event.id.slice(0, 12)})` : ""}`);
         else if (event.state === "removed") this.#reporter.info(`removed service ${event.name}${event.id ? ` (${event.id.slice(0, 12)})` : ""}`);
         else if (event.state === "died") this.#reporter.warn(`service ${event.name} ${event.detail ?? "died"}: the next step that needs it fails`);
         return;

@@ -281,6 +281,8 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
     };
   },
   gates: (step) => !step.background,
+  // A service says "starting" and then "✓ service NAME ready": no ✓ for merely starting it.
+  quietStart: (step) => step.background,
   services: { starts: (step) => (step.background ? step.name : undefined) },
   produces: [...PROCESS_RESULT_KEYS, "container_id", "image", "image_id", "repo_tags", "repo_digests", "digest", "push_results", "size", "created", "architecture", "os"],
   templates(step) {

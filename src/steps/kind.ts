@@ -211,6 +211,8 @@ export interface StepKind<S extends StepBase = StepBase, R = unknown> {
   refuse?(raw: Record<string, unknown>): { key: string; text: string } | undefined;
   /** Builds the step from its validated fields; semantic checks report through `ctx` and return undefined. */
   build(fields: Record<string, unknown>, base: StepBase, ctx: BuildContext): S | undefined;
+  /** Whether this step's own start and end lines are left out (its events report it: a background service's `✓` comes once it is ready). */
+  quietStart?(step: S): boolean;
   /** Whether this step waits for started services to be ready (default: `behaviours.gated`). */
   gates?(step: S): boolean;
   /** How the step takes part in the life of background services, for the workflow's checks. */
