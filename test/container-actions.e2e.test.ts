@@ -294,6 +294,25 @@ describe("the workflow sandbox", () => {
   }, 60_000);
 });
 
+test("under Deno too: a build (its context sent as the request body) and a sandboxed step", async () => {
+  const image = `${tag}:deno`;
+  builtTags.add(image);
+  const dir = project({
+    "app/Dockerfile": `FROM ${IMAGE}\nRUN echo built-under-deno > /what\n`,
+    "workflows.yaml": `workflows:
+  d:
+    container: { image: ${IMAGE} }
+    steps:
+      - { name: build, type: container, action: build, with: { context: app, tags: ["${image}"] } }
+      - { name: run, type: container, with: { image: "{{ .steps.build.value }}", command: "cat /what" } }
+      - { name: inside, type: shell, command: 'test -e /what || echo "in the sandbox at $(pwd)"' }
+`,
+  });
+  const run = await muster(["workflow", "d"], { cwd: dir, command: [join(repoRoot, "node_modules/.bin/deno"), "run", "-A", join(repoRoot, "src/main.ts")], timeoutMs: 90_000 });
+  expect({ code: run.code, stderr: run.code === 0 ? "" : run.stderr }).toEqual({ code: 0, stderr: "" });
+  expect(run.stdout).toBe("built-under-deno\nin the sandbox at /workspace\n");
+}, 90_000);
+
 describe("Atmos' examples", () => {
   const copy = (name: string) => {
     const dir = join(tmp.path, `atmos-${name}-${++n}`);
