@@ -280,6 +280,10 @@ describe("the workflow sandbox", () => {
         type: script
         interpreter: sh
         script: echo "script in $(pwd)"
+      - name: group
+        type: parallel
+        steps:
+          - { name: child, type: shell, command: '[ "$(hostname)" != "$(cat sandbox-host.txt)" ] && echo "child on the host"' }
 `,
     });
     const run = await muster(["workflow", "sandboxed"], { cwd: dir, timeoutMs: 60_000 });
@@ -288,6 +292,8 @@ describe("the workflow sandbox", () => {
     expect(run.stdout).toContain("yes workflow env\nhost sees IN_SANDBOX=unset\n");
     expect(run.stdout).toContain("/elsewhere\nanother container\n");
     expect(run.stdout).toContain("[script] script in /workspace\n");
+    // Group children never run in the workflow's sandbox (as in Atmos).
+    expect(run.stdout).toContain("child on the host");
     expect(readFileSync(join(dir, "from-sandbox.txt"), "utf8")).toBe("yes workflow env\n");
     expect(run.stderr).toMatch(/sandbox started: muster-test\/busybox:1, .+ at \/workspace \(container [0-9a-f]{12}\)/);
     expect(containersOf(run.pid)).toEqual([]);
@@ -372,7 +378,9 @@ describe("services you can see", () => {
           image: ${IMAGE}
           command: ["sh", "-c", "trap 'exit 0' TERM; echo o1; sleep 0.1; echo e1 >&2; sleep 0.1; echo o2; sleep 0.1; echo e2 >&2; touch /ready; while :; do sleep 1; done"]
           healthcheck: { test: "test -e /ready", interval: 200ms, retries: 50 }
+      - { name: ready, type: wait, for: web }
       - { name: use, type: shell, command: "echo using web" }
+      - { name: again, type: wait, for: web }
 `,
     });
     const run = await muster(["workflow", "svc", "--log-dir", logs], { cwd: dir, timeoutMs: 60_000 });
@@ -384,8 +392,10 @@ describe("services you can see", () => {
     const using = at(/^▸ use /);
     const removing = at(/^• removing service web \([0-9a-f]{12}\)$/);
     const removed = at(/^• removed service web/);
-    expect([starting, ready, using, removing, removed].every((i) => i >= 0)).toBe(true);
-    expect(starting < ready && ready < using && using < removing && removing < removed).toBe(true);
+    const waited = at(/^• ready: waited \d+(\.\d+)?m?s for web$/);
+    const noWait = at(/^• again: web already ready, no wait$/);
+    expect([starting, ready, waited, using, noWait, removing, removed].every((i) => i >= 0)).toBe(true);
+    expect(starting < ready && ready < waited && waited < using && using < noWait && noWait < removing && removing < removed).toBe(true);
     // Starting it is not a success of its own.
     expect(lines.some((line) => /^✓ web /.test(line))).toBe(false);
     const id = lines[starting]!.match(/container ([0-9a-f]{12})/)![1];

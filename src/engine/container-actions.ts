@@ -65,6 +65,7 @@ async function build(docker: DockerClient, plan: BuildPlan, ctx: StepContext): P
   if (plan.target) query.set("target", plan.target);
   if (plan.noCache) query.set("nocache", "1");
   if (plan.pull) query.set("pull", "1");
+  if (plan.cacheFrom.length > 0) query.set("cachefrom", JSON.stringify(plan.cacheFrom));
   const shown = plan.tags[0] ?? plan.context;
   await ctx.write(2, encoder.encode(`sending ${context.files} files (${formatSize(context.bytes)}) to the engine\n`));
   let id: string;

@@ -422,7 +422,14 @@ export class ServiceManager {
         return service;
       });
     await this.#checkAlive(services);
-    await this.#waitAll(services.filter((s) => !s.ready), forStep, cancellation);
+    const pending = services.filter((s) => !s.ready);
+    const started = performance.now();
+    await this.#waitAll(pending, forStep, cancellation);
+    const list = (of: Service[]) => of.map((s) => s.name).join(", ");
+    const text = pending.length > 0
+      ? `${forStep}: waited ${formatDuration(performance.now() - started)} for ${list(pending)}${pending.length < services.length ? ` (${list(services.filter((s) => !pending.includes(s)))} already ready)` : ""}`
+      : `${forStep}: ${list(services) || "no services"} already ready, no wait`;
+    await this.#options.emit({ type: "message", level: "info", text });
     return { status: "succeeded", exitCode: EXIT_OK };
   }
 

@@ -51,6 +51,8 @@ export interface BuildPlan {
   noCache: boolean;
   pull: boolean;
   labels: Record<string, string>;
+  /** Images whose layers the build may reuse (`cache.from` refs). */
+  cacheFrom: string[];
 }
 
 /** What a container step resolves to. */
@@ -263,9 +265,12 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
     }
     if (action === "build") {
       const w = spec as v.InferOutput<typeof buildWith>;
-      const buildkit = w.engine === "buildx" ? "engine" : w.bake !== undefined ? "bake" : w.driver !== undefined ? "driver" : w.cache !== undefined ? "cache" : undefined;
+      // The Engine API's builder can use images as cache sources (cache.from with a ref); exporting a cache needs BuildKit.
+      const cache = w.cache as { from?: Array<Record<string, string>>; to?: unknown } | undefined;
+      const cacheProblem = cache !== undefined && (cache === null || typeof cache !== "object" || cache.to !== undefined || (cache.from ?? []).some((f) => typeof f?.ref !== "string" || (f.type !== undefined && f.type !== "registry")));
+      const buildkit = w.engine === "buildx" ? "engine" : w.bake !== undefined ? "bake" : w.driver !== undefined ? "driver" : cacheProblem ? "cache" : undefined;
       if (buildkit) {
-        ctx.report(["with", buildkit], `field "with.${buildkit}": BuildKit's ${buildkit === "engine" ? "buildx engine" : buildkit} needs the docker CLI, which muster does not use (expected the Engine API's build: context, dockerfile, tags, build_args, target, no_cache, pull, labels; or run this step with atmos)`, "key");
+        ctx.report(["with", buildkit], `field "with.${buildkit}": BuildKit's ${buildkit === "engine" ? "buildx engine" : buildkit === "cache" ? "cache export (cache.to) and non-registry cache sources" : buildkit} needs the docker CLI, which muster does not use (expected the Engine API's build: context, dockerfile, tags, build_args, target, no_cache, pull, labels, cache.from refs; or run this step with atmos)`, "key");
         return undefined;
       }
     }
@@ -304,9 +309,10 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
       case "build": {
         const w = renderedWith(buildWith, step, scope);
         const { cwd } = planRunFields(step, scope);
+        const cacheFrom = ((w.cache as { from?: Array<{ ref: string }> } | undefined)?.from ?? []).map((f) => f.ref);
         return {
           action: "build", context: resolve(cwd, w.context), dockerfile: w.dockerfile, tags: w.tags, buildArgs: w.build_args,
-          target: w.target, noCache: w.no_cache, pull: w.pull, labels: w.labels,
+          target: w.target, noCache: w.no_cache, pull: w.pull, labels: w.labels, cacheFrom,
         };
       }
       case "push": {
