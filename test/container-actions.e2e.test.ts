@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, cpSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { muster, repoRoot, tempDir, writeFiles } from "./helpers.ts";
+import { containersOwnedBy, docker, muster, repoRoot, tempDir, writeFiles } from "./helpers.ts";
 import { startAuthRegistry, type Registry } from "./registry.ts";
 
 const IMAGE = "muster-test/busybox:1";
@@ -23,14 +23,7 @@ let n = 0;
 /** The engine's volumes before the tests: the runs must add none. */
 let volumesBefore: Set<string>;
 
-function docker(...args: string[]): string {
-  const proc = Bun.spawnSync(["docker", ...args], { stderr: "pipe" });
-  if (!proc.success) throw new Error(`docker ${args.join(" ")}: ${proc.stderr.toString()}`);
-  return proc.stdout.toString().trim();
-}
-const containersOf = (pid: number) =>
-  docker("ps", "-a", "--filter", "label=dev.muster.owner", "--format", '{{.ID}} {{.Label "dev.muster.owner"}}')
-    .split("\n").filter((line) => line.split(" ")[1]?.split(":").at(-2) === String(pid));
+const containersOf = containersOwnedBy;
 
 function project(files: Record<string, string>): string {
   const dir = join(tmp.path, `p${++n}`);

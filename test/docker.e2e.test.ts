@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually, muster, musterBin, repoRoot, spawnMuster, tempDir, watch, writeFiles } from "./helpers.ts";
+import { containersOwnedBy, docker, eventually, muster, musterBin, repoRoot, spawnMuster, tempDir, watch, writeFiles } from "./helpers.ts";
 
 const IMAGE = "muster-test/busybox:1";
 const tmp = tempDir();
@@ -20,18 +20,8 @@ function project(yaml: string): string {
   return dir;
 }
 
-function docker(...args: string[]): string {
-  const proc = Bun.spawnSync(["docker", ...args], { stderr: "pipe" });
-  if (!proc.success) throw new Error(`docker ${args.join(" ")}: ${proc.stderr.toString()}`);
-  return proc.stdout.toString().trim();
-}
-/** Containers that the muster with this pid created and that still exist (scoped: other runs on the machine do not count). */
-const leftovers = (pid: number) =>
-  docker("ps", "-a", "--filter", "label=dev.muster.owner", "--format", '{{.ID}} {{.Label "dev.muster.owner"}}')
-    .split("\n")
-    .filter((line) => line.split(" ")[1]?.split(":").at(-2) === String(pid))
-    .map((line) => line.split(" ")[0])
-    .join("\n");
+/** Containers that the muster with this pid created and that still exist. */
+const leftovers = (pid: number) => containersOwnedBy(pid).map((line) => line.split(" ")[0]).join("\n");
 
 /** A busybox web service whose /health starts answering after `delay` seconds; exits on SIGTERM. */
 function webService(name: string, hostPort: number, delay = 1, extra = ""): string {

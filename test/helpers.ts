@@ -136,3 +136,29 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 5
     await Bun.sleep(step);
   }
 }
+
+/** A free TCP port on 127.0.0.1 (for servers the tests start: PostgreSQL, a registry). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the docker CLI (the tests' own view of the engine); throws with its stderr when it fails. */
+export function docker(...args: string[]): string {
+  const proc = Bun.spawnSync(["docker", ...args], { stderr: "pipe" });
+  if (!proc.success) throw new Error(`docker ${args.join(" ")}: ${proc.stderr.toString()}`);
+  return proc.stdout.toString().trim();
+}
+
+/** `ID OWNER` lines of the containers that the muster with this pid created and that still exist (other runs on the machine do not count). */
+export const containersOwnedBy = (pid: number): string[] =>
+  docker("ps", "-a", "--filter", "label=dev.muster.owner", "--format", '{{.ID}} {{.Label "dev.muster.owner"}}')
+    .split("\n")
+    .filter((line) => line.split(" ")[1]?.split(":").at(-2) === String(pid));

@@ -6,9 +6,9 @@
  * failure, never a skip.
  */
 import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./helpers.ts";
 
 export interface Postgres {
   port: number;
@@ -26,16 +26,6 @@ function binDir(): string {
   return `/usr/lib/postgresql/${versions.sort((a, b) => Number(b) - Number(a))[0]}/bin`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a PostgreSQL program as the `postgres` user when we are root (the server refuses to run as root). */
 function run(command: string[], asPostgres: boolean): void {

@@ -5,8 +5,8 @@
  * insecure, so plain HTTP works. Missing: a failure, never a skip.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "./helpers.ts";
 
 export interface Registry {
   /** `127.0.0.1:PORT`. */
@@ -16,16 +16,6 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts a registry keeping its data under `dir`; `stop` ends it. */
 export async function startAuthRegistry(dir: string): Promise<Registry> {

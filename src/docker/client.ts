@@ -203,12 +203,7 @@ export class DockerClient {
       headers: { "content-type": "application/x-tar", ...(options.registryConfig ? { "X-Registry-Config": options.registryConfig } : {}) },
       signal: options.signal,
     });
-    let id = "";
-    for await (const message of jsonLines<ProgressMessage>(response.body!)) {
-      if (message.error || message.errorDetail) throw new DockerApiError(500, (message.errorDetail?.message ?? message.error ?? "build failed").trim(), "build");
-      if (message.aux?.ID) id = message.aux.ID;
-      options.onMessage?.(message);
-    }
+    const id = (await progressStream(response, "build", options.onMessage)).ID;
     if (!id) throw new DockerApiError(500, "the engine reported no image id for the build", "build");
     return id;
   }
@@ -228,13 +223,7 @@ export class DockerClient {
       headers: { "X-Registry-Auth": options.auth ?? "e30=" },
       signal: options.signal,
     });
-    let digest = "";
-    for await (const message of jsonLines<ProgressMessage>(response.body!)) {
-      if (message.error || message.errorDetail) throw new DockerApiError(500, (message.errorDetail?.message ?? message.error ?? "push failed").trim(), "push");
-      if (message.aux?.Digest) digest = message.aux.Digest;
-      options.onProgress?.(message);
-    }
-    return digest;
+    return (await progressStream(response, "push", options.onProgress)).Digest ?? "";
   }
 
   /** Removes an image (a tag, or the image when it is the last); a gone image is fine. */
@@ -363,6 +352,21 @@ export class DockerClient {
       }
     })();
   }
+}
+
+/**
+ * Reads a build or push stream to its end, handing each message on; the
+ * engine's error message (it answers 200 and fails in the stream) throws.
+ * Returns what the `aux` messages said.
+ */
+async function progressStream(response: Response, operation: string, onMessage?: (message: ProgressMessage) => void): Promise<NonNullable<ProgressMessage["aux"]>> {
+  const aux: NonNullable<ProgressMessage["aux"]> = {};
+  for await (const message of jsonLines<ProgressMessage>(response.body!)) {
+    if (message.error || message.errorDetail) throw new DockerApiError(500, (message.errorDetail?.message ?? message.error ?? `${operation} failed`).trim(), operation);
+    Object.assign(aux, message.aux);
+    onMessage?.(message);
+  }
+  return aux;
 }
 
 /** Splits `name[:tag][@digest]` for the pull endpoint (tag `latest` when none). */

@@ -30,6 +30,15 @@ function result(r: StepResult): Record<string, unknown> {
   };
 }
 
+/** Bytes as `text` when they are UTF-8, else as `base64`. */
+function textOrBase64(data: Uint8Array): { text: string } | { base64: string } {
+  try {
+    return { text: strictUtf8.decode(data) };
+  } catch {
+    return { base64: base64(data) };
+  }
+}
+
 /**
  * One event as the JSON object the stream carries.
  *
@@ -42,15 +51,8 @@ function result(r: StepResult): Record<string, unknown> {
 export function toJsonEvent(event: RunEvent, time: Date): Record<string, unknown> {
   const head = { v: EVENTS_VERSION, type: event.type, time: time.toISOString() };
   switch (event.type) {
-    case "step.output": {
-      let text: string | undefined;
-      try {
-        text = strictUtf8.decode(event.data);
-      } catch {
-        text = undefined;
-      }
-      return { ...head, path: event.path, stream: event.stream === 1 ? "stdout" : "stderr", ...(text !== undefined ? { text } : { base64: base64(event.data) }) };
-    }
+    case "step.output":
+      return { ...head, path: event.path, stream: event.stream === 1 ? "stdout" : "stderr", ...textOrBase64(event.data) };
     case "step.start":
       return { ...head, path: event.path, kind: event.kind, detail: event.detail };
     case "step.retry":
@@ -63,15 +65,8 @@ export function toJsonEvent(event: RunEvent, time: Date): Record<string, unknown
       return { ...head, path: event.path, counts: event.counts };
     case "service":
       return { ...head, name: event.name, state: event.state, ...(event.detail ? { detail: event.detail } : {}), ...(event.id ? { id: event.id } : {}) };
-    case "service.logs": {
-      let text: string | undefined;
-      try {
-        text = strictUtf8.decode(event.data);
-      } catch {
-        text = undefined;
-      }
-      return { ...head, name: event.name, id: event.id, ...(text !== undefined ? { text } : { base64: base64(event.data) }) };
-    }
+    case "service.logs":
+      return { ...head, name: event.name, id: event.id, ...textOrBase64(event.data) };
     case "pull.progress":
       return { ...head, image: event.image, ...(event.verb && event.verb !== "pulling" ? { verb: event.verb } : {}), ...(event.status ? { status: event.status } : {}), ...(event.id ? { id: event.id } : {}), ...(event.done ? { done: true } : {}) };
     case "message":

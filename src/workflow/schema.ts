@@ -112,56 +112,6 @@ const matrixScalar = v.union([v.string(), v.number(), v.boolean()], expect("a st
 /** A matrix `include`/`exclude` entry. */
 export const combination = mapOf(v.string(), matrixScalar, "a map of axis names to values");
 
-const port = v.strictObject(
-  {
-    host: v.optional(v.pipe(wholeNumber(0), v.maxValue(65535, expect("a port number from 0 to 65535")))),
-    container: v.pipe(wholeNumber(1), v.maxValue(65535, expect("a port number from 1 to 65535"))),
-    protocol: v.optional(v.picklist(["tcp", "udp"], expect("one of: tcp, udp")), "tcp"),
-    host_ip: v.optional(nonEmpty, "127.0.0.1"),
-  },
-  expect("a map with host, container, protocol, host_ip"),
-);
-
-const volume = v.strictObject(
-  { source: nonEmpty, target: nonEmpty, read_only: v.optional(v.boolean(expect("true or false")), false) },
-  expect("a map with source, target, read_only"),
-);
-
-const healthcheck = v.strictObject(
-  {
-    test: v.union(
-      [nonEmpty, v.pipe(v.array(v.string()), v.minLength(1, expect('a non-empty list such as ["CMD", "wget", "-q", "..."]')))],
-      expect('a list starting with CMD, CMD-SHELL or NONE, or a shell command string'),
-    ),
-    interval: v.optional(duration),
-    timeout: v.optional(duration),
-    retries: v.optional(wholeNumber(0)),
-    start_period: v.optional(duration),
-    start_interval: v.optional(duration),
-  },
-  expect("a map with test, interval, timeout, retries, start_period, start_interval"),
-);
-
-/** `with:` of a container step. */
-export const containerWith = v.strictObject(
-  {
-    image: nonEmpty,
-    command: v.optional(commandWords),
-    entrypoint: v.optional(commandWords),
-    env: v.optional(stringMap, {}),
-    ports: v.optional(v.array(port, expect("a list of port mappings")), []),
-    volumes: v.optional(v.array(volume, expect("a list of volume mounts")), []),
-    workdir: v.optional(nonEmpty),
-    user: v.optional(nonEmpty),
-    labels: v.optional(stringMap, {}),
-    pull: v.optional(v.picklist(["missing", "always", "never"], expect("one of: missing, always, never")), "missing"),
-    healthcheck: v.optional(healthcheck),
-    stop_timeout: v.optional(duration, "5s"),
-    ready_timeout: v.optional(duration),
-  },
-  expect("a map with image and the container's settings"),
-);
-
 /** A matrix axis: a non-empty list of scalars. */
 export const matrixAxis = v.pipe(
   v.array(matrixScalar, expect("a list of strings, numbers or booleans")),
