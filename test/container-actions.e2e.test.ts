@@ -289,6 +289,8 @@ describe("the workflow sandbox", () => {
     expect(run.stdout).toContain("child on the host");
     expect(readFileSync(join(dir, "from-sandbox.txt"), "utf8")).toBe("yes workflow env\n");
     expect(run.stderr).toMatch(/sandbox started: muster-test\/busybox:1, .+ at \/workspace \(container [0-9a-f]{12}\)/);
+    expect(run.stderr).toMatch(/^• removed sandbox \([0-9a-f]{12}\)$/m);
+    expect(run.stderr).toMatch(/^• removed own-sandbox \([0-9a-f]{12}\)$/m);
     expect(containersOf(run.pid)).toEqual([]);
   }, 60_000);
 });

@@ -71,7 +71,15 @@ export type RunEvent =
     children: GroupChildInfo[];
   }
   | { type: "group.end"; path: StepPath; counts: StatusCounts; showSummary: boolean }
-  | { type: "service"; name: string; state: ServiceState; detail?: string; id?: string }
+  | {
+    type: "service";
+    name: string;
+    state: ServiceState;
+    detail?: string;
+    id?: string;
+    /** What the container is, when not a background service: the workflow's sandbox, or a foreground container removed at teardown. */
+    what?: "sandbox" | "container";
+  }
   /** A service's whole log (stdout and stderr in the container's order), fetched as it is torn down (`--log-dir` keeps it). */
   | { type: "service.logs"; name: string; id: string; data: Uint8Array }
   | {

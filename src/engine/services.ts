@@ -532,7 +532,8 @@ export class ServiceManager {
 
   async #remove(docker: DockerClient, id: string, name: string, spec: ContainerSpec | undefined): Promise<void> {
     const { cancellation, emit } = this.#options;
-    await emit({ type: "service", name, state: "removing", id });
+    const what = this.#cleanup.has(id) ? "sandbox" as const : spec === undefined ? "container" as const : undefined;
+    await emit({ type: "service", name, state: "removing", id, what });
     const removeForce = () => docker.removeContainer(id, { force: true });
     if (cancellation.forced) await removeForce();
     else {
@@ -554,7 +555,7 @@ export class ServiceManager {
       }
     }
     this.#containers.delete(id);
-    await emit({ type: "service", name, state: "removed", id });
+    await emit({ type: "service", name, state: "removed", id, what });
   }
 
   /**

@@ -71,6 +71,11 @@ export class TextRenderer implements RunObserver {
     this.#ci = options.ci;
   }
 
+  /** `service db`, `sandbox`, `container of step job`. */
+  #what(event: { name: string; what?: "sandbox" | "container" }): string {
+    return event.what === "sandbox" ? event.name : event.what === "container" ? `container of step ${event.name}` : `service ${event.name}`;
+  }
+
   emit(event: RunEvent): void | Promise<void> {
     switch (event.type) {
       case "step.start":
@@ -109,8 +114,8 @@ export class TextRenderer implements RunObserver {
       case "service":
         if (event.state === "starting") this.#reporter.info(`service ${event.name} starting${event.detail ? ` (${event.detail})` : ""}`);
         else if (event.state === "ready" && !this.#quiet) this.#reporter.line(`${this.#stderr.colors.green("✓")} service ${event.name} ${event.detail ?? "ready"}`);
-        else if (event.state === "removing" && !this.#stderr.isTerminal && !this.#quiet) this.#reporter.info(`removing service ${event.name}${event.id ? ` (${event.id.slice(0, 12)})` : ""}`);
-        else if (event.state === "removed") this.#reporter.info(`removed service ${event.name}${event.id ? ` (${event.id.slice(0, 12)})` : ""}`);
+        else if (event.state === "removing" && !this.#stderr.isTerminal && !this.#quiet) this.#reporter.info(`removing ${this.#what(event)}${event.id ? ` (${event.id.slice(0, 12)})` : ""}`);
+        else if (event.state === "removed") this.#reporter.info(`removed ${this.#what(event)}${event.id ? ` (${event.id.slice(0, 12)})` : ""}`);
         else if (event.state === "died") this.#reporter.warn(`service ${event.name} ${event.detail ?? "died"}: the next step that needs it fails`);
         return;
       case "pull.progress": {
