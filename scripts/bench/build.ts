@@ -34,7 +34,8 @@ try {
   for (let i = 0; i < 40; i++) writeFileSync(join(ctx, "src", `f${i}.sh`), `echo ${i}\n`.repeat(50));
   for (let i = 0; i < 200; i++) writeFileSync(join(ctx, "node_modules/big", `m${i}.js`), "x".repeat(4096));
   writeFileSync(join(ctx, ".dockerignore"), "node_modules\n");
-  writeFileSync(join(ctx, "Dockerfile"), "FROM muster-test/busybox:1\nCOPY src /app\nRUN ls /app | wc -l > /count\n");
+  // The label is on every layer after FROM: the untagged intermediates of earlier rounds are pruned by it at the end.
+  writeFileSync(join(ctx, "Dockerfile"), "FROM muster-test/busybox:1\nLABEL dev.muster.bench=build\nCOPY src /app\nRUN ls /app | wc -l > /count\n");
   const workflow = (noCache: boolean) => `workflows:\n  b:\n    steps:\n      - { name: build, type: container, action: build, with: { context: ctx, tags: ["${tag}:muster"], no_cache: ${noCache} } }\n`;
   writeFileSync(join(dir, "nocache.yaml"), workflow(true));
   writeFileSync(join(dir, "cache.yaml"), workflow(false));
@@ -62,5 +63,6 @@ try {
   }
 } finally {
   Bun.spawnSync(["docker", "rmi", "-f", `${tag}:muster`, `${tag}:docker`], { stdout: "ignore", stderr: "ignore" });
+  Bun.spawnSync(["docker", "image", "prune", "-f", "--filter", "label=dev.muster.bench=build"], { stdout: "ignore", stderr: "ignore" });
   rmSync(dir, { recursive: true, force: true });
 }
