@@ -56,7 +56,10 @@ async function run(rawArgs: string[]): Promise<number> {
   }
   if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
     const cmd = await commandFor(rawArgs);
-    const usage = await renderUsage(cmd, cmd === main ? undefined : main);
+    // The top-level help lists the commands from their summaries: no command module is loaded for it.
+    const { SUMMARIES } = await import("./cli/summaries.ts");
+    const listed = { ...main, subCommands: Object.fromEntries(Object.entries(SUMMARIES).map(([name, description]) => [name, { meta: { name, description } }])) };
+    const usage = await renderUsage(cmd === main ? listed : cmd, cmd === main ? undefined : listed);
     // citty colours unconditionally; we colour only where stdout is a terminal (and honour NO_COLOR/FORCE_COLOR).
     const colored = shouldColor(platform.env(), platform.isTerminal(1));
     const serveEnv = rawArgs[0] === "serve" ? (await import("./cli/serve-help.ts")).SERVE_ENVIRONMENT : "";

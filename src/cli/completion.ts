@@ -8,6 +8,7 @@ import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { stdout } from "../output/terminal.ts";
 import { UsageError } from "../errors.ts";
 import { EXIT_OK } from "../exit-codes.ts";
+import { SUMMARIES } from "./summaries.ts";
 
 /** The subcommands with their flags, read from the command definitions themselves. */
 async function commandFlags(commands: Record<string, () => Promise<CommandDef>>): Promise<Array<{ name: string; flags: string[] }>> {
@@ -124,7 +125,7 @@ function fish(commands: Array<{ name: string; flags: string[] }>): string {
 /** Builds the completion command for `commands` (the main command's subcommands). */
 export function completionCommand(commands: Record<string, () => Promise<CommandDef>>) {
   return defineCommand({
-    meta: { name: "completion", description: "Print a shell completion script (bash, zsh or fish)" },
+    meta: { name: "completion", description: SUMMARIES.completion },
     args: { shell: { type: "positional", description: "bash, zsh or fish", required: true } },
     async run({ args }) {
       const described = [...(await commandFlags(commands)), { name: "completion", flags: ["--help"] }];

@@ -10,9 +10,10 @@ import { findWorkflow } from "../workflow/discover.ts";
 import { buildPlan } from "../workflow/plan.ts";
 import { dirArg, fileArg, jsonArg, loadProject, parseVars } from "./common.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
+import { SUMMARIES } from "./summaries.ts";
 
 export default defineCommand({
-  meta: { name: "describe", description: "Show the resolved plan: names, types, stacks and commands after templating" },
+  meta: { name: "describe", description: SUMMARIES.describe },
   args: {
     name: { type: "positional", description: "Workflow name", required: true },
     file: fileArg, dir: dirArg, stack: stackArg, var: varArg, json: jsonArg,

@@ -9,6 +9,7 @@ import { type LoadedFile, loadWorkflowFiles } from "../workflow/discover.ts";
 import type { Colors } from "../output/colors.ts";
 import { dirArg, fileArg, jsonArg, loadProject } from "./common.ts";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.ts";
+import { SUMMARIES } from "./summaries.ts";
 
 /** A workflow as `list` shows it. */
 export interface WorkflowRow {
@@ -36,7 +37,7 @@ export function workflowTable(rows: readonly WorkflowRow[], c: Colors): string {
 }
 
 export default defineCommand({
-  meta: { name: "list", description: "List workflows with their file, description and step count" },
+  meta: { name: "list", description: SUMMARIES.list },
   args: { file: fileArg, dir: dirArg, json: jsonArg },
   async run({ args }) {
     const project = await loadProject(args.dir);

@@ -10,9 +10,10 @@ import { platform } from "../platform/index.ts";
 import { UsageError } from "../errors.ts";
 import { EXIT_ENGINE, EXIT_OK } from "../exit-codes.ts";
 import { parseDuration } from "../workflow/duration.ts";
+import { SUMMARIES } from "./summaries.ts";
 
 export default defineCommand({
-  meta: { name: "prune", description: "Remove containers left behind by a muster that is no longer running" },
+  meta: { name: "prune", description: SUMMARIES.prune },
   args: {
     force: { type: "boolean", description: "Also remove containers whose muster cannot be seen from here (another host or PID namespace, an older muster): they may belong to a live run" },
     "older-than": { type: "string", description: "Also remove such containers once they are older than DURATION (e.g. 24h)", valueHint: "DURATION" },

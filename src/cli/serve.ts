@@ -15,9 +15,10 @@ import { redactUrl, SqlRunStore, StateError } from "../serve/run-store.ts";
 import { TokenChecker } from "../serve/token.ts";
 import { stderr } from "../output/terminal.ts";
 import { VERSION } from "../version.ts";
+import { SUMMARIES } from "./summaries.ts";
 
 export default defineCommand({
-  meta: { name: "serve", description: "Run the dispatch runner: POST /dispatch clones the repository and runs a workflow (configured by the environment below)" },
+  meta: { name: "serve", description: SUMMARIES.serve },
   args: {},
   async run() {
     let config;

@@ -11,6 +11,7 @@ import { platform } from "../platform/index.ts";
 import { type Diagnostic, formatDiagnostic } from "../workflow/diagnostics.ts";
 import { displayPath, loadWorkflowFiles } from "../workflow/discover.ts";
 import { dirArg, fileArg, loadProject } from "./common.ts";
+import { SUMMARIES } from "./summaries.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -38,7 +39,7 @@ export function problemJson(d: Diagnostic): Record<string, unknown> {
 }
 
 export default defineCommand({
-  meta: { name: "validate", description: "Check workflow files and print every problem (exit 0 or 2)" },
+  meta: { name: "validate", description: SUMMARIES.validate },
   args: {
     file: fileArg,
     dir: dirArg,

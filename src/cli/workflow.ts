@@ -30,6 +30,7 @@ import { checkAnswers, refuseBadAnswers, refuseUnanswered, resumableAnswers } fr
 import { pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
 import { resumeCommand, resumeStep } from "./resume.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
+import { SUMMARIES } from "./summaries.ts";
 
 /** A report file must be writable before the run starts, not found unwritable after it. */
 async function checkWritableFile(flag: string, file: string): Promise<void> {
@@ -69,7 +70,7 @@ function showLines(workflow: Workflow, flags: { dryRun: boolean; fromStep?: stri
 }
 
 export default defineCommand({
-  meta: { name: "workflow", description: "Run a workflow" },
+  meta: { name: "workflow", description: SUMMARIES.workflow },
   args: {
     name: { type: "positional", description: "Workflow name (on a terminal, omit it to pick one)", required: false },
     file: fileArg,

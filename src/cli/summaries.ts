@@ -1,0 +1,18 @@
+/**
+ * Each command's one-line description, in one place: the commands' own
+ * `meta` uses it, and `muster --help` lists it without loading a single
+ * command module (loading them all made the top-level help four times
+ * slower than `validate`).
+ * @module
+ */
+
+/** The commands `muster --help` lists, in order. */
+export const SUMMARIES = {
+  workflow: "Run a workflow",
+  list: "List workflows with their file, description and step count",
+  validate: "Check workflow files and print every problem (exit 0 or 2)",
+  describe: "Show the resolved plan: names, types, stacks and commands after templating",
+  prune: "Remove containers left behind by a muster that is no longer running",
+  serve: "Run the dispatch runner: POST /dispatch clones the repository and runs a workflow (configured by the environment below)",
+  completion: "Print a shell completion script (bash, zsh or fish)",
+} as const;
