@@ -160,6 +160,14 @@ export interface Platform {
    */
   readonly parseYaml?: (text: string) => unknown;
   /**
+   * Loads the `yaml` library at once, where the runtime can (Bun's
+   * `require`). With the fast parser a run does not load the full one unless
+   * a position is asked for, which may happen in synchronous code (an error
+   * found while planning). Deno has no fast parser: it loads the library
+   * before parsing (`workflow/yaml-library.ts`), so it never needs this.
+   */
+  readonly loadYamlSync?: () => typeof import("yaml");
+  /**
    * The runtime's own Markdown renderer for terminals (Bun.markdown.ansi):
    * headings, emphasis, lists, code blocks and links laid out to `columns`,
    * with ANSI styles when `colors`. Deno has none: `markdown` steps print

@@ -8,12 +8,12 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { isWithin } from "../files/paths.ts";
-import { parse } from "yaml";
 import { DiscoveryError } from "../errors.ts";
 import { formatDiagnostic, suggest, type Diagnostic } from "./diagnostics.ts";
 import { cacheDir, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
 import { fastYaml } from "./yaml-fast.ts";
+import { loadYamlLibrary } from "./yaml-library.ts";
 import { MAX_DEPTH, MAX_FILE_BYTES } from "./yaml-source.ts";
 import type { Workflow, WorkflowFile } from "./types.ts";
 import { platform } from "../platform/index.ts";
@@ -110,7 +110,15 @@ export async function findProject(cwd: string, env: Record<string, string | unde
   }
   let config: { base_path?: unknown; workflows?: { base_path?: unknown }; ci?: { enabled?: unknown; groups?: { mode?: unknown } } } = {};
   try {
-    config = (parse(await readFile(configFile, "utf8")) as typeof config) ?? {};
+    const text = await readFile(configFile, "utf8");
+    // The runtime's parser when it has one (only a few keys are read); the library's message otherwise, and for errors.
+    let parsed: unknown;
+    try {
+      parsed = platform.parseYaml ? platform.parseYaml(text) : (await loadYamlLibrary()).parse(text);
+    } catch {
+      parsed = (await loadYamlLibrary()).parse(text);
+    }
+    config = (parsed as typeof config) ?? {};
   } catch (error) {
     throw new DiscoveryError(`${relative(cwd, configFile) || configFile}: invalid YAML: ${(error as Error).message.split("\n")[0]}`);
   }
@@ -245,6 +253,8 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
   const fast = platform.parseYaml && text.length <= MAX_FILE_BYTES ? fastYaml(text, platform.parseYaml, MAX_DEPTH) : undefined;
   const dir = fast === undefined ? cacheDir(platform.env()) : undefined;
   const cached = fast === undefined ? await readParsed(dir, text) : undefined;
+  // Without the fast path the full parser runs (or may be asked for positions): loaded now, where loading may wait.
+  if (fast === undefined) await loadYamlLibrary();
   const { workflowFile, diagnostics, value, foreign, declares = [], broken, fileLevel } = parseWorkflowFile(display, text, fast ?? cached);
   if (fast === undefined && cached === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
   return { path, display, workflowFile, diagnostics, foreign, declares, broken, fileLevel };

@@ -5,7 +5,8 @@
  */
 import { suggest } from "./diagnostics.ts";
 import { applyAtmosTags, ATMOS_TAGS } from "./yaml-tags.ts";
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
+import type { LineCounter, Node, Pair } from "yaml";
+import { yamlLibrary } from "./yaml-library.ts";
 
 /** Workflow files larger than this are refused: they are programs' output, not workflows. */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -79,9 +80,9 @@ export class YamlSource {
   }
 
   #parse() {
-    const lines = new LineCounter();
+    const lines = new (yamlLibrary().LineCounter)();
     // Duplicate keys are found by structureErrors in linear time: the library's own check is quadratic.
-    const doc = parseDocument(this.#text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    const doc = yamlLibrary().parseDocument(this.#text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
     this.#parsed = { root: (doc.contents as Node | null) ?? null, lines };
     return { doc, lines };
   }
@@ -94,7 +95,7 @@ export class YamlSource {
   positionInValue(path: ReadonlyArray<string | number>, offset: number): { line: number; col: number } {
     const start = this.position(path);
     const { node, complete } = this.#walk(path);
-    if (!complete || !isScalar(node) || !node.range || typeof node.value !== "string") return start;
+    if (!complete || !yamlLibrary().isScalar(node) || !node.range || typeof node.value !== "string") return start;
     const raw = this.#text.slice(node.range[0], node.range[1]);
     const value = node.value;
     const before = value.slice(0, offset);
@@ -137,15 +138,15 @@ export class YamlSource {
       let next: Node | null = null;
       let hasValue = false;
       pair = null;
-      if (isMap(node)) {
-        const found = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key));
+      if (yamlLibrary().isMap(node)) {
+        const found = node.items.find((item) => yamlLibrary().isPair(item) && yamlLibrary().isScalar(item.key) && String(item.key.value) === String(key));
         if (found) {
           pair = found as Pair;
           hasValue = found.value !== null && found.value !== undefined;
           // A key without a value is positioned at the key.
           next = (found.value as Node | null) ?? (found.key as Node);
         }
-      } else if (isSeq(node) && typeof key === "number") {
+      } else if (yamlLibrary().isSeq(node) && typeof key === "number") {
         next = (node.items[key] as Node | undefined) ?? null;
         hasValue = next !== null;
       }
@@ -171,15 +172,15 @@ function structureErrors(root: Node | null, lines: LineCounter): YamlSyntaxError
   const stack: Array<{ node: Node | null; depth: number }> = [{ node: root, depth: 1 }];
   while (stack.length > 0 && errors.length < 20) {
     const { node, depth } = stack.pop()!;
-    if (!isMap(node) && !isSeq(node)) continue;
+    if (!yamlLibrary().isMap(node) && !yamlLibrary().isSeq(node)) continue;
     if (depth > MAX_DEPTH) {
       at(node, `maps and lists nested ${depth} deep (expected at most ${MAX_DEPTH} levels)`);
       continue;
     }
-    if (isMap(node)) {
+    if (yamlLibrary().isMap(node)) {
       const seen = new Set<string>();
       for (const item of node.items) {
-        const key = isScalar(item.key) ? String(item.key.value) : undefined;
+        const key = yamlLibrary().isScalar(item.key) ? String(item.key.value) : undefined;
         if (key !== undefined && key !== "<<") {
           if (seen.has(key)) at(item.key as Node, "Map keys must be unique");
           seen.add(key);
@@ -198,9 +199,9 @@ function firstAlias(root: Node | null): Node | undefined {
   const stack: Array<Node | null> = [root];
   while (stack.length > 0) {
     const node = stack.pop();
-    if (isAlias(node)) return node;
-    if (isMap(node)) for (const item of [...node.items].reverse()) stack.push(item.value as Node | null, item.key as Node | null);
-    else if (isSeq(node)) for (const item of [...node.items].reverse()) stack.push(item as Node | null);
+    if (yamlLibrary().isAlias(node)) return node;
+    if (yamlLibrary().isMap(node)) for (const item of [...node.items].reverse()) stack.push(item.value as Node | null, item.key as Node | null);
+    else if (yamlLibrary().isSeq(node)) for (const item of [...node.items].reverse()) stack.push(item as Node | null);
   }
   return undefined;
 }

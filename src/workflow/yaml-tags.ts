@@ -9,7 +9,8 @@
  * like are the YAML library's business).
  * @module
  */
-import { isCollection, isScalar, type Node, visit } from "yaml";
+import type { Node } from "yaml";
+import { yamlLibrary } from "./yaml-library.ts";
 
 /** Every tag Atmos defines (pkg/utils/yaml_utils.go, AtmosYamlTags, plus !include, !include.raw). */
 export const ATMOS_TAGS: readonly string[] = [
@@ -42,7 +43,7 @@ export interface UnknownTag {
 export function applyAtmosTags(root: Node | null): UnknownTag[] {
   const unknown: UnknownTag[] = [];
   if (!root) return unknown;
-  visit(root, {
+  yamlLibrary().visit(root, {
     Node(_key, node) {
       const tag = (node as { tag?: string }).tag;
       if (!tag || !tag.startsWith("!")) return;
@@ -51,8 +52,8 @@ export function applyAtmosTags(root: Node | null): UnknownTag[] {
         return;
       }
       const tagged = node as { tag?: string; value?: unknown };
-      if (isScalar(node) && tag !== "!literal") tagged.value = `${tag} ${node.value === null || node.value === undefined ? "" : String(node.value)}`.trim();
-      else if (!isScalar(node) && !isCollection(node)) return;
+      if (yamlLibrary().isScalar(node) && tag !== "!literal") tagged.value = `${tag} ${node.value === null || node.value === undefined ? "" : String(node.value)}`.trim();
+      else if (!yamlLibrary().isScalar(node) && !yamlLibrary().isCollection(node)) return;
       tagged.tag = undefined;
     },
   });

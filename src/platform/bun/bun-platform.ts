@@ -42,6 +42,7 @@ export function createBunPlatform(): Platform {
     },
     pinsTlsServerName: true,
     parseYaml: (text) => Bun.YAML.parse(text),
+    loadYamlSync: () => require("yaml") as typeof import("yaml"),
     renderMarkdown: (text, options) => Bun.markdown.ansi(text, options),
     args: () => process.argv.slice(2),
     spawn(argv: string[], options: SpawnOptions): ChildProcess {
