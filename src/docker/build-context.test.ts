@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { readTar } from "../files/tar.ts";
 import { buildContext, ignored, parseDockerignore } from "./build-context.ts";
 
+/** The whole archive a context streams. */
+const tarOf = async (context: { stream(): ReadableStream<Uint8Array> }) => new Uint8Array(await new Response(context.stream()).arrayBuffer());
+
 const root = mkdtempSync(join(tmpdir(), "muster-build-context-test-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -32,10 +35,10 @@ test("the context's tar holds what is not ignored, the Dockerfile always, and on
   writeFileSync(join(ctx, "build/out/drop.txt"), "d");
   const inside = await buildContext(ctx, "Dockerfile");
   expect(inside.dockerfile).toBe("Dockerfile");
-  expect(readTar(inside.tar, "ctx.tar").filter((e) => e.kind === "file").map((e) => e.name).sort()).toEqual([".dockerignore", "Dockerfile", "a.txt", "build/out/keep.txt"]);
+  expect(readTar(await tarOf(inside), "ctx.tar").filter((e) => e.kind === "file").map((e) => e.name).sort()).toEqual([".dockerignore", "Dockerfile", "a.txt", "build/out/keep.txt"]);
   writeFileSync(join(root, "Other.Dockerfile"), "FROM scratch\n");
   const outside = await buildContext(ctx, "../Other.Dockerfile");
   expect(outside.dockerfile).toMatch(/^\.muster-dockerfile-[0-9a-f]{8}$/);
-  const entry = readTar(outside.tar, "ctx.tar").find((e) => e.name === outside.dockerfile)!;
+  const entry = readTar(await tarOf(outside), "ctx.tar").find((e) => e.name === outside.dockerfile)!;
   expect(new TextDecoder().decode(await entry.read())).toBe("FROM scratch\n");
 });

@@ -64,8 +64,8 @@ const mayReinclude = (rules: IgnoreRule[]) => rules.some((rule) => !rule.exclude
 
 /** What {@linkcode buildContext} made. */
 export interface BuildContext {
-  /** The tar archive. */
-  tar: Uint8Array;
+  /** The tar archive as a stream: files are read one at a time as the engine takes them. */
+  stream(): ReadableStream<Uint8Array>;
   /** The Dockerfile's path inside it (for the `dockerfile` query parameter). */
   dockerfile: string;
   /** Files sent, and bytes of file data. */
@@ -79,8 +79,8 @@ export interface BuildContext {
  *
  * @example
  * ```ts
- * const { tar, dockerfile } = await buildContext("/repo/app", "Dockerfile");
- * await docker.buildImage(tar, new URLSearchParams({ dockerfile, t: "app:dev" }));
+ * const context = await buildContext("/repo/app", "Dockerfile");
+ * await docker.buildImage(context.stream(), new URLSearchParams({ dockerfile: context.dockerfile, t: "app:dev" }));
  * ```
  */
 export async function buildContext(contextDir: string, dockerfile: string): Promise<BuildContext> {
@@ -122,13 +122,18 @@ export async function buildContext(contextDir: string, dockerfile: string): Prom
     bytes += data.length;
     entries.push({ name: inArchive, mode: 0o644, mtime: new Date(), kind: "file", read: async () => data });
   }
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of tarChunks(entries)) chunks.push(chunk);
-  const tar = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    tar.set(chunk, at);
-    at += chunk.length;
-  }
-  return { tar, dockerfile: inArchive, files: entries.filter((e) => e.kind === "file").length, bytes };
+  const stream = () => {
+    const chunks = tarChunks(entries);
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
+    });
+  };
+  return { stream, dockerfile: inArchive, files: entries.filter((e) => e.kind === "file").length, bytes };
 }

@@ -79,8 +79,8 @@ type Query = Record<string, string | number | boolean | undefined>;
 interface RequestOptions {
   query?: Query | URLSearchParams;
   body?: unknown;
-  /** A body sent as it is (a build context), instead of JSON. */
-  raw?: Uint8Array;
+  /** A body sent as it is (a build context, streamed), instead of JSON. */
+  raw?: ReadableStream<Uint8Array>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -125,9 +125,11 @@ export class DockerClient {
     const request = new Request(url, {
       method,
       headers,
-      body: (options.raw as BodyInit | undefined) ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       signal: options.signal,
-    });
+      // A streamed body is sent as it is produced (fetch requires saying so).
+      ...(options.raw ? { duplex: "half" } : {}),
+    } as RequestInit);
     try {
       return await platform.fetchVia(request, this.endpoint.transport);
     } catch (error) {
@@ -196,7 +198,7 @@ export class DockerClient {
    * Builds an image from a tar `context` (`POST /build`), reporting each
    * message; returns the image id. The engine's own error messages fail it.
    */
-  async buildImage(context: Uint8Array, query: URLSearchParams, options: { onMessage?: (message: ProgressMessage) => void; signal?: AbortSignal; registryConfig?: string } = {}): Promise<string> {
+  async buildImage(context: ReadableStream<Uint8Array>, query: URLSearchParams, options: { onMessage?: (message: ProgressMessage) => void; signal?: AbortSignal; registryConfig?: string } = {}): Promise<string> {
     const response = await this.#call("build", "POST", "/build", {
       query,
       raw: context,

@@ -70,7 +70,7 @@ async function build(docker: DockerClient, plan: BuildPlan, ctx: StepContext): P
   await ctx.write(2, encoder.encode(`sending ${context.files} files (${formatSize(context.bytes)}) to the engine\n`));
   let id: string;
   try {
-    id = await docker.buildImage(context.tar, query, {
+    id = await docker.buildImage(context.stream(), query, {
       signal: ctx.cancellation.signal,
       onMessage: (message) => {
         // The engine colours a RUN's stderr (SGR codes): muster decides about colour itself.
