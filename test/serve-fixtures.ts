@@ -136,6 +136,22 @@ export function startCallbackReceiver(respond: (n: number) => number = () => 200
   };
 }
 
+/**
+ * The environment of a runner that clones `repo.git` from the test HTTPS git
+ * server, calls back to 127.0.0.1 with quick retries and keeps its run dirs
+ * in `tmpDir`: what the serve-state and replica suites share.
+ */
+export function httpsRunnerEnv(token: string, https: { port: number; caFile: string }, tmpDir: string): Record<string, string> {
+  return {
+    RUNNER_AUTH_TOKEN: token,
+    ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/repo.git`,
+    MUSTER_GIT_CA_FILE: https.caFile,
+    MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1",
+    MUSTER_CALLBACK_BASE_DELAY_MS: "20",
+    TMPDIR: tmpDir,
+  };
+}
+
 /** The runner binary serving on a random port, with its log collected. */
 export async function startRunner(env: Record<string, string>, options: { uid?: number } = {}) {
   // As another user: setpriv drops to it before muster starts (the runner never had root).

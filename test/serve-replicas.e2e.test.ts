@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, processesMatching, tempDir } from "./helpers.ts";
 import { startPostgres, type Postgres } from "./postgres.ts";
-import { makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
+import { httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-replicas-8e21c4b7a9d3";
 const tmp = tempDir("muster-serve-replicas-test-");
@@ -52,12 +52,7 @@ Bun.spawnSync(["mkdir", "-p", join(tmp.path, "runner-tmp")]);
 /** A replica named `id` on the database at `url`. */
 async function replica(url: string, id: string, env: Record<string, string> = {}) {
   const r = await startRunner({
-    RUNNER_AUTH_TOKEN: TOKEN,
-    ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/repo.git`,
-    MUSTER_GIT_CA_FILE: https.caFile,
-    MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1",
-    MUSTER_CALLBACK_BASE_DELAY_MS: "20",
-    TMPDIR: join(tmp.path, "runner-tmp"),
+    ...httpsRunnerEnv(TOKEN, https, join(tmp.path, "runner-tmp")),
     MUSTER_STATE_URL: url,
     MUSTER_RUNNER_ID: id,
     MUSTER_LEASE_TTL: "3s",

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { eventually, processesMatching, tempDir } from "./helpers.ts";
-import { makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
+import { httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-state-4f1c2b9e7d5a";
 const tmp = tempDir("muster-serve-state-test-");
@@ -41,12 +41,7 @@ afterAll(async () => {
 /** A runner on `state`, cloning the test repository over HTTPS. */
 async function runner(state: string, env: Record<string, string> = {}) {
   const r = await startRunner({
-    RUNNER_AUTH_TOKEN: TOKEN,
-    ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/repo.git`,
-    MUSTER_GIT_CA_FILE: https.caFile,
-    MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1",
-    MUSTER_CALLBACK_BASE_DELAY_MS: "20",
-    TMPDIR: join(tmp.path, "runner-tmp"),
+    ...httpsRunnerEnv(TOKEN, https, join(tmp.path, "runner-tmp")),
     MUSTER_STATE_DIR: state,
     ...env,
   });

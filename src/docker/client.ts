@@ -228,13 +228,6 @@ export class DockerClient {
     return (await progressStream(response, "push", options.onProgress)).Digest ?? "";
   }
 
-  /** Removes an image (a tag, or the image when it is the last); a gone image is fine. */
-  async removeImage(image: string, options: { force?: boolean } = {}): Promise<void> {
-    const response = await this.#fetch("DELETE", `/images/${encodeURIComponent(image)}`, { query: { force: options.force ?? false } });
-    const text = await response.text();
-    if (!response.ok && response.status !== 404) throw new DockerApiError(response.status, text.trim(), "image remove");
-  }
-
   /**
    * Runs `cmd` in a running container (`exec`), streaming its output, and
    * returns its exit code.

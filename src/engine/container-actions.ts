@@ -11,7 +11,7 @@ import { registryAuthHeader } from "../docker/auth.ts";
 import { buildContext } from "../docker/build-context.ts";
 import type { DockerClient } from "../docker/client.ts";
 import { DockerApiError } from "../docker/errors.ts";
-import { EngineError, MusterError } from "../errors.ts";
+import { EngineError } from "../errors.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 import { platform } from "../platform/index.ts";
 import type { BuildPlan, ContainerPlan } from "../steps/container.ts";
@@ -32,24 +32,15 @@ export function formatSize(bytes: number): string {
   return `${unit === 0 ? size : size.toFixed(1)} ${units[unit]}`;
 }
 
-async function withEngine<T>(name: string, ctx: StepContext, work: (docker: DockerClient) => Promise<T>): Promise<T> {
-  try {
-    return await work(await ctx.services().docker());
-  } catch (error) {
-    if (error instanceof MusterError) throw error;
-    throw new EngineError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
 /** Runs a `build`, `push` or `inspect` step. */
 export function runImageAction(name: string, plan: Exclude<ContainerPlan, { action: "run" }>, ctx: StepContext): Promise<StepOutcome> {
   switch (plan.action) {
     case "build":
-      return withEngine(name, ctx, (docker) => build(docker, plan, ctx));
+      return ctx.services().withEngine(name, (docker) => build(docker, plan, ctx));
     case "push":
-      return withEngine(name, ctx, (docker) => push(docker, plan.image, plan.tags, ctx));
+      return ctx.services().withEngine(name, (docker) => push(docker, plan.image, plan.tags, ctx));
     case "inspect":
-      return withEngine(name, ctx, (docker) => inspect(docker, plan.image, ctx));
+      return ctx.services().withEngine(name, (docker) => inspect(docker, plan.image, ctx));
   }
 }
 

@@ -18,7 +18,7 @@ import { DockerApiError } from "../docker/errors.ts";
 import { LABELS, ownerLabel, ownerState } from "../docker/owner.ts";
 import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
 import { platform } from "../platform/index.ts";
-import type { ContainerSpec } from "../docker/container-spec.ts";
+import { type ContainerSpec, mountsOf, portsOf } from "../docker/container-spec.ts";
 import type { StepContext, StepOutcome } from "../steps/kind.ts";
 import type { SandboxPlan } from "../steps/process.ts";
 import { parseRunArgs } from "../docker/run-args.ts";
@@ -47,7 +47,6 @@ export interface ServiceManagerOptions {
   graceMs?: number;
 }
 
-const decoder = new TextDecoder();
 
 /** Readiness from an inspect: ready, failed, or still waiting. */
 type Readiness = { state: "ready" } | { state: "failed"; why: string } | { state: "waiting" };
@@ -159,7 +158,8 @@ export class ServiceManager {
     await this.docker().then(pruneOrphans).catch(() => {});
   }
 
-  async #withEngine<T>(step: string, fn: (docker: DockerClient) => Promise<T>): Promise<T> {
+  /** Runs `fn` with the engine; an engine's failure that is not muster's own becomes an `EngineError` naming `step`. */
+  async withEngine<T>(step: string, fn: (docker: DockerClient) => Promise<T>): Promise<T> {
     try {
       return await fn(await this.docker());
     } catch (error) {
@@ -220,7 +220,7 @@ export class ServiceManager {
     let sandbox = this.#sandboxes.get(plan.key);
     if (sandbox) return sandbox;
     const name = plan.key === "workflow" ? "sandbox" : `${plan.key.slice(5)}-sandbox`;
-    sandbox = this.#withEngine(name, async (docker) => {
+    sandbox = this.withEngine(name, async (docker) => {
       const s = plan.settings;
       const runArgs = parseRunArgs(s.run_args);
       if ("problem" in runArgs) throw new StepFailure(`sandbox: run_args: ${runArgs.problem}`);
@@ -229,11 +229,8 @@ export class ServiceManager {
         // Kept alive until teardown; steps run in it through exec.
         entrypoint: [s.shell, "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"],
         env: s.env,
-        ports: s.ports.map((p) => ({ host: p.host, container: p.container, protocol: p.protocol, hostIp: p.host_ip })),
-        volumes: [
-          { type: "bind", source: plan.hostRoot, target: s.workspace, readOnly: s.workspace_read_only },
-          ...s.mounts.map((m) => ({ type: m.type, source: m.type === "bind" && !isAbsolute(m.source) ? resolve(plan.hostRoot, m.source) : m.source, target: m.target, readOnly: m.read_only })),
-        ],
+        ports: portsOf(s.ports),
+        volumes: [{ type: "bind", source: plan.hostRoot, target: s.workspace, readOnly: s.workspace_read_only }, ...mountsOf(s.mounts, plan.hostRoot, this.#options.run.env)],
         workdir: s.workspace,
         user: s.user,
         labels: {},
@@ -270,7 +267,7 @@ export class ServiceManager {
       throw new StepFailure(`step "${run.step}": its working directory ${run.cwd} is outside the sandbox's workspace ${plan.hostRoot} (expected a directory under it, or container: false)`);
     }
     const sandbox = await this.#sandbox(plan, cancellation);
-    return this.#withEngine(run.step, async (docker) => {
+    return this.withEngine(run.step, async (docker) => {
       const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
       // exec over HTTP carries no stdin: a script the interpreter reads from stdin travels in a variable.
       const argv = run.stdinText === undefined ? run.argv : [plan.settings.shell, "-c", 'printf "%s" "$MUSTER_STDIN" | "$@"', "muster", ...run.argv];
@@ -299,7 +296,7 @@ export class ServiceManager {
   }
 
   #startService(name: string, spec: ContainerSpec, ctx: StepContext): Promise<StepOutcome> {
-    return this.#withEngine(name, async (docker) => {
+    return this.withEngine(name, async (docker) => {
       const id = await this.#create(docker, name, spec, ctx.cancellation);
       await this.#options.emit({ type: "service", name, state: "starting", id, detail: `${spec.image}, container ${id.slice(0, 12)}` });
       await docker.startContainer(id);
@@ -311,7 +308,7 @@ export class ServiceManager {
 
   #runForeground(name: string, spec: ContainerSpec, ctx: StepContext): Promise<StepOutcome> {
     const { cancellation } = ctx;
-    return this.#withEngine(name, async (docker) => {
+    return this.withEngine(name, async (docker) => {
       const id = await this.#create(docker, name, spec, cancellation);
       const onCancel = () => void docker.stopContainer(id, Math.ceil(spec.stopTimeoutMs / 1000)).catch(() => {});
       const onForce = () => void docker.removeContainer(id, { force: true }).catch(() => {});
@@ -434,7 +431,7 @@ export class ServiceManager {
   }
 
   async #waitAll(services: Service[], forStep: string, cancellation: Cancellation): Promise<void> {
-    await this.#withEngine(forStep, async (docker) => {
+    await this.withEngine(forStep, async (docker) => {
       // Wait for all in parallel; the first failure fails the wait at once.
       const controller = new AbortController();
       try {
@@ -517,7 +514,7 @@ export class ServiceManager {
 
   /** A `cancel` step: stops and removes the named services. */
   async cancel(names: string[]): Promise<StepOutcome> {
-    await this.#withEngine("cancel", async (docker) => {
+    await this.withEngine("cancel", async (docker) => {
       await Promise.all(
         names.map(async (name) => {
           const service = this.#services.get(name);

@@ -83,20 +83,14 @@ export class LogDirRenderer implements RunObserver {
         if (!this.#files.has(k) && event.result.attempts === 0) return; // never started: no file
         const r = event.result;
         await this.#write(event.path, `\n# ${r.status}${r.status === "succeeded" ? "" : ` (exit ${r.exitCode}${r.error ? `: ${r.error.split("\n")[0]}` : ""})`} after ${formatDuration(r.durationMs)}, ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}\n`);
-        const handle = await this.#files.get(k);
-        this.#files.delete(k);
-        await handle?.close().catch(() => {});
-        return;
+        return this.#close(event.path);
       }
       case "service.logs": {
         // DIR/services/NAME.log: written whole, once, as the service is torn down.
         const path = ["services", `${event.name}-${event.id.slice(0, 12)}`];
         await this.#write(path, `# muster: service ${event.name} (container ${event.id.slice(0, 12)}), its log at teardown\n`, true);
         await this.#write(path, event.data);
-        const handle = await this.#files.get(path.join("\u0000"));
-        this.#files.delete(path.join("\u0000"));
-        await handle?.close().catch(() => {});
-        return;
+        return this.#close(path);
       }
       default:
         return;
@@ -117,6 +111,14 @@ export class LogDirRenderer implements RunObserver {
     const handle = await file;
     if (!handle) return;
     await handle.write(typeof data === "string" ? encoder.encode(data) : data).catch((error) => this.#fail(`cannot write the log of ${path.join(" / ")}: ${(error as Error).message}`));
+  }
+
+  /** Closes the file of `path`; the next write to it starts a new one. */
+  async #close(path: StepPath): Promise<void> {
+    const k = path.join("\u0000");
+    const handle = await this.#files.get(k);
+    this.#files.delete(k);
+    await handle?.close().catch(() => {});
   }
 
   #fail(text: string): void {

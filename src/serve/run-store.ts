@@ -154,9 +154,8 @@ const MIGRATIONS: Array<(sql: SqlConnection["dialect"]) => string[]> = [
 
 /** Brings the schema up to date, one runner at a time. */
 async function migrate(sql: SqlConnection): Promise<void> {
-  await sql.transaction(async (tx) => {
-    // Two runners starting at once: the second waits here, then finds the schema made (IF NOT EXISTS races otherwise).
-    if (tx.dialect.serialize) await tx.query(tx.dialect.serialize);
+  // Two runners starting at once: the second waits, then finds the schema made (IF NOT EXISTS races otherwise).
+  await sql.exclusive(async (tx) => {
     await tx.query("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     const at = Number((await tx.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema'"))[0]?.value ?? 0);
     for (const [index, migration] of MIGRATIONS.entries()) {
@@ -241,8 +240,7 @@ export class SqlRunStore implements RunStore {
   }
 
   async admit({ dispatch, state }: StoredRun, bounds: QueueBounds): Promise<Admission> {
-    return this.#sql.transaction(async (tx) => {
-      if (tx.dialect.serialize) await tx.query(tx.dialect.serialize);
+    return this.#sql.exclusive(async (tx) => {
       const known = (await tx.query<Row>("SELECT * FROM runs WHERE run_id = ?", state.runId))[0];
       if (known) return { kind: "known", run: fromRow(known) };
       const stackBusy = dispatch.stack !== undefined && (await tx.query("SELECT 1 FROM runs WHERE stack = ? AND status = 'running'", dispatch.stack)).length > 0;
@@ -264,8 +262,7 @@ export class SqlRunStore implements RunStore {
   }
 
   async claim(owner: string, leaseMs: number): Promise<StoredRun | undefined> {
-    const rows = await this.#sql.transaction(async (tx) => {
-      if (tx.dialect.serialize) await tx.query(tx.dialect.serialize);
+    const rows = await this.#sql.exclusive(async (tx) => {
       const next = (await tx.query<{ run_id: string }>(
         `SELECT run_id FROM runs q WHERE status = 'queued'
            AND (stack IS NULL OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.stack = q.stack AND r.status = 'running'))

@@ -17,12 +17,6 @@ export interface Dialect {
   /** The admission counter's column and its value for a new row. */
   seqColumn: string;
   nextSeq: string;
-  /**
-   * The statement that makes admissions and claims one at a time across
-   * every runner on the database (PostgreSQL: a transaction-level advisory
-   * lock); SQLite needs none (one writer, one runner per file).
-   */
-  serialize?: string;
 }
 
 /** Statements and transactions over one database. */
@@ -31,6 +25,13 @@ export interface SqlConnection {
   query<T = Record<string, SqlValue>>(sql: string, ...params: SqlValue[]): Promise<T[]>;
   /** Runs `work` in one transaction; every statement of the store that changes two things goes through here. */
   transaction<T>(work: (tx: Pick<SqlConnection, "query" | "dialect">) => Promise<T>): Promise<T>;
+  /**
+   * A transaction that no other runner's exclusive transaction overlaps:
+   * admissions, claims and migrations happen one at a time across every
+   * runner on the database (PostgreSQL: a transaction-level advisory lock;
+   * SQLite: its transactions already are, one writer and one runner a file).
+   */
+  exclusive<T>(work: (tx: Pick<SqlConnection, "query" | "dialect">) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -48,9 +49,10 @@ const POSTGRES: Dialect = {
   bigint: "BIGINT",
   seqColumn: "seq BIGSERIAL",
   nextSeq: "DEFAULT",
-  // Any constant works: it only has to be the same for every runner (the ASCII of "must").
-  serialize: "SELECT pg_advisory_xact_lock(1836413812)",
 };
+
+/** The advisory lock of `exclusive`: any constant works, it only has to be the same for every runner (the ASCII of "must"). */
+const EXCLUSIVE_LOCK = "SELECT pg_advisory_xact_lock(1836413812)";
 
 /**
  * SQLite behind the asynchronous interface. Its calls are synchronous, but
@@ -65,6 +67,18 @@ const POSTGRES: Dialect = {
  */
 export function sqliteConnection(db: SqlDatabase): SqlConnection {
   let turn: Promise<unknown> = Promise.resolve();
+  const transaction: SqlConnection["transaction"] = (work) =>
+    inTurn(async () => {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await work({ dialect: SQLITE, query });
+        db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        db.exec("ROLLBACK");
+        throw error;
+      }
+    });
   const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
     const result = turn.then(work);
     turn = result.catch(() => {});
@@ -74,18 +88,8 @@ export function sqliteConnection(db: SqlDatabase): SqlConnection {
   return {
     dialect: SQLITE,
     query: (sql, ...params) => inTurn(() => query(sql, ...params)),
-    transaction: (work) =>
-      inTurn(async () => {
-        db.exec("BEGIN IMMEDIATE");
-        try {
-          const result = await work({ dialect: SQLITE, query });
-          db.exec("COMMIT");
-          return result;
-        } catch (error) {
-          db.exec("ROLLBACK");
-          throw error;
-        }
-      }),
+    transaction,
+    exclusive: transaction,
     close: () => inTurn(async () => db.close()),
   };
 }
@@ -106,10 +110,16 @@ const numbered = (sql: string) => {
  * ```
  */
 export function postgresConnection(client: PostgresClient): SqlConnection {
+  const scoped = (tx: Pick<PostgresClient, "query">) => ({ dialect: POSTGRES, query: <T>(sql: string, ...params: SqlValue[]) => tx.query<T>(numbered(sql), params) });
   return {
     dialect: POSTGRES,
     query: (sql, ...params) => client.query(numbered(sql), params),
-    transaction: (work) => client.transaction((tx) => work({ dialect: POSTGRES, query: (sql, ...params) => tx.query(numbered(sql), params) })),
+    transaction: (work) => client.transaction((tx) => work(scoped(tx))),
+    exclusive: (work) =>
+      client.transaction(async (tx) => {
+        await tx.query(EXCLUSIVE_LOCK);
+        return work(scoped(tx));
+      }),
     close: () => client.close(),
   };
 }

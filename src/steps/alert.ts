@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
-import { type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
+import { type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** The alert step kind. */
 export const alert: StepKind<MessageStep, MessagePlan> = {

@@ -8,7 +8,9 @@
  * @module
  */
 import * as v from "valibot";
-import { commandWords, duration, expect, mapOf, nonEmpty, str, stringMap, wholeNumber } from "../workflow/schema.ts";
+import { PlanError } from "../errors.ts";
+import { commandWords, duration, expect, nonEmpty, str, stringMap, wholeNumber } from "../workflow/schema.ts";
+import type { FieldPath, PlanScope } from "./kind.ts";
 
 const bool = v.boolean(expect("true or false"));
 
@@ -162,7 +164,50 @@ export const stepContainer = v.union([v.literal(false, expect("false")), sandbox
 
 export type RunWith = v.InferOutput<typeof runWith>;
 export type BuildWith = v.InferOutput<typeof buildWith>;
-export type PushWith = v.InferOutput<typeof pushWith>;
-export type InspectWith = v.InferOutput<typeof inspectWith>;
 export type SandboxSettings = v.InferOutput<typeof sandboxSettings>;
-export { mapOf };
+
+/**
+ * Every string under `value`, with its path (the templates of a `with:` or
+ * a sandbox's settings).
+ *
+ * @example
+ * ```ts
+ * stringLeaves({ image: "a", ports: [{ host: 1 }] }, ["with"]); // [{ path: ["with", "image"], text: "a" }]
+ * ```
+ */
+export function stringLeaves(value: unknown, path: FieldPath): Array<{ path: FieldPath; text: string }> {
+  if (typeof value === "string") return [{ path, text: value }];
+  if (Array.isArray(value)) return value.flatMap((item, i) => stringLeaves(item, [...path, i]));
+  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => stringLeaves(item, [...path, key]));
+  return [];
+}
+
+/** `value` with each string replaced by `render(path, text)`. */
+function renderLeaves(value: unknown, path: FieldPath, render: (path: FieldPath, text: string) => string): unknown {
+  if (typeof value === "string") return render(path, value);
+  if (Array.isArray(value)) return value.map((item, i) => renderLeaves(item, [...path, i], render));
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderLeaves(item, [...path, key], render)]));
+  return value;
+}
+
+/**
+ * `raw` (written at `path`) with every string rendered, checked again
+ * against `schema`: a template may render to something the schema refuses.
+ * Throws `PlanError` naming the field. `shellQuoted` says which fields
+ * become shell code (their `quote` quotes for sh).
+ *
+ * @example
+ * ```ts
+ * renderChecked(pushWith, step.with, ["with"], scope); // { image: "app:1", tags: [...] }
+ * ```
+ */
+export function renderChecked<S extends v.GenericSchema>(schema: S, raw: unknown, path: FieldPath, scope: PlanScope, shellQuoted: (path: FieldPath) => boolean = () => false): v.InferOutput<S> {
+  const rendered = renderLeaves(raw, path, (at, text) => scope.render({ field: at.join("."), path: at, text, quoteStyle: shellQuoted(at) ? "shell" : undefined }));
+  const result = v.safeParse(schema, rendered);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const at = [...path, ...(issue.path?.map((p) => p.key as string | number) ?? [])].join(".");
+    throw new PlanError(scope.name, `field "${at}": ${JSON.stringify(issue.input)} once rendered (expected ${issue.message})`);
+  }
+  return result.output;
+}

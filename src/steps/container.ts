@@ -10,17 +10,16 @@
  * The runners are `engine/services.ts` and `engine/container-actions.ts`.
  * @module
  */
-import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import * as v from "valibot";
-import type { ContainerSpec, VolumeMount } from "../docker/container-spec.ts";
+import { type ContainerSpec, mountsOf, portsOf, type VolumeMount } from "../docker/container-spec.ts";
 import { parseRunArgs, type RunArgSettings } from "../docker/run-args.ts";
 import { PlanError } from "../errors.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { expect, mapOf, str, stringMap } from "../workflow/schema.ts";
 import { shellQuote, splitShellWords } from "../workflow/shell-words.ts";
 import type { StepBase } from "../workflow/types.ts";
-import { buildWith, inspectWith, IMAGE_REFERENCE, isTemplated, pushWith, runWith, type RunWith } from "./container-fields.ts";
+import { buildWith, type BuildWith, inspectWith, IMAGE_REFERENCE, isTemplated, pushWith, renderChecked, runWith, type RunWith, stringLeaves } from "./container-fields.ts";
 import type { FieldPath, PlanScope, StepKind, TemplateField } from "./kind.ts";
 import { PROCESS_RESULT_KEYS, planRunFields } from "./process.ts";
 
@@ -66,28 +65,6 @@ const SCHEMAS = { run: runWith, build: buildWith, push: pushWith, inspect: inspe
 
 /** Environment variables naming credential files that Atmos mounts into a foreground container (read-only, same path). */
 const CREDENTIAL_FILES = ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "GOOGLE_APPLICATION_CREDENTIALS", "AZURE_AUTH_LOCATION", "KUBECONFIG"];
-
-/** Every string under `value`, with its path. */
-function stringLeaves(value: unknown, path: FieldPath): Array<{ path: FieldPath; text: string }> {
-  if (typeof value === "string") return [{ path, text: value }];
-  if (Array.isArray(value)) return value.flatMap((item, i) => stringLeaves(item, [...path, i]));
-  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => stringLeaves(item, [...path, key]));
-  return [];
-}
-
-/** `value` with each string replaced by `render(path, text)`. */
-function renderLeaves(value: unknown, path: FieldPath, render: (path: FieldPath, text: string) => string): unknown {
-  if (typeof value === "string") return render(path, value);
-  if (Array.isArray(value)) return value.map((item, i) => renderLeaves(item, [...path, i], render));
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderLeaves(item, [...path, key], render)]));
-  return value;
-}
-
-/** `~/` and `$VAR`/`${VAR}` in a mount source, as Atmos expands them. */
-function expandSource(source: string, env: Record<string, string | undefined>): string {
-  const home = source === "~" || source.startsWith("~/") ? homedir() + source.slice(1) : source;
-  return home.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => env[a ?? b] ?? "");
-}
 
 /** Problems with a `run` that are known before anything runs (ports that clash, mounts that cannot work, flags muster cannot honour). */
 function runProblems(spec: RunWith, background: boolean): Array<{ path: FieldPath; text: string }> {
@@ -140,11 +117,7 @@ function runSpec(w: RunWith, step: ContainerStep, scope: PlanScope): { spec: Con
   const env = { ...(step.background ? processEnv : own), ...w.env };
   const volumes: VolumeMount[] = [];
   if (!step.background) volumes.push({ type: "bind", source: cwd, target: w.workspace, readOnly: w.workspace_read_only });
-  const hostEnv = { ...scope.run.env, ...processEnv };
-  for (const m of w.mounts) {
-    const source = m.type === "bind" ? expandSource(m.source, hostEnv) : m.source;
-    volumes.push({ type: m.type, source: m.type === "bind" && !isAbsolute(source) ? resolve(cwd, source) : source, target: m.target, readOnly: m.read_only });
-  }
+  volumes.push(...mountsOf(w.mounts, cwd, { ...scope.run.env, ...processEnv }));
   // muster's volumes: relative to the workflow file's folder (as before Atmos' mounts).
   for (const m of w.volumes) volumes.push({ type: "bind", source: m.source, target: m.target, readOnly: m.read_only });
   if (!step.background) {
@@ -183,7 +156,7 @@ function runSpec(w: RunWith, step: ContainerStep, scope: PlanScope): { spec: Con
       command,
       entrypoint,
       env,
-      ports: w.ports.map((p) => ({ host: p.host, container: p.container, protocol: p.protocol, hostIp: p.host_ip })),
+      ports: portsOf(w.ports),
       volumes,
       workdir: w.workdir ?? (step.background ? undefined : w.workspace),
       user: w.user,
@@ -199,18 +172,9 @@ function runSpec(w: RunWith, step: ContainerStep, scope: PlanScope): { spec: Con
   };
 }
 
-/** The `with:` of a step, rendered and checked again (a template may render to something invalid). */
-function renderedWith<S extends v.GenericSchema>(schema: S, step: ContainerStep, scope: PlanScope): v.InferOutput<S> {
-  const raw = renderLeaves(step.with, ["with"], (path, text) =>
-    scope.render({ field: path.join("."), path, text, quoteStyle: path[1] === "command" ? "shell" : undefined }));
-  const result = v.safeParse(schema, raw);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const at = ["with", ...(issue.path?.map((p) => p.key) ?? [])].join(".");
-    throw new PlanError(scope.name, `field "${at}": ${JSON.stringify(issue.input)} once rendered (expected ${issue.message})`);
-  }
-  return result.output;
-}
+/** The `with:` of a step, rendered and checked again; a foreground command is shell code. */
+const renderedWith = <S extends v.GenericSchema>(schema: S, step: ContainerStep, scope: PlanScope): v.InferOutput<S> =>
+  renderChecked(schema, step.with, ["with"], scope, (path) => path[1] === "command");
 
 /** The container step kind. */
 export const container: StepKind<ContainerStep, ContainerPlan> = {
@@ -264,7 +228,7 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
       }
     }
     if (action === "build") {
-      const w = spec as v.InferOutput<typeof buildWith>;
+      const w = spec as BuildWith;
       // The Engine API's builder can use images as cache sources (cache.from with a ref); exporting a cache needs BuildKit.
       const cache = w.cache as { from?: Array<Record<string, string>>; to?: unknown } | undefined;
       const cacheProblem = cache !== undefined && (cache === null || typeof cache !== "object" || cache.to !== undefined || (cache.from ?? []).some((f) => typeof f?.ref !== "string" || (f.type !== undefined && f.type !== "registry")));
@@ -373,6 +337,3 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
     return runImageAction(planned.name, r, ctx);
   },
 };
-
-/** Where a relative path under the workspace lands in the container. @internal */
-export const inWorkspace = (workspace: string, rel: string) => (rel === "" ? workspace : join(workspace, rel));

@@ -8,7 +8,6 @@
  * @module
  */
 import * as v from "valibot";
-import { EXIT_FAILURE } from "../exit-codes.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { PlannedStep, StepKind } from "./kind.ts";
 import { listOf, type PathsPlan } from "./message.ts";

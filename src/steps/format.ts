@@ -5,7 +5,7 @@
  */
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
-import { type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
+import { type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** The format step kind. */
 export const format: StepKind<MessageStep, MessagePlan> = {

@@ -5,16 +5,14 @@
  * @module
  */
 import { isAbsolute, join } from "node:path";
-import * as v from "valibot";
 import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_OK } from "../exit-codes.ts";
 import { SpawnError } from "../platform/index.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import type { ResultCapture } from "../engine/result-capture.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
-import { PlanError } from "../errors.ts";
 import type { PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
-import { sandboxSettings, type SandboxSettings } from "./container-fields.ts";
+import { renderChecked, sandboxSettings, type SandboxSettings } from "./container-fields.ts";
 
 /** A step with the fields in `runFields`. */
 export interface RunFieldsStep extends StepBase {
@@ -61,33 +59,18 @@ export interface ProcessPlan {
   sandbox?: SandboxPlan;
 }
 
-/** Every string of a sandbox's settings, rendered; then checked again. */
-function renderSettings(raw: Record<string, unknown>, scope: PlanScope, path: ReadonlyArray<string | number>): SandboxSettings {
-  const render = (value: unknown, at: ReadonlyArray<string | number>): unknown => {
-    if (typeof value === "string") return scope.render({ field: at.join("."), path: at, text: value });
-    if (Array.isArray(value)) return value.map((item, i) => render(item, [...at, i]));
-    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, render(item, [...at, k])]));
-    return value;
-  };
-  const result = v.safeParse(sandboxSettings, render(raw, path));
-  if (!result.success) {
-    const issue = result.issues[0];
-    throw new PlanError(scope.name, `field "${[...path, ...(issue.path?.map((p) => p.key) ?? [])].join(".")}": ${JSON.stringify(issue.input)} once rendered (expected ${issue.message})`);
-  }
-  return result.output;
-}
-
 /**
  * Where a shell or script step runs: its own container, the workflow's
  * sandbox, or (undefined) the host. `container: false` opts out.
  */
 export function planSandbox(step: RunFieldsStep, scope: PlanScope, cwd: string): SandboxPlan | undefined {
   if (step.container === false) return undefined;
-  if (step.container) return { key: `step:${scope.name}`, settings: renderSettings(step.container, scope, ["container"]), hostRoot: cwd, own: true };
+  if (step.container) return { key: `step:${scope.name}`, settings: renderChecked(sandboxSettings, step.container, ["container"], scope), hostRoot: cwd, own: true };
   const shared = scope.run.workflow.container;
   if (!shared) return undefined;
-  // The workspace is the workflow's directory: steps in its subdirectories run in the matching place inside.
-  return { key: "workflow", settings: renderSettings(shared, scope, []), hostRoot: stepDirectory({ ...scope, inherited: { ...scope.inherited, workingDirectory: scope.run.workflow.workingDirectory } }, undefined), own: false };
+  // The workspace is the directory handed down (the workflow's, for the top-level steps that use it):
+  // steps in its subdirectories run in the matching place inside.
+  return { key: "workflow", settings: renderChecked(sandboxSettings, shared, [], scope), hostRoot: stepDirectory(scope, undefined), own: false };
 }
 
 /** How a process (host or sandbox) ended. */
