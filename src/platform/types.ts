@@ -99,6 +99,12 @@ export interface ServeOptions {
   handler: (request: Request, remoteAddress: string) => Promise<Response>;
 }
 
+/** An exclusive lock on a file, held until {@linkcode FileLock.release} or the process's end. */
+export interface FileLock {
+  /** Unlocks and closes the file (the file stays). */
+  release(): void;
+}
+
 /** The runtime adapter. */
 export interface Platform {
   readonly runtime: "bun" | "deno";
@@ -205,6 +211,23 @@ export interface Platform {
    * at start, before any run. False elsewhere (no libc, not Linux).
    */
   closeProcessMemory(): Promise<boolean>;
+  /**
+   * Takes an exclusive `flock(2)` on the file at `path` without waiting,
+   * creating it (0600) if needed and never through a symlink (a symlink,
+   * or anything but a regular file, throws). Undefined when another open
+   * file holds the lock: a live process, in any PID namespace or container
+   * that shares the file system. The kernel frees the lock when its holder
+   * dies (`kill -9` included), so a held lock proves a live holder, which a
+   * pid in the file cannot.
+   *
+   * @example
+   * ```ts
+   * const lock = platform.tryLockFile("/tmp/muster-runner-x/lock");
+   * if (!lock) throw new Error("a live runner holds it");
+   * lock.release();
+   * ```
+   */
+  tryLockFile(path: string): FileLock | undefined;
 }
 
 /** Raised by {@linkcode Platform.spawn} when the process cannot be started. */

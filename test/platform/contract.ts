@@ -8,7 +8,7 @@
  * server (Node, in a child process) with a certificate for `localhost`
  * from a CA made for the run, and the adapter's own `serve`.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Platform } from "../../src/platform/types.ts";
@@ -236,6 +236,32 @@ export function platformContract(platform: Platform, t: Runner): void {
     // Without a terminal on stdin there is no keyboard.
     const piped = platform.spawn([...runtime, probe], { stdin: "null", stdout: "pipe", stderr: "inherit", env: platform.env() });
     t.equal((await text(piped.stdout)).trim(), "NO-TERMINAL terminals false,false,false columns undefined");
+  });
+
+  t.test("tryLockFile: an exclusive flock, seen by other processes, never through a symlink", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "muster-contract-lock-"));
+    try {
+      const path = join(dir, "lock");
+      const flockFree = async () => (await platform.spawn(["flock", "-n", path, "true"], { stdin: "null", stdout: "null", stderr: "null" }).exited).code === 0;
+      const lock = platform.tryLockFile(path);
+      t.equal(lock !== undefined, true, "a free lock is taken");
+      t.equal(statSync(path).mode & 0o777, 0o600, "the lock file is created 0600");
+      t.equal(platform.tryLockFile(path), undefined, "a second open file cannot take it");
+      t.equal(await flockFree(), false, "flock(1) in another process sees it held");
+      lock!.release();
+      t.equal(await flockFree(), true, "released: free for others");
+      symlinkSync(join(dir, "elsewhere"), join(dir, "link"));
+      let refused = false;
+      try {
+        platform.tryLockFile(join(dir, "link"));
+      } catch {
+        refused = true;
+      }
+      t.equal(refused, true, "a symlink is refused");
+      t.equal(existsSync(join(dir, "elsewhere")), false, "and its target is not created");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   t.test("serve answers on a free port and stops", async () => {

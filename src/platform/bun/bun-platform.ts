@@ -6,6 +6,7 @@ import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts
 import { SpawnError } from "../types.ts";
 import { openNodeKeyboard } from "../node-keyboard.ts";
 import { openLibc } from "./libc.ts";
+import { tryLockFile } from "./file-lock.ts";
 import { terminalProbe } from "./terminal-probe.ts";
 
 const SIGNAL_NUMBERS: Record<string, number> = {
@@ -172,6 +173,7 @@ export function createBunPlatform(): Platform {
         libc.close();
       }
     },
+    tryLockFile,
     selfCommand() {
       // A compiled binary's main module lives in its embedded file system.
       const compiled = Bun.main.startsWith("/$bunfs/") || /^[A-Z]:[\\/]~BUN[\\/]/.test(Bun.main);

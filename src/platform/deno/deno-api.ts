@@ -56,6 +56,17 @@ export interface DenoApi {
   dlopen(path: string, symbols: { prctl: { parameters: readonly string[]; result: string } }): { symbols: { prctl(...args: [number, bigint, bigint, bigint, bigint]): number }; close(): void };
   build: { os: string };
   mainModule: string;
+  openSync(path: string, options: { read: boolean; write: boolean; create: boolean; mode?: number }): DenoFsFile;
+  lstatSync(path: string): { isFile: boolean; isSymlink: boolean; ino: number | null; dev: number };
+}
+
+/** An open file: only what the file lock uses. */
+export interface DenoFsFile {
+  statSync(): { isFile: boolean; ino: number | null; dev: number };
+  /** flock(LOCK_EX | LOCK_NB) when `exclusive`: false when another open file holds it. */
+  tryLockSync(exclusive: boolean): boolean;
+  unlockSync(): void;
+  close(): void;
 }
 
 /** The `Deno` global, typed. */

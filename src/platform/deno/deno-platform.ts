@@ -6,6 +6,7 @@ import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts
 import { SpawnError } from "../types.ts";
 import nodeProcess from "node:process";
 import { Deno, type DenoHttpClient } from "./deno-api.ts";
+import { tryLockFile } from "./file-lock.ts";
 import { openNodeKeyboard } from "../node-keyboard.ts";
 
 function stdio(mode: "inherit" | "pipe" | "null"): "inherit" | "piped" | "null" {
@@ -156,6 +157,7 @@ export function createDenoPlatform(): Platform {
       }
       return Promise.resolve(false);
     },
+    tryLockFile,
     selfCommand: () => [Deno.execPath(), "run", "-A", new URL(Deno.mainModule).pathname],
     serve({ port, hostname, handler }) {
       return new Promise((resolve) => {
