@@ -58,6 +58,12 @@ describe("mistyped flags and arguments run nothing", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("ENVIRONMENT (muster serve takes no flags)");
     expect(run.stdout).toContain("RUNNER_AUTH_TOKEN");
+    // The listening default and PostgreSQL support as they are (src/serve/config.ts), not as they were.
+    const flat = run.stdout.replace(/\s+/g, " ");
+    expect(flat).toContain("Where to listen (default 8080 on 127.0.0.1; the API is plain HTTP)");
+    expect(flat).toContain("or postgres://USER:PASSWORD@HOST:PORT/DB shared by several replicas");
+    expect(run.stdout).not.toContain("0.0.0.0");
+    expect(run.stdout).not.toContain("not yet");
   });
 
   test("--help fits 80 columns without breaking words", async () => {

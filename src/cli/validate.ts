@@ -72,7 +72,7 @@ export default defineCommand({
     }
     const skippedNote = skipped.length > 0 ? ` (${plural(skipped.length, "other YAML file")} without "workflows:" skipped)` : "";
     if (files.length === 0) {
-      await stderr.write(`${c.red("✗")} no workflow files found in ${displayPath(project, project.workflowsDir) || "."}${skippedNote} (expected .yaml files with a "workflows:" key; see "Where workflow files are found" in the README, or name one with -f)\n`);
+      await stderr.write(`${c.red("✗")} no workflow files found in ${displayPath(project, project.workflowsDir) || "."}${skippedNote} (expected .yaml files with a "workflows:" key; see "Where workflow files are found" in docs/command-line.md, or name one with -f)\n`);
       return EXIT_USAGE;
     }
     for (const d of diagnostics) await stderr.write(`${formatDiagnostic(d)}\n`);
