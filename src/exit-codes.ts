@@ -10,6 +10,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** Usage errors, invalid workflow files, templates that cannot be resolved. */
 export const EXIT_USAGE = 2;
+/** A configuration muster must not trust: a state directory another user owns or can write, a symlink (EX_CONFIG of sysexits.h). */
+export const EXIT_CONFIG = 78;
 /** A step ran past its `timeout` (as coreutils' `timeout`). */
 export const EXIT_TIMEOUT = 124;
 /** The Docker engine failed (as `docker run`). */

@@ -40,7 +40,7 @@ export default defineCommand({
     } catch (error) {
       if (!(error instanceof StateError)) throw error;
       await stderr.write(`muster serve: cannot keep runs: ${error.message}\n`);
-      return EXIT_USAGE;
+      return error.exitCode;
     }
     const runs = new RunManager(config, log, metrics, redactor, store);
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });

@@ -5,7 +5,7 @@
  * from two runners at once.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { platform } from "../platform/index.ts";
@@ -162,14 +162,72 @@ describe("SQLite only", () => {
     await admit(first, "was-running");
     await first.claim("previous", LEASE);
     await first.close();
-    writeFileSync(join(where, "runs.db.lock"), "1"); // pid 1: alive
-    expect(SqlRunStore.openSqlite(where)).rejects.toThrow(StateError);
-    expect(SqlRunStore.openSqlite(where)).rejects.toThrow("is held by the runner with pid 1");
-    writeFileSync(join(where, "runs.db.lock"), String(2 ** 22 + 4321)); // no such process
+    // A pid in the file proves nothing (it may be another PID namespace's): a held flock does.
+    writeFileSync(join(where, "runs.db.lock"), "1");
+    const holder = platform.spawn(["flock", join(where, "runs.db.lock"), "sh", "-c", "echo locked; exec sleep 60"], { stdin: "null", stdout: "pipe", stderr: "inherit" });
+    const reader = holder.stdout!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("locked\n");
+    await expect(SqlRunStore.openSqlite(where)).rejects.toThrow(StateError);
+    await expect(SqlRunStore.openSqlite(where)).rejects.toThrow("is held by the runner with pid 1");
+    platform.killGroup(holder.pid, "SIGKILL");
+    await holder.exited;
     const next = await SqlRunStore.openSqlite(where);
     // The previous runner is gone: its run is lost now, not a lease's time later.
     expect((await next.takeOverLost("next", LEASE)).map((r) => r.state.runId)).toEqual(["was-running"]);
     await next.close();
+  });
+
+  describe("a state this runner does not own is refused with exit 78, naming the path, the owner and the variable (S8)", () => {
+    const refusal = async (where: string, variable?: "MUSTER_STATE_URL") => {
+      const error = await SqlRunStore.openSqlite(where, variable).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(StateError);
+      expect((error as StateError).exitCode).toBe(78);
+      return (error as StateError).message;
+    };
+    test("a directory another user owns", async () => {
+      const where = dir();
+      mkdirSync(where, { mode: 0o700 });
+      chownSync(where, 65534, 65534);
+      const message = await refusal(where);
+      expect(message).toContain(`MUSTER_STATE_DIR: ${where} is owned by uid 65534`);
+      expect(message).toContain("expected a directory owned by this runner's user (uid 0");
+      expect(message).toContain("The path comes from MUSTER_STATE_DIR");
+      expect(existsSync(join(where, "runs.db"))).toBe(false);
+    });
+    test("a directory group or others can write, even sticky", async () => {
+      const where = dir();
+      mkdirSync(where);
+      chmodSync(where, 0o1777);
+      expect(await refusal(where, "MUSTER_STATE_URL")).toContain(`MUSTER_STATE_URL: ${where} is writable by its group and others (mode 01777)`);
+      chmodSync(where, 0o720);
+      expect(await refusal(where)).toContain("is writable by its group (mode 0720)");
+      expect(existsSync(join(where, "runs.db"))).toBe(false);
+    });
+    test("a directory that is a symlink", async () => {
+      const real = dir();
+      mkdirSync(real, { mode: 0o700 });
+      const link = dir();
+      symlinkSync(real, link);
+      expect(await refusal(link)).toContain(`${link} is a symlink (to ${real})`);
+    });
+    test("runs.db (or its -wal, or the lock) a symlink or another user's file; the link's target is left as it was", async () => {
+      const victim = join(root, `victim-${++n}`);
+      writeFileSync(victim, "victim content");
+      chmodSync(victim, 0o644);
+      for (const name of ["runs.db", "runs.db-wal", "runs.db.lock"]) {
+        const where = dir();
+        mkdirSync(where, { mode: 0o700 });
+        symlinkSync(victim, join(where, name));
+        expect(await refusal(where)).toContain(`${join(where, name)} is a symlink`);
+        expect(statSync(victim).mode & 0o777).toBe(0o644);
+        expect(readFileSync(victim, "utf8")).toBe("victim content");
+      }
+      const where = dir();
+      mkdirSync(where, { mode: 0o700 });
+      writeFileSync(join(where, "runs.db"), "");
+      chownSync(join(where, "runs.db"), 65534, 65534);
+      expect(await refusal(where)).toContain(`${join(where, "runs.db")} is owned by uid 65534`);
+    });
   });
 
   test("a state written by the single-runner schema (version 1) is migrated, its runs kept", async () => {

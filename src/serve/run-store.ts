@@ -17,7 +17,7 @@
  *   reads it when it renews.
  *
  * Two databases: SQLite (the default: one file, one runner at a time, held by
- * a lock file with its pid; a new runner on the file takes over at once) and
+ * an flock on a lock file; a new runner on the file takes over at once) and
  * PostgreSQL (several runners; see `MUSTER_STATE_URL`). The statements are
  * shared ({@linkcode SqlConnection}); migrations run at start.
  *
@@ -25,7 +25,10 @@
  * lost run's callback needs it): the SQLite file is 0600 in a 0700 directory.
  * @module
  */
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, readFileSync, writeSync } from "node:fs";
+import { EXIT_CONFIG, EXIT_USAGE } from "../exit-codes.ts";
+import { currentUid, describeUid, NotOwnFileError, openOwnFile, ownDirProblem } from "../files/owned-path.ts";
+import type { FileLock } from "../platform/types.ts";
 import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import type { CallbackOutcome } from "./callback.ts";
@@ -86,12 +89,23 @@ export interface RunStore {
   close(): Promise<void>;
 }
 
-/** Why the state cannot be opened: the message names the variable to change. */
+/**
+ * Why the state cannot be opened: the message names the variable to change;
+ * `exitCode` is 78 (EX_CONFIG) for a state this runner must not trust, else 2.
+ */
 export class StateError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(readonly variable: string, message: string, readonly exitCode: number = EXIT_USAGE) {
     super(`${variable}: ${message}`);
     this.name = "StateError";
   }
+}
+
+/** A state path another user could have planted or may change: refused with exit 78. */
+function untrusted(variable: string, path: string, problem: string, kind: "directory" | "file"): StateError {
+  const expected = kind === "directory"
+    ? `a directory owned by this runner's user (${describeUid(currentUid())}) that group and others cannot write (muster creates it 0700)`
+    : `a regular file owned by this runner's user (${describeUid(currentUid())}), not a symlink`;
+  return new StateError(variable, `${path} ${problem}; expected ${expected}. The path comes from ${variable}: remove what is there, or set ${variable} to a directory of this user's own`, EXIT_CONFIG);
 }
 
 interface Row {
@@ -192,31 +206,48 @@ export class SqlRunStore implements RunStore {
 
   /**
    * Opens (creating) the SQLite store in `dir` (made 0700): `runs.db`, and
-   * `runs.db.lock` naming the runner that has it. A lock whose runner is gone
-   * is taken over, and with it every lease: that runner's runs are lost.
-   * Throws {@linkcode StateError} when it cannot open, or a live runner has it.
+   * `runs.db.lock`, flocked by the runner that has it. A lock whose runner is
+   * gone is taken over, and with it every lease: that runner's runs are lost.
+   * Throws {@linkcode StateError} when it cannot open, or a live runner has it,
+   * and with exit code 78 when the directory or a file in it is not this
+   * user's own (another owner, group/other-writable, a symlink).
    */
   static async openSqlite(dir: string, variable = "MUSTER_STATE_DIR"): Promise<SqlRunStore> {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
-      throw new StateError(variable, `cannot create ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected a directory this runner may write`);
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw new StateError(variable, `cannot create ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected a directory this runner may write`);
     }
+    // A directory someone else made (or can write) could hold a planted database: never used (S8).
+    const { problem } = ownDirProblem(dir);
+    if (problem) throw untrusted(variable, dir, problem, "directory");
     const path = join(dir, "runs.db");
     const lock = `${path}.lock`;
-    takeLock(lock, variable);
+    const held = takeLock(lock, variable);
     try {
+      // Checked on a descriptor opened without following links, and made 0600 through it; SQLite then opens the
+      // same entry, which nobody else can replace in a directory only this user writes.
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        let fd: number;
+        try {
+          fd = openOwnFile(file, { access: "read-write", create: file === path, mode: 0o600 });
+        } catch (error) {
+          if (error instanceof NotOwnFileError) throw untrusted(variable, file, error.problem, "file");
+          if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+          throw error;
+        }
+        closeSync(fd);
+      }
       const db = platform.openSqlite(path);
-      chmodSync(path, 0o600);
       // WAL with full sync: a committed dispatch survives a power cut, and readers never wait for the writer.
       db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
       const sql = sqliteConnection(db);
       await migrate(sql);
       // The lock says no other runner is alive on this file: whatever it held is lost now, not in a lease's time.
       await sql.query("UPDATE runs SET lease_until = 0 WHERE status = 'running' OR owner IS NOT NULL");
-      return new SqlRunStore(sql, false, () => rmSync(lock, { force: true }));
+      return new SqlRunStore(sql, false, () => held.release());
     } catch (error) {
-      rmSync(lock, { force: true });
+      held.release();
       if (error instanceof StateError) throw error;
       throw new StateError(variable, `cannot open ${path} (${(error as Error).message})`);
     }
@@ -352,22 +383,38 @@ export class SqlRunStore implements RunStore {
 /** A URL without its password, for messages. */
 export const redactUrl = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:…@");
 
-/** Takes the lock file for this process: created exclusively; a lock whose runner is gone is replaced. */
-function takeLock(lock: string, variable: string): void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lock, "wx", 0o600);
-      writeSync(fd, String(platform.pid));
-      closeSync(fd);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw new StateError(variable, `cannot create ${lock} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-    const holder = Number(readFileSync(lock, "utf8").trim());
-    if (Number.isInteger(holder) && holder > 0 && holder !== platform.pid && platform.isProcessAlive(holder)) {
-      throw new StateError(variable, `${lock} is held by the runner with pid ${holder}: one runner per SQLite state (give each its own ${variable}, or share a PostgreSQL MUSTER_STATE_URL)`);
-    }
-    rmSync(lock, { force: true }); // its runner is gone (killed -9): take it over
+/**
+ * Takes the lock file for this process: an flock, which the kernel frees when
+ * its holder dies, so a runner killed -9 (in any PID namespace) leaves it free
+ * and a live one (in any PID namespace) always holds it. The file names the
+ * holder's pid, for people.
+ */
+function takeLock(lock: string, variable: string): FileLock {
+  let held: FileLock | undefined;
+  try {
+    held = platform.tryLockFile(lock);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || /symlink|regular file/.test((error as Error).message)) throw untrusted(variable, lock, "is a symlink or not a regular file", "file");
+    throw new StateError(variable, `cannot create ${lock} (${code ?? (error as Error).message})`);
   }
-  throw new StateError(variable, `cannot take ${lock}`);
+  if (!held) {
+    let holder = "?";
+    try {
+      holder = readFileSync(lock, "utf8").trim() || "?";
+    } catch {
+      // unreadable: the pid stays unknown
+    }
+    throw new StateError(variable, `${lock} is held by the runner with pid ${holder}: one runner per SQLite state (give each its own ${variable}, or share a PostgreSQL MUSTER_STATE_URL)`);
+  }
+  try {
+    const fd = openOwnFile(lock, { access: "write", create: false, mode: 0o600 });
+    writeSync(fd, String(platform.pid));
+    closeSync(fd);
+  } catch (error) {
+    held.release();
+    if (error instanceof NotOwnFileError) throw untrusted(variable, lock, error.problem, "file");
+    throw error;
+  }
+  return held;
 }

@@ -1,0 +1,136 @@
+/**
+ * Paths muster trusts only when they are its user's own: a real directory
+ * (not a symlink) owned by this uid that group and others cannot write, and
+ * files opened without following a symlink, checked on the descriptor
+ * (`fstat`) and changed through it (`fchmod`, `ftruncate`), never by path.
+ * The state directory of `muster serve`, `--log-dir` and `--junit` use it.
+ * @module
+ */
+import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readlinkSync, type Stats } from "node:fs";
+import { userInfo } from "node:os";
+
+/** This process's uid, or -1 where the OS has none (Windows: no owner checks there). */
+export function currentUid(): number {
+  try {
+    return userInfo().uid;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * `uid N (name)`, the name from /etc/passwd when it has one.
+ *
+ * @example
+ * ```ts
+ * describeUid(65534); // "uid 65534 (nobody)"
+ * ```
+ */
+export function describeUid(uid: number): string {
+  try {
+    const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.split(":")[2] === String(uid));
+    const name = line?.split(":")[0];
+    if (name) return `uid ${uid} (${name})`;
+  } catch {
+    // no passwd file (a scratch container): the number alone
+  }
+  return `uid ${uid}`;
+}
+
+const octal = (mode: number) => `0${(mode & 0o7777).toString(8)}`;
+
+/** Why a directory's lstat cannot be trusted (`path` for the symlink's target); undefined when it can. */
+function dirProblem(path: string, s: Stats): string | undefined {
+  if (s.isSymbolicLink()) {
+    let target = "?";
+    try {
+      target = readlinkSync(path);
+    } catch {
+      // gone in between: still a symlink when looked at
+    }
+    return `is a symlink (to ${target})`;
+  }
+  if (!s.isDirectory()) return "is not a directory";
+  const me = currentUid();
+  if (me >= 0 && s.uid !== me) return `is owned by ${describeUid(s.uid)}, not by this process's user (${describeUid(me)})`;
+  if (me >= 0 && (s.mode & 0o022) !== 0) return `is writable by ${(s.mode & 0o020) !== 0 ? "its group" : ""}${(s.mode & 0o022) === 0o022 ? " and " : ""}${(s.mode & 0o002) !== 0 ? "others" : ""} (mode ${octal(s.mode)})`;
+  return undefined;
+}
+
+/**
+ * Why the directory at `path` is not this user's own (a symlink, another
+ * owner, group- or other-writable, even with the sticky bit); undefined
+ * when it is, or does not exist (`missing: true` then).
+ *
+ * @example
+ * ```ts
+ * ownDirProblem("/tmp"); // "is owned by uid 0 (root), not by this process's user (uid 1000 (ci))" for user ci
+ * ```
+ */
+export function ownDirProblem(path: string): { problem?: string; missing?: boolean } {
+  let s: Stats;
+  try {
+    s = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { missing: true };
+    return { problem: `cannot be examined (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+  }
+  return { problem: dirProblem(path, s) };
+}
+
+/** Raised by {@linkcode openOwnFile}: `problem` completes "<path> ..." */
+export class NotOwnFileError extends Error {
+  constructor(readonly path: string, readonly problem: string) {
+    super(`${path} ${problem}`);
+    this.name = "NotOwnFileError";
+  }
+}
+
+/** How {@linkcode openOwnFile} opens. */
+export interface OwnFileOptions {
+  /** `read-write` keeps the content (a database); `write` truncates (a log, a report). */
+  access: "read-write" | "write";
+  /** Create the file when it is missing (else a missing file throws ENOENT). */
+  create: boolean;
+  /** The mode a created file gets, and an existing one is set to through the descriptor. */
+  mode: number;
+}
+
+/**
+ * Opens `path` without following a symlink (O_NOFOLLOW: a planted link
+ * fails with ELOOP, its target untouched), then checks the descriptor: a
+ * regular file, owned by this user, with one link (no hard link to someone
+ * else's file); sets its mode with `fchmod` and, for `write`, truncates it
+ * with `ftruncate` only then. Returns the descriptor; throws
+ * {@linkcode NotOwnFileError} naming the path and what is wrong.
+ *
+ * @example
+ * ```ts
+ * const fd = openOwnFile("/var/lib/muster/runs.db", { access: "read-write", create: true, mode: 0o600 });
+ * closeSync(fd);
+ * ```
+ */
+export function openOwnFile(path: string, options: OwnFileOptions): number {
+  const flags = (options.access === "write" ? constants.O_WRONLY : constants.O_RDWR) | constants.O_NOFOLLOW | constants.O_NONBLOCK | (options.create ? constants.O_CREAT : 0);
+  let fd: number;
+  try {
+    fd = openSync(path, flags, options.mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") throw new NotOwnFileError(path, "is a symlink (muster never writes through one)");
+    throw error;
+  }
+  try {
+    const s = fstatSync(fd);
+    const me = currentUid();
+    if (!s.isFile()) throw new NotOwnFileError(path, "is not a regular file");
+    if (me >= 0 && s.uid !== me) throw new NotOwnFileError(path, `is owned by ${describeUid(s.uid)}, not by this process's user (${describeUid(me)})`);
+    if (s.nlink > 1) throw new NotOwnFileError(path, `has ${s.nlink} hard links (expected 1: a link to another file would write there)`);
+    if (me >= 0 && (s.mode & 0o777) !== options.mode) fchmodSync(fd, options.mode);
+    if (options.access === "write") ftruncateSync(fd, 0);
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
