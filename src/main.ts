@@ -19,6 +19,7 @@ const say = (fd: 1 | 2, text: string) => platform.write(fd, encoder.encode(text)
 const main = defineCommand({
   meta: { name: "muster", version: VERSION, description: "Run Atmos-format workflow files: fast, readable and safe" },
   subCommands: {
+    init: () => import("./cli/init.ts").then((m) => m.default),
     workflow: () => import("./cli/workflow.ts").then((m) => m.default),
     list: () => import("./cli/list.ts").then((m) => m.default),
     validate: () => import("./cli/validate.ts").then((m) => m.default),

@@ -8,6 +8,7 @@
 
 /** The commands `muster --help` lists, in order. */
 export const SUMMARIES = {
+  init: "Write an atmos.yaml and a sample workflow into the current directory",
   workflow: "Run a workflow",
   list: "List workflows with their file, description and step count",
   validate: "Check workflow files and print every problem (exit 0 or 2)",
