@@ -36,12 +36,61 @@ const IGNORED = new Set(["--rm", "-i", "--interactive", "-t", "--tty", "-d", "--
 /** The flags `run_args` understands, for messages. */
 export const KNOWN_RUN_ARGS = [...VALUED.keys(), ...SWITCHES.keys(), ...IGNORED].filter((f) => f.startsWith("--")).join(", ");
 
-/** A size such as `512m` or `1g`, in bytes. */
-function bytes(text: string): number | undefined {
+/**
+ * A size such as `512m` or `1g`, in bytes.
+ *
+ * @example
+ * ```ts
+ * bytes("512m"); // 536870912
+ * ```
+ */
+export function bytes(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)([bkmg]?)b?$/i.exec(text.trim());
   if (!match) return undefined;
   const unit = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as "" | "b" | "k" | "m" | "g"];
   return Math.round(Number(match[1]) * unit);
+}
+
+/** One flag of `run_args`: where it is written, and its value (a switch's is "true"/"false"). */
+export interface RunArgFlag {
+  flag: string;
+  value: string;
+  /** The index of the flag's first word in `run_args`. */
+  index: number;
+  /** The settings key it sets, or undefined for an ignored flag. */
+  key?: keyof RunArgSettings;
+}
+
+/**
+ * The flags of `run_args` one at a time, with their values; stops with the
+ * problem of the first flag it cannot read.
+ *
+ * @example
+ * ```ts
+ * [...eachRunArg(["--cap-add", "SYS_ADMIN", "--privileged"])];
+ * // [{ flag: "--cap-add", value: "SYS_ADMIN", index: 0, key: "capAdd" }, { flag: "--privileged", value: "true", index: 2, key: "privileged" }]
+ * ```
+ */
+export function* eachRunArg(args: readonly string[]): Generator<RunArgFlag | { problem: string; index: number }> {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (IGNORED.has(flag)) {
+      yield { flag, value: "true", index: i };
+      continue;
+    }
+    const toggle = SWITCHES.get(flag);
+    if (toggle) {
+      yield { flag, value: eq > 0 && arg.slice(eq + 1) === "false" ? "false" : "true", index: i, key: toggle };
+      continue;
+    }
+    const key = VALUED.get(flag);
+    if (!key) return yield { problem: `"${flag}" is not supported (muster talks to the Engine API, not the docker CLI; supported: ${KNOWN_RUN_ARGS})`, index: i };
+    if (eq > 0) yield { flag, value: arg.slice(eq + 1), index: i, key };
+    else if (i + 1 >= args.length) return yield { problem: `"${flag}" needs a value`, index: i };
+    else yield { flag, value: args[++i]!, index: i - 1, key };
+  }
 }
 
 /**
@@ -57,23 +106,13 @@ function bytes(text: string): number | undefined {
  */
 export function parseRunArgs(args: readonly string[]): { settings: RunArgSettings } | { problem: string; index: number } {
   const settings: RunArgSettings = { env: [], labels: {}, extraHosts: [], capAdd: [], capDrop: [], tmpfs: {} };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (IGNORED.has(flag)) continue;
-    const toggle = SWITCHES.get(flag);
-    if (toggle) {
-      (settings as unknown as Record<string, boolean>)[toggle] = eq > 0 ? arg.slice(eq + 1) !== "false" : true;
+  for (const item of eachRunArg(args)) {
+    if ("problem" in item) return item;
+    const { flag, value, key } = item;
+    if (!key) continue;
+    if (SWITCHES.get(flag) === key) {
+      (settings as unknown as Record<string, boolean>)[key] = value !== "false";
       continue;
-    }
-    const key = VALUED.get(flag);
-    if (!key) return { problem: `"${flag}" is not supported (muster talks to the Engine API, not the docker CLI; supported: ${KNOWN_RUN_ARGS})`, index: i };
-    let value: string;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else {
-      if (i + 1 >= args.length) return { problem: `"${flag}" needs a value`, index: i };
-      value = args[++i]!;
     }
     switch (key) {
       case "env":
@@ -95,7 +134,7 @@ export function parseRunArgs(args: readonly string[]): { settings: RunArgSetting
       case "memoryBytes":
       case "shmBytes": {
         const size = bytes(value);
-        if (size === undefined) return { problem: `"${flag}" takes a size such as 512m or 1g (got ${JSON.stringify(value)})`, index: i };
+        if (size === undefined) return { problem: `"${flag}" takes a size such as 512m or 1g (got ${JSON.stringify(value)})`, index: item.index };
         settings[key] = size;
         break;
       }

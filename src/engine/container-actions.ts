@@ -10,9 +10,10 @@
 import { registryAuthHeader } from "../docker/auth.ts";
 import { buildContext } from "../docker/build-context.ts";
 import type { DockerClient } from "../docker/client.ts";
+import { buildBounds, buildProblem, enginePolicy } from "../docker/engine-policy.ts";
 import { DockerApiError } from "../docker/errors.ts";
-import { EngineError } from "../errors.ts";
-import { EXIT_OK } from "../exit-codes.ts";
+import { EngineError, StepFailure } from "../errors.ts";
+import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 import { platform } from "../platform/index.ts";
 import type { BuildPlan, ContainerPlan } from "../steps/container.ts";
 import type { StepContext, StepOutcome } from "../steps/kind.ts";
@@ -46,6 +47,10 @@ export function runImageAction(name: string, plan: Exclude<ContainerPlan, { acti
 
 async function build(docker: DockerClient, plan: BuildPlan, ctx: StepContext): Promise<StepOutcome> {
   const started = performance.now();
+  // The plan refused what it could see; this is the check on what is really read (the same policy as every container's).
+  const policy = enginePolicy(ctx.run.env, ctx.run.baseDir);
+  const refused = buildProblem(plan, policy);
+  if (refused) throw new StepFailure(refused.text, EXIT_FAILURE);
   const context = await buildContext(plan.context, plan.dockerfile).catch((error: NodeJS.ErrnoException) => {
     throw new EngineError(`cannot read the build context ${plan.context} (${error.code ?? error.message})`);
   });
@@ -57,6 +62,7 @@ async function build(docker: DockerClient, plan: BuildPlan, ctx: StepContext): P
   if (plan.noCache) query.set("nocache", "1");
   if (plan.pull) query.set("pull", "1");
   if (plan.cacheFrom.length > 0) query.set("cachefrom", JSON.stringify(plan.cacheFrom));
+  if (policy.restricted) for (const [key, value] of Object.entries(buildBounds(policy.bounds))) query.set(key, value);
   const shown = plan.tags[0] ?? plan.context;
   await ctx.write(2, encoder.encode(`sending ${context.files} files (${formatSize(context.bytes)}) to the engine\n`));
   let id: string;

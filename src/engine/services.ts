@@ -13,7 +13,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { registryAuthHeader } from "../docker/auth.ts";
 import { DockerClient, type ContainerInspect } from "../docker/client.ts";
 import { createBody, readyTimeoutMs } from "../docker/container-config.ts";
-import { hostAccessPolicy, hostMountProblem } from "../docker/host-access.ts";
+import { confineBody, createBodyProblems, enginePolicy } from "../docker/engine-policy.ts";
 import { DockerApiError } from "../docker/errors.ts";
 import { LABELS, ownerLabel, ownerState } from "../docker/owner.ts";
 import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
@@ -200,15 +200,16 @@ export class ServiceManager {
       ...(run.env.MUSTER_RUN_ID ? { [LABELS.dispatch]: run.env.MUSTER_RUN_ID } : {}),
     };
     const baseDir = run.workflowFile ? dirname(run.workflowFile) : run.baseDir;
-    // Host access is opt-in under serve (and with --restrict-host): bind mounts stay in the project unless allowed.
-    const sources = spec.volumes.filter((v) => v.type === "bind").map((v) => (isAbsolute(v.source) ? v.source : resolve(baseDir, v.source)));
-    const refused = hostMountProblem(sources, hostAccessPolicy(run.env, run.baseDir));
-    if (refused) throw new StepFailure(`step "${stepName}": ${refused}`, EXIT_FAILURE);
-    const body = createBody(spec, {
+    // Under serve (and with --restrict-host) every container passes the one engine policy, whatever asked for it, then gets the run's bounds.
+    const policy = enginePolicy(run.env, run.baseDir);
+    const asked = createBody(spec, {
       labels,
       baseDir,
       supportsStartInterval: docker.supports("1.44"),
     });
+    const refused = createBodyProblems(asked, policy)[0];
+    if (refused) throw new StepFailure(`step "${stepName}": ${refused.text}`, EXIT_FAILURE);
+    const body = policy.restricted ? confineBody(asked, policy) : asked;
     const name = `muster-${this.runId}-${stepName.replace(/[^a-zA-Z0-9_.-]+/g, "-")}`;
     const id = await docker.createContainer(body, name);
     this.#containers.set(id, stepName);

@@ -10,11 +10,13 @@
  * The runners are `engine/services.ts` and `engine/container-actions.ts`.
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import * as v from "valibot";
+import { enginePolicy } from "../docker/engine-policy.ts";
 import { type ContainerSpec, mountsOf, portsOf, type VolumeMount } from "../docker/container-spec.ts";
 import { parseRunArgs, type RunArgSettings } from "../docker/run-args.ts";
 import { PlanError } from "../errors.ts";
+import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { expect, mapOf, str, stringMap } from "../workflow/schema.ts";
 import { shellQuote, splitShellWords } from "../workflow/shell-words.ts";
@@ -22,6 +24,14 @@ import type { StepBase } from "../workflow/types.ts";
 import { buildWith, type BuildWith, inspectWith, IMAGE_REFERENCE, isTemplated, pushWith, renderChecked, runWith, type RunWith, stringLeaves } from "./container-fields.ts";
 import type { FieldPath, PlanScope, StepKind, TemplateField } from "./kind.ts";
 import { PROCESS_RESULT_KEYS, planRunFields } from "./process.ts";
+import { platform } from "../platform/index.ts";
+import { buildRefusal, runRefusals } from "./container-policy.ts";
+
+/** The engine policy of this process (MUSTER_CONFINE under serve, MUSTER_RESTRICT_HOST=1): what `validate` can judge as written. */
+function parsePolicy() {
+  const env = platform.env();
+  return { policy: enginePolicy(env, env.MUSTER_CONFINE || "/"), judgePaths: Boolean(env.MUSTER_CONFINE) };
+}
 
 /** The actions of a container step. */
 export type ContainerAction = "run" | "build" | "push" | "inspect";
@@ -172,9 +182,31 @@ function runSpec(w: RunWith, step: ContainerStep, scope: PlanScope): { spec: Con
   };
 }
 
-/** The `with:` of a step, rendered and checked again; a foreground command is shell code. */
-const renderedWith = <S extends v.GenericSchema>(schema: S, step: ContainerStep, scope: PlanScope): v.InferOutput<S> =>
-  renderChecked(schema, step.with, ["with"], scope, (path) => path[1] === "command");
+/**
+ * Which of a step's `with:` fields are read as code, and by what: a
+ * foreground `command` string by the container's shell, a `CMD-SHELL`
+ * health check by /bin/sh, command and entrypoint words by the program
+ * itself (no shell: a value is one word as it is).
+ */
+function codeOfWith(step: ContainerStep): (path: FieldPath) => Dialect | undefined {
+  const shell = typeof step.with.shell === "string" && !step.with.shell.includes("{{") ? step.with.shell : "/bin/sh";
+  const test = (step.with.healthcheck as { test?: unknown } | undefined)?.test;
+  return (path) => {
+    const [, field, index] = path;
+    if (step.action !== "run") return undefined;
+    if (field === "command") return index === undefined && !step.background ? dialectOf(shell) : "argv";
+    if (field === "entrypoint") return "argv";
+    if (field === "healthcheck" && path[2] === "test") {
+      if (path.length === 3) return "posix";
+      return Array.isArray(test) && test[0] === "CMD-SHELL" && path[3] === 1 ? "posix" : "argv";
+    }
+    return undefined;
+  };
+}
+
+/** The `with:` of a step, rendered and checked again; its code fields' values from outside go to `dataEnv`. */
+const renderedWith = <S extends v.GenericSchema>(schema: S, step: ContainerStep, scope: PlanScope, dataEnv?: Record<string, string>): v.InferOutput<S> =>
+  renderChecked(schema, step.with, ["with"], scope, codeOfWith(step), dataEnv);
 
 /** The container step kind. */
 export const container: StepKind<ContainerStep, ContainerPlan> = {
@@ -214,7 +246,8 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
     const spec = ctx.check(SCHEMAS[action] as v.GenericSchema, fields.with, ["with"]) as Record<string, unknown> | undefined;
     if (!spec) return undefined;
     if (action === "run") {
-      const problems = runProblems(spec as RunWith, background);
+      const { policy, judgePaths } = parsePolicy();
+      const problems = [...runProblems(spec as RunWith, background), ...runRefusals(spec as RunWith, policy, undefined, judgePaths)];
       for (const problem of problems) ctx.report(problem.path, problem.text);
       if (problems.length > 0) return undefined;
       const command = (spec as RunWith).command;
@@ -229,6 +262,12 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
     }
     if (action === "build") {
       const w = spec as BuildWith;
+      const { policy, judgePaths } = parsePolicy();
+      const refused = judgePaths ? buildRefusal(w, policy) : undefined;
+      if (refused) {
+        ctx.report(refused.path, refused.text);
+        return undefined;
+      }
       // The Engine API's builder can use images as cache sources (cache.from with a ref); exporting a cache needs BuildKit.
       const cache = w.cache as { from?: Array<Record<string, string>>; to?: unknown } | undefined;
       const cacheProblem = cache !== undefined && (cache === null || typeof cache !== "object" || cache.to !== undefined || (cache.from ?? []).some((f) => typeof f?.ref !== "string" || (f.type !== undefined && f.type !== "registry")));
@@ -255,9 +294,8 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
   services: { starts: (step) => (step.background ? step.name : undefined) },
   produces: [...PROCESS_RESULT_KEYS, "container_id", "image", "image_id", "repo_tags", "repo_digests", "digest", "push_results", "size", "created", "architecture", "os"],
   templates(step) {
-    const fields: TemplateField[] = stringLeaves(step.with, ["with"]).map(({ path, text }) => ({
-      field: path.join("."), path, text, quoteStyle: path[1] === "command" && step.action === "run" && !step.background ? "shell" : undefined,
-    }));
+    const codeOf = codeOfWith(step);
+    const fields: TemplateField[] = stringLeaves(step.with, ["with"]).map(({ path, text }) => ({ field: path.join("."), path, text, code: codeOf(path) }));
     for (const [key, text] of Object.entries(step.env)) fields.push({ field: `env.${key}`, path: ["env", key], text });
     if (step.workingDirectory !== undefined) fields.push({ field: "working_directory", path: ["working_directory"], text: step.workingDirectory });
     return fields;
@@ -265,15 +303,24 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
   plan(step, scope) {
     switch (step.action) {
       case "run": {
-        const w = renderedWith(runWith, step, scope);
+        const dataEnv: Record<string, string> = {};
+        const w = renderedWith(runWith, step, scope, dataEnv);
         // A template kept as written (it reads what only the run knows) is checked when the step is planned again.
         if (!isTemplated(w.image) && !IMAGE_REFERENCE.test(w.image)) throw new PlanError(scope.name, `field "with.image": ${JSON.stringify(w.image)} is not an image reference (expected a reference such as alpine:3.20)`);
-        return { action: "run", background: step.background, ...runSpec(w, step, scope) };
+        const planned = runSpec(w, step, scope);
+        // The container's shell reads values from outside through these variables, never as code.
+        Object.assign(planned.spec.env, dataEnv);
+        const volumesDir = scope.run.workflowFile ? dirname(scope.run.workflowFile) : scope.run.baseDir;
+        const refused = runRefusals(w, enginePolicy(scope.run.env, scope.run.baseDir), planned.cwd, true, volumesDir)[0];
+        if (refused) throw new PlanError(scope.name, refused.text);
+        return { action: "run", background: step.background, ...planned };
       }
       case "build": {
         const w = renderedWith(buildWith, step, scope);
         const { cwd } = planRunFields(step, scope);
         const cacheFrom = ((w.cache as { from?: Array<{ ref: string }> } | undefined)?.from ?? []).map((f) => f.ref);
+        const refused = buildRefusal(w, enginePolicy(scope.run.env, scope.run.baseDir), cwd);
+        if (refused) throw new PlanError(scope.name, refused.text);
         return {
           action: "build", context: resolve(cwd, w.context), dockerfile: w.dockerfile, tags: w.tags, buildArgs: w.build_args,
           target: w.target, noCache: w.no_cache, pull: w.pull, labels: w.labels, cacheFrom,
