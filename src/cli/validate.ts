@@ -81,6 +81,13 @@ export default defineCommand({
       await stderr.write(`${c.red("✗")} ${plural(diagnostics.length, "problem")} in ${bad} of ${plural(files.length, "file")}${skippedNote}\n`);
       return EXIT_USAGE;
     }
+    // The word-splitting opt-out is allowed, and named: each use splits a value from outside into arguments.
+    const { wordSplittingUses } = await import("../workflow/template-check.ts");
+    for (const f of files) {
+      for (const w of f.workflowFile?.workflows.values() ?? []) {
+        for (const d of wordSplittingUses(w)) await stderr.write(`${formatDiagnostic({ ...d, file: f.display, message: `note: ${d.message}` })}\n`);
+      }
+    }
     await stderr.write(`${c.green("✓")} ${plural(files.length, "file")}, ${plural(workflows, "workflow")}: valid${skippedNote}\n`);
     return EXIT_OK;
   },

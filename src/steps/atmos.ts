@@ -61,11 +61,12 @@ export const atmos: StepKind<AtmosStep, ProcessPlan> = {
     return { ...base, type: "atmos", ...runFieldsOf(fields), command, words };
   },
   produces: PROCESS_RESULT_KEYS,
-  templates: (step) => [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, ...runFieldTemplates(step)],
+  templates: (step) => [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell", code: "argv" }, ...runFieldTemplates(step)],
   plan(step, scope) {
     const { env, cwd } = planRunFields(step, scope);
     const words = step.words.map((word) => {
-      const value = scope.render({ field: "command", path: ["command"], text: word, textOffset: step.command.indexOf(word), quoteStyle: "shell" }, env);
+      // Each word goes to atmos as one argument, no shell in between: a value from outside is passed as it is.
+      const value = scope.renderCode({ field: "command", path: ["command"], text: word, textOffset: step.command.indexOf(word), quoteStyle: "shell", code: "argv" }, env).text;
       // A value may not turn into a flag the author did not write (`-s prod` from a --var).
       if (word.includes("{{") && !word.startsWith("-") && value.startsWith("-")) {
         throw new PlanError(scope.name, `field "command": ${word} renders to ${JSON.stringify(value)}, which atmos would read as a flag (expected a value that does not start with "-"; write the flag in the command itself)`);

@@ -11,6 +11,7 @@ import * as v from "valibot";
 import { PlanError } from "../errors.ts";
 import { commandWords, duration, expect, nonEmpty, str, stringMap, wholeNumber } from "../workflow/schema.ts";
 import type { FieldPath, PlanScope } from "./kind.ts";
+import type { Dialect } from "../shell/dialect.ts";
 
 const bool = v.boolean(expect("true or false"));
 
@@ -193,16 +194,30 @@ function renderLeaves(value: unknown, path: FieldPath, render: (path: FieldPath,
 /**
  * `raw` (written at `path`) with every string rendered, checked again
  * against `schema`: a template may render to something the schema refuses.
- * Throws `PlanError` naming the field. `shellQuoted` says which fields
- * become shell code (their `quote` quotes for sh).
+ * Throws `PlanError` naming the field. `codeOf` says which fields are read
+ * as code, and in which language: those render through `renderCode`, and
+ * the variables that carry their values from outside are added to `dataEnv`.
  *
  * @example
  * ```ts
  * renderChecked(pushWith, step.with, ["with"], scope); // { image: "app:1", tags: [...] }
  * ```
  */
-export function renderChecked<S extends v.GenericSchema>(schema: S, raw: unknown, path: FieldPath, scope: PlanScope, shellQuoted: (path: FieldPath) => boolean = () => false): v.InferOutput<S> {
-  const rendered = renderLeaves(raw, path, (at, text) => scope.render({ field: at.join("."), path: at, text, quoteStyle: shellQuoted(at) ? "shell" : undefined }));
+export function renderChecked<S extends v.GenericSchema>(
+  schema: S,
+  raw: unknown,
+  path: FieldPath,
+  scope: PlanScope,
+  codeOf: (path: FieldPath) => Dialect | undefined = () => undefined,
+  dataEnv: Record<string, string> = {},
+): v.InferOutput<S> {
+  const rendered = renderLeaves(raw, path, (at, text) => {
+    const code = codeOf(at);
+    if (!code) return scope.render({ field: at.join("."), path: at, text });
+    const result = scope.renderCode({ field: at.join("."), path: at, text, quoteStyle: "shell", code });
+    Object.assign(dataEnv, result.env);
+    return result.text;
+  });
   const result = v.safeParse(schema, rendered);
   if (!result.success) {
     const issue = result.issues[0];

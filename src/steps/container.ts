@@ -71,7 +71,8 @@ export type ContainerPlan =
   | { action: "push"; image: string; tags: string[] }
   | { action: "inspect"; image: string };
 
-const SCHEMAS = { run: runWith, build: buildWith, push: pushWith, inspect: inspectWith } as const;
+/** The schema of `with:` for each action (`muster schema` reads it too). */
+export const SCHEMAS = { run: runWith, build: buildWith, push: pushWith, inspect: inspectWith } as const;
 
 /** Environment variables naming credential files that Atmos mounts into a foreground container (read-only, same path). */
 const CREDENTIAL_FILES = ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "GOOGLE_APPLICATION_CREDENTIALS", "AZURE_AUTH_LOCATION", "KUBECONFIG"];

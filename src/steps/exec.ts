@@ -27,7 +27,7 @@ export const exec: StepKind<ExecStep, ProcessPlan> = {
   build: (fields, base) => ({ ...base, type: "exec", ...runFieldsOf(fields), command: fields.command as string }),
   templates: shellCommandTemplates,
   plan: planShellCommand,
-  describe: (planned) => commandLine(planned.resolved.command),
+  describe: (planned) => commandLine(planned.resolved.display ?? planned.resolved.command),
   view: (planned) => ({ name: planned.name, type: "exec", ...processView(planned) }),
   viewText: processViewText,
   run: (planned, ctx) => runPlannedProcess(planned, { ...ctx, capture: undefined }),

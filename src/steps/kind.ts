@@ -21,6 +21,8 @@ import type { ResultCapture } from "../engine/result-capture.ts";
 import type { RunContext } from "../workflow/plan.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { TemplateData } from "../template/index.ts";
+import type { Dialect } from "../shell/dialect.ts";
+import type { RenderedCode } from "../shell/render-code.ts";
 import type { Inherited, MatrixCombination, StepBase } from "../workflow/types.ts";
 
 /** A path inside a step's YAML map, such as `["with", "ports", 0]`. */
@@ -80,6 +82,12 @@ export interface TemplateField {
   textOffset?: number;
   /** `shell` for text that becomes shell code or command words: `quote`/`squote` then quote for sh. */
   quoteStyle?: "shell";
+  /**
+   * The language that reads the field (a shell command, a script, command
+   * words): values from outside the workflow file are passed to it as data,
+   * never as code. Such a field renders only through `PlanScope.renderCode`.
+   */
+  code?: Dialect;
 }
 
 /** What a kind's `plan` gets: the run, the defaults handed down, and a renderer. */
@@ -102,6 +110,12 @@ export interface PlanScope {
    * this field only: a command sees its step's own environment.
    */
   render(field: TemplateField, envOverlay?: Record<string, string>): string;
+  /**
+   * Renders a command-like field (`field.code` names its language): the
+   * file's text stays code, every value from outside becomes a reference to
+   * a variable in `env`, which the step adds to its process's environment.
+   */
+  renderCode(field: TemplateField & { code: Dialect }, envOverlay?: Record<string, string>): RenderedCode;
   /** Plans the children of a group. */
   planChildren(children: ReadonlyArray<ChildToPlan>, inherited: Inherited): Array<{ planned: PlannedStep; scope: PlanScope }>;
 }

@@ -6,13 +6,15 @@
  */
 import { isAbsolute, join } from "node:path";
 import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_OK } from "../exit-codes.ts";
-import { SpawnError } from "../platform/index.ts";
+import { platform, SpawnError } from "../platform/index.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import type { ResultCapture } from "../engine/result-capture.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
 import { renderChecked, sandboxSettings, type SandboxSettings } from "./container-fields.ts";
+import { type Dialect, dialectOf } from "../shell/dialect.ts";
+import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
 
 /** A step with the fields in `runFields`. */
 export interface RunFieldsStep extends StepBase {
@@ -46,8 +48,10 @@ export interface CommandStep extends RunFieldsStep {
 /** A process step after planning. */
 export interface ProcessPlan {
   stack?: string;
-  /** The command after templating. */
+  /** The command after templating: values from outside are references to variables in `env` (see `renderCode`). */
   command: string;
+  /** The command as a person reads it, each value from outside quoted in place (start lines; never run). */
+  display?: string;
   /** What is executed. */
   argv: string[];
   cwd: string;
@@ -160,9 +164,14 @@ export function stepDirectory(scope: PlanScope, own: string | undefined): string
   return dir === undefined ? base : isAbsolute(dir) ? dir : join(base, dir);
 }
 
+/** The dialect of the host's shell (`sh -c`, `cmd /C` on Windows). */
+export function hostShellDialect(): Dialect {
+  return platform.os === "windows" ? "cmd" : "posix";
+}
+
 /** The templates of a step whose `command` runs with the shell (`shell`, `exec`, `spin`). */
 export function shellCommandTemplates(step: RunFieldsStep & { command: string }): TemplateField[] {
-  return [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, ...runFieldTemplates(step)];
+  return [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell", code: hostShellDialect() }, ...runFieldTemplates(step)];
 }
 
 /**
@@ -172,8 +181,11 @@ export function shellCommandTemplates(step: RunFieldsStep & { command: string })
  */
 export function planShellCommand(step: RunFieldsStep & { command: string }, scope: PlanScope): ProcessPlan {
   const { env, cwd } = planRunFields(step, scope);
-  const command = scope.render({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell" }, env);
-  return { stack: scope.stack, command, argv: [...scope.run.shell, command], cwd, env, sandbox: step.type === "shell" ? planSandbox(step, scope, cwd) : undefined };
+  const sandbox = step.type === "shell" ? planSandbox(step, scope, cwd) : undefined;
+  const code = sandbox ? dialectOf(sandbox.settings.shell) : dialectOf(scope.run.shell[0] ?? "sh");
+  const rendered = scope.renderCode({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell", code }, env);
+  const command = rendered.text;
+  return { stack: scope.stack, command, display: rendered.display, argv: [...scope.run.shell, command], cwd, env: { ...env, ...rendered.env }, sandbox };
 }
 
 /**
@@ -217,6 +229,8 @@ export function processViewText(planned: PlannedStep<StepBase, ProcessPlan>): { 
   const lines: string[] = [];
   if (planned.needs.length > 0) lines.push(`needs: ${planned.needs.join(", ")}`);
   lines.push(`$ ${r.argv.map(shellQuote).join(" ")}`);
+  // The values a command refers to: what the program will see, exactly.
+  for (const [key, value] of Object.entries(r.env)) if (key.startsWith(DATA_VARIABLE_PREFIX)) lines.push(`${key}=${shellQuote(value)}`);
   return { head: `${planned.step.type}${r.stack ? `, stack ${r.stack}` : ""}`, lines };
 }
 

@@ -22,6 +22,7 @@ import { say } from "./message.ts";
 import { stepContainer } from "./container-fields.ts";
 import { capturedValue, planRunFields, planSandbox, runStepProcess, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
+import { dialectOf } from "../shell/dialect.ts";
 
 /** A script step. */
 export interface ScriptStep extends RunFieldsStep {
@@ -82,15 +83,16 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
   }),
   templates: (step) => [
     { field: "interpreter", path: ["interpreter"], text: step.interpreter },
-    { field: "script", path: ["script"], text: step.script },
+    // A templated interpreter is known only once rendered: the run checks that script then.
+    { field: "script", path: ["script"], text: step.script, code: step.interpreter.includes("{{") ? "argv" : dialectOf(step.interpreter) },
     ...runFieldTemplates(step),
   ],
   plan(step, scope) {
     const { env, cwd } = planRunFields(step, scope);
     const interpreter = scope.render({ field: "interpreter", path: ["interpreter"], text: step.interpreter });
-    const body = scope.render({ field: "script", path: ["script"], text: step.script }, env);
-    const { argv, stdin } = scriptArgv(interpreter, body);
-    return { stack: scope.stack, command: body, argv, cwd, env, stdinText: stdin, sandbox: planSandbox(step, scope, cwd) };
+    const rendered = scope.renderCode({ field: "script", path: ["script"], text: step.script, code: dialectOf(interpreter) }, env);
+    const { argv, stdin } = scriptArgv(interpreter, rendered.text);
+    return { stack: scope.stack, command: rendered.text, display: rendered.display, argv, cwd, env: { ...env, ...rendered.env }, stdinText: stdin, sandbox: planSandbox(step, scope, cwd) };
   },
   describe: (planned) => `${planned.resolved.argv[0]} script (${planned.resolved.command.split("\n").length} lines)`,
   view: (planned) => ({ name: planned.name, type: "script", argv: planned.resolved.argv, stdin: planned.resolved.stdinText, cwd: planned.resolved.cwd, env: planned.resolved.env }),

@@ -5,7 +5,6 @@
 import * as v from "valibot";
 import { str } from "../workflow/schema.ts";
 import { stepContainer } from "./container-fields.ts";
-import { quotedQuoteActions } from "../workflow/shell-words.ts";
 import type { StepKind } from "./kind.ts";
 import {
   type CommandStep, commandLine, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates,
@@ -22,19 +21,12 @@ export const shell: StepKind<CommandStep, ProcessPlan> = {
   build(fields, base, ctx) {
     const command = fields.command as string;
     if (fields.container !== undefined && ctx.check(stepContainer, fields.container, ["container"]) === undefined) return undefined;
-    // `quote` only protects a value in an unquoted place: inside "..." $(...) still runs, inside '...' its quotes end the span.
-    const unsafe = quotedQuoteActions(command);
-    for (const { action, quote } of unsafe) {
-      const span = quote === '"' ? `a "..." string, where $(...) in the value still runs` : `a '...' string (also sh -c '...'), where the quotes quote adds end the string`;
-      ctx.report(["command"], `field "command": ${action} stands inside ${span} (expected quote outside any quotes, or the value passed through env: and used as "$NAME")`);
-    }
-    if (unsafe.length > 0) return undefined;
     return { ...base, type: "shell", ...runFieldsOf(fields), command };
   },
   produces: PROCESS_RESULT_KEYS,
   templates: shellCommandTemplates,
   plan: planShellCommand,
-  describe: (planned) => commandLine(planned.resolved.command),
+  describe: (planned) => commandLine(planned.resolved.display ?? planned.resolved.command),
   view: (planned) => ({ name: planned.name, type: "shell", ...processView(planned) }),
   viewText: processViewText,
   run: runPlannedProcess,

@@ -24,6 +24,13 @@ export interface RenderOptions {
    * `quote` (`"..."`, Go-escaped) and `squote` (`'...'`).
    */
   quoteStyle?: "shell" | "go";
+  /**
+   * The roots whose values are written in the workflow file itself
+   * (`workflow`, `step`, `matrix`). When set, every other root is data and
+   * the render marks what it printed from data (`executeParts`); unset, the
+   * render does not track it.
+   */
+  trusted?: ReadonlySet<string>;
   /** What Sprig's `env` reads (muster's own environment by default). */
   env?: Record<string, string | undefined>;
   /** The clock of `now` (tests fix it). */

@@ -11,13 +11,13 @@
  * @module
  */
 import { TemplateError } from "../errors.ts";
-import { execute, MissingKeyError } from "./execute.ts";
+import { execute, executeParts, MissingKeyError, type RenderedPart } from "./execute.ts";
 import type { RenderOptions } from "./function-types.ts";
 import { FUNCTIONS, isFunction, suggestFunction } from "./functions.ts";
 import { parse, type Operand, type Pipe, type TemplateNode } from "./parser.ts";
 
 export { MissingKeyError, TemplateError };
-export type { RenderOptions };
+export type { RenderedPart, RenderOptions };
 
 /** The data a template sees. */
 export type TemplateData = Record<string, unknown>;
@@ -74,6 +74,21 @@ export function compileTemplate(text: string): CompiledTemplate {
 export function renderTemplate(text: string, data: TemplateData, options: RenderOptions = {}): string {
   if (!text.includes("{{")) return text;
   return execute(compileTemplate(text).nodes, data, options);
+}
+
+/**
+ * Renders `text` as pieces, each printed from data marked as such: every
+ * root but those in `options.trusted` is data (see `executeParts`).
+ *
+ * @example
+ * ```ts
+ * renderTemplateParts("echo {{ .vars.x }}", { vars: { x: "a b" } }, { trusted: new Set(["workflow"]) });
+ * // [{ text: "echo " }, { text: "a b", data: true, offset: 5 }]
+ * ```
+ */
+export function renderTemplateParts(text: string, data: TemplateData, options: RenderOptions & { trusted: ReadonlySet<string> }): RenderedPart[] {
+  if (!text.includes("{{")) return [{ text }];
+  return executeParts(compileTemplate(text).nodes, data, options);
 }
 
 /**

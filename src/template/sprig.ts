@@ -70,6 +70,9 @@ export const SPRIG: Record<string, TemplateFunction> = {
 
   // Strings
   quote: fn([0, Infinity], (args, ctx) => quoteWith(ctx, args, false)),
+  // muster's own: a value's whitespace-separated words. In a command each word is passed as data of its own
+  // (the one way to have a value split into several arguments); elsewhere a list.
+  words: fn(1, ([value]) => strval(value).split(/\s+/).filter(Boolean)),
   squote: fn([0, Infinity], (args, ctx) => quoteWith(ctx, args, true)),
   upper: fn(1, ([s], ctx) => asString(s, ctx).toUpperCase()),
   lower: fn(1, ([s], ctx) => asString(s, ctx).toLowerCase()),

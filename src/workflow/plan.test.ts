@@ -55,8 +55,10 @@ test("templates, env and working directory; a group hands its env and directory 
 `));
   expect(p.errors).toEqual([]);
   const s = p.steps[0]!.resolved as ProcessPlan;
-  expect(s.argv).toEqual(["sh", "-c", "echo world wf-stack s"]);
-  expect(s.env).toEqual({ A: "1", B: "/h" });
+  // Values from outside (a var, the stack) reach the shell as variables; the step's own name is the file's text.
+  expect(s.argv).toEqual(["sh", "-c", `echo "\${MUSTER_DATA_1}" "\${MUSTER_DATA_2}" s`]);
+  expect(s.display).toBe("echo world wf-stack s");
+  expect(s.env).toEqual({ A: "1", B: "/h", MUSTER_DATA_1: "world", MUSTER_DATA_2: "wf-stack" });
   expect(s.cwd).toBe("/base/sub");
   const child = (p.steps[1]!.resolved as { children: Array<{ resolved: ProcessPlan }> }).children[0]!.resolved;
   expect(child.env).toEqual({ A: "1", C: "group", D: "child" });

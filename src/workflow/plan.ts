@@ -15,7 +15,8 @@
 import { PlanError, TemplateError, type Diagnostic } from "../errors.ts";
 import { kindOfStep } from "../steps/index.ts";
 import type { AnyKind, ChildToPlan, PlannedStep, PlanScope, TemplateField } from "../steps/kind.ts";
-import { compileTemplate, MissingKeyError, renderTemplate, type TemplateData } from "../template/index.ts";
+import { renderCode, type RenderedCode, TRUSTED_ROOTS } from "../shell/render-code.ts";
+import { compileTemplate, MissingKeyError, renderTemplate, renderTemplateParts, type TemplateData } from "../template/index.ts";
 import { RunState } from "./run-state.ts";
 import type { Inherited, StepBase, Workflow } from "./types.ts";
 
@@ -132,7 +133,17 @@ class Planner {
     const { step, name, matrix } = child;
     const kind = knownKind ?? kindOfStep(step);
     let deferred = false;
+    const failed = (field: TemplateField, error: unknown): void => {
+      if (!(error instanceof TemplateError)) throw error;
+      const owner = field.owner ?? step;
+      const base = field.textOffset ?? 0;
+      const exact = error.offset !== undefined && field.path.length > 0 && base >= 0;
+      const at = exact ? owner.sourceOf(field.path, base + error.offset!) : owner.sourceOf(field.path);
+      errors.push({ ...at, message: `workflow "${ctx.workflow.name}", ${where}: field "${field.field}": ${error.message}${hintFor(error)}` });
+    };
     const render = (field: TemplateField, data: TemplateData): string => {
+      // A command field renders only through renderCode: its values from outside must never become code.
+      if (field.code) throw new Error(`internal error: field "${field.field}" of a ${step.type} step is code, rendered as text`);
       if (this.defer(field.text)) {
         deferred = true;
         return field.text;
@@ -140,13 +151,25 @@ class Planner {
       try {
         return renderTemplate(field.text, data, { quoteStyle: field.quoteStyle ?? "go", env: ctx.env });
       } catch (error) {
-        if (!(error instanceof TemplateError)) throw error;
-        const owner = field.owner ?? step;
-        const base = field.textOffset ?? 0;
-        const exact = error.offset !== undefined && field.path.length > 0 && base >= 0;
-        const at = exact ? owner.sourceOf(field.path, base + error.offset!) : owner.sourceOf(field.path);
-        errors.push({ ...at, message: `workflow "${ctx.workflow.name}", ${where}: field "${field.field}": ${error.message}${hintFor(error)}` });
+        failed(field, error);
         return field.text;
+      }
+    };
+    // The data variables of this step's command fields so far: numbering goes on across its fields.
+    const dataEnv: Record<string, string> = {};
+    const renderCodeField = (field: TemplateField, data: TemplateData): RenderedCode => {
+      if (this.defer(field.text)) {
+        deferred = true;
+        return { text: field.text, env: {}, display: field.text };
+      }
+      try {
+        const parts = renderTemplateParts(field.text, data, { quoteStyle: "shell", env: ctx.env, trusted: TRUSTED_ROOTS });
+        const rendered = renderCode(parts, field.code!, dataEnv);
+        Object.assign(dataEnv, rendered.env);
+        return rendered;
+      } catch (error) {
+        failed(field, error);
+        return { text: field.text, env: {}, display: field.text };
       }
     };
     const ownStack = (step as StepBase & { stack?: string }).stack;
@@ -164,6 +187,7 @@ class Planner {
       data,
       exported: state.exported,
       render: (field, envOverlay) => render(field, envOverlay ? state.templateData(name, stack, matrix, envOverlay) : data),
+      renderCode: (field, envOverlay) => renderCodeField(field, envOverlay ? state.templateData(name, stack, matrix, envOverlay) : data),
       // Children are planned again when dispatched (after the siblings they need): here their reads of results wait.
       planChildren: (children, childInherited) => {
         const planner = new Planner(ctx, state, errors, (text) => this.defer(text) || readsRoots(text, RESULT_ROOTS));

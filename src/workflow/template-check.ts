@@ -11,6 +11,7 @@
 import type { Diagnostic } from "../errors.ts";
 import { kindOf } from "../steps/index.ts";
 import type { TemplateField } from "../steps/kind.ts";
+import { codeFindings } from "../shell/render-code.ts";
 import { compileTemplate, TemplateError } from "../template/index.ts";
 import { editDistance } from "../template/functions.ts";
 import { TEMPLATE_ROOTS } from "./run-state.ts";
@@ -123,7 +124,10 @@ export function checkTemplates(workflow: Pick<Workflow, "name" | "steps">): Diag
     };
     let references;
     try {
-      references = compileTemplate(field.text).references;
+      const compiled = compileTemplate(field.text);
+      references = compiled.references;
+      // A command field: a value from outside must have a way to reach its program as data.
+      if (field.code) for (const f of codeFindings(compiled.nodes, field.code)) if (f.kind === "refused") report(f.offset, f.message);
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       report(error.offset, error.message);
@@ -167,6 +171,35 @@ export function checkTemplates(workflow: Pick<Workflow, "name" | "steps">): Diag
     }
   });
   return diagnostics;
+}
+
+/**
+ * Each use of the word-splitting opt-out (`{{ .vars.flags | words }}`) in a
+ * command field, positioned: `validate` names them, since each splits a
+ * value from outside into several arguments.
+ *
+ * @example
+ * ```ts
+ * wordSplittingUses(workflow)[0]?.message; // 'workflow "w", step "a": field "command": splits a value from outside into words ...'
+ * ```
+ */
+export function wordSplittingUses(workflow: Pick<Workflow, "name" | "steps">): Diagnostic[] {
+  const uses: Diagnostic[] = [];
+  forEachTemplate(workflow, ({ step, field, where }) => {
+    if (!field.code || !field.text.includes("words")) return;
+    try {
+      for (const f of codeFindings(compileTemplate(field.text).nodes, field.code)) {
+        if (f.kind !== "words") continue;
+        const owner = field.owner ?? step;
+        const base = field.textOffset ?? 0;
+        const at = base >= 0 ? owner.sourceOf(field.path, base + f.offset) : owner.sourceOf(field.path);
+        uses.push({ file: at.file, line: at.line, col: at.col, message: `${where}: field "${field.field}": ${f.message}` });
+      }
+    } catch {
+      // checkTemplates reports it
+    }
+  });
+  return uses;
 }
 
 /**
