@@ -64,8 +64,11 @@ export async function startSshd(dir: string): Promise<{ port: number; clientKey:
   };
 }
 
-/** A TLS server running git http-backend for repositories under `projectRoot`. */
-export async function startGitHttps(dir: string, projectRoot: string): Promise<{ port: number; caFile: string; stop: () => void }> {
+/**
+ * A TLS server running git http-backend for repositories under `projectRoot`;
+ * with `auth`, every request without that Basic user and password gets a 401.
+ */
+export async function startGitHttps(dir: string, projectRoot: string, auth?: { user: string; password: string }): Promise<{ port: number; caFile: string; stop: () => void }> {
   mkdirSync(dir, { recursive: true });
   sh(`openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null`, dir);
   const server = Bun.serve({
@@ -74,6 +77,9 @@ export async function startGitHttps(dir: string, projectRoot: string): Promise<{
     tls: { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") },
     async fetch(request) {
       const url = new URL(request.url);
+      if (auth && request.headers.get("authorization") !== `Basic ${btoa(`${auth.user}:${auth.password}`)}`) {
+        return new Response("credentials required\n", { status: 401, headers: { "www-authenticate": 'Basic realm="git"' } });
+      }
       const cgi = Bun.spawn(["/usr/lib/git-core/git-http-backend"], {
         env: {
           GIT_PROJECT_ROOT: projectRoot, GIT_HTTP_EXPORT_ALL: "1", PATH_INFO: url.pathname, REQUEST_METHOD: request.method,

@@ -50,6 +50,28 @@ export function parseVars(rawArgs: string[]): Record<string, string> {
 }
 
 /**
+ * The vars `muster serve` hands a run without putting them on its argv
+ * (where every local user could read them): with `MUSTER_VARS_FROM_ENV=1`,
+ * every `MUSTER_VAR_<KEY>` is taken as `--var KEY=value` (a `--var` on the
+ * command line still wins). Empty without the switch.
+ *
+ * @example
+ * ```ts
+ * varsFromEnv({ MUSTER_VARS_FROM_ENV: "1", MUSTER_VAR_who: "$(id)" }); // { who: "$(id)" }
+ * varsFromEnv({ MUSTER_VAR_who: "x" }); // {}
+ * ```
+ */
+export function varsFromEnv(env: Record<string, string | undefined>): Record<string, string> {
+  if (env.MUSTER_VARS_FROM_ENV !== "1") return {};
+  const vars: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const key = name.startsWith("MUSTER_VAR_") ? name.slice("MUSTER_VAR_".length) : "";
+    if (value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) vars[key] = value;
+  }
+  return vars;
+}
+
+/**
  * Collects every `--answer NAME=VALUE` (repeatable): the value of the prompt
  * step NAME. The value may be empty; it runs to the end (it may hold `=`).
  *

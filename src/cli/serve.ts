@@ -11,6 +11,8 @@ import { createLog } from "../serve/log.ts";
 import { Metrics } from "../serve/metrics.ts";
 import { Redactor } from "../serve/redact.ts";
 import { RunManager, sweepStaleRunDirs } from "../serve/run-manager.ts";
+import { RunSandbox } from "../serve/run-sandbox.ts";
+import { userInfo } from "node:os";
 import { redactUrl, SqlRunStore, StateError } from "../serve/run-store.ts";
 import { TokenChecker } from "../serve/token.ts";
 import { stderr } from "../output/terminal.ts";
@@ -42,7 +44,21 @@ export default defineCommand({
       await stderr.write(`muster serve: cannot keep runs: ${error.message}\n`);
       return error.exitCode;
     }
-    const runs = new RunManager(config, log, metrics, redactor, store);
+    // Process-mode runs: their own uid (root runner) or user namespace, hiding the store, the credentials and other runs.
+    let sandbox: RunSandbox | undefined;
+    if (config.runIsolation === "process") {
+      try {
+        sandbox = await RunSandbox.start(platform.env(), { stateDir: config.state.kind === "sqlite" ? config.state.dir : undefined, allowDockerSocket: config.allowDockerSocket, concurrency: config.concurrency });
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        await store.close();
+        await stderr.write(`muster serve: invalid configuration: ${error.message}\n`);
+        return EXIT_USAGE;
+      }
+    }
+    // Root reads any process's environ: closed for a root runner's runs only because they run as other uids (or in containers).
+    const memoryHidden = memoryClosed && (userInfo().uid !== 0 || config.runIsolation === "container" || sandbox?.dropsUid === true);
+    const runs = new RunManager(config, log, metrics, redactor, store, sandbox);
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
     const recovered = await runs.recover();
     if (recovered.lost + recovered.requeued + recovered.redelivered > 0) log("info", "took up the runs of the previous runner", recovered);
@@ -56,7 +72,8 @@ export default defineCommand({
           return new Response('{"error":"internal error"}\n', { status: 500, headers: { "content-type": "application/json" } });
         }),
     });
-    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, state: config.state.kind === "sqlite" ? config.state.dir : redactUrl(config.state.url), runner: config.runnerId, memoryClosed });
+    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, state: config.state.kind === "sqlite" ? config.state.dir : redactUrl(config.state.url), runner: config.runnerId, memoryClosed: memoryHidden, sandbox: sandbox?.kind ?? "container" });
+    if (sandbox?.warning) log("warn", sandbox.warning, {});
     if (!memoryClosed) log("warn", "this runner's memory and environment are readable by processes of its user (not Linux, or no libc FFI): runs could read its token", {});
 
     const stopped = new Promise<number>((resolve) => {

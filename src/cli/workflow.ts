@@ -25,7 +25,7 @@ import { findWorkflow } from "../workflow/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
 import { buildPlan } from "../workflow/plan.ts";
 import type { Workflow } from "../workflow/types.ts";
-import { dirArg, fileArg, loadProject, parseAnswers, parseVars } from "./common.ts";
+import { dirArg, fileArg, loadProject, parseAnswers, parseVars, varsFromEnv } from "./common.ts";
 import { checkAnswers, refuseBadAnswers, refuseUnanswered, resumableAnswers } from "./answers.ts";
 import { pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
 import { resumeCommand, resumeStep } from "./resume.ts";
@@ -101,7 +101,7 @@ export default defineCommand({
     if (args.ci !== undefined && !(CI_CHOICES as readonly string[]).includes(args.ci)) {
       throw new UsageError(`--ci ${JSON.stringify(args.ci)}: expected one of: ${CI_CHOICES.join(", ")}`);
     }
-    const vars = parseVars(rawArgs);
+    const vars = { ...varsFromEnv(platform.env()), ...parseVars(rawArgs) };
     const answers = parseAnswers(rawArgs);
     const project = await loadProject(args.dir);
     const interactive = promptsOnTerminal();

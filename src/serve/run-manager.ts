@@ -19,6 +19,7 @@ import type { ServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
 import { cloneRepository, prepareRunDirs, SECRETS_DIR_PREFIX } from "./git-clone.ts";
 import { runIsolated, WORKSPACE } from "./isolated-run.ts";
+import type { RunIdentity, RunSandbox } from "./run-sandbox.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
@@ -135,7 +136,11 @@ export class RunManager {
   #nextPass?: Promise<void>;
   #passes: Promise<void> = Promise.resolve();
 
-  constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor, store: RunStore) {
+  /** What confines process-mode runs (run-sandbox.ts); none: runs run as this runner's user, unconfined. */
+  #sandbox?: RunSandbox;
+
+  constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor, store: RunStore, sandbox?: RunSandbox) {
+    this.#sandbox = sandbox;
     this.#config = config;
     this.#log = log;
     this.#metrics = metrics;
@@ -353,20 +358,26 @@ export class RunManager {
     let status: "succeeded" | "failed" | "canceled" = "failed";
     let exitCode: number | null = null;
     let error: string | null = null;
+    let identity: RunIdentity | undefined;
     try {
       root = await mkdtemp(join(tmpdir(), `${RUN_DIR_PREFIX}${platform.pid}-`));
       const dirs = await prepareRunDirs(root);
       await cloneRepository(this.#config, dirs, run.cancellation);
       const vars = dispatch.vars ?? {};
       const isolated = this.#config.runIsolation === "container";
+      const sandbox = isolated ? undefined : this.#sandbox;
+      // A root runner's run gets a uid of its own and its dir; the run sees its dir where the sandbox binds it.
+      identity = sandbox?.acquire();
+      await sandbox?.hand(dirs, identity);
+      const seen = sandbox ? sandbox.view(dirs) : dirs;
+      // Vars never travel on argv (other local users read it): only as MUSTER_VAR_*, which MUSTER_VARS_FROM_ENV=1 makes the child take as --var.
       const args = [
-        "workflow", dispatch.workflow, "-C", isolated ? WORKSPACE : dirs.checkout,
+        "workflow", dispatch.workflow, "-C", isolated ? WORKSPACE : seen.checkout,
         ...(dispatch.file ? ["-f", dispatch.file] : []),
         ...(dispatch.stack ? ["-s", dispatch.stack] : []),
-        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}=${v}`]),
       ];
       // MUSTER_CONFINE: atmos.yaml, workflow files and their base paths must lie inside the checkout (symlinks out are refused).
-      const env: Record<string, string> = { HOME: dirs.home, TMPDIR: dirs.tmp, NO_COLOR: "1", MUSTER_RUN_ID: runId, MUSTER_CONFINE: dirs.checkout };
+      const env: Record<string, string> = { HOME: seen.home, TMPDIR: seen.tmp, NO_COLOR: "1", MUSTER_RUN_ID: runId, MUSTER_CONFINE: seen.checkout, MUSTER_VARS_FROM_ENV: "1" };
       const own = platform.env();
       for (const key of PASSED_ENV) if (own[key]) env[key] = own[key]!;
       for (const [k, v] of Object.entries(vars)) env[`MUSTER_VAR_${k}`] = v;
@@ -374,7 +385,7 @@ export class RunManager {
       // A canceled run tears its services down: the grace outlasts a service's stop_timeout (MUSTER_CANCEL_GRACE).
       const outcome = isolated
         ? await runIsolated(this.#config, { runId, args, checkout: dirs.checkout, env: { ...env, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeoutMs, cancellation: run.cancellation, output: keep })
-        : await runProcess([...platform.selfCommand(), ...args], {
+        : await runProcess(sandbox ? sandbox.wrap([...platform.selfCommand(), ...args], dirs.root, identity) : [...platform.selfCommand(), ...args], {
           env, cwd: dirs.checkout, stdin: "null", stdout: keep, stderr: keep, graceMs: this.#config.cancelGraceMs, cancellation: run.cancellation, timeoutMs,
         });
       exitCode = outcome.code;
@@ -393,6 +404,8 @@ export class RunManager {
       await this.#removeLeftContainers(runId);
       // rm does not follow symlinks: a link in the checkout is removed, not its target.
       if (root) await rm(root, { recursive: true, force: true, maxRetries: 3 }).catch((e: Error) => this.#log("error", "could not remove run dir", { runId, error: e.message }));
+      // The run's PID namespace died with its first process: nothing of the uid's is left to meet the next run.
+      this.#sandbox?.release(identity);
     }
     const logTail = redactor.redact(decoder.decode(output.tail()));
     await this.#complete(run, status, exitCode, error ? redactor.redact(error) : null, logTail);

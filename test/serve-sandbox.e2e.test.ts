@@ -1,0 +1,215 @@
+/**
+ * End-to-end: what a process-mode run of `muster serve` can reach, with the
+ * runner as root and as `nobody` (issue 26 item 2, findings S1, S2, S4,
+ * S12). Each run hunts for the runner's store, clone credentials, other
+ * runs' dirs and the runner's `/proc` entries, and prints a count of what
+ * it could read; the test asserts 0, while the same runners still clone
+ * (HTTPS with a token, SSH with a key), run and call back. All on 127.0.0.1.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chownSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { eventually, tempDir } from "./helpers.ts";
+import { makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
+
+const TOKEN = "runner-token-sandbox-5b7e1f0c2a";
+const GIT_USER = "deployer";
+const GIT_TOKEN = "ghp_FAKEPAT0123456789abcdefSANDBOX";
+const NOBODY = 65534;
+const tmp = tempDir("muster-sbx-test-");
+chmodSync(tmp.path, 0o755);
+
+/**
+ * `hunt` prints `readable: N` and what it read. Its vars: `state` and
+ * `tmp`, the runner's state dir and TMPDIR as host paths; `na`/`nb`, two
+ * halves of the runner token (assembled only in a file, so that the hunt's
+ * own argv and environ hold no whole needle); `secret`, a value that must
+ * be in no process's cmdline.
+ */
+const WORKFLOWS = `workflows:
+  hunt:
+    steps:
+      - name: hunt
+        type: shell
+        command: |
+          n=0; seen=""
+          hit() { n=$((n+1)); seen="$seen $1"; }
+          needles="$TMPDIR/needles"; printf '%s%s\\n' "$MUSTER_VAR_na" "$MUSTER_VAR_nb" > "$needles"
+          secret="$TMPDIR/secret"; printf '%s\\n' "$MUSTER_VAR_secret" > "$secret"
+          state="$MUSTER_VAR_state"; runs="$MUSTER_VAR_tmp"
+          # The store: runs.db and its journal, in the state dir or anywhere else on the file system.
+          for f in "$state"/* "$state"/.[!.]*; do [ -e "$f" ] && [ -r "$f" ] && hit "$f"; done
+          for f in $(find / \\( -path /proc -o -path /sys -o -path /dev \\) -prune -o \\( -name 'runs.db*' -o -name 'muster-secrets-*' \\) -print 2>/dev/null); do
+            case "$f" in *muster-sbx-test-*) [ -r "$f" ] && hit "$f";; esac
+          done
+          # Other runs' dirs and clone credentials, beside the runner's run dirs and above this run's TMPDIR.
+          for d in "$runs"/muster-run-* "$runs"/muster-secrets-* "$(dirname "$(dirname "$TMPDIR")")"/muster-run-* "$(dirname "$(dirname "$TMPDIR")")"/muster-secrets-*; do
+            [ -e "$d" ] && { [ -r "$d" ] || [ -x "$d" ]; } && hit "$d"
+          done
+          # The runner's /proc: its environ (the token), its command line (visible at all).
+          for e in /proc/[0-9]*/environ; do grep -qaF -f "$needles" "$e" 2>/dev/null && hit "$e"; done
+          for c in /proc/[0-9]*/cmdline; do [ "$(tr '\\0' '\\n' < "$c" 2>/dev/null | sed -n 2p)" = serve ] && hit "$c"; done
+          # A var's value in a command line.
+          for c in /proc/[0-9]*/cmdline; do grep -qaF -f "$secret" "$c" 2>/dev/null && hit "cmdline-secret:$c"; done
+          # Unmounting what hides the runner's files, directly and from a new user namespace.
+          umount "$state" 2>/dev/null && hit umount-state
+          umount /tmp 2>/dev/null && hit umount-tmp
+          unshare -Urm sh -c 'umount /tmp || umount -l /tmp' 2>/dev/null && hit umount-nested
+          # The Docker socket (not allowed by this runner).
+          [ -S /var/run/docker.sock ] && [ -w /var/run/docker.sock ] && hit docker-socket
+          echo "uid: $(id -u) checkout: $PWD"
+          echo "readable: $n$seen"
+  race:
+    steps:
+      - name: race
+        type: shell
+        command: |
+          # S2: wait for other runs' clones and copy their credentials while git runs; stopped by a cancel.
+          runs="$MUSTER_VAR_tmp"; up="$(dirname "$(dirname "$TMPDIR")")"; n=0; loops=0
+          trap 'echo "loops: $loops"; echo "credentials read: $n"; exit 0' TERM
+          echo "racing as $(id -u)"
+          while :; do
+            loops=$((loops+1))
+            for d in "$runs"/muster-secrets-* "$up"/muster-secrets-* /tmp/muster-secrets-*; do
+              for f in "$d"/token "$d"/id_key "$d"/askpass; do [ -r "$f" ] && [ -s "$f" ] && { n=$((n+1)); echo "read $f"; }; done
+            done
+          done
+  hello:
+    steps:
+      - { name: greet, type: shell, command: "echo hello from $(id -u)" }
+`;
+
+let sshd: Awaited<ReturnType<typeof startSshd>>;
+let https: Awaited<ReturnType<typeof startGitHttps>>;
+let bare: string;
+const callbacks = startCallbackReceiver();
+const runners: Array<Awaited<ReturnType<typeof startRunner>>> = [];
+
+beforeAll(async () => {
+  bare = makeRepository(tmp.path, { "workflows.yaml": WORKFLOWS });
+  // Readable by nobody's git too: the SSH server serves the bare repository as root, the HTTPS one as the test.
+  sshd = await startSshd(join(tmp.path, "ssh"));
+  https = await startGitHttps(join(tmp.path, "https"), tmp.path, { user: GIT_USER, password: GIT_TOKEN });
+});
+afterAll(async () => {
+  try {
+    for (const r of runners) r.proc.kill("SIGTERM");
+    await Promise.all(runners.map((r) => Promise.race([r.proc.exited, Bun.sleep(10_000).then(() => r.proc.kill("SIGKILL"))])));
+  } finally {
+    await sshd?.stop();
+    https?.stop();
+    callbacks.stop();
+    tmp.cleanup();
+  }
+}, 30_000);
+
+let seq = 0;
+const newRunId = (tag: string) => `${tag}-${Date.now().toString(36)}-${++seq}`;
+function dispatch(base: string, body: Record<string, unknown>) {
+  return fetch(`${base}/dispatch`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ callbackUrl: callbacks.url(), ...body }),
+  });
+}
+
+type Clone = "https" | "ssh";
+/** A runner (as root, or as nobody with its TMPDIR and state dir nobody's) cloning over `clone`. */
+async function runner(tag: string, clone: Clone, uid?: number, extra: Record<string, string> = {}) {
+  const runnerTmp = join(tmp.path, `runner-${tag}`);
+  const state = join(tmp.path, `state-${tag}`);
+  mkdirSync(runnerTmp, { mode: 0o700 });
+  mkdirSync(state, { mode: 0o700 });
+  if (uid !== undefined) for (const dir of [runnerTmp, state]) chownSync(dir, uid, uid);
+  const repo = clone === "https"
+    ? { ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/repo.git`, MUSTER_GIT_CA_FILE: https.caFile, MUSTER_GIT_USERNAME: GIT_USER, MUSTER_GIT_TOKEN: GIT_TOKEN }
+    : { ATMOS_REPO_URL: `ssh://root@127.0.0.1:${sshd.port}${bare}`, GIT_SSH_KEY: sshd.clientKey, ATMOS_REPO_KNOWN_HOSTS: sshd.knownHosts };
+  const r = await startRunner({
+    RUNNER_AUTH_TOKEN: TOKEN, ...repo, MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1", MUSTER_CALLBACK_BASE_DELAY_MS: "20",
+    TMPDIR: runnerTmp, MUSTER_STATE_DIR: state, MUSTER_CONCURRENCY: "4", ...extra,
+  }, { uid });
+  runners.push(r);
+  expect(r.port).toBeGreaterThan(0);
+  return { ...r, tmp: runnerTmp, state };
+}
+
+/** Every process's command line on the host, joined. */
+function hostCmdlines(): string {
+  let all = "";
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      all += readFileSync(`/proc/${pid}/cmdline`, "latin1") + "\n";
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return all;
+}
+
+/** Dispatches `hunt` and returns its callback, watching every host command line for the secret var while it runs. */
+async function hunt(r: Awaited<ReturnType<typeof runner>>, tag: string) {
+  const id = newRunId(`hunt-${tag}`);
+  const secret = `var-secret-${crypto.randomUUID()}`;
+  const half = TOKEN.length >> 1;
+  const vars = { state: r.state, tmp: r.tmp, na: TOKEN.slice(0, half), nb: TOKEN.slice(half), secret };
+  expect((await dispatch(r.base, { runId: id, workflow: "hunt", vars })).status).toBe(202);
+  let onArgv = 0;
+  let body: Record<string, unknown> | undefined;
+  while (!body) {
+    if (hostCmdlines().includes(secret)) onArgv++;
+    body = callbacks.received.findLast((c) => c.body.runId === id)?.body;
+    if (!body) await Bun.sleep(20);
+  }
+  return { body, onArgv, log: String(body.logTail) };
+}
+
+/** Runs `race`, clones `n` hello runs while it races, cancels it; returns its log and the hello callbacks. */
+async function race(r: Awaited<ReturnType<typeof runner>>, tag: string, n = 4) {
+  const id = newRunId(`race-${tag}`);
+  expect((await dispatch(r.base, { runId: id, workflow: "race", vars: { tmp: r.tmp } })).status).toBe(202);
+  // The race is on once its run dir holds its checkout (the clone is done) and its shell runs.
+  expect(await eventually(() => readdirSync(r.tmp).some((d) => existsSync(join(r.tmp, d, "repo", "workflows.yaml"))), 30_000)).toBe(true);
+  const hellos = Array.from({ length: n }, (_, i) => newRunId(`hello-${tag}-${i}`));
+  for (const hello of hellos) expect((await dispatch(r.base, { runId: hello, workflow: "hello" })).status).toBe(202);
+  const done = await Promise.all(hellos.map((hello) => callbacks.waitFor(hello, 60_000)));
+  await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+  const raced = await callbacks.waitFor(id, 60_000);
+  return { raced, log: String(raced.logTail), done };
+}
+
+describe.each([
+  ["root", undefined, "uid+namespaces"],
+  ["nobody", NOBODY, "user-namespaces"],
+] as const)("a process-mode run of a runner as %s", (who, uid, kind) => {
+  test.each(["https", "ssh"] as const)(`clones over %s, runs and calls back; finds nothing of the runner's it can read (${kind})`, async (clone) => {
+    const r = await runner(`${who}-${clone}`, clone, uid);
+    const listening = r.lines.find((l) => l.msg === "listening");
+    expect(listening).toMatchObject({ memoryClosed: true, sandbox: kind });
+    expect(r.lines.filter((l) => l.level === "warn")).toEqual([]);
+    const { body, onArgv, log } = await hunt(r, `${who}-${clone}`);
+    expect({ status: body.status, error: body.error }).toEqual({ status: "succeeded", error: null });
+    expect(log).toContain("readable: 0\n");
+    expect(log).toContain("checkout: /tmp/muster-run/repo");
+    // A root runner's run has a uid of its own; a non-root runner's keeps the runner's.
+    const runUid = Number(/uid: (\d+)/.exec(log)?.[1]);
+    if (uid === undefined) expect(runUid).toBeGreaterThanOrEqual(2100000000);
+    else expect(runUid).toBe(uid);
+    expect(onArgv).toBe(0);
+  }, 90_000);
+
+  test("a run racing concurrent clones (HTTPS token, then SSH key) reads none of their credentials", async () => {
+    for (const clone of ["https", "ssh"] as const) {
+      const r = await runner(`${who}-race-${clone}`, clone, uid);
+      const { raced, log, done } = await race(r, `${who}-${clone}`);
+      expect(raced.status).toBe("canceled");
+      expect(Number(/loops: (\d+)/.exec(log)?.[1])).toBeGreaterThan(0);
+      expect(log).toContain("credentials read: 0");
+      for (const hello of done) expect(hello).toMatchObject({ status: "succeeded" });
+      // A root runner gives concurrent runs distinct uids: no hello ran as the racing run's.
+      const racer = /racing as (\d+)/.exec(log)?.[1];
+      const uids = done.map((h) => /hello from (\d+)/.exec(String(h.logTail))?.[1]);
+      if (uid === undefined) expect(uids).not.toContain(racer);
+      else expect(new Set([...uids, racer])).toEqual(new Set([String(uid)]));
+    }
+  }, 180_000);
+});
