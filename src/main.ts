@@ -26,6 +26,7 @@ const main = defineCommand({
     describe: () => import("./cli/describe.ts").then((m) => m.default),
     prune: () => import("./cli/prune.ts").then((m) => m.default),
     serve: () => import("./cli/serve.ts").then((m) => m.default),
+    schema: () => import("./cli/schema.ts").then((m) => m.default),
     completion: () => import("./cli/completion.ts").then((m) => m.completionCommand(completable())),
     __complete: () => import("./cli/complete.ts").then((m) => m.default),
   },

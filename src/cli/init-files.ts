@@ -4,8 +4,7 @@
  * @module
  */
 
-/** Where editors find the JSON Schema of workflow files (`muster schema` prints the same). */
-export const SCHEMA_URL = "https://raw.githubusercontent.com/muster-run/muster/main/schemas/workflow.json";
+import { WORKFLOW_SCHEMA_URL as SCHEMA_URL } from "../workflow/schema-url.ts";
 
 /** The `atmos.yaml` `muster init` writes. */
 export const ATMOS_YAML = `# Atmos' CLI configuration: muster reads base_path and workflows.base_path from it.

@@ -15,5 +15,6 @@ export const SUMMARIES = {
   describe: "Show the resolved plan: names, types, stacks and commands after templating",
   prune: "Remove containers left behind by a muster that is no longer running",
   serve: "Run the dispatch runner: POST /dispatch clones the repository and runs a workflow (configured by the environment below)",
+  schema: "Print the JSON Schema of workflow files, for editors",
   completion: "Print a shell completion script (bash, zsh or fish)",
 } as const;

@@ -1,0 +1,26 @@
+/**
+ * `muster schema`: prints the JSON Schema of workflow files, generated from
+ * the parser's own schemas (`schemas/workflow.json` is this output).
+ *
+ * @example
+ * ```sh
+ * muster schema > schemas/workflow.json
+ * ```
+ * @module
+ */
+import { defineCommand } from "citty";
+import { EXIT_OK } from "../exit-codes.ts";
+import { stdout } from "../output/terminal.ts";
+import { workflowJsonSchema } from "../workflow/workflow-json-schema.ts";
+import { SUMMARIES } from "./summaries.ts";
+
+/** The schema as `muster schema` prints it (and `schemas/workflow.json` holds it). */
+export const schemaText = (): string => `${JSON.stringify(workflowJsonSchema(), null, 2)}\n`;
+
+export default defineCommand({
+  meta: { name: "schema", description: SUMMARIES.schema },
+  async run() {
+    await stdout.write(schemaText());
+    return EXIT_OK;
+  },
+});
