@@ -25,7 +25,7 @@
  * @module
  */
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { homedir, userInfo } from "node:os";
+import { homedir, tmpdir, userInfo } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { Cancellation } from "../engine/cancellation.ts";
 import { runProcess } from "../engine/run-process.ts";
@@ -266,7 +266,6 @@ export class RunSandbox {
   /** Starts `true` the way a run starts; the reason it failed, or undefined. */
   async #probe(): Promise<string | undefined> {
     const { mkdtemp, mkdir, rm } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
     let dir: string | undefined;
     try {
       dir = await mkdtemp(join(tmpdir(), "muster-sandbox-probe-"));
@@ -313,6 +312,8 @@ function hiddenPaths(env: Record<string, string>, settings: SandboxSettings, soc
     if (resolved && resolved !== "/") paths.push(resolved);
   };
   add(settings.stateDir);
+  // Where git-clone.ts keeps a clone's credentials while git runs (beside the run dirs, whose directory is hidden too).
+  add(tmpdir());
   for (const [key, value] of Object.entries(env)) if (key.endsWith("_FILE")) add(value);
   for (const path of (env.MUSTER_RUN_HIDE ?? "").split(":")) add(path);
   const home = real(env.HOME || homedir());
