@@ -296,6 +296,23 @@ export class DockerClient {
     return this.#json("list", "GET", "/containers/json", { query: { all: true, filters: JSON.stringify({ label: labels }) } });
   }
 
+  /** Creates a network; returns its id. */
+  async createNetwork(body: Record<string, unknown>): Promise<string> {
+    return (await this.#json<{ Id: string }>("network create", "POST", "/networks/create", { body })).Id;
+  }
+
+  /** Removes a network; a gone network is fine. */
+  async removeNetwork(id: string): Promise<void> {
+    const response = await this.#fetch("DELETE", `/networks/${id}`);
+    const text = await response.text();
+    if (!response.ok && response.status !== 404) throw new DockerApiError(response.status, text, "network remove");
+  }
+
+  /** Networks carrying all of `labels` (`key` or `key=value`). */
+  listNetworks(labels: string[]): Promise<Array<{ Id: string; Name: string; Labels: Record<string, string> }>> {
+    return this.#json("network list", "GET", "/networks", { query: { filters: JSON.stringify({ label: labels }) } });
+  }
+
   /** The container's output, demultiplexed; `follow` streams until it stops. */
   async *logs(id: string, options: { follow: boolean; tail?: number; tty?: boolean; timestamps?: boolean; signal?: AbortSignal }): AsyncGenerator<LogChunk> {
     const response = await this.#call("logs", "GET", `/containers/${id}/logs`, {

@@ -37,6 +37,13 @@ const HOST_NAMESPACES = {
 } as const;
 type Namespace = keyof typeof HOST_NAMESPACES;
 
+/** The settings (besides MUSTER_ALLOW_HOST_MOUNTS and MUSTER_ALLOW_DOCKER_SOCKET) a runner hands its runs, and the bounds an operator may set for process-mode runs' containers. */
+export const ENGINE_ALLOWANCES = [
+  "MUSTER_ALLOW_CAPS", "MUSTER_ALLOW_PRIVILEGED", ...Object.values(HOST_NAMESPACES).map((ns) => ns.setting), "MUSTER_ALLOW_NETWORKS",
+  "MUSTER_ALLOW_VOLUMES", "MUSTER_ALLOW_DEVICES", "MUSTER_ALLOW_SECURITY_OPTS",
+  "MUSTER_CONTAINER_NETWORK", "MUSTER_CONTAINER_PIDS", "MUSTER_CONTAINER_MEMORY", "MUSTER_CONTAINER_CPUS", "MUSTER_CONTAINER_LOG_MAX_SIZE", "MUSTER_CONTAINER_LOG_MAX_FILE",
+] as const;
+
 /** The bounds the runner imposes on every container of a run. */
 export interface ContainerBounds {
   /** The network every container joins unless it asks for `none` (the run's own). */

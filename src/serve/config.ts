@@ -8,6 +8,7 @@ import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import { parseDuration } from "../workflow/duration.ts";
+import { loadRunLimits, type RunLimits } from "./run-limits.ts";
 
 /** The runner's settings. */
 export interface ServeConfig {
@@ -64,6 +65,8 @@ export interface ServeConfig {
   runBin: string;
   /** MUSTER_ALLOW_DOCKER_SOCKET: runs' container steps may reach the engine. */
   allowDockerSocket: boolean;
+  /** A container-isolated run's bounds (MUSTER_RUN_PIDS, _MEMORY, _CPUS, _LOG_MAX_SIZE, _LOG_MAX_FILE, _NETWORK, _USER: see run-limits.ts). */
+  runLimits: RunLimits;
 }
 
 /** Raised for an invalid configuration; the message names the variable. */
@@ -216,5 +219,7 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     runImage: env.MUSTER_RUN_IMAGE ?? "",
     runBin: env.MUSTER_RUN_BIN || "muster",
     allowDockerSocket: ["1", "true", "yes"].includes((env.MUSTER_ALLOW_DOCKER_SOCKET ?? "").toLowerCase()),
+    // Read (and checked) only for container isolation: process-mode runs have no container of their own.
+    runLimits: loadRunLimits(runIsolation === "container" ? env : {}),
   };
 }

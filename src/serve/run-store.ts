@@ -76,6 +76,12 @@ export interface RunStore {
   renew(owner: string, leaseMs: number): Promise<{ held: Set<string>; cancels: Map<string, string> }>;
   /** Takes over running runs whose lease ran out: they are failed "runner lost while running", now `owner`'s to call back. */
   takeOverLost(owner: string, leaseMs: number): Promise<StoredRun[]>;
+  /**
+   * Takes the leases of running runs whose lease ran out, for `owner`, and
+   * leaves them running (their stacks stay taken): `owner` removes what they
+   * left on the engine, then stores them failed with `finish`.
+   */
+  adoptLost(owner: string, leaseMs: number): Promise<StoredRun[]>;
   /** Takes over final runs whose callback was never sent and whose lease ran out. */
   takeOverUndelivered(owner: string, leaseMs: number): Promise<StoredRun[]>;
   /** Stores how a run's callback went: nothing is left to do for it (its owner stays, as who ran it). */
@@ -343,6 +349,14 @@ export class SqlRunStore implements RunStore {
       `UPDATE runs SET status = 'failed', error = 'runner lost while running', exit_code = NULL, finished_at = ?, owner = ?, lease_until = ${this.#sql.dialect.nowMs} + ?
        WHERE status = 'running' AND lease_until < ${this.#sql.dialect.nowMs} RETURNING *`,
       new Date().toISOString(), owner, leaseMs,
+    );
+    return rows.map(fromRow);
+  }
+
+  async adoptLost(owner: string, leaseMs: number): Promise<StoredRun[]> {
+    const rows = await this.#sql.query<Row>(
+      `UPDATE runs SET owner = ?, lease_until = ${this.#sql.dialect.nowMs} + ? WHERE status = 'running' AND lease_until < ${this.#sql.dialect.nowMs} RETURNING *`,
+      owner, leaseMs,
     );
     return rows.map(fromRow);
   }

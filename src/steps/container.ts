@@ -111,6 +111,27 @@ function runProblems(spec: RunWith, background: boolean): Array<{ path: FieldPat
   return problems;
 }
 
+/**
+ * The step with a service's `command` string and an `entrypoint` string
+ * split into words before anything is rendered (templates kept whole), so
+ * that each word renders to one argument: a value never adds arguments.
+ */
+function wordsFirst(step: ContainerStep, scope: PlanScope): ContainerStep {
+  const split = (field: "command" | "entrypoint"): string[] | undefined => {
+    const text = step.with[field];
+    if (typeof text !== "string" || (field === "command" && !step.background)) return undefined;
+    try {
+      return splitShellWords(text, { keepTemplates: true });
+    } catch (error) {
+      throw new PlanError(scope.name, `field "with.${field}": ${(error as Error).message} (expected balanced quotes)`);
+    }
+  };
+  const command = split("command");
+  const entrypoint = split("entrypoint");
+  if (!command && !entrypoint) return step;
+  return { ...step, with: { ...step.with, ...(command ? { command } : {}), ...(entrypoint ? { entrypoint } : {}) } };
+}
+
 /** The command as words: a string runs through the shell in the foreground (Atmos) and is split into words for a service (Atmos: no shell). */
 function commandOf(command: string | string[] | undefined, shell: string, background: boolean): string[] | undefined {
   if (command === undefined || Array.isArray(command)) return command;
@@ -305,7 +326,7 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
     switch (step.action) {
       case "run": {
         const dataEnv: Record<string, string> = {};
-        const w = renderedWith(runWith, step, scope, dataEnv);
+        const w = renderedWith(runWith, wordsFirst(step, scope), scope, dataEnv);
         // A template kept as written (it reads what only the run knows) is checked when the step is planned again.
         if (!isTemplated(w.image) && !IMAGE_REFERENCE.test(w.image)) throw new PlanError(scope.name, `field "with.image": ${JSON.stringify(w.image)} is not an image reference (expected a reference such as alpine:3.20)`);
         const planned = runSpec(w, step, scope);
