@@ -13,12 +13,41 @@
  */
 import type { Placement, Scanner } from "./scanner.ts";
 
+/** A simple command's words so far (their unquoted characters), to tell where a value would be code for another program. */
+interface Words {
+  words: string[];
+  current: string;
+}
+
 type Frame =
-  | { type: "top" | "cmdsubst"; depth: number }
+  | ({ type: "top" | "cmdsubst"; depth: number } & Words)
   | { type: "double" | "single" | "ansi" | "backtick" | "comment" }
   | { type: "param"; depth: number }
   | { type: "arith"; depth: number }
-  | { type: "heredoc"; delimiter: string; quoted: boolean; stripTabs: boolean; line: string };
+  | { type: "heredoc"; delimiter: string; quoted: boolean; stripTabs: boolean; line: string; reader?: string };
+
+/** Programs that read their argument of `-c` (or `-e`), or their standard input, as code. */
+const INTERPRETERS = new Set([
+  "sh", "bash", "dash", "ksh", "mksh", "zsh", "ash", "fish", "busybox", "su", "python", "python2", "python3", "perl", "ruby", "node", "nodejs",
+  "pwsh", "powershell", "php", "lua", "tclsh", "psql", "mysql", "sqlite3", "osascript",
+]);
+/** Programs that hand their arguments to another shell, which parses them again. */
+const REPARSERS = new Set(["eval", "ssh", "watch"]);
+
+const programOf = (word: string | undefined) => (word ?? "").split("/").pop()!;
+
+/** Why a value in the current simple command would be code for another program, if it would be. */
+function codeFor(cmd: Words): string | undefined {
+  const words = cmd.words;
+  const first = programOf(words[0]);
+  if (REPARSERS.has(first)) return `it is an argument of ${first}, which hands it to a shell that parses it again (expected the value through env: and used as "$NAME" by the command that needs it)`;
+  const prev = words[words.length - 1];
+  if (prev !== undefined && /^-[A-Za-z]*[ce]$/.test(prev)) {
+    const reader = words.slice(0, -1).map(programOf).find((w) => INTERPRETERS.has(w));
+    if (reader) return `it is the code given to ${reader} ${prev}, which parses the value again (expected the value through env: and used as "$NAME" inside that code)`;
+  }
+  return undefined;
+}
 
 /** Characters after which a `#` starts a comment. */
 const WORD_BREAK = new Set([" ", "\t", "\n", ";", "&", "|", "(", ")", "<", ">", ""]);
@@ -39,8 +68,8 @@ const asWord = (value: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? valu
  * ```
  */
 export class PosixScanner implements Scanner {
-  #stack: Frame[] = [{ type: "top", depth: 0 }];
-  #pending: Array<{ delimiter: string; quoted: boolean; stripTabs: boolean }> = [];
+  #stack: Frame[] = [{ type: "top", depth: 0, words: [], current: "" }];
+  #pending: Array<{ delimiter: string; quoted: boolean; stripTabs: boolean; reader?: string }> = [];
   #prev = "";
   /** Set when the text stops being readable (a here-document whose delimiter is not plain text). */
   #lost?: string;
@@ -58,11 +87,18 @@ export class PosixScanner implements Scanner {
     this.#prev = "}";
     const frame = this.#top;
     if (frame.type === "heredoc") frame.line += "\u0000";
+    if (frame.type === "top" || frame.type === "cmdsubst") frame.current += "\u0001";
   }
 
   place(): Placement {
     if (this.#lost) return { refused: this.#lost };
     const frame = this.#top;
+    // A value in a word (quoted or not) of `sh -c`, `eval`, `ssh`: another parser reads it as code.
+    if (frame.type === "top" || frame.type === "cmdsubst" || frame.type === "double" || frame.type === "single" || frame.type === "ansi") {
+      const command = this.#command();
+      const why = command && codeFor(command);
+      if (why) return { refused: why };
+    }
     switch (frame.type) {
       case "top":
       case "cmdsubst":
@@ -76,6 +112,7 @@ export class PosixScanner implements Scanner {
       case "comment":
         return { reference: (name) => `\${${name}}`, display: (v) => v.replace(/\n/g, " ") };
       case "heredoc":
+        if (frame.reader) return { refused: `it stands in a here-document that ${frame.reader} reads as code (expected the value through env: and used as "$NAME" inside it, or a here-document read by a program that takes it as data, such as cat)` };
         return frame.quoted
           ? { refused: `it stands in a here-document with a quoted delimiter (<<'${frame.delimiter}'), where the shell expands nothing: the value would be pasted into the text, and a line of it could end the here-document (expected an unquoted delimiter, <<${frame.delimiter}, so that muster can pass the value as a variable)` }
           : { reference: (name) => `\${${name}}`, display: quotedForDouble };
@@ -86,6 +123,16 @@ export class PosixScanner implements Scanner {
       case "arith":
         return { refused: "it stands inside $((...)), where the shell evaluates the value as arithmetic, which can run commands (expected the number through env: and checked before use)" };
     }
+  }
+
+  /** The simple command the current place belongs to (the nearest word-level frame). */
+  #command(): Words | undefined {
+    for (let i = this.#stack.length - 1; i >= 0; i--) {
+      const frame = this.#stack[i]!;
+      if (frame.type === "top" || frame.type === "cmdsubst") return frame;
+      if (frame.type !== "double" && frame.type !== "single" && frame.type !== "ansi") return undefined;
+    }
+    return undefined;
   }
 
   /** Reads one character (or construct) at `i`; returns where to go on. */
@@ -162,7 +209,7 @@ export class PosixScanner implements Scanner {
       return i + 3;
     }
     if (next === "(") {
-      this.#stack.push({ type: "cmdsubst", depth: 0 });
+      this.#stack.push({ type: "cmdsubst", depth: 0, words: [], current: "" });
       this.#prev = "(";
       return i + 2;
     }
@@ -175,6 +222,15 @@ export class PosixScanner implements Scanner {
 
   #wordChar(frame: Extract<Frame, { type: "top" | "cmdsubst" }>, text: string, i: number, prev: string): number {
     const c = text[i]!;
+    // Words of the simple command: blanks end a word, operators and newlines the command.
+    if (c === " " || c === "\t") {
+      if (frame.current !== "") frame.words.push(frame.current);
+      frame.current = "";
+    } else if (c === ";" || c === "&" || c === "|" || c === "\n" || c === "(" || c === ")") {
+      frame.words = [];
+      frame.current = "";
+    } else if (c === "'" || c === '"' || c === "$" || c === "`") frame.current += "\u0001";
+    else if (c !== "\\" && c !== "#") frame.current += c;
     switch (c) {
       case "\\":
         this.#prev = "a";
@@ -243,7 +299,9 @@ export class PosixScanner implements Scanner {
       this.#lost = "it follows a here-document whose delimiter muster cannot read (expected a plain delimiter such as <<EOF written in the file)";
       return text.length;
     }
-    this.#pending.push({ delimiter, quoted, stripTabs });
+    const command = this.#command();
+    const reader = command?.words.map(programOf).find((w) => INTERPRETERS.has(w) || REPARSERS.has(w));
+    this.#pending.push({ delimiter, quoted, stripTabs, reader });
     this.#prev = "a";
     return i;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { quotedQuoteActions, shellQuote, splitShellWords } from "./shell-words.ts";
+import { shellQuote, splitShellWords } from "./shell-words.ts";
 
 describe("splitShellWords", () => {
   test("splits on blanks and honours quotes", () => {
@@ -30,9 +30,3 @@ test("keepTemplates: a {{ ... }} action is one piece of a word, whatever spaces 
   expect(splitShellWords(`a {{ x }}`)).toEqual(["a", "{{", "x", "}}"]);
 });
 
-test("quotedQuoteActions finds quote inside \"...\", '...' and sh -c '...', not outside", () => {
-  expect(quotedQuoteActions(`echo "{{ .vars.x | quote }}"`).map((a) => a.quote)).toEqual(['"']);
-  expect(quotedQuoteActions(`sh -c 'echo {{ .vars.x | quote }}'`).map((a) => a.quote)).toEqual(["'"]);
-  expect(quotedQuoteActions(`echo {{ .vars.x | quote }} "{{ .stack }}" 'it''s' {{ quote .vars.y }}`)).toEqual([]);
-  expect(quotedQuoteActions(`echo "a \\" {{ .vars.x | squote }}"`).length).toBe(1);
-});

@@ -70,39 +70,6 @@ export function splitShellWords(line: string, options: { keepTemplates?: boolean
 }
 
 /**
- * The `{{ ... }}` actions of a shell command that pipe into `quote` while
- * standing inside a quoted span (`"..."`, `'...'`, so also `sh -c '...'`):
- * there `quote`'s own quotes do not protect the value (inside '...' they end
- * the span; inside "..." `$(...)` still runs). Returned with their offsets.
- *
- * @example
- * ```ts
- * quotedQuoteActions(`echo "{{ .vars.x | quote }}"`); // [{ offset: 6, action: "{{ .vars.x | quote }}", quote: '"' }]
- * quotedQuoteActions(`echo {{ .vars.x | quote }}`); // []
- * ```
- */
-export function quotedQuoteActions(command: string): Array<{ offset: number; action: string; quote: "'" | '"' }> {
-  const found: Array<{ offset: number; action: string; quote: "'" | '"' }> = [];
-  let quote: "'" | '"' | undefined;
-  for (let i = 0; i < command.length; i++) {
-    if (command.startsWith("{{", i)) {
-      const end = command.indexOf("}}", i + 2);
-      if (end < 0) break;
-      const action = command.slice(i, end + 2);
-      if (quote && /\|\s*s?quote\b|^\{\{-?\s*s?quote\b/.test(action)) found.push({ offset: i, action, quote });
-      i = end + 1;
-      continue;
-    }
-    const c = command[i]!;
-    if (quote === undefined && c === "\\") i++;
-    else if (quote === '"' && c === "\\") i++;
-    else if (c === "'" && quote !== '"') quote = quote === "'" ? undefined : "'";
-    else if (c === '"' && quote !== "'") quote = quote === '"' ? undefined : '"';
-  }
-  return found;
-}
-
-/**
  * Quotes `value` for a POSIX shell, so that it is always one literal word.
  *
  * @example
