@@ -96,3 +96,9 @@ test("a build's context, Dockerfile and .dockerignore must lie in the checkout b
   expect(buildProblem({ context: join(repo, "app"), dockerfile: "Dockerfile" }, restricted)?.field).toBe(".dockerignore");
   expect(buildProblem({ context: "/etc", dockerfile: "passwd" }, enginePolicy({ MUSTER_CONFINE: repo, MUSTER_ALLOW_HOST_MOUNTS: "/etc" }, repo))).toBeUndefined();
 });
+
+test("in a run's own container, binds from the project are the host's checkout", () => {
+  const policy = enginePolicy({ MUSTER_CONFINE: repo, MUSTER_CONTAINER_HOST_WORKSPACE: "/host/run-1/repo" }, repo);
+  const host = confineBody({ HostConfig: { Binds: [`${repo}/app:/workspace:ro`, "/srv/cache:/cache"] } }, policy).HostConfig as { Binds: string[] };
+  expect(host.Binds).toEqual(["/host/run-1/repo/app:/workspace:ro", "/srv/cache:/cache"]);
+});

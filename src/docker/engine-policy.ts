@@ -53,6 +53,8 @@ export interface ContainerBounds {
   nanoCpus?: number;
   logMaxSize?: string;
   logMaxFile?: string;
+  /** Where the project (`MUSTER_CONFINE`) is on the engine's host, when muster runs in a container of its own (a dispatched run's). */
+  hostWorkspace?: string;
 }
 
 /** The policy, from the process environment. */
@@ -103,6 +105,7 @@ export function enginePolicy(env: Record<string, string | undefined>, projectDir
       nanoCpus: pos("MUSTER_CONTAINER_CPUS") && Math.round(pos("MUSTER_CONTAINER_CPUS")! * 1e9),
       logMaxSize: env.MUSTER_CONTAINER_LOG_MAX_SIZE || undefined,
       logMaxFile: env.MUSTER_CONTAINER_LOG_MAX_FILE || undefined,
+      hostWorkspace: env.MUSTER_CONFINE && env.MUSTER_CONTAINER_HOST_WORKSPACE ? env.MUSTER_CONTAINER_HOST_WORKSPACE : undefined,
     },
   };
 }
@@ -262,6 +265,15 @@ export function confineBody(body: Record<string, unknown>, policy: EnginePolicy)
   if (b.nanoCpus !== undefined) host.NanoCpus = least(host.NanoCpus, b.nanoCpus);
   if (b.logMaxSize !== undefined || b.logMaxFile !== undefined) {
     host.LogConfig = { Type: "json-file", Config: { ...(b.logMaxSize ? { "max-size": b.logMaxSize } : {}), ...(b.logMaxFile ? { "max-file": b.logMaxFile } : {}) } };
+  }
+  if (b.hostWorkspace !== undefined && Array.isArray(host.Binds)) {
+    // The engine reads bind sources on its host: a path in the project (by real path, as checked) becomes the same path under the host's checkout.
+    host.Binds = (host.Binds as string[]).map((bind) => {
+      const [source, ...rest] = bind.split(":");
+      const path = isAbsolute(source!) ? real(source!) : source!;
+      if (!isAbsolute(path) || !isWithin(policy.boundary, path)) return bind;
+      return [join(b.hostWorkspace!, path.slice(policy.boundary.length)), ...rest].join(":");
+    });
   }
   return { ...body, HostConfig: host };
 }

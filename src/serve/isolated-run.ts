@@ -65,6 +65,8 @@ export async function runIsolated(config: ServeConfig, run: IsolatedRun): Promis
     ...run.env, HOME: "/tmp", TMPDIR: "/tmp", MUSTER_CONFINE: WORKSPACE, ...(socket ? { DOCKER_HOST: "unix:///var/run/docker.sock" } : {}),
     // The run's container steps get the run's network and bounds (docker/engine-policy.ts).
     ...containerBoundsEnv(limits, network),
+    // Bind sources in /workspace are this checkout on the engine's host.
+    MUSTER_CONTAINER_HOST_WORKSPACE: run.checkout,
   };
   let id: string;
   try {
