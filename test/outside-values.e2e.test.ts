@@ -30,7 +30,7 @@ const SOURCES: Record<string, string> = {
 };
 
 /** The steps that take the value in, one per source. */
-const feeders = (port: number) => `      - { name: j, type: join, options: ["{{ .vars.name }}"] }
+const feeders = (port: number | undefined) => `      - { name: j, type: join, options: ["{{ .vars.name }}"] }
       - { name: f, type: format, content: "{{ .vars.name }}" }
       - { name: envstep, type: env, vars: { FROMVAR: "{{ .vars.name }}" } }
       - { name: o, type: format, content: "x", outputs: { v: "{{ .vars.name }}" } }

@@ -106,7 +106,8 @@ describe("running steps", () => {
 `);
     const run = await muster(["workflow", "w", "--dry-run", "--var", "file=made"], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("$ sh -c 'touch made'");
+    // The var reaches the shell as a variable; the plan shows what it holds.
+    expect(run.stdout).toContain(`$ sh -c 'touch "\${MUSTER_DATA_1}"'\n       MUSTER_DATA_1=made`);
     expect(run.stdout).toContain("$ atmos terraform plan vpc -s dev");
     expect(existsSync(join(dir, "made"))).toBe(false);
   });
@@ -366,7 +367,7 @@ describe("list, describe, validate, version, usage", () => {
 
   test("describe resolves stacks and templates", async () => {
     const json = JSON.parse((await muster(["describe", "hello", "-f", "examples/hello/hello.yaml", "--json", "-s", "prod"])).stdout);
-    expect(json.steps[1]).toMatchObject({ name: "stack", type: "shell", stack: "prod", argv: ["sh", "-c", 'echo "running in stack prod"'] });
+    expect(json.steps[1]).toMatchObject({ name: "stack", type: "shell", stack: "prod", argv: ["sh", "-c", 'echo "running in stack ${MUSTER_DATA_1}"'], env: { MUSTER_DATA_1: "prod" }, display: 'echo "running in stack prod"' });
     expect(json.steps[3]).toMatchObject({ name: "goodbye", when: "always" });
   });
 

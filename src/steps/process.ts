@@ -207,7 +207,7 @@ export async function capturedValue(capture: ResultCapture, ctx: StepContext, na
 /** The plan view shared by process steps. */
 export function processView(planned: PlannedStep<StepBase, ProcessPlan>) {
   const r = planned.resolved;
-  return { stack: r.stack, command: r.command, argv: r.argv, cwd: r.cwd, env: r.env };
+  return { stack: r.stack, command: r.command, ...(r.display !== undefined && r.display !== r.command ? { display: r.display } : {}), argv: r.argv, cwd: r.cwd, env: r.env };
 }
 
 /**

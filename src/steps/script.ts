@@ -23,6 +23,8 @@ import { stepContainer } from "./container-fields.ts";
 import { capturedValue, planRunFields, planSandbox, runStepProcess, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 import { dialectOf } from "../shell/dialect.ts";
+import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
+import { shellQuote } from "../workflow/shell-words.ts";
 
 /** A script step. */
 export interface ScriptStep extends RunFieldsStep {
@@ -98,7 +100,11 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
   view: (planned) => ({ name: planned.name, type: "script", argv: planned.resolved.argv, stdin: planned.resolved.stdinText, cwd: planned.resolved.cwd, env: planned.resolved.env }),
   viewText: (planned) => ({
     head: `script, ${planned.step.interpreter}, output ${planned.step.output}`,
-    lines: planned.resolved.command.split("\n").map((line) => `| ${line}`),
+    lines: [
+      ...planned.resolved.command.split("\n").map((line) => `| ${line}`),
+      // The values the script refers to: what it will see, exactly.
+      ...Object.entries(planned.resolved.env).filter(([key]) => key.startsWith(DATA_VARIABLE_PREFIX)).map(([key, value]) => `${key}=${shellQuote(value)}`),
+    ],
   }),
   async run(planned, ctx) {
     const { ResultCapture } = await import("../engine/result-capture.ts");
