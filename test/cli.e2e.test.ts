@@ -3,7 +3,6 @@
  * feedback"): mistyped flags never run anything, resume hints reproduce the
  * run, discovery tolerates foreign and broken files.
  */
-import { STEP_TYPES } from "../src/steps/index.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -138,7 +137,7 @@ describe("discovery tolerates other tools' files and broken siblings", () => {
     expect(existsSync(join(dir, "applied"))).toBe(true);
     const warnings = run.stderr.split("\n").filter((l) => l.startsWith("! "));
     expect(warnings).toEqual([
-      `! workflow "other" in broken.yaml is not valid and was skipped: broken.yaml:4:17: workflow "other", step "step1": unknown step type "shel" (expected one of: ${STEP_TYPES.join(", ")}); run "muster validate" for every problem`,
+      `! workflow "other" in broken.yaml is not valid and was skipped: broken.yaml:4:17: workflow "other", step "step1": unknown step type "shel", did you mean "shell"? (expected a step type; every type is in docs/step-types.md); run "muster validate" for every problem`,
     ]);
     expect(run.stderr).not.toContain("docker-compose");
   });

@@ -67,6 +67,35 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
+/** Names people write for a field, from other tools (compose, GitHub Actions, Task), and muster's name for it. */
+const FIELD_ALIASES: Readonly<Record<string, string>> = {
+  environment: "env",
+  working_dir: "working_directory",
+  workdir: "working_directory",
+  cwd: "working_directory",
+  dir: "working_directory",
+  depends_on: "needs",
+  run: "command",
+  cmd: "command",
+};
+
+/**
+ * The field of `allowed` a misspelt or foreign `word` most likely means:
+ * a close spelling, else a known alias (or a close spelling of one).
+ *
+ * @example
+ * ```ts
+ * suggestField("enviroment", ["command", "env"]); // "env"
+ * ```
+ */
+export function suggestField(word: string, allowed: readonly string[]): string | undefined {
+  const close = suggest(word, allowed);
+  if (close) return close;
+  const alias = suggest(word, Object.keys(FIELD_ALIASES));
+  const target = alias ? FIELD_ALIASES[alias] : undefined;
+  return target && allowed.includes(target) ? target : undefined;
+}
+
 type AnySchema = Schema & { entries?: Record<string, AnySchema>; wrapped?: AnySchema; pipe?: AnySchema[]; options?: AnySchema[]; item?: AnySchema; value?: AnySchema; message?: unknown };
 
 /** The object schema reachable at `keys` inside `schema`, unwrapping optional/pipe/union/array/record. @internal */
@@ -107,6 +136,48 @@ export function formatFieldPath(keys: ReadonlyArray<string | number>): string {
   return keys.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
 }
 
+/** The value at `keys` inside `value`, if there is one. */
+function valueAt(value: unknown, keys: ReadonlyArray<string | number>): unknown {
+  let current = value;
+  for (const key of keys) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+/**
+ * `issues` plus an unknown-key issue for every other key of the same map that
+ * its schema does not name (valibot reports only a map's first), in the map's
+ * order. @internal
+ */
+function withEveryUnknownKey(
+  schema: AnySchema,
+  issues: ReadonlyArray<BaseIssue<unknown>>,
+  value: unknown,
+  isUnknownKey: (issue: BaseIssue<unknown>) => boolean,
+  keysOf: (issue: BaseIssue<unknown>) => Array<string | number>,
+): ReadonlyArray<BaseIssue<unknown>> {
+  if (value === undefined) return issues;
+  const out: Array<BaseIssue<unknown>> = [];
+  for (const issue of issues) {
+    out.push(issue);
+    if (!isUnknownKey(issue)) continue;
+    const keys = keysOf(issue);
+    const parentKeys = keys.slice(0, -1);
+    const parent = valueAt(value, parentKeys);
+    const allowed = objectSchemaAt(schema, parentKeys)?.entries;
+    if (!allowed || parent === null || typeof parent !== "object" || Array.isArray(parent)) continue;
+    const pathItems = issue.path ?? [];
+    for (const key of Object.keys(parent)) {
+      if (key === keys.at(-1) || Object.hasOwn(allowed, key)) continue;
+      const item = { ...pathItems.at(-1)!, key, value: (parent as Record<string, unknown>)[key] };
+      out.push({ ...issue, input: item.value, path: [...pathItems.slice(0, -1), item] as BaseIssue<unknown>["path"] });
+    }
+  }
+  return out;
+}
+
 /** Collects diagnostics for one file. */
 export class DiagnosticCollector {
   readonly diagnostics: Diagnostic[] = [];
@@ -125,24 +196,28 @@ export class DiagnosticCollector {
   }
 
   /**
-   * Records every valibot issue of parsing the value at `base` with `schema`.
-   * `fieldPrefix` is how the value at `base` is named in messages (e.g. `with`).
+   * Records every valibot issue of parsing `value` (found at `base`) with
+   * `schema`. `fieldPrefix` is how the value at `base` is named in messages
+   * (e.g. `with`). valibot stops at a map's first unknown key; every other
+   * unknown key of that map is reported too, so one run shows them all.
    */
   reportIssues(
     schema: Schema,
-    issues: ReadonlyArray<BaseIssue<unknown>>,
+    reported: ReadonlyArray<BaseIssue<unknown>>,
     base: ReadonlyArray<string | number>,
     where: string,
     fieldPrefix: ReadonlyArray<string | number> = [],
+    value?: unknown,
   ): void {
     const isUnknownKey = (issue: BaseIssue<unknown>) => issue.type === "strict_object" && issue.expected === "never";
     const keysOf = (issue: BaseIssue<unknown>) => (issue.path ?? []).map((item) => item.key as string | number);
+    const issues = withEveryUnknownKey(schema as AnySchema, reported, value, isUnknownKey, keysOf);
     // A typo ("comand") also makes the real field missing; report only the typo.
     const typoTargets = new Set<string>();
     for (const issue of issues.filter(isUnknownKey)) {
       const keys = keysOf(issue);
       const allowed = Object.keys(objectSchemaAt(schema as AnySchema, keys.slice(0, -1))?.entries ?? {});
-      const hint = suggest(String(keys.at(-1)), allowed);
+      const hint = suggestField(String(keys.at(-1)), allowed);
       if (hint) typoTargets.add(formatFieldPath([...keys.slice(0, -1), hint]));
     }
     for (const issue of issues) {
@@ -153,7 +228,7 @@ export class DiagnosticCollector {
       if (isUnknownKey(issue) && last !== undefined) {
         const parent = objectSchemaAt(schema as AnySchema, keys.slice(0, -1));
         const allowed = Object.keys(parent?.entries ?? {});
-        const hint = suggest(String(last), allowed);
+        const hint = suggestField(String(last), allowed);
         const scopeKeys = [...fieldPrefix, ...keys.slice(0, -1)];
         const scope = scopeKeys.length > 0 ? ` in "${formatFieldPath(scopeKeys)}"` : "";
         this.report(

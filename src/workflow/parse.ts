@@ -12,7 +12,7 @@ import { unitDependency } from "../steps/dependency.ts";
 import { sandboxSettings } from "../steps/container-fields.ts";
 import { checkTemplates } from "./template-check.ts";
 import { type Condition, ConditionError, parseCondition } from "./condition.ts";
-import { DiagnosticCollector, describeValue, type Diagnostic } from "./diagnostics.ts";
+import { DiagnosticCollector, describeValue, suggest, type Diagnostic } from "./diagnostics.ts";
 import { manifestSchema, workflowSchema, type Schema } from "./schema.ts";
 import type { SourceRef, StepBase, Workflow, WorkflowFile } from "./types.ts";
 import { YamlSource } from "./yaml-source.ts";
@@ -78,7 +78,7 @@ class WorkflowParser {
   #check<S extends Schema>(schema: S, value: unknown, path: Path, where: string, fieldPrefix: Path = []): v.InferOutput<S> | undefined {
     const result = v.safeParse(schema, value, { abortEarly: false });
     if (result.success) return result.output as v.InferOutput<S>;
-    this.#out.reportIssues(schema, result.issues, path, where, fieldPrefix);
+    this.#out.reportIssues(schema, result.issues, path, where, fieldPrefix, value);
     return undefined;
   }
 
@@ -214,7 +214,11 @@ class WorkflowParser {
       return undefined;
     }
     if (!kind) {
-      this.#out.report([...path, "type"], where, `unknown step type ${describeValue(type)} (expected one of: ${STEP_TYPES.join(", ")})`);
+      // With a likely typo, the suggestion is the answer; the whole list only when there is none.
+      const hint = typeof type === "string" ? suggest(type, STEP_TYPES) : undefined;
+      this.#out.report([...path, "type"], where, hint
+        ? `unknown step type ${describeValue(type)}, did you mean "${hint}"? (expected a step type; every type is in docs/step-types.md)`
+        : `unknown step type ${describeValue(type)} (expected one of: ${STEP_TYPES.join(", ")})`);
       return undefined;
     }
     if (placement === "child" && !kind.behaviours.concurrent) {
