@@ -7,9 +7,9 @@
  * printed as itself; nothing it holds runs.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { docker, muster, tempDir, writeFiles } from "./helpers.ts";
+import { docker, muster, repoRoot, tempDir, writeFiles } from "./helpers.ts";
 
 const tmp = tempDir("muster-outside-");
 afterAll(() => tmp.cleanup());
@@ -64,8 +64,11 @@ describe("a hostile value from every source, through every kind that runs a comm
   const env = { PATH: `${join(dir, "bin")}:${process.env.PATH}`, ATMOS_BIN: join(dir, "bin/atmos") };
   const args = ["--var", `name=${HOSTILE}`, "-s", HOSTILE, "--answer", `ask=${HOSTILE}`];
 
-  test("shell, script, spin, atmos and container steps print the value as itself, from every source", async () => {
-    const run = await muster(["workflow", "sinks", "-f", "wf/sinks.yaml", ...args], { cwd: dir, env });
+  for (const runtime of ["bun", "deno"] as const) {
+  test(`shell, script, spin, atmos and container steps print the value as itself, from every source (${runtime === "bun" ? "compiled binary" : "under Deno"})`, async () => {
+    for (const source of Object.keys(SOURCES)) rmSync(join(dir, `spin-${source}.out`), { force: true });
+    const command = runtime === "deno" ? [join(repoRoot, "node_modules/.bin/deno"), "run", "-A", join(repoRoot, "src/main.ts")] : undefined;
+    const run = await muster(["workflow", "sinks", "-f", "wf/sinks.yaml", ...args], { cwd: dir, env, command, timeoutMs: 110_000 });
     expect(run.stderr).not.toContain("✗");
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n");
@@ -79,6 +82,7 @@ describe("a hostile value from every source, through every kind that runs a comm
     expect(existsSync(pwned)).toBe(false);
     expect(docker("ps", "-aq", "--filter", "ancestor=muster-test/busybox:1", "--filter", "label=dev.muster.run")).toBe("");
   }, 120_000);
+  }
 
   test("exec hands the value over as itself, from every source", async () => {
     for (const source of Object.keys(SOURCES)) {
