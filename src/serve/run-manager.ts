@@ -19,6 +19,7 @@ import type { ServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
 import { cloneRepository, prepareRunDirs, SECRETS_DIR_PREFIX } from "./git-clone.ts";
 import { runIsolated, WORKSPACE } from "./isolated-run.ts";
+import { ENGINE_ALLOWANCES } from "../docker/engine-policy.ts";
 import type { RunIdentity, RunSandbox } from "./run-sandbox.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -69,7 +70,7 @@ export const LOG_TAIL_BYTES = 16 * 1024;
 const PASSED_ENV = [
   "PATH", "DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONFIG", "ATMOS_BIN", "TZ", "LANG", "LC_ALL",
   // The administrator's allowances for container steps (runs are always restricted: MUSTER_CONFINE).
-  "MUSTER_ALLOW_HOST_MOUNTS", "MUSTER_ALLOW_DOCKER_SOCKET",
+  "MUSTER_ALLOW_HOST_MOUNTS", "MUSTER_ALLOW_DOCKER_SOCKET", ...ENGINE_ALLOWANCES,
 ];
 /** Run dirs are `<tmp>/muster-run-<runner pid>-XXXXXX`, so a later runner can sweep a killed one's. */
 const RUN_DIR_PREFIX = "muster-run-";
@@ -169,15 +170,38 @@ export class RunManager {
   /** Takes over lost runs and undelivered callbacks (see `recover`); returns how many of each. */
   async #takeOver(): Promise<{ lost: number; redelivered: number }> {
     const lease = this.#config.leaseTtlMs;
-    const lost = await this.#store.takeOverLost(this.#owner, lease);
-    for (const stored of lost) {
-      this.#log("warn", "run lost: its runner stopped while it ran", { runId: stored.state.runId });
-      this.#metrics.finished("failed", 0);
-      void this.#deliver(this.#adopt(stored));
-    }
+    // The lost runs stay running (their stacks taken) until what they left on the engine is gone: then they are failed and called back.
+    const lost = await this.#store.adoptLost(this.#owner, lease);
+    for (const stored of lost) void this.#reportLost(this.#adopt(stored));
     const undelivered = (await this.#store.takeOverUndelivered(this.#owner, lease)).filter((stored) => !this.#local.has(stored.state.runId));
     for (const stored of undelivered) void this.#deliver(this.#adopt(stored));
     return { lost: lost.length, redelivered: undelivered.length };
+  }
+
+  /**
+   * A run whose runner stopped while it ran: its containers are stopped
+   * (within the cancel grace) and removed, then it is stored failed ("runner
+   * lost while running"), which frees its stack, and called back.
+   */
+  async #reportLost(run: Run): Promise<void> {
+    const runId = run.state.runId;
+    await this.#reap(runId, Math.max(1, Math.ceil(this.#config.cancelGraceMs / 1000)), "stopped and removed what a lost run left before reporting it");
+    const final = { status: "failed" as const, exitCode: null, error: "runner lost while running" };
+    const held = await this.#store.finish(runId, this.#owner, final).catch((e: Error) => {
+      this.#log("error", "could not store a final state", { runId, error: e.message });
+      return true;
+    });
+    // Its stack is free now: a run queued behind it may start.
+    void this.#pump();
+    if (!held) {
+      this.#local.delete(runId);
+      run.finish();
+      return;
+    }
+    Object.assign(run.state, { ...final, finishedAt: new Date().toISOString(), runner: this.#owner });
+    this.#log("warn", "run lost: its runner stopped while it ran", { runId });
+    this.#metrics.finished("failed", 0);
+    await this.#deliver(run);
   }
 
   /** A stored run, now this runner's to run or call back. */
@@ -415,16 +439,25 @@ export class RunManager {
   #docker?: import("../docker/client.ts").DockerClient;
 
   async #removeLeftContainers(runId: string): Promise<void> {
+    await this.#reap(runId, 0, "removed a container the run left");
+  }
+
+  /** Stops (within `graceSeconds`) and removes the run's containers and network (run-reaper.ts); logs `message` with what went. */
+  async #reap(runId: string, graceSeconds: number, message: string): Promise<void> {
+    let docker: import("../docker/client.ts").DockerClient;
     try {
       const { DockerClient } = await import("../docker/client.ts");
-      const { LABELS } = await import("../docker/owner.ts");
-      const docker = (this.#docker ??= await DockerClient.connect(platform.env()));
-      for (const container of await docker.listContainers([`${LABELS.dispatch}=${runId}`])) {
-        await docker.removeContainer(container.Id, { force: true });
-        this.#log("warn", "removed a container the run left", { runId, container: container.Names[0] ?? container.Id });
-      }
+      docker = this.#docker ??= await DockerClient.connect(platform.env());
     } catch {
-      // No engine here (a runner without container steps): nothing can have been left.
+      return; // No engine here (a runner without container steps): nothing can have been left.
+    }
+    try {
+      const { reapRun } = await import("./run-reaper.ts");
+      const reaped = await reapRun(docker, runId, graceSeconds);
+      for (const container of reaped.containers) this.#log("warn", message, { runId, container });
+      if (reaped.networks.length > 0) this.#log("info", "removed the run's network", { runId, networks: reaped.networks });
+    } catch (error) {
+      this.#log("error", "could not remove what the run left on the engine", { runId, error: (error as Error).message });
     }
   }
 
