@@ -614,11 +614,13 @@ describe("--restrict-host", () => {
   test("host paths outside the project and the Docker socket are refused, naming the setting; allowed when configured; no flag, no check", async () => {
     const dir = project(yaml);
     writeFiles(dir, { "note.txt": "inside\n" });
+    // Refused when the plan is made, before anything runs (exit 2), at the field.
     const root = await muster(["workflow", "root", "--restrict-host"], { cwd: dir });
-    expect(root.code).toBe(1);
+    expect(root.code).toBe(2);
+    expect(root.stderr).toContain(`field "with.volumes[0].source": mounting / is not allowed`);
     expect(root.stderr).toContain(`mounting / is not allowed: host paths outside ${dir} need an allowance (an administrator lists path prefixes in MUSTER_ALLOW_HOST_MOUNTS`);
     const socket = await muster(["workflow", "socket", "--restrict-host"], { cwd: dir });
-    expect(socket.code).toBe(1);
+    expect(socket.code).toBe(2);
     expect(socket.stderr).toContain("it is a Docker socket, which is root on the host (an administrator allows it with MUSTER_ALLOW_DOCKER_SOCKET=1)");
     expect((await muster(["workflow", "local", "--restrict-host"], { cwd: dir })).stdout).toBe("inside\n");
     expect((await muster(["workflow", "root", "--restrict-host"], { cwd: dir, env: { MUSTER_ALLOW_HOST_MOUNTS: "/" } })).code).toBe(0);

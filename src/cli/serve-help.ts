@@ -25,6 +25,21 @@ ENVIRONMENT (muster serve takes no flags)
   MUSTER_CALLBACK_ATTEMPTS       Callback attempts (default 5)
   MUSTER_CALLBACK_BASE_DELAY_MS  First retry delay of a callback (default 500)
   LOG_FORMAT                     text (default) or json
+  MUSTER_RUN_ISOLATION           process (default) or container: each run in a container of MUSTER_RUN_IMAGE
+  MUSTER_RUN_PIDS, _MEMORY, _CPUS  A run container's bounds (default 512, 2g, 2); its container steps get the same
+  MUSTER_RUN_LOG_MAX_SIZE, _FILE   Its engine log (default 10m, 3 files)
+  MUSTER_RUN_NETWORK             internal (default: a network per run, no route to the host or other runs), none, or a network's name
+  MUSTER_RUN_USER                uid:gid of a run in its container (default the runner's; 65534 for a root runner)
+
+  What runs' container steps may ask of the engine, refused unless named here (docs/serve.md, "Container steps of runs"):
+  MUSTER_ALLOW_HOST_MOUNTS       Host path prefixes (":"-separated) binds and builds may read besides the checkout
+  MUSTER_ALLOW_DOCKER_SOCKET     1: the Docker socket (root on the host)
+  MUSTER_ALLOW_CAPS              Capabilities --cap-add may add (SYS_ADMIN,NET_ADMIN or ALL)
+  MUSTER_ALLOW_PRIVILEGED        1: --privileged
+  MUSTER_ALLOW_HOST_NETWORK      1: --network host (also _HOST_PID, _HOST_IPC, _HOST_UTS, _HOST_USERNS)
+  MUSTER_ALLOW_NETWORKS          Other networks, container:NAME namespaces
+  MUSTER_ALLOW_VOLUMES           Named volumes (or *)
+  MUSTER_ALLOW_DEVICES, MUSTER_ALLOW_SECURITY_OPTS  Host devices, security_opt values
 
   Every variable, the threat model and the HTTP API: docs/serve.md
 `;

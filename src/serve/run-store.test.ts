@@ -94,6 +94,24 @@ describe.each(backends)("%s", (_name, open) => {
     }
   });
 
+  test("adoptLost: a lost run is adopted once and stays running (its stack taken) until the taker finishes it", async () => {
+    const store = await open();
+    try {
+      await admit(store, "lost", "prod");
+      await admit(store, "next", "prod");
+      await store.claim("dead", EXPIRED);
+      const adopted = await store.adoptLost("taker", LEASE);
+      expect(adopted.map((r) => r.state)).toMatchObject([{ runId: "lost", status: "running" }]);
+      expect(await store.adoptLost("other", LEASE)).toEqual([]);
+      expect(await store.claim("taker", LEASE)).toBeUndefined(); // the stack is still taken
+      expect(await store.finish("lost", "dead", { status: "succeeded", exitCode: 0, error: null })).toBe(false);
+      expect(await store.finish("lost", "taker", { status: "failed", exitCode: null, error: "runner lost while running" })).toBe(true);
+      expect((await store.claim("taker", LEASE))?.state.runId).toBe("next");
+    } finally {
+      await store.close();
+    }
+  });
+
   test("leases: a lost run is taken over once, failed and reported by the taker; its runner can no longer finish it", async () => {
     const store = await open();
     try {
