@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chownSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, tempDir } from "./helpers.ts";
-import { makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
+import { buildRunImage, makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-sandbox-5b7e1f0c2a";
 const GIT_USER = "deployer";
@@ -74,6 +74,12 @@ const WORKFLOWS = `workflows:
               for f in "$d"/token "$d"/id_key "$d"/askpass; do [ -r "$f" ] && [ -s "$f" ] && { n=$((n+1)); echo "read $f"; }; done
             done
           done
+  engine:
+    steps:
+      - { name: ctr, type: container, with: { image: muster-test/busybox:1, command: ["true"] } }
+  hold:
+    steps:
+      - { name: hold, type: shell, command: "echo \"holding $MUSTER_VAR_secret\" | wc -c; sleep 120" }
   hello:
     steps:
       - { name: greet, type: shell, command: "echo hello from $(id -u)" }
@@ -113,9 +119,24 @@ function dispatch(base: string, body: Record<string, unknown>) {
   });
 }
 
+/**
+ * `nest.sh N CMD...` runs CMD N user namespaces deep (uids and gids 0-65535
+ * mapped through, SIGTERM passed on). The kernel allows 32 levels: at 33,
+ * CMD cannot create a user namespace, as on a kernel that refuses them.
+ */
+const NEST = `if [ "$1" -eq 0 ]; then shift; exec "$@"; fi
+n=$(( $1 - 1 )); shift
+unshare --user sh -c 'while ! grep -q . /proc/self/gid_map; do sleep 0.01; done; exec sh "$0" "$@"' "$0" "$n" "$@" &
+p=$!
+while [ "$(readlink /proc/$p/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.01; done
+echo "0 0 65536" > /proc/$p/uid_map && echo "0 0 65536" > /proc/$p/gid_map
+trap 'kill -TERM $p' TERM INT
+wait $p; wait $p
+`;
+
 type Clone = "https" | "ssh";
 /** A runner (as root, or as nobody with its TMPDIR and state dir nobody's) cloning over `clone`. */
-async function runner(tag: string, clone: Clone, uid?: number, extra: Record<string, string> = {}) {
+async function runner(tag: string, clone: Clone, uid?: number, extra: Record<string, string> = {}, prefix: string[] = []) {
   const runnerTmp = join(tmp.path, `runner-${tag}`);
   const state = join(tmp.path, `state-${tag}`);
   mkdirSync(runnerTmp, { mode: 0o700 });
@@ -127,7 +148,7 @@ async function runner(tag: string, clone: Clone, uid?: number, extra: Record<str
   const r = await startRunner({
     RUNNER_AUTH_TOKEN: TOKEN, ...repo, MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1", MUSTER_CALLBACK_BASE_DELAY_MS: "20",
     TMPDIR: runnerTmp, MUSTER_STATE_DIR: state, MUSTER_CONCURRENCY: "4", ...extra,
-  }, { uid });
+  }, { uid, prefix });
   runners.push(r);
   expect(r.port).toBeGreaterThan(0);
   return { ...r, tmp: runnerTmp, state };
@@ -177,6 +198,18 @@ async function race(r: Awaited<ReturnType<typeof runner>>, tag: string, n = 4) {
   return { raced, log: String(raced.logTail), done };
 }
 
+test("a root runner's process-mode run reaches the Docker engine only with MUSTER_ALLOW_DOCKER_SOCKET=1 (then it is root on the host)", async () => {
+  const closed = await runner("engine-closed", "https");
+  const open = await runner("engine-open", "https", undefined, { MUSTER_ALLOW_DOCKER_SOCKET: "1" });
+  const [a, b] = [newRunId("engine-closed"), newRunId("engine-open")];
+  expect((await dispatch(closed.base, { runId: a, workflow: "engine" })).status).toBe(202);
+  expect((await dispatch(open.base, { runId: b, workflow: "engine" })).status).toBe(202);
+  const refused = await callbacks.waitFor(a, 60_000);
+  expect(refused.status).toBe("failed");
+  expect(String(refused.logTail)).toContain("cannot reach the Docker engine");
+  expect((await callbacks.waitFor(b, 60_000)).status).toBe("succeeded");
+}, 90_000);
+
 describe.each([
   ["root", undefined, "uid+namespaces"],
   ["nobody", NOBODY, "user-namespaces"],
@@ -213,3 +246,42 @@ describe.each([
     }
   }, 180_000);
 });
+
+test("a runner as nobody where the kernel refuses user namespaces says so in one warning line; its runs are not sandboxed (the threat model's 'open' row)", async () => {
+  const nest = join(tmp.path, "nest.sh");
+  await Bun.write(nest, NEST);
+  const r = await runner("nobody-no-userns", "https", NOBODY, {}, ["sh", nest, "33"]);
+  const listening = r.lines.find((l) => l.msg === "listening");
+  expect(listening).toMatchObject({ memoryClosed: true, sandbox: "none" });
+  const warnings = r.lines.filter((l) => l.level === "warn");
+  expect(warnings).toHaveLength(1);
+  expect(String(warnings[0]!.msg)).toContain("runs are NOT sandboxed");
+  expect(String(warnings[0]!.msg)).toContain("unprivileged user namespace");
+  const { body, log } = await hunt(r, "no-userns");
+  expect(body.status).toBe("succeeded");
+  // Open, as the table says: the store and the run dirs; closed still: the runner's environ (non-dumpable).
+  expect(log).toContain(`${r.state}/runs.db `);
+  expect(log).not.toMatch(/\/proc\/\d+\/environ/);
+}, 90_000);
+
+test("S12: with MUSTER_RUN_ISOLATION=container a var is in no part of the run container's command (docker inspect), only its environment", async () => {
+  const image = "muster-test/sandbox-run:1";
+  buildRunImage(join(tmp.path, "run-image"), image);
+  try {
+    const r = await runner("container", "https", undefined, { MUSTER_RUN_ISOLATION: "container", MUSTER_RUN_IMAGE: image, MUSTER_RUN_BIN: "/usr/local/bin/muster" });
+    const id = newRunId("container-var");
+    const secret = `var-secret-${crypto.randomUUID()}`;
+    expect((await dispatch(r.base, { runId: id, workflow: "hold", vars: { secret } })).status).toBe(202);
+    const container = () => Bun.spawnSync(["docker", "ps", "-q", "--filter", `label=dev.muster.dispatch=${id}`]).stdout.toString().trim();
+    expect(await eventually(() => container() !== "", 60_000, 100)).toBe(true);
+    const [inspected] = JSON.parse(Bun.spawnSync(["docker", "inspect", container()]).stdout.toString()) as Array<{ Config: { Cmd: string[]; Entrypoint: string[] | null; Env: string[] }; Args: string[]; Path: string }>;
+    expect(JSON.stringify([inspected!.Path, inspected!.Args, inspected!.Config.Cmd, inspected!.Config.Entrypoint])).not.toContain(secret);
+    expect(inspected!.Config.Cmd).not.toContain("--var");
+    expect(inspected!.Config.Env).toContain(`MUSTER_VAR_secret=${secret}`);
+    expect(hostCmdlines()).not.toContain(secret);
+    await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    expect((await callbacks.waitFor(id, 60_000)).status).toBe("canceled");
+  } finally {
+    Bun.spawnSync(["docker", "rmi", "-f", image]);
+  }
+}, 120_000);

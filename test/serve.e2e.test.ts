@@ -320,7 +320,8 @@ describe("the HTTP API", () => {
   });
 
   test("a canceled run whose service ignores SIGTERM leaves no container: the runner removes what the killed child left", async () => {
-    const r = await runner({ ...sshEnv(), MUSTER_CANCEL_GRACE: "1s" });
+    // A process-mode run reaches the engine only when the administrator allows the socket (run-sandbox.ts).
+    const r = await runner({ ...sshEnv(), MUSTER_CANCEL_GRACE: "1s", MUSTER_ALLOW_DOCKER_SOCKET: "1" });
     const id = newRunId("svc");
     const mine = () => Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=dev.muster.dispatch=${id}`]).stdout.toString().trim();
     expect((await dispatch(r.base, { runId: id, workflow: "svc", callbackUrl: callbacks.url() })).status).toBe(202);
@@ -406,7 +407,7 @@ describe("the HTTP API", () => {
     expect((await callbacks.waitFor(socket2)).status).toBe("succeeded");
   });
 
-  test("MUSTER_RUN_ISOLATION=container: a concurrent run cannot write another run's checkout (it can when runs share the runner's user)", async () => {
+  test("a concurrent run cannot write another run's checkout: in process mode (the run sandbox) nor with MUSTER_RUN_ISOLATION=container", async () => {
     const image = "muster-test/run:1";
     buildRunImage(join(tmp.path, "run-image"), image);
     try {
@@ -418,9 +419,10 @@ describe("the HTTP API", () => {
         expect((await dispatch(r.base, { runId: attacker, workflow: "tamper", callbackUrl: callbacks.url() })).status).toBe(202);
         return { victim: await callbacks.waitFor(victim, 60_000), attacker: await callbacks.waitFor(attacker, 60_000) };
       };
-      const shared = await attack(await runner(sshEnv()));
-      expect(String(shared.attacker.logTail)).toContain("tampered with 1");
-      expect(String(shared.victim.logTail)).toContain("\nTAMPERED\n");
+      // Process mode: the attacker's mount namespace hides the directory holding the run dirs (see test/serve-sandbox.e2e.test.ts).
+      const sandboxed = await attack(await runner(sshEnv()));
+      expect(String(sandboxed.attacker.logTail)).toContain("tampered with 0");
+      expect(String(sandboxed.victim.logTail)).not.toContain("\nTAMPERED\n");
       const isolated = await attack(await runner({ ...sshEnv(), MUSTER_RUN_ISOLATION: "container", MUSTER_RUN_IMAGE: image }));
       expect(isolated.attacker.status).toBe("succeeded");
       expect(String(isolated.attacker.logTail)).toContain("tampered with 0");
