@@ -88,6 +88,13 @@ export default defineCommand({
         for (const d of wordSplittingUses(w)) await stderr.write(`${formatDiagnostic({ ...d, file: f.display, message: `note: ${d.message}` })}\n`);
       }
     }
+    // A static working_directory that names no directory: a warning, since an earlier step may create it.
+    const { missingDirectories } = await import("../workflow/directory-check.ts");
+    for (const f of files) {
+      for (const w of f.workflowFile?.workflows.values() ?? []) {
+        for (const d of missingDirectories(w, project.basePath)) await stderr.write(`${formatDiagnostic({ ...d, file: f.display, message: `warning: ${d.message}` })}\n`);
+      }
+    }
     await stderr.write(`${c.green("✓")} ${plural(files.length, "file")}, ${plural(workflows, "workflow")}: valid${skippedNote}\n`);
     return EXIT_OK;
   },

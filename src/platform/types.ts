@@ -230,12 +230,24 @@ export interface Platform {
   tryLockFile(path: string): FileLock | undefined;
 }
 
-/** Raised by {@linkcode Platform.spawn} when the process cannot be started. */
+/**
+ * Raised by {@linkcode Platform.spawn} when the process cannot be started.
+ * A working directory that does not exist is code `ENOCWD` (spawn reports it
+ * as ENOENT too, which is not a missing command).
+ *
+ * @example
+ * ```ts
+ * new SpawnError("sh", "ENOCWD", undefined, "/p/infra").message;
+ * // "working directory /p/infra does not exist; check the step's working_directory"
+ * ```
+ */
 export class SpawnError extends Error {
   readonly code: string;
-  constructor(executable: string, code: string, cause?: unknown) {
+  constructor(executable: string, code: string, cause?: unknown, cwd?: string) {
     super(
-      code === "ENOENT"
+      code === "ENOCWD"
+        ? `working directory ${cwd} does not exist; check the step's working_directory`
+        : code === "ENOENT"
         ? `${executable}: command not found`
         : `${executable}: cannot start (${code})`,
       { cause },

@@ -3,6 +3,7 @@
  * @module
  */
 import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts";
+import { existsSync } from "node:fs";
 import { SpawnError } from "../types.ts";
 import { openNodeKeyboard } from "../node-keyboard.ts";
 import { openLibc } from "./libc.ts";
@@ -60,7 +61,8 @@ export function createBunPlatform(): Platform {
         });
       } catch (error) {
         const code = (error as { code?: string }).code ?? "EUNKNOWN";
-        throw new SpawnError(argv[0] ?? "", code, error);
+        const noCwd = code === "ENOENT" && options.cwd !== undefined && !existsSync(options.cwd);
+        throw new SpawnError(argv[0] ?? "", noCwd ? "ENOCWD" : code, error, options.cwd);
       }
       const child = proc;
       return {

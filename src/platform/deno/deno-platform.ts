@@ -3,6 +3,7 @@
  * @module
  */
 import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts";
+import { existsSync } from "node:fs";
 import { SpawnError } from "../types.ts";
 import nodeProcess from "node:process";
 import { Deno, type DenoHttpClient } from "./deno-api.ts";
@@ -67,7 +68,8 @@ export function createDenoPlatform(): Platform {
         }).spawn();
       } catch (error) {
         const code = error instanceof Deno.errors.NotFound ? "ENOENT" : ((error as { code?: string }).code ?? "EUNKNOWN");
-        throw new SpawnError(command, code, error);
+        const noCwd = code === "ENOENT" && options.cwd !== undefined && !existsSync(options.cwd);
+        throw new SpawnError(command, noCwd ? "ENOCWD" : code, error, options.cwd);
       }
       return {
         pid: child.pid,
