@@ -16,6 +16,7 @@ import { DiagnosticCollector, describeValue, suggest, type Diagnostic } from "./
 import { manifestSchema, workflowSchema, type Schema } from "./schema.ts";
 import type { SourceRef, StepBase, Workflow, WorkflowFile } from "./types.ts";
 import { YamlSource } from "./yaml-source.ts";
+import { withYamlHints } from "./yaml-hints.ts";
 
 /** The result of {@linkcode parseWorkflowFile}: a model when there were no errors. */
 export interface ParseResult {
@@ -403,14 +404,15 @@ export function parseWorkflowFile(file: string, text: string, knownValue?: unkno
   const source = new YamlSource(text, knownValue);
   if (source.syntaxErrors.length > 0) {
     return {
-      diagnostics: source.syntaxErrors.map((e) => ({ file, line: e.line, col: e.col, message: `invalid YAML: ${e.message}` })),
+      diagnostics: withYamlHints(text, source.syntaxErrors.map((e) => ({ file, line: e.line, col: e.col, message: `invalid YAML: ${e.message}` }))),
     };
   }
   const parser = new WorkflowParser(file, source);
   const workflowFile = parser.parse();
   const owned = [...parser.broken.values()].reduce((n, list) => n + list.length, 0);
   const fileLevel = workflowFile === undefined || parser.diagnostics.length > owned;
-  const diagnostics = parser.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+  const sorted = parser.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+  const diagnostics = sorted.length > 0 ? withYamlHints(text, sorted) : sorted;
   const value = source.value as { workflows?: unknown } | null | undefined;
   const foreign = value === null || value === undefined || typeof value !== "object" || Array.isArray(value) || !("workflows" in value);
   const declares = !foreign && value!.workflows !== null && typeof value!.workflows === "object" ? Object.keys(value!.workflows as object) : [];
