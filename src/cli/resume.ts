@@ -3,11 +3,14 @@
  * same workflow the same way (file, stack, vars and the flags that change
  * behaviour, shell-quoted) from the right step. When background services
  * were running at the failed step, it resumes from the step that started
- * the first of them: a resumed run must start the services it needs.
+ * the first of them: a resumed run must start the services it needs; and
+ * never after a step whose result a step it runs reads.
  * @module
  */
+import { UsageError } from "../errors.ts";
 import { kindOfStep } from "../steps/index.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
+import { skippedReads } from "../workflow/template-check.ts";
 import type { Workflow } from "../workflow/types.ts";
 
 /** What a run was given, as far as the hint must repeat it. */
@@ -46,7 +49,32 @@ export function resumeStep(workflow: Workflow, failedStep: string): string {
     if (roles?.stops) for (const target of roles.targets?.(step) ?? []) live.delete(target);
   }
   const first = workflow.steps.find((s) => [...live.values()].includes(s.name));
-  return first?.name ?? failedStep;
+  // Never a start whose steps read the result of a step it would skip: go back to the earliest one read.
+  let start = first?.name ?? failedStep;
+  for (let reads = skippedReads(workflow, start); reads.length > 0; reads = skippedReads(workflow, start)) {
+    start = workflow.steps.find((s) => reads.some((r) => r.reads === s.name || ((s as { steps?: Array<{ name: string }> }).steps ?? []).some((c) => c.name === r.reads)))!.name;
+  }
+  return start;
+}
+
+/**
+ * Refuses, before anything runs, a `--from-step` whose steps read the result
+ * of a step it skips (a skipped prompt answered by `--answer` has its
+ * answer as its result), naming both.
+ *
+ * @example
+ * ```ts
+ * refuseSkippedReads(workflow, "apply", {}); // throws: --from-step "apply": step "apply" reads .steps.confirm-apply, ...
+ * ```
+ */
+export function refuseSkippedReads(workflow: Workflow, fromStep: string, answers: Record<string, string>): void {
+  const prompts = new Set(workflow.steps.filter((s) => kindOfStep(s).behaviours.interactive && answers[s.name] !== undefined).map((s) => s.name));
+  const reads = skippedReads(workflow, fromStep, prompts);
+  if (reads.length === 0) return;
+  const earliest = resumeStep(workflow, fromStep);
+  const lines = reads.map((r) => `step "${r.reader}" reads .steps.${r.reads}, which --from-step "${fromStep}" skips`);
+  const prompt = reads.find((r) => workflow.steps.some((s) => s.name === r.reads && kindOfStep(s).behaviours.interactive));
+  throw new UsageError(`--from-step "${fromStep}": ${lines.join("; ")} (expected --from-step ${earliest}${prompt ? `, or --answer ${prompt.reads}=VALUE` : ""})`);
 }
 
 /**

@@ -28,7 +28,7 @@ import type { Workflow } from "../workflow/types.ts";
 import { dirArg, fileArg, loadProject, parseAnswers, parseVars, varsFromEnv } from "./common.ts";
 import { checkAnswers, refuseBadAnswers, refuseUnanswered, resumableAnswers } from "./answers.ts";
 import { pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
-import { resumeCommand, resumeStep } from "./resume.ts";
+import { refuseSkippedReads, resumeCommand, resumeStep } from "./resume.ts";
 import { runContext, stackArg, varArg } from "./run-context.ts";
 import { SUMMARIES } from "./summaries.ts";
 
@@ -117,6 +117,7 @@ export default defineCommand({
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
     checkAnswers(workflow, answers);
+    if (fromStep) refuseSkippedReads(workflow, fromStep, answers);
     const ctx = runContext(project, workflow, args.stack, vars, file.path);
     // Atmos evaluates !env and !exec in prompt fields once, when the run starts.
     const { evaluateStepFunctions } = await import("../workflow/step-functions.ts");

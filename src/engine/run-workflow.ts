@@ -125,6 +125,14 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   /** The `type: exit` step that ended the run successfully. */
   let ended: string | undefined;
   try {
+    // A prompt that --from-step skips but an --answer answers: its result is the answer, as if it had been asked.
+    for (const planned of plan.steps.slice(0, start)) {
+      if (run.answers?.[planned.name] === undefined) continue;
+      const live = planned.deferred ? await planNow(planned, [planned.name]) : planned;
+      if (!("kind" in live) || !live.kind.behaviours.interactive) continue;
+      const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
+      if (outcome.status === "succeeded") results.settle(live, outcome);
+    }
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
       const { when, continueOn } = planned.step;

@@ -225,3 +225,40 @@ export function resultReaders(workflow: Pick<Workflow, "name" | "steps">): Set<s
   if (env.some((text) => /\.steps\b/.test(text))) all = true;
   return all ? "all" : names;
 }
+
+/**
+ * Where a run that starts at `fromStep` would read the result of a step it
+ * skips: each reading step (or child) and the step it reads. Skipped steps
+ * in `seeded` (prompts answered by `--answer`) still have a result.
+ *
+ * @example
+ * ```ts
+ * skippedReads(workflow, "apply", new Set()); // [{ reader: "apply", reads: "confirm-apply" }]
+ * ```
+ */
+export function skippedReads(workflow: Pick<Workflow, "name" | "steps">, fromStep: string, seeded: ReadonlySet<string> = new Set()): Array<{ reader: string; reads: string }> {
+  const start = workflow.steps.findIndex((s) => s.name === fromStep);
+  if (start <= 0) return [];
+  const skipped = new Set<string>();
+  for (const step of workflow.steps.slice(0, start)) {
+    if (!seeded.has(step.name)) skipped.add(step.name);
+    for (const child of (step as GroupLike).steps ?? []) skipped.add(child.name);
+  }
+  const found: Array<{ reader: string; reads: string }> = [];
+  const seen = new Set<string>();
+  forEachTemplate({ name: workflow.name, steps: workflow.steps.slice(start) }, ({ step, field, visible }) => {
+    if (!field.text.includes("{{")) return;
+    try {
+      for (const { path } of compileTemplate(field.text).references) {
+        const name = path[0] === "steps" ? path[1] : undefined;
+        if (name === undefined || !skipped.has(name) || visible(name)) continue;
+        const key = `${step.name}\u0000${name}`;
+        if (!seen.has(key)) found.push({ reader: step.name, reads: name });
+        seen.add(key);
+      }
+    } catch {
+      // validate reports it
+    }
+  });
+  return found;
+}
