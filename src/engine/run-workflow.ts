@@ -5,7 +5,7 @@
  * streams it is handed are used only by steps that inherit them.
  * @module
  */
-import { exitCodeOf, messageOf } from "../errors.ts";
+import { EngineError, exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
@@ -64,6 +64,14 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs });
     // Containers left by a muster that was killed (-9) go before we start ours.
     await services.pruneOrphans();
+    // An engine that does not answer is found before step 1, not halfway through the run.
+    try {
+      await services.docker();
+    } catch (error) {
+      const users = plan.steps.filter((s) => usesEngine([s])).map((s) => s.name);
+      const who = users.length > 0 ? `step${users.length > 1 ? "s" : ""} ${users.map((n) => `"${n}"`).join(", ")} need${users.length > 1 ? "" : "s"} it` : "its container: sandbox needs it";
+      throw new EngineError(`workflow "${run.workflow.name}": ${messageOf(error)}; nothing was run (${who}: start the engine (dockerd, Docker Desktop, podman system service), or set DOCKER_HOST to one that runs)`);
+    }
   }
   const servicesOf = () => {
     if (!services) throw new Error("this run has no container steps");
