@@ -103,7 +103,12 @@ async function askFor<S extends PromptStep, T>(planned: PlannedStep<S, PathsPlan
   const onTerminal = (ctx.run.terminal?.stdin ?? false) && (ctx.run.terminal?.stderr ?? false);
   if (!onTerminal) {
     const defaultText = planned.resolved.texts.default;
-    if (defaultText !== undefined && defaultText !== "") return spec.fromDefault(defaultText, planned);
+    if (defaultText !== undefined && defaultText !== "") {
+      // Said in one line: a piped run must not take an answer silently.
+      const shown = planned.step.type === "input" && (planned.step as PromptStep & { password?: boolean }).password ? "••••••" : JSON.stringify(defaultText);
+      await ctx.write(2, new TextEncoder().encode(`○ ${planned.name} not asked (no terminal): took its default ${shown}; --answer ${planned.name}=VALUE answers it\n`));
+      return spec.fromDefault(defaultText, planned);
+    }
     if (ctx.run.dryRun) {
       // A preview should not stop at a question nobody can answer: the value is empty, and said so.
       await ctx.write(2, new TextEncoder().encode(`○ ${planned.name} not asked (dry run without a terminal): its value is empty\n`));
