@@ -29,11 +29,14 @@ ENVIRONMENT (muster serve takes no flags)
   MUSTER_RUN_PIDS, _MEMORY, _CPUS  A run container's bounds (default 512, 2g, 2); its container steps get the same
   MUSTER_RUN_LOG_MAX_SIZE, _FILE   Its engine log (default 10m, 3 files)
   MUSTER_RUN_NETWORK             internal (default: a network per run, no route to the host or other runs), none, or a network's name
-  MUSTER_RUN_USER                uid:gid of a run in its container (default the runner's; 65534 for a root runner)
+  MUSTER_RUN_USER                uid:gid of a run in its container (default the runner's; 65534 for a root runner);
+                                 process mode, root runner: every run's user (name, uid or uid:gid) instead of MUSTER_RUN_UIDS
+  MUSTER_RUN_UIDS                Process mode, root runner: a uid of its own for each run from FIRST-LAST (default 2100000000-2100000999)
+  MUSTER_RUN_HIDE                Process mode: more paths (":"-separated) the run sandbox hides from runs
 
   What runs' container steps may ask of the engine, refused unless named here (docs/serve.md, "Container steps of runs"):
   MUSTER_ALLOW_HOST_MOUNTS       Host path prefixes (":"-separated) binds and builds may read besides the checkout
-  MUSTER_ALLOW_DOCKER_SOCKET     1: the Docker socket (root on the host)
+  MUSTER_ALLOW_DOCKER_SOCKET     1: the Docker socket (root on the host); in process mode, any access to the engine
   MUSTER_ALLOW_CAPS              Capabilities --cap-add may add (SYS_ADMIN,NET_ADMIN or ALL)
   MUSTER_ALLOW_PRIVILEGED        1: --privileged
   MUSTER_ALLOW_HOST_NETWORK      1: --network host (also _HOST_PID, _HOST_IPC, _HOST_UTS, _HOST_USERNS)
