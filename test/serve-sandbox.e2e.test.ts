@@ -142,7 +142,7 @@ async function runner(tag: string, clone: Clone, uid?: number, extra: Record<str
   mkdirSync(runnerTmp, { mode: 0o700 });
   mkdirSync(state, { mode: 0o700 });
   if (uid !== undefined) for (const dir of [runnerTmp, state]) chownSync(dir, uid, uid);
-  const repo = clone === "https"
+  const repo: Record<string, string> = clone === "https"
     ? { ATMOS_REPO_URL: `https://127.0.0.1:${https.port}/repo.git`, MUSTER_GIT_CA_FILE: https.caFile, MUSTER_GIT_USERNAME: GIT_USER, MUSTER_GIT_TOKEN: GIT_TOKEN }
     : { ATMOS_REPO_URL: `ssh://root@127.0.0.1:${sshd.port}${bare}`, GIT_SSH_KEY: sshd.clientKey, ATMOS_REPO_KNOWN_HOSTS: sshd.knownHosts };
   const r = await startRunner({
