@@ -79,7 +79,7 @@ const WORKFLOWS = `workflows:
       - { name: ctr, type: container, with: { image: muster-test/busybox:1, command: ["true"] } }
   hold:
     steps:
-      - { name: hold, type: shell, command: "echo \"holding $MUSTER_VAR_secret\" | wc -c; sleep 120" }
+      - { name: hold, type: shell, command: 'echo "holding $MUSTER_VAR_secret" | wc -c; sleep 120' }
   hello:
     steps:
       - { name: greet, type: shell, command: "echo hello from $(id -u)" }
@@ -279,6 +279,8 @@ test("S12: with MUSTER_RUN_ISOLATION=container a var is in no part of the run co
     expect(inspected!.Config.Cmd).not.toContain("--var");
     expect(inspected!.Config.Env).toContain(`MUSTER_VAR_secret=${secret}`);
     expect(hostCmdlines()).not.toContain(secret);
+    // The run itself started (its workflow file parses: the container above is not an early failure); the cancel stops it.
+    expect(await eventually(() => r.lines.some((l) => l.msg === "run started" && l.runId === id), 10_000)).toBe(true);
     await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
     expect((await callbacks.waitFor(id, 60_000)).status).toBe("canceled");
   } finally {
