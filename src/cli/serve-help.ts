@@ -30,7 +30,7 @@ ENVIRONMENT (muster serve takes no flags)
   MUSTER_RUN_LOG_MAX_SIZE, _FILE   Its engine log (default 10m, 3 files)
   MUSTER_RUN_NETWORK             internal (default: a network per run, no route to the host or other runs), none, or a network's name
   MUSTER_RUN_USER                uid:gid of a run in its container (default the runner's; 65534 for a root runner);
-                                 process mode, root runner: every run's user (name, uid or uid:gid) instead of MUSTER_RUN_UIDS
+                                 process mode, root runner: every run's uid[:gid] instead of MUSTER_RUN_UIDS
   MUSTER_RUN_UIDS                Process mode, root runner: a uid of its own for each run from FIRST-LAST (default 2100000000-2100000999)
   MUSTER_RUN_HIDE                Process mode: more paths (":"-separated) the run sandbox hides from runs
 
