@@ -227,11 +227,19 @@ export class RunSandbox {
     if (identity && this.#users && !("shared" in this.#users)) this.#inUse.delete(identity.uid);
   }
 
-  /** Hands the run's dir to its uid (root runner): `chown -R -h`, never following a symlink. */
+  /**
+   * Hands the run's dir to its uid (root runner): what is in it, with
+   * `chown -R -h` (never following a symlink), each entry 0700; the dir
+   * itself stays the runner's (0711), so that the runner's sweep still
+   * judges it as its own.
+   */
   async hand(dirs: RunDirs, identity: RunIdentity | undefined): Promise<void> {
     if (!identity) return;
+    const { chmod, readdir } = await import("node:fs/promises");
+    const entries = (await readdir(dirs.root)).map((name) => join(dirs.root, name));
+    await chmod(dirs.root, 0o711);
     const output: string[] = [];
-    const outcome = await runProcess(["chown", "-R", "-h", "-P", `${identity.uid}:${identity.gid}`, "--", dirs.root], {
+    const outcome = await runProcess(["sh", "-c", 'chown -R -h -P "$0" -- "$@" && chmod 0700 -- "$@"', `${identity.uid}:${identity.gid}`, ...entries], {
       env: { PATH: platform.env().PATH ?? "/usr/bin:/bin" }, stdin: "null", stdout: "null", stderr: (c) => void output.push(new TextDecoder().decode(c)), graceMs: 1000, cancellation: new Cancellation(),
     });
     if (outcome.code !== 0) throw new Error(`could not hand the run dir ${dirs.root} to uid ${identity.uid}: ${output.join("").trim() || `chown exited ${outcome.code}`}`);
