@@ -3,7 +3,7 @@
  * callback receiver and the compiled binary, all on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, muster, processesMatching, tempDir } from "./helpers.ts";
 import { buildRunImage, makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
@@ -593,12 +593,48 @@ describe("lifecycle", () => {
     expect(runDirs()).toEqual([]);
   });
 
-  test("run dirs left by a runner that was killed -9 are swept at startup", async () => {
-    const stale = join(runnerTmp, "muster-run-3999999-stale1");
-    Bun.spawnSync(["mkdir", "-p", `${stale}/repo/deep`]);
-    const r = await runner(sshEnv());
-    expect(await eventually(() => !runDirs().includes("muster-run-3999999-stale1"), 3000)).toBe(true);
-    expect(r.lines.some((l) => l.msg === "removed a run dir left by a runner that is gone" && l.dir === stale)).toBe(true);
+  test("run dirs are judged by their runner's lock: a dead runner's are swept at startup, a live one's (or one that cannot be judged) are kept", async () => {
+    const dead = "r0123456789abcdef";
+    const alive = "rfedcba9876543210";
+    Bun.spawnSync(["mkdir", "-p", `${runnerTmp}/muster-run-${dead}-stale1/repo/deep`, `${runnerTmp}/muster-secrets-${dead}-stale2`, `${runnerTmp}/muster-run-${alive}-live1`, `${runnerTmp}/muster-run-3999999-legacy`]);
+    writeFileSync(`${runnerTmp}/muster-runner-${dead}.lock`, "3999999");
+    // A live runner elsewhere: a process holding its lock (the pid in a file would prove nothing).
+    const holder = Bun.spawn(["flock", `${runnerTmp}/muster-runner-${alive}.lock`, "sh", "-c", "echo locked; exec sleep 600"], { stdout: "pipe" });
+    const reader = holder.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("locked\n");
+    try {
+      const r = await runner(sshEnv());
+      expect(await eventually(() => !runDirs().includes(`muster-run-${dead}-stale1`), 3000)).toBe(true);
+      expect(r.lines.filter((l) => l.msg === "removed a run dir left by a runner that is gone").map((l) => l.dir).sort()).toEqual([`${runnerTmp}/muster-run-${dead}-stale1`, `${runnerTmp}/muster-secrets-${dead}-stale2`]);
+      expect(existsSync(`${runnerTmp}/muster-runner-${dead}.lock`)).toBe(false);
+      expect(runDirs()).toContain(`muster-run-${alive}-live1`);
+      expect(runDirs()).toContain("muster-run-3999999-legacy");
+    } finally {
+      holder.kill("SIGKILL");
+      await holder.exited;
+      rmSync(`${runnerTmp}/muster-run-${alive}-live1`, { recursive: true, force: true });
+      rmSync(`${runnerTmp}/muster-run-3999999-legacy`, { recursive: true, force: true });
+      rmSync(`${runnerTmp}/muster-runner-${alive}.lock`, { force: true });
+    }
+  });
+
+  test("a runner in another PID namespace sharing the TMPDIR never removes a live runner's run dir (S9)", async () => {
+    const a = await runner(sshEnv());
+    const id = newRunId("live-a");
+    await dispatch(a.base, { runId: id, workflow: "victim", callbackUrl: callbacks.url() });
+    expect(await eventually(() => a.lines.some((l) => l.msg === "run started" && l.runId === id), 10_000)).toBe(true);
+    expect(await eventually(() => runDirs().length > 0, 10_000)).toBe(true);
+    // B sees none of A's processes: a pid check would call A dead.
+    const before = runDirs();
+    const b = await runner(sshEnv(), { prefix: ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] });
+    expect(b.lines.filter((l) => l.msg === "removed a run dir left by a runner that is gone")).toEqual([]);
+    expect(runDirs()).toEqual(expect.arrayContaining(before));
+    // A's run reads its checkout after B started: it is still there.
+    const body = await callbacks.waitFor(id);
+    expect(body).toMatchObject({ status: "succeeded" });
+    expect(body.logTail).not.toMatch(/^TAMPERED$/m); // (the transcript shows the command, which names it)
+    expect(body.logTail).toMatch(/^[1-9]$/m);
+    expect(b.lines.filter((l) => l.msg === "removed a run dir left by a runner that is gone")).toEqual([]);
   });
 
   test("an invalid configuration stops startup with a message naming the variable", async () => {

@@ -15,6 +15,7 @@ import { concat } from "../output/bytes.ts";
 import { shellQuote } from "../workflow/shell-words.ts";
 import { isSshUrl, type ServeConfig } from "./config.ts";
 import { platform } from "../platform/index.ts";
+import { runDirTag } from "./run-dir-lock.ts";
 
 /** Where a run keeps its files: the checkout, a HOME and a TMPDIR, all below a 0700 root. */
 export interface RunDirs {
@@ -88,7 +89,7 @@ export async function cloneCommand(config: ServeConfig, dirs: RunDirs, secrets: 
  */
 export async function cloneRepository(config: ServeConfig, dirs: RunDirs, cancellation: Cancellation): Promise<void> {
   // Credentials live outside every run's directory, and only while git runs.
-  const secrets = await mkdtemp(join(tmpdir(), `${SECRETS_DIR_PREFIX}${platform.pid}-`));
+  const secrets = await mkdtemp(join(tmpdir(), `${SECRETS_DIR_PREFIX}${runDirTag()}-`));
   const output: Uint8Array[] = [];
   let outcome;
   try {

@@ -6,10 +6,9 @@
  * runner knows its runs (see `recover`).
  * @module
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isProcessGone } from "../docker/owner.ts";
 import { Cancellation } from "../engine/cancellation.ts";
 import { runProcess } from "../engine/run-process.ts";
 import { OutputCapture } from "../output/capture.ts";
@@ -17,7 +16,8 @@ import { platform } from "../platform/index.ts";
 import { sendCallback, type CallbackOutcome, type CallbackPayload } from "./callback.ts";
 import type { ServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import { cloneRepository, prepareRunDirs, SECRETS_DIR_PREFIX } from "./git-clone.ts";
+import { cloneRepository, prepareRunDirs } from "./git-clone.ts";
+import { RUN_DIR_PREFIX, runDirTag } from "./run-dir-lock.ts";
 import { runIsolated, WORKSPACE } from "./isolated-run.ts";
 import { ENGINE_ALLOWANCES } from "../docker/engine-policy.ts";
 import type { RunIdentity, RunSandbox } from "./run-sandbox.ts";
@@ -72,24 +72,8 @@ const PASSED_ENV = [
   // The administrator's allowances for container steps (runs are always restricted: MUSTER_CONFINE).
   "MUSTER_ALLOW_HOST_MOUNTS", "MUSTER_ALLOW_DOCKER_SOCKET", ...ENGINE_ALLOWANCES,
 ];
-/** Run dirs are `<tmp>/muster-run-<runner pid>-XXXXXX`, so a later runner can sweep a killed one's. */
-const RUN_DIR_PREFIX = "muster-run-";
-
-/**
- * Removes run dirs left by runners that no longer exist (a `kill -9`).
- * Returns the paths removed.
- */
-export async function sweepStaleRunDirs(): Promise<string[]> {
-  const removed: string[] = [];
-  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
-    const match = new RegExp(`^(?:${RUN_DIR_PREFIX}|${SECRETS_DIR_PREFIX})(\\d+)-`).exec(name);
-    if (!match || Number(match[1]) === platform.pid) continue;
-    if (!isProcessGone(Number(match[1]))) continue; // its runner is alive
-    await rm(join(tmpdir(), name), { recursive: true, force: true });
-    removed.push(join(tmpdir(), name));
-  }
-  return removed;
-}
+// Run dirs are `<tmp>/muster-run-<runner tag>-XXXXXX`, judged by the runner's lock (run-dir-lock.ts), never by a pid.
+export { sweepStaleRunDirs } from "./run-dir-lock.ts";
 
 /** The first of workflow, file, stack, vars in which two dispatches differ. */
 function differingField(a: Dispatch, b: Dispatch): string | undefined {
@@ -384,7 +368,7 @@ export class RunManager {
     let error: string | null = null;
     let identity: RunIdentity | undefined;
     try {
-      root = await mkdtemp(join(tmpdir(), `${RUN_DIR_PREFIX}${platform.pid}-`));
+      root = await mkdtemp(join(tmpdir(), `${RUN_DIR_PREFIX}${runDirTag()}-`));
       const dirs = await prepareRunDirs(root);
       await cloneRepository(this.#config, dirs, run.cancellation);
       const vars = dispatch.vars ?? {};
