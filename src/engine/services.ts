@@ -481,8 +481,9 @@ export class ServiceManager {
     if (cancellation.canceled) throw new InterruptError(cancellation.signalName, `waiting for service "${service.name}" was interrupted after ${waited}`);
     if (stop.aborted && !timeout.aborted) return; // another service failed; that failure is reported
     const why = outcome.state === "failed" ? outcome.why : "did not become ready";
-    await this.#options.emit({ type: "service", name: service.name, state: "failed", id: service.id, detail: why });
-    throw new StepFailure(await this.#failure(docker, service, why));
+    // The service's failure is reported as the service's (with its last probe and log); the step it gates did not start.
+    await this.#options.emit({ type: "service", name: service.name, state: "failed", id: service.id, detail: await this.#failure(docker, service, why) });
+    throw new StepFailure(`not started: service "${service.name}" ${why}`);
   }
 
   /** Emits the last health probe's exit code and first output line as the waiting service's detail. */

@@ -116,6 +116,7 @@ export class TextRenderer implements RunObserver {
         else if (event.state === "ready" && !this.#quiet) this.#reporter.line(`${this.#stderr.colors.green("✓")} service ${event.name} ${event.detail ?? "ready"}`);
         else if (event.state === "removing" && !this.#stderr.isTerminal && !this.#quiet) this.#reporter.info(`removing ${this.#what(event)}${event.id ? ` (${event.id.slice(0, 12)})` : ""}`);
         else if (event.state === "removed") this.#reporter.info(`removed ${this.#what(event)}${event.id ? ` (${event.id.slice(0, 12)})` : ""}`);
+        else if (event.state === "failed") this.#reporter.line(`${this.#stderr.colors.red("✗")} ${event.detail ?? `service ${event.name} failed`}`);
         else if (event.state === "died") this.#reporter.warn(`service ${event.name} ${event.detail ?? "died"}: the next step that needs it fails`);
         return;
       case "pull.progress": {
