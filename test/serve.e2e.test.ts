@@ -107,7 +107,7 @@ const sshEnv = () => ({
 /** The runners' own TMPDIR: run dirs are looked for there, not in a /tmp that other processes share. */
 const runnerTmp = join(tmp.path, "runner-tmp");
 mkdirSync(runnerTmp, { recursive: true });
-async function runner(env: Record<string, string>, options: { uid?: number } = {}) {
+async function runner(env: Record<string, string>, options: { uid?: number; prefix?: string[] } = {}) {
   const r = await startRunner({ TMPDIR: runnerTmp, ...env }, options);
   runners.push(r);
   expect(r.port).toBeGreaterThan(0);

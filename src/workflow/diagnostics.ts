@@ -172,7 +172,7 @@ function withEveryUnknownKey(
     for (const key of Object.keys(parent)) {
       if (key === keys.at(-1) || Object.hasOwn(allowed, key)) continue;
       const item = { ...pathItems.at(-1)!, key, value: (parent as Record<string, unknown>)[key] };
-      out.push({ ...issue, input: item.value, path: [...pathItems.slice(0, -1), item] as BaseIssue<unknown>["path"] });
+      out.push({ ...issue, input: item.value, path: [...pathItems.slice(0, -1), item] as unknown as BaseIssue<unknown>["path"] });
     }
   }
   return out;

@@ -30,7 +30,7 @@ function hintFor(lines: readonly string[], d: Diagnostic): string | undefined {
     if (colon && d.message.startsWith("invalid YAML")) return `"${colon[1]}:${colon[2]}" needs a space after the colon ("${colon[1]}: ${colon[2]}"); without one YAML reads a single string`;
   }
   const template = UNQUOTED_TEMPLATE.exec(line);
-  if (template) return `a value that starts with {{ must be quoted, or YAML reads a map: ${template[1]}: "${template[2].replace(/"/g, '\\"')}"`;
+  if (template) return `a value that starts with {{ must be quoted, or YAML reads a map: ${template[1]}: "${(template[2] ?? "").replace(/"/g, '\\"')}"`;
   if (/sequence|Sequence/.test(d.message)) {
     const dash = DASH.exec(line);
     for (let i = at - 1; dash && i >= 0; i--) {
