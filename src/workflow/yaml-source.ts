@@ -82,7 +82,8 @@ export class YamlSource {
   #parse() {
     const lines = new (yamlLibrary().LineCounter)();
     // Duplicate keys are found by structureErrors in linear time: the library's own check is quadratic.
-    const doc = yamlLibrary().parseDocument(this.#text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    // logLevel "error": the library would print its own warnings (a map used as a key) on stderr; ours are positioned.
+    const doc = yamlLibrary().parseDocument(this.#text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: "error" });
     this.#parsed = { root: (doc.contents as Node | null) ?? null, lines };
     return { doc, lines };
   }
