@@ -65,13 +65,27 @@ export interface SandboxSettings {
 
 /**
  * The mounts inside a run's namespaces, then the drop: `$1` the run's dir
- * (host path), `$2` where the run sees it, then paths to hide up to `--`,
- * then the command. `cd` first: the run's dir stays reachable through the
- * working directory while tmpfs covers its parent, and is bound at `$2`.
+ * (host path), `$2` where the run sees it, `$3` the paths the run needs to
+ * start muster (one a line), then paths to hide up to `--`, then the
+ * command. `cd` first: the run's dir stays reachable through the working
+ * directory while tmpfs covers its parent, and is bound at `$2`. The kept
+ * paths are bound aside first and back, read-only, once the hiding is done:
+ * a runner started from under `/tmp` (or HOME) can still start its runs,
+ * and no run can rewrite the executable the next runs start. The aside
+ * mounts stay where the run cannot reach them: under the hidden parent of
+ * the run's dir, and not in its view (the bind of `.` is not recursive).
  */
 const MOUNT_SCRIPT = `set -e
-root=$1; view=$2; shift 2
+root=$1; view=$2; keep=$3; shift 3
 cd -- "$root"
+mkdir -p .muster-keep
+i=0
+printf '%s\\n' "$keep" | while IFS= read -r k; do
+  [ -n "$k" ] || continue
+  i=$((i+1))
+  if [ -d "$k" ]; then mkdir -p ".muster-keep/$i"; else : > ".muster-keep/$i"; fi
+  mount --bind -- "$k" ".muster-keep/$i"
+done
 while [ "$1" != -- ]; do
   case "$1" in /tmp|/var/tmp|/dev/shm) o=mode=1777;; *) o=mode=0755,size=1m;; esac
   if [ -d "$1" ]; then mount -t tmpfs -o "$o,nosuid,nodev" muster-hidden "$1"
@@ -79,6 +93,14 @@ while [ "$1" != -- ]; do
   shift
 done
 shift
+i=0
+printf '%s\\n' "$keep" | while IFS= read -r k; do
+  [ -n "$k" ] || continue
+  i=$((i+1))
+  if [ -d ".muster-keep/$i" ]; then mkdir -p -- "$k"; else mkdir -p -- "$(dirname -- "$k")"; [ -e "$k" ] || : > "$k"; fi
+  mount --no-canonicalize --bind ".muster-keep/$i" "$k"
+  mount -o remount,bind,ro -- "$k"
+done
 mkdir -p -- "$view"
 mount --no-canonicalize --bind . "$view"
 cd -- "$view/repo" 2>/dev/null || cd -- "$view"
@@ -158,6 +180,7 @@ export class RunSandbox {
   #users?: RunUsers;
   #inUse = new Set<number>();
   #hidden: string[];
+  #kept: string[];
   #socketGid?: number;
   #me: RunIdentity;
 
@@ -166,6 +189,7 @@ export class RunSandbox {
     this.warning = warning;
     this.#users = users;
     this.#hidden = hidden;
+    this.#kept = keptPaths(hidden);
     this.#socketGid = socketGid;
     this.#me = me;
   }
@@ -262,7 +286,7 @@ export class RunSandbox {
     const hide = [...new Set([real(dirname(root)) ?? dirname(root), ...this.#hidden])];
     return [
       "unshare", ...(this.kind === "user-namespaces" ? ["--user", "--map-root-user"] : []), "--mount", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child", "--",
-      "sh", "-c", MOUNT_SCRIPT, "muster-sandbox", root, RUN_VIEW, ...hide, "--", ...drop, ...argv,
+      "sh", "-c", MOUNT_SCRIPT, "muster-sandbox", root, RUN_VIEW, this.#kept.join("\n"), ...hide, "--", ...drop, ...argv,
     ];
   }
 
@@ -297,6 +321,30 @@ export class RunSandbox {
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
     }
   }
+}
+
+/**
+ * What a run needs to start muster, by real path: the executable, and for a
+ * run from source the package the script belongs to (its nearest ancestor
+ * with a package.json: the imports resolve there). A kept directory that
+ * holds something hidden (the state dir, say) would show it again: that is
+ * a configuration error, not something to work around.
+ */
+function keptPaths(hidden: string[]): string[] {
+  const [executable, ...rest] = platform.selfCommand().filter((p) => isAbsolute(p));
+  const kept = new Set<string>();
+  if (executable) kept.add(real(executable) ?? executable);
+  for (const script of rest) {
+    const file = real(script) ?? script;
+    let dir = dirname(file);
+    while (dir !== "/" && !existsSync(join(dir, "package.json"))) dir = dirname(dir);
+    kept.add(dir === "/" ? file : dir);
+  }
+  for (const path of kept) {
+    const shown = hidden.find((h) => inside(h, path));
+    if (shown) throw new ConfigError("MUSTER_STATE_DIR", `${shown} is inside ${path}, which runs must see to start muster; keep the state dir and TMPDIR outside it`);
+  }
+  return [...kept];
 }
 
 /** The Docker engine's unix socket on this host (real path), if there is one. */
