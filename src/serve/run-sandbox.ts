@@ -61,6 +61,8 @@ export interface SandboxSettings {
   stateDir?: string;
   allowDockerSocket: boolean;
   concurrency: number;
+  /** A local repository (MUSTER_ALLOW_LOCAL_REPOS=1): its work tree and git dirs, hidden from runs (they get their clone). */
+  localRepo?: { path: string; gitDirs: string[] };
 }
 
 /**
@@ -137,6 +139,14 @@ function real(path: string): string | undefined {
   }
 }
 
+/** The directories above `path`, nearest first. */
+function* ancestors(path: string): Generator<string> {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    yield dir;
+    if (dir === dirname(dir)) return;
+  }
+}
+
 const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 
 /**
@@ -194,7 +204,10 @@ export class RunSandbox {
     const hidden = hiddenPaths(env, settings, socket);
     const probe = new RunSandbox(root ? "uid+namespaces" : "user-namespaces", undefined, users, hidden, socketGid, me);
     const failure = await probe.#probe();
-    if (!failure) return probe;
+    if (!failure) {
+      probe.#checkReachable(root);
+      return probe;
+    }
     if (root) return new RunSandbox("uid", `runs run as their own uid but share the runner's file system view and PID namespace: the kernel refused a mount or PID namespace (${failure})`, users, hidden, socketGid, me);
     return new RunSandbox("none", `runs are NOT sandboxed: they run as the runner's user and can read its state dir, clone credentials and other runs' dirs, because the kernel refused an unprivileged user namespace (${failure}); run the runner as root, or use MUSTER_RUN_ISOLATION=container`, users, hidden, socketGid, me);
   }
@@ -266,6 +279,27 @@ export class RunSandbox {
     ];
   }
 
+  /**
+   * Refuses a start whose runs could not start muster itself: its executable
+   * (or, under Deno, its script) in a directory the sandbox hides (a build
+   * in /tmp), or, for a root runner, not readable by the runs' uids.
+   */
+  #checkReachable(root: boolean): void {
+    for (const path of platform.selfCommand().filter((p) => isAbsolute(p))) {
+      const file = real(path) ?? path;
+      const hiding = this.#hidden.find((dir) => inside(file, dir));
+      if (hiding) {
+        throw new ConfigError("MUSTER_RUN_ISOLATION", `process mode hides ${hiding} from runs, and ${file} (which every run starts) lies in it: install muster outside it (for example in /usr/local/bin), or use MUSTER_RUN_ISOLATION=container`);
+      }
+      if (root) {
+        const closed = [...ancestors(file)].find((dir) => (statSync(dir).mode & 0o001) === 0);
+        if (closed || (statSync(file).mode & 0o005) === 0) {
+          throw new ConfigError("MUSTER_RUN_ISOLATION", `runs run as uids of their own, which cannot reach ${file} (which every run starts)${closed ? `: ${closed} is not searchable by others` : ": it is not readable by others"}; install muster where every user can read it (for example in /usr/local/bin)`);
+        }
+      }
+    }
+  }
+
   #setpriv(identity: RunIdentity): string[] {
     const groups = this.#socketGid !== undefined && this.#socketGid !== identity.gid ? [`--groups=${this.#socketGid}`] : ["--clear-groups"];
     return ["setpriv", `--reuid=${identity.uid}`, `--regid=${identity.gid}`, ...groups, "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"];
@@ -332,6 +366,14 @@ function hiddenPaths(env: Record<string, string>, settings: SandboxSettings, soc
     if (!needed.some((p) => inside(p, home))) paths.push(home);
   }
   if (socket && !settings.allowDockerSocket) paths.push(socket);
+  if (settings.localRepo) {
+    // The run gets its clone, never the operator's repository: its work tree (uncommitted files) and its git dir (hooks
+    // a run could plant there would run as the operator). The work tree stays when the run needs something in it (muster).
+    const needed = [...platform.selfCommand(), ...(env.PATH ?? "").split(":")].filter((p) => isAbsolute(p)).map((p) => real(p) ?? p);
+    const tree = settings.localRepo.path;
+    if (!needed.some((p) => inside(p, tree))) paths.push(tree);
+    for (const dir of settings.localRepo.gitDirs) if (!paths.some((p) => inside(dir, p))) paths.push(dir);
+  }
   for (const shared of ["/tmp", "/var/tmp", "/dev/shm"]) if (existsSync(shared)) paths.push(real(shared) ?? shared);
   return paths;
 }
