@@ -39,3 +39,22 @@ test("where runs are kept: a SQLite directory by default, a PostgreSQL URL for r
   expect(() => loadServeConfig({ ...base, MUSTER_RUNNER_ID: "a b" })).toThrow("MUSTER_RUNNER_ID: expected 1 to 128 letters");
   expect(() => loadServeConfig({ ...base, MUSTER_LEASE_TTL: "1s" })).toThrow("MUSTER_LEASE_TTL: must be at least 3s");
 });
+
+test("MUSTER_ALLOW_LOCAL_REPOS leaves a remote repository's transports alone: https and ssh only, never file", async () => {
+  const { cloneCommand } = await import("./git-clone.ts");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const secrets = mkdtempSync(join(tmpdir(), "muster-config-test-"));
+  try {
+    const config = loadServeConfig({ ...base, MUSTER_ALLOW_LOCAL_REPOS: "1" });
+    expect(config.localRepo).toBeUndefined();
+    const dirs = { root: secrets, home: secrets, checkout: join(secrets, "repo"), tmp: secrets };
+    const { argv, env } = await cloneCommand(config, dirs, secrets);
+    expect(env.GIT_ALLOW_PROTOCOL).toBe("https:ssh");
+    expect(argv).not.toContain("protocol.file.allow=always");
+    expect(argv).toContain("protocol.allow=never");
+  } finally {
+    rmSync(secrets, { recursive: true, force: true });
+  }
+});
