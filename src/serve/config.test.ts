@@ -13,7 +13,8 @@ test("every problem names its variable", () => {
   expect(() => loadServeConfig({ ...base, RUNNER_AUTH_TOKEN: "short" })).toThrow("RUNNER_AUTH_TOKEN: each token must be at least 16 characters");
   expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "" })).toThrow("ATMOS_REPO_URL: is required");
   expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "ext::sh -c touch% /tmp/x" })).toThrow("ATMOS_REPO_URL: unsupported URL");
-  expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "file:///etc" })).toThrow("ATMOS_REPO_URL: unsupported URL");
+  expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "file:///etc" })).toThrow("ATMOS_REPO_URL: \"file:///etc\" is a repository on this machine: local repositories are refused unless MUSTER_ALLOW_LOCAL_REPOS=1");
+  expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "file:///etc", MUSTER_ALLOW_LOCAL_REPOS: "1" })).toThrow("ATMOS_REPO_URL: \"file:///etc\" is not a git repository");
   expect(() => loadServeConfig({ ...base, ATMOS_REPO_BRANCH: "--upload-pack=x" })).toThrow("ATMOS_REPO_BRANCH: invalid branch");
   expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "git@github.com:org/repo.git" })).toThrow("ATMOS_REPO_KNOWN_HOSTS: is required");
   expect(() => loadServeConfig({ ...base, PORT: "http" })).toThrow('PORT: must be a whole number from 0 to 65535: current value is "http"');
