@@ -62,6 +62,7 @@ const LONG_WORKFLOW = `workflows:
           - name: ${LONG_NAME}
             type: shell
             command: "echo 'building the first of many artifacts with a long line that goes on past the edge of the screen'; while [ ! -e release ]; do sleep 0.05; done; echo built"
+      - { name: after, type: shell, command: "echo after" }
 `;
 
 describe("on a terminal, keys typed while steps run", () => {
@@ -69,7 +70,7 @@ describe("on a terminal, keys typed while steps run", () => {
   function start(name: string) {
     const dir = join(tmp.path, name);
     writeFiles(dir, { "workflows.yaml": LONG_WORKFLOW });
-    tmux("new-session", "-d", "-x", "80", "-y", "30", "-s", name, `cd ${dir} && env -u NO_COLOR -u FORCE_COLOR ${musterBin} workflow w; echo EXIT=$?; sleep 600`);
+    tmux("new-session", "-d", "-x", "80", "-y", "30", "-s", name, `cd ${dir} && env -u NO_COLOR -u FORCE_COLOR ${musterBin} workflow w; echo EXIT=$?; stty -a | grep -o -- ' -*echo '; sleep 600`);
     return { dir, screen: () => tmux("capture-pane", "-p", "-t", name) };
   }
 
@@ -94,10 +95,11 @@ describe("on a terminal, keys typed while steps run", () => {
     expect(screen()).not.toContain("zzqx");
     expect(screen()).not.toMatch(SPINNERS);
     // Echo is the terminal's again: keys typed now show.
+    expect(screen()).toContain("EXIT=0\n echo\n");
     tmux("send-keys", "-t", "typing", "-l", "echo-is-back");
     expect(await eventually(() => screen().includes("echo-is-back"), 20_000)).toBe(true);
     tmux("kill-session", "-t", "typing");
-  });
+  }, 30_000);
 
   test("Ctrl-C gives the terminal its echo back", async () => {
     const { screen } = start("interrupt");
@@ -106,10 +108,11 @@ describe("on a terminal, keys typed while steps run", () => {
     tmux("send-keys", "-t", "interrupt", "C-c");
     expect(await eventually(() => screen().includes("EXIT=130"), 20_000)).toBe(true);
     expect(screen()).not.toContain("zzqx");
+    expect(await eventually(() => screen().includes("EXIT=130\n echo\n"), 20_000)).toBe(true);
     tmux("send-keys", "-t", "interrupt", "-l", "echo-is-back");
     expect(await eventually(() => screen().includes("echo-is-back"), 20_000)).toBe(true);
     tmux("kill-session", "-t", "interrupt");
-  });
+  }, 30_000);
 });
 
 describe("without a terminal", () => {
