@@ -4,9 +4,9 @@
  * of the repository, and the README's walkthrough run as written.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { musterBin, repoRoot, tempDir } from "./helpers.ts";
 import { startCallbackReceiver, startRunner } from "./serve-fixtures.ts";
 
@@ -143,9 +143,14 @@ describe("the README walkthrough", () => {
     // A fresh clone of this repository's committed HEAD, as a newcomer has it.
     const clone = join(tmp.path, "readme-clone");
     sh(`git clone -q ${repoRoot} ${clone}`, tmp.path);
+    // muster installed in a temp dir, as a newcomer's build in /tmp is: the sandbox hides /tmp but binds muster back.
+    const bin = join(tmp.path, "bin");
+    mkdirSync(bin);
+    copyFileSync(musterBin, join(bin, "muster"));
+    chmodSync(join(bin, "muster"), 0o755);
     const proc = Bun.spawn(["bash", "-e", "-c", script], {
       cwd: clone,
-      env: { PATH: `${dirname(musterBin)}:${process.env.PATH}`, HOME: process.env.HOME ?? "/root", PORT: String(port), XDG_STATE_HOME: join(tmp.path, "readme-state"), TMPDIR: runnerTmp },
+      env: { PATH: `${bin}:${process.env.PATH}`, HOME: process.env.HOME ?? "/root", PORT: String(port), XDG_STATE_HOME: join(tmp.path, "readme-state"), TMPDIR: runnerTmp },
       stdout: "pipe",
       stderr: "pipe",
     });

@@ -67,13 +67,17 @@ export interface SandboxSettings {
 
 /**
  * The mounts inside a run's namespaces, then the drop: `$1` the run's dir
- * (host path), `$2` where the run sees it, then paths to hide up to `--`,
+ * (host path), `$2` where the run sees it, `$3` the muster executable when
+ * a hidden directory holds it (or empty), then paths to hide up to `--`,
  * then the command. `cd` first: the run's dir stays reachable through the
  * working directory while tmpfs covers its parent, and is bound at `$2`.
+ * The executable, opened before the hiding, is bound back read-only at its
+ * path (alone: not the directory it was built in).
  */
 const MOUNT_SCRIPT = `set -e
-root=$1; view=$2; shift 2
+root=$1; view=$2; keep=$3; shift 3
 cd -- "$root"
+if [ -n "$keep" ]; then exec 3<"$keep"; fi
 while [ "$1" != -- ]; do
   case "$1" in /tmp|/var/tmp|/dev/shm) o=mode=1777;; *) o=mode=0755,size=1m;; esac
   if [ -d "$1" ]; then mount -t tmpfs -o "$o,nosuid,nodev" muster-hidden "$1"
@@ -81,6 +85,13 @@ while [ "$1" != -- ]; do
   shift
 done
 shift
+if [ -n "$keep" ]; then
+  if [ ! -e "$keep" ]; then
+    mkdir -p -- "\${keep%/*}"; : > "$keep"
+    mount --no-canonicalize --bind /proc/self/fd/3 "$keep"; mount --no-canonicalize -o remount,bind,ro "$keep"
+  fi
+  exec 3<&-
+fi
 mkdir -p -- "$view"
 mount --no-canonicalize --bind . "$view"
 cd -- "$view/repo" 2>/dev/null || cd -- "$view"
@@ -137,6 +148,12 @@ function real(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The real path of muster when it is one executable (a compiled binary), else undefined. */
+function compiledSelf(): string | undefined {
+  const self = platform.selfCommand();
+  return self.length === 1 && isAbsolute(self[0]!) ? real(self[0]!) ?? self[0] : undefined;
 }
 
 /** The directories above `path`, nearest first. */
@@ -273,9 +290,11 @@ export class RunSandbox {
     const drop = identity ? this.#setpriv(identity) : this.namespaced ? ["unshare", "--user", `--map-user=${this.#me.uid}`, `--map-group=${this.#me.gid}`, "--"] : [];
     if (!this.namespaced) return [...drop, ...argv];
     const hide = [...new Set([real(dirname(root)) ?? dirname(root), ...this.#hidden])];
+    const self = compiledSelf();
+    const keep = self && hide.some((dir) => inside(self, dir)) ? self : "";
     return [
       "unshare", ...(this.kind === "user-namespaces" ? ["--user", "--map-root-user"] : []), "--mount", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child", "--",
-      "sh", "-c", MOUNT_SCRIPT, "muster-sandbox", root, RUN_VIEW, ...hide, "--", ...drop, ...argv,
+      "sh", "-c", MOUNT_SCRIPT, "muster-sandbox", root, RUN_VIEW, keep, ...hide, "--", ...drop, ...argv,
     ];
   }
 
@@ -288,11 +307,13 @@ export class RunSandbox {
     for (const path of platform.selfCommand().filter((p) => isAbsolute(p))) {
       const file = real(path) ?? path;
       const hiding = this.#hidden.find((dir) => inside(file, dir));
-      if (hiding) {
+      // A single executable is bound back into runs (see MOUNT_SCRIPT); a script and its modules (deno run) are not.
+      if (hiding && file !== compiledSelf()) {
         throw new ConfigError("MUSTER_RUN_ISOLATION", `process mode hides ${hiding} from runs, and ${file} (which every run starts) lies in it: install muster outside it (for example in /usr/local/bin), or use MUSTER_RUN_ISOLATION=container`);
       }
       if (root) {
-        const closed = [...ancestors(file)].find((dir) => (statSync(dir).mode & 0o001) === 0);
+        // Bound back into the run's view, a hidden executable's directories there are the sandbox's (0755), not the host's.
+        const closed = [...ancestors(file)].filter((dir) => !(hiding && this.namespaced)).find((dir) => (statSync(dir).mode & 0o001) === 0);
         if (closed || (statSync(file).mode & 0o005) === 0) {
           throw new ConfigError("MUSTER_RUN_ISOLATION", `runs run as uids of their own, which cannot reach ${file} (which every run starts)${closed ? `: ${closed} is not searchable by others` : ": it is not readable by others"}; install muster where every user can read it (for example in /usr/local/bin)`);
         }
