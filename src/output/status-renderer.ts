@@ -150,13 +150,12 @@ export class StatusRenderer implements RunObserver {
       case "run.start":
         return this.#echo(false);
       case "step.start":
+        this.#activities.set(event.path.join("\u0000"), { label: event.path.join(" / "), name: event.path.at(-1), since: this.#now() });
         if (event.ownsTerminal) {
           this.#terminalOwner = event.path.join("\u0000");
-          this.#hide();
-          // The step gets the terminal as the user set it up: keys it reads are echoed.
-          void this.#echo(true);
+          // The step gets the terminal as the user set it up (keys it reads are echoed) before it starts: a prompt's raw mode comes after.
+          return Promise.all([this.#hide(), this.#echo(true)]).then(() => undefined);
         }
-        this.#activities.set(event.path.join("\u0000"), { label: event.path.join(" / "), name: event.path.at(-1), since: this.#now() });
         return this.#redraw();
       case "step.output": {
         const activity = this.#activities.get(event.path.join("\u0000"));
