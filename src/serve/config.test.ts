@@ -59,3 +59,21 @@ test("MUSTER_ALLOW_LOCAL_REPOS leaves a remote repository's transports alone: ht
     rmSync(secrets, { recursive: true, force: true });
   }
 });
+
+test("a local repository: a linked work tree's git dirs (its own and the common one) and the branch its HEAD names", async () => {
+  const { inspectLocalRepo } = await import("./config.ts");
+  const { mkdtempSync, realpathSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "muster-config-test-")));
+  try {
+    const sh = (command: string) => expect(Bun.spawnSync(["sh", "-c", command], { cwd: root }).exitCode).toBe(0);
+    sh("git init -q -b main main && git -C main -c user.name=t -c user.email=t@t commit -q --allow-empty -m init && git -C main worktree add -q -b feature ../linked");
+    expect(inspectLocalRepo(join(root, "linked"), "/")).toEqual({ path: join(root, "linked"), gitDirs: [join(root, "main/.git/worktrees/linked"), join(root, "main/.git")], head: "feature" });
+    expect(inspectLocalRepo("./main", root)).toEqual({ path: join(root, "main"), gitDirs: [join(root, "main/.git")], head: "main" });
+    expect(loadServeConfig({ ...base, ATMOS_REPO_URL: `file://${root}/linked`, MUSTER_ALLOW_LOCAL_REPOS: "1" })).toMatchObject({ repoUrl: `file://${root}/linked`, repoBranch: "feature" });
+    expect(loadServeConfig({ ...base, ATMOS_REPO_URL: `${root}/linked`, MUSTER_ALLOW_LOCAL_REPOS: "1", ATMOS_REPO_BRANCH: "main" }).repoBranch).toBe("main");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
