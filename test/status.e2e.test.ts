@@ -3,6 +3,7 @@
  * terminal (tmux: the screen as a person sees it), and heartbeats without one.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, muster, musterBin, tempDir, writeFiles } from "./helpers.ts";
 
@@ -62,7 +63,6 @@ const LONG_WORKFLOW = `workflows:
           - name: ${LONG_NAME}
             type: shell
             command: "echo 'building the first of many artifacts with a long line that goes on past the edge of the screen'; while [ ! -e release ]; do sleep 0.05; done; echo built"
-      - { name: after, type: shell, command: "echo after" }
 `;
 
 describe("on a terminal, keys typed while steps run", () => {
@@ -99,6 +99,24 @@ describe("on a terminal, keys typed while steps run", () => {
     tmux("send-keys", "-t", "typing", "-l", "echo-is-back");
     expect(await eventually(() => screen().includes("echo-is-back"), 20_000)).toBe(true);
     tmux("kill-session", "-t", "typing");
+  }, 30_000);
+
+  test("a step after the region that reads the terminal gets its keys echoed", async () => {
+    const dir = join(tmp.path, "asking");
+    writeFiles(dir, { "workflows.yaml": LONG_WORKFLOW + `      - { name: ask, type: shell, command: "touch asking; read answer; echo \\"got $answer\\"" }\n` });
+    tmux("new-session", "-d", "-x", "80", "-y", "30", "-s", "asking", `cd ${dir} && env -u NO_COLOR -u FORCE_COLOR ${musterBin} workflow w; echo EXIT=$?; sleep 600`);
+    const screen = () => tmux("capture-pane", "-p", "-t", "asking");
+    expect(await eventually(() => screen().split("\n").some((l) => SPINNERS.test(l) && l.includes(LONG_NAME)), 20_000)).toBe(true);
+    writeFiles(dir, { release: "" });
+    // Handshake: the step has started (its file) before the keys are typed.
+    expect(await eventually(() => existsSync(join(dir, "asking")), 20_000)).toBe(true);
+    tmux("send-keys", "-t", "asking", "-l", "typed-answer");
+    tmux("send-keys", "-t", "asking", "Enter");
+    expect(await eventually(() => screen().includes("EXIT=0"), 20_000)).toBe(true);
+    const lines = screen().split("\n").map((l) => l.trimEnd());
+    expect(lines).toContain("typed-answer");
+    expect(lines).toContain("got typed-answer");
+    tmux("kill-session", "-t", "asking");
   }, 30_000);
 
   test("Ctrl-C gives the terminal its echo back", async () => {

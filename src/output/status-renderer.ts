@@ -147,8 +147,6 @@ export class StatusRenderer implements RunObserver {
 
   emit(event: RunEvent): void | Promise<void> {
     switch (event.type) {
-      case "run.start":
-        return this.#echo(false);
       case "step.start":
         this.#activities.set(event.path.join("\u0000"), { label: event.path.join(" / "), name: event.path.at(-1), since: this.#now() });
         if (event.ownsTerminal) {
@@ -170,10 +168,7 @@ export class StatusRenderer implements RunObserver {
       }
       case "step.end":
         this.#activities.delete(event.path.join("\u0000"));
-        if (this.#terminalOwner === event.path.join("\u0000")) {
-          this.#terminalOwner = undefined;
-          void this.#echo(false);
-        }
+        if (this.#terminalOwner === event.path.join("\u0000")) this.#terminalOwner = undefined;
         return this.#redraw();
       case "service": {
         const key = `service\u0000${event.name}`;
@@ -250,6 +245,9 @@ export class StatusRenderer implements RunObserver {
     if (this.#drawn === 0 && lines.length === 0) return;
     const text = `${this.#erase()}${lines.join("\n")}`;
     this.#drawn = lines.length;
+    // Keys typed while the region shows would land in it: echo is off from its first drawing (a run of steps that
+    // own the terminal never draws one, and never calls stty).
+    if (lines.length > 0) void this.#echo(false);
     return this.#options.stderr.write(encoder.encode(text));
   }
 
