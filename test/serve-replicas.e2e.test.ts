@@ -92,7 +92,7 @@ describe("replicas on one PostgreSQL", () => {
       expect(fromA).toMatchObject({ status: "succeeded", callback: { delivered: true } });
       expect(["replica-a", "replica-b"]).toContain(fromA.runner as string);
     }
-    expect(await (await fetch(`${a.base}/metrics`)).text()).toContain("muster_queue_depth 0");
+    expect(await (await fetch(`${a.base}/metrics`, { headers: auth })).text()).toContain("muster_queue_depth 0");
   });
 
   test("a cancel sent to the replica that is not running the run reaches the one that is", async () => {

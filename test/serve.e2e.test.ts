@@ -268,7 +268,7 @@ describe("the HTTP API", () => {
     expect((await fetch(`${r.base}/runs/unknown`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
     expect((await fetch(`${r.base}/runs/unknown`)).status).toBe(401);
     expect((await fetch(`${r.base}/healthz`)).status).toBe(200);
-    const metrics = await (await fetch(`${r.base}/metrics`)).text();
+    const metrics = await (await fetch(`${r.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     expect(metrics).toContain('muster_requests_rejected_total{code="401"} 6');
     expect(metrics).toContain('muster_requests_rejected_total{code="409"} 2');
     expect(metrics).toContain("muster_queue_depth 0");
@@ -292,7 +292,7 @@ describe("the HTTP API", () => {
     for (const id of ids) statuses.push((await dispatch(r.base, { runId: id, workflow: "slow", stack: "prod", vars: { seconds: "1042" }, callbackUrl: callbacks.url() })).status);
     // One runs, two wait for the busy stack, the rest are refused: the bound holds although one of two slots is free.
     expect(statuses).toEqual([202, 202, 202, 429, 429, 429]);
-    expect(await (await fetch(`${r.base}/metrics`)).text()).toContain("muster_queue_depth 2");
+    expect(await (await fetch(`${r.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text()).toContain("muster_queue_depth 2");
     const capped = await runner({ ...sshEnv(), MUSTER_CONCURRENCY: "1", MUSTER_QUEUE_SIZE: "10", MUSTER_QUEUE_PER_STACK: "1" });
     const more = [newRunId("cap"), newRunId("cap"), newRunId("cap"), newRunId("cap")];
     const got = [];

@@ -62,7 +62,7 @@ export default defineCommand({
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
     const recovered = await runs.recover();
     if (recovered.lost + recovered.requeued + recovered.redelivered > 0) log("info", "took up the runs of the previous runner", recovered);
-    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs });
+    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs, requireHost: true, metricsPublic: config.metricsPublic });
     const server = await platform.serve({
       port: config.port,
       hostname: config.host,

@@ -65,6 +65,8 @@ export interface ServeConfig {
   runBin: string;
   /** MUSTER_ALLOW_DOCKER_SOCKET: runs' container steps may reach the engine. */
   allowDockerSocket: boolean;
+  /** MUSTER_METRICS_PUBLIC=1: `/metrics` answers without the bearer token (default: it needs it). */
+  metricsPublic: boolean;
   /** A container-isolated run's bounds (MUSTER_RUN_PIDS, _MEMORY, _CPUS, _LOG_MAX_SIZE, _LOG_MAX_FILE, _NETWORK, _USER: see run-limits.ts). */
   runLimits: RunLimits;
 }
@@ -219,6 +221,7 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     runImage: env.MUSTER_RUN_IMAGE ?? "",
     runBin: env.MUSTER_RUN_BIN || "muster",
     allowDockerSocket: ["1", "true", "yes"].includes((env.MUSTER_ALLOW_DOCKER_SOCKET ?? "").toLowerCase()),
+    metricsPublic: ["1", "true", "yes"].includes((env.MUSTER_METRICS_PUBLIC ?? "").toLowerCase()),
     // Read (and checked) only for container isolation: process-mode runs have no container of their own.
     runLimits: loadRunLimits(runIsolation === "container" ? env : {}),
   };
