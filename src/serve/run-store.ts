@@ -35,6 +35,7 @@ import type { CallbackOutcome } from "./callback.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
 import type { RunState, RunStatus } from "./run-manager.ts";
 import { postgresConnection, sqliteConnection, type SqlConnection } from "./sql-connection.ts";
+import { redactUrl, urlSecrets } from "./state-url.ts";
 
 /** A run as stored. */
 export interface StoredRun {
@@ -86,6 +87,12 @@ export interface RunStore {
   takeOverUndelivered(owner: string, leaseMs: number): Promise<StoredRun[]>;
   /** Stores how a run's callback went: nothing is left to do for it (its owner stays, as who ran it). */
   delivered(runId: string, outcome: CallbackOutcome): Promise<void>;
+  /**
+   * Leaves a final run's callback to be sent (shutdown stopped its retries):
+   * the callback stays unsent and the lease is let go, so the next start, or
+   * another runner, takes it over with `takeOverUndelivered` (the outbox).
+   */
+  abandonCallback(runId: string): Promise<void>;
   /** The run with this id, if one was admitted (and not yet forgotten). */
   find(runId: string): Promise<StoredRun | undefined>;
   /** Queued and running runs, across every runner. */
@@ -259,19 +266,29 @@ export class SqlRunStore implements RunStore {
     }
   }
 
-  /** Connects to PostgreSQL and migrates; throws {@linkcode StateError} naming MUSTER_STATE_URL when it cannot. */
-  static async openPostgres(url: string): Promise<SqlRunStore> {
+  /**
+   * Connects to PostgreSQL and migrates; throws {@linkcode StateError} naming
+   * `variable` when it cannot. Messages show `shown` (the URL without its
+   * password, or the file it came from), and the driver's words with every
+   * form of the password masked.
+   */
+  static async openPostgres(url: string, variable = "MUSTER_STATE_URL", shown = redactUrl(url)): Promise<SqlRunStore> {
+    const mask = (message: string) => {
+      let out = message.split(url).join(shown);
+      for (const secret of urlSecrets(url)) out = out.split(secret).join("…");
+      return out;
+    };
     let sql: SqlConnection;
     try {
       sql = postgresConnection(await platform.openPostgres(url));
     } catch (error) {
-      throw new StateError("MUSTER_STATE_URL", `cannot connect to ${redactUrl(url)} (${(error as Error).message})`);
+      throw new StateError(variable, `cannot connect to ${shown} (${mask((error as Error).message)})`);
     }
     try {
       await migrate(sql);
     } catch (error) {
       await sql.close().catch(() => {});
-      throw new StateError("MUSTER_STATE_URL", `cannot prepare the tables at ${redactUrl(url)} (${(error as Error).message})`);
+      throw new StateError(variable, `cannot prepare the tables at ${shown} (${mask((error as Error).message)})`);
     }
     return new SqlRunStore(sql, true, () => {});
   }
@@ -373,6 +390,10 @@ export class SqlRunStore implements RunStore {
     await this.#sql.query("UPDATE runs SET callback = ?, lease_until = NULL WHERE run_id = ?", JSON.stringify(outcome), runId);
   }
 
+  async abandonCallback(runId: string): Promise<void> {
+    await this.#sql.query(`UPDATE runs SET lease_until = 0 WHERE run_id = ? AND ${FINAL} AND callback IS NULL`, runId);
+  }
+
   async find(runId: string): Promise<StoredRun | undefined> {
     const row = (await this.#sql.query<Row>("SELECT * FROM runs WHERE run_id = ?", runId))[0];
     return row ? fromRow(row) : undefined;
@@ -394,8 +415,7 @@ export class SqlRunStore implements RunStore {
   }
 }
 
-/** A URL without its password, for messages. */
-export const redactUrl = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:…@");
+export { redactUrl } from "./state-url.ts";
 
 /**
  * Takes the lock file for this process: an flock, which the kernel frees when
