@@ -49,16 +49,16 @@ afterAll(async () => {
 }, 60_000);
 Bun.spawnSync(["mkdir", "-p", join(tmp.path, "runner-tmp")]);
 
-/** A replica named `id` on the database at `url`. */
-async function replica(url: string, id: string, env: Record<string, string> = {}) {
+/** A replica named `id` (undefined: the default id) on the database at `url`; `prefix` wraps it (unshare). */
+async function replica(url: string, id: string | undefined, env: Record<string, string> = {}, prefix: string[] = []) {
   const r = await startRunner({
     ...httpsRunnerEnv(TOKEN, https, join(tmp.path, "runner-tmp")),
     MUSTER_STATE_URL: url,
-    MUSTER_RUNNER_ID: id,
+    ...(id === undefined ? {} : { MUSTER_RUNNER_ID: id }),
     MUSTER_LEASE_TTL: "3s",
     MUSTER_POLL_INTERVAL: "200ms",
     ...env,
-  });
+  }, { prefix });
   runners.push(r);
   if (r.port === 0) throw new Error(`replica ${id} did not start: ${r.log}`);
   return r;
@@ -181,5 +181,27 @@ describe("replicas on one PostgreSQL", () => {
     expect(await eventually(async () => (await processesMatching("sleep 1077")).length === 0, 10_000)).toBe(true);
     expect(callbacksFor(id).length).toBe(1);
     expect(await status(a.base, id)).toMatchObject({ status: "failed", runner: "frozen-b", error: "runner lost while running" });
+  });
+
+  test("two replicas with the default runner id, each pid 1 in its own PID namespace (host-network containers of one image), take over each other's lost runs", async () => {
+    const url = await postgres.database("defaultid");
+    // pid 1 in both: the old default id (hostname-pid) was the same for the two, and the live one renewed the dead one's leases.
+    const ns = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"];
+    const a = await replica(url, undefined, { MUSTER_CONCURRENCY: "1" }, ns);
+    const b = await replica(url, undefined, {}, ns);
+    const idOf = (r: typeof a) => r.lines.find((l) => l.msg === "listening")!.runner as string;
+    expect(idOf(a)).toMatch(/-[0-9a-f]{12}$/);
+    expect(idOf(a)).not.toBe(idOf(b));
+    const lost = newRunId("default-lost");
+    const behind = newRunId("default-behind");
+    expect((await dispatch(a.base, { runId: lost, workflow: "slow", stack: "prod", vars: { seconds: "1083" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(async () => (await processesMatching("sleep 1083")).length > 0, 15_000)).toBe(true);
+    expect(await status(b.base, lost)).toMatchObject({ status: "running", runner: idOf(a) });
+    a.proc.kill("SIGKILL");
+    await a.proc.exited;
+    expect((await dispatch(b.base, { runId: behind, workflow: "hello", stack: "prod", callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await callbacks.waitFor(lost)).toMatchObject({ runId: lost, status: "failed", error: "runner lost while running" });
+    expect(await callbacks.waitFor(behind)).toMatchObject({ status: "succeeded" });
+    expect(await status(b.base, lost)).toMatchObject({ status: "failed", runner: idOf(b) });
   });
 });

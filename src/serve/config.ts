@@ -6,7 +6,6 @@
 import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
-import { platform } from "../platform/index.ts";
 import { parseDuration } from "../workflow/duration.ts";
 import { loadRunLimits, type RunLimits } from "./run-limits.ts";
 import { redactUrl } from "./state-url.ts";
@@ -34,7 +33,7 @@ export interface ServeConfig {
     | { kind: "sqlite"; dir: string; variable: "MUSTER_STATE_DIR" | "MUSTER_STATE_URL" | "MUSTER_STATE_URL_FILE" }
     /** `shown`: the URL without its password, or "the URL in FILE" (MUSTER_STATE_URL_FILE), for messages. */
     | { kind: "postgres"; url: string; variable: "MUSTER_STATE_URL" | "MUSTER_STATE_URL_FILE"; shown: string };
-  /** This runner's name in the store (MUSTER_RUNNER_ID, default host-pid): the owner of the runs it claims. */
+  /** This runner's name in the store (MUSTER_RUNNER_ID, default {@linkcode defaultRunnerId}): the owner of the runs it claims. */
   runnerId: string;
   /** How long a claimed run is this runner's without a renewal (MUSTER_LEASE_TTL, default 30s); renewed every third of it. */
   leaseTtlMs: number;
@@ -98,6 +97,24 @@ const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$/;
 /** Whether `url` is an SSH repository URL (ssh:// or user@host:path). */
 export function isSshUrl(url: string): boolean {
   return url.startsWith("ssh://") || SCP_LIKE.test(url);
+}
+
+/**
+ * The runner id when MUSTER_RUNNER_ID is not set: the host name and 12
+ * random hex digits, new at every start and never stored. Two replicas
+ * never share it (the pid did not tell apart host-network containers of one
+ * image), and a restarted runner does not renew the leases of the process
+ * it replaces: those run out and the runs are taken over as lost.
+ *
+ * @example
+ * ```ts
+ * defaultRunnerId(); // "build-7-3f9c1a0b62de"
+ * ```
+ */
+export function defaultRunnerId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 100) || "runner";
+  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${host}-${suffix}`;
 }
 
 /**
@@ -193,7 +210,7 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
   } else {
     throw badState();
   }
-  const runnerId = env.MUSTER_RUNNER_ID || `${hostname()}-${platform.pid}`;
+  const runnerId = env.MUSTER_RUNNER_ID || defaultRunnerId();
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(runnerId)) throw new ConfigError("MUSTER_RUNNER_ID", `expected 1 to 128 letters, digits, '.', '_', ':' or '-': current value is ${JSON.stringify(runnerId)}`);
   const leaseTtlMs = duration("MUSTER_LEASE_TTL", "30s");
   if (leaseTtlMs < 3000) throw new ConfigError("MUSTER_LEASE_TTL", "must be at least 3s (leases are renewed every third of it)");
