@@ -18,9 +18,14 @@ ENVIRONMENT (muster serve takes no flags)
   MUSTER_CONCURRENCY             Runs at once (default 2)
   MUSTER_QUEUE_SIZE              Queued runs at most (default 32)
   MUSTER_SHUTDOWN_GRACE          How long runs may finish after SIGTERM (default 30s)
+  MUSTER_CALLBACK_BUDGET         Then how long callbacks may still take (default 20s); one cut short is sent at the next start
   MUSTER_CALLBACK_ALLOW_HOSTS    Hosts callbacks may reach over plain http or private addresses
   MUSTER_STATE_DIR               Where runs are kept (SQLite; default $XDG_STATE_HOME/muster or ~/.local/state/muster)
-  MUSTER_STATE_URL               sqlite:DIR/runs.db (the same as MUSTER_STATE_DIR=DIR), or postgres://USER:PASSWORD@HOST:PORT/DB shared by several replicas (the muster executable only, not deno run)
+  MUSTER_STATE_URL               sqlite:DIR/runs.db (the same as MUSTER_STATE_DIR=DIR), or postgres://USER:PASSWORD@HOST:PORT/DB shared by several replicas (the muster executable only, not deno run); the password is never shown
+  MUSTER_STATE_URL_FILE          A file holding MUSTER_STATE_URL (wins; messages name the file, never the URL)
+  MUSTER_RUNNER_ID               This replica's name in the store (default: host name and a random suffix, new at each start)
+  MUSTER_LEASE_TTL, MUSTER_POLL_INTERVAL  PostgreSQL: a claim's lifetime without renewal, how often to poll (default 30s, 500ms)
+  MUSTER_METRICS_PUBLIC          1: /metrics answers without the bearer token (default: it needs it)
   MUSTER_RUN_RETENTION           How long finished runs are remembered (default 168h)
   MUSTER_CALLBACK_ATTEMPTS       Callback attempts (default 5)
   MUSTER_CALLBACK_BASE_DELAY_MS  First retry delay of a callback (default 500)
