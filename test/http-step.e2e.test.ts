@@ -30,7 +30,7 @@ const server = Bun.serve({
       case "/loop":
         return new Response(null, { status: 302, headers: { location: "/loop" } });
       case "/hop":
-        return new Response(null, { status: 307, headers: { location: `http://localhost:${server.port}/echo` } });
+        return new Response(null, { status: 307, headers: { location: `http://localhost:${url.port}/echo` } });
       case "/echo":
         return Response.json({ method: request.method, key: request.headers.get("x-api-key"), auth: request.headers.get("authorization"), type: request.headers.get("content-type") });
       case "/slow":

@@ -204,4 +204,19 @@ describe("replicas on one PostgreSQL", () => {
     expect(await callbacks.waitFor(behind)).toMatchObject({ status: "succeeded" });
     expect(await status(b.base, lost)).toMatchObject({ status: "failed", runner: idOf(b) });
   });
+
+  test("a second live replica under a runner id already in use is refused at start, naming MUSTER_RUNNER_ID; a graceful stop frees the id", async () => {
+    const url = await postgres.database("dupid");
+    const a = await replica(url, "vm-7");
+    const twin = await startRunner({ ...httpsRunnerEnv(TOKEN, https, join(tmp.path, "runner-tmp")), MUSTER_STATE_URL: url, MUSTER_RUNNER_ID: "vm-7", MUSTER_LEASE_TTL: "3s" });
+    runners.push(twin);
+    expect(await twin.proc.exited).toBe(2);
+    await twin.done;
+    expect(twin.log).toContain('muster serve: cannot keep runs: MUSTER_RUNNER_ID: "vm-7" is the id of a live replica on this store');
+    expect(twin.log).toContain("Give each replica its own MUSTER_RUNNER_ID, or leave it unset");
+    a.proc.kill("SIGTERM");
+    expect(await a.proc.exited).toBe(0);
+    const next = await replica(url, "vm-7");
+    expect(next.lines.find((l) => l.msg === "listening")).toMatchObject({ runner: "vm-7" });
+  });
 });

@@ -45,6 +45,15 @@ export default defineCommand({
       await stderr.write(`muster serve: cannot keep runs: ${redactor.redact(error.message)}\n`);
       return error.exitCode;
     }
+    // Shared store: one live process per runner id (SQLite needs no row: its lock already allows one runner).
+    try {
+      if (store.shared) await store.registerRunner(config.runnerId, config.leaseTtlMs);
+    } catch (error) {
+      await store.close().catch(() => {});
+      if (!(error instanceof StateError)) throw error;
+      await stderr.write(`muster serve: cannot keep runs: ${redactor.redact(error.message)}\n`);
+      return error.exitCode;
+    }
     // Process-mode runs: their own uid (root runner) or user namespace, hiding the store, the credentials and other runs.
     let sandbox: RunSandbox | undefined;
     if (config.runIsolation === "process") {

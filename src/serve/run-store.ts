@@ -73,7 +73,14 @@ export interface RunStore {
   cancelQueued(runId: string, owner: string, reason: string, leaseMs: number): Promise<StoredRun | undefined>;
   /** Records a cancel request for a running run (its owner carries it out). */
   requestCancel(runId: string, reason: string): Promise<void>;
-  /** Extends `owner`'s leases; returns the runs it still holds and the cancel requests for them. */
+  /**
+   * Claims the runner id `owner` for this process (shared stores): refused
+   * with {@linkcode StateError} (naming MUSTER_RUNNER_ID) while another live
+   * process holds it, that is while its heartbeat (renewed by `renew`) has
+   * not run out. Let go at `close`.
+   */
+  registerRunner(owner: string, ttlMs: number): Promise<void>;
+  /** Extends `owner`'s leases (and its heartbeat); returns the runs it still holds and the cancel requests for them. */
   renew(owner: string, leaseMs: number): Promise<{ held: Set<string>; cancels: Map<string, string> }>;
   /** Takes over running runs whose lease ran out: they are failed "runner lost while running", now `owner`'s to call back. */
   takeOverLost(owner: string, leaseMs: number): Promise<StoredRun[]>;
@@ -177,6 +184,8 @@ const MIGRATIONS: Array<(sql: SqlConnection["dialect"]) => string[]> = [
     "CREATE UNIQUE INDEX IF NOT EXISTS runs_one_running_per_stack ON runs (stack) WHERE status = 'running'",
     "CREATE INDEX IF NOT EXISTS runs_seq ON runs (seq)",
   ],
+  // Version 3: a row per live runner id, with a heartbeat (renewed with the leases): a second live replica under one id is refused.
+  (d) => [`CREATE TABLE IF NOT EXISTS runners (runner_id TEXT PRIMARY KEY, instance TEXT NOT NULL, heartbeat_until ${d.bigint} NOT NULL)`],
 ];
 
 /** Brings the schema up to date, one runner at a time. */
@@ -209,6 +218,8 @@ const FINAL = "status IN ('succeeded', 'failed', 'canceled')";
 export class SqlRunStore implements RunStore {
   #sql: SqlConnection;
   #release: () => void;
+  /** This process's claim on its runner id (registerRunner). */
+  #registered?: { owner: string; instance: string; ttlMs: number };
   readonly shared: boolean;
 
   private constructor(sql: SqlConnection, shared: boolean, release: () => void) {
@@ -351,7 +362,26 @@ export class SqlRunStore implements RunStore {
     await this.#sql.query("UPDATE runs SET cancel_reason = ? WHERE run_id = ? AND status = 'running' AND cancel_reason IS NULL", reason, runId);
   }
 
+  async registerRunner(owner: string, ttlMs: number): Promise<void> {
+    const instance = crypto.randomUUID();
+    const holder = await this.#sql.exclusive(async (tx) => {
+      const live = (await tx.query<{ instance: string; until_ms: number }>(
+        `SELECT instance, heartbeat_until - ${tx.dialect.nowMs} AS until_ms FROM runners WHERE runner_id = ? AND heartbeat_until >= ${tx.dialect.nowMs}`, owner,
+      ))[0];
+      if (live) return live;
+      await tx.query("DELETE FROM runners WHERE runner_id = ?", owner);
+      await tx.query(`INSERT INTO runners (runner_id, instance, heartbeat_until) VALUES (?, ?, ${tx.dialect.nowMs} + ?)`, owner, instance, ttlMs);
+      return undefined;
+    });
+    if (holder) {
+      throw new StateError("MUSTER_RUNNER_ID", `${JSON.stringify(owner)} is the id of a live replica on this store (its heartbeat runs for another ${Math.max(0, Math.ceil(Number(holder.until_ms) / 1000))}s): two live replicas under one id would renew each other's leases, and neither would take over the other's lost runs. Give each replica its own MUSTER_RUNNER_ID, or leave it unset (a unique id is made at each start)`);
+    }
+    this.#registered = { owner, instance, ttlMs };
+  }
+
   async renew(owner: string, leaseMs: number): Promise<{ held: Set<string>; cancels: Map<string, string> }> {
+    const me = this.#registered;
+    if (me) await this.#sql.query(`UPDATE runners SET heartbeat_until = ${this.#sql.dialect.nowMs} + ? WHERE runner_id = ? AND instance = ?`, me.ttlMs, me.owner, me.instance);
     const rows = await this.#sql.query<{ run_id: string; status: RunStatus; cancel_reason: string | null }>(
       `UPDATE runs SET lease_until = ${this.#sql.dialect.nowMs} + ? WHERE owner = ? AND (status = 'running' OR (${FINAL} AND callback IS NULL)) RETURNING run_id, status, cancel_reason`,
       leaseMs, owner,
@@ -410,6 +440,9 @@ export class SqlRunStore implements RunStore {
   }
 
   async close(): Promise<void> {
+    // A graceful stop frees the id at once (a killed runner's frees itself when its heartbeat runs out).
+    const me = this.#registered;
+    if (me) await this.#sql.query("DELETE FROM runners WHERE runner_id = ? AND instance = ?", me.owner, me.instance).catch(() => {});
     await this.#sql.close();
     this.#release();
   }
