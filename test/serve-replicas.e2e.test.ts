@@ -22,6 +22,9 @@ const WORKFLOWS = `workflows:
   slow:
     steps:
       - { name: wait, type: shell, command: "sleep {{ .vars.seconds }}" }
+  say:
+    steps:
+      - { name: say, type: shell, command: "echo said {{ .vars.text }}" }
   exclusive:
     steps:
       - { name: mark, type: shell, command: "echo start=$(date +%s%N); sleep 0.3; echo end=$(date +%s%N)" }
@@ -218,5 +221,22 @@ describe("replicas on one PostgreSQL", () => {
     expect(await a.proc.exited).toBe(0);
     const next = await replica(url, "vm-7");
     expect(next.lines.find((l) => l.msg === "listening")).toMatchObject({ runner: "vm-7" });
+  });
+
+  test("the URL from MUSTER_STATE_URL_FILE: the listening line names the file; the password is masked in a run's output and callback", async () => {
+    const url = await postgres.database("fromfile");
+    const password = decodeURIComponent(new URL(url).password);
+    const file = join(tmp.path, "state-url-file");
+    await Bun.write(file, `${url}\n`);
+    const r = await startRunner({ ...httpsRunnerEnv(TOKEN, https, join(tmp.path, "runner-tmp")), MUSTER_STATE_URL_FILE: file, MUSTER_LEASE_TTL: "3s" });
+    runners.push(r);
+    expect(r.lines.find((l) => l.msg === "listening")).toMatchObject({ state: `the URL in ${file}` });
+    const id = newRunId("masked");
+    expect((await dispatch(r.base, { runId: id, workflow: "say", vars: { text: password }, callbackUrl: callbacks.url() })).status).toBe(202);
+    const body = await callbacks.waitFor(id);
+    expect(body).toMatchObject({ status: "succeeded" });
+    expect(body.logTail).toContain("said [redacted]");
+    expect(JSON.stringify(body)).not.toContain(password);
+    expect(r.log).not.toContain(password);
   });
 });
