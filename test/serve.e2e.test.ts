@@ -274,6 +274,30 @@ describe("the HTTP API", () => {
     expect(metrics).toContain("muster_queue_depth 0");
   });
 
+  test("a request without Host is a 400 with no error line; /metrics needs the token; a var named __proto__ is a 400 naming it", async () => {
+    const r = await runner(sshEnv());
+    // HTTP/1.0 allows no Host: a raw socket, since fetch always sends one.
+    const { connect } = await import("node:net");
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      const socket = connect(r.port, "127.0.0.1", () => socket.write("GET /metrics HTTP/1.0\r\n\r\n"));
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.[01] 400 /);
+    expect(answer).toContain("a Host header is required");
+    expect(r.log).not.toContain("request failed");
+    const anonymous = await fetch(`${r.base}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error).toContain("MUSTER_METRICS_PUBLIC");
+    const proto = await dispatch(r.base, `{"runId":"${newRunId("proto")}","workflow":"hello","callbackUrl":"${callbacks.url()}","vars":{"__proto__":"x"}}`);
+    expect(proto.status).toBe(400);
+    expect((await proto.json()).errors).toEqual([{ field: "vars.__proto__", message: expect.stringContaining("reserved") }]);
+    const open = await runner({ ...sshEnv(), MUSTER_METRICS_PUBLIC: "1" });
+    expect((await fetch(`${open.base}/metrics`)).status).toBe(200);
+  });
+
   test("429 with Retry-After when the queue is full", async () => {
     const r = await runner({ ...sshEnv(), MUSTER_CONCURRENCY: "1", MUSTER_QUEUE_SIZE: "1" });
     const ids = [newRunId("q"), newRunId("q"), newRunId("q")];
@@ -455,7 +479,8 @@ describe("the HTTP API", () => {
       r.proc.kill("SIGTERM");
       // Each attempt would wait 10 s and 20 attempts were allowed: the budget ends them.
       expect(await r.proc.exited).toBe(0);
-      expect(r.lines.some((l) => l.msg === "callback not delivered" && l.runId === id)).toBe(true);
+      // Not given up: it stays in the store's outbox for the next start (see serve-state.e2e.test.ts).
+      expect(r.lines.some((l) => l.msg === "callback left for the next start: shutdown stopped its retries" && l.runId === id)).toBe(true);
 
       const twice = await runner({ ...sshEnv(), MUSTER_SHUTDOWN_GRACE: "1h" });
       const held = newRunId("twice");
