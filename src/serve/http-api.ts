@@ -1,7 +1,8 @@
 /**
  * The runner's HTTP API, written against `Request` and `Response` only:
  * `POST /dispatch`, `GET /runs/:id`, `POST /runs/:id/cancel`, `GET /healthz`,
- * `GET /readyz`, `GET /metrics`.
+ * `GET /readyz`, `GET /metrics` (the bearer token too, unless
+ * MUSTER_METRICS_PUBLIC). A network request without `Host` is a 400.
  * @module
  */
 import { readAtMost } from "../output/bytes.ts";
