@@ -28,6 +28,8 @@ export interface CallbackOutcome {
   attempts: number;
   status?: number;
   error?: string;
+  /** Retries were stopped (shutdown) while the callback could still succeed: never stored, it is sent again later. */
+  stopped?: boolean;
 }
 
 /** Options for {@linkcode sendCallback}. */
@@ -107,7 +109,7 @@ export async function sendCallback(url: string, token: string | undefined, paylo
       // The engine's backoff: exponential from baseDelayMs, ±50 % jitter.
       const delay = retryDelay({ maxAttempts: options.attempts, backoff: "exponential", initialDelayMs: options.baseDelayMs, multiplier: 2, jitter: 0.5 }, attempt);
       options.log("callback will be retried", { attempt, status: last.status, delayMs: delay });
-      if (!(await abortableSleep(delay, options.signal ?? NEVER))) return { ...last, error: last.error ?? "callback retries stopped" };
+      if (!(await abortableSleep(delay, options.signal ?? NEVER))) return { ...last, error: last.error ?? "callback retries stopped", stopped: true };
     }
   }
   return { ...last, error: last.error ?? `callback answered ${last.status} ${options.attempts} times` };
