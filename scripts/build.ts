@@ -8,7 +8,9 @@
  * Options, measured by scripts/bench/build-options.ts: --splitting keeps lazily imported
  * commands in their own chunks, so `--version` does not parse the runner, Docker client
  * and validator (about 4x faster start-up); --minify shaves a little more. --bytecode
- * fails to generate for this module graph with Bun 1.4 and is not used.
+ * (with --format=esm) ships pre-compiled JavaScriptCore bytecode, so start-up skips
+ * parsing: with Bun 1.4.5 it builds for this module graph (issue #31). Fallback: if a
+ * target cannot generate bytecode, MUSTER_NO_BYTECODE=1 builds it without.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
@@ -25,7 +27,9 @@ function commit(): string {
 /** Compiles src/main.ts for `target` (undefined: this machine) into `outfile`. */
 export async function compile(outfile: string, target?: string, extra: string[] = []): Promise<void> {
   const args = [
-    "build", "src/main.ts", "--compile", "--minify", "--splitting", "--outfile", outfile,
+    "build", "src/main.ts", "--compile", "--minify", "--splitting",
+    ...(process.env.MUSTER_NO_BYTECODE ? [] : ["--bytecode", "--format=esm"]),
+    "--outfile", outfile,
     "--define", `MUSTER_VERSION=${JSON.stringify(pkg.version)}`,
     "--define", `MUSTER_COMMIT=${JSON.stringify(commit())}`,
     ...(target ? [`--target=${target}`] : []),
