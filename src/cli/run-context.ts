@@ -3,8 +3,8 @@
  * @internal
  * @module
  */
-import type { Project } from "../workflow/discover.ts";
-import type { RunContext } from "../workflow/plan.ts";
+import type { Project } from "../load/discover.ts";
+import type { RunContext } from "../workflow/run-context.ts";
 import type { Workflow } from "../workflow/types.ts";
 import { platform } from "../platform/index.ts";
 import { inCi } from "../workflow/condition.ts";

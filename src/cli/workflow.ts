@@ -6,7 +6,7 @@
 import { defineCommand } from "citty";
 import { Cancellation } from "../engine/cancellation.ts";
 import { fanOut, type RunObserver } from "../engine/events.ts";
-import { runWorkflow } from "../engine/run-workflow.ts";
+import { runWorkflow } from "../run/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, MusterError, UsageError } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
@@ -21,9 +21,9 @@ import { StatusRenderer } from "../output/status-renderer.ts";
 import { TextRenderer } from "../output/text-renderer.ts";
 import { platform } from "../platform/index.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
-import { findWorkflow } from "../workflow/discover.ts";
+import { findWorkflow } from "../load/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
-import { buildPlan } from "../workflow/plan.ts";
+import { buildPlan } from "../load/plan.ts";
 import type { Workflow } from "../workflow/types.ts";
 import { dirArg, fileArg, loadProject, parseAnswers, parseVars, varsFromEnv } from "./common.ts";
 import { checkAnswers, refuseBadAnswers, refuseUnanswered, resumableAnswers } from "./answers.ts";
@@ -120,7 +120,7 @@ export default defineCommand({
     if (fromStep) refuseSkippedReads(workflow, fromStep, answers);
     const ctx = runContext(project, workflow, args.stack, vars, file.path);
     // Atmos evaluates !env and !exec in prompt fields once, when the run starts.
-    const { evaluateStepFunctions } = await import("../workflow/step-functions.ts");
+    const { evaluateStepFunctions } = await import("../load/step-functions.ts");
     ctx.workflow = workflow = await evaluateStepFunctions(workflow, { env: ctx.env, cwd: ctx.baseDir, shell: ctx.shell });
     ctx.answers = answers;
     if (args["restrict-host"]) ctx.env = { ...ctx.env, MUSTER_RESTRICT_HOST: "1" };

@@ -4,7 +4,7 @@
  * `GET /readyz`, `GET /metrics`.
  * @module
  */
-import { readAtMost } from "../output/bytes.ts";
+import { readAtMost } from "../util/bytes.ts";
 import { callbackUrlProblem } from "./address-policy.ts";
 import { parseDispatch } from "./dispatch-schema.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";

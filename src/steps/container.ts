@@ -7,7 +7,7 @@
  * torn down. `build` builds an image from a context (`.dockerignore`
  * honoured), `push` pushes it (with `config.json`'s credentials), `inspect`
  * shows an image's metadata. Every string under `with:` is a template.
- * The runners are `engine/services.ts` and `engine/container-actions.ts`.
+ * The runners are `container-services.ts` and `container-actions.ts`, beside it.
  * @module
  */
 import { dirname, isAbsolute, resolve } from "node:path";
@@ -19,7 +19,7 @@ import { PlanError } from "../errors.ts";
 import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { expect, mapOf, str, stringMap } from "../workflow/schema.ts";
-import { shellQuote, splitShellWords } from "../workflow/shell-words.ts";
+import { shellQuote, splitShellWords } from "../util/shell-words.ts";
 import type { StepBase } from "../workflow/types.ts";
 import { buildWith, type BuildWith, inspectWith, IMAGE_REFERENCE, isTemplated, pushWith, renderChecked, runWith, type RunWith, stringLeaves } from "./container-fields.ts";
 import type { FieldPath, PlanScope, StepKind, TemplateField } from "./kind.ts";
@@ -402,7 +402,7 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
   async run(planned, ctx) {
     const r = planned.resolved;
     if (r.action === "run") return ctx.services().run(planned.name, r.spec, r.background, ctx);
-    const { runImageAction } = await import("../engine/container-actions.ts");
+    const { runImageAction } = await import("./container-actions.ts");
     return runImageAction(planned.name, r, ctx);
   },
 };

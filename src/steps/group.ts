@@ -2,7 +2,7 @@
  * What `parallel` and `matrix` share: the group fields (children,
  * `max_concurrency`, `fail`, `output`), building and checking the children,
  * planning them with the defaults the group hands down, and the plan view.
- * The runner (the ready queue and failure modes) is `engine/run-group.ts`.
+ * The runner (the ready queue and failure modes) is `group-run.ts`, beside it.
  * @module
  */
 import * as v from "valibot";
@@ -201,7 +201,7 @@ export const groupKindParts = {
   viewText: viewGroupText,
   /** The runner (the ready queue), loaded on first use. */
   run: async (planned: PlannedStep<GroupStep, GroupPlan>, ctx: StepContext) => {
-    const { runGroupStep } = await import("../engine/run-group.ts");
+    const { runGroupStep } = await import("./group-run.ts");
     return runGroupStep(planned, ctx);
   },
 } satisfies Partial<StepKind<GroupStep, GroupPlan>>;

@@ -18,7 +18,7 @@
  */
 import * as v from "valibot";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
-import { readAtMost } from "../output/bytes.ts";
+import { readAtMost } from "../util/bytes.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
 import type { RetryPolicy } from "../workflow/types.ts";

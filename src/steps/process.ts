@@ -7,7 +7,7 @@
 import { isAbsolute, join } from "node:path";
 import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_OK } from "../exit-codes.ts";
 import { platform, SpawnError } from "../platform/index.ts";
-import { shellQuote } from "../workflow/shell-words.ts";
+import { shellQuote } from "../util/shell-words.ts";
 import type { ResultCapture } from "../engine/result-capture.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";

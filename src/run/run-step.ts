@@ -9,10 +9,10 @@ import { exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_TIMEOUT } from "../exit-codes.ts";
 import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import { abortableSleep } from "./abortable-sleep.ts";
-import { retryDelay } from "./backoff.ts";
-import { Cancellation } from "./cancellation.ts";
-import type { StepResult } from "./events.ts";
+import { abortableSleep } from "../engine/abortable-sleep.ts";
+import { retryDelay } from "../engine/backoff.ts";
+import { Cancellation } from "../engine/cancellation.ts";
+import type { StepResult } from "../engine/events.ts";
 
 /** Stores a succeeded step's result; returns why it could not (which fails the step). */
 export interface ResultSettler {

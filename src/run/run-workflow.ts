@@ -10,16 +10,17 @@ import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
 import { conditionText, forgives, shouldRun } from "../workflow/condition.ts";
-import { changesEnv, type Plan, planForRun, type RunContext, StepTemplateError } from "../workflow/plan.ts";
+import { changesEnv, type Plan, planForRun, StepTemplateError } from "../load/plan.ts";
+import type { RunContext } from "../workflow/run-context.ts";
 import { RunState } from "../workflow/run-state.ts";
-import { resultReaders } from "../workflow/template-check.ts";
+import { resultReaders } from "../load/template-check.ts";
 import { ResultKeeper } from "./result-keeper.ts";
-import { Cancellation } from "./cancellation.ts";
-import { notRun, type RunEvent, type RunObserver, type StepResult } from "./events.ts";
-import type { ChunkSink } from "./run-process.ts";
+import { Cancellation } from "../engine/cancellation.ts";
+import { notRun, type RunEvent, type RunObserver, type StepResult } from "../engine/events.ts";
+import type { ChunkSink } from "../engine/run-process.ts";
 import { runPlannedStep } from "./run-step.ts";
-import type { Semaphore } from "./semaphore.ts";
-import type { ServiceManager } from "./services.ts";
+import type { Semaphore } from "../engine/semaphore.ts";
+import type { ServiceManager } from "../steps/container-services.ts";
 
 /** Everything the engine is handed. */
 export interface EngineContext {
@@ -60,7 +61,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   const emit = (event: RunEvent) => observer.emit(event);
   let services: ServiceManager | undefined;
   if ((usesEngine(plan.steps) || run.workflow.container !== undefined) && !run.dryRun) {
-    const { ServiceManager } = await import("./services.ts");
+    const { ServiceManager } = await import("../steps/container-services.ts");
     services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs });
     // Containers left by a muster that was killed (-9) go before we start ours.
     await services.pruneOrphans();

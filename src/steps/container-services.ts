@@ -19,13 +19,13 @@ import { LABELS, ownerLabel, ownerState } from "../docker/owner.ts";
 import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
 import { platform } from "../platform/index.ts";
 import { type ContainerSpec, mountsOf, portsOf } from "../docker/container-spec.ts";
-import type { StepContext, StepOutcome } from "../steps/kind.ts";
-import type { SandboxPlan } from "../steps/process.ts";
+import type { StepContext, StepOutcome } from "./kind.ts";
+import type { SandboxPlan } from "./process.ts";
 import { parseRunArgs } from "../docker/run-args.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import type { RunContext } from "../workflow/plan.ts";
-import type { Cancellation } from "./cancellation.ts";
-import type { RunEvent } from "./events.ts";
+import type { RunContext } from "../workflow/run-context.ts";
+import type { Cancellation } from "../engine/cancellation.ts";
+import type { RunEvent } from "../engine/events.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 
 interface Service {
@@ -342,7 +342,7 @@ export class ServiceManager {
           return { status: "failed", exitCode: code, error: `container exited with code ${code}${kept}` };
         }
         if (!ctx.capture) return { status: "succeeded", exitCode: EXIT_OK };
-        const { capturedValue } = await import("../steps/process.ts");
+        const { capturedValue } = await import("./process.ts");
         const value = await capturedValue(ctx.capture, ctx, name, { trim: true });
         return { status: "succeeded", exitCode: EXIT_OK, value: { ...value, metadata: { ...value.metadata, container_id: id } } };
       } finally {
