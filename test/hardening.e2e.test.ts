@@ -135,7 +135,7 @@ describe("a parse cache you can trust", () => {
     const dir = project(yaml);
     const cache = join(dir, "cache");
     const { mkdirSync, writeFileSync } = await import("node:fs");
-    const { cacheKey, entryPath } = await import("../src/workflow/parse-cache.ts");
+    const { cacheKey, entryPath } = await import("../src/load/parse-cache.ts");
     mkdirSync(cache, { mode: 0o700 });
     // The entries a poisoner would write for this exact text: the bare value the old format held,
     // and the current format with a MAC made up without the key.

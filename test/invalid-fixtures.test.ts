@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { formatDiagnostic } from "../src/workflow/diagnostics.ts";
-import { parseWorkflowFile } from "../src/workflow/parse.ts";
+import { parseWorkflowFile } from "../src/load/parse.ts";
 import { muster, repoRoot } from "./helpers.ts";
 
 const dir = "fixtures/invalid";

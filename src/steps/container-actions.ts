@@ -15,7 +15,7 @@ import { DockerApiError } from "../docker/errors.ts";
 import { EngineError, StepFailure } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 import { platform } from "../platform/index.ts";
-import type { BuildPlan, ContainerPlan } from "./container.ts";
+import type { BuildPlan, ContainerPlan } from "./container-plan.ts";
 import type { StepContext, StepOutcome } from "./kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
 

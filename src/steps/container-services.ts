@@ -19,8 +19,8 @@ import { LABELS, ownerLabel, ownerState } from "../docker/owner.ts";
 import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
 import { platform } from "../platform/index.ts";
 import { type ContainerSpec, mountsOf, portsOf } from "../docker/container-spec.ts";
-import type { StepContext, StepOutcome } from "./kind.ts";
-import type { SandboxPlan } from "./process.ts";
+import type { Containers, StepContext, StepOutcome } from "./kind.ts";
+import type { SandboxPlan } from "./container-fields.ts";
 import { parseRunArgs } from "../docker/run-args.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import type { RunContext } from "../workflow/run-context.ts";
@@ -128,7 +128,7 @@ interface Sandbox {
 }
 
 /** The container steps of one run. */
-export class ServiceManager {
+export class ServiceManager implements Containers {
   readonly runId = newRunId();
   #options: ServiceManagerOptions;
   #docker?: Promise<DockerClient>;

@@ -21,7 +21,8 @@ import { formatDuration } from "../workflow/duration.ts";
 import { expect, mapOf, str, stringMap } from "../workflow/schema.ts";
 import { shellQuote, splitShellWords } from "../util/shell-words.ts";
 import type { StepBase } from "../workflow/types.ts";
-import { buildWith, type BuildWith, inspectWith, IMAGE_REFERENCE, isTemplated, pushWith, renderChecked, runWith, type RunWith, stringLeaves } from "./container-fields.ts";
+import { buildWith, type BuildWith, inspectWith, IMAGE_REFERENCE, isTemplated, pushWith, runWith, type RunWith } from "./container-fields.ts";
+import { renderChecked, stringLeaves } from "./container-render.ts";
 import type { FieldPath, PlanScope, StepKind, TemplateField } from "./kind.ts";
 import { PROCESS_RESULT_KEYS, planRunFields } from "./process.ts";
 import { platform } from "../platform/index.ts";
@@ -48,28 +49,8 @@ export interface ContainerStep extends StepBase {
   with: Record<string, unknown>;
 }
 
-/** An image build, planned. */
-export interface BuildPlan {
-  action: "build";
-  /** The context directory (absolute) and the Dockerfile (relative to it, or absolute). */
-  context: string;
-  dockerfile: string;
-  tags: string[];
-  buildArgs: Record<string, string>;
-  target?: string;
-  noCache: boolean;
-  pull: boolean;
-  labels: Record<string, string>;
-  /** Images whose layers the build may reuse (`cache.from` refs). */
-  cacheFrom: string[];
-}
-
-/** What a container step resolves to. */
-export type ContainerPlan =
-  | { action: "run"; background: boolean; spec: ContainerSpec; cwd: string }
-  | BuildPlan
-  | { action: "push"; image: string; tags: string[] }
-  | { action: "inspect"; image: string };
+export type { BuildPlan, ContainerPlan } from "./container-plan.ts";
+import type { ContainerPlan } from "./container-plan.ts";
 
 /** The schema of `with:` for each action (`muster schema` reads it too). */
 export const SCHEMAS = { run: runWith, build: buildWith, push: pushWith, inspect: inspectWith } as const;

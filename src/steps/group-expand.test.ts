@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { GroupStep } from "./group.ts";
+import type { GroupStep } from "./group-types.ts";
 import { expandGroup } from "./group-expand.ts";
 import type { StepBase } from "../workflow/types.ts";
 

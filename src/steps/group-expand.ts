@@ -4,7 +4,7 @@
  * @module
  */
 import type { ChildToPlan } from "./kind.ts";
-import type { GroupStep } from "./group.ts";
+import type { GroupStep } from "./group-types.ts";
 import { expandMatrix, matrixChildName } from "./matrix-expand.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { GroupPlan, GroupStep } from "./group.ts";
+import type { GroupPlan, GroupStep } from "./group-types.ts";
 import type { PlannedStep, StepContext } from "./kind.ts";
 import { Cancellation } from "../engine/cancellation.ts";
 import type { RunEvent, StepResult } from "../engine/events.ts";

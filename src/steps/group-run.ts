@@ -7,7 +7,7 @@
  * @module
  */
 import { EXIT_FAILURE, EXIT_OK, EXIT_SIGINT } from "../exit-codes.ts";
-import type { GroupPlan, GroupStep } from "./group.ts";
+import type { GroupPlan, GroupStep } from "./group-types.ts";
 import type { PlannedStep, StepContext, StepOutcome } from "./kind.ts";
 import { Cancellation } from "../engine/cancellation.ts";
 import { notRun, type StatusCounts, type StepResult } from "../engine/events.ts";

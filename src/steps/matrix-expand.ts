@@ -3,7 +3,7 @@
  * the Cartesian product of the axes, minus `exclude`, plus `include`.
  * @module
  */
-import type { MatrixSpec } from "./group.ts";
+import type { MatrixSpec } from "./group-types.ts";
 import type { MatrixCombination, MatrixValue } from "../workflow/types.ts";
 
 const matches = (combo: MatrixCombination, partial: MatrixCombination) =>
