@@ -20,7 +20,7 @@ import * as v from "valibot";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 import { readAtMost } from "../util/bytes.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
+import { duration, expect, nonEmpty, retryEntries, retryPolicyOf, str, stringMap } from "../workflow/schema.ts";
 import type { RetryPolicy } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
 import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, say } from "./message.ts";
@@ -46,12 +46,13 @@ const statusList = v.pipe(
   v.transform((s) => (Array.isArray(s) ? s : [s])),
 );
 
+/** `retry:` of an http step: the common fields plus `conditions` (patterns matched against `"<code> <body>"`), all positioned by the parser. */
 const httpRetry = v.pipe(
-  v.custom<Record<string, unknown>>((x) => x !== null && typeof x === "object" && !Array.isArray(x), expect("a map with max_attempts, backoff_strategy, initial_delay, ..., conditions")),
-  v.transform((raw) => {
-    const { conditions, ...rest } = raw as { conditions?: unknown };
-    return { policy: v.parse(retry, rest), conditions: Array.isArray(conditions) ? conditions.map(String) : [] };
-  }),
+  v.strictObject(
+    { ...retryEntries, conditions: v.optional(v.array(v.pipe(v.union([v.string(), v.number()], expect("a pattern")), v.transform(String)), expect("a list of patterns")), []) },
+    expect("a map with max_attempts, backoff_strategy, initial_delay, ..., conditions"),
+  ),
+  v.transform((r) => ({ policy: retryPolicyOf(r), conditions: r.conditions })),
 );
 
 /** Strips the `/.../` some authors put around a pattern, as Atmos does. */
@@ -98,8 +99,16 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
           return undefined;
         }
       }
-      const prefixed = (name: string, map: Record<string, string> | undefined) => Object.fromEntries(Object.entries(map ?? {}).map(([k, text]) => [`${name}.${k}`, text]));
       const r = fields.retry as { policy: RetryPolicy; conditions: string[] } | undefined;
+      for (const [i, pattern] of (r?.conditions ?? []).entries()) {
+        try {
+          new RegExp(pattern);
+        } catch (error) {
+          ctx.report(["retry", "conditions", i], `field "retry.conditions": ${(error as Error).message}`);
+          return undefined;
+        }
+      }
+      const prefixed = (name: string, map: Record<string, string> | undefined) => Object.fromEntries(Object.entries(map ?? {}).map(([k, text]) => [`${name}.${k}`, text]));
       return {
         ...base,
         type,
