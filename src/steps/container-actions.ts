@@ -76,7 +76,7 @@ async function build(docker: DockerClient, plan: BuildPlan, ctx: StepContext): P
       },
     });
   } catch (error) {
-    if (ctx.cancellation.canceled) return { status: "canceled", exitCode: 130 };
+    if (ctx.cancellation.canceled) return { status: "canceled", exitCode: ctx.cancellation.exitCode };
     if (error instanceof DockerApiError) return { status: "failed", exitCode: 1, error: `build failed: ${error.message}` };
     throw error;
   } finally {
@@ -109,7 +109,7 @@ async function push(docker: DockerClient, image: string, tags: string[], ctx: St
       results.push({ image: target, digest });
       await ctx.write(2, encoder.encode(`pushed ${target}${digest ? ` (${digest})` : ""} in ${formatDuration(performance.now() - started)}\n`));
     } catch (error) {
-      if (ctx.cancellation.canceled) return { status: "canceled", exitCode: 130 };
+      if (ctx.cancellation.canceled) return { status: "canceled", exitCode: ctx.cancellation.exitCode };
       if (error instanceof DockerApiError) return { status: "failed", exitCode: 1, error: `push of ${target} failed: ${error.message}` };
       throw error;
     } finally {

@@ -283,7 +283,7 @@ export class ServiceManager implements Containers {
           chunk.stream === 1 ? out.stdout(chunk.data) : out.stderr(chunk.data));
         return { code, canceled: cancellation.canceled };
       } catch (error) {
-        if (cancellation.canceled) return { code: 130, canceled: true };
+        if (cancellation.canceled) return { code: cancellation.exitCode, canceled: true };
         throw error;
       } finally {
         cancellation.signal.removeEventListener("abort", stop);

@@ -156,7 +156,7 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
         await ctx.emit({ type: "step.retry", path: ctx.path, attempt: attempts, maxAttempts, delayMs: delay, reason: last.error });
         if (!(await abortableSleep(delay, ctx.cancellation.signal))) break;
       }
-      if (ctx.cancellation.canceled) return { status: "canceled", exitCode: EXIT_OK, error: ctx.cancellation.reason };
+      if (ctx.cancellation.canceled) return { status: "canceled", exitCode: ctx.cancellation.exitCode, error: ctx.cancellation.reason };
       const took = formatDuration(performance.now() - started);
       const metadata = last.response
         ? { status_code: last.response.code, status: last.response.status, response_headers: last.response.headers, attempts, duration: took }
