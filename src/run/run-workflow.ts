@@ -59,10 +59,11 @@ export interface WorkflowResult {
 export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult> {
   const { plan, observer, cancellation, run } = engine;
   const emit = (event: RunEvent) => observer.emit(event);
+  const state = new RunState(run.env, run.vars, run.workflow.name);
   let services: ServiceManager | undefined;
   if ((usesEngine(plan.steps) || run.workflow.container !== undefined) && !run.dryRun) {
     const { ServiceManager } = await import("../steps/container-services.ts");
-    services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs });
+    services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs, env: () => ({ ...run.env, ...state.exported }) });
     // Containers left by a muster that was killed (-9) go before we start ours.
     await services.pruneOrphans();
     // An engine that does not answer is found before step 1, not halfway through the run.
@@ -78,7 +79,6 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     if (!services) throw new Error("this run has no container steps");
     return services;
   };
-  const state = new RunState(run.env, run.vars, run.workflow.name);
   const results = new ResultKeeper(run, state, resultReaders(run.workflow));
 
   /** Plans a step against the run's state, just before it starts; a template that cannot be rendered fails it. */

@@ -14,7 +14,6 @@ import { buildBounds, buildProblem, enginePolicy } from "../docker/engine-policy
 import { DockerApiError } from "../docker/errors.ts";
 import { EngineError, StepFailure } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
-import { platform } from "../platform/index.ts";
 import type { BuildPlan, ContainerPlan } from "./container-plan.ts";
 import type { StepContext, StepOutcome } from "./kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
@@ -100,7 +99,7 @@ async function push(docker: DockerClient, image: string, tags: string[], ctx: St
     const started = performance.now();
     try {
       const digest = await docker.pushImage(target, {
-        auth: await registryAuthHeader(target, platform.env()),
+        auth: await registryAuthHeader(target, ctx.services().env()),
         signal: ctx.cancellation.signal,
         onProgress: (message) => {
           if (message.status) void ctx.emit({ type: "pull.progress", image: target, verb: "pushing", id: message.id, status: message.status, progress: message.progress });

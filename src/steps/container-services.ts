@@ -17,7 +17,6 @@ import { confineBody, createBodyProblems, enginePolicy } from "../docker/engine-
 import { DockerApiError } from "../docker/errors.ts";
 import { LABELS, ownerLabel, ownerState } from "../docker/owner.ts";
 import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
-import { platform } from "../platform/index.ts";
 import { type ContainerSpec, mountsOf, portsOf } from "../docker/container-spec.ts";
 import type { Containers, StepContext, StepOutcome } from "./kind.ts";
 import type { SandboxPlan } from "./container-fields.ts";
@@ -45,6 +44,12 @@ export interface ServiceManagerOptions {
   cancellation: Cancellation;
   /** After an interrupt, a container gets at most this long to stop (`--grace`), however long its own stop_timeout. */
   graceMs?: number;
+  /**
+   * The run's environment now: muster's own (`run.env`) plus what exported
+   * `type: env` steps have set, as a process step gets it. The engine's
+   * address and registry credentials (`DOCKER_HOST`, `DOCKER_CONFIG`) come from here. Default: `run.env`.
+   */
+  env?: () => Record<string, string>;
 }
 
 
@@ -147,9 +152,14 @@ export class ServiceManager implements Containers {
     this.#options = options;
   }
 
+  /** The run's environment now (see {@linkcode ServiceManagerOptions.env}). */
+  env(): Record<string, string> {
+    return this.#options.env?.() ?? this.#options.run.env;
+  }
+
   /** The engine client, connected on first use. */
   docker(): Promise<DockerClient> {
-    this.#docker ??= DockerClient.connect(platform.env());
+    this.#docker ??= DockerClient.connect(this.env());
     return this.#docker;
   }
 
@@ -177,7 +187,7 @@ export class ServiceManager implements Containers {
     await emit({ type: "service", name, state: "pulling", detail: image });
     try {
       await docker.pullImage(image, {
-        auth: await registryAuthHeader(image, platform.env()),
+        auth: await registryAuthHeader(image, this.env()),
         onProgress: (event) => void emit({ type: "pull.progress", image, id: event.id, status: event.status, progress: event.progress }),
         signal: cancellation.signal,
       });

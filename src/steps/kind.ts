@@ -42,6 +42,8 @@ export interface Containers {
     out: { stdout: (data: Uint8Array) => void | Promise<void>; stderr: (data: Uint8Array) => void | Promise<void> },
     cancellation: Cancellation,
   ): Promise<{ code: number; canceled: boolean }>;
+  /** The run's environment now: muster's own plus what exported `type: env` steps set (registry credentials, the engine's address). */
+  env(): Record<string, string>;
   /** Runs a `run` container step: in the foreground, or started as a background service. */
   run(name: string, spec: ContainerSpec, background: boolean, ctx: StepContext): Promise<StepOutcome>;
   /** A `wait` (named services) or `wait-all` (`names` undefined) step. */
