@@ -12,6 +12,7 @@ import type { PlannedStep, StepContext } from "../steps/kind.ts";
 import { conditionText, forgives, shouldRun } from "../workflow/condition.ts";
 import { changesEnv, type Plan, planForRun, StepTemplateError } from "../load/plan.ts";
 import type { RunContext } from "../workflow/run-context.ts";
+import { IdentityCache } from "../engine/identity.ts";
 import { RunState } from "../workflow/run-state.ts";
 import { resultReaders } from "../load/template-check.ts";
 import { ResultKeeper } from "./result-keeper.ts";
@@ -79,6 +80,9 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     if (!services) throw new Error("this run has no container steps");
     return services;
   };
+  // Identities are fetched under a scope of the run's (only a force stops it early: `when: always` steps may still need one), ended with the run.
+  const identityScope = Cancellation.untilForced(cancellation);
+  const identities = new IdentityCache({ atmosBin: run.atmosBin, env: run.env, cancellation: identityScope, stdin: engine.stdin ?? "inherit" });
   const results = new ResultKeeper(run, state, resultReaders(run.workflow));
 
   /** Plans a step against the run's state, just before it starts; a template that cannot be rendered fails it. */
@@ -116,6 +120,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       emit,
       services: servicesOf,
       jobs: engine.jobs,
+      identities,
       capture,
       runChild: async (child, childPath, childScope) => {
         // A child that reads results is planned again when dispatched: the siblings it needs have run by then.
@@ -202,6 +207,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       if (!failed) failed = { step: planned.name, code: result.exitCode || EXIT_FAILURE };
     }
   } finally {
+    identityScope.cancel("SIGTERM", "the run ended");
     await services?.teardown({ failed: failed !== undefined });
   }
   return { exitCode: failed?.code ?? 0, failedStep: failed?.step, results: outcomes };

@@ -16,6 +16,7 @@ import type { Cancellation } from "../engine/cancellation.ts";
 import type { RunEvent, StepResult } from "../engine/events.ts";
 import type { ChunkSink } from "../engine/run-process.ts";
 import type { Semaphore } from "../engine/semaphore.ts";
+import type { IdentityCache } from "../engine/identity.ts";
 import type { DockerClient } from "../docker/client.ts";
 import type { ContainerSpec } from "../docker/container-spec.ts";
 import type { SandboxPlan } from "./container-fields.ts";
@@ -214,6 +215,8 @@ export interface StepContext {
   services(): Containers;
   /** Caps concurrently running children across the whole run (`--jobs`). */
   jobs?: Semaphore;
+  /** The run's Atmos identities, each fetched once under the run's scope. */
+  identities?: IdentityCache;
   /** Set when a later template reads this step's result: the step's process output is kept (a bounded tail) as it streams. */
   capture?: ResultCapture;
   /** Runs a planned child step with the generic behaviours (timeout, retry), under `cancellation`. */

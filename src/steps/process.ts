@@ -97,7 +97,7 @@ export async function runStepProcess(
   try {
     const outcome = await runProcess(limit.argv, {
       cwd: r.cwd,
-      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation),
+      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation, ctx.identities),
       stdout: io.stdout,
       stderr: io.stderr,
       stdin: r.stdinText === undefined ? io.stdin : { text: r.stdinText },
