@@ -64,7 +64,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   let services: ServiceManager | undefined;
   if ((usesEngine(plan.steps) || run.workflow.container !== undefined) && !run.dryRun) {
     const { ServiceManager } = await import("../steps/container-services.ts");
-    services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs, env: () => ({ ...run.env, ...state.exported }) });
+    services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs, env: () => ({ ...run.env, ...state.exported }), wantsLogs: observer.wantsServiceLogs === true });
     // Containers left by a muster that was killed (-9) go before we start ours.
     await services.pruneOrphans();
     // An engine that does not answer is found before step 1, not halfway through the run.

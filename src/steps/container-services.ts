@@ -50,6 +50,8 @@ export interface ServiceManagerOptions {
    * address and registry credentials (`DOCKER_HOST`, `DOCKER_CONFIG`) come from here. Default: `run.env`.
    */
   env?: () => Record<string, string>;
+  /** Whether an observer uses `service.logs` (`--log-dir`, JSON): only then is each container's log downloaded at teardown. */
+  wantsLogs?: boolean;
 }
 
 
@@ -590,8 +592,10 @@ export class ServiceManager implements Containers {
     }
     this.#sandboxes.clear();
     const ids = [...this.#containers.entries()];
-    // Each service's log, for --log-dir, before it goes (stdout and stderr in the container's own order).
-    await Promise.all(ids.map(async ([id, name]) => {
+    // Each service's log, for --log-dir or JSON, before it goes (stdout and stderr in the container's own order);
+    // not when nothing uses it, nor after a second Ctrl-C, which must not wait for a download.
+    const collect = this.#options.wantsLogs === true && !this.#options.cancellation.forced;
+    if (collect) await Promise.all(ids.map(async ([id, name]) => {
       const lines = await docker.orderedLog(id).catch(() => undefined);
       if (lines === undefined) return; // gone already
       await this.#options.emit({ type: "service.logs", name, id, data: new TextEncoder().encode(lines.map((l) => `${l}\n`).join("")) });
