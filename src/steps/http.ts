@@ -135,8 +135,7 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
       lines: Object.entries(planned.resolved.texts).map(([k, text]) => `${k}: ${text.split("\n")[0]}`),
     }),
     async run(planned, ctx) {
-      const { abortableSleep } = await import("../engine/abortable-sleep.ts");
-      const { retryDelay } = await import("../engine/backoff.ts");
+      const { retry } = await import("../engine/retry.ts");
       const { step } = planned;
       const texts = planned.resolved.texts;
       const request = buildRequest(step, texts);
@@ -145,17 +144,18 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
       const conditions = (step.policy?.conditions ?? []).map((c) => new RegExp(c));
       const started = performance.now();
       const maxAttempts = step.policy?.maxAttempts ?? 1;
-      let last: { ok: boolean; retryable: boolean; error: string; response?: Captured } = { ok: false, retryable: false, error: "no attempt" };
-      let attempts = 0;
-      for (;;) {
-        attempts++;
-        last = await attempt(request, step.attemptTimeoutMs, ctx.cancellation.signal, step.expectStatus, patterns, conditions);
-        if (last.ok || !last.retryable || !step.policy || attempts >= maxAttempts || ctx.cancellation.canceled) break;
-        const delay = retryDelay(step.policy, attempts);
-        if (step.policy.maxElapsedMs !== undefined && performance.now() - started + delay > step.policy.maxElapsedMs) break;
-        await ctx.emit({ type: "step.retry", path: ctx.path, attempt: attempts, maxAttempts, delayMs: delay, reason: last.error });
-        if (!(await abortableSleep(delay, ctx.cancellation.signal))) break;
-      }
+      const tried = await retry(
+        ({ deadline }) => attempt(request, step.attemptTimeoutMs, ctx.cancellation.signal, deadline!, step.expectStatus, patterns, conditions),
+        {
+          policy: step.policy,
+          timeoutMs: step.attemptTimeoutMs,
+          signal: ctx.cancellation.signal,
+          retryable: (last) => (last.ok || !last.retryable || ctx.cancellation.canceled ? undefined : last.error),
+          onRetry: ({ attempt, delayMs, reason }) => ctx.emit({ type: "step.retry", path: ctx.path, attempt, maxAttempts, delayMs, reason }),
+        },
+      );
+      const last = tried.value;
+      const attempts = tried.attempts;
       if (ctx.cancellation.canceled) return { status: "canceled", exitCode: ctx.cancellation.exitCode, error: ctx.cancellation.reason };
       const took = formatDuration(performance.now() - started);
       const metadata = last.response
@@ -207,14 +207,13 @@ async function attempt(
   request: { url: string; init: RequestInit },
   timeoutMs: number,
   cancel: AbortSignal,
+  deadline: AbortSignal,
   expectStatus: number[],
   patterns: RegExp[],
   conditions: RegExp[],
 ): Promise<{ ok: boolean; retryable: boolean; error: string; response?: Captured }> {
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), timeoutMs);
   try {
-    const response = await fetch(request.url, { ...request.init, signal: AbortSignal.any([cancel, deadline.signal]) });
+    const response = await fetch(request.url, { ...request.init, signal: AbortSignal.any([cancel, deadline]) });
     // Past the limit the body is cut (and the rest not read), as in Atmos.
     const body = response.body ? new TextDecoder().decode((await readAtMost(response.body, HTTP_BODY_LIMIT)).bytes) : "";
     const captured: Captured = { code: response.status, status: `${response.status} ${response.statusText}`.trim(), headers: Object.fromEntries(response.headers), body };
@@ -228,10 +227,8 @@ async function attempt(
       : `HTTP ${response.status}, but the body matches none of: ${patterns.map(String).join(", ")}`;
     return { ok: false, retryable, error: why, response: captured };
   } catch (error) {
-    const why = deadline.signal.aborted ? `no response within ${formatDuration(timeoutMs)}` : `transport error: ${(error as Error).message}`;
+    const why = deadline.aborted ? `no response within ${formatDuration(timeoutMs)}` : `transport error: ${(error as Error).message}`;
     return { ok: false, retryable: !cancel.aborted, error: why };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
