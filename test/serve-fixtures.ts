@@ -159,13 +159,13 @@ export function httpsRunnerEnv(token: string, https: { port: number; caFile: str
 }
 
 /** The runner binary serving on a random port, with its log collected. */
-export async function startRunner(env: Record<string, string>, options: { uid?: number; prefix?: string[] } = {}) {
+export async function startRunner(env: Record<string, string>, options: { uid?: number; prefix?: string[]; bin?: string } = {}) {
   // As another user: setpriv drops to it before muster starts (the runner never had root). `prefix`: a wrapper such as unshare.
   const asUser = [...(options.prefix ?? []), ...(options.uid === undefined ? [] : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups"])];
   // Each runner keeps its runs in a state directory of its own, removed when it exits, unless the test names one.
   const ownState = env.MUSTER_STATE_DIR === undefined && env.MUSTER_STATE_URL === undefined ? mkdtempSync(join(env.TMPDIR ?? tmpdir(), "muster-test-state-")) : undefined;
   if (ownState && options.uid !== undefined) chownSync(ownState, options.uid, options.uid);
-  const proc = Bun.spawn([...asUser, musterBin, "serve"], {
+  const proc = Bun.spawn([...asUser, options.bin ?? musterBin, "serve"], {
     env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_FORMAT: "json", ...(ownState ? { MUSTER_STATE_DIR: ownState } : {}), ...env },
     stdout: "pipe",
     stderr: "pipe",

@@ -7,9 +7,9 @@
  * (HTTPS with a token, SSH with a key), run and call back. All on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { chownSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually, tempDir } from "./helpers.ts";
+import { eventually, musterBin, tempDir } from "./helpers.ts";
 import { buildRunImage, makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-sandbox-5b7e1f0c2a";
@@ -83,6 +83,17 @@ const WORKFLOWS = `workflows:
   hello:
     steps:
       - { name: greet, type: shell, command: "echo hello from $(id -u)" }
+  tamper:
+    steps:
+      - name: tamper
+        type: shell
+        command: |
+          # The runner's own executable: visible (the run started from it), never writable.
+          if [ -x "$MUSTER_VAR_exe" ]; then echo "exe: visible"; fi
+          ( : >> "$MUSTER_VAR_exe" ) 2>/dev/null && echo "exe: writable" || echo "exe: not writable"
+          d=$(dirname "$MUSTER_VAR_exe")
+          ( echo evil > "$d/.evil" && mv -f "$d/.evil" "$MUSTER_VAR_exe" ) 2>/dev/null && echo "exe: replaced" || echo "exe: not replaced"
+          ls /tmp | grep -c . | sed 's/^/tmp entries: /'
 `;
 
 let sshd: Awaited<ReturnType<typeof startSshd>>;
@@ -136,7 +147,7 @@ wait $p; wait $p
 
 type Clone = "https" | "ssh";
 /** A runner (as root, or as nobody with its TMPDIR and state dir nobody's) cloning over `clone`. */
-async function runner(tag: string, clone: Clone, uid?: number, extra: Record<string, string> = {}, prefix: string[] = []) {
+async function runner(tag: string, clone: Clone, uid?: number, extra: Record<string, string> = {}, prefix: string[] = [], bin?: string) {
   const runnerTmp = join(tmp.path, `runner-${tag}`);
   const state = join(tmp.path, `state-${tag}`);
   mkdirSync(runnerTmp, { mode: 0o700 });
@@ -148,7 +159,7 @@ async function runner(tag: string, clone: Clone, uid?: number, extra: Record<str
   const r = await startRunner({
     RUNNER_AUTH_TOKEN: TOKEN, ...repo, MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1", MUSTER_CALLBACK_BASE_DELAY_MS: "20",
     TMPDIR: runnerTmp, MUSTER_STATE_DIR: state, MUSTER_CONCURRENCY: "4", ...extra,
-  }, { uid, prefix });
+  }, { uid, prefix, bin });
   runners.push(r);
   expect(r.port).toBeGreaterThan(0);
   return { ...r, tmp: runnerTmp, state };
@@ -246,6 +257,27 @@ describe.each([
     }
   }, 180_000);
 });
+
+test("a runner started from a binary it owns under /tmp: its runs start from it, and none can rewrite it", async () => {
+  // /tmp is hidden from runs; the executable is bound back, read-only, at its own path.
+  const binDir = join(tmp.path, "nobody-bin");
+  mkdirSync(binDir, { mode: 0o755 });
+  const exe = join(binDir, "muster");
+  copyFileSync(musterBin, exe);
+  chmodSync(exe, 0o755);
+  chownSync(binDir, NOBODY, NOBODY);
+  chownSync(exe, NOBODY, NOBODY);
+  const r = await runner("nobody-own-bin", "https", NOBODY, {}, [], exe);
+  expect(r.lines.find((l) => l.msg === "listening")).toMatchObject({ sandbox: "user-namespaces" });
+  const id = newRunId("tamper");
+  expect((await dispatch(r.base, { runId: id, workflow: "tamper", vars: { exe } })).status).toBe(202);
+  const body = await callbacks.waitFor(id, 60_000);
+  expect({ status: body.status, error: body.error, log: body.status === "succeeded" ? "" : body.logTail }).toEqual({ status: "succeeded", error: null, log: "" });
+  expect(String(body.logTail)).toContain("exe: visible\nexe: not writable\nexe: not replaced\n");
+  expect(readFileSync(exe).equals(readFileSync(musterBin))).toBe(true);
+  // What the run sees of /tmp: its own view (muster-run) and the path down to the executable, nothing else.
+  expect(String(body.logTail)).toContain("tmp entries: 2\n");
+}, 90_000);
 
 test("a runner as nobody where the kernel refuses user namespaces says so in one warning line; its runs are not sandboxed (the threat model's 'open' row)", async () => {
   const nest = join(tmp.path, "nest.sh");

@@ -3,6 +3,7 @@
  * terminal (tmux: the screen as a person sees it), and heartbeats without one.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, muster, musterBin, tempDir, writeFiles } from "./helpers.ts";
 
@@ -49,6 +50,87 @@ describe("on a terminal", () => {
     expect(lines.at(-1)).toBe("EXIT=0");
     tmux("kill-session", "-t", "run");
   });
+});
+
+const SPINNERS = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+const LONG_NAME = "compile-every-service-of-the-platform";
+const LONG_WORKFLOW = `workflows:
+  w:
+    steps:
+      - name: a-group-with-a-rather-long-name-of-its-own
+        type: parallel
+        steps:
+          - name: ${LONG_NAME}
+            type: shell
+            command: "echo 'building the first of many artifacts with a long line that goes on past the edge of the screen'; while [ ! -e release ]; do sleep 0.05; done; echo built"
+`;
+
+describe("on a terminal, keys typed while steps run", () => {
+  /** A run of LONG_WORKFLOW in an 80-column tmux pane, and its screen. */
+  function start(name: string) {
+    const dir = join(tmp.path, name);
+    writeFiles(dir, { "workflows.yaml": LONG_WORKFLOW });
+    tmux("new-session", "-d", "-x", "80", "-y", "30", "-s", name, `cd ${dir} && env -u NO_COLOR -u FORCE_COLOR ${musterBin} workflow w; echo EXIT=$?; stty -a | grep -o -- ' -*echo '; sleep 600`);
+    return { dir, screen: () => tmux("capture-pane", "-p", "-t", name) };
+  }
+
+  test("are not echoed into the live region; at 80 columns it keeps the step's name and its last line (cut with …); echo is back after the run", async () => {
+    const { dir, screen } = start("typing");
+    const regionLine = () => screen().split("\n").find((l) => SPINNERS.test(l) && l.includes(LONG_NAME));
+    // Handshake: the region shows the child with its last output line.
+    expect(await eventually(() => regionLine()?.includes("building the first") === true, 20_000)).toBe(true);
+    tmux("send-keys", "-t", "typing", "-l", "zzqx typed while running");
+    tmux("send-keys", "-t", "typing", "Enter");
+    tmux("send-keys", "-t", "typing", "-l", "more keys");
+    // The region is redrawn on its next tick (every 250 ms): wait for a redraw with a new elapsed time, then look.
+    const before = regionLine();
+    expect(await eventually(() => regionLine() !== undefined && regionLine() !== before, 20_000)).toBe(true);
+    const line = regionLine()!.trimEnd();
+    expect(line.length).toBeLessThanOrEqual(79);
+    expect(line).toMatch(new RegExp(`^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] …[a-z-]* / ${LONG_NAME} \\d+(\\.\\d)?m?s  building the first of [a-z ]*…$`));
+    expect(screen()).not.toContain("zzqx");
+    expect(screen()).not.toContain("more keys");
+    writeFiles(dir, { release: "" });
+    expect(await eventually(() => screen().includes("EXIT=0"), 20_000)).toBe(true);
+    expect(screen()).not.toContain("zzqx");
+    expect(screen()).not.toMatch(SPINNERS);
+    // Echo is the terminal's again: keys typed now show.
+    expect(screen()).toContain("EXIT=0\n echo\n");
+    tmux("send-keys", "-t", "typing", "-l", "echo-is-back");
+    expect(await eventually(() => screen().includes("echo-is-back"), 20_000)).toBe(true);
+    tmux("kill-session", "-t", "typing");
+  }, 30_000);
+
+  test("a step after the region that reads the terminal gets its keys echoed", async () => {
+    const dir = join(tmp.path, "asking");
+    writeFiles(dir, { "workflows.yaml": LONG_WORKFLOW + `      - { name: ask, type: shell, command: "touch asking; read answer; echo \\"got $answer\\"" }\n` });
+    tmux("new-session", "-d", "-x", "80", "-y", "30", "-s", "asking", `cd ${dir} && env -u NO_COLOR -u FORCE_COLOR ${musterBin} workflow w; echo EXIT=$?; sleep 600`);
+    const screen = () => tmux("capture-pane", "-p", "-t", "asking");
+    expect(await eventually(() => screen().split("\n").some((l) => SPINNERS.test(l) && l.includes(LONG_NAME)), 20_000)).toBe(true);
+    writeFiles(dir, { release: "" });
+    // Handshake: the step has started (its file) before the keys are typed.
+    expect(await eventually(() => existsSync(join(dir, "asking")), 20_000)).toBe(true);
+    tmux("send-keys", "-t", "asking", "-l", "typed-answer");
+    tmux("send-keys", "-t", "asking", "Enter");
+    expect(await eventually(() => screen().includes("EXIT=0"), 20_000)).toBe(true);
+    const lines = screen().split("\n").map((l) => l.trimEnd());
+    expect(lines).toContain("typed-answer");
+    expect(lines).toContain("got typed-answer");
+    tmux("kill-session", "-t", "asking");
+  }, 30_000);
+
+  test("Ctrl-C gives the terminal its echo back", async () => {
+    const { screen } = start("interrupt");
+    expect(await eventually(() => screen().split("\n").some((l) => SPINNERS.test(l) && l.includes(LONG_NAME)), 20_000)).toBe(true);
+    tmux("send-keys", "-t", "interrupt", "-l", "zzqx");
+    tmux("send-keys", "-t", "interrupt", "C-c");
+    expect(await eventually(() => screen().includes("EXIT=130"), 20_000)).toBe(true);
+    expect(screen()).not.toContain("zzqx");
+    expect(await eventually(() => screen().includes("EXIT=130\n echo\n"), 20_000)).toBe(true);
+    tmux("send-keys", "-t", "interrupt", "-l", "echo-is-back");
+    expect(await eventually(() => screen().includes("echo-is-back"), 20_000)).toBe(true);
+    tmux("kill-session", "-t", "interrupt");
+  }, 30_000);
 });
 
 describe("without a terminal", () => {

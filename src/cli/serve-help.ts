@@ -10,7 +10,8 @@ ENVIRONMENT (muster serve takes no flags)
 
   RUNNER_AUTH_TOKEN              Bearer token(s) for the API, comma-separated, 16+ characters (required)
   ATMOS_REPO_URL                 The workflow repository: https://..., ssh://... or user@host:path (required)
-  ATMOS_REPO_BRANCH              Branch to clone (default main)
+  ATMOS_REPO_BRANCH              Branch to clone (default main; a local repository: its HEAD's)
+  MUSTER_ALLOW_LOCAL_REPOS       1: ATMOS_REPO_URL may be a local git repository (a path or file://), for trying serve
   ATMOS_REPO_KNOWN_HOSTS         known_hosts for an SSH repository (required for SSH)
   GIT_SSH_KEY                    Private key for an SSH repository
   MUSTER_GIT_CA_FILE             CA bundle for a private HTTPS git server

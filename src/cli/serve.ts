@@ -48,7 +48,7 @@ export default defineCommand({
     let sandbox: RunSandbox | undefined;
     if (config.runIsolation === "process") {
       try {
-        sandbox = await RunSandbox.start(platform.env(), { stateDir: config.state.kind === "sqlite" ? config.state.dir : undefined, allowDockerSocket: config.allowDockerSocket, concurrency: config.concurrency });
+        sandbox = await RunSandbox.start(platform.env(), { stateDir: config.state.kind === "sqlite" ? config.state.dir : undefined, allowDockerSocket: config.allowDockerSocket, concurrency: config.concurrency, localRepo: config.localRepo });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         await store.close();

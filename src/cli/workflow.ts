@@ -12,7 +12,7 @@ import { DiscoveryError, MusterError, UsageError } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
 import { planJson, renderPlanText } from "../output/plan-view.ts";
-import { stderr, stdout } from "../output/terminal.ts";
+import { stderr, stdout, sttyEcho } from "../output/terminal.ts";
 import { CI_CHOICES, detectCi } from "../output/ci/providers.ts";
 import { SummaryRenderer } from "../output/ci/summary-renderer.ts";
 import { JsonRenderer, openEventsFile } from "../output/json-renderer.ts";
@@ -175,6 +175,7 @@ export default defineCommand({
         stdout,
         stderr,
         live: stderr.isTerminal && !args.quiet,
+        echo: stderr.isTerminal && !args.quiet && platform.isTerminal(0) ? sttyEcho() : undefined,
         heartbeatMs: stderr.isTerminal ? 0 : heartbeatMs,
         columns: platform.columns(2),
       });

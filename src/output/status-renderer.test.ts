@@ -41,3 +41,17 @@ test("without a terminal, a starting or waiting service gets a line every 10 s w
     jest.useRealTimers();
   }
 });
+
+test("a region line keeps the step's name and elapsed time within the width; a long label loses its start, the last line its end", () => {
+  const { fitStatusLine } = require("./status-renderer.ts") as typeof import("./status-renderer.ts");
+  expect(fitStatusLine("⠋", "checks / lint", "lint", "2.1s", "checking formatting", 79)).toBe("⠋ checks / lint 2.1s  checking formatting");
+  const long = "a-very-long-group-name-that-goes-on / and-a-nested-group-with-a-long-name / compile-the-service";
+  const line = fitStatusLine("⠋", long, "compile-the-service", "12s", "x".repeat(200), 79);
+  expect(line.length).toBe(79);
+  expect(line.startsWith("⠋ …")).toBe(true);
+  expect(line).toContain("/ compile-the-service 12s  xxx");
+  expect(line.endsWith("x…")).toBe(true);
+  // A name longer than the line keeps its start; the time stays.
+  const name = "n".repeat(120);
+  expect(fitStatusLine("⠋", name, name, "3s", "out", 40)).toBe(`⠋ ${"n".repeat(34)}… 3s`);
+});

@@ -17,12 +17,42 @@
 import type { RunEvent, RunObserver } from "../engine/events.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import type { Colors } from "./colors.ts";
-import type { OutputStream } from "./terminal.ts";
+import type { EchoControl, OutputStream } from "./terminal.ts";
 
 interface Activity {
   label: string;
   since: number;
   detail?: string;
+  /** The step's own name (the end of `label`), kept visible when the line is too long. */
+  name?: string;
+  /** The last line the step printed, for the region. */
+  lastLine?: string;
+  /** Its unfinished end, until a newline comes. */
+  partial?: string;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]/g;
+
+/**
+ * One region line within `width` columns: the label's end (the step's own
+ * name) and the elapsed time stay; a long label loses its start to `…`,
+ * the last output line is cut with `…` or left out. @internal
+ */
+export function fitStatusLine(spin: string, label: string, name: string, elapsed: string, extra: string, width: number): string {
+  const fixed = spin.length + 1 + 1 + elapsed.length;
+  // The last line gets a third of the row (or what it needs) unless the name needs it.
+  const forExtra = extra ? 2 + Math.min(extra.length, Math.max(16, Math.floor(width / 3))) : 0;
+  const room = Math.min(Math.max(1, width - fixed), Math.max(width - fixed - forExtra, Math.min(label.length, name.length + 2)));
+  let shown = label;
+  if (shown.length > room) {
+    // Keep the step's own name whole when it fits, else its start.
+    shown = name.length + 1 <= room && label.endsWith(name) ? `…${label.slice(label.length - (room - 1))}` : `${label.slice(label.length - name.length, label.length - name.length + room - 1)}…`;
+  }
+  const head = `${spin} ${shown} ${elapsed}`;
+  const rest = width - head.length - 2;
+  if (!extra || rest < 4) return head;
+  return `${head}  ${extra.length > rest ? `${extra.slice(0, rest - 1)}…` : extra}`;
 }
 
 /** Without a terminal, how often a starting or waiting service gets a line. */
@@ -37,6 +67,8 @@ export interface StatusOptions {
   stderr: OutputStream;
   /** Draw the live region (stderr is a terminal). */
   live: boolean;
+  /** Echo of typed keys, turned off while the region is live (a key typed then would land in it) and back on after. */
+  echo?: EchoControl;
   /** Heartbeat after this much silence (no terminal); 0 turns it off. */
   heartbeatMs: number;
   /** Terminal width, to keep each status line on one row. */
@@ -116,12 +148,24 @@ export class StatusRenderer implements RunObserver {
   emit(event: RunEvent): void | Promise<void> {
     switch (event.type) {
       case "step.start":
+        this.#activities.set(event.path.join("\u0000"), { label: event.path.join(" / "), name: event.path.at(-1), since: this.#now() });
         if (event.ownsTerminal) {
           this.#terminalOwner = event.path.join("\u0000");
-          this.#hide();
+          // The step gets the terminal as the user set it up (keys it reads are echoed) before it starts: a prompt's raw mode comes after.
+          return Promise.all([this.#hide(), this.#echo(true)]).then(() => undefined);
         }
-        this.#activities.set(event.path.join("\u0000"), { label: event.path.join(" / "), since: this.#now() });
         return this.#redraw();
+      case "step.output": {
+        const activity = this.#activities.get(event.path.join("\u0000"));
+        if (activity && this.#options.live) {
+          const text = (activity.partial ?? "") + new TextDecoder().decode(event.data).replace(/\r\n?/g, "\n");
+          const lines = text.split("\n");
+          activity.partial = lines.pop()!.slice(-4096);
+          const last = lines.map((l) => l.replace(CONTROL, "").trim()).filter(Boolean).at(-1);
+          if (last) activity.lastLine = last;
+        }
+        return;
+      }
       case "step.end":
         this.#activities.delete(event.path.join("\u0000"));
         if (this.#terminalOwner === event.path.join("\u0000")) this.#terminalOwner = undefined;
@@ -172,8 +216,9 @@ export class StatusRenderer implements RunObserver {
     const spin = SPINNER[this.#frame % SPINNER.length]!;
     const all = [...this.#activities.values()];
     const shown = all.slice(0, 8).map((a) => {
-      const line = `${spin} ${a.label} ${formatDuration(now - a.since)}${a.detail ? ` ${a.detail}` : ""}`;
-      return c.dim(line.length > width ? `${line.slice(0, width - 1)}…` : line);
+      const last = a.lastLine ?? a.partial?.replace(CONTROL, "").trim();
+      const extra = [a.detail, last].filter(Boolean).join("  ");
+      return c.dim(fitStatusLine(spin, a.label, a.name ?? a.label, formatDuration(now - a.since), extra, width));
     });
     if (all.length > shown.length) shown.push(c.dim(`  … and ${all.length - shown.length} more`));
     return shown;
@@ -200,6 +245,9 @@ export class StatusRenderer implements RunObserver {
     if (this.#drawn === 0 && lines.length === 0) return;
     const text = `${this.#erase()}${lines.join("\n")}`;
     this.#drawn = lines.length;
+    // Keys typed while the region shows would land in it: echo is off from its first drawing (a run of steps that
+    // own the terminal never draws one, and never calls stty).
+    if (lines.length > 0) void this.#echo(false);
     return this.#options.stderr.write(encoder.encode(text));
   }
 
@@ -210,11 +258,21 @@ export class StatusRenderer implements RunObserver {
     return this.#options.stderr.write(erase);
   }
 
+  #echoOff = false;
+  /** Echo on or off (live only, and only when it changes). */
+  #echo(on: boolean): void | Promise<void> {
+    const control = this.#options.echo;
+    if (!control || !this.#options.live || this.#echoOff === !on) return;
+    this.#echoOff = !on;
+    return on ? control.on() : control.off();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     clearInterval(this.#timer);
     clearTimeout(this.#pending);
     await this.#hide();
     this.#closed = true;
+    await this.#echo(true);
   }
 }

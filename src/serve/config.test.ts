@@ -13,7 +13,8 @@ test("every problem names its variable", () => {
   expect(() => loadServeConfig({ ...base, RUNNER_AUTH_TOKEN: "short" })).toThrow("RUNNER_AUTH_TOKEN: each token must be at least 16 characters");
   expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "" })).toThrow("ATMOS_REPO_URL: is required");
   expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "ext::sh -c touch% /tmp/x" })).toThrow("ATMOS_REPO_URL: unsupported URL");
-  expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "file:///etc" })).toThrow("ATMOS_REPO_URL: unsupported URL");
+  expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "file:///etc" })).toThrow("ATMOS_REPO_URL: \"file:///etc\" is a repository on this machine: local repositories are refused unless MUSTER_ALLOW_LOCAL_REPOS=1");
+  expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "file:///etc", MUSTER_ALLOW_LOCAL_REPOS: "1" })).toThrow("ATMOS_REPO_URL: \"file:///etc\" is not a git repository");
   expect(() => loadServeConfig({ ...base, ATMOS_REPO_BRANCH: "--upload-pack=x" })).toThrow("ATMOS_REPO_BRANCH: invalid branch");
   expect(() => loadServeConfig({ ...base, ATMOS_REPO_URL: "git@github.com:org/repo.git" })).toThrow("ATMOS_REPO_KNOWN_HOSTS: is required");
   expect(() => loadServeConfig({ ...base, PORT: "http" })).toThrow('PORT: must be a whole number from 0 to 65535: current value is "http"');
@@ -38,4 +39,41 @@ test("where runs are kept: a SQLite directory by default, a PostgreSQL URL for r
   expect(() => loadServeConfig({ ...base, MUSTER_STATE_URL: "postgres://u:secret@h" })).toThrow("MUSTER_STATE_URL: expected");
   expect(() => loadServeConfig({ ...base, MUSTER_RUNNER_ID: "a b" })).toThrow("MUSTER_RUNNER_ID: expected 1 to 128 letters");
   expect(() => loadServeConfig({ ...base, MUSTER_LEASE_TTL: "1s" })).toThrow("MUSTER_LEASE_TTL: must be at least 3s");
+});
+
+test("MUSTER_ALLOW_LOCAL_REPOS leaves a remote repository's transports alone: https and ssh only, never file", async () => {
+  const { cloneCommand } = await import("./git-clone.ts");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const secrets = mkdtempSync(join(tmpdir(), "muster-config-test-"));
+  try {
+    const config = loadServeConfig({ ...base, MUSTER_ALLOW_LOCAL_REPOS: "1" });
+    expect(config.localRepo).toBeUndefined();
+    const dirs = { root: secrets, home: secrets, checkout: join(secrets, "repo"), tmp: secrets };
+    const { argv, env } = await cloneCommand(config, dirs, secrets);
+    expect(env.GIT_ALLOW_PROTOCOL).toBe("https:ssh");
+    expect(argv).not.toContain("protocol.file.allow=always");
+    expect(argv).toContain("protocol.allow=never");
+  } finally {
+    rmSync(secrets, { recursive: true, force: true });
+  }
+});
+
+test("a local repository: a linked work tree's git dirs (its own and the common one) and the branch its HEAD names", async () => {
+  const { inspectLocalRepo } = await import("./config.ts");
+  const { mkdtempSync, realpathSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "muster-config-test-")));
+  try {
+    const sh = (command: string) => expect(Bun.spawnSync(["sh", "-c", command], { cwd: root }).exitCode).toBe(0);
+    sh("git init -q -b main main && git -C main -c user.name=t -c user.email=t@t commit -q --allow-empty -m init && git -C main worktree add -q -b feature ../linked");
+    expect(inspectLocalRepo(join(root, "linked"), "/")).toEqual({ path: join(root, "linked"), gitDirs: [join(root, "main/.git/worktrees/linked"), join(root, "main/.git")], head: "feature" });
+    expect(inspectLocalRepo("./main", root)).toEqual({ path: join(root, "main"), gitDirs: [join(root, "main/.git")], head: "main" });
+    expect(loadServeConfig({ ...base, ATMOS_REPO_URL: `file://${root}/linked`, MUSTER_ALLOW_LOCAL_REPOS: "1" })).toMatchObject({ repoUrl: `file://${root}/linked`, repoBranch: "feature" });
+    expect(loadServeConfig({ ...base, ATMOS_REPO_URL: `${root}/linked`, MUSTER_ALLOW_LOCAL_REPOS: "1", ATMOS_REPO_BRANCH: "main" }).repoBranch).toBe("main");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

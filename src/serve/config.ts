@@ -3,9 +3,9 @@
  * its variable; the server does not start with an invalid configuration.
  * @module
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { homedir, hostname } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { platform } from "../platform/index.ts";
 import { parseDuration } from "../workflow/duration.ts";
 import { loadRunLimits, type RunLimits } from "./run-limits.ts";
@@ -16,6 +16,12 @@ export interface ServeConfig {
   tokens: string[];
   repoUrl: string;
   repoBranch: string;
+  /**
+   * A repository on this machine (ATMOS_REPO_URL a path or file:// URL,
+   * allowed only with MUSTER_ALLOW_LOCAL_REPOS=1): its real work tree (or
+   * bare dir) and git dirs, which the run sandbox hides from runs.
+   */
+  localRepo?: { path: string; gitDirs: string[] };
   /** Private key for SSH clones, if any. */
   sshKey?: string;
   /** Token for HTTPS clones (given to git through GIT_ASKPASS, never in a URL or argv). */
@@ -89,6 +95,54 @@ export function isSshUrl(url: string): boolean {
   return url.startsWith("ssh://") || SCP_LIKE.test(url);
 }
 
+/** Whether ATMOS_REPO_URL names a repository on this machine: a file:// URL, an absolute path, or ./ ../ . */
+export function isLocalRepo(url: string): boolean {
+  return url.startsWith("file://") || url.startsWith("/") || url === "." || url === ".." || url.startsWith("./") || url.startsWith("../");
+}
+
+/**
+ * A local repository, checked without running git in it (its config is not
+ * read): the real path (symlinks resolved), a work tree with a `.git`
+ * directory or `gitdir:` file, or a bare repository; and the branch its
+ * HEAD names. @internal
+ */
+export function inspectLocalRepo(url: string, cwd: string): { path: string; gitDirs: string[]; head?: string } {
+  const given = url.startsWith("file://") ? decodeURIComponent(new URL(url).pathname) : url;
+  const refuse = (why: string) => new ConfigError("ATMOS_REPO_URL", `${JSON.stringify(url)} ${why}`);
+  let path: string;
+  try {
+    path = realpathSync(isAbsolute(given) ? given : resolve(cwd, given));
+  } catch {
+    throw refuse("does not exist");
+  }
+  if (!statSync(path).isDirectory()) throw refuse(`is not a directory (${path})`);
+  if (/[\0-\x1f\x7f]/.test(path)) throw refuse("has control characters in its path");
+  const isGitDir = (dir: string) => existsSync(join(dir, "HEAD")) && existsSync(join(dir, "objects"));
+  let gitDir: string | undefined;
+  const dotGit = join(path, ".git");
+  if (existsSync(dotGit) && statSync(dotGit).isDirectory() && isGitDir(dotGit)) gitDir = realpathSync(dotGit);
+  else if (existsSync(dotGit) && statSync(dotGit).isFile()) {
+    // A linked work tree (git worktree add) or a submodule: ".git" is a file naming the git dir.
+    const named = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, "utf8"))?.[1]?.trim();
+    const dir = named ? resolve(path, named) : undefined;
+    if (dir && existsSync(join(dir, "HEAD"))) gitDir = realpathSync(dir);
+  } else if (isGitDir(path)) gitDir = path;
+  if (!gitDir) throw refuse(`is not a git repository (${path} has no .git, and is not a bare repository)`);
+  const gitDirs = [gitDir];
+  const common = join(gitDir, "commondir");
+  if (existsSync(common)) {
+    const dir = resolve(gitDir, readFileSync(common, "utf8").trim());
+    if (existsSync(dir)) gitDirs.push(realpathSync(dir));
+  }
+  let head: string | undefined;
+  try {
+    head = /^ref: refs\/heads\/(.+)$/.exec(readFileSync(join(gitDir, "HEAD"), "utf8").trim())?.[1];
+  } catch {
+    // no readable HEAD: ATMOS_REPO_BRANCH must say
+  }
+  return { path, gitDirs: [...new Set(gitDirs)], head };
+}
+
 /**
  * Reads and checks the configuration.
  *
@@ -132,10 +186,23 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     }
   }
   if (repoUrl.startsWith("-")) throw new ConfigError("ATMOS_REPO_URL", "must not start with '-'");
-  if (!repoUrl.startsWith("https://") && !isSshUrl(repoUrl)) {
-    throw new ConfigError("ATMOS_REPO_URL", `unsupported URL ${JSON.stringify(repoUrl)} (expected https://..., ssh://... or user@host:path)`);
+  const allowLocal = ["1", "true", "yes"].includes((env.MUSTER_ALLOW_LOCAL_REPOS ?? "").toLowerCase());
+  let localRepo: ServeConfig["localRepo"];
+  let localHead: string | undefined;
+  if (isLocalRepo(repoUrl)) {
+    // For trying serve on one machine: never by default, so that a runner's repository is a remote the operator named.
+    if (!allowLocal) {
+      throw new ConfigError("ATMOS_REPO_URL", `${JSON.stringify(repoUrl)} is a repository on this machine: local repositories are refused unless MUSTER_ALLOW_LOCAL_REPOS=1 (for trying muster serve locally; see docs/serve.md, "Try it locally")`);
+    }
+    const inspected = inspectLocalRepo(repoUrl, platform.cwd());
+    localRepo = { path: inspected.path, gitDirs: inspected.gitDirs };
+    localHead = inspected.head;
+    // Always a file:// URL: git's transport (a shallow clone, no hardlinks into the operator's objects), never its local copy.
+    repoUrl = `file://${inspected.path}`;
+  } else if (!repoUrl.startsWith("https://") && !isSshUrl(repoUrl)) {
+    throw new ConfigError("ATMOS_REPO_URL", `unsupported URL ${JSON.stringify(repoUrl)} (expected https://..., ssh://... or user@host:path${allowLocal ? ", or a local path or file:// URL" : ""})`);
   }
-  const repoBranch = env.ATMOS_REPO_BRANCH || "main";
+  const repoBranch = env.ATMOS_REPO_BRANCH || (localRepo ? localHead : undefined) || "main";
   if (repoBranch.startsWith("-") || !/^[A-Za-z0-9._/-]+$/.test(repoBranch) || repoBranch.includes("..")) {
     throw new ConfigError("ATMOS_REPO_BRANCH", `invalid branch ${JSON.stringify(repoBranch)} (expected letters, digits, . _ / -, not starting with '-')`);
   }
@@ -190,6 +257,7 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     tokens,
     repoUrl,
     repoBranch,
+    localRepo,
     sshKey: secret("GIT_SSH_KEY"),
     gitToken,
     gitUsername: env.MUSTER_GIT_USERNAME || urlUser || "x-access-token",

@@ -47,7 +47,8 @@ export async function cloneCommand(config: ServeConfig, dirs: RunDirs, secrets: 
     GIT_TERMINAL_PROMPT: "0",
     GIT_ASKPASS: "/bin/false",
     SSH_ASKPASS: "/bin/false",
-    GIT_ALLOW_PROTOCOL: "https:ssh",
+    // A local repository (MUSTER_ALLOW_LOCAL_REPOS=1) is cloned over file:// and nothing else; a remote one over https or ssh only.
+    GIT_ALLOW_PROTOCOL: config.localRepo ? "file" : "https:ssh",
     GIT_PROTOCOL_FROM_USER: "0",
   };
   if (isSshUrl(config.repoUrl)) {
@@ -72,8 +73,7 @@ export async function cloneCommand(config: ServeConfig, dirs: RunDirs, secrets: 
     "git",
     "-c", "core.hooksPath=/dev/null",
     "-c", "protocol.allow=never",
-    "-c", "protocol.https.allow=always",
-    "-c", "protocol.ssh.allow=always",
+    ...(config.localRepo ? ["-c", "protocol.file.allow=always"] : ["-c", "protocol.https.allow=always", "-c", "protocol.ssh.allow=always"]),
     "-c", "submodule.recurse=false",
     "-c", "core.symlinks=true",
     ...(config.gitCaFile ? ["-c", `http.sslCAInfo=${config.gitCaFile}`] : []),

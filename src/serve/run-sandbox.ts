@@ -61,17 +61,23 @@ export interface SandboxSettings {
   stateDir?: string;
   allowDockerSocket: boolean;
   concurrency: number;
+  /** A local repository (MUSTER_ALLOW_LOCAL_REPOS=1): its work tree and git dirs, hidden from runs (they get their clone). */
+  localRepo?: { path: string; gitDirs: string[] };
 }
 
 /**
  * The mounts inside a run's namespaces, then the drop: `$1` the run's dir
- * (host path), `$2` where the run sees it, then paths to hide up to `--`,
+ * (host path), `$2` where the run sees it, `$3` the muster executable (a
+ * compiled binary; empty otherwise), then paths to hide up to `--`,
  * then the command. `cd` first: the run's dir stays reachable through the
  * working directory while tmpfs covers its parent, and is bound at `$2`.
+ * The executable, opened before the hiding, is bound back read-only at its
+ * path (alone: not the directory it was built in).
  */
 const MOUNT_SCRIPT = `set -e
-root=$1; view=$2; shift 2
+root=$1; view=$2; keep=$3; shift 3
 cd -- "$root"
+if [ -n "$keep" ]; then exec 3<"$keep"; fi
 while [ "$1" != -- ]; do
   case "$1" in /tmp|/var/tmp|/dev/shm) o=mode=1777;; *) o=mode=0755,size=1m;; esac
   if [ -d "$1" ]; then mount -t tmpfs -o "$o,nosuid,nodev" muster-hidden "$1"
@@ -79,6 +85,11 @@ while [ "$1" != -- ]; do
   shift
 done
 shift
+if [ -n "$keep" ]; then
+  if [ ! -e "$keep" ]; then mkdir -p -- "\${keep%/*}"; : > "$keep"; fi
+  mount --no-canonicalize --bind /proc/self/fd/3 "$keep"; mount --no-canonicalize -o remount,bind,ro "$keep"
+  exec 3<&-
+fi
 mkdir -p -- "$view"
 mount --no-canonicalize --bind . "$view"
 cd -- "$view/repo" 2>/dev/null || cd -- "$view"
@@ -134,6 +145,20 @@ function real(path: string): string | undefined {
     return realpathSync(path);
   } catch {
     return undefined;
+  }
+}
+
+/** The real path of muster when it is one executable (a compiled binary), else undefined. */
+function compiledSelf(): string | undefined {
+  const self = platform.selfCommand();
+  return self.length === 1 && isAbsolute(self[0]!) ? real(self[0]!) ?? self[0] : undefined;
+}
+
+/** The directories above `path`, nearest first. */
+function* ancestors(path: string): Generator<string> {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    yield dir;
+    if (dir === dirname(dir)) return;
   }
 }
 
@@ -194,7 +219,10 @@ export class RunSandbox {
     const hidden = hiddenPaths(env, settings, socket);
     const probe = new RunSandbox(root ? "uid+namespaces" : "user-namespaces", undefined, users, hidden, socketGid, me);
     const failure = await probe.#probe();
-    if (!failure) return probe;
+    if (!failure) {
+      probe.#checkReachable(root);
+      return probe;
+    }
     if (root) return new RunSandbox("uid", `runs run as their own uid but share the runner's file system view and PID namespace: the kernel refused a mount or PID namespace (${failure})`, users, hidden, socketGid, me);
     return new RunSandbox("none", `runs are NOT sandboxed: they run as the runner's user and can read its state dir, clone credentials and other runs' dirs, because the kernel refused an unprivileged user namespace (${failure}); run the runner as root, or use MUSTER_RUN_ISOLATION=container`, users, hidden, socketGid, me);
   }
@@ -260,10 +288,35 @@ export class RunSandbox {
     const drop = identity ? this.#setpriv(identity) : this.namespaced ? ["unshare", "--user", `--map-user=${this.#me.uid}`, `--map-group=${this.#me.gid}`, "--"] : [];
     if (!this.namespaced) return [...drop, ...argv];
     const hide = [...new Set([real(dirname(root)) ?? dirname(root), ...this.#hidden])];
+    // Always, hidden or not: a bind mount cannot be written through (ro) nor renamed over, so no run replaces the executable the next runs start.
+    const keep = compiledSelf() ?? "";
     return [
       "unshare", ...(this.kind === "user-namespaces" ? ["--user", "--map-root-user"] : []), "--mount", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child", "--",
-      "sh", "-c", MOUNT_SCRIPT, "muster-sandbox", root, RUN_VIEW, ...hide, "--", ...drop, ...argv,
+      "sh", "-c", MOUNT_SCRIPT, "muster-sandbox", root, RUN_VIEW, keep, ...hide, "--", ...drop, ...argv,
     ];
+  }
+
+  /**
+   * Refuses a start whose runs could not start muster itself: its executable
+   * (or, under Deno, its script) in a directory the sandbox hides (a build
+   * in /tmp), or, for a root runner, not readable by the runs' uids.
+   */
+  #checkReachable(root: boolean): void {
+    for (const path of platform.selfCommand().filter((p) => isAbsolute(p))) {
+      const file = real(path) ?? path;
+      const hiding = this.#hidden.find((dir) => inside(file, dir));
+      // A single executable is bound back into runs (see MOUNT_SCRIPT); a script and its modules (deno run) are not.
+      if (hiding && file !== compiledSelf()) {
+        throw new ConfigError("MUSTER_RUN_ISOLATION", `process mode hides ${hiding} from runs, and ${file} (which every run starts) lies in it: install muster outside it (for example in /usr/local/bin), or use MUSTER_RUN_ISOLATION=container`);
+      }
+      if (root) {
+        // Bound back into the run's view, a hidden executable's directories there are the sandbox's (0755), not the host's.
+        const closed = [...ancestors(file)].filter((dir) => !(hiding && this.namespaced)).find((dir) => (statSync(dir).mode & 0o001) === 0);
+        if (closed || (statSync(file).mode & 0o005) === 0) {
+          throw new ConfigError("MUSTER_RUN_ISOLATION", `runs run as uids of their own, which cannot reach ${file} (which every run starts)${closed ? `: ${closed} is not searchable by others` : ": it is not readable by others"}; install muster where every user can read it (for example in /usr/local/bin)`);
+        }
+      }
+    }
   }
 
   #setpriv(identity: RunIdentity): string[] {
@@ -332,6 +385,14 @@ function hiddenPaths(env: Record<string, string>, settings: SandboxSettings, soc
     if (!needed.some((p) => inside(p, home))) paths.push(home);
   }
   if (socket && !settings.allowDockerSocket) paths.push(socket);
+  if (settings.localRepo) {
+    // The run gets its clone, never the operator's repository: its work tree (uncommitted files) and its git dir (hooks
+    // a run could plant there would run as the operator). The work tree stays when the run needs something in it (muster).
+    const needed = [...platform.selfCommand(), ...(env.PATH ?? "").split(":")].filter((p) => isAbsolute(p)).map((p) => real(p) ?? p);
+    const tree = settings.localRepo.path;
+    if (!needed.some((p) => inside(p, tree))) paths.push(tree);
+    for (const dir of settings.localRepo.gitDirs) if (!paths.some((p) => inside(dir, p))) paths.push(dir);
+  }
   for (const shared of ["/tmp", "/var/tmp", "/dev/shm"]) if (existsSync(shared)) paths.push(real(shared) ?? shared);
   return paths;
 }
