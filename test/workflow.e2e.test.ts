@@ -402,3 +402,32 @@ test("the source runs under Deno with the same result", async () => {
   const failed = await muster(["workflow", "w"], { cwd: failing, command: [deno, "run", "-A", join(repoRoot, "src/main.ts")] });
   expect(failed.code).toBe(9);
 }, 60_000);
+
+describe("one run builder", () => {
+  test("describe and workflow --dry-run show the same plan: !env and !exec in prompt fields are evaluated for both (describe showed the tag)", async () => {
+    const dir = project(`workflows:
+  ask:
+    steps:
+      - name: who
+        type: input
+        prompt: Who deploys?
+        default: !env MUSTER_TEST_WHO
+      - name: where
+        type: input
+        prompt: Where?
+        default: !exec echo staging
+      - name: hi
+        type: shell
+        command: echo "{{ .vars.greeting }}"
+`);
+    const env = { MUSTER_TEST_WHO: "alice" };
+    const described = await muster(["describe", "ask", "--json", "--var", "greeting=hello"], { cwd: dir, env });
+    const dry = await muster(["workflow", "ask", "--dry-run", "--format", "json", "--var", "greeting=hello"], { cwd: dir, env });
+    expect({ code: described.code, stderr: described.stderr }).toEqual({ code: 0, stderr: "" });
+    expect({ code: dry.code, stderr: dry.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(JSON.parse(described.stdout)).toEqual(JSON.parse(dry.stdout));
+    expect(described.stdout).toContain("alice");
+    expect(described.stdout).toContain("staging");
+    expect(described.stdout).not.toContain("!env");
+  });
+});
