@@ -103,8 +103,9 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
       for (const [i, pattern] of (r?.conditions ?? []).entries()) {
         try {
           new RegExp(pattern);
-        } catch (error) {
-          ctx.report(["retry", "conditions", i], `field "retry.conditions": ${(error as Error).message}`);
+        } catch {
+          // The runtime's own wording differs between Bun and Deno: the message is muster's.
+          ctx.report(["retry", "conditions", i], `field "retry.conditions": ${JSON.stringify(pattern)} is not a regular expression (expected a pattern such as "503|timed out")`);
           return undefined;
         }
       }
