@@ -94,6 +94,14 @@ const FORBIDDEN: Record<string, string[]> = {
   "run": ["cli", "serve"],
 };
 
+/**
+ * Imports against the layers that are known and allowed for now, each with
+ * why; a new one fails. `serve/address-policy.ts` imports nothing of serve's
+ * (only node:dns and node:net): it belongs in a lower folder, which the serve
+ * work in progress will do.
+ */
+const ALLOWED = new Set(["steps/http-redirects.ts → serve/address-policy.ts"]);
+
 function folderOf(srcDir: string, file: string): string {
   const rel = relative(srcDir, file);
   return rel.includes("/") ? rel.slice(0, rel.indexOf("/")) : "";
@@ -110,7 +118,8 @@ export function checkImports(srcDir: string): { files: number; circles: string[]
     if (file.endsWith(".test.ts")) continue;
     const banned = FORBIDDEN[folderOf(srcDir, file)] ?? [];
     for (const target of targets) {
-      if (banned.includes(folderOf(srcDir, target))) upward.push(`${relative(srcDir, file)} → ${relative(srcDir, target)}`);
+      const edge = `${relative(srcDir, file)} → ${relative(srcDir, target)}`;
+      if (banned.includes(folderOf(srcDir, target)) && !ALLOWED.has(edge)) upward.push(edge);
     }
   }
   return { files: files.length, circles: circles(graph).map((c) => c.map((f) => relative(srcDir, f))), upward };

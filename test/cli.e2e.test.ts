@@ -63,6 +63,10 @@ describe("mistyped flags and arguments run nothing", () => {
     expect(flat).toContain("or postgres://USER:PASSWORD@HOST:PORT/DB shared by several replicas");
     expect(run.stdout).not.toContain("0.0.0.0");
     expect(run.stdout).not.toContain("not yet");
+    // Every setting of the trust work (issue #26) is listed, as it is now.
+    for (const name of ["MUSTER_STATE_URL_FILE", "MUSTER_RUNNER_ID", "MUSTER_METRICS_PUBLIC", "MUSTER_CALLBACK_BUDGET", "MUSTER_LEASE_TTL", "MUSTER_CANCEL_GRACE", "MUSTER_QUEUE_PER_STACK"]) expect(run.stdout).toContain(name);
+    expect(flat).toContain("default: host name and a random suffix, new at each start");
+    expect(flat).not.toContain("host name and pid");
   });
 
   test("--help fits 80 columns without breaking words", async () => {

@@ -3,7 +3,7 @@
  * part 1"): each test names a defect of the old engine and fails on it.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { muster, writeFiles, projectDirs } from "./helpers.ts";
 
@@ -126,6 +126,51 @@ describe("--log-dir", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`--log-dir "/proc/muster-nope": cannot write there`);
     expect(existsSync(join(dir, "ran"))).toBe(false);
+  });
+
+  test("never through a symlink, never into a directory others may write: --log-dir, --junit and --events (exit 78 naming the path and the rule)", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { name: greet, type: shell, command: "echo hello; touch ran" }
+`);
+    const victim = join(dir, "victim");
+    writeFileSync(victim, "victim-content\n", { mode: 0o600 });
+    // A directory group and others may write (no sticky bit), with a planted link where greet's log goes.
+    const shared = join(dir, "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    symlinkSync(victim, join(shared, "greet.log"));
+    for (const args of [["--log-dir", shared], ["--junit", join(shared, "junit.xml")], ["--events", join(shared, "events.ndjson")]]) {
+      const run = await muster(["workflow", "w", ...args], { cwd: dir });
+      expect(run.code).toBe(78);
+      expect(run.stderr).toContain(`${args[0]} ${JSON.stringify(args[1])}: ${shared} is writable by its group and others without the sticky bit (mode 0777); muster writes reports and logs only in a directory owned by its user or root that others cannot write, or that has the sticky bit`);
+      expect(existsSync(join(dir, "ran"))).toBe(false);
+    }
+    // Another (non-root) user's directory: refused as well, whatever its mode.
+    if (process.getuid?.() === 0) {
+      const theirs = join(dir, "theirs");
+      mkdirSync(theirs, { mode: 0o755 });
+      chownSync(theirs, 65534, 65534);
+      const run = await muster(["workflow", "w", "--log-dir", theirs], { cwd: dir });
+      expect(run.code).toBe(78);
+      expect(run.stderr).toContain(`${theirs} is owned by uid 65534`);
+    }
+    // Sticky (like /tmp): allowed, but a planted link is never followed: the step's log is refused, the run goes on.
+    chmodSync(shared, 0o1777);
+    const sticky = await muster(["workflow", "w", "--log-dir", shared], { cwd: dir });
+    expect(sticky.code).toBe(0);
+    expect(sticky.stderr).toContain(`--log-dir: cannot write ${join(shared, "greet.log")}: ${join(shared, "greet.log")} is a symlink (muster never writes through one)`);
+    // A report file that is a link, in a directory of one's own: refused before the run.
+    chmodSync(shared, 0o755);
+    for (const flag of ["--junit", "--events"]) {
+      const link = join(shared, `${flag.slice(2)}-link`);
+      symlinkSync(victim, link);
+      const run = await muster(["workflow", "w", flag, link], { cwd: dir });
+      expect(run.code).toBe(78);
+      expect(run.stderr).toContain(`${flag} ${JSON.stringify(link)}: ${link} is a symlink (muster never writes through one)`);
+    }
+    expect(readFileSync(victim, "utf8")).toBe("victim-content\n");
   });
 
   test("retries are separated, the exit status is recorded, and matrix children never share a file", async () => {

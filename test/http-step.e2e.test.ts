@@ -27,6 +27,12 @@ const server = Bun.serve({
         return new Response(count < 2 ? "state=pending" : "state=done", { status: 200 });
       case "/big":
         return new Response("x".repeat(5 * 1024 * 1024));
+      case "/loop":
+        return new Response(null, { status: 302, headers: { location: "/loop" } });
+      case "/hop":
+        return new Response(null, { status: 307, headers: { location: `http://localhost:${url.port}/echo` } });
+      case "/echo":
+        return Response.json({ method: request.method, key: request.headers.get("x-api-key"), auth: request.headers.get("authorization"), type: request.headers.get("content-type") });
       case "/slow":
         await Bun.sleep(5_000);
         return new Response("late");
@@ -100,6 +106,30 @@ describe("http", () => {
     expect(run.stdout).toBe(`${4 * 1024 * 1024}\n`);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`slow failed (GET ${base}: no response within 200ms)`);
+  });
+
+  test("redirects: followed by hand, at most 10; a hop to another origin carries no credentials or API keys", async () => {
+    const loop = await muster(["workflow", "w"], { cwd: project(`workflows:
+  w:
+    steps:
+      - { name: call, type: http, url: ${base}/loop }
+`) });
+    expect(loop.code).toBe(1);
+    expect(loop.stderr).toContain(`GET ${base}: more than 10 redirects`);
+    expect(hits.get("/loop")).toBe(11);
+    const hop = await muster(["workflow", "w"], { cwd: project(`workflows:
+  w:
+    steps:
+      - name: call
+        type: http
+        method: post
+        url: ${base}/hop
+        headers: { X-Api-Key: key-0123456789, Authorization: "Bearer t0k3n", Content-Type: application/json }
+        body: "{}"
+      - { type: format, content: "{{ .steps.call.value }}" }
+`) });
+    expect(hop.code).toBe(0);
+    expect(JSON.parse(hop.stdout)).toEqual({ method: "POST", key: null, auth: null, type: "application/json" });
   });
 
   test("validate refuses a relative URL, body with form, a bad pattern, an unknown method", async () => {

@@ -22,6 +22,9 @@ const WORKFLOWS = `workflows:
   slow:
     steps:
       - { name: wait, type: shell, command: "sleep {{ .vars.seconds }}" }
+  say:
+    steps:
+      - { name: say, type: shell, command: "echo said {{ .vars.text }}" }
   exclusive:
     steps:
       - { name: mark, type: shell, command: "echo start=$(date +%s%N); sleep 0.3; echo end=$(date +%s%N)" }
@@ -49,16 +52,16 @@ afterAll(async () => {
 }, 60_000);
 Bun.spawnSync(["mkdir", "-p", join(tmp.path, "runner-tmp")]);
 
-/** A replica named `id` on the database at `url`. */
-async function replica(url: string, id: string, env: Record<string, string> = {}) {
+/** A replica named `id` (undefined: the default id) on the database at `url`; `prefix` wraps it (unshare). */
+async function replica(url: string, id: string | undefined, env: Record<string, string> = {}, prefix: string[] = []) {
   const r = await startRunner({
     ...httpsRunnerEnv(TOKEN, https, join(tmp.path, "runner-tmp")),
     MUSTER_STATE_URL: url,
-    MUSTER_RUNNER_ID: id,
+    ...(id === undefined ? {} : { MUSTER_RUNNER_ID: id }),
     MUSTER_LEASE_TTL: "3s",
     MUSTER_POLL_INTERVAL: "200ms",
     ...env,
-  });
+  }, { prefix });
   runners.push(r);
   if (r.port === 0) throw new Error(`replica ${id} did not start: ${r.log}`);
   return r;
@@ -92,7 +95,7 @@ describe("replicas on one PostgreSQL", () => {
       expect(fromA).toMatchObject({ status: "succeeded", callback: { delivered: true } });
       expect(["replica-a", "replica-b"]).toContain(fromA.runner as string);
     }
-    expect(await (await fetch(`${a.base}/metrics`)).text()).toContain("muster_queue_depth 0");
+    expect(await (await fetch(`${a.base}/metrics`, { headers: auth })).text()).toContain("muster_queue_depth 0");
   });
 
   test("a cancel sent to the replica that is not running the run reaches the one that is", async () => {
@@ -181,5 +184,59 @@ describe("replicas on one PostgreSQL", () => {
     expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1077)}`)).length === 0, 10_000)).toBe(true);
     expect(callbacksFor(id).length).toBe(1);
     expect(await status(a.base, id)).toMatchObject({ status: "failed", runner: "frozen-b", error: "runner lost while running" });
+  });
+
+  test("two replicas with the default runner id, each pid 1 in its own PID namespace (host-network containers of one image), take over each other's lost runs", async () => {
+    const url = await postgres.database("defaultid");
+    // pid 1 in both: the old default id (hostname-pid) was the same for the two, and the live one renewed the dead one's leases.
+    const ns = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"];
+    const a = await replica(url, undefined, { MUSTER_CONCURRENCY: "1" }, ns);
+    const b = await replica(url, undefined, {}, ns);
+    const idOf = (r: typeof a) => r.lines.find((l) => l.msg === "listening")!.runner as string;
+    expect(idOf(a)).toMatch(/-[0-9a-f]{12}$/);
+    expect(idOf(a)).not.toBe(idOf(b));
+    const lost = newRunId("default-lost");
+    const behind = newRunId("default-behind");
+    expect((await dispatch(a.base, { runId: lost, workflow: "slow", stack: "prod", vars: { seconds: "1083" }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(async () => (await processesMatching("sleep 1083")).length > 0, 15_000)).toBe(true);
+    expect(await status(b.base, lost)).toMatchObject({ status: "running", runner: idOf(a) });
+    a.proc.kill("SIGKILL");
+    await a.proc.exited;
+    expect((await dispatch(b.base, { runId: behind, workflow: "hello", stack: "prod", callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await callbacks.waitFor(lost)).toMatchObject({ runId: lost, status: "failed", error: "runner lost while running" });
+    expect(await callbacks.waitFor(behind)).toMatchObject({ status: "succeeded" });
+    expect(await status(b.base, lost)).toMatchObject({ status: "failed", runner: idOf(b) });
+  });
+
+  test("a second live replica under a runner id already in use is refused at start, naming MUSTER_RUNNER_ID; a graceful stop frees the id", async () => {
+    const url = await postgres.database("dupid");
+    const a = await replica(url, "vm-7");
+    const twin = await startRunner({ ...httpsRunnerEnv(TOKEN, https, join(tmp.path, "runner-tmp")), MUSTER_STATE_URL: url, MUSTER_RUNNER_ID: "vm-7", MUSTER_LEASE_TTL: "3s" });
+    runners.push(twin);
+    expect(await twin.proc.exited).toBe(2);
+    await twin.done;
+    expect(twin.log).toContain('muster serve: cannot keep runs: MUSTER_RUNNER_ID: "vm-7" is the id of a live replica on this store');
+    expect(twin.log).toContain("Give each replica its own MUSTER_RUNNER_ID, or leave it unset");
+    a.proc.kill("SIGTERM");
+    expect(await a.proc.exited).toBe(0);
+    const next = await replica(url, "vm-7");
+    expect(next.lines.find((l) => l.msg === "listening")).toMatchObject({ runner: "vm-7" });
+  });
+
+  test("the URL from MUSTER_STATE_URL_FILE: the listening line names the file; the password is masked in a run's output and callback", async () => {
+    const url = await postgres.database("fromfile");
+    const password = decodeURIComponent(new URL(url).password);
+    const file = join(tmp.path, "state-url-file");
+    await Bun.write(file, `${url}\n`);
+    const r = await startRunner({ ...httpsRunnerEnv(TOKEN, https, join(tmp.path, "runner-tmp")), MUSTER_STATE_URL_FILE: file, MUSTER_LEASE_TTL: "3s" });
+    runners.push(r);
+    expect(r.lines.find((l) => l.msg === "listening")).toMatchObject({ state: `the URL in ${file}` });
+    const id = newRunId("masked");
+    expect((await dispatch(r.base, { runId: id, workflow: "say", vars: { text: password }, callbackUrl: callbacks.url() })).status).toBe(202);
+    const body = await callbacks.waitFor(id);
+    expect(body).toMatchObject({ status: "succeeded" });
+    expect(body.logTail).toContain("said [redacted]");
+    expect(JSON.stringify(body)).not.toContain(password);
+    expect(r.log).not.toContain(password);
   });
 });

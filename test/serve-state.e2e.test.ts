@@ -133,6 +133,51 @@ describe("runs outlive the runner", () => {
     }
   });
 
+  test("a callback abandoned at shutdown (its retries stopped by MUSTER_CALLBACK_BUDGET) is sent at the next start", async () => {
+    let answer = 503;
+    const flaky = startCallbackReceiver(() => answer);
+    try {
+      const state = join(tmp.path, "state-abandoned");
+      const first = await runner(state, { MUSTER_CALLBACK_ATTEMPTS: "20", MUSTER_CALLBACK_BASE_DELAY_MS: "60000", MUSTER_SHUTDOWN_GRACE: "1s", MUSTER_CALLBACK_BUDGET: "1s" });
+      const id = newRunId("abandoned");
+      await dispatch(first.base, { runId: id, workflow: "hello", callbackUrl: flaky.url() });
+      expect(await flaky.waitFor(id)).toMatchObject({ status: "succeeded" });
+      first.proc.kill("SIGTERM");
+      expect(await first.proc.exited).toBe(0);
+      await first.done;
+      expect(first.lines.find((l) => l.msg === "callback left for the next start: shutdown stopped its retries")).toMatchObject({ runId: id });
+      const refused = flaky.received.length;
+      answer = 200;
+      const second = await runner(state);
+      expect(await eventually(() => flaky.received.length > refused, 15_000)).toBe(true);
+      expect(flaky.received.at(-1)!.body).toMatchObject({ runId: id, status: "succeeded", exitCode: 0 });
+      expect(second.lines.find((l) => l.msg === "took up the runs of the previous runner")).toMatchObject({ redelivered: 1 });
+    } finally {
+      flaky.stop();
+    }
+  });
+
+  test("a state URL's password never shows: malformed URLs, special characters, MUSTER_STATE_URL_FILE names the file", async () => {
+    for (const password of ["pa/ss@w:rd%-SECRET-71", "p@ss-SECRET-72", "plain-SECRET-73"]) {
+      const r = await runner(join(tmp.path, "state-unused"), { MUSTER_STATE_URL: `postgres://muster:${password}@127.0.0.1:1/muster?sslpassword=SSL-SECRET-74` });
+      expect(await r.proc.exited).toBe(2);
+      await r.done;
+      expect(r.log).toContain("muster serve: cannot keep runs: MUSTER_STATE_URL: cannot connect to postgres://muster:…@127.0.0.1:1/muster?sslpassword=…");
+      expect(r.log).not.toContain("SECRET");
+    }
+    const file = join(tmp.path, "state-url");
+    await Bun.write(file, "postgres://muster:file-SECRET-75@127.0.0.1:1/muster\n");
+    const fromFile = await runner(join(tmp.path, "state-unused"), { MUSTER_STATE_URL_FILE: file });
+    expect(await fromFile.proc.exited).toBe(2);
+    await fromFile.done;
+    expect(fromFile.log).toContain(`muster serve: cannot keep runs: MUSTER_STATE_URL_FILE: cannot connect to the URL in ${file}`);
+    expect(fromFile.log).not.toContain("SECRET");
+    const missing = await runner(join(tmp.path, "state-unused"), { MUSTER_STATE_URL_FILE: join(tmp.path, "no-such-file") });
+    expect(await missing.proc.exited).toBe(2);
+    await missing.done;
+    expect(missing.log).toContain(`MUSTER_STATE_URL_FILE: cannot read ${join(tmp.path, "no-such-file")} (ENOENT)`);
+  });
+
   test("a run's error carries muster's own reason (a workflow that does not exist), and the state keeps it", async () => {
     const r = await runner(join(tmp.path, "state-reason"));
     const id = newRunId("missing");

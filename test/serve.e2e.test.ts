@@ -272,10 +272,34 @@ describe("the HTTP API", () => {
     expect((await fetch(`${r.base}/runs/unknown`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
     expect((await fetch(`${r.base}/runs/unknown`)).status).toBe(401);
     expect((await fetch(`${r.base}/healthz`)).status).toBe(200);
-    const metrics = await (await fetch(`${r.base}/metrics`)).text();
+    const metrics = await (await fetch(`${r.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     expect(metrics).toContain('muster_requests_rejected_total{code="401"} 6');
     expect(metrics).toContain('muster_requests_rejected_total{code="409"} 2');
     expect(metrics).toContain("muster_queue_depth 0");
+  });
+
+  test("a request without Host is a 400 with no error line; /metrics needs the token; a var named __proto__ is a 400 naming it", async () => {
+    const r = await runner(sshEnv());
+    // HTTP/1.0 allows no Host: a raw socket, since fetch always sends one.
+    const { connect } = await import("node:net");
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      const socket = connect(r.port, "127.0.0.1", () => socket.write("GET /metrics HTTP/1.0\r\n\r\n"));
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.[01] 400 /);
+    expect(answer).toContain("a Host header is required");
+    expect(r.log).not.toContain("request failed");
+    const anonymous = await fetch(`${r.base}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error).toContain("MUSTER_METRICS_PUBLIC");
+    const proto = await dispatch(r.base, `{"runId":"${newRunId("proto")}","workflow":"hello","callbackUrl":"${callbacks.url()}","vars":{"__proto__":"x"}}`);
+    expect(proto.status).toBe(400);
+    expect((await proto.json()).errors).toEqual([{ field: "vars.__proto__", message: expect.stringContaining("reserved") }]);
+    const open = await runner({ ...sshEnv(), MUSTER_METRICS_PUBLIC: "1" });
+    expect((await fetch(`${open.base}/metrics`)).status).toBe(200);
   });
 
   test("429 with Retry-After when the queue is full", async () => {
@@ -296,7 +320,7 @@ describe("the HTTP API", () => {
     for (const id of ids) statuses.push((await dispatch(r.base, { runId: id, workflow: "slow", stack: "prod", vars: { seconds: "1042" }, callbackUrl: callbacks.url() })).status);
     // One runs, two wait for the busy stack, the rest are refused: the bound holds although one of two slots is free.
     expect(statuses).toEqual([202, 202, 202, 429, 429, 429]);
-    expect(await (await fetch(`${r.base}/metrics`)).text()).toContain("muster_queue_depth 2");
+    expect(await (await fetch(`${r.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text()).toContain("muster_queue_depth 2");
     const capped = await runner({ ...sshEnv(), MUSTER_CONCURRENCY: "1", MUSTER_QUEUE_SIZE: "10", MUSTER_QUEUE_PER_STACK: "1" });
     const more = [newRunId("cap"), newRunId("cap"), newRunId("cap"), newRunId("cap")];
     const got = [];
@@ -459,7 +483,8 @@ describe("the HTTP API", () => {
       r.proc.kill("SIGTERM");
       // Each attempt would wait 10 s and 20 attempts were allowed: the budget ends them.
       expect(await r.proc.exited).toBe(0);
-      expect(r.lines.some((l) => l.msg === "callback not delivered" && l.runId === id)).toBe(true);
+      // Not given up: it stays in the store's outbox for the next start (see serve-state.e2e.test.ts).
+      expect(r.lines.some((l) => l.msg === "callback left for the next start: shutdown stopped its retries" && l.runId === id)).toBe(true);
 
       const twice = await runner({ ...sshEnv(), MUSTER_SHUTDOWN_GRACE: "1h" });
       const held = newRunId("twice");

@@ -13,7 +13,8 @@ import { Redactor } from "../serve/redact.ts";
 import { RunManager, sweepStaleRunDirs } from "../serve/run-manager.ts";
 import { RunSandbox } from "../serve/run-sandbox.ts";
 import { userInfo } from "node:os";
-import { redactUrl, SqlRunStore, StateError } from "../serve/run-store.ts";
+import { SqlRunStore, StateError } from "../serve/run-store.ts";
+import { urlSecrets } from "../serve/state-url.ts";
 import { TokenChecker } from "../serve/token.ts";
 import { stderr } from "../output/terminal.ts";
 import { VERSION } from "../version.ts";
@@ -33,15 +34,24 @@ export default defineCommand({
     }
     // Before any run exists: runs share this user, and must not read this process's environment or memory.
     const memoryClosed = await platform.closeProcessMemory().catch(() => false);
-    const redactor = new Redactor().add(...config.tokens, config.sshKey, config.gitToken);
+    const redactor = new Redactor().add(...config.tokens, config.sshKey, config.gitToken, ...(config.state.kind === "postgres" ? urlSecrets(config.state.url) : []));
     const log = createLog(config.logFormat, redactor);
     const metrics = new Metrics();
     let store: SqlRunStore;
     try {
-      store = config.state.kind === "sqlite" ? await SqlRunStore.openSqlite(config.state.dir, config.state.variable) : await SqlRunStore.openPostgres(config.state.url);
+      store = config.state.kind === "sqlite" ? await SqlRunStore.openSqlite(config.state.dir, config.state.variable) : await SqlRunStore.openPostgres(config.state.url, config.state.variable, config.state.shown);
     } catch (error) {
       if (!(error instanceof StateError)) throw error;
-      await stderr.write(`muster serve: cannot keep runs: ${error.message}\n`);
+      await stderr.write(`muster serve: cannot keep runs: ${redactor.redact(error.message)}\n`);
+      return error.exitCode;
+    }
+    // Shared store: one live process per runner id (SQLite needs no row: its lock already allows one runner).
+    try {
+      if (store.shared) await store.registerRunner(config.runnerId, config.leaseTtlMs);
+    } catch (error) {
+      await store.close().catch(() => {});
+      if (!(error instanceof StateError)) throw error;
+      await stderr.write(`muster serve: cannot keep runs: ${redactor.redact(error.message)}\n`);
       return error.exitCode;
     }
     // Process-mode runs: their own uid (root runner) or user namespace, hiding the store, the credentials and other runs.
@@ -62,7 +72,7 @@ export default defineCommand({
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
     const recovered = await runs.recover();
     if (recovered.lost + recovered.requeued + recovered.redelivered > 0) log("info", "took up the runs of the previous runner", recovered);
-    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs });
+    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs, requireHost: true, metricsPublic: config.metricsPublic });
     const server = await platform.serve({
       port: config.port,
       hostname: config.host,
@@ -72,7 +82,7 @@ export default defineCommand({
           return new Response('{"error":"internal error"}\n', { status: 500, headers: { "content-type": "application/json" } });
         }),
     });
-    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, state: config.state.kind === "sqlite" ? config.state.dir : redactUrl(config.state.url), runner: config.runnerId, memoryClosed: memoryHidden, sandbox: sandbox?.kind ?? "container" });
+    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, state: config.state.kind === "sqlite" ? config.state.dir : config.state.shown, runner: config.runnerId, memoryClosed: memoryHidden, sandbox: sandbox?.kind ?? "container" });
     if (sandbox?.warning) log("warn", sandbox.warning, {});
     if (!memoryClosed) log("warn", "this runner's memory and environment are readable by processes of its user (not Linux, or no libc FFI): runs could read its token", {});
 

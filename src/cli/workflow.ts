@@ -9,7 +9,8 @@ import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../run/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, MusterError, UsageError } from "../errors.ts";
-import { EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
+import { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } from "../files/owned-path.ts";
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
 import { planJson, renderPlanText } from "../output/plan-view.ts";
 import { stderr, stdout, sttyEcho } from "../output/terminal.ts";
@@ -38,6 +39,17 @@ async function checkWritableFile(flag: string, file: string): Promise<void> {
   await access(dirname(file), constants.W_OK).catch((error: Error) => {
     throw new UsageError(`${flag} ${JSON.stringify(file)}: cannot write there (${error.message.split("\n")[0]}); expected a file in an existing, writable directory`);
   });
+  // Another user who may write the directory could plant a link at the file (S10): exit 78, as for an untrusted state.
+  const { problem } = outputDirProblem(dirname(file));
+  if (problem) throw untrustedOutput(flag, file, new NotOwnFileError(dirname(file), `${problem}; ${OUTPUT_DIR_RULE}`));
+  const { lstat } = await import("node:fs/promises");
+  const existing = await lstat(file).catch(() => undefined);
+  if (existing?.isSymbolicLink()) throw untrustedOutput(flag, file, new NotOwnFileError(file, "is a symlink (muster never writes through one)"));
+}
+
+/** An output path muster must not write (a symlink, a directory others may plant one in): exit 78, naming the flag, the path and the rule. */
+function untrustedOutput(flag: string, value: string, error: NotOwnFileError): MusterError {
+  return new MusterError(`${flag} ${JSON.stringify(value)}: ${error.path} ${error.problem}; remove it, or choose a path in a directory of your own`, EXIT_CONFIG);
 }
 
 /** The signals that stop a run. */
@@ -153,6 +165,7 @@ export default defineCommand({
     const logDir = args["log-dir"];
     if (logDir) {
       await checkLogDir(logDir).catch((error: Error) => {
+        if (error instanceof NotOwnFileError) throw untrustedOutput("--log-dir", logDir, error);
         throw new UsageError(`--log-dir ${JSON.stringify(logDir)}: cannot write there (${error.message.split("\n")[0]}); expected a directory muster may create files in`);
       });
     }
@@ -187,6 +200,7 @@ export default defineCommand({
     if (args.events) {
       const events = args.events;
       const sink = await openEventsFile(events).catch((error: Error) => {
+        if (error instanceof NotOwnFileError) throw untrustedOutput("--events", events, error);
         throw new UsageError(`--events ${JSON.stringify(events)}: cannot write there (${error.message})`);
       });
       observers.push(new JsonRenderer(sink));

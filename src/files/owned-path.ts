@@ -6,7 +6,8 @@
  * The state directory of `muster serve`, `--log-dir` and `--junit` use it.
  * @module
  */
-import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readlinkSync, type Stats } from "node:fs";
+import { close, closeSync, constants, write, fchmodSync, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
+import { dirname } from "node:path";
 import { userInfo } from "node:os";
 
 /** This process's uid, or -1 where the OS has none (Windows: no owner checks there). */
@@ -94,6 +95,8 @@ export interface OwnFileOptions {
   create: boolean;
   /** The mode a created file gets, and an existing one is set to through the descriptor. */
   mode: number;
+  /** Leave an existing file's mode as it is (a report the user may have made readable to others). */
+  keepMode?: boolean;
 }
 
 /**
@@ -117,7 +120,7 @@ export function openOwnFile(path: string, options: OwnFileOptions): number {
     fd = openSync(path, flags, options.mode);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ELOOP") throw new NotOwnFileError(path, "is a symlink (muster never writes through one)");
+    if (code === "ELOOP" || code === "EMLINK") throw new NotOwnFileError(path, "is a symlink (muster never writes through one)");
     throw error;
   }
   try {
@@ -126,11 +129,93 @@ export function openOwnFile(path: string, options: OwnFileOptions): number {
     if (!s.isFile()) throw new NotOwnFileError(path, "is not a regular file");
     if (me >= 0 && s.uid !== me) throw new NotOwnFileError(path, `is owned by ${describeUid(s.uid)}, not by this process's user (${describeUid(me)})`);
     if (s.nlink > 1) throw new NotOwnFileError(path, `has ${s.nlink} hard links (expected 1: a link to another file would write there)`);
-    if (me >= 0 && (s.mode & 0o777) !== options.mode) fchmodSync(fd, options.mode);
+    if (me >= 0 && !options.keepMode && (s.mode & 0o777) !== options.mode) fchmodSync(fd, options.mode);
     if (options.access === "write") ftruncateSync(fd, 0);
     return fd;
   } catch (error) {
     closeSync(fd);
     throw error;
   }
+}
+
+/** The rule {@linkcode outputDirProblem} applies, for messages. */
+export const OUTPUT_DIR_RULE = "muster writes reports and logs only in a directory owned by its user or root that others cannot write, or that has the sticky bit (like /tmp)";
+
+/**
+ * Why muster must not write its output files (`--log-dir`, `--junit`,
+ * `--events`) in the directory `path`: it is not a directory, belongs to
+ * another user (not root), or group or others may write it without the
+ * sticky bit, so someone else could plant a link or a file there. Undefined
+ * when it is fine, or missing (`missing: true`: muster creates it).
+ *
+ * @example
+ * ```ts
+ * outputDirProblem("/tmp"); // {} (sticky)
+ * outputDirProblem("/srv/shared-777"); // { problem: "is writable by others without the sticky bit (mode 0777)" }
+ * ```
+ */
+export function outputDirProblem(path: string): { problem?: string; missing?: boolean } {
+  let s: Stats;
+  try {
+    s = statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { missing: true };
+    return { problem: `cannot be examined (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+  }
+  if (!s.isDirectory()) return { problem: "is not a directory" };
+  const me = currentUid();
+  if (me < 0) return {};
+  if (s.uid !== me && s.uid !== 0) return { problem: `is owned by ${describeUid(s.uid)}, not by this process's user (${describeUid(me)}) or root` };
+  const sticky = (s.mode & 0o1000) !== 0;
+  if ((s.mode & 0o022) !== 0 && !sticky) {
+    const who = [(s.mode & 0o020) !== 0 ? "its group" : "", (s.mode & 0o002) !== 0 ? "others" : ""].filter(Boolean).join(" and ");
+    return { problem: `is writable by ${who} without the sticky bit (mode ${octal(s.mode)})` };
+  }
+  return {};
+}
+
+/**
+ * Opens an output file for writing (created 0644, or truncated) without
+ * following a symlink, after checking its directory with
+ * {@linkcode outputDirProblem}; throws {@linkcode NotOwnFileError} naming
+ * the path (the directory's, or the file's) and what is wrong.
+ *
+ * @example
+ * ```ts
+ * const fd = openOutputFile("reports/junit.xml");
+ * ```
+ */
+export function openOutputFile(path: string): number {
+  const dir = dirname(path);
+  const { problem } = outputDirProblem(dir);
+  if (problem) throw new NotOwnFileError(dir, `${problem}; ${OUTPUT_DIR_RULE}`);
+  return openOwnFile(path, { access: "write", create: true, mode: 0o644, keepMode: true });
+}
+
+/** Writes to a descriptor in order; `close` closes it. */
+export interface FdWriter {
+  write(data: Uint8Array | string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Async writes to `fd` (each chunk whole, in the order asked).
+ *
+ * @example
+ * ```ts
+ * const out = fdWriter(openOutputFile("events.ndjson"));
+ * await out.write("{}\n");
+ * await out.close();
+ * ```
+ */
+export function fdWriter(fd: number): FdWriter {
+  const writeAll = (data: Uint8Array): Promise<void> =>
+    new Promise((resolve, reject) =>
+      write(fd, data, 0, data.length, null, (error, n) => (error ? reject(error) : n < data.length ? writeAll(data.subarray(n)).then(resolve, reject) : resolve())),
+    );
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    write: (data) => (chain = chain.then(() => writeAll(typeof data === "string" ? new TextEncoder().encode(data) : data))),
+    close: () => chain.catch(() => {}).then(() => new Promise<void>((resolve) => close(fd, () => resolve()))),
+  };
 }

@@ -115,14 +115,15 @@ export class JsonRenderer implements RunObserver {
 
 /** A sink that writes lines to `path` (created or truncated), in order. */
 export async function openEventsFile(path: string): Promise<LineSink> {
-  const { open } = await import("node:fs/promises");
-  const handle = await open(path, "w");
-  let chain: Promise<unknown> = Promise.resolve();
+  const { fdWriter, openOutputFile } = await import("../files/owned-path.ts");
+  // Opened without following a link, in a directory nobody else may plant one in (S10).
+  const out = fdWriter(openOutputFile(path));
+  let failed: unknown;
   return {
-    write: (line) => void (chain = chain.then(() => handle.write(line))),
+    write: (line) => void out.write(line).catch((error) => (failed ??= error)),
     close: async () => {
-      await chain;
-      await handle.close();
+      await out.close();
+      if (failed) throw failed;
     },
   };
 }

@@ -7,7 +7,8 @@
  * runs included.
  * @module
  */
-import { writeFile } from "node:fs/promises";
+import { closeSync, writeSync } from "node:fs";
+import { openOutputFile } from "../files/owned-path.ts";
 import type { RunEvent, RunObserver, StepResult } from "../engine/events.ts";
 
 /** How much of a failed step's output the report keeps. */
@@ -101,7 +102,13 @@ export class JunitRenderer implements RunObserver {
       }
     }
     lines.push(`  </testsuite>`, `</testsuites>`);
-    await writeFile(this.#file, `${lines.join("\n")}\n`);
+    // Never through a planted symlink, nor into a directory others may write (S10).
+    const fd = openOutputFile(this.#file);
+    try {
+      writeSync(fd, `${lines.join("\n")}\n`);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Writes the report even when no `run.end` came (an error ended the run early). */

@@ -8,12 +8,14 @@
  * A failed write is reported once and never fails a step.
  * @module
  */
-import { mkdir, open, type FileHandle } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
+import { fdWriter, type FdWriter, NotOwnFileError, OUTPUT_DIR_RULE, openOutputFile, outputDirProblem } from "../files/owned-path.ts";
 import { dirname, join } from "node:path";
 import type { RunEvent, RunObserver, StepPath } from "../engine/events.ts";
 import { formatDuration } from "../workflow/duration.ts";
 
 const encoder = new TextEncoder();
+
 
 /**
  * A file name made safe from a step name: unsafe characters become `_`, and
@@ -49,6 +51,9 @@ export function logFilePath(dir: string, path: StepPath): string {
  */
 export async function checkLogDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
+  // Someone who may write the directory could plant a link where a step's log goes: refused (S10).
+  const { problem } = outputDirProblem(dir);
+  if (problem) throw new NotOwnFileError(dir, `${problem}; ${OUTPUT_DIR_RULE}`);
   const probe = join(dir, `.muster-probe-${crypto.randomUUID()}`);
   const handle = await open(probe, "wx");
   await handle.close();
@@ -61,7 +66,7 @@ export class LogDirRenderer implements RunObserver {
   readonly wantsOutput = true;
   readonly wantsServiceLogs = true;
   #dir: string;
-  #files = new Map<string, Promise<FileHandle | undefined>>();
+  #files = new Map<string, Promise<FdWriter | undefined>>();
   #warn: (text: string) => void;
   #warned = false;
 
@@ -103,7 +108,7 @@ export class LogDirRenderer implements RunObserver {
     let file = this.#files.get(k);
     if (!file || fresh) {
       const target = logFilePath(this.#dir, path);
-      file = mkdir(dirname(target), { recursive: true }).then(() => open(target, "w")).catch((error) => {
+      file = mkdir(dirname(target), { recursive: true }).then(() => fdWriter(openOutputFile(target))).catch((error) => {
         this.#fail(`cannot write ${target}: ${(error as Error).message}`);
         return undefined;
       });

@@ -27,6 +27,8 @@ export interface CallbackOutcome {
   attempts: number;
   status?: number;
   error?: string;
+  /** Retries were stopped (shutdown) while the callback could still succeed: never stored, it is sent again later. */
+  stopped?: boolean;
 }
 
 /** Options for {@linkcode sendCallback}. */
@@ -109,7 +111,7 @@ export async function sendCallback(url: string, token: string | undefined, paylo
     onRetry: ({ attempt, delayMs, value }) => options.log("callback will be retried", { attempt, status: value.outcome.status, delayMs }),
   });
   const last = tried.value.outcome;
-  if (tried.stopped === "signal") return { ...last, error: last.error ?? "callback retries stopped" };
+  if (tried.stopped === "signal") return { ...last, error: last.error ?? "callback retries stopped", stopped: true };
   if (tried.stopped === undefined) return last;
   return { ...last, error: last.error ?? `callback answered ${last.status} ${options.attempts} times` };
 }

@@ -1,4 +1,7 @@
 import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadServeConfig } from "./config.ts";
 
 const base = { RUNNER_AUTH_TOKEN: "0123456789abcdef0123", ATMOS_REPO_URL: "https://git.example.com/infra.git" };
@@ -34,7 +37,9 @@ test("where runs are kept: a SQLite directory by default, a PostgreSQL URL for r
   expect(loadServeConfig({ ...base, MUSTER_STATE_URL: "sqlite:/srv/muster/runs.db" }).state).toEqual({ kind: "sqlite", dir: "/srv/muster", variable: "MUSTER_STATE_URL" });
   const url = "postgres://muster:secret@db.internal:5432/muster";
   expect(loadServeConfig({ ...base, MUSTER_STATE_URL: url, MUSTER_RUNNER_ID: "runner-a", MUSTER_LEASE_TTL: "1m" })).toMatchObject({ state: { kind: "postgres", url }, runnerId: "runner-a", leaseTtlMs: 60_000 });
-  expect(loadServeConfig(base).runnerId).toMatch(/^[A-Za-z0-9._:-]+-\d+$/);
+  // The default id is the host name and a random suffix, new at each start: two replicas never share it.
+  expect(loadServeConfig(base).runnerId).toMatch(/^[A-Za-z0-9._-]+-[0-9a-f]{12}$/);
+  expect(loadServeConfig(base).runnerId).not.toBe(loadServeConfig(base).runnerId);
   expect(() => loadServeConfig({ ...base, MUSTER_STATE_URL: "mysql://u:secret@h/db" })).toThrow('MUSTER_STATE_URL: expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: current value is "mysql://u:…@h/db"');
   expect(() => loadServeConfig({ ...base, MUSTER_STATE_URL: "postgres://u:secret@h" })).toThrow("MUSTER_STATE_URL: expected");
   expect(() => loadServeConfig({ ...base, MUSTER_RUNNER_ID: "a b" })).toThrow("MUSTER_RUNNER_ID: expected 1 to 128 letters");
@@ -75,5 +80,21 @@ test("a local repository: a linked work tree's git dirs (its own and the common 
     expect(loadServeConfig({ ...base, ATMOS_REPO_URL: `${root}/linked`, MUSTER_ALLOW_LOCAL_REPOS: "1", ATMOS_REPO_BRANCH: "main" }).repoBranch).toBe("main");
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("MUSTER_STATE_URL_FILE: the URL from a file, which wins; messages name the file, never the URL", () => {
+  const dir = mkdtempSync(join(tmpdir(), "muster-config-test-"));
+  try {
+    const file = join(dir, "state-url");
+    writeFileSync(file, "postgres://muster:p@ss/w:rd-SECRET@db:5432/muster\n");
+    expect(loadServeConfig({ ...base, MUSTER_STATE_URL_FILE: file, MUSTER_STATE_URL: "sqlite:/x/runs.db" }).state).toEqual({
+      kind: "postgres", url: "postgres://muster:p@ss/w:rd-SECRET@db:5432/muster", variable: "MUSTER_STATE_URL_FILE", shown: `the URL in ${file}`,
+    });
+    writeFileSync(file, "mysql://u:SECRET@h/db\n");
+    expect(() => loadServeConfig({ ...base, MUSTER_STATE_URL_FILE: file })).toThrow(`MUSTER_STATE_URL_FILE: expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: ${file} holds something else`);
+    expect(() => loadServeConfig({ ...base, MUSTER_STATE_URL: "mysql://u:p@ss/SECRET@h/db" })).toThrow('MUSTER_STATE_URL: expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: current value is "mysql://u:…@h/db"');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

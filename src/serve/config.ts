@@ -9,6 +9,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { platform } from "../platform/index.ts";
 import { parseDuration } from "../workflow/duration.ts";
 import { loadRunLimits, type RunLimits } from "./run-limits.ts";
+import { redactUrl } from "./state-url.ts";
 
 /** The runner's settings. */
 export interface ServeConfig {
@@ -35,8 +36,11 @@ export interface ServeConfig {
   port: number;
   host: string;
   /** Where the runs are kept: a SQLite directory (MUSTER_STATE_DIR, or MUSTER_STATE_URL=sqlite:DIR/runs.db) or a PostgreSQL URL. */
-  state: { kind: "sqlite"; dir: string; variable: "MUSTER_STATE_DIR" | "MUSTER_STATE_URL" } | { kind: "postgres"; url: string };
-  /** This runner's name in the store (MUSTER_RUNNER_ID, default host-pid): the owner of the runs it claims. */
+  state:
+    | { kind: "sqlite"; dir: string; variable: "MUSTER_STATE_DIR" | "MUSTER_STATE_URL" | "MUSTER_STATE_URL_FILE" }
+    /** `shown`: the URL without its password, or "the URL in FILE" (MUSTER_STATE_URL_FILE), for messages. */
+    | { kind: "postgres"; url: string; variable: "MUSTER_STATE_URL" | "MUSTER_STATE_URL_FILE"; shown: string };
+  /** This runner's name in the store (MUSTER_RUNNER_ID, default {@linkcode defaultRunnerId}): the owner of the runs it claims. */
   runnerId: string;
   /** How long a claimed run is this runner's without a renewal (MUSTER_LEASE_TTL, default 30s); renewed every third of it. */
   leaseTtlMs: number;
@@ -71,6 +75,8 @@ export interface ServeConfig {
   runBin: string;
   /** MUSTER_ALLOW_DOCKER_SOCKET: runs' container steps may reach the engine. */
   allowDockerSocket: boolean;
+  /** MUSTER_METRICS_PUBLIC=1: `/metrics` answers without the bearer token (default: it needs it). */
+  metricsPublic: boolean;
   /** A container-isolated run's bounds (MUSTER_RUN_PIDS, _MEMORY, _CPUS, _LOG_MAX_SIZE, _LOG_MAX_FILE, _NETWORK, _USER: see run-limits.ts). */
   runLimits: RunLimits;
 }
@@ -141,6 +147,24 @@ export function inspectLocalRepo(url: string, cwd: string): { path: string; gitD
     // no readable HEAD: ATMOS_REPO_BRANCH must say
   }
   return { path, gitDirs: [...new Set(gitDirs)], head };
+}
+
+/**
+ * The runner id when MUSTER_RUNNER_ID is not set: the host name and 12
+ * random hex digits, new at every start and never stored. Two replicas
+ * never share it (the pid did not tell apart host-network containers of one
+ * image), and a restarted runner does not renew the leases of the process
+ * it replaces: those run out and the runs are taken over as lost.
+ *
+ * @example
+ * ```ts
+ * defaultRunnerId(); // "build-7-3f9c1a0b62de"
+ * ```
+ */
+export function defaultRunnerId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 100) || "runner";
+  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${host}-${suffix}`;
 }
 
 /**
@@ -231,20 +255,25 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
   }
   const logFormat = (env.LOG_FORMAT || "text").toLowerCase();
   if (logFormat !== "text" && logFormat !== "json") throw new ConfigError("LOG_FORMAT", `expected text or json: current value is ${JSON.stringify(env.LOG_FORMAT)}`);
-  const stateUrl = env.MUSTER_STATE_URL || "";
+  // MUSTER_STATE_URL_FILE (wins): the URL, password included, stays out of the environment; messages name the file, never its content.
+  const stateFile = env.MUSTER_STATE_URL_FILE || undefined;
+  const stateVariable = stateFile ? "MUSTER_STATE_URL_FILE" : "MUSTER_STATE_URL";
+  const stateUrl = secret("MUSTER_STATE_URL") ?? "";
+  const stateShown = stateFile ? `the URL in ${stateFile}` : undefined;
+  const badState = () => new ConfigError(stateVariable, `expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: ${stateFile ? `${stateFile} holds something else` : `current value is ${JSON.stringify(redactUrl(stateUrl))}`}`);
   let state: ServeConfig["state"];
   if (stateUrl === "") {
     state = { kind: "sqlite", dir: env.MUSTER_STATE_DIR || join(env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state"), "muster"), variable: "MUSTER_STATE_DIR" };
   } else if (stateUrl.startsWith("sqlite:")) {
     const file = stateUrl.slice("sqlite:".length);
-    if (!file.endsWith("/runs.db")) throw new ConfigError("MUSTER_STATE_URL", `expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: current value is ${JSON.stringify(stateUrl)}`);
-    state = { kind: "sqlite", dir: file.slice(0, -"/runs.db".length) || "/", variable: "MUSTER_STATE_URL" };
+    if (!file.endsWith("/runs.db")) throw badState();
+    state = { kind: "sqlite", dir: file.slice(0, -"/runs.db".length) || "/", variable: stateVariable };
   } else if (/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(stateUrl)) {
-    state = { kind: "postgres", url: stateUrl };
+    state = { kind: "postgres", url: stateUrl, variable: stateVariable, shown: stateShown ?? redactUrl(stateUrl) };
   } else {
-    throw new ConfigError("MUSTER_STATE_URL", `expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: current value is ${JSON.stringify(stateUrl.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:…@"))}`);
+    throw badState();
   }
-  const runnerId = env.MUSTER_RUNNER_ID || `${hostname()}-${platform.pid}`;
+  const runnerId = env.MUSTER_RUNNER_ID || defaultRunnerId();
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(runnerId)) throw new ConfigError("MUSTER_RUNNER_ID", `expected 1 to 128 letters, digits, '.', '_', ':' or '-': current value is ${JSON.stringify(runnerId)}`);
   const leaseTtlMs = duration("MUSTER_LEASE_TTL", "30s");
   if (leaseTtlMs < 3000) throw new ConfigError("MUSTER_LEASE_TTL", "must be at least 3s (leases are renewed every third of it)");
@@ -282,6 +311,7 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     runImage: env.MUSTER_RUN_IMAGE ?? "",
     runBin: env.MUSTER_RUN_BIN || "muster",
     allowDockerSocket: ["1", "true", "yes"].includes((env.MUSTER_ALLOW_DOCKER_SOCKET ?? "").toLowerCase()),
+    metricsPublic: ["1", "true", "yes"].includes((env.MUSTER_METRICS_PUBLIC ?? "").toLowerCase()),
     // Read (and checked) only for container isolation: process-mode runs have no container of their own.
     runLimits: loadRunLimits(runIsolation === "container" ? env : {}),
   };

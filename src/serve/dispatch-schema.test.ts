@@ -16,3 +16,12 @@ test("hostile values are refused field by field", () => {
   expect(parseDispatch({}).ok).toBe(false);
   expect(parseDispatch([1]).ok).toBe(false);
 });
+
+test("vars named __proto__, constructor or prototype are refused by name, not dropped", () => {
+  for (const name of ["__proto__", "constructor", "prototype"]) {
+    const result = parseDispatch(JSON.parse(`{"runId":"r1","workflow":"deploy","callbackUrl":"https://hooks.example/cb","vars":{"ok":"1","${name}":"x"}}`));
+    expect(result.ok).toBe(false);
+    if (result.ok) continue;
+    expect(result.errors).toEqual([{ field: `vars.${name}`, message: expect.stringContaining("is reserved") }]);
+  }
+});

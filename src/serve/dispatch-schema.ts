@@ -43,6 +43,9 @@ export const dispatchSchema = v.strictObject(
   "must be a JSON object",
 );
 
+/** Var names that JavaScript objects treat specially: refused, never silently dropped. */
+export const RESERVED_VARS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
 /** A dispatch request. */
 export type Dispatch = v.InferOutput<typeof dispatchSchema>;
 
@@ -61,6 +64,14 @@ export interface FieldError {
  * ```
  */
 export function parseDispatch(body: unknown): { ok: true; dispatch: Dispatch } | { ok: false; errors: FieldError[] } {
+  // A map would drop these names without a word (or reach an object's prototype): refused by name.
+  const vars = typeof body === "object" && body !== null ? (body as Record<string, unknown>).vars : undefined;
+  if (typeof vars === "object" && vars !== null && !Array.isArray(vars)) {
+    const reserved = Object.keys(vars).filter((key) => RESERVED_VARS.has(key));
+    if (reserved.length > 0) {
+      return { ok: false, errors: reserved.map((key) => ({ field: `vars.${key}`, message: `the name ${JSON.stringify(key)} is reserved (__proto__, constructor and prototype are refused): rename the variable` })) };
+    }
+  }
   const result = v.safeParse(dispatchSchema, body, { abortEarly: false });
   if (result.success) return { ok: true, dispatch: result.output };
   return {

@@ -17,13 +17,13 @@ afterAll(async () => {
   for (const store of stores) await store.close();
   rmSync(stateRoot, { recursive: true, force: true });
 });
-async function handler() {
+async function handler(extra: { metricsPublic?: boolean; requireHost?: boolean } = {}) {
   const config = loadServeConfig({ RUNNER_AUTH_TOKEN: TOKEN, ATMOS_REPO_URL: "https://git.example/repo.git" });
   const metrics = new Metrics();
   const store = await SqlRunStore.openSqlite(join(stateRoot, String(stores.length)));
   stores.push(store);
   const runs = new RunManager(config, () => {}, metrics, new Redactor(), store);
-  return { handle: createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log: () => {} }), runs };
+  return { handle: createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log: () => {}, ...extra }), runs };
 }
 const post = (body: BodyInit, headers: Record<string, string> = {}) =>
   new Request("http://runner/dispatch", { method: "POST", body, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...headers } });
@@ -41,5 +41,31 @@ test("the status codes of /dispatch, before any run starts", async () => {
   expect((await invalid.json()).errors.map((e: { field: string }) => e.field)).toEqual(["workflow", "callbackUrl"]);
   expect((await handle(new Request("http://runner/dispatch"))).status).toBe(405);
   expect((await handle(new Request("http://runner/runs/r1", { headers: { authorization: `Bearer ${TOKEN}` } }))).status).toBe(404);
-  expect((await handle(new Request("http://runner/metrics"))).headers.get("content-type")).toContain("text/plain");
+  expect((await handle(new Request("http://runner/metrics", { headers: { authorization: `Bearer ${TOKEN}` } }))).headers.get("content-type")).toContain("text/plain");
+});
+
+test("/metrics needs the bearer token unless MUSTER_METRICS_PUBLIC", async () => {
+  const { handle } = await handler();
+  const anonymous = await handle(new Request("http://runner/metrics"));
+  expect(anonymous.status).toBe(401);
+  expect((await anonymous.json()).error).toContain("MUSTER_METRICS_PUBLIC");
+  expect((await handle(new Request("http://runner/metrics", { headers: { authorization: "Bearer wrong-token-0123456789" } }))).status).toBe(401);
+  expect((await handle(new Request("http://runner/metrics", { headers: { authorization: `Bearer ${TOKEN}` } }))).status).toBe(200);
+  const open = await handler({ metricsPublic: true });
+  expect((await open.handle(new Request("http://runner/metrics"))).status).toBe(200);
+});
+
+test("a request without a Host header is a 400", async () => {
+  const { handle } = await handler({ requireHost: true });
+  const response = await handle(new Request("http://runner/healthz"));
+  expect(response.status).toBe(400);
+  expect((await response.json()).error).toContain("Host header");
+  expect((await handle(new Request("http://runner/healthz", { headers: { host: "runner" } }))).status).toBe(200);
+});
+
+test("a dispatch var named __proto__ is a 400 naming it", async () => {
+  const { handle } = await handler();
+  const response = await handle(post('{"runId":"p1","workflow":"w","callbackUrl":"https://hooks.example/cb","vars":{"__proto__":"x"}}'));
+  expect(response.status).toBe(400);
+  expect((await response.json()).errors).toEqual([{ field: "vars.__proto__", message: expect.stringContaining("reserved") }]);
 });

@@ -1,7 +1,8 @@
 /**
  * The runner's HTTP API, written against `Request` and `Response` only:
  * `POST /dispatch`, `GET /runs/:id`, `POST /runs/:id/cancel`, `GET /healthz`,
- * `GET /readyz`, `GET /metrics`.
+ * `GET /readyz`, `GET /metrics` (the bearer token too, unless
+ * MUSTER_METRICS_PUBLIC). A network request without `Host` is a 400.
  * @module
  */
 import { readAtMost } from "../util/bytes.ts";
@@ -26,6 +27,10 @@ export interface ApiDeps {
   callbackAllowHosts?: ReadonlySet<string>;
   /** The longest run time a dispatch may ask for. */
   runTimeoutMaxMs?: number;
+  /** Requests from the network: one without a Host header is a 400 (requests built in-process may have none). */
+  requireHost?: boolean;
+  /** MUSTER_METRICS_PUBLIC: `/metrics` answers without the bearer token. */
+  metricsPublic?: boolean;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -50,6 +55,18 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | u
  * ```
  */
 export function createApiHandler(deps: ApiDeps): (request: Request) => Promise<Response> {
+  const { metrics } = deps;
+  const served = createRoutes(deps);
+  return (request) => {
+    if (deps.requireHost && !request.headers.get("host")) {
+      metrics.rejected(400);
+      return Promise.resolve(json(400, { error: "invalid request: a Host header is required" }));
+    }
+    return served(request);
+  };
+}
+
+function createRoutes(deps: ApiDeps): (request: Request) => Promise<Response> {
   const { runs, tokens, metrics } = deps;
   const reject = (status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
     metrics.rejected(status);
@@ -101,10 +118,19 @@ export function createApiHandler(deps: ApiDeps): (request: Request) => Promise<R
   };
 
   return async (request) => {
-    const path = new URL(request.url).pathname;
+    // HTTP/1.0 without Host leaves no URL to route by: a client error (never a 500 and an error line).
+    let path: string;
+    try {
+      path = new URL(request.url).pathname;
+    } catch {
+      return reject(400, "invalid request: a Host header is required");
+    }
     if (path === "/healthz") return json(200, { status: "ok" });
     if (path === "/readyz") return runs.draining ? json(503, { status: "draining" }) : json(200, { status: "ready" });
     if (path === "/metrics") {
+      if (!deps.metricsPublic && !(await tokens.authorize(request.headers.get("authorization")))) {
+        return reject(401, "missing or invalid bearer token (/metrics needs it unless MUSTER_METRICS_PUBLIC=1)", {}, { "www-authenticate": "Bearer" });
+      }
       return new Response(metrics.render(await runs.gauges()), {
         headers: { "content-type": "text/plain; version=0.0.4" },
       });

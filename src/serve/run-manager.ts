@@ -466,6 +466,14 @@ export class RunManager {
       signal: this.#shutdown.signal,
       log: (message, fields) => this.#log("warn", message, { runId: run.state.runId, ...fields }),
     });
+    if (outcome.stopped) {
+      // Shutdown stopped the retries, not the receiver: the callback stays in the store's outbox, sent at the next start (or by another runner).
+      await this.#store.abandonCallback(run.state.runId).catch((e: Error) => this.#log("error", "could not keep a callback for the next start", { runId: run.state.runId, error: e.message }));
+      this.#local.delete(run.state.runId);
+      this.#log("warn", "callback left for the next start: shutdown stopped its retries", { runId: run.state.runId, attempts: outcome.attempts, status: outcome.status ?? null, error: outcome.error ?? null });
+      run.finish();
+      return;
+    }
     run.state.callback = outcome;
     await this.#store.delivered(run.state.runId, outcome).catch((e: Error) => this.#log("error", "could not store a callback's outcome", { runId: run.state.runId, error: e.message }));
     this.#local.delete(run.state.runId);

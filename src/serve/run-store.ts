@@ -35,6 +35,7 @@ import type { CallbackOutcome } from "./callback.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
 import type { RunState, RunStatus } from "./run-record.ts";
 import { postgresConnection, sqliteConnection, type SqlConnection } from "./sql-connection.ts";
+import { redactUrl, urlSecrets } from "./state-url.ts";
 
 /** A run as stored. */
 export interface StoredRun {
@@ -72,7 +73,14 @@ export interface RunStore {
   cancelQueued(runId: string, owner: string, reason: string, leaseMs: number): Promise<StoredRun | undefined>;
   /** Records a cancel request for a running run (its owner carries it out). */
   requestCancel(runId: string, reason: string): Promise<void>;
-  /** Extends `owner`'s leases; returns the runs it still holds and the cancel requests for them. */
+  /**
+   * Claims the runner id `owner` for this process (shared stores): refused
+   * with {@linkcode StateError} (naming MUSTER_RUNNER_ID) while another live
+   * process holds it, that is while its heartbeat (renewed by `renew`) has
+   * not run out. Let go at `close`.
+   */
+  registerRunner(owner: string, ttlMs: number): Promise<void>;
+  /** Extends `owner`'s leases (and its heartbeat); returns the runs it still holds and the cancel requests for them. */
   renew(owner: string, leaseMs: number): Promise<{ held: Set<string>; cancels: Map<string, string> }>;
   /** Takes over running runs whose lease ran out: they are failed "runner lost while running", now `owner`'s to call back. */
   takeOverLost(owner: string, leaseMs: number): Promise<StoredRun[]>;
@@ -86,6 +94,12 @@ export interface RunStore {
   takeOverUndelivered(owner: string, leaseMs: number): Promise<StoredRun[]>;
   /** Stores how a run's callback went: nothing is left to do for it (its owner stays, as who ran it). */
   delivered(runId: string, outcome: CallbackOutcome): Promise<void>;
+  /**
+   * Leaves a final run's callback to be sent (shutdown stopped its retries):
+   * the callback stays unsent and the lease is let go, so the next start, or
+   * another runner, takes it over with `takeOverUndelivered` (the outbox).
+   */
+  abandonCallback(runId: string): Promise<void>;
   /** The run with this id, if one was admitted (and not yet forgotten). */
   find(runId: string): Promise<StoredRun | undefined>;
   /** Queued and running runs, across every runner. */
@@ -170,6 +184,8 @@ const MIGRATIONS: Array<(sql: SqlConnection["dialect"]) => string[]> = [
     "CREATE UNIQUE INDEX IF NOT EXISTS runs_one_running_per_stack ON runs (stack) WHERE status = 'running'",
     "CREATE INDEX IF NOT EXISTS runs_seq ON runs (seq)",
   ],
+  // Version 3: a row per live runner id, with a heartbeat (renewed with the leases): a second live replica under one id is refused.
+  (d) => [`CREATE TABLE IF NOT EXISTS runners (runner_id TEXT PRIMARY KEY, instance TEXT NOT NULL, heartbeat_until ${d.bigint} NOT NULL)`],
 ];
 
 /** Brings the schema up to date, one runner at a time. */
@@ -202,6 +218,8 @@ const FINAL = "status IN ('succeeded', 'failed', 'canceled')";
 export class SqlRunStore implements RunStore {
   #sql: SqlConnection;
   #release: () => void;
+  /** This process's claim on its runner id (registerRunner). */
+  #registered?: { owner: string; instance: string; ttlMs: number };
   readonly shared: boolean;
 
   private constructor(sql: SqlConnection, shared: boolean, release: () => void) {
@@ -259,19 +277,29 @@ export class SqlRunStore implements RunStore {
     }
   }
 
-  /** Connects to PostgreSQL and migrates; throws {@linkcode StateError} naming MUSTER_STATE_URL when it cannot. */
-  static async openPostgres(url: string): Promise<SqlRunStore> {
+  /**
+   * Connects to PostgreSQL and migrates; throws {@linkcode StateError} naming
+   * `variable` when it cannot. Messages show `shown` (the URL without its
+   * password, or the file it came from), and the driver's words with every
+   * form of the password masked.
+   */
+  static async openPostgres(url: string, variable = "MUSTER_STATE_URL", shown = redactUrl(url)): Promise<SqlRunStore> {
+    const mask = (message: string) => {
+      let out = message.split(url).join(shown);
+      for (const secret of urlSecrets(url)) out = out.split(secret).join("…");
+      return out;
+    };
     let sql: SqlConnection;
     try {
       sql = postgresConnection(await platform.openPostgres(url));
     } catch (error) {
-      throw new StateError("MUSTER_STATE_URL", `cannot connect to ${redactUrl(url)} (${(error as Error).message})`);
+      throw new StateError(variable, `cannot connect to ${shown} (${mask((error as Error).message)})`);
     }
     try {
       await migrate(sql);
     } catch (error) {
       await sql.close().catch(() => {});
-      throw new StateError("MUSTER_STATE_URL", `cannot prepare the tables at ${redactUrl(url)} (${(error as Error).message})`);
+      throw new StateError(variable, `cannot prepare the tables at ${shown} (${mask((error as Error).message)})`);
     }
     return new SqlRunStore(sql, true, () => {});
   }
@@ -334,7 +362,26 @@ export class SqlRunStore implements RunStore {
     await this.#sql.query("UPDATE runs SET cancel_reason = ? WHERE run_id = ? AND status = 'running' AND cancel_reason IS NULL", reason, runId);
   }
 
+  async registerRunner(owner: string, ttlMs: number): Promise<void> {
+    const instance = crypto.randomUUID();
+    const holder = await this.#sql.exclusive(async (tx) => {
+      const live = (await tx.query<{ instance: string; until_ms: number }>(
+        `SELECT instance, heartbeat_until - ${tx.dialect.nowMs} AS until_ms FROM runners WHERE runner_id = ? AND heartbeat_until >= ${tx.dialect.nowMs}`, owner,
+      ))[0];
+      if (live) return live;
+      await tx.query("DELETE FROM runners WHERE runner_id = ?", owner);
+      await tx.query(`INSERT INTO runners (runner_id, instance, heartbeat_until) VALUES (?, ?, ${tx.dialect.nowMs} + ?)`, owner, instance, ttlMs);
+      return undefined;
+    });
+    if (holder) {
+      throw new StateError("MUSTER_RUNNER_ID", `${JSON.stringify(owner)} is the id of a live replica on this store (its heartbeat runs for another ${Math.max(0, Math.ceil(Number(holder.until_ms) / 1000))}s): two live replicas under one id would renew each other's leases, and neither would take over the other's lost runs. Give each replica its own MUSTER_RUNNER_ID, or leave it unset (a unique id is made at each start)`);
+    }
+    this.#registered = { owner, instance, ttlMs };
+  }
+
   async renew(owner: string, leaseMs: number): Promise<{ held: Set<string>; cancels: Map<string, string> }> {
+    const me = this.#registered;
+    if (me) await this.#sql.query(`UPDATE runners SET heartbeat_until = ${this.#sql.dialect.nowMs} + ? WHERE runner_id = ? AND instance = ?`, me.ttlMs, me.owner, me.instance);
     const rows = await this.#sql.query<{ run_id: string; status: RunStatus; cancel_reason: string | null }>(
       `UPDATE runs SET lease_until = ${this.#sql.dialect.nowMs} + ? WHERE owner = ? AND (status = 'running' OR (${FINAL} AND callback IS NULL)) RETURNING run_id, status, cancel_reason`,
       leaseMs, owner,
@@ -373,6 +420,10 @@ export class SqlRunStore implements RunStore {
     await this.#sql.query("UPDATE runs SET callback = ?, lease_until = NULL WHERE run_id = ?", JSON.stringify(outcome), runId);
   }
 
+  async abandonCallback(runId: string): Promise<void> {
+    await this.#sql.query(`UPDATE runs SET lease_until = 0 WHERE run_id = ? AND ${FINAL} AND callback IS NULL`, runId);
+  }
+
   async find(runId: string): Promise<StoredRun | undefined> {
     const row = (await this.#sql.query<Row>("SELECT * FROM runs WHERE run_id = ?", runId))[0];
     return row ? fromRow(row) : undefined;
@@ -389,13 +440,15 @@ export class SqlRunStore implements RunStore {
   }
 
   async close(): Promise<void> {
+    // A graceful stop frees the id at once (a killed runner's frees itself when its heartbeat runs out).
+    const me = this.#registered;
+    if (me) await this.#sql.query("DELETE FROM runners WHERE runner_id = ? AND instance = ?", me.owner, me.instance).catch(() => {});
     await this.#sql.close();
     this.#release();
   }
 }
 
-/** A URL without its password, for messages. */
-export const redactUrl = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:…@");
+export { redactUrl } from "./state-url.ts";
 
 /**
  * Takes the lock file for this process: an flock, which the kernel frees when

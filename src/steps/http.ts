@@ -201,7 +201,7 @@ function buildRequest(step: HttpStep, texts: Record<string, string>): { url: str
       if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded");
     }
   }
-  return { url: url.toString(), init: { method: step.method, headers, body, redirect: "follow" } };
+  return { url: url.toString(), init: { method: step.method, headers, body } };
 }
 
 async function attempt(
@@ -214,7 +214,9 @@ async function attempt(
   conditions: RegExp[],
 ): Promise<{ ok: boolean; retryable: boolean; error: string; response?: Captured }> {
   try {
-    const response = await fetch(request.url, { ...request.init, signal: AbortSignal.any([cancel, deadline]) });
+    // Redirects are followed by hand, each hop held to the first request's policy (http-redirects.ts).
+    const { fetchFollowing } = await import("./http-redirects.ts");
+    const response = await fetchFollowing(request.url, request.init, AbortSignal.any([cancel, deadline]));
     // Past the limit the body is cut (and the rest not read), as in Atmos.
     const body = response.body ? new TextDecoder().decode((await readAtMost(response.body, HTTP_BODY_LIMIT)).bytes) : "";
     const captured: Captured = { code: response.status, status: `${response.status} ${response.statusText}`.trim(), headers: Object.fromEntries(response.headers), body };
@@ -228,6 +230,7 @@ async function attempt(
       : `HTTP ${response.status}, but the body matches none of: ${patterns.map(String).join(", ")}`;
     return { ok: false, retryable, error: why, response: captured };
   } catch (error) {
+    if ((error as Error).name === "RedirectRefused") return { ok: false, retryable: false, error: (error as Error).message };
     const why = deadline.aborted ? `no response within ${formatDuration(timeoutMs)}` : `transport error: ${(error as Error).message}`;
     return { ok: false, retryable: !cancel.aborted, error: why };
   }
