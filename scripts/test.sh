@@ -8,6 +8,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 bash scripts/setup-test-env.sh
 bash scripts/setup-docker.sh
 bash scripts/check-platform.sh
+bun scripts/check-imports.ts
 tsc --noEmit -p .
 bun scripts/build.ts
 bun test --timeout 60000 "$@"

@@ -170,6 +170,33 @@ describe("build, inspect, run, push", () => {
     expect(readFileSync(join(helperDir, "asked"), "utf8").trim()).toBe(registry.host);
   }, 120_000);
 
+  test("an exported type: env DOCKER_CONFIG reaches push (the run's environment, not muster's own)", async () => {
+    const image = `${tag}:push-env`;
+    builtTags.add(image);
+    docker("tag", IMAGE, image);
+    const target = `${registry.host}/team/env:v${Date.now().toString(36)}`;
+    builtTags.add(target);
+    const auths = join(tmp.path, "env-auths");
+    writeFiles(auths, { "config.json": JSON.stringify({ auths: { [registry.host]: { auth: btoa(`${registry.user}:${registry.password}`) } } }) });
+    const none = join(tmp.path, "env-no-credentials");
+    writeFiles(none, { "config.json": "{}" });
+    const dir = project({
+      "workflows.yaml": `workflows:
+  publish:
+    steps:
+      - name: credentials
+        type: env
+        vars: { DOCKER_CONFIG: "${auths}" }
+      - name: push
+        type: container
+        action: push
+        with: { image: "${image}", tags: ["${target}"] }
+`,
+    });
+    const run = await muster(["workflow", "publish"], { cwd: dir, env: { DOCKER_CONFIG: none }, timeoutMs: 60_000 });
+    expect({ code: run.code, stderr: run.code === 0 ? "" : run.stderr }).toEqual({ code: 0, stderr: "" });
+  }, 120_000);
+
   test("run: the step's directory is the workspace, env is the step's own, cleanup: on_success keeps a failed container, and validation catches what cannot work", async () => {
     const dir = project({
       "sub/data.txt": "from the host\n",

@@ -41,8 +41,8 @@ function webService(name: string, hostPort: number, delay = 1, extra = ""): stri
 ${extra}`;
 }
 
-/** A TCP (optionally TLS) proxy to the engine's unix socket, which a test can take away. */
-function engineProxy(tls?: Parameters<typeof Bun.listen>[0]["tls"]) {
+/** A TCP (optionally TLS) proxy to the engine's unix socket, which a test can take away; `onRequest` sees each request line muster sends. */
+function engineProxy(tls?: Parameters<typeof Bun.listen>[0]["tls"], onRequest?: (line: string) => void) {
   return Bun.listen<{ upstream?: Awaited<ReturnType<typeof Bun.connect>>; pending: Uint8Array[] }>({
     hostname: "127.0.0.1",
     port: 0,
@@ -57,6 +57,7 @@ function engineProxy(tls?: Parameters<typeof Bun.listen>[0]["tls"]) {
         for (const chunk of client.data.pending) client.data.upstream.write(chunk);
       },
       data(client, chunk) {
+        if (onRequest) for (const m of new TextDecoder("latin1").decode(chunk).matchAll(/^(?:GET|POST|PUT|DELETE|HEAD) \S+ HTTP\/1\.1$/gm)) onRequest(m[0]);
         if (client.data.upstream) client.data.upstream.write(chunk);
         else client.data.pending.push(new Uint8Array(chunk));
       },
@@ -74,6 +75,31 @@ afterAll(() => {
 });
 
 describe("background services", () => {
+  test("teardown downloads a service's log only when an observer wants it (--log-dir), not for the terminal alone", async () => {
+    const requests: string[] = [];
+    const proxy = engineProxy(undefined, (line) => requests.push(line));
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { name: chatty, type: container, background: true, with: { image: ${IMAGE}, command: ["sh", "-c", "trap 'exit 0' TERM; echo hello from the service; sleep 600 & wait"] } }
+      - { name: work, type: shell, command: "echo worked" }
+`);
+    try {
+      const env = { DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}` };
+      const plain = await muster(["workflow", "w"], { cwd: dir, env, timeoutMs: 60_000 });
+      expect({ code: plain.code, stderr: plain.code === 0 ? "" : plain.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(requests.filter((r) => /\/containers\/[^/]+\/create|\/containers\/create/.test(r)).length).toBe(1);
+      expect(requests.filter((r) => /\/containers\/[0-9a-f]+\/logs/.test(r))).toEqual([]);
+      requests.length = 0;
+      const logDir = join(dir, "logs");
+      const logged = await muster(["workflow", "w", "--log-dir", logDir], { cwd: dir, env, timeoutMs: 60_000 });
+      expect(logged.code).toBe(0);
+      expect(requests.filter((r) => /\/containers\/[0-9a-f]+\/logs/.test(r)).length).toBe(1);
+    } finally {
+      proxy.stop(true);
+    }
+  }, 120_000);
+
   test("the seed's emulator shape: healthy after a delay, used through its published port, canceled", async () => {
     const p = port();
     const dir = project(`workflows:

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually, muster, processesMatching, spawnMuster, tempDir, watch, writeFiles } from "./helpers.ts";
+import { eventually, muster, processesMatching, spawnMuster, tempDir, watch, writeFiles, tagged } from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -68,7 +68,7 @@ describe("cleanup on every way muster can be told to stop", () => {
 
   for (const [signal, code] of [["SIGHUP", 129], ["SIGQUIT", 131]] as const) {
     test(`${signal} stops the run like SIGTERM: steps stopped, when: always runs, exit ${code}`, async () => {
-      const tag = signal === "SIGHUP" ? "1081" : "1082";
+      const tag = signal === "SIGHUP" ? tagged(1081) : tagged(1082);
       const dir = project(holder(tag));
       const proc = spawnMuster(["workflow", "w"], { cwd: dir });
       const stdout = watch(proc.stdout);
@@ -81,25 +81,25 @@ describe("cleanup on every way muster can be told to stop", () => {
   }
 
   test("kill -9 of muster: its steps' processes do not survive it (the watchdog's pipe closes)", async () => {
-    const dir = project(holder("1083"));
+    const dir = project(holder(tagged(1083)));
     const proc = spawnMuster(["workflow", "w"], { cwd: dir });
     const stdout = watch(proc.stdout);
     expect(await stdout.waitFor("started")).toBe(true);
-    expect((await processesMatching("sleep 1083")).length).toBeGreaterThan(0);
+    expect((await processesMatching(`sleep ${tagged(1083)}`)).length).toBeGreaterThan(0);
     proc.kill("SIGKILL");
     await proc.exited;
-    expect(await eventually(async () => (await processesMatching("sleep 1083")).length === 0, 10_000)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1083)}`)).length === 0, 10_000)).toBe(true);
   });
 
   test("a closed stderr (EPIPE) does not stop the cleanup or change the exit code", async () => {
-    const dir = project(holder("1084"));
+    const dir = project(holder(tagged(1084)));
     const proc = spawnMuster(["workflow", "w"], { cwd: dir });
     const stdout = watch(proc.stdout);
     expect(await stdout.waitFor("started")).toBe(true);
     await proc.stderr.cancel(); // the reader of muster's messages goes away
     proc.kill("SIGTERM"); // muster's "stopping" line now meets a broken pipe
     expect(await proc.exited).toBe(143);
-    expect(await processesMatching("sleep 1084")).toEqual([]);
+    expect(await processesMatching(`sleep ${tagged(1084)}`)).toEqual([]);
     expect(existsSync(join(dir, "after"))).toBe(true);
   });
 });
@@ -135,7 +135,7 @@ describe("a parse cache you can trust", () => {
     const dir = project(yaml);
     const cache = join(dir, "cache");
     const { mkdirSync, writeFileSync } = await import("node:fs");
-    const { cacheKey, entryPath } = await import("../src/workflow/parse-cache.ts");
+    const { cacheKey, entryPath } = await import("../src/load/parse-cache.ts");
     mkdirSync(cache, { mode: 0o700 });
     // The entries a poisoner would write for this exact text: the bare value the old format held,
     // and the current format with a MAC made up without the key.

@@ -93,7 +93,19 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
   }
 }
 
-/** Whether a process with this exact command line substring is alive (ignoring zombies). */
+/**
+ * This copy of the suite's own tag: two suites on one host (two checkouts,
+ * a developer's run next to CI) never see each other's processes.
+ */
+export const RUN_TAG = String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
+
+/**
+ * Seconds for a test's `sleep` that only this suite run uses (`1083.042117`):
+ * match its processes with `processesMatching(\`sleep ${tagged(1083)}\`)`.
+ */
+export const tagged = (seconds: number): string => `${seconds}.${RUN_TAG}`;
+
+/** Whether a process with this exact command line substring is alive (ignoring zombies). Match a {@linkcode tagged} sleep, never a fixed one. */
 export async function processesMatching(pattern: string): Promise<string[]> {
   const ps = Bun.spawnSync(["ps", "-eo", "pid=,stat=,args="]);
   return ps.stdout

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { logFilePath } from "../src/output/log-dir-renderer.ts";
-import { eventually, muster, processesMatching, repoRoot, spawnMuster, tempDir, writeFiles } from "./helpers.ts";
+import { eventually, muster, processesMatching, repoRoot, spawnMuster, tempDir, writeFiles, tagged } from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -91,14 +91,14 @@ describe("scheduling", () => {
   });
 
   test("fail_fast cancels a sleeping sibling (counted canceled) and leaves no process", async () => {
-    const dir = project(group("fail: { mode: fail_fast }", `- { name: slow, type: shell, command: "sleep 1030" }
+    const dir = project(group("fail: { mode: fail_fast }", `- { name: slow, type: shell, command: "sleep ${tagged(1030)}" }
 - { name: pending, type: shell, needs: [slow], command: touch pending }
 - { name: broken, type: shell, command: "sleep 0.2; exit 3" }`));
     const run = await muster(["workflow", "w", "--grace", "1s"], { cwd: dir });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain("[group] summary: 0 succeeded, 1 failed, 0 skipped, 2 canceled");
     expect(run.stderr).toMatch(/\[slow\] canceled in \d+/);
-    expect(await processesMatching("sleep 1030")).toEqual([]);
+    expect(await processesMatching(`sleep ${tagged(1030)}`)).toEqual([]);
     expect(existsSync(join(dir, "pending"))).toBe(false);
   });
 
@@ -258,15 +258,15 @@ describe("output", () => {
 });
 
 test("Ctrl-C mid-group cancels running children, prints the summary, exits 130, leaves nothing", async () => {
-  const dir = project(group("", `- { name: a, type: shell, command: "sleep 1031" }
-- { name: b, type: shell, command: "sleep 1031 & wait" }
+  const dir = project(group("", `- { name: a, type: shell, command: "sleep ${tagged(1031)}" }
+- { name: b, type: shell, command: "sleep ${tagged(1031)} & wait" }
 - { name: c, type: shell, needs: [a], command: touch c }`));
   const proc = spawnMuster(["workflow", "w"], { cwd: dir });
-  expect(await eventually(async () => (await processesMatching("sleep 1031")).length >= 3)).toBe(true);
+  expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1031)}`)).length >= 3)).toBe(true);
   proc.kill("SIGINT");
   expect(await proc.exited).toBe(130);
   const stderr = await new Response(proc.stderr).text();
   expect(stderr).toContain("[group] summary: 0 succeeded, 0 failed, 0 skipped, 3 canceled");
-  expect(await eventually(async () => (await processesMatching("sleep 1031")).length === 0, 2000)).toBe(true);
+  expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1031)}`)).length === 0, 2000)).toBe(true);
   expect(existsSync(join(dir, "c"))).toBe(false);
 });

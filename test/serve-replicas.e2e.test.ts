@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually, processesMatching, tempDir } from "./helpers.ts";
+import { eventually, processesMatching, tempDir, tagged } from "./helpers.ts";
 import { startPostgres, type Postgres } from "./postgres.ts";
 import { httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
 
@@ -102,15 +102,15 @@ describe("replicas on one PostgreSQL", () => {
     const url = await postgres.database("cancel");
     const a = await replica(url, "cancel-a");
     const id = newRunId("cancel");
-    expect((await dispatch(a.base, { runId: id, workflow: "slow", vars: { seconds: "1063" }, callbackUrl: callbacks.url() })).status).toBe(202);
-    expect(await eventually(async () => (await processesMatching("sleep 1063")).length > 0, 15_000)).toBe(true);
+    expect((await dispatch(a.base, { runId: id, workflow: "slow", vars: { seconds: tagged(1063) }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1063)}`)).length > 0, 15_000)).toBe(true);
     const b = await replica(url, "cancel-b");
     expect(await status(b.base, id)).toMatchObject({ status: "running", runner: "cancel-a" });
     const canceled = await fetch(`${b.base}/runs/${id}/cancel`, { method: "POST", headers: auth });
     expect(canceled.status).toBe(202);
     expect(await canceled.json()).toMatchObject({ runId: id, status: "running" });
     expect(await callbacks.waitFor(id)).toMatchObject({ status: "canceled", error: "canceled by request" });
-    expect(await eventually(async () => (await processesMatching("sleep 1063")).length === 0, 10_000)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1063)}`)).length === 0, 10_000)).toBe(true);
     expect(a.lines.some((l) => l.msg === "run finished" && l.runId === id && l.status === "canceled")).toBe(true);
     expect(callbacksFor(id).length).toBe(1);
     // Final: a second cancel, on either replica, is a conflict.
@@ -144,15 +144,15 @@ describe("replicas on one PostgreSQL", () => {
     const a = await replica(url, "killed-a", { MUSTER_CONCURRENCY: "1" });
     const lost = newRunId("lost");
     const behind = newRunId("behind");
-    expect((await dispatch(a.base, { runId: lost, workflow: "slow", stack: "prod", vars: { seconds: "1071" }, callbackUrl: callbacks.url() })).status).toBe(202);
-    expect(await eventually(async () => (await processesMatching("sleep 1071")).length > 0, 15_000)).toBe(true);
+    expect((await dispatch(a.base, { runId: lost, workflow: "slow", stack: "prod", vars: { seconds: tagged(1071) }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1071)}`)).length > 0, 15_000)).toBe(true);
     expect((await dispatch(a.base, { runId: behind, workflow: "hello", stack: "prod", callbackUrl: callbacks.url() })).status).toBe(202);
     const b = await replica(url, "killed-b");
     expect(await status(b.base, lost)).toMatchObject({ status: "running", runner: "killed-a" });
     expect(await status(b.base, behind)).toMatchObject({ status: "queued" });
     a.proc.kill("SIGKILL");
     await a.proc.exited;
-    expect(await eventually(async () => (await processesMatching("sleep 1071")).length === 0, 10_000)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1071)}`)).length === 0, 10_000)).toBe(true);
 
     expect(await callbacks.waitFor(lost)).toMatchObject({ runId: lost, status: "failed", exitCode: null, error: "runner lost while running" });
     expect(await callbacks.waitFor(behind)).toMatchObject({ status: "succeeded" });
@@ -160,7 +160,7 @@ describe("replicas on one PostgreSQL", () => {
     expect(await status(b.base, behind)).toMatchObject({ status: "succeeded", runner: "killed-b" });
     expect(b.lines.some((l) => l.msg === "run lost: its runner stopped while it ran" && l.runId === lost)).toBe(true);
     // The runId is still known: a retry gets the stored run.
-    const retried = await dispatch(b.base, { runId: lost, workflow: "slow", stack: "prod", vars: { seconds: "1071" }, callbackUrl: callbacks.url() });
+    const retried = await dispatch(b.base, { runId: lost, workflow: "slow", stack: "prod", vars: { seconds: tagged(1071) }, callbackUrl: callbacks.url() });
     expect(retried.status).toBe(200);
     expect(callbacksFor(lost).length).toBe(1);
   });
@@ -170,8 +170,8 @@ describe("replicas on one PostgreSQL", () => {
     const a = await replica(url, "frozen-a");
     const b = await replica(url, "frozen-b");
     const id = newRunId("frozen");
-    expect((await dispatch(a.base, { runId: id, workflow: "slow", vars: { seconds: "1077" }, callbackUrl: callbacks.url() })).status).toBe(202);
-    expect(await eventually(async () => (await processesMatching("sleep 1077")).length > 0, 15_000)).toBe(true);
+    expect((await dispatch(a.base, { runId: id, workflow: "slow", vars: { seconds: tagged(1077) }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1077)}`)).length > 0, 15_000)).toBe(true);
     expect(await status(b.base, id)).toMatchObject({ runner: "frozen-a" });
     // A stopped process renews nothing (a long pause, a partition): b reports the run once the lease runs out.
     a.proc.kill("SIGSTOP");
@@ -181,7 +181,7 @@ describe("replicas on one PostgreSQL", () => {
       a.proc.kill("SIGCONT");
     }
     expect(await eventually(() => a.lines.some((l) => l.msg === "run result not reported: another runner took the run over" && l.runId === id), 15_000)).toBe(true);
-    expect(await eventually(async () => (await processesMatching("sleep 1077")).length === 0, 10_000)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1077)}`)).length === 0, 10_000)).toBe(true);
     expect(callbacksFor(id).length).toBe(1);
     expect(await status(a.base, id)).toMatchObject({ status: "failed", runner: "frozen-b", error: "runner lost while running" });
   });

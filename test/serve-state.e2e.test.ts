@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { eventually, processesMatching, tempDir } from "./helpers.ts";
+import { eventually, processesMatching, tempDir, tagged } from "./helpers.ts";
 import { httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-state-4f1c2b9e7d5a";
@@ -63,14 +63,14 @@ describe("runs outlive the runner", () => {
     expect(first.port).toBeGreaterThan(0);
     const lost = newRunId("lost");
     const waiting = newRunId("waiting");
-    expect((await dispatch(first.base, { runId: lost, workflow: "slow", vars: { seconds: "1051" }, callbackUrl: callbacks.url() })).status).toBe(202);
-    expect(await eventually(async () => (await processesMatching("sleep 1051")).length > 0, 15_000)).toBe(true);
+    expect((await dispatch(first.base, { runId: lost, workflow: "slow", vars: { seconds: tagged(1051) }, callbackUrl: callbacks.url() })).status).toBe(202);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1051)}`)).length > 0, 15_000)).toBe(true);
     const queued = await dispatch(first.base, { runId: waiting, workflow: "hello", callbackUrl: callbacks.url() });
     expect(await queued.json()).toEqual({ runId: waiting, status: "queued" });
     first.proc.kill("SIGKILL");
     await first.proc.exited;
     // The runner's watchdog takes the run's processes with it.
-    expect(await eventually(async () => (await processesMatching("sleep 1051")).length === 0, 10_000)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1051)}`)).length === 0, 10_000)).toBe(true);
     expect(callbacks.received.some((c) => c.body.runId === lost)).toBe(false);
 
     const second = await runner(state, { MUSTER_CONCURRENCY: "1" });
@@ -79,7 +79,7 @@ describe("runs outlive the runner", () => {
     expect(await callbacks.waitFor(waiting)).toMatchObject({ runId: waiting, status: "succeeded", exitCode: 0 });
     expect(second.lines.find((l) => l.msg === "took up the runs of the previous runner")).toMatchObject({ lost: 1, requeued: 1 });
     // The runId is remembered: a retried dispatch gets the stored run and starts nothing; another request under it is a conflict.
-    const retried = await dispatch(second.base, { runId: lost, workflow: "slow", vars: { seconds: "1051" }, callbackUrl: callbacks.url() });
+    const retried = await dispatch(second.base, { runId: lost, workflow: "slow", vars: { seconds: tagged(1051) }, callbackUrl: callbacks.url() });
     expect(retried.status).toBe(200);
     expect(await retried.json()).toMatchObject({ runId: lost, status: "failed", error: "runner lost while running" });
     expect((await dispatch(second.base, { runId: lost, workflow: "hello", callbackUrl: callbacks.url() })).status).toBe(409);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually, muster, processesMatching, tempDir } from "./helpers.ts";
+import { eventually, muster, processesMatching, tempDir, tagged, RUN_TAG } from "./helpers.ts";
 import { buildRunImage, makeRepository, startCallbackReceiver, startGitHttps, startRunner, startSshd } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-4f1c2b9e7d5a3c1e";
@@ -129,7 +129,10 @@ describe("running dispatches", () => {
     const r = await runner(sshEnv());
     const ok = newRunId("ok");
     const bad = newRunId("bad");
-    const first = await dispatch(r.base, { runId: ok, workflow: "hello", vars: { who: "$(touch /tmp/muster-pwned)" }, callbackUrl: callbacks.url("/cb/ok"), callbackToken: CALLBACK_TOKEN });
+    // A command substitution whose output, were it run, would show in the log outside the payload's own text.
+    const marker = `muster-pwned-${RUN_TAG}`;
+    const payload = `$(echo ${marker})`;
+    const first = await dispatch(r.base, { runId: ok, workflow: "hello", vars: { who: payload }, callbackUrl: callbacks.url("/cb/ok"), callbackToken: CALLBACK_TOKEN });
     expect(first.status).toBe(202);
     expect(await first.json()).toEqual({ runId: ok, status: "queued" });
     expect((await dispatch(r.base, { runId: bad, workflow: "fail", callbackUrl: callbacks.url(), callbackToken: CALLBACK_TOKEN })).status).toBe(202);
@@ -138,9 +141,10 @@ describe("running dispatches", () => {
     expect(success).toMatchObject({ runId: ok, status: "succeeded", exitCode: 0, error: null });
     expect(new Date(success.startedAt as string).getTime()).toBeLessThanOrEqual(new Date(success.finishedAt as string).getTime());
     expect(success.durationMs).toBeGreaterThan(0);
-    expect(success.logTail).toContain("hello $(touch /tmp/muster-pwned)");
-    expect(success.logTail).toContain("quoted env: $(touch /tmp/muster-pwned)");
-    expect(Bun.file("/tmp/muster-pwned").size).toBe(0);
+    expect(success.logTail).toContain(`hello ${payload}`);
+    expect(success.logTail).toContain(`quoted env: ${payload}`);
+    // The marker appears only inside the payload's text: the substitution never ran.
+    expect(String(success.logTail).replaceAll(payload, "")).not.toContain(marker);
     expect(callbacks.received.find((c) => c.body.runId === ok)!.authorization).toBe(`Bearer ${CALLBACK_TOKEN}`);
 
     const failure = await callbacks.waitFor(bad);
@@ -191,12 +195,12 @@ describe("running dispatches", () => {
   test("cancel: the run stops, its callback says canceled, nothing is left", async () => {
     const r = await runner(sshEnv());
     const id = newRunId("cancel");
-    await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: "1041" }, callbackUrl: callbacks.url() });
-    expect(await eventually(async () => (await processesMatching("sleep 1041")).length > 0, 10_000)).toBe(true);
+    await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: tagged(1041) }, callbackUrl: callbacks.url() });
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1041)}`)).length > 0, 10_000)).toBe(true);
     const canceled = await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
     expect(canceled.status).toBe(202);
     expect(await callbacks.waitFor(id)).toMatchObject({ status: "canceled", error: "canceled by request" });
-    expect(await processesMatching("sleep 1041")).toEqual([]);
+    expect(await processesMatching(`sleep ${tagged(1041)}`)).toEqual([]);
     expect(await eventually(() => runDirs().length === 0, 3000)).toBe(true);
     const late = await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
     expect(late.status).toBe(409);
@@ -484,13 +488,13 @@ describe("the HTTP API", () => {
 
       const twice = await runner({ ...sshEnv(), MUSTER_SHUTDOWN_GRACE: "1h" });
       const held = newRunId("twice");
-      await dispatch(twice.base, { runId: held, workflow: "slow", vars: { seconds: "1043" }, callbackUrl: callbacks.url() });
-      expect(await eventually(async () => (await processesMatching("sleep 1043")).length > 0, 30_000)).toBe(true);
+      await dispatch(twice.base, { runId: held, workflow: "slow", vars: { seconds: tagged(1043) }, callbackUrl: callbacks.url() });
+      expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1043)}`)).length > 0, 30_000)).toBe(true);
       twice.proc.kill("SIGTERM");
       expect(await eventually(() => twice.lines.some((l) => l.msg === "draining"), 10_000)).toBe(true);
       twice.proc.kill("SIGTERM");
       expect(await twice.proc.exited).toBe(143);
-      expect(await eventually(async () => (await processesMatching("sleep 1043")).length === 0, 10_000)).toBe(true);
+      expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1043)}`)).length === 0, 10_000)).toBe(true);
     } finally {
       blackhole.stop(true);
     }
@@ -609,12 +613,12 @@ describe("lifecycle", () => {
   test("runs still going after the grace period are canceled, called back and cleaned up", async () => {
     const r = await runner({ ...sshEnv(), MUSTER_SHUTDOWN_GRACE: "500ms" });
     const id = newRunId("overdue");
-    await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: "1043" }, callbackUrl: callbacks.url() });
-    expect(await eventually(async () => (await processesMatching("sleep 1043")).length > 0, 10_000)).toBe(true);
+    await dispatch(r.base, { runId: id, workflow: "slow", vars: { seconds: tagged(1043) }, callbackUrl: callbacks.url() });
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1043)}`)).length > 0, 10_000)).toBe(true);
     r.proc.kill("SIGTERM");
     expect(await r.proc.exited).toBe(0);
     expect(await callbacks.waitFor(id)).toMatchObject({ status: "canceled", error: "runner shutting down" });
-    expect(await processesMatching("sleep 1043")).toEqual([]);
+    expect(await processesMatching(`sleep ${tagged(1043)}`)).toEqual([]);
     expect(runDirs()).toEqual([]);
   });
 

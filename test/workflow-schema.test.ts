@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { SAMPLE_WORKFLOW } from "../src/cli/init-files.ts";
 import { schemaText } from "../src/cli/schema.ts";
-import { parseWorkflowFile } from "../src/workflow/parse.ts";
+import { parseWorkflowFile } from "../src/load/parse.ts";
 import { YamlSource } from "../src/workflow/yaml-source.ts";
 import { muster, repoRoot } from "./helpers.ts";
 import { validateJson } from "./json-schema.ts";

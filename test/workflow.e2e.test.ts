@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { watch, eventually, muster, processesMatching, repoRoot, spawnMuster, tempDir, writeFiles } from "./helpers.ts";
+import { watch, eventually, muster, processesMatching, repoRoot, spawnMuster, tempDir, writeFiles, tagged } from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -144,12 +144,12 @@ describe("running steps", () => {
     steps:
       - type: shell
         timeout: 300ms
-        command: sleep 1001 & sleep 1001; wait
+        command: sleep ${tagged(1001)} & sleep ${tagged(1001)}; wait
 `);
     const run = await muster(["workflow", "w", "--grace", "200ms"], { cwd: dir });
     expect(run.code).toBe(124);
     expect(run.stderr).toContain("timed out after 300ms");
-    expect(await eventually(async () => (await processesMatching("sleep 1001")).length === 0, 2000)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1001)}`)).length === 0, 2000)).toBe(true);
   });
 
   test("retry re-runs with backoff and logs each attempt", async () => {
@@ -183,21 +183,21 @@ describe("running steps", () => {
     const dir = project(`workflows:
   w:
     steps:
-      - { type: shell, command: "(sleep 1002 &) ; echo started" }
-      - { type: shell, command: "ps -eo stat=,args= | grep 'sleep 1002' | grep -v -e grep -e '^Z' > seen; true" }
+      - { type: shell, command: "(sleep ${tagged(1002)} &) ; echo started" }
+      - { type: shell, command: "ps -eo stat=,args= | grep 'sleep ${tagged(1002)}' | grep -v -e grep -e '^Z' > seen; true" }
 `);
     // The second step looks for the first step's grandchild: by the time a step starts, the one before has no process left.
     const run = await muster(["workflow", "w"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(readFileSync(join(dir, "seen"), "utf8")).toBe("");
-    expect(await processesMatching("sleep 1002")).toEqual([]);
+    expect(await processesMatching(`sleep ${tagged(1002)}`)).toEqual([]);
   });
 });
 
 describe("signals", () => {
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     test(`${signal} stops the running step's group, skips the rest but runs when: always steps, and exits ${code}`, async () => {
-      const tag = signal === "SIGINT" ? "1003" : "1004";
+      const tag = signal === "SIGINT" ? tagged(1003) : tagged(1004);
       const dir = project(`workflows:
   w:
     steps:
@@ -219,24 +219,24 @@ describe("signals", () => {
     const dir = project(`workflows:
   w:
     steps:
-      - { type: shell, command: "trap '' INT TERM; sleep 1005 & wait; sleep 1005" }
+      - { type: shell, command: "trap '' INT TERM; sleep ${tagged(1005)} & wait; sleep ${tagged(1005)}" }
 `);
     const proc = spawnMuster(["workflow", "w", "--grace", "300ms"], { cwd: dir });
-    expect(await eventually(async () => (await processesMatching("sleep 1005")).length > 0)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1005)}`)).length > 0)).toBe(true);
     proc.kill("SIGTERM");
     // The step ignores TERM: only the kill after --grace can end it (a 300 ms grace, then exit 143).
     expect(await proc.exited).toBe(143);
-    expect(await eventually(async () => (await processesMatching("sleep 1005")).length === 0, 2000)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1005)}`)).length === 0, 2000)).toBe(true);
 
     const again = spawnMuster(["workflow", "w", "--grace", "60s"], { cwd: dir });
     const stderr = watch(again.stderr);
-    expect(await eventually(async () => (await processesMatching("sleep 1005")).length > 0)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1005)}`)).length > 0)).toBe(true);
     again.kill("SIGINT");
     // Handshake: muster has taken the first Ctrl-C (a 60 s grace would follow) before the second one.
     expect(await stderr.waitFor("SIGINT: stopping")).toBe(true);
     again.kill("SIGINT");
     expect(await again.exited).toBe(130);
-    expect(await eventually(async () => (await processesMatching("sleep 1005")).length === 0, 2000)).toBe(true);
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1005)}`)).length === 0, 2000)).toBe(true);
   });
 });
 
@@ -402,3 +402,32 @@ test("the source runs under Deno with the same result", async () => {
   const failed = await muster(["workflow", "w"], { cwd: failing, command: [deno, "run", "-A", join(repoRoot, "src/main.ts")] });
   expect(failed.code).toBe(9);
 }, 60_000);
+
+describe("one run builder", () => {
+  test("describe and workflow --dry-run show the same plan: !env and !exec in prompt fields are evaluated for both (describe showed the tag)", async () => {
+    const dir = project(`workflows:
+  ask:
+    steps:
+      - name: who
+        type: input
+        prompt: Who deploys?
+        default: !env MUSTER_TEST_WHO
+      - name: where
+        type: input
+        prompt: Where?
+        default: !exec echo staging
+      - name: hi
+        type: shell
+        command: echo "{{ .vars.greeting }}"
+`);
+    const env = { MUSTER_TEST_WHO: "alice" };
+    const described = await muster(["describe", "ask", "--json", "--var", "greeting=hello"], { cwd: dir, env });
+    const dry = await muster(["workflow", "ask", "--dry-run", "--format", "json", "--var", "greeting=hello"], { cwd: dir, env });
+    expect({ code: described.code, stderr: described.stderr }).toEqual({ code: 0, stderr: "" });
+    expect({ code: dry.code, stderr: dry.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(JSON.parse(described.stdout)).toEqual(JSON.parse(dry.stdout));
+    expect(described.stdout).toContain("alice");
+    expect(described.stdout).toContain("staging");
+    expect(described.stdout).not.toContain("!env");
+  });
+});

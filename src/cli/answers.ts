@@ -8,7 +8,7 @@ import { kindOfStep } from "../steps/index.ts";
 import type { InputStep } from "../steps/input.ts";
 import { unansweredPrompts } from "../steps/prompt.ts";
 import { suggest } from "../workflow/diagnostics.ts";
-import type { Plan } from "../workflow/plan.ts";
+import type { Plan } from "../load/plan.ts";
 import type { Workflow } from "../workflow/types.ts";
 
 /** Refuses (exit 2) an `--answer` that names no prompt step of `workflow`. */

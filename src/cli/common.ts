@@ -5,7 +5,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { findProject, type Project } from "../workflow/discover.ts";
+import { findProject, type Project } from "../load/discover.ts";
 import { UsageError } from "../errors.ts";
 import { platform } from "../platform/index.ts";
 import { stderr } from "../output/terminal.ts";

@@ -8,7 +8,7 @@
  */
 import { defineCommand } from "citty";
 import { stdout } from "../output/terminal.ts";
-import { loadWorkflowFiles } from "../workflow/discover.ts";
+import { loadWorkflowFiles } from "../load/discover.ts";
 import { dirArg, fileArg, loadProject } from "./common.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 

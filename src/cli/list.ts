@@ -5,7 +5,7 @@
 import { defineCommand } from "citty";
 import { stderr, stdout } from "../output/terminal.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
-import { type LoadedFile, loadWorkflowFiles } from "../workflow/discover.ts";
+import { type LoadedFile, loadWorkflowFiles } from "../load/discover.ts";
 import type { Colors } from "../output/colors.ts";
 import { dirArg, fileArg, jsonArg, loadProject } from "./common.ts";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.ts";

@@ -9,7 +9,7 @@
 import { UsageError } from "../errors.ts";
 import { stderr } from "../output/terminal.ts";
 import { platform } from "../platform/index.ts";
-import { type LoadedFile, loadWorkflowFiles, type Project } from "../workflow/discover.ts";
+import { type LoadedFile, loadWorkflowFiles, type Project } from "../load/discover.ts";
 import type { Workflow } from "../workflow/types.ts";
 import { workflowRows, workflowTable } from "./list.ts";
 

@@ -9,8 +9,8 @@
  */
 import { UsageError } from "../errors.ts";
 import { kindOfStep } from "../steps/index.ts";
-import { shellQuote } from "../workflow/shell-words.ts";
-import { skippedReads } from "../workflow/template-check.ts";
+import { shellQuote } from "../util/shell-words.ts";
+import { skippedReads } from "../load/template-check.ts";
 import type { Workflow } from "../workflow/types.ts";
 
 /** What a run was given, as far as the hint must repeat it. */

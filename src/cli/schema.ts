@@ -11,7 +11,7 @@
 import { defineCommand } from "citty";
 import { EXIT_OK } from "../exit-codes.ts";
 import { stdout } from "../output/terminal.ts";
-import { workflowJsonSchema } from "../workflow/workflow-json-schema.ts";
+import { workflowJsonSchema } from "../load/workflow-json-schema.ts";
 import { SUMMARIES } from "./summaries.ts";
 
 /** The schema as `muster schema` prints it (and `schemas/workflow.json` holds it). */

@@ -9,7 +9,7 @@ import { detectCi } from "../output/ci/providers.ts";
 import { stderr, stdout } from "../output/terminal.ts";
 import { platform } from "../platform/index.ts";
 import { type Diagnostic, formatDiagnostic } from "../workflow/diagnostics.ts";
-import { displayPath, loadWorkflowFiles } from "../workflow/discover.ts";
+import { displayPath, loadWorkflowFiles } from "../load/discover.ts";
 import { dirArg, fileArg, loadProject } from "./common.ts";
 import { SUMMARIES } from "./summaries.ts";
 
@@ -82,7 +82,7 @@ export default defineCommand({
       return EXIT_USAGE;
     }
     // The word-splitting opt-out is allowed, and named: each use splits a value from outside into arguments.
-    const { wordSplittingUses } = await import("../workflow/template-check.ts");
+    const { wordSplittingUses } = await import("../load/template-check.ts");
     for (const f of files) {
       for (const w of f.workflowFile?.workflows.values() ?? []) {
         for (const d of wordSplittingUses(w)) await stderr.write(`${formatDiagnostic({ ...d, file: f.display, message: `note: ${d.message}` })}\n`);

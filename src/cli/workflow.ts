@@ -6,7 +6,7 @@
 import { defineCommand } from "citty";
 import { Cancellation } from "../engine/cancellation.ts";
 import { fanOut, type RunObserver } from "../engine/events.ts";
-import { runWorkflow } from "../engine/run-workflow.ts";
+import { runWorkflow } from "../run/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, MusterError, UsageError } from "../errors.ts";
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
@@ -22,15 +22,14 @@ import { StatusRenderer } from "../output/status-renderer.ts";
 import { TextRenderer } from "../output/text-renderer.ts";
 import { platform } from "../platform/index.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
-import { findWorkflow } from "../workflow/discover.ts";
+import { findWorkflow } from "../load/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
-import { buildPlan } from "../workflow/plan.ts";
 import type { Workflow } from "../workflow/types.ts";
 import { dirArg, fileArg, loadProject, parseAnswers, parseVars, varsFromEnv } from "./common.ts";
 import { checkAnswers, refuseBadAnswers, refuseUnanswered, resumableAnswers } from "./answers.ts";
 import { pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
 import { refuseSkippedReads, resumeCommand, resumeStep } from "./resume.ts";
-import { runContext, stackArg, varArg } from "./run-context.ts";
+import { prepareRun, stackArg, varArg } from "./run-context.ts";
 import { SUMMARIES } from "./summaries.ts";
 
 /** A report file must be writable before the run starts, not found unwritable after it. */
@@ -130,20 +129,19 @@ export default defineCommand({
     }
     checkAnswers(workflow, answers);
     if (fromStep) refuseSkippedReads(workflow, fromStep, answers);
-    const ctx = runContext(project, workflow, args.stack, vars, file.path);
-    // Atmos evaluates !env and !exec in prompt fields once, when the run starts.
-    const { evaluateStepFunctions } = await import("../workflow/step-functions.ts");
-    ctx.workflow = workflow = await evaluateStepFunctions(workflow, { env: ctx.env, cwd: ctx.baseDir, shell: ctx.shell });
-    ctx.answers = answers;
-    if (args["restrict-host"]) ctx.env = { ...ctx.env, MUSTER_RESTRICT_HOST: "1" };
-    const identity = args.identity || ctx.env.ATMOS_IDENTITY;
-    if (identity) ctx.identity = identity;
-    ctx.terminal = { stdin: platform.isTerminal(0), stdout: stdout.isTerminal, stderr: stderr.isTerminal, columns: platform.columns(2) };
     const ci = format === "text" ? detectCi(platform.env(), args.ci, project.ci) : undefined;
-    // Nested tools (muster, atmos) must not open log groups inside ours: CI systems do not nest them.
-    if (ci?.groups) ctx.env = { ...ctx.env, MUSTER_CI_LOG_GROUP_ACTIVE: "1", ATMOS_CI_LOG_GROUP_ACTIVE: "1" };
+    // The one run builder (describe uses it too): !env and !exec in prompt fields are evaluated once, when the run starts, as in Atmos.
+    const { ctx, plan } = await prepareRun(project, workflow, file.path, {
+      stack: args.stack,
+      vars,
+      answers,
+      restrictHost: Boolean(args["restrict-host"]),
+      identity: args.identity,
+      // Nested tools (muster, atmos) must not open log groups inside ours: CI systems do not nest them.
+      ciGroups: Boolean(ci?.groups),
+    });
+    workflow = ctx.workflow;
     // Every template of every step is checked before anything runs.
-    const plan = buildPlan(ctx);
     if (plan.errors.length > 0) {
       throw new DiscoveryError(`workflow "${workflow.name}" (${file.display}) cannot be resolved:\n${plan.errors.map(formatDiagnostic).join("\n")}`, plan.errors);
     }

@@ -27,3 +27,16 @@ test("the first reason wins; force implies cancel; a late child starts canceled"
   expect(d.canceled && d.forced).toBe(true);
   expect(new Cancellation(d).forced).toBe(true);
 });
+
+test("a canceled step's exit code follows the signal: 130 after SIGINT, 143 after SIGTERM or a force", () => {
+  const int = new Cancellation();
+  int.cancel("SIGINT", "interrupted");
+  expect(int.exitCode).toBe(130);
+  expect(new Cancellation(int).exitCode).toBe(130);
+  const term = new Cancellation();
+  term.cancel("SIGTERM", "terminated");
+  expect(term.exitCode).toBe(143);
+  const forced = new Cancellation();
+  forced.force();
+  expect(forced.exitCode).toBe(143);
+});

@@ -10,6 +10,8 @@
  */
 
 /** The signal a cancellation delivers to a running step first. */
+import { exitCodeForStop } from "../exit-codes.ts";
+
 export type CancelSignalName = "SIGINT" | "SIGTERM";
 
 /** Why a scope was canceled: what `signal.reason` holds. */
@@ -83,6 +85,10 @@ export class Cancellation {
   /** The signal to send to running steps. */
   get signalName(): CancelSignalName {
     return isCancelReason(this.signal.reason) ? this.signal.reason.signal : "SIGTERM";
+  }
+  /** The exit code of a step stopped here: 130 after SIGINT, 143 after SIGTERM (and after a force). */
+  get exitCode(): number {
+    return exitCodeForStop(this.signalName);
   }
   /** Why the scope was canceled, for messages. */
   get reason(): string {

@@ -113,6 +113,8 @@ export interface RunObserver {
   emit(event: RunEvent): void | Promise<void>;
   /** Whether the observer needs the bytes of top-level steps (otherwise they inherit the terminal). */
   readonly wantsOutput?: boolean;
+  /** Whether the observer uses `service.logs` (each service's whole log, downloaded at teardown): without one, nothing is downloaded. */
+  readonly wantsServiceLogs?: boolean;
   /** Flushes and releases what the observer holds. */
   close?(): Promise<void>;
 }
@@ -130,6 +132,7 @@ export function fanOut(observers: ReadonlyArray<RunObserver>): RunObserver {
   if (observers.length === 1) return observers[0]!;
   return {
     wantsOutput: observers.some((o) => o.wantsOutput),
+    wantsServiceLogs: observers.some((o) => o.wantsServiceLogs),
     emit(event) {
       let pending: Promise<void>[] | undefined;
       for (const observer of observers) {

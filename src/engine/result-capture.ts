@@ -5,7 +5,7 @@
  * @module
  */
 
-import { concat } from "../output/bytes.ts";
+import { concat } from "../util/bytes.ts";
 
 /** How much of each stream a result keeps by default (MUSTER_RESULT_LIMIT overrides, in bytes). */
 export const RESULT_LIMIT = 4 * 1024 * 1024;

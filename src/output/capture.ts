@@ -7,7 +7,7 @@
 import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { concat } from "./bytes.ts";
+import { concat } from "../util/bytes.ts";
 
 /** Which stream a chunk came from. */
 export type StreamId = 1 | 2;

@@ -95,6 +95,7 @@ export interface LineSink {
 /** Writes every event as one JSON line to a sink. */
 export class JsonRenderer implements RunObserver {
   readonly wantsOutput = true;
+  readonly wantsServiceLogs = true;
   #sink: LineSink;
   #now: () => Date;
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { concat } from "./bytes.ts";
+import { concat } from "../util/bytes.ts";
 
 const NEWLINE = 10;
 const encoder = new TextEncoder();

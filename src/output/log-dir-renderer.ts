@@ -64,6 +64,7 @@ export async function checkLogDir(dir: string): Promise<void> {
 /** The `--log-dir` observer. */
 export class LogDirRenderer implements RunObserver {
   readonly wantsOutput = true;
+  readonly wantsServiceLogs = true;
   #dir: string;
   #files = new Map<string, Promise<FdWriter | undefined>>();
   #warn: (text: string) => void;

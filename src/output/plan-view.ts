@@ -5,7 +5,7 @@
  */
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { conditionText } from "../workflow/condition.ts";
-import type { Plan } from "../workflow/plan.ts";
+import type { Plan } from "../load/plan.ts";
 import type { PlannedStep, StepView } from "../steps/kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
 

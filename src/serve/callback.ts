@@ -7,8 +7,7 @@
  */
 import { platform } from "../platform/index.ts";
 import { CallbackRefused, checkCallbackUrl, type CheckedTarget } from "./address-policy.ts";
-import { abortableSleep } from "../engine/abortable-sleep.ts";
-import { retryDelay } from "../engine/backoff.ts";
+import { retry } from "../engine/retry.ts";
 
 /** What the orchestrator receives. */
 export interface CallbackPayload {
@@ -74,9 +73,8 @@ function pinnedRequest(target: CheckedTarget, token: string | undefined, body: s
  */
 export async function sendCallback(url: string, token: string | undefined, payload: CallbackPayload, options: CallbackOptions): Promise<CallbackOutcome> {
   const body = JSON.stringify(payload);
-  let last: CallbackOutcome = { delivered: false, attempts: 0 };
-  for (let attempt = 1; attempt <= options.attempts; attempt++) {
-    let retry = false;
+  /** One delivery: its outcome, and whether another attempt could change it. */
+  const deliver = async (attempt: number): Promise<{ outcome: CallbackOutcome; retry: boolean }> => {
     try {
       const target = await checkCallbackUrl(url, options.allowHosts, options.resolve);
       // Every resolved address passed the policy: one that cannot be reached falls back to the next (a v6 answer on a v4-only runner).
@@ -94,23 +92,26 @@ export async function sendCallback(url: string, token: string | undefined, paylo
       }
       if (!response) throw unreachable;
       await response.body?.cancel();
-      last = { delivered: false, attempts: attempt, status: response.status };
-      if (response.ok || response.status === 409) return { delivered: true, attempts: attempt, status: response.status };
-      if (response.status >= 300 && response.status < 400) last.error = `callback answered ${response.status}: redirects are not followed`;
-      else if (response.status === 429 || response.status >= 500) retry = true;
-      else last.error = `callback answered ${response.status}`;
+      if (response.ok || response.status === 409) return { outcome: { delivered: true, attempts: attempt, status: response.status }, retry: false };
+      const outcome: CallbackOutcome = { delivered: false, attempts: attempt, status: response.status };
+      if (response.status >= 300 && response.status < 400) outcome.error = `callback answered ${response.status}: redirects are not followed`;
+      else if (response.status === 429 || response.status >= 500) return { outcome, retry: true };
+      else outcome.error = `callback answered ${response.status}`;
+      return { outcome, retry: false };
     } catch (error) {
-      if (error instanceof CallbackRefused) return { delivered: false, attempts: attempt, error: error.message };
-      last = { delivered: false, attempts: attempt, error: `callback failed: ${(error as Error).message}` };
-      retry = true;
+      if (error instanceof CallbackRefused) return { outcome: { delivered: false, attempts: attempt, error: error.message }, retry: false };
+      return { outcome: { delivered: false, attempts: attempt, error: `callback failed: ${(error as Error).message}` }, retry: true };
     }
-    if (!retry) return last;
-    if (attempt < options.attempts) {
-      // The engine's backoff: exponential from baseDelayMs, ±50 % jitter.
-      const delay = retryDelay({ maxAttempts: options.attempts, backoff: "exponential", initialDelayMs: options.baseDelayMs, multiplier: 2, jitter: 0.5 }, attempt);
-      options.log("callback will be retried", { attempt, status: last.status, delayMs: delay });
-      if (!(await abortableSleep(delay, options.signal ?? NEVER))) return { ...last, error: last.error ?? "callback retries stopped", stopped: true };
-    }
-  }
+  };
+  // The engine's attempt loop and backoff: exponential from baseDelayMs, ±50 % jitter.
+  const tried = await retry(({ number }) => deliver(number), {
+    policy: { maxAttempts: options.attempts, backoff: "exponential", initialDelayMs: options.baseDelayMs, multiplier: 2, jitter: 0.5 },
+    signal: options.signal,
+    retryable: ({ outcome, retry }) => (retry ? outcome.error ?? `callback answered ${outcome.status}` : undefined),
+    onRetry: ({ attempt, delayMs, value }) => options.log("callback will be retried", { attempt, status: value.outcome.status, delayMs }),
+  });
+  const last = tried.value.outcome;
+  if (tried.stopped === "signal") return { ...last, error: last.error ?? "callback retries stopped", stopped: true };
+  if (tried.stopped === undefined) return last;
   return { ...last, error: last.error ?? `callback answered ${last.status} ${options.attempts} times` };
 }

@@ -81,13 +81,8 @@ export interface ServeConfig {
   runLimits: RunLimits;
 }
 
-/** Raised for an invalid configuration; the message names the variable. */
-export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError } from "./config-error.ts";
+import { ConfigError } from "./config-error.ts";
 
 function int(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];

@@ -5,7 +5,7 @@
  * MUSTER_METRICS_PUBLIC). A network request without `Host` is a 400.
  * @module
  */
-import { readAtMost } from "../output/bytes.ts";
+import { readAtMost } from "../util/bytes.ts";
 import { callbackUrlProblem } from "./address-policy.ts";
 import { parseDispatch } from "./dispatch-schema.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 import { bytes } from "../docker/run-args.ts";
-import { ConfigError } from "./config.ts";
+import { ConfigError } from "./config-error.ts";
 
 /** A run container's bounds. */
 export interface RunLimits {

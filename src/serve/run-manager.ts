@@ -27,25 +27,9 @@ import type { Redactor } from "./redact.ts";
 import type { FinalStatus, RunStore, StoredRun } from "./run-store.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
+import type { RunState } from "./run-record.ts";
 
-/** A run's lifecycle. */
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
-
-/** What `GET /runs/:id` shows. */
-export interface RunState {
-  runId: string;
-  status: RunStatus;
-  workflow: string;
-  stack: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  exitCode: number | null;
-  error: string | null;
-  callback: CallbackOutcome | null;
-  /** The runner (MUSTER_RUNNER_ID) that runs or ran it; for a lost run, the one that reported it. */
-  runner: string | null;
-}
+export type { RunState, RunStatus } from "./run-record.ts";
 
 interface Run {
   dispatch: Dispatch;

@@ -33,7 +33,7 @@ import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import type { CallbackOutcome } from "./callback.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import type { RunState, RunStatus } from "./run-manager.ts";
+import type { RunState, RunStatus } from "./run-record.ts";
 import { postgresConnection, sqliteConnection, type SqlConnection } from "./sql-connection.ts";
 import { redactUrl, urlSecrets } from "./state-url.ts";
 

@@ -8,7 +8,7 @@
  */
 import type * as v from "valibot";
 import { EXIT_OK } from "../exit-codes.ts";
-import { shellQuote } from "../workflow/shell-words.ts";
+import { shellQuote } from "../util/shell-words.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { BuildContext, StepKind } from "./kind.ts";

@@ -5,7 +5,7 @@
  */
 import { PlanError } from "../errors.ts";
 import { str } from "../workflow/schema.ts";
-import { shellQuote, splitShellWords } from "../workflow/shell-words.ts";
+import { shellQuote, splitShellWords } from "../util/shell-words.ts";
 import type { StepKind } from "./kind.ts";
 import {
   type CommandStep, commandLine, planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates,

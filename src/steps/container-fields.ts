@@ -10,8 +10,6 @@
 import * as v from "valibot";
 import { PlanError } from "../errors.ts";
 import { commandWords, duration, expect, nonEmpty, str, stringMap, wholeNumber } from "../workflow/schema.ts";
-import type { FieldPath, PlanScope } from "./kind.ts";
-import type { Dialect } from "../shell/dialect.ts";
 
 const bool = v.boolean(expect("true or false"));
 
@@ -168,61 +166,15 @@ export type BuildWith = v.InferOutput<typeof buildWith>;
 export type SandboxSettings = v.InferOutput<typeof sandboxSettings>;
 
 /**
- * Every string under `value`, with its path (the templates of a `with:` or
- * a sandbox's settings).
- *
- * @example
- * ```ts
- * stringLeaves({ image: "a", ports: [{ host: 1 }] }, ["with"]); // [{ path: ["with", "image"], text: "a" }]
- * ```
+ * The container a shell or script step runs in: the workflow's sandbox
+ * (shared, started at the first step that needs it) or the step's own.
  */
-export function stringLeaves(value: unknown, path: FieldPath): Array<{ path: FieldPath; text: string }> {
-  if (typeof value === "string") return [{ path, text: value }];
-  if (Array.isArray(value)) return value.flatMap((item, i) => stringLeaves(item, [...path, i]));
-  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => stringLeaves(item, [...path, key]));
-  return [];
-}
-
-/** `value` with each string replaced by `render(path, text)`. */
-function renderLeaves(value: unknown, path: FieldPath, render: (path: FieldPath, text: string) => string): unknown {
-  if (typeof value === "string") return render(path, value);
-  if (Array.isArray(value)) return value.map((item, i) => renderLeaves(item, [...path, i], render));
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderLeaves(item, [...path, key], render)]));
-  return value;
-}
-
-/**
- * `raw` (written at `path`) with every string rendered, checked again
- * against `schema`: a template may render to something the schema refuses.
- * Throws `PlanError` naming the field. `codeOf` says which fields are read
- * as code, and in which language: those render through `renderCode`, and
- * the variables that carry their values from outside are added to `dataEnv`.
- *
- * @example
- * ```ts
- * renderChecked(pushWith, step.with, ["with"], scope); // { image: "app:1", tags: [...] }
- * ```
- */
-export function renderChecked<S extends v.GenericSchema>(
-  schema: S,
-  raw: unknown,
-  path: FieldPath,
-  scope: PlanScope,
-  codeOf: (path: FieldPath) => Dialect | undefined = () => undefined,
-  dataEnv: Record<string, string> = {},
-): v.InferOutput<S> {
-  const rendered = renderLeaves(raw, path, (at, text) => {
-    const code = codeOf(at);
-    if (!code) return scope.render({ field: at.join("."), path: at, text });
-    const result = scope.renderCode({ field: at.join("."), path: at, text, quoteStyle: "shell", code });
-    Object.assign(dataEnv, result.env);
-    return result.text;
-  });
-  const result = v.safeParse(schema, rendered);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const at = [...path, ...(issue.path?.map((p) => p.key as string | number) ?? [])].join(".");
-    throw new PlanError(scope.name, `field "${at}": ${JSON.stringify(issue.input)} once rendered (expected ${issue.message})`);
-  }
-  return result.output;
+export interface SandboxPlan {
+  /** `workflow`, or `step:NAME` for a step's own. */
+  key: string;
+  settings: SandboxSettings;
+  /** The host directory mounted at the workspace. */
+  hostRoot: string;
+  /** The step's own container: it runs there even as a group's child. */
+  own: boolean;
 }

@@ -7,7 +7,7 @@
  * torn down. `build` builds an image from a context (`.dockerignore`
  * honoured), `push` pushes it (with `config.json`'s credentials), `inspect`
  * shows an image's metadata. Every string under `with:` is a template.
- * The runners are `engine/services.ts` and `engine/container-actions.ts`.
+ * The runners are `container-services.ts` and `container-actions.ts`, beside it.
  * @module
  */
 import { dirname, isAbsolute, resolve } from "node:path";
@@ -19,9 +19,10 @@ import { PlanError } from "../errors.ts";
 import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { expect, mapOf, str, stringMap } from "../workflow/schema.ts";
-import { shellQuote, splitShellWords } from "../workflow/shell-words.ts";
+import { shellQuote, splitShellWords } from "../util/shell-words.ts";
 import type { StepBase } from "../workflow/types.ts";
-import { buildWith, type BuildWith, inspectWith, IMAGE_REFERENCE, isTemplated, pushWith, renderChecked, runWith, type RunWith, stringLeaves } from "./container-fields.ts";
+import { buildWith, type BuildWith, inspectWith, IMAGE_REFERENCE, isTemplated, pushWith, runWith, type RunWith } from "./container-fields.ts";
+import { renderChecked, stringLeaves } from "./container-render.ts";
 import type { FieldPath, PlanScope, StepKind, TemplateField } from "./kind.ts";
 import { PROCESS_RESULT_KEYS, planRunFields } from "./process.ts";
 import { platform } from "../platform/index.ts";
@@ -48,28 +49,8 @@ export interface ContainerStep extends StepBase {
   with: Record<string, unknown>;
 }
 
-/** An image build, planned. */
-export interface BuildPlan {
-  action: "build";
-  /** The context directory (absolute) and the Dockerfile (relative to it, or absolute). */
-  context: string;
-  dockerfile: string;
-  tags: string[];
-  buildArgs: Record<string, string>;
-  target?: string;
-  noCache: boolean;
-  pull: boolean;
-  labels: Record<string, string>;
-  /** Images whose layers the build may reuse (`cache.from` refs). */
-  cacheFrom: string[];
-}
-
-/** What a container step resolves to. */
-export type ContainerPlan =
-  | { action: "run"; background: boolean; spec: ContainerSpec; cwd: string }
-  | BuildPlan
-  | { action: "push"; image: string; tags: string[] }
-  | { action: "inspect"; image: string };
+export type { BuildPlan, ContainerPlan } from "./container-plan.ts";
+import type { ContainerPlan } from "./container-plan.ts";
 
 /** The schema of `with:` for each action (`muster schema` reads it too). */
 export const SCHEMAS = { run: runWith, build: buildWith, push: pushWith, inspect: inspectWith } as const;
@@ -402,7 +383,7 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
   async run(planned, ctx) {
     const r = planned.resolved;
     if (r.action === "run") return ctx.services().run(planned.name, r.spec, r.background, ctx);
-    const { runImageAction } = await import("../engine/container-actions.ts");
+    const { runImageAction } = await import("./container-actions.ts");
     return runImageAction(planned.name, r, ctx);
   },
 };

@@ -17,7 +17,7 @@
 import * as v from "valibot";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import { expect, nonEmpty, str } from "../workflow/schema.ts";
-import { shellQuote } from "../workflow/shell-words.ts";
+import { shellQuote } from "../util/shell-words.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
 import { type ProcessPlan, processViewText, runPlannedProcess } from "./process.ts";

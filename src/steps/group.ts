@@ -2,7 +2,7 @@
  * What `parallel` and `matrix` share: the group fields (children,
  * `max_concurrency`, `fail`, `output`), building and checking the children,
  * planning them with the defaults the group hands down, and the plan view.
- * The runner (the ready queue and failure modes) is `engine/run-group.ts`.
+ * The runner (the ready queue and failure modes) is `group-run.ts`, beside it.
  * @module
  */
 import * as v from "valibot";
@@ -13,42 +13,8 @@ import type { BuildContext, ChildToPlan, PlannedStep, PlanScope, StepContext, St
 import { runFieldsOf, type RunFieldsStep } from "./process.ts";
 import { runFields } from "./schema.ts";
 
-export type FailMode = "wait_all" | "fail_fast" | "best_effort";
-export type OutputMode = "grouped" | "prefixed" | "none";
-export type OutputOrder = "completion" | "definition";
-
-/** `output:` of a group. */
-export interface OutputSettings {
-  mode: OutputMode;
-  order: OutputOrder;
-  showSummary: boolean;
-  /** A template; `{{ .step.name }}` by default. */
-  prefix: string;
-}
-
-/** A matrix: axes in the order they were written, plus include/exclude. */
-export interface MatrixSpec {
-  axes: Array<{ name: string; values: Array<string | number | boolean> }>;
-  include: MatrixCombination[];
-  exclude: MatrixCombination[];
-}
-
-/** A `parallel` or `matrix` step. Its `stack`, `env` and `working_directory` are defaults for its children. */
-export interface GroupStep extends RunFieldsStep {
-  type: "parallel" | "matrix";
-  maxConcurrency: number;
-  fail: { mode: FailMode; maxFailures: number };
-  output: OutputSettings;
-  steps: StepBase[];
-  matrix?: MatrixSpec;
-}
-
-/** A group after planning: its children, each with its rendered output prefix. */
-export interface GroupPlan {
-  children: PlannedStep[];
-  /** Each child's rendered `output.prefix`. */
-  prefixes: string[];
-}
+export type { FailMode, GroupPlan, GroupStep, MatrixSpec, OutputMode, OutputOrder, OutputSettings } from "./group-types.ts";
+import type { FailMode, GroupPlan, GroupStep, OutputMode, OutputOrder } from "./group-types.ts";
 
 /** The fields of a group. */
 export const groupFields = {
@@ -201,7 +167,7 @@ export const groupKindParts = {
   viewText: viewGroupText,
   /** The runner (the ready queue), loaded on first use. */
   run: async (planned: PlannedStep<GroupStep, GroupPlan>, ctx: StepContext) => {
-    const { runGroupStep } = await import("../engine/run-group.ts");
+    const { runGroupStep } = await import("./group-run.ts");
     return runGroupStep(planned, ctx);
   },
 } satisfies Partial<StepKind<GroupStep, GroupPlan>>;

@@ -18,9 +18,9 @@
  */
 import * as v from "valibot";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
-import { readAtMost } from "../output/bytes.ts";
+import { readAtMost } from "../util/bytes.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
+import { duration, expect, nonEmpty, retryEntries, retryPolicyOf, str, stringMap } from "../workflow/schema.ts";
 import type { RetryPolicy } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
 import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, say } from "./message.ts";
@@ -46,12 +46,13 @@ const statusList = v.pipe(
   v.transform((s) => (Array.isArray(s) ? s : [s])),
 );
 
+/** `retry:` of an http step: the common fields plus `conditions` (patterns matched against `"<code> <body>"`), all positioned by the parser. */
 const httpRetry = v.pipe(
-  v.custom<Record<string, unknown>>((x) => x !== null && typeof x === "object" && !Array.isArray(x), expect("a map with max_attempts, backoff_strategy, initial_delay, ..., conditions")),
-  v.transform((raw) => {
-    const { conditions, ...rest } = raw as { conditions?: unknown };
-    return { policy: v.parse(retry, rest), conditions: Array.isArray(conditions) ? conditions.map(String) : [] };
-  }),
+  v.strictObject(
+    { ...retryEntries, conditions: v.optional(v.array(v.pipe(v.union([v.string(), v.number()], expect("a pattern")), v.transform(String)), expect("a list of patterns")), []) },
+    expect("a map with max_attempts, backoff_strategy, initial_delay, ..., conditions"),
+  ),
+  v.transform((r) => ({ policy: retryPolicyOf(r), conditions: r.conditions })),
 );
 
 /** Strips the `/.../` some authors put around a pattern, as Atmos does. */
@@ -98,8 +99,17 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
           return undefined;
         }
       }
-      const prefixed = (name: string, map: Record<string, string> | undefined) => Object.fromEntries(Object.entries(map ?? {}).map(([k, text]) => [`${name}.${k}`, text]));
       const r = fields.retry as { policy: RetryPolicy; conditions: string[] } | undefined;
+      for (const [i, pattern] of (r?.conditions ?? []).entries()) {
+        try {
+          new RegExp(pattern);
+        } catch {
+          // The runtime's own wording differs between Bun and Deno: the message is muster's.
+          ctx.report(["retry", "conditions", i], `field "retry.conditions": ${JSON.stringify(pattern)} is not a regular expression (expected a pattern such as "503|timed out")`);
+          return undefined;
+        }
+      }
+      const prefixed = (name: string, map: Record<string, string> | undefined) => Object.fromEntries(Object.entries(map ?? {}).map(([k, text]) => [`${name}.${k}`, text]));
       return {
         ...base,
         type,
@@ -126,8 +136,7 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
       lines: Object.entries(planned.resolved.texts).map(([k, text]) => `${k}: ${text.split("\n")[0]}`),
     }),
     async run(planned, ctx) {
-      const { abortableSleep } = await import("../engine/abortable-sleep.ts");
-      const { retryDelay } = await import("../engine/backoff.ts");
+      const { retry } = await import("../engine/retry.ts");
       const { step } = planned;
       const texts = planned.resolved.texts;
       const request = buildRequest(step, texts);
@@ -136,18 +145,19 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
       const conditions = (step.policy?.conditions ?? []).map((c) => new RegExp(c));
       const started = performance.now();
       const maxAttempts = step.policy?.maxAttempts ?? 1;
-      let last: { ok: boolean; retryable: boolean; error: string; response?: Captured } = { ok: false, retryable: false, error: "no attempt" };
-      let attempts = 0;
-      for (;;) {
-        attempts++;
-        last = await attempt(request, step.attemptTimeoutMs, ctx.cancellation.signal, step.expectStatus, patterns, conditions);
-        if (last.ok || !last.retryable || !step.policy || attempts >= maxAttempts || ctx.cancellation.canceled) break;
-        const delay = retryDelay(step.policy, attempts);
-        if (step.policy.maxElapsedMs !== undefined && performance.now() - started + delay > step.policy.maxElapsedMs) break;
-        await ctx.emit({ type: "step.retry", path: ctx.path, attempt: attempts, maxAttempts, delayMs: delay, reason: last.error });
-        if (!(await abortableSleep(delay, ctx.cancellation.signal))) break;
-      }
-      if (ctx.cancellation.canceled) return { status: "canceled", exitCode: EXIT_OK, error: ctx.cancellation.reason };
+      const tried = await retry(
+        ({ deadline }) => attempt(request, step.attemptTimeoutMs, ctx.cancellation.signal, deadline!, step.expectStatus, patterns, conditions),
+        {
+          policy: step.policy,
+          timeoutMs: step.attemptTimeoutMs,
+          signal: ctx.cancellation.signal,
+          retryable: (last) => (last.ok || !last.retryable || ctx.cancellation.canceled ? undefined : last.error),
+          onRetry: ({ attempt, delayMs, reason }) => ctx.emit({ type: "step.retry", path: ctx.path, attempt, maxAttempts, delayMs, reason }),
+        },
+      );
+      const last = tried.value;
+      const attempts = tried.attempts;
+      if (ctx.cancellation.canceled) return { status: "canceled", exitCode: ctx.cancellation.exitCode, error: ctx.cancellation.reason };
       const took = formatDuration(performance.now() - started);
       const metadata = last.response
         ? { status_code: last.response.code, status: last.response.status, response_headers: last.response.headers, attempts, duration: took }
@@ -198,16 +208,15 @@ async function attempt(
   request: { url: string; init: RequestInit },
   timeoutMs: number,
   cancel: AbortSignal,
+  deadline: AbortSignal,
   expectStatus: number[],
   patterns: RegExp[],
   conditions: RegExp[],
 ): Promise<{ ok: boolean; retryable: boolean; error: string; response?: Captured }> {
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), timeoutMs);
   try {
     // Redirects are followed by hand, each hop held to the first request's policy (http-redirects.ts).
     const { fetchFollowing } = await import("./http-redirects.ts");
-    const response = await fetchFollowing(request.url, request.init, AbortSignal.any([cancel, deadline.signal]));
+    const response = await fetchFollowing(request.url, request.init, AbortSignal.any([cancel, deadline]));
     // Past the limit the body is cut (and the rest not read), as in Atmos.
     const body = response.body ? new TextDecoder().decode((await readAtMost(response.body, HTTP_BODY_LIMIT)).bytes) : "";
     const captured: Captured = { code: response.status, status: `${response.status} ${response.statusText}`.trim(), headers: Object.fromEntries(response.headers), body };
@@ -222,10 +231,8 @@ async function attempt(
     return { ok: false, retryable, error: why, response: captured };
   } catch (error) {
     if ((error as Error).name === "RedirectRefused") return { ok: false, retryable: false, error: (error as Error).message };
-    const why = deadline.signal.aborted ? `no response within ${formatDuration(timeoutMs)}` : `transport error: ${(error as Error).message}`;
+    const why = deadline.aborted ? `no response within ${formatDuration(timeoutMs)}` : `transport error: ${(error as Error).message}`;
     return { ok: false, retryable: !cancel.aborted, error: why };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

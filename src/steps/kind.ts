@@ -16,14 +16,42 @@ import type { Cancellation } from "../engine/cancellation.ts";
 import type { RunEvent, StepResult } from "../engine/events.ts";
 import type { ChunkSink } from "../engine/run-process.ts";
 import type { Semaphore } from "../engine/semaphore.ts";
-import type { ServiceManager } from "../engine/services.ts";
+import type { IdentityCache } from "../engine/identity.ts";
+import type { DockerClient } from "../docker/client.ts";
+import type { ContainerSpec } from "../docker/container-spec.ts";
+import type { SandboxPlan } from "./container-fields.ts";
 import type { ResultCapture } from "../engine/result-capture.ts";
-import type { RunContext } from "../workflow/plan.ts";
+import type { RunContext } from "../workflow/run-context.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { TemplateData } from "../template/index.ts";
 import type { Dialect } from "../shell/dialect.ts";
 import type { RenderedCode } from "../shell/render-code.ts";
 import type { Inherited, MatrixCombination, StepBase } from "../workflow/types.ts";
+
+/**
+ * What the container kinds (and `wait`, `wait-all`, `cancel`, a sandboxed
+ * process step) ask of the run's containers. `container-services.ts`
+ * implements it; the contract names only this, not the class.
+ */
+export interface Containers {
+  /** Runs `fn` with the run's Engine API client; a failure that is not muster's own becomes an `EngineError` naming `step`. */
+  withEngine<T>(step: string, fn: (docker: DockerClient) => Promise<T>): Promise<T>;
+  /** Runs a shell or script step's argv inside its sandbox. */
+  sandboxExec(
+    plan: SandboxPlan,
+    run: { argv: string[]; env: Record<string, string>; cwd: string; stdinText?: string; step: string },
+    out: { stdout: (data: Uint8Array) => void | Promise<void>; stderr: (data: Uint8Array) => void | Promise<void> },
+    cancellation: Cancellation,
+  ): Promise<{ code: number; canceled: boolean }>;
+  /** The run's environment now: muster's own plus what exported `type: env` steps set (registry credentials, the engine's address). */
+  env(): Record<string, string>;
+  /** Runs a `run` container step: in the foreground, or started as a background service. */
+  run(name: string, spec: ContainerSpec, background: boolean, ctx: StepContext): Promise<StepOutcome>;
+  /** A `wait` (named services) or `wait-all` (`names` undefined) step. */
+  wait(names: string[] | undefined, forStep: string, cancellation?: Cancellation): Promise<StepOutcome>;
+  /** A `cancel` step: stops and removes the named services. */
+  cancel(names: string[]): Promise<StepOutcome>;
+}
 
 /** A path inside a step's YAML map, such as `["with", "ports", 0]`. */
 export type FieldPath = ReadonlyArray<string | number>;
@@ -184,9 +212,11 @@ export interface StepContext {
   /** Emits a run event. */
   emit(event: RunEvent): void | Promise<void>;
   /** The run's background services and container steps. */
-  services(): ServiceManager;
+  services(): Containers;
   /** Caps concurrently running children across the whole run (`--jobs`). */
   jobs?: Semaphore;
+  /** The run's Atmos identities, each fetched once under the run's scope. */
+  identities?: IdentityCache;
   /** Set when a later template reads this step's result: the step's process output is kept (a bounded tail) as it streams. */
   capture?: ResultCapture;
   /** Runs a planned child step with the generic behaviours (timeout, retry), under `cancellation`. */

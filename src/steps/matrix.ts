@@ -4,7 +4,7 @@
  * @module
  */
 import * as v from "valibot";
-import { expandGroup } from "../workflow/expand.ts";
+import { expandGroup } from "./group-expand.ts";
 import { mapOf, matrixAxis, matrixCombinations } from "../workflow/schema.ts";
 import type { BuildContext, StepKind } from "./kind.ts";
 import { buildGroup, type GroupPlan, groupFields, groupKindParts, type GroupStep, type MatrixSpec, planGroup } from "./group.ts";

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseWorkflowFile } from "../workflow/parse.ts";
+import { parseWorkflowFile } from "../load/parse.ts";
 import { logShows } from "./log.ts";
 import { listOf, listTexts } from "./message.ts";
 import { toastLine } from "./toast.ts";

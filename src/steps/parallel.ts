@@ -2,7 +2,7 @@
  * `type: parallel`: children that run concurrently, ordered only by `needs`.
  * @module
  */
-import { expandGroup } from "../workflow/expand.ts";
+import { expandGroup } from "./group-expand.ts";
 import type { StepKind } from "./kind.ts";
 import { buildGroup, type GroupPlan, groupFields, groupKindParts, type GroupStep, planGroup } from "./group.ts";
 

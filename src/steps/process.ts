@@ -7,12 +7,13 @@
 import { isAbsolute, join } from "node:path";
 import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_OK } from "../exit-codes.ts";
 import { platform, SpawnError } from "../platform/index.ts";
-import { shellQuote } from "../workflow/shell-words.ts";
+import { shellQuote } from "../util/shell-words.ts";
 import type { ResultCapture } from "../engine/result-capture.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
-import { renderChecked, sandboxSettings, type SandboxSettings } from "./container-fields.ts";
+import { sandboxSettings, type SandboxPlan, type SandboxSettings } from "./container-fields.ts";
+import { renderChecked } from "./container-render.ts";
 import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
 
@@ -25,19 +26,7 @@ export interface RunFieldsStep extends StepBase {
   container?: false | Record<string, unknown>;
 }
 
-/**
- * The container a shell or script step runs in: the workflow's sandbox
- * (shared, started at the first step that needs it) or the step's own.
- */
-export interface SandboxPlan {
-  /** `workflow`, or `step:NAME` for a step's own. */
-  key: string;
-  settings: SandboxSettings;
-  /** The host directory mounted at the workspace. */
-  hostRoot: string;
-  /** The step's own container: it runs there even as a group's child. */
-  own: boolean;
-}
+export type { SandboxPlan } from "./container-fields.ts";
 
 /** A step that runs a command. */
 export interface CommandStep extends RunFieldsStep {
@@ -108,7 +97,7 @@ export async function runStepProcess(
   try {
     const outcome = await runProcess(limit.argv, {
       cwd: r.cwd,
-      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation),
+      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation, ctx.identities),
       stdout: io.stdout,
       stderr: io.stderr,
       stdin: r.stdinText === undefined ? io.stdin : { text: r.stdinText },

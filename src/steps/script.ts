@@ -24,7 +24,7 @@ import { capturedValue, planRunFields, planSandbox, runStepProcess, PROCESS_RESU
 import { runFields } from "./schema.ts";
 import { dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
-import { shellQuote } from "../workflow/shell-words.ts";
+import { shellQuote } from "../util/shell-words.ts";
 
 /** A script step. */
 export interface ScriptStep extends RunFieldsStep {

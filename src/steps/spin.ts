@@ -48,7 +48,7 @@ export const spin: StepKind<SpinStep, SpinPlan> = {
     const capture = ResultCapture.forRun(ctx.run.env);
     const outcome = await runProcess(r.argv, {
       cwd: r.cwd,
-      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation),
+      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation, ctx.identities),
       stdout: (data) => capture.append(1, data),
       stderr: (data) => capture.append(2, data),
       stdin: "null",

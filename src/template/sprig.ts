@@ -7,7 +7,7 @@
  */
 import { platform } from "../platform/index.ts";
 import { TemplateError } from "../errors.ts";
-import { shellQuote } from "../workflow/shell-words.ts";
+import { shellQuote } from "../util/shell-words.ts";
 import { formatValue, goQuote, goTypeName, isTrue } from "./format.ts";
 import { asFloat, asInt, asList, asMap, asString, type CallContext, fn, type TemplateFunction } from "./function-types.ts";
 import { formatGoTime } from "./go-time.ts";

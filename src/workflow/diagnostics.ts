@@ -6,6 +6,7 @@
 import type { BaseIssue } from "valibot";
 import type { Diagnostic } from "../errors.ts";
 import type { Schema } from "./schema.ts";
+import { suggest } from "../util/suggest.ts";
 import type { YamlSource } from "./yaml-source.ts";
 
 export type { Diagnostic } from "../errors.ts";
@@ -32,40 +33,7 @@ export function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-/**
- * The closest of `candidates` to `word`, if it is close enough to be a typo.
- *
- * @example
- * ```ts
- * suggest("comand", ["command", "name"]); // "command"
- * ```
- */
-export function suggest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
+export { suggest };
 
 /** Names people write for a field, from other tools (compose, GitHub Actions, Task), and muster's name for it. */
 const FIELD_ALIASES: Readonly<Record<string, string>> = {

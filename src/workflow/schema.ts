@@ -58,24 +58,23 @@ export const commandWords = v.union(
   expect('a command string or a list of words such as ["sh", "-c", "..."]'),
 );
 
-/** `retry:`, with Atmos' defaults, as a {@linkcode RetryPolicy}. */
-export const retry = v.pipe(
-  v.strictObject(
-    {
-      max_attempts: v.optional(wholeNumber(1), 1),
-      backoff_strategy: v.optional(v.picklist(["constant", "linear", "exponential"], expect("one of: constant, linear, exponential")), "constant"),
-      initial_delay: v.optional(duration, "1s"),
-      max_delay: v.optional(duration),
-      multiplier: v.optional(v.pipe(v.number(expect("a number of at least 1")), v.minValue(1, expect("a number of at least 1"))), 2),
-      random_jitter: v.optional(
-        v.pipe(v.number(expect("a number from 0 to 1")), v.minValue(0, expect("a number from 0 to 1")), v.maxValue(1, expect("a number from 0 to 1"))),
-        0,
-      ),
-      max_elapsed_time: v.optional(duration),
-    },
-    expect("a map with max_attempts, backoff_strategy, initial_delay, ..."),
+/** The fields of `retry:`, with Atmos' defaults (the http kind adds `conditions`). */
+export const retryEntries = {
+  max_attempts: v.optional(wholeNumber(1), 1),
+  backoff_strategy: v.optional(v.picklist(["constant", "linear", "exponential"], expect("one of: constant, linear, exponential")), "constant"),
+  initial_delay: v.optional(duration, "1s"),
+  max_delay: v.optional(duration),
+  multiplier: v.optional(v.pipe(v.number(expect("a number of at least 1")), v.minValue(1, expect("a number of at least 1"))), 2),
+  random_jitter: v.optional(
+    v.pipe(v.number(expect("a number from 0 to 1")), v.minValue(0, expect("a number from 0 to 1")), v.maxValue(1, expect("a number from 0 to 1"))),
+    0,
   ),
-  v.transform((r): RetryPolicy => ({
+  max_elapsed_time: v.optional(duration),
+};
+
+/** A parsed `retry:` map as a {@linkcode RetryPolicy}. */
+export function retryPolicyOf(r: v.InferOutput<v.ObjectSchema<typeof retryEntries, undefined>>): RetryPolicy {
+  return {
     maxAttempts: r.max_attempts,
     backoff: r.backoff_strategy,
     initialDelayMs: r.initial_delay,
@@ -83,7 +82,13 @@ export const retry = v.pipe(
     multiplier: r.multiplier,
     jitter: r.random_jitter,
     maxElapsedMs: r.max_elapsed_time,
-  })),
+  };
+}
+
+/** `retry:`, with Atmos' defaults, as a {@linkcode RetryPolicy}. */
+export const retry = v.pipe(
+  v.strictObject(retryEntries, expect("a map with max_attempts, backoff_strategy, initial_delay, ...")),
+  v.transform(retryPolicyOf),
 );
 
 /** `fail:` of a group, with defaults. */

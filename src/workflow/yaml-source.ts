@@ -3,7 +3,7 @@
  * validation errors can point at FILE:LINE:COL.
  * @module
  */
-import { suggest } from "./diagnostics.ts";
+import { suggest } from "../util/suggest.ts";
 import { applyAtmosTags, ATMOS_TAGS } from "./yaml-tags.ts";
 import type { LineCounter, Node, Pair } from "yaml";
 import { yamlLibrary } from "./yaml-library.ts";

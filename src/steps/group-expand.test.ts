@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import type { GroupStep } from "../steps/group.ts";
-import { expandGroup } from "./expand.ts";
-import type { StepBase } from "./types.ts";
+import type { GroupStep } from "./group-types.ts";
+import { expandGroup } from "./group-expand.ts";
+import type { StepBase } from "../workflow/types.ts";
 
 const source = { file: "w.yaml", line: 1, col: 1 };
 const leaf = (name: string, needs: string[] = []): StepBase => ({ name, type: "shell", needs, outputs: {}, source, sourceOf: () => source });

@@ -1,11 +1,11 @@
 import { afterEach, expect, jest, test } from "bun:test";
 import { StepFailure } from "../errors.ts";
 import type { PlannedStep, StepContext, StepKind, StepOutcome } from "../steps/kind.ts";
-import type { RunContext } from "../workflow/plan.ts";
+import type { RunContext } from "../workflow/run-context.ts";
 import { parseCondition } from "../workflow/condition.ts";
 import type { StepBase } from "../workflow/types.ts";
-import { Cancellation } from "./cancellation.ts";
-import type { RunEvent } from "./events.ts";
+import { Cancellation } from "../engine/cancellation.ts";
+import type { RunEvent } from "../engine/events.ts";
 import { runWorkflow } from "./run-workflow.ts";
 
 /**

@@ -11,12 +11,12 @@ import { stepFields, stepSchema } from "../steps/schema.ts";
 import { unitDependency } from "../steps/dependency.ts";
 import { sandboxSettings } from "../steps/container-fields.ts";
 import { checkTemplates } from "./template-check.ts";
-import { type Condition, ConditionError, parseCondition } from "./condition.ts";
-import { DiagnosticCollector, describeValue, suggest, type Diagnostic } from "./diagnostics.ts";
-import { manifestSchema, workflowSchema, type Schema } from "./schema.ts";
-import type { SourceRef, StepBase, Workflow, WorkflowFile } from "./types.ts";
-import { YamlSource } from "./yaml-source.ts";
-import { withYamlHints } from "./yaml-hints.ts";
+import { type Condition, ConditionError, parseCondition } from "../workflow/condition.ts";
+import { DiagnosticCollector, describeValue, suggest, type Diagnostic } from "../workflow/diagnostics.ts";
+import { manifestSchema, workflowSchema, type Schema } from "../workflow/schema.ts";
+import type { SourceRef, StepBase, Workflow, WorkflowFile } from "../workflow/types.ts";
+import { YamlSource } from "../workflow/yaml-source.ts";
+import { withYamlHints } from "../workflow/yaml-hints.ts";
 
 /** The result of {@linkcode parseWorkflowFile}: a model when there were no errors. */
 export interface ParseResult {

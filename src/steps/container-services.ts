@@ -17,15 +17,14 @@ import { confineBody, createBodyProblems, enginePolicy } from "../docker/engine-
 import { DockerApiError } from "../docker/errors.ts";
 import { LABELS, ownerLabel, ownerState } from "../docker/owner.ts";
 import { EngineError, InterruptError, MusterError, StepFailure } from "../errors.ts";
-import { platform } from "../platform/index.ts";
 import { type ContainerSpec, mountsOf, portsOf } from "../docker/container-spec.ts";
-import type { StepContext, StepOutcome } from "../steps/kind.ts";
-import type { SandboxPlan } from "../steps/process.ts";
+import type { Containers, StepContext, StepOutcome } from "./kind.ts";
+import type { SandboxPlan } from "./container-fields.ts";
 import { parseRunArgs } from "../docker/run-args.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import type { RunContext } from "../workflow/plan.ts";
-import type { Cancellation } from "./cancellation.ts";
-import type { RunEvent } from "./events.ts";
+import type { RunContext } from "../workflow/run-context.ts";
+import type { Cancellation } from "../engine/cancellation.ts";
+import type { RunEvent } from "../engine/events.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 
 interface Service {
@@ -45,6 +44,14 @@ export interface ServiceManagerOptions {
   cancellation: Cancellation;
   /** After an interrupt, a container gets at most this long to stop (`--grace`), however long its own stop_timeout. */
   graceMs?: number;
+  /**
+   * The run's environment now: muster's own (`run.env`) plus what exported
+   * `type: env` steps have set, as a process step gets it. The engine's
+   * address and registry credentials (`DOCKER_HOST`, `DOCKER_CONFIG`) come from here. Default: `run.env`.
+   */
+  env?: () => Record<string, string>;
+  /** Whether an observer uses `service.logs` (`--log-dir`, JSON): only then is each container's log downloaded at teardown. */
+  wantsLogs?: boolean;
 }
 
 
@@ -128,7 +135,7 @@ interface Sandbox {
 }
 
 /** The container steps of one run. */
-export class ServiceManager {
+export class ServiceManager implements Containers {
   readonly runId = newRunId();
   #options: ServiceManagerOptions;
   #docker?: Promise<DockerClient>;
@@ -147,9 +154,14 @@ export class ServiceManager {
     this.#options = options;
   }
 
+  /** The run's environment now (see {@linkcode ServiceManagerOptions.env}). */
+  env(): Record<string, string> {
+    return this.#options.env?.() ?? this.#options.run.env;
+  }
+
   /** The engine client, connected on first use. */
   docker(): Promise<DockerClient> {
-    this.#docker ??= DockerClient.connect(platform.env());
+    this.#docker ??= DockerClient.connect(this.env());
     return this.#docker;
   }
 
@@ -177,7 +189,7 @@ export class ServiceManager {
     await emit({ type: "service", name, state: "pulling", detail: image });
     try {
       await docker.pullImage(image, {
-        auth: await registryAuthHeader(image, platform.env()),
+        auth: await registryAuthHeader(image, this.env()),
         onProgress: (event) => void emit({ type: "pull.progress", image, id: event.id, status: event.status, progress: event.progress }),
         signal: cancellation.signal,
       });
@@ -283,7 +295,7 @@ export class ServiceManager {
           chunk.stream === 1 ? out.stdout(chunk.data) : out.stderr(chunk.data));
         return { code, canceled: cancellation.canceled };
       } catch (error) {
-        if (cancellation.canceled) return { code: 130, canceled: true };
+        if (cancellation.canceled) return { code: cancellation.exitCode, canceled: true };
         throw error;
       } finally {
         cancellation.signal.removeEventListener("abort", stop);
@@ -342,7 +354,7 @@ export class ServiceManager {
           return { status: "failed", exitCode: code, error: `container exited with code ${code}${kept}` };
         }
         if (!ctx.capture) return { status: "succeeded", exitCode: EXIT_OK };
-        const { capturedValue } = await import("../steps/process.ts");
+        const { capturedValue } = await import("./process.ts");
         const value = await capturedValue(ctx.capture, ctx, name, { trim: true });
         return { status: "succeeded", exitCode: EXIT_OK, value: { ...value, metadata: { ...value.metadata, container_id: id } } };
       } finally {
@@ -580,8 +592,10 @@ export class ServiceManager {
     }
     this.#sandboxes.clear();
     const ids = [...this.#containers.entries()];
-    // Each service's log, for --log-dir, before it goes (stdout and stderr in the container's own order).
-    await Promise.all(ids.map(async ([id, name]) => {
+    // Each service's log, for --log-dir or JSON, before it goes (stdout and stderr in the container's own order);
+    // not when nothing uses it, nor after a second Ctrl-C, which must not wait for a download.
+    const collect = this.#options.wantsLogs === true && !this.#options.cancellation.forced;
+    if (collect) await Promise.all(ids.map(async ([id, name]) => {
       const lines = await docker.orderedLog(id).catch(() => undefined);
       if (lines === undefined) return; // gone already
       await this.#options.emit({ type: "service.logs", name, id, data: new TextEncoder().encode(lines.map((l) => `${l}\n`).join("")) });

@@ -3,8 +3,8 @@
  * the Cartesian product of the axes, minus `exclude`, plus `include`.
  * @module
  */
-import type { MatrixSpec } from "../steps/group.ts";
-import type { MatrixCombination, MatrixValue } from "./types.ts";
+import type { MatrixSpec } from "./group-types.ts";
+import type { MatrixCombination, MatrixValue } from "../workflow/types.ts";
 
 const matches = (combo: MatrixCombination, partial: MatrixCombination) =>
   Object.entries(partial).every(([key, value]) => combo[key] === value);

@@ -14,9 +14,8 @@ import { buildBounds, buildProblem, enginePolicy } from "../docker/engine-policy
 import { DockerApiError } from "../docker/errors.ts";
 import { EngineError, StepFailure } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
-import { platform } from "../platform/index.ts";
-import type { BuildPlan, ContainerPlan } from "../steps/container.ts";
-import type { StepContext, StepOutcome } from "../steps/kind.ts";
+import type { BuildPlan, ContainerPlan } from "./container-plan.ts";
+import type { StepContext, StepOutcome } from "./kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
 
 const encoder = new TextEncoder();
@@ -76,7 +75,7 @@ async function build(docker: DockerClient, plan: BuildPlan, ctx: StepContext): P
       },
     });
   } catch (error) {
-    if (ctx.cancellation.canceled) return { status: "canceled", exitCode: 130 };
+    if (ctx.cancellation.canceled) return { status: "canceled", exitCode: ctx.cancellation.exitCode };
     if (error instanceof DockerApiError) return { status: "failed", exitCode: 1, error: `build failed: ${error.message}` };
     throw error;
   } finally {
@@ -100,7 +99,7 @@ async function push(docker: DockerClient, image: string, tags: string[], ctx: St
     const started = performance.now();
     try {
       const digest = await docker.pushImage(target, {
-        auth: await registryAuthHeader(target, platform.env()),
+        auth: await registryAuthHeader(target, ctx.services().env()),
         signal: ctx.cancellation.signal,
         onProgress: (message) => {
           if (message.status) void ctx.emit({ type: "pull.progress", image: target, verb: "pushing", id: message.id, status: message.status, progress: message.progress });
@@ -109,7 +108,7 @@ async function push(docker: DockerClient, image: string, tags: string[], ctx: St
       results.push({ image: target, digest });
       await ctx.write(2, encoder.encode(`pushed ${target}${digest ? ` (${digest})` : ""} in ${formatDuration(performance.now() - started)}\n`));
     } catch (error) {
-      if (ctx.cancellation.canceled) return { status: "canceled", exitCode: 130 };
+      if (ctx.cancellation.canceled) return { status: "canceled", exitCode: ctx.cancellation.exitCode };
       if (error instanceof DockerApiError) return { status: "failed", exitCode: 1, error: `push of ${target} failed: ${error.message}` };
       throw error;
     } finally {

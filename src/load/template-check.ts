@@ -14,8 +14,8 @@ import type { TemplateField } from "../steps/kind.ts";
 import { codeFindings } from "../shell/render-code.ts";
 import { compileTemplate, TemplateError } from "../template/index.ts";
 import { editDistance } from "../template/functions.ts";
-import { TEMPLATE_ROOTS } from "./run-state.ts";
-import type { StepBase, Workflow } from "./types.ts";
+import { TEMPLATE_ROOTS } from "../workflow/run-state.ts";
+import type { StepBase, Workflow } from "../workflow/types.ts";
 
 /** The fields every result has (Atmos' model). */
 const RESULT_FIELDS = ["value", "values", "metadata", "outputs", "skipped", "error"];

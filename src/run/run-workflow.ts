@@ -10,16 +10,18 @@ import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
 import { conditionText, forgives, shouldRun } from "../workflow/condition.ts";
-import { changesEnv, type Plan, planForRun, type RunContext, StepTemplateError } from "../workflow/plan.ts";
+import { changesEnv, type Plan, planForRun, StepTemplateError } from "../load/plan.ts";
+import type { RunContext } from "../workflow/run-context.ts";
+import { IdentityCache } from "../engine/identity.ts";
 import { RunState } from "../workflow/run-state.ts";
-import { resultReaders } from "../workflow/template-check.ts";
+import { resultReaders } from "../load/template-check.ts";
 import { ResultKeeper } from "./result-keeper.ts";
-import { Cancellation } from "./cancellation.ts";
-import { notRun, type RunEvent, type RunObserver, type StepResult } from "./events.ts";
-import type { ChunkSink } from "./run-process.ts";
+import { Cancellation } from "../engine/cancellation.ts";
+import { notRun, type RunEvent, type RunObserver, type StepResult } from "../engine/events.ts";
+import type { ChunkSink } from "../engine/run-process.ts";
 import { runPlannedStep } from "./run-step.ts";
-import type { Semaphore } from "./semaphore.ts";
-import type { ServiceManager } from "./services.ts";
+import type { Semaphore } from "../engine/semaphore.ts";
+import type { ServiceManager } from "../steps/container-services.ts";
 
 /** Everything the engine is handed. */
 export interface EngineContext {
@@ -58,10 +60,11 @@ export interface WorkflowResult {
 export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult> {
   const { plan, observer, cancellation, run } = engine;
   const emit = (event: RunEvent) => observer.emit(event);
+  const state = new RunState(run.env, run.vars, run.workflow.name);
   let services: ServiceManager | undefined;
   if ((usesEngine(plan.steps) || run.workflow.container !== undefined) && !run.dryRun) {
-    const { ServiceManager } = await import("./services.ts");
-    services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs });
+    const { ServiceManager } = await import("../steps/container-services.ts");
+    services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs, env: () => ({ ...run.env, ...state.exported }), wantsLogs: observer.wantsServiceLogs === true });
     // Containers left by a muster that was killed (-9) go before we start ours.
     await services.pruneOrphans();
     // An engine that does not answer is found before step 1, not halfway through the run.
@@ -77,7 +80,9 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     if (!services) throw new Error("this run has no container steps");
     return services;
   };
-  const state = new RunState(run.env, run.vars, run.workflow.name);
+  // Identities are fetched under a scope of the run's (only a force stops it early: `when: always` steps may still need one), ended with the run.
+  const identityScope = Cancellation.untilForced(cancellation);
+  const identities = new IdentityCache({ atmosBin: run.atmosBin, env: run.env, cancellation: identityScope, stdin: engine.stdin ?? "inherit" });
   const results = new ResultKeeper(run, state, resultReaders(run.workflow));
 
   /** Plans a step against the run's state, just before it starts; a template that cannot be rendered fails it. */
@@ -115,6 +120,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       emit,
       services: servicesOf,
       jobs: engine.jobs,
+      identities,
       capture,
       runChild: async (child, childPath, childScope) => {
         // A child that reads results is planned again when dispatched: the siblings it needs have run by then.
@@ -201,6 +207,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       if (!failed) failed = { step: planned.name, code: result.exitCode || EXIT_FAILURE };
     }
   } finally {
+    identityScope.cancel("SIGTERM", "the run ended");
     await services?.teardown({ failed: failed !== undefined });
   }
   return { exitCode: failed?.code ?? 0, failedStep: failed?.step, results: outcomes };

@@ -6,9 +6,9 @@
  */
 import type { PlannedStep, StepOutcome } from "../steps/kind.ts";
 import { renderTemplate, TemplateError } from "../template/index.ts";
-import type { RunContext } from "../workflow/plan.ts";
+import type { RunContext } from "../workflow/run-context.ts";
 import { resultOf, type RunState } from "../workflow/run-state.ts";
-import { ResultCapture } from "./result-capture.ts";
+import { ResultCapture } from "../engine/result-capture.ts";
 
 /**
  * Keeps results for one run.

@@ -7,11 +7,11 @@
  * @module
  */
 import { EXIT_FAILURE, EXIT_OK, EXIT_SIGINT } from "../exit-codes.ts";
-import type { GroupPlan, GroupStep } from "../steps/group.ts";
-import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
-import { Cancellation } from "./cancellation.ts";
-import { notRun, type StatusCounts, type StepResult } from "./events.ts";
-import { schedule, type FailurePolicy } from "./scheduler.ts";
+import type { GroupPlan, GroupStep } from "./group-types.ts";
+import type { PlannedStep, StepContext, StepOutcome } from "./kind.ts";
+import { Cancellation } from "../engine/cancellation.ts";
+import { notRun, type StatusCounts, type StepResult } from "../engine/events.ts";
+import { schedule, type FailurePolicy } from "../engine/scheduler.ts";
 
 /** The failure count at which the mode stops the group, and how. */
 export function failurePolicy(fail: GroupStep["fail"]): { threshold: number; policy: FailurePolicy } {

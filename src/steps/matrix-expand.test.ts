@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { expandMatrix, matrixChildName } from "./matrix.ts";
+import { expandMatrix, matrixChildName } from "./matrix-expand.ts";
 
 const axes = [{ name: "os", values: ["linux", "darwin"] }, { name: "go", values: ["1.22", "1.23"] }];
 

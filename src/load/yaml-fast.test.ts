@@ -2,9 +2,9 @@ import { expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { formatDiagnostic } from "./diagnostics.ts";
+import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { parseWorkflowFile } from "./parse.ts";
-import { countKeys, fastYaml } from "./yaml-fast.ts";
+import { countKeys, fastYaml } from "../workflow/yaml-fast.ts";
 
 const runtimeParse = (text: string) => Bun.YAML.parse(text);
 

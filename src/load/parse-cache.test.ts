@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cacheDir, cacheKey, entryPath, isJsonSafe, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
-import { formatDiagnostic } from "./diagnostics.ts";
+import { formatDiagnostic } from "../workflow/diagnostics.ts";
 
 test("the cache directory follows the environment", () => {
   expect(cacheDir({ MUSTER_NO_CACHE: "1", MUSTER_CACHE_DIR: "/x" })).toBeUndefined();

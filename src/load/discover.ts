@@ -9,13 +9,13 @@ import { userInfo } from "node:os";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { isWithin } from "../files/paths.ts";
 import { DiscoveryError } from "../errors.ts";
-import { formatDiagnostic, suggest, type Diagnostic } from "./diagnostics.ts";
+import { formatDiagnostic, suggest, type Diagnostic } from "../workflow/diagnostics.ts";
 import { cacheDir, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
-import { fastYaml } from "./yaml-fast.ts";
-import { loadYamlLibrary } from "./yaml-library.ts";
-import { MAX_DEPTH, MAX_FILE_BYTES } from "./yaml-source.ts";
-import type { Workflow, WorkflowFile } from "./types.ts";
+import { fastYaml } from "../workflow/yaml-fast.ts";
+import { loadYamlLibrary } from "../workflow/yaml-library.ts";
+import { MAX_DEPTH, MAX_FILE_BYTES } from "../workflow/yaml-source.ts";
+import type { Workflow, WorkflowFile } from "../workflow/types.ts";
 import { platform } from "../platform/index.ts";
 
 /** Where a run's files are. */

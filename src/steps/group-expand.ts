@@ -3,9 +3,9 @@
  * scheduler runs, with `needs` resolved to those children's names.
  * @module
  */
-import type { ChildToPlan } from "../steps/kind.ts";
-import type { GroupStep } from "../steps/group.ts";
-import { expandMatrix, matrixChildName } from "./matrix.ts";
+import type { ChildToPlan } from "./kind.ts";
+import type { GroupStep } from "./group-types.ts";
+import { expandMatrix, matrixChildName } from "./matrix-expand.ts";
 
 /**
  * Lists the children of `group` in definition order. A matrix combination's

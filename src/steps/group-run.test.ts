@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import type { GroupPlan, GroupStep } from "../steps/group.ts";
-import type { PlannedStep, StepContext } from "../steps/kind.ts";
-import { Cancellation } from "./cancellation.ts";
-import type { RunEvent, StepResult } from "./events.ts";
-import { runGroupStep } from "./run-group.ts";
+import type { GroupPlan, GroupStep } from "./group-types.ts";
+import type { PlannedStep, StepContext } from "./kind.ts";
+import { Cancellation } from "../engine/cancellation.ts";
+import type { RunEvent, StepResult } from "../engine/events.ts";
+import { runGroupStep } from "./group-run.ts";
 
 const source = { file: "w.yaml", line: 1, col: 1 };
 const child = (name: string, needs: string[] = []): PlannedStep =>

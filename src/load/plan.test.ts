@@ -2,7 +2,8 @@ import { expect, test } from "bun:test";
 import { withStackArgs } from "../steps/atmos.ts";
 import type { ProcessPlan } from "../steps/process.ts";
 import { parseWorkflowFile } from "./parse.ts";
-import { buildPlan, type RunContext } from "./plan.ts";
+import { buildPlan } from "./plan.ts";
+import type { RunContext } from "../workflow/run-context.ts";
 
 /** Parses `yaml` (a file with one workflow "wf") and plans it. */
 function plan(yaml: string, over: Partial<RunContext> = {}) {

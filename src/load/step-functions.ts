@@ -11,8 +11,8 @@
 import { MusterError } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import { kindOfStep } from "../steps/index.ts";
-import { splitShellWords } from "./shell-words.ts";
-import type { StepBase, Workflow } from "./types.ts";
+import { splitShellWords } from "../util/shell-words.ts";
+import type { StepBase, Workflow } from "../workflow/types.ts";
 
 /** Where functions run. */
 export interface FunctionScope {

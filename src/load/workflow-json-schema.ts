@@ -21,10 +21,10 @@ import { unitDependency } from "../steps/dependency.ts";
 import { KINDS } from "../steps/index.ts";
 import type { AnyKind, Placement } from "../steps/kind.ts";
 import { stepSchema } from "../steps/schema.ts";
-import { PREDICATES } from "./condition.ts";
-import { type Fill, type JsonSchema, toJsonSchema } from "./json-schema.ts";
-import { WORKFLOW_SCHEMA_URL } from "./schema-url.ts";
-import { manifestSchema, matrixAxis, matrixCombinations, outputMode, outputSettings, workflowSchema } from "./schema.ts";
+import { PREDICATES } from "../workflow/condition.ts";
+import { type Fill, type JsonSchema, toJsonSchema } from "../workflow/json-schema.ts";
+import { WORKFLOW_SCHEMA_URL } from "../workflow/schema-url.ts";
+import { manifestSchema, matrixAxis, matrixCombinations, outputMode, outputSettings, workflowSchema } from "../workflow/schema.ts";
 
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });

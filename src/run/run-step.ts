@@ -1,18 +1,17 @@
 /**
  * Running one planned step with the behaviours the engine applies to every
- * kind whose flags say so: a timeout per attempt, and retries with backoff.
- * The kind's runner runs one attempt; this is the only retry loop and the
- * only timeout in the engine.
+ * kind whose flags say so: a timeout per attempt, and retries with backoff,
+ * through the one attempt loop (`engine/retry.ts`). The kind's runner runs
+ * one attempt.
  * @module
  */
 import { exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_TIMEOUT } from "../exit-codes.ts";
 import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
 import { formatDuration } from "../workflow/duration.ts";
-import { abortableSleep } from "./abortable-sleep.ts";
-import { retryDelay } from "./backoff.ts";
-import { Cancellation } from "./cancellation.ts";
-import type { StepResult } from "./events.ts";
+import { retry } from "../engine/retry.ts";
+import { Cancellation } from "../engine/cancellation.ts";
+import type { StepResult } from "../engine/events.ts";
 
 /** Stores a succeeded step's result; returns why it could not (which fails the step). */
 export interface ResultSettler {
@@ -44,50 +43,41 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   // A prompt owns the terminal even when its output is captured: it draws on the terminal itself.
   const ownsTerminal = (firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams) || (kind.behaviours.interactive && firstCtx.stdin === "inherit");
   await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(kind.behaviours.reportsItself || kind.quietStart?.(planned.step) ? { quiet: true } : {}) });
-  let result: StepResult;
-  for (let attempt = 1; ; attempt++) {
-    // setTimeout rather than AbortSignal.timeout: tests drive it with fake timers.
-    const deadline = new AbortController();
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => deadline.abort(), timeoutMs);
-    const scope = new Cancellation(parent, timer === undefined ? undefined : deadline.signal);
+  const run = await retry<{ result: StepResult; why: string; final: boolean }>(async ({ number: attempt, deadline }) => {
+    const scope = new Cancellation(parent, deadline);
     let outcome: StepOutcome;
     try {
       outcome = await kind.run(planned, contextFor(scope));
     } catch (error) {
       outcome = { status: "failed", exitCode: exitCodeOf(error), error: messageOf(error) };
-    } finally {
-      clearTimeout(timer);
     }
-    const timedOut = deadline.signal.aborted && !parent.canceled;
+    const timedOut = (deadline?.aborted ?? false) && !parent.canceled;
     if (timedOut) outcome = { ...outcome, status: "failed", exitCode: EXIT_TIMEOUT, error: `timed out after ${formatDuration(timeoutMs!)}` };
     else if (parent.canceled && outcome.status === "failed") outcome = { ...outcome, status: "canceled" };
+    const why = outcome.error ?? `exit code ${outcome.exitCode}`;
     // A success is final only once its result is stored: an `outputs` template that fails fails the step, without another attempt.
     if (outcome.status === "succeeded" && results) {
       const problem = results.settle(planned, outcome);
       if (problem !== undefined) {
-        result = { status: "failed", exitCode: EXIT_FAILURE, durationMs: performance.now() - started, attempts: attempt, timedOut: false, error: problem, children: outcome.children };
-        break;
+        return { result: { status: "failed", exitCode: EXIT_FAILURE, durationMs: performance.now() - started, attempts: attempt, timedOut: false, error: problem, children: outcome.children }, why, final: true };
       }
     }
-    const durationMs = performance.now() - started;
-    const why = outcome.error ?? `exit code ${outcome.exitCode}`;
-    result = { status: outcome.status, exitCode: outcome.exitCode, durationMs, attempts: attempt, timedOut, children: outcome.children };
+    const result: StepResult = { status: outcome.status, exitCode: outcome.exitCode, durationMs: performance.now() - started, attempts: attempt, timedOut, children: outcome.children };
     if (outcome.endsRun) result.endsRun = true;
     // Only a real reason is recorded: renderers say "exit code N" themselves when there is none.
     const error = outcome.status === "canceled" ? outcome.error ?? parent.reason : outcome.status === "failed" ? outcome.error : undefined;
     if (error !== undefined) result.error = error;
-    if (outcome.status !== "failed" || attempt >= maxAttempts || !policy) break;
-    const delayMs = retryDelay(policy, attempt);
-    if (policy.maxElapsedMs !== undefined && durationMs + delayMs > policy.maxElapsedMs) {
-      result.error = `${why}; max_elapsed_time ${formatDuration(policy.maxElapsedMs)} reached`;
-      break;
-    }
-    await firstCtx.emit({ type: "step.retry", path, attempt, maxAttempts, delayMs, reason: why });
-    if (!(await abortableSleep(delayMs, parent.signal))) {
-      result = { ...result, status: "canceled", error: parent.reason, durationMs: performance.now() - started };
-      break;
-    }
-  }
+    return { result, why, final: outcome.status !== "failed" };
+  }, {
+    policy,
+    timeoutMs,
+    signal: parent.signal,
+    retryable: (attempt) => (attempt.final ? undefined : attempt.why),
+    onRetry: ({ attempt, maxAttempts, delayMs, reason }) => firstCtx.emit({ type: "step.retry", path, attempt, maxAttempts, delayMs, reason }),
+  });
+  let result = run.value.result;
+  if (run.stopped === "max_elapsed") result.error = `${run.value.why}; max_elapsed_time ${formatDuration(policy!.maxElapsedMs!)} reached`;
+  if (run.stopped === "signal") result = { ...result, status: "canceled", error: parent.reason, durationMs: performance.now() - started };
   await firstCtx.emit({ type: "step.end", path, result });
   return result;
 }
