@@ -6,7 +6,8 @@
  * @module
  */
 
-const SECRET_PARAMS = /([?&](?:ssl)?password=)[^&#]*/gi;
+/** `password=` as a URL parameter or in key=value form (`host=db password=x`). */
+const SECRET_PARAMS = /((?:^|[?&\s])(?:ssl)?password=)[^&#\s]*/gi;
 
 /** The `user:password@` part of a URL, split at the last `@` before the path (a password may hold `@` and `/`). @internal */
 function authority(url: string): { scheme: string; user: string; password?: string; rest: string } | undefined {
@@ -14,8 +15,11 @@ function authority(url: string): { scheme: string; user: string; password?: stri
   if (start < 0) return undefined;
   const scheme = url.slice(0, start + 2);
   const after = url.slice(start + 2);
-  // The host part ends at the path or query that follows the last '@' (userinfo may hold '/', '?', '#': malformed, still secret).
-  const at = after.lastIndexOf("@");
+  // Userinfo ends at the last '@' before the first '?' or '#' (a query may hold '@': application_name=a@b); when
+  // no '@' precedes it, the password itself holds '?' or '#': then at the last '@'. urlSecrets registers every split.
+  const query = after.search(/[?#]/);
+  const before = query < 0 ? -1 : after.lastIndexOf("@", query);
+  const at = before >= 0 ? before : after.lastIndexOf("@");
   if (at < 0) return undefined;
   const userinfo = after.slice(0, at);
   const colon = userinfo.indexOf(":");
@@ -52,6 +56,16 @@ export function urlSecrets(url: string): string[] {
   const found: string[] = [];
   const password = authority(url)?.password;
   if (password) found.push(password);
+  // Every other way the userinfo could end (an '@' in the password or in the query is ambiguous): masking a longer or
+  // shorter candidate too costs nothing, missing the real password leaks it.
+  const start = url.indexOf("//");
+  if (start >= 0) {
+    const after = url.slice(start + 2);
+    const colon = after.indexOf(":");
+    for (let at = after.indexOf("@"); at >= 0; at = after.indexOf("@", at + 1)) {
+      if (colon >= 0 && colon < at) found.push(after.slice(colon + 1, at));
+    }
+  }
   for (const match of url.matchAll(SECRET_PARAMS)) {
     const value = match[0].slice(match[1]!.length);
     if (value) found.push(value);

@@ -15,6 +15,8 @@ test("a redirect is held to the first request's policy: scheme, no downgrade, no
   for (const to of ["https://169.254.169.254/latest/meta-data/", "https://127.0.0.1:8080/", "https://[::1]/", "https://internal.example/"]) {
     expect(await redirectProblem(from, u(to), true, resolve)).toContain("is not a public address, and the first request went to a public one");
   }
+  // A name that does not resolve now is refused too: fetch would ask again, and could get a private address.
+  expect(await redirectProblem(from, u("https://flaky-dns.example/"), true, resolve)).toContain("is not a public address");
   // A first request to the private network (the workflow's own services) may be sent within it.
   expect(await redirectProblem(u("http://10.0.0.5/"), u("http://internal.example/"), false, resolve)).toBeUndefined();
 });

@@ -56,7 +56,8 @@ export async function redirectProblem(from: URL, to: URL, firstPublic: boolean, 
   if (to.protocol !== "http:" && to.protocol !== "https:") return `redirect to ${to.protocol} refused: only http and https are followed`;
   if (from.protocol === "https:" && to.protocol === "http:") return `redirect from https to http (${shown}) refused`;
   if (to.username || to.password) return `redirect to a URL with credentials (${shown}) refused`;
-  if (firstPublic && (await isPublicTarget(to, resolve)) === false) {
+  // Fail closed: a hop whose name does not resolve now could resolve to a private address when fetch asks again.
+  if (firstPublic && (await isPublicTarget(to, resolve)) !== true) {
     return `redirect to ${shown} refused: it is not a public address, and the first request went to a public one`;
   }
   return undefined;
