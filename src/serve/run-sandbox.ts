@@ -185,6 +185,8 @@ export class RunSandbox {
   #hidden: string[];
   #socketGid?: number;
   #me: RunIdentity;
+  /** The compiled muster every run starts, by real path (bound back read-only in each run), if muster is one. */
+  #executable = compiledSelf();
 
   private constructor(kind: SandboxKind, warning: string | undefined, users: RunUsers | undefined, hidden: string[], socketGid: number | undefined, me: RunIdentity) {
     this.kind = kind;
@@ -289,7 +291,7 @@ export class RunSandbox {
     if (!this.namespaced) return [...drop, ...argv];
     const hide = [...new Set([real(dirname(root)) ?? dirname(root), ...this.#hidden])];
     // Always, hidden or not: a bind mount cannot be written through (ro) nor renamed over, so no run replaces the executable the next runs start.
-    const keep = compiledSelf() ?? "";
+    const keep = this.#executable ?? "";
     return [
       "unshare", ...(this.kind === "user-namespaces" ? ["--user", "--map-root-user"] : []), "--mount", "--pid", "--ipc", "--fork", "--mount-proc", "--kill-child", "--",
       "sh", "-c", MOUNT_SCRIPT, "muster-sandbox", root, RUN_VIEW, keep, ...hide, "--", ...drop, ...argv,
@@ -306,12 +308,12 @@ export class RunSandbox {
       const file = real(path) ?? path;
       const hiding = this.#hidden.find((dir) => inside(file, dir));
       // A single executable is bound back into runs (see MOUNT_SCRIPT); a script and its modules (deno run) are not.
-      if (hiding && file !== compiledSelf()) {
+      if (hiding && file !== this.#executable) {
         throw new ConfigError("MUSTER_RUN_ISOLATION", `process mode hides ${hiding} from runs, and ${file} (which every run starts) lies in it: install muster outside it (for example in /usr/local/bin), or use MUSTER_RUN_ISOLATION=container`);
       }
       if (root) {
         // Bound back into the run's view, a hidden executable's directories there are the sandbox's (0755), not the host's.
-        const closed = [...ancestors(file)].filter((dir) => !(hiding && this.namespaced)).find((dir) => (statSync(dir).mode & 0o001) === 0);
+        const closed = hiding && this.namespaced ? undefined : [...ancestors(file)].find((dir) => (statSync(dir).mode & 0o001) === 0);
         if (closed || (statSync(file).mode & 0o005) === 0) {
           throw new ConfigError("MUSTER_RUN_ISOLATION", `runs run as uids of their own, which cannot reach ${file} (which every run starts)${closed ? `: ${closed} is not searchable by others` : ": it is not readable by others"}; install muster where every user can read it (for example in /usr/local/bin)`);
         }
