@@ -40,6 +40,19 @@ export function describeUid(uid: number): string {
 
 const octal = (mode: number) => `0${(mode & 0o7777).toString(8)}`;
 
+/** Who besides the owner may write, by `mode`: "its group", "others", or both. */
+const writers = (mode: number) => [(mode & 0o020) !== 0 ? "its group" : "", (mode & 0o002) !== 0 ? "others" : ""].filter(Boolean).join(" and ");
+
+/** `path` examined with `stat` (lstat or stat): its stats, or that it is missing, or why it cannot be examined. */
+function examine(path: string, stat: (path: string) => Stats): { stats: Stats } | { problem?: string; missing?: boolean } {
+  try {
+    return { stats: stat(path) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { missing: true };
+    return { problem: `cannot be examined (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+  }
+}
+
 /** Why a directory's lstat cannot be trusted (`path` for the symlink's target); undefined when it can. */
 function dirProblem(path: string, s: Stats): string | undefined {
   if (s.isSymbolicLink()) {
@@ -54,7 +67,7 @@ function dirProblem(path: string, s: Stats): string | undefined {
   if (!s.isDirectory()) return "is not a directory";
   const me = currentUid();
   if (me >= 0 && s.uid !== me) return `is owned by ${describeUid(s.uid)}, not by this process's user (${describeUid(me)})`;
-  if (me >= 0 && (s.mode & 0o022) !== 0) return `is writable by ${(s.mode & 0o020) !== 0 ? "its group" : ""}${(s.mode & 0o022) === 0o022 ? " and " : ""}${(s.mode & 0o002) !== 0 ? "others" : ""} (mode ${octal(s.mode)})`;
+  if (me >= 0 && (s.mode & 0o022) !== 0) return `is writable by ${writers(s.mode)} (mode ${octal(s.mode)})`;
   return undefined;
 }
 
@@ -69,14 +82,8 @@ function dirProblem(path: string, s: Stats): string | undefined {
  * ```
  */
 export function ownDirProblem(path: string): { problem?: string; missing?: boolean } {
-  let s: Stats;
-  try {
-    s = lstatSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { missing: true };
-    return { problem: `cannot be examined (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
-  }
-  return { problem: dirProblem(path, s) };
+  const examined = examine(path, lstatSync);
+  return "stats" in examined ? { problem: dirProblem(path, examined.stats) } : examined;
 }
 
 /** Raised by {@linkcode openOwnFile}: `problem` completes "<path> ..." */
@@ -155,22 +162,15 @@ export const OUTPUT_DIR_RULE = "muster writes reports and logs only in a directo
  * ```
  */
 export function outputDirProblem(path: string): { problem?: string; missing?: boolean } {
-  let s: Stats;
-  try {
-    s = statSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { missing: true };
-    return { problem: `cannot be examined (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
-  }
+  const examined = examine(path, statSync);
+  if (!("stats" in examined)) return examined;
+  const s = examined.stats;
   if (!s.isDirectory()) return { problem: "is not a directory" };
   const me = currentUid();
   if (me < 0) return {};
   if (s.uid !== me && s.uid !== 0) return { problem: `is owned by ${describeUid(s.uid)}, not by this process's user (${describeUid(me)}) or root` };
   const sticky = (s.mode & 0o1000) !== 0;
-  if ((s.mode & 0o022) !== 0 && !sticky) {
-    const who = [(s.mode & 0o020) !== 0 ? "its group" : "", (s.mode & 0o002) !== 0 ? "others" : ""].filter(Boolean).join(" and ");
-    return { problem: `is writable by ${who} without the sticky bit (mode ${octal(s.mode)})` };
-  }
+  if ((s.mode & 0o022) !== 0 && !sticky) return { problem: `is writable by ${writers(s.mode)} without the sticky bit (mode ${octal(s.mode)})` };
   return {};
 }
 
