@@ -123,15 +123,21 @@ describe("runs outlive the runner", () => {
       await first.proc.exited;
       const refused = flaky.received.length;
       answer = 200;
-      const second = await runner(state);
-      expect(await eventually(() => flaky.received.length > refused, 15_000)).toBe(true);
-      expect(flaky.received.at(-1)!.body).toMatchObject({ runId: id, status: "succeeded", exitCode: 0 });
-      expect(second.lines.find((l) => l.msg === "took up the runs of the previous runner")).toMatchObject({ redelivered: 1 });
+      const second = await expectRedelivered(state, flaky, refused, id);
       expect(await status(second.base, id)).toMatchObject({ status: "succeeded", callback: { delivered: true } });
     } finally {
       flaky.stop();
     }
   });
+
+  /** Starts the next runner on `state` and expects it to send run `id`'s undelivered callback, once, as its first act. */
+  async function expectRedelivered(state: string, flaky: ReturnType<typeof startCallbackReceiver>, refused: number, id: string) {
+    const second = await runner(state);
+    expect(await eventually(() => flaky.received.length > refused, 15_000)).toBe(true);
+    expect(flaky.received.at(-1)!.body).toMatchObject({ runId: id, status: "succeeded", exitCode: 0 });
+    expect(second.lines.find((l) => l.msg === "took up the runs of the previous runner")).toMatchObject({ redelivered: 1 });
+    return second;
+  }
 
   test("a callback abandoned at shutdown (its retries stopped by MUSTER_CALLBACK_BUDGET) is sent at the next start", async () => {
     let answer = 503;
@@ -148,10 +154,7 @@ describe("runs outlive the runner", () => {
       expect(first.lines.find((l) => l.msg === "callback left for the next start: shutdown stopped its retries")).toMatchObject({ runId: id });
       const refused = flaky.received.length;
       answer = 200;
-      const second = await runner(state);
-      expect(await eventually(() => flaky.received.length > refused, 15_000)).toBe(true);
-      expect(flaky.received.at(-1)!.body).toMatchObject({ runId: id, status: "succeeded", exitCode: 0 });
-      expect(second.lines.find((l) => l.msg === "took up the runs of the previous runner")).toMatchObject({ redelivered: 1 });
+      await expectRedelivered(state, flaky, refused, id);
     } finally {
       flaky.stop();
     }
