@@ -122,15 +122,22 @@ describe("a local repository", () => {
 
 describe("the muster that runs start", () => {
   test.if(process.getuid?.() === 0)("a root runner refuses to start when its runs (uids of their own) could not reach muster, naming the path", async () => {
-    const closed = join(visible, "private");
-    mkdirSync(closed, { mode: 0o700 });
-    copyFileSync(musterBin, join(closed, "muster"));
-    chmodSync(join(closed, "muster"), 0o755);
-    const tree = makeWorkTree("unreachable");
-    const proc = Bun.spawn([join(closed, "muster"), "serve"], { env: { PATH: process.env.PATH ?? "", PORT: "0", MUSTER_STATE_DIR: join(tmp.path, "state-unreachable"), ...baseEnv, ATMOS_REPO_URL: tree, MUSTER_ALLOW_LOCAL_REPOS: "1" }, stdout: "ignore", stderr: "pipe" });
-    const stderr = await new Response(proc.stderr).text();
-    expect(await proc.exited).toBe(2);
-    expect(stderr).toBe(`muster serve: invalid configuration: MUSTER_RUN_ISOLATION: runs run as uids of their own, which cannot reach ${join(closed, "muster")} (which every run starts): ${closed} is not searchable by others; install muster where every user can read it (for example in /usr/local/bin)\n`);
+    // Outside every path the sandbox hides (/tmp, TMPDIR, HOME): a muster there is not bound back, so its directories
+    // must be searchable by the runs' uids. (A checkout under /tmp would hide `visible`, and runs could reach muster.)
+    const outside = mkdtempSync("/var/lib/muster-serve-local-test-");
+    try {
+      const closed = join(outside, "private");
+      mkdirSync(closed, { mode: 0o700 });
+      copyFileSync(musterBin, join(closed, "muster"));
+      chmodSync(join(closed, "muster"), 0o755);
+      const tree = makeWorkTree("unreachable");
+      const proc = Bun.spawn([join(closed, "muster"), "serve"], { env: { PATH: process.env.PATH ?? "", PORT: "0", MUSTER_STATE_DIR: join(tmp.path, "state-unreachable"), ...baseEnv, ATMOS_REPO_URL: tree, MUSTER_ALLOW_LOCAL_REPOS: "1" }, stdout: "ignore", stderr: "pipe" });
+      const stderr = await new Response(proc.stderr).text();
+      expect(await proc.exited).toBe(2);
+      expect(stderr).toBe(`muster serve: invalid configuration: MUSTER_RUN_ISOLATION: runs run as uids of their own, which cannot reach ${join(closed, "muster")} (which every run starts): ${closed} is not searchable by others; install muster where every user can read it (for example in /usr/local/bin)\n`);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 
