@@ -4,7 +4,7 @@
  * value (sh, bash, zsh and fish are run), or the place is refused; pwsh's
  * and cmd's renderings are checked as text (neither runs here).
  */
-import { expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ import type { Dialect } from "./dialect.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "muster-render-code-"));
 const pwned = join(dir, "pwned");
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Values an attacker would send: each must print as itself, and none may create `pwned`. */
 const HOSTILE = [
