@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findProject, listYamlFiles, resolveFileArg } from "./discover.ts";
+import { decodeUtf8, findProject, listYamlFiles, resolveFileArg } from "./discover.ts";
 
 const root = mkdtempSync(join(tmpdir(), "muster-discover-test-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -32,8 +32,7 @@ test("-f resolution and the file search", async () => {
   ]);
 });
 
-test("decodeUtf8: text, or the position of the first invalid byte", async () => {
-  const { decodeUtf8 } = await import("./discover.ts");
+test("decodeUtf8: text, or the position of the first invalid byte", () => {
   expect(decodeUtf8(new TextEncoder().encode("a: é\n"))).toBe("a: é\n");
   expect(decodeUtf8(new Uint8Array([0x61, 0x0a, 0xc3, 0xa9, 0xff]))).toEqual({ line: 2, col: 2, offset: 4, byte: 0xff });
   expect(decodeUtf8(new Uint8Array([0xe2, 0x82]))).toEqual({ line: 1, col: 1, offset: 0, byte: 0xe2 }); // truncated sequence

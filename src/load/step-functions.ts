@@ -13,6 +13,11 @@ import { EXIT_FAILURE } from "../exit-codes.ts";
 import { kindOfStep } from "../steps/index.ts";
 import { splitShellWords } from "../util/shell-words.ts";
 import type { StepBase, Workflow } from "../workflow/types.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded by the first `!exec` (once): most runs have none.
+const runProcessModule = lazy(() => import("../engine/run-process.ts"));
+const cancellationModule = lazy(() => import("../engine/cancellation.ts"));
 
 /** Where functions run. */
 export interface FunctionScope {
@@ -66,8 +71,8 @@ function envFunction(args: string, env: Record<string, string>): string {
 /** `!exec COMMAND`. */
 async function execFunction(command: string, scope: FunctionScope): Promise<string> {
   if (command === "") throw new Error("!exec needs a command (!exec COMMAND)");
-  const { runProcess } = await import("../engine/run-process.ts");
-  const { Cancellation } = await import("../engine/cancellation.ts");
+  const { runProcess } = await runProcessModule();
+  const { Cancellation } = await cancellationModule();
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];
   const outcome = await runProcess([...scope.shell, command], {

@@ -23,6 +23,10 @@ import type { ChunkSink } from "../engine/run-process.ts";
 import { runPlannedStep } from "./run-step.ts";
 import type { Semaphore } from "../engine/semaphore.ts";
 import type { ServiceManager } from "../steps/container-services.ts";
+import { lazy } from "../util/lazy.ts";
+
+// The container machinery (Engine API client, services), loaded once, by a run that needs an engine.
+const containerServicesModule = lazy(() => import("../steps/container-services.ts"));
 
 /** Everything the engine is handed. */
 export interface EngineContext {
@@ -64,7 +68,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   const state = new RunState(run.env, run.vars, run.workflow.name);
   let services: ServiceManager | undefined;
   if ((usesEngine(plan.steps) || run.workflow.container !== undefined) && !run.dryRun) {
-    const { ServiceManager } = await import("../steps/container-services.ts");
+    const { ServiceManager } = await containerServicesModule();
     services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs, env: () => ({ ...run.env, ...state.exported }), wantsLogs: observer.wantsServiceLogs === true });
     // Containers left by a muster that was killed (-9) go before we start ours.
     await services.pruneOrphans();

@@ -20,6 +20,12 @@ import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { never } from "./behaviours.ts";
 import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, type MessageStep, textsOf, valued } from "./message.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const packModule = lazy(() => import("../files/pack.ts"));
+const globModule = lazy(() => import("../files/glob.ts"));
+const runProcessModule = lazy(() => import("../engine/run-process.ts"));
 
 /** An archive step. */
 export interface ArchiveStep extends MessageStep {
@@ -105,9 +111,9 @@ export const archive: StepKind<ArchiveStep, ArchivePlan> = defineKind({
     lines: [...Object.entries(planned.resolved.texts).map(([field, text]) => `${field}: ${text}`), `in: ${planned.resolved.cwd}`],
   }),
   async run(planned, ctx) {
-    const { pack, PackError, subpathProblem } = await import("../files/pack.ts");
-    const { GlobError } = await import("../files/glob.ts");
-    const { runProcess } = await import("../engine/run-process.ts");
+    const { pack, PackError, subpathProblem } = await packModule();
+    const { GlobError } = await globModule();
+    const { runProcess } = await runProcessModule();
     const { texts, cwd } = planned.resolved;
     const at = (p: string) => (isAbsolute(p) ? p : join(cwd, p));
     const source = at(texts.source!);

@@ -11,6 +11,10 @@ import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, badAnswer, optionList, optionsOf, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const listViewModule = lazy(() => import("../prompts/list-view.ts"));
 
 /** A choose step. */
 export type ChooseStep = PromptStep;
@@ -27,7 +31,7 @@ export const choose: StepKind<ChooseStep, PathsPlan> = defineKind({
     },
     fromDefault: (text) => answered(text),
     async view(planned) {
-      const { ListView } = await import("../prompts/list-view.ts");
+      const { ListView } = await listViewModule();
       const initial = planned.resolved.texts.default;
       return new ListView({ prompt: planned.resolved.texts.prompt ?? "", options: optionsOf(planned), initial: initial ? [initial] : [] });
     },

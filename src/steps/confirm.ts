@@ -9,6 +9,10 @@ import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, badAnswer, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const confirmViewModule = lazy(() => import("../prompts/confirm-view.ts"));
 
 /** A confirm step. */
 export type ConfirmStep = PromptStep;
@@ -33,7 +37,7 @@ export const confirm: StepKind<ConfirmStep, PathsPlan> = defineKind({
     },
     fromDefault: (text) => answered(String(defaultsToYes(text))),
     async view(planned) {
-      const { ConfirmView } = await import("../prompts/confirm-view.ts");
+      const { ConfirmView } = await confirmViewModule();
       return new ConfirmView(planned.resolved.texts.prompt ?? "", defaultsToYes(planned.resolved.texts.default));
     },
     toOutcome: (value) => answered(String(value)),

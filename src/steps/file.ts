@@ -13,6 +13,12 @@ import type { PlannedStep, StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { listOf, type PathsPlan } from "./message.ts";
 import { answered, badAnswer, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
+import { isAbsolute, join } from "node:path";
+import { readdir, stat } from "node:fs/promises";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const listViewModule = lazy(() => import("../prompts/list-view.ts"));
 
 /** A file step. */
 export type FileStep = PromptStep;
@@ -22,7 +28,6 @@ const MAX_FILES = 20_000;
 
 /** The directory the picker lists, absolute. */
 async function startOf(planned: PlannedStep<FileStep, PathsPlan>): Promise<string> {
-  const { isAbsolute, join } = await import("node:path");
   const path = planned.resolved.texts.path || ".";
   return isAbsolute(path) ? path : join(planned.resolved.cwd, path);
 }
@@ -38,7 +43,6 @@ function matches(path: string, extensions: string[]): boolean {
 
 /** The files under `root` (relative, sorted, `.git` skipped, symlinked directories not followed). */
 async function listFiles(root: string, extensions: string[]): Promise<string[]> {
-  const { readdir } = await import("node:fs/promises");
   const files: string[] = [];
   const walk = async (dir: string, prefix: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -61,8 +65,6 @@ export const file: StepKind<FileStep, PathsPlan> = defineKind({
   summary: "Pick a file under a directory, typing to filter; value is its absolute path",
   ...promptParts<FileStep, string[]>("file", {
     async fromAnswer(answer, planned) {
-      const { isAbsolute, join } = await import("node:path");
-      const { stat } = await import("node:fs/promises");
       const root = await startOf(planned);
       const path = isAbsolute(answer) ? answer : join(root, answer);
       const extensions = listOf(planned.resolved.texts, "extensions");
@@ -76,11 +78,10 @@ export const file: StepKind<FileStep, PathsPlan> = defineKind({
       const extensions = listOf(planned.resolved.texts, "extensions");
       const files = await listFiles(root, extensions);
       if (files.length === 0) return `no files to choose from in ${root}${extensions.length > 0 ? ` ending in ${extensions.join(", ")}` : ""}`;
-      const { ListView } = await import("../prompts/list-view.ts");
+      const { ListView } = await listViewModule();
       return new ListView({ prompt: planned.resolved.texts.prompt ?? "", options: files, filterable: true });
     },
     async toOutcome(value, planned) {
-      const { join } = await import("node:path");
       return answered(join(await startOf(planned), value[0] ?? ""));
     },
   }),

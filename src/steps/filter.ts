@@ -12,6 +12,10 @@ import type { PlannedStep, StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, badAnswer, optionList, optionsOf, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const listViewModule = lazy(() => import("../prompts/list-view.ts"));
 
 /** A filter step. */
 export interface FilterStep extends PromptStep {
@@ -51,7 +55,7 @@ export const filter: StepKind<FilterStep, PathsPlan> = defineKind({
     },
     fromDefault: (text, planned) => (several(planned.step) ? picked(splitCommas(text)) : answered(text)),
     async view(planned) {
-      const { ListView } = await import("../prompts/list-view.ts");
+      const { ListView } = await listViewModule();
       const { prompt = "", default: initial } = planned.resolved.texts;
       return new ListView({ prompt, options: optionsOf(planned), filterable: true, limit: limitOf(planned), initial: initial ? splitCommas(initial) : [] });
     },

@@ -26,6 +26,11 @@ import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { always, LEAF } from "./behaviours.ts";
 import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, say } from "./message.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const retryModule = lazy(() => import("../engine/retry.ts"));
+const httpRedirectsModule = lazy(() => import("./http-redirects.ts"));
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 /** How much of a response body is read. */
@@ -139,7 +144,7 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
       lines: Object.entries(planned.resolved.texts).map(([k, text]) => `${k}: ${text.split("\n")[0]}`),
     }),
     async run(planned, ctx) {
-      const { retry } = await import("../engine/retry.ts");
+      const { retry } = await retryModule();
       const { step } = planned;
       const texts = planned.resolved.texts;
       const request = buildRequest(step, texts);
@@ -218,7 +223,7 @@ async function attempt(
 ): Promise<{ ok: boolean; retryable: boolean; error: string; response?: Captured }> {
   try {
     // Redirects are followed by hand, each hop held to the first request's policy (http-redirects.ts).
-    const { fetchFollowing } = await import("./http-redirects.ts");
+    const { fetchFollowing } = await httpRedirectsModule();
     const response = await fetchFollowing(request.url, request.init, AbortSignal.any([cancel, deadline]));
     // Past the limit the body is cut (and the rest not read), as in Atmos.
     const body = response.body ? new TextDecoder().decode((await readAtMost(response.body, HTTP_BODY_LIMIT)).bytes) : "";

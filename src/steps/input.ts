@@ -10,6 +10,10 @@ import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const textViewModule = lazy(() => import("../prompts/text-view.ts"));
 
 /** An input step. */
 export interface InputStep extends PromptStep {
@@ -24,7 +28,7 @@ export const input: StepKind<InputStep, PathsPlan> = defineKind({
     fromAnswer: (answer) => answered(answer),
     fromDefault: (text) => answered(text),
     async view(planned) {
-      const { TextView } = await import("../prompts/text-view.ts");
+      const { TextView } = await textViewModule();
       const { prompt = "", placeholder, default: defaultValue } = planned.resolved.texts;
       return new TextView({ prompt, placeholder, defaultValue: defaultValue || undefined, password: planned.step.password });
     },

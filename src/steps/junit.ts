@@ -18,6 +18,14 @@ import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, type MessageStep, say, textsOf, valued } from "./message.ts";
+import { appendFile, readFile } from "node:fs/promises";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const globModule = lazy(() => import("../files/glob.ts"));
+const junitReportModule = lazy(() => import("../files/junit-report.ts"));
+const xmlModule = lazy(() => import("../files/xml.ts"));
+const providersModule = lazy(() => import("../output/ci/providers.ts"));
 
 /** A junit step. */
 export interface JUnitStep extends MessageStep {
@@ -54,11 +62,10 @@ export const junit: StepKind<JUnitStep, JUnitPlan> = defineKind({
     lines: [`files: ${listOf(planned.resolved.texts, "files").join(", ")}`, `in: ${planned.resolved.cwd}`],
   }),
   async run(planned, ctx) {
-    const { readFile, appendFile } = await import("node:fs/promises");
-    const { expandGlob, GlobError } = await import("../files/glob.ts");
-    const { parseJUnit, reportOf, junitMarkdown, JUnitError } = await import("../files/junit-report.ts");
-    const { XmlError } = await import("../files/xml.ts");
-    const { detectCi } = await import("../output/ci/providers.ts");
+    const { expandGlob, GlobError } = await globModule();
+    const { parseJUnit, reportOf, junitMarkdown, JUnitError } = await junitReportModule();
+    const { XmlError } = await xmlModule();
+    const { detectCi } = await providersModule();
     const { texts, cwd } = planned.resolved;
     const fail = (error: string) => ({ status: "failed" as const, exitCode: EXIT_FAILURE, error });
     const patterns = listOf(texts, "files");

@@ -10,6 +10,8 @@ import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
+import { platform } from "../platform/index.ts";
+import { shouldColor } from "../output/colors.ts";
 
 /** The markdown step kind. */
 export const markdown: StepKind<MessageStep, MessagePlan> = defineKind({
@@ -19,8 +21,6 @@ export const markdown: StepKind<MessageStep, MessagePlan> = defineKind({
   fields: () => ({ content: str }),
   build: (fields, base) => ({ ...base, type: "markdown", texts: textsOf(fields, ["content"]) }),
   async run(planned, ctx) {
-    const { platform } = await import("../platform/index.ts");
-    const { shouldColor } = await import("../output/colors.ts");
     const content = planned.resolved.texts.content!;
     const terminal = ctx.run.terminal;
     const colors = shouldColor(ctx.run.env, terminal?.stderr ?? false);

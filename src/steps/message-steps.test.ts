@@ -2,6 +2,8 @@ import { expect, test } from "bun:test";
 import { parseWorkflowFile } from "../load/parse.ts";
 import { logShows } from "./log.ts";
 import { listOf, listTexts } from "./message.ts";
+import { scriptArgv } from "./script.ts";
+import { minimalTable } from "./table.ts";
 import { toastLine } from "./toast.ts";
 
 test("toast: icons per level; unknown levels are info, as in Atmos", () => {
@@ -55,13 +57,11 @@ test("defaults and required fields of each message type", () => {
   ]);
 });
 
-test("table: minimal style pads by one space, rules the header, trims line ends", async () => {
-  const { minimalTable } = await import("./table.ts");
+test("table: minimal style pads by one space, rules the header, trims line ends", () => {
   expect(minimalTable(["NAME", "V"], [["web", "1"], ["db", ""]])).toBe(" NAME  V\n─────────\n web   1\n db");
 });
 
-test("script: Atmos' argv per interpreter", async () => {
-  const { scriptArgv } = await import("./script.ts");
+test("script: Atmos' argv per interpreter", () => {
   expect(scriptArgv("python3", "p")).toEqual({ argv: ["python3", "-"], stdin: "p" });
   expect(scriptArgv("/usr/bin/node", "n")).toEqual({ argv: ["/usr/bin/node", "-e", "n"] });
   expect(scriptArgv("zsh", "z")).toEqual({ argv: ["zsh", "-c", "z"] });

@@ -18,6 +18,14 @@ import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { messageParts, type PathsPlan, planWithDirectory, type MessageStep, textsOf, valued } from "./message.ts";
+import { readFile } from "node:fs/promises";
+import { shouldColor } from "../output/colors.ts";
+import { platform } from "../platform/index.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const runProcessModule = lazy(() => import("../engine/run-process.ts"));
+const findExecutableModule = lazy(() => import("../engine/find-executable.ts"));
 
 /** A pager step. */
 export interface PagerStep extends MessageStep {
@@ -51,7 +59,6 @@ export const pager: StepKind<PagerStep, PagerPlan> = defineKind({
   plan: planWithDirectory,
   describe: (planned) => `pager ${planned.resolved.texts.title ?? planned.resolved.texts.path ?? ""}`.trimEnd(),
   async run(planned, ctx) {
-    const { readFile } = await import("node:fs/promises");
     const { texts, cwd } = planned.resolved;
     let content = texts.content ?? "";
     let path: string | undefined;
@@ -65,11 +72,9 @@ export const pager: StepKind<PagerStep, PagerPlan> = defineKind({
     }
     const env = ctx.run.env;
     const onTerminal = ctx.streams.stdout === "inherit" && ctx.stdin === "inherit" && (ctx.run.terminal?.stdout ?? false);
-    const { shouldColor } = await import("../output/colors.ts");
     const colour = shouldColor(env, ctx.run.terminal?.stdout ?? false);
     let shown = content;
     if (planned.step.markdown || (path !== undefined && [".md", ".markdown"].includes(extname(path).toLowerCase()))) {
-      const { platform } = await import("../platform/index.ts");
       shown = platform.renderMarkdown?.(content, { colors: colour, columns: Math.min(ctx.run.terminal?.columns ?? 80, 100) }) ?? content;
     }
     const title = texts.title ?? (path !== undefined ? basename(path) : undefined);
@@ -77,8 +82,8 @@ export const pager: StepKind<PagerStep, PagerPlan> = defineKind({
     const program = (env.MUSTER_PAGER ?? env.PAGER ?? "less").trim();
     const disabled = Boolean(env.NO_PAGER) || program === "" || program === "cat" || program === "false";
     if (onTerminal && !disabled) {
-      const { runProcess } = await import("../engine/run-process.ts");
-      const { findExecutable } = await import("../engine/find-executable.ts");
+      const { runProcess } = await runProcessModule();
+      const { findExecutable } = await findExecutableModule();
       const argv = program.split(/\s+/);
       if (findExecutable(argv[0]!, env.PATH ?? "") !== undefined || argv[0]!.includes("/")) {
         const outcome = await runProcess(argv, {

@@ -18,6 +18,12 @@ import { sandboxSettings, type SandboxPlan, type SandboxSettings, stepContainer 
 import { renderChecked } from "./container-render.ts";
 import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const runProcessModule = lazy(() => import("../engine/run-process.ts"));
+const processLimitModule = lazy(() => import("../engine/process-limit.ts"));
+const identityModule = lazy(() => import("../engine/identity.ts"));
 
 /** A step with the fields in `runFields`. */
 export interface RunFieldsStep extends StepBase {
@@ -92,14 +98,14 @@ export async function runStepProcess(
     };
     return ctx.services().sandboxExec(r.sandbox, { argv, env: r.env, cwd: r.cwd, stdinText: r.stdinText, step: planned.name }, { stdout: sink(1), stderr: sink(2) }, ctx.cancellation);
   }
-  const { runProcess } = await import("../engine/run-process.ts");
-  const { limitStep } = await import("../engine/process-limit.ts");
+  const { runProcess } = await runProcessModule();
+  const { limitStep } = await processLimitModule();
   // A process budget of its own: a fork bomb in the step exhausts the step, not muster.
   const limit = limitStep(r.argv);
   try {
     const outcome = await runProcess(limit.argv, {
       cwd: r.cwd,
-      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation, ctx.identities),
+      env: await (await identityModule()).processEnv(planned.step, r.env, ctx.run, ctx.cancellation, ctx.identities),
       stdout: io.stdout,
       stderr: io.stderr,
       stdin: r.stdinText === undefined ? io.stdin : { text: r.stdinText },

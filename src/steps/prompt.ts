@@ -22,6 +22,10 @@ import type { PromptView } from "../prompts/view.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { Behaviours, PlannedStep, StepContext, StepKind, StepOutcome } from "./kind.ts";
 import { listOf, listTexts, MESSAGE_BEHAVIOURS, messageParts, type MessageStep, type PathsPlan, planWithDirectory, textsOf } from "./message.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const askModule = lazy(() => import("../prompts/ask.ts"));
 
 /** Prompt steps: interactive, never concurrent, run under --dry-run; their summary line is their whole report. */
 export const PROMPT_BEHAVIOURS: Behaviours = Object.freeze({ ...MESSAGE_BEHAVIOURS, interactive: true });
@@ -111,7 +115,7 @@ async function askFor<S extends PromptStep, T>(planned: PlannedStep<S, PathsPlan
   }
   const view = await spec.view(planned);
   if (typeof view === "string") return { status: "failed", exitCode: EXIT_FAILURE, error: view };
-  const { askOnTerminal } = await import("../prompts/ask.ts");
+  const { askOnTerminal } = await askModule();
   const end = await askOnTerminal(planned.resolved.texts.prompt ?? planned.name, view, { columns: ctx.run.terminal?.columns, signal: ctx.cancellation.signal });
   if (end.status === "answered") return spec.toOutcome(end.value, planned);
   if (end.status === "aborted") ctx.run.interrupt?.(`aborted at the prompt of step "${planned.name}"`);

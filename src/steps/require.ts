@@ -12,6 +12,12 @@ import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
+import { stat } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const findExecutableModule = lazy(() => import("../engine/find-executable.ts"));
 
 const KINDS = ["tools", "files", "dirs"] as const;
 const plural = (n: number, word: string) => `${n} ${n === 1 ? word.slice(0, -1) : word}`;
@@ -39,9 +45,7 @@ export function requireKind(type: "require" | "assert"): StepKind<MessageStep, M
     },
     describe: (planned) => `${type} ${KINDS.map((k) => listOf(planned.resolved.texts, k).join(" ")).filter(Boolean).join(", ")}`,
     async run(planned, ctx) {
-      const { stat } = await import("node:fs/promises");
-      const { isAbsolute, join } = await import("node:path");
-      const { findExecutable } = await import("../engine/find-executable.ts");
+      const { findExecutable } = await findExecutableModule();
       const texts = planned.resolved.texts;
       const path = (p: string) => (isAbsolute(p) ? p : join(ctx.run.baseDir, p));
       const kind = async (p: string) => (await stat(p).catch(() => undefined));

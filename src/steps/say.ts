@@ -12,6 +12,12 @@ import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say as write, textsOf, valued } from "./message.ts";
+import { platform } from "../platform/index.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const findExecutableModule = lazy(() => import("../engine/find-executable.ts"));
+const runProcessModule = lazy(() => import("../engine/run-process.ts"));
 
 /** A say step. */
 export interface SayStep extends MessageStep {
@@ -72,13 +78,12 @@ export const sayStep: StepKind<SayStep, MessagePlan> = defineKind({
 });
 
 async function speak(text: string, voice: string | undefined, rate: SayStep["rate"], ctx: Parameters<typeof sayStep.run>[1]): Promise<boolean> {
-  const { findExecutable } = await import("../engine/find-executable.ts");
-  const { platform } = await import("../platform/index.ts");
+  const { findExecutable } = await findExecutableModule();
   const candidates: Array<[string, Backend]> = platform.os === "darwin" ? [["say", "say"]] : [["spd-say", "spd-say"], ["espeak-ng", "espeak"], ["espeak", "espeak"]];
   for (const [name, backend] of candidates) {
     const file = findExecutable(name, ctx.run.env.PATH ?? "");
     if (file === undefined) continue;
-    const { runProcess } = await import("../engine/run-process.ts");
+    const { runProcess } = await runProcessModule();
     const outcome = await runProcess(speechArgv(backend, file, text, voice, rate), {
       env: ctx.run.env,
       stdout: "null",

@@ -26,6 +26,10 @@ import { runFields } from "./schema.ts";
 import { dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
 import { shellQuote } from "../util/shell-words.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const resultCaptureModule = lazy(() => import("../engine/result-capture.ts"));
 
 /** A script step. */
 export interface ScriptStep extends RunFieldsStep {
@@ -114,7 +118,7 @@ export const script: StepKind<ScriptStep, ScriptPlan> = defineKind({
     ],
   }),
   async run(planned, ctx) {
-    const { ResultCapture } = await import("../engine/result-capture.ts");
+    const { ResultCapture } = await resultCaptureModule();
     const r = planned.resolved;
     const mode = planned.step.output;
     const capture = ResultCapture.forRun(ctx.run.env);

@@ -12,6 +12,10 @@ import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { LEAF } from "./behaviours.ts";
 import { EXIT_OK } from "../exit-codes.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const abortableSleepModule = lazy(() => import("../engine/abortable-sleep.ts"));
 
 /** A sleep step. */
 export interface SleepStep extends StepBase {
@@ -40,7 +44,7 @@ export const sleep: StepKind<SleepStep, { durationMs: number }> = defineKind({
     lines: [...(planned.needs.length > 0 ? [`needs: ${planned.needs.join(", ")}`] : []), `sleep ${formatDuration(planned.resolved.durationMs)}`],
   }),
   async run(planned, ctx) {
-    const { abortableSleep } = await import("../engine/abortable-sleep.ts");
+    const { abortableSleep } = await abortableSleepModule();
     const finished = await abortableSleep(planned.resolved.durationMs, ctx.cancellation.signal);
     return finished ? { status: "succeeded", exitCode: EXIT_OK } : { status: "canceled", exitCode: EXIT_OK };
   },

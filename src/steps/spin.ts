@@ -15,6 +15,12 @@ import { always, LEAF } from "./behaviours.ts";
 import { say } from "./message.ts";
 import { capturedValue, type CommandStep, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const runProcessModule = lazy(() => import("../engine/run-process.ts"));
+const resultCaptureModule = lazy(() => import("../engine/result-capture.ts"));
+const identityModule = lazy(() => import("../engine/identity.ts"));
 
 /** A spin step. */
 export interface SpinStep extends Omit<CommandStep, "type"> {
@@ -45,13 +51,13 @@ export const spin: StepKind<SpinStep, SpinPlan> = defineKind({
   view: (planned) => ({ name: planned.name, type: "spin", title: planned.resolved.title, ...processView(planned) }),
   viewText: (planned) => ({ ...processViewText(planned), head: `spin "${planned.resolved.title}"` }),
   async run(planned, ctx) {
-    const { runProcess } = await import("../engine/run-process.ts");
-    const { ResultCapture } = await import("../engine/result-capture.ts");
+    const { runProcess } = await runProcessModule();
+    const { ResultCapture } = await resultCaptureModule();
     const r = planned.resolved;
     const capture = ResultCapture.forRun(ctx.run.env);
     const outcome = await runProcess(r.argv, {
       cwd: r.cwd,
-      env: await (await import("../engine/identity.ts")).processEnv(planned.step, r.env, ctx.run, ctx.cancellation, ctx.identities),
+      env: await (await identityModule()).processEnv(planned.step, r.env, ctx.run, ctx.cancellation, ctx.identities),
       stdout: (data) => capture.append(1, data),
       stderr: (data) => capture.append(2, data),
       stdin: "null",

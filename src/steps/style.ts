@@ -12,10 +12,12 @@
  */
 import * as v from "valibot";
 import { expect, str, wholeNumber } from "../workflow/schema.ts";
-import { type BoxStyle, parseSpacing } from "../output/box.ts";
+import { type BoxStyle, drawBox, parseSpacing } from "../output/box.ts";
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
+import { shouldColor } from "../output/colors.ts";
+import { platform } from "../platform/index.ts";
 
 /** A style step: its texts (content, colours) and the box's shape. */
 export interface StyleStep extends MessageStep {
@@ -74,14 +76,11 @@ export const style: StepKind<StyleStep, MessagePlan> = defineKind({
     };
   },
   async run(planned, ctx) {
-    const { drawBox } = await import("../output/box.ts");
-    const { shouldColor } = await import("../output/colors.ts");
     const { texts } = planned.resolved;
     const { box } = planned.step;
     const colour = shouldColor(ctx.run.env, ctx.run.terminal?.stderr ?? false);
     let content = texts.content!;
     if (planned.step.markdown) {
-      const { platform } = await import("../platform/index.ts");
       const horizontal = (box.padding?.[1] ?? 0) + (box.padding?.[3] ?? 0);
       const columns = box.width !== undefined ? box.width - horizontal : Math.min(ctx.run.terminal?.columns ?? 80, 100) - horizontal - (box.border && box.border !== "none" ? 2 : 0);
       content = (platform.renderMarkdown?.(content, { colors: colour, columns: Math.max(10, columns) }) ?? content).trim();

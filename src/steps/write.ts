@@ -10,6 +10,10 @@ import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
+import { lazy } from "../util/lazy.ts";
+
+// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+const editorViewModule = lazy(() => import("../prompts/editor-view.ts"));
 
 /** A write step. */
 export interface WriteStep extends PromptStep {
@@ -24,7 +28,7 @@ export const write: StepKind<WriteStep, PathsPlan> = defineKind({
     fromAnswer: (answer) => answered(answer),
     fromDefault: (text) => answered(text),
     async view(planned) {
-      const { EditorView } = await import("../prompts/editor-view.ts");
+      const { EditorView } = await editorViewModule();
       return new EditorView({ prompt: planned.resolved.texts.prompt ?? "", placeholder: planned.resolved.texts.placeholder, height: planned.step.height });
     },
     toOutcome: (value) => answered(value),
