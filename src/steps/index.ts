@@ -33,7 +33,6 @@ import { pager } from "./pager.ts";
 import { parallel } from "./parallel.ts";
 import { assertStep, requireStep } from "./require.ts";
 import { shell } from "./shell.ts";
-import { shout } from "./shout.ts";
 import { sayStep } from "./say.ts";
 import { script } from "./script.ts";
 import { sleep } from "./sleep.ts";
@@ -53,7 +52,7 @@ import { write } from "./write.ts";
 export const KINDS: readonly AnyKind[] = [
   atmos, shell, sleep, env, parallel, matrix, container, wait, waitAll, cancel,
   toast, log, hint, format, alert, stage, linebreak, clear, title, join, exit, requireStep, assertStep, sayStep, markdown, table, style, pager, spin, script,
-  input, confirm, choose, filter, file, write, archive, junit, http, webhook, emulator, store, tflint, exec, dependency, shout,
+  input, confirm, choose, filter, file, write, archive, junit, http, webhook, emulator, store, tflint, exec, dependency,
 ];
 
 const BY_TYPE = new Map(KINDS.map((kind) => [kind.type, kind]));
