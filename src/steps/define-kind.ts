@@ -6,7 +6,6 @@
  */
 import type * as v from "valibot";
 import type { Behaviours, BuildContext, StepKind } from "./kind.ts";
-import { lazy } from "../util/lazy.ts";
 import type { StepBase } from "../workflow/types.ts";
 
 /** What `build` receives for entries `E`: the schema's output (defaults applied, transforms run). */
@@ -58,17 +57,3 @@ export function defineKind<T extends v.ObjectEntries, C extends v.ObjectEntries 
   } as StepKind<S, R>;
 }
 
-/**
- * A kind's runner kept in a module of its own (`x.run.ts`, exporting `run`),
- * imported on the first run, once: the kind file stays cheap to import,
- * and the runner imports what it needs statically.
- *
- * @example
- * ```ts
- * run: runFrom(() => import("./archive.run.ts")),
- * ```
- */
-export function runFrom<S extends StepBase, R>(load: () => Promise<{ run: StepKind<S, R>["run"] }>): StepKind<S, R>["run"] {
-  const runner = lazy(load);
-  return async (planned, ctx) => (await runner()).run(planned, ctx);
-}

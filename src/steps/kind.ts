@@ -9,9 +9,9 @@
  * templates it renders, its start line and plan view, flags saying which
  * generic behaviours the engine applies to it (`LEAF`, `GROUP` in
  * `./behaviours.ts` give the usual ones), hooks for what depends on the
- * step, and its runner. A heavy runner lives in its own module, loaded on
- * the first run through `runFrom` (`lazy` in `src/util/lazy.ts`), so that
- * `--version` and simple runs stay fast.
+ * step, and its runner. A runner's heavy modules load on first use through
+ * `lazy` (`src/util/lazy.ts`), declared at the top of the kind's file, so
+ * that `--version` and simple runs stay fast.
  * @module
  */
 import type * as v from "valibot";
