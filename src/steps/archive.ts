@@ -22,7 +22,7 @@ import { never } from "./behaviours.ts";
 import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, type MessageStep, textsOf, valued } from "./message.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const packModule = lazy(() => import("../files/pack.ts"));
 const globModule = lazy(() => import("../files/glob.ts"));
 const runProcessModule = lazy(() => import("../engine/run-process.ts"));

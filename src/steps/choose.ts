@@ -13,7 +13,7 @@ import type { PathsPlan } from "./message.ts";
 import { answered, badAnswer, optionList, optionsOf, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const listViewModule = lazy(() => import("../prompts/list-view.ts"));
 
 /** A choose step. */

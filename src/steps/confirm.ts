@@ -11,7 +11,7 @@ import type { PathsPlan } from "./message.ts";
 import { answered, badAnswer, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const confirmViewModule = lazy(() => import("../prompts/confirm-view.ts"));
 
 /** A confirm step. */

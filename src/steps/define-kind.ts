@@ -11,7 +11,7 @@ import type { StepBase } from "../workflow/types.ts";
 /** What `build` receives for entries `E`: the schema's output (defaults applied, transforms run). */
 export type FieldsOf<E> = E extends v.ObjectEntries ? v.InferOutput<v.StrictObjectSchema<E, undefined>> : never;
 
-/** Entries, or a function returning them: a kind whose entries read modules of a circle gives a function, read when the schema is first built. */
+/** Entries, or a function returning them (called when the kind's schema is first built, once per placement). */
 export type Entries<E extends v.ObjectEntries> = E | (() => E);
 
 /**

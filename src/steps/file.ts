@@ -17,7 +17,7 @@ import { isAbsolute, join } from "node:path";
 import { readdir, stat } from "node:fs/promises";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const listViewModule = lazy(() => import("../prompts/list-view.ts"));
 
 /** A file step. */

@@ -28,7 +28,7 @@ import { always, LEAF } from "./behaviours.ts";
 import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, say } from "./message.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const retryModule = lazy(() => import("../engine/retry.ts"));
 const httpRedirectsModule = lazy(() => import("./http-redirects.ts"));
 

@@ -21,7 +21,7 @@ import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, typ
 import { appendFile, readFile } from "node:fs/promises";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const globModule = lazy(() => import("../files/glob.ts"));
 const junitReportModule = lazy(() => import("../files/junit-report.ts"));
 const xmlModule = lazy(() => import("../files/xml.ts"));

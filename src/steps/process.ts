@@ -20,7 +20,7 @@ import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const runProcessModule = lazy(() => import("../engine/run-process.ts"));
 const processLimitModule = lazy(() => import("../engine/process-limit.ts"));
 const identityModule = lazy(() => import("../engine/identity.ts"));

@@ -24,7 +24,7 @@ import type { Behaviours, PlannedStep, StepContext, StepKind, StepOutcome } from
 import { listOf, listTexts, MESSAGE_BEHAVIOURS, messageParts, type MessageStep, type PathsPlan, planWithDirectory, textsOf } from "./message.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const askModule = lazy(() => import("../prompts/ask.ts"));
 
 /** Prompt steps: interactive, never concurrent, run under --dry-run; their summary line is their whole report. */

@@ -16,7 +16,7 @@ import { stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const findExecutableModule = lazy(() => import("../engine/find-executable.ts"));
 
 const KINDS = ["tools", "files", "dirs"] as const;

@@ -15,7 +15,7 @@ import { type MessagePlan, messageParts, type MessageStep, say as write, textsOf
 import { platform } from "../platform/index.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const findExecutableModule = lazy(() => import("../engine/find-executable.ts"));
 const runProcessModule = lazy(() => import("../engine/run-process.ts"));
 

@@ -28,7 +28,7 @@ import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
 import { shellQuote } from "../util/shell-words.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const resultCaptureModule = lazy(() => import("../engine/result-capture.ts"));
 
 /** A script step. */

@@ -14,7 +14,7 @@ import { LEAF } from "./behaviours.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const abortableSleepModule = lazy(() => import("../engine/abortable-sleep.ts"));
 
 /** A sleep step. */

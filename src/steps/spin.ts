@@ -17,7 +17,7 @@ import { capturedValue, type CommandStep, planShellCommand, PROCESS_RESULT_KEYS,
 import { runFields } from "./schema.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const runProcessModule = lazy(() => import("../engine/run-process.ts"));
 const resultCaptureModule = lazy(() => import("../engine/result-capture.ts"));
 const identityModule = lazy(() => import("../engine/identity.ts"));

@@ -12,7 +12,7 @@ import type { PathsPlan } from "./message.ts";
 import { answered, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
 import { lazy } from "../util/lazy.ts";
 
-// Loaded on first use (once): importing this kind stays cheap for `--version` and runs that never reach it.
+// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const editorViewModule = lazy(() => import("../prompts/editor-view.ts"));
 
 /** A write step. */
