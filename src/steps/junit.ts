@@ -12,25 +12,17 @@
  * @module
  */
 import * as v from "valibot";
-import { isAbsolute, join } from "node:path";
-import { EXIT_FAILURE } from "../exit-codes.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
-import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, type MessageStep, say, textsOf, valued } from "./message.ts";
-import { appendFile, readFile } from "node:fs/promises";
+import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, textsOf } from "./message.ts";
 import { lazy } from "../util/lazy.ts";
+import type { JUnitStep } from "./junit-run.ts";
 
-// Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
-const globModule = lazy(() => import("../files/glob.ts"));
-const junitReportModule = lazy(() => import("../files/junit-report.ts"));
-const xmlModule = lazy(() => import("../files/xml.ts"));
-const providersModule = lazy(() => import("../output/ci/providers.ts"));
+export type { JUnitStep } from "./junit-run.ts";
 
-/** A junit step. */
-export interface JUnitStep extends MessageStep {
-  action: "all" | "summary" | "annotate";
-}
+/** The runner, loaded on the first junit step that runs (once): `validate`, `describe` and other runs load no XML parser. */
+const junitRunner = lazy(() => import("./junit-run.ts"));
 
 export type JUnitPlan = PathsPlan;
 
@@ -61,54 +53,5 @@ export const junit: StepKind<JUnitStep, JUnitPlan> = defineKind({
     head: `junit ${planned.step.action}`,
     lines: [`files: ${listOf(planned.resolved.texts, "files").join(", ")}`, `in: ${planned.resolved.cwd}`],
   }),
-  async run(planned, ctx) {
-    const { expandGlob, GlobError } = await globModule();
-    const { parseJUnit, reportOf, junitMarkdown, JUnitError } = await junitReportModule();
-    const { XmlError } = await xmlModule();
-    const { detectCi } = await providersModule();
-    const { texts, cwd } = planned.resolved;
-    const fail = (error: string) => ({ status: "failed" as const, exitCode: EXIT_FAILURE, error });
-    const patterns = listOf(texts, "files");
-    const paths = new Set<string>();
-    try {
-      for (const pattern of patterns) {
-        const root = isAbsolute(pattern) ? "/" : cwd;
-        const relative = isAbsolute(pattern) ? pattern.replace(/^\/+/, "") : pattern;
-        for (const match of await expandGlob(root, relative)) paths.add(join(root, match));
-      }
-    } catch (error) {
-      if (error instanceof GlobError) return fail(error.message);
-      throw error;
-    }
-    if (paths.size === 0) return fail(`no JUnit XML files matched ${patterns.map((p) => `"${p}"`).join(", ")} (in ${cwd})`);
-    const cases = [];
-    for (const path of paths) {
-      try {
-        cases.push(...parseJUnit(await readFile(path, "utf8")));
-      } catch (error) {
-        if (error instanceof XmlError || error instanceof JUnitError) return fail(`${path} is not a JUnit report: ${error.message}`);
-        return fail(`cannot read ${path}: ${(error as Error).message}`);
-      }
-    }
-    const report = reportOf(cases);
-    const ci = detectCi(ctx.run.env);
-    if (ci?.provider.name === "github") {
-      const action = planned.step.action;
-      const summaryFile = ci.provider.summaryFile?.(ctx.run.env);
-      if ((action === "all" || action === "summary") && summaryFile) {
-        await appendFile(summaryFile, `\n${junitMarkdown(report, texts.title || "Test results")}`).catch(async (error) => {
-          await ctx.emit({ type: "message", level: "warn", text: `step "${planned.name}": cannot write the job summary ${summaryFile}: ${(error as Error).message}` });
-        });
-      }
-      if (action === "all" || action === "annotate") {
-        for (const c of report.cases) {
-          if ((c.status !== "fail" && c.status !== "error") || !c.file || !c.line) continue;
-          await ctx.write(1, new TextEncoder().encode(ci.provider.error({ title: `test: ${c.name}`, message: c.message, file: c.file, line: c.line })));
-        }
-      }
-    }
-    const failed = report.failures + report.errors;
-    await say(ctx, 2, `JUnit: ${report.tests} tests, ${report.passed} passed, ${report.failures} failed, ${report.errors} errored, ${report.skipped} skipped (${paths.size} file(s))`);
-    return valued(`${report.passed} passed, ${failed} failed`, { tests: report.tests, passed: report.passed, failed, errored: report.errors, skipped_tests: report.skipped, files: paths.size });
-  },
+  run: async (planned, ctx) => (await junitRunner()).runJUnit(planned, ctx),
 });

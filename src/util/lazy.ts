@@ -1,7 +1,7 @@
 /**
  * One way to load a heavy module late: at the top of the file that needs it,
  * where readers and `scripts/check-imports.ts` see the dependency, instead
- * of an `await import(…)` inside a function body. The module loads on the
+ * of a dynamic import inside a function body. The module loads on the
  * first call, once; every later call gets the same promise.
  * @module
  */
