@@ -19,7 +19,7 @@ import type { Semaphore } from "../engine/semaphore.ts";
 import type { IdentityCache } from "../engine/identity.ts";
 import type { DockerClient } from "../docker/client.ts";
 import type { ContainerSpec } from "../docker/container-spec.ts";
-import type { SandboxPlan } from "./container-fields.ts";
+import type { SandboxPlan } from "./container/fields.ts";
 import type { ResultCapture } from "../engine/result-capture.ts";
 import type { RunContext } from "../workflow/run-context.ts";
 import type { StepValue } from "../workflow/run-state.ts";
@@ -30,7 +30,7 @@ import type { Inherited, MatrixCombination, StepBase } from "../workflow/types.t
 
 /**
  * What the container kinds (and `wait`, `wait-all`, `cancel`, a sandboxed
- * process step) ask of the run's containers. `container-services.ts`
+ * process step) ask of the run's containers. `container/registry.ts`
  * implements it; the contract names only this, not the class.
  */
 export interface Containers {

@@ -12,8 +12,8 @@ import type { ResultCapture } from "../engine/result-capture.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
-import { sandboxSettings, type SandboxPlan, type SandboxSettings } from "./container-fields.ts";
-import { renderChecked } from "./container-render.ts";
+import { sandboxSettings, type SandboxPlan, type SandboxSettings } from "./container/fields.ts";
+import { renderChecked } from "./container/render.ts";
 import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
 
@@ -26,7 +26,7 @@ export interface RunFieldsStep extends StepBase {
   container?: false | Record<string, unknown>;
 }
 
-export type { SandboxPlan } from "./container-fields.ts";
+export type { SandboxPlan } from "./container/fields.ts";
 
 /** A step that runs a command. */
 export interface CommandStep extends RunFieldsStep {

@@ -19,7 +19,7 @@ import { expect, nonEmpty, str } from "../workflow/schema.ts";
 
 import type { StepKind } from "./kind.ts";
 import { say } from "./message.ts";
-import { stepContainer } from "./container-fields.ts";
+import { stepContainer } from "./container/fields.ts";
 import { capturedValue, planRunFields, planSandbox, runStepProcess, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 import { dialectOf } from "../shell/dialect.ts";

@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { str } from "../workflow/schema.ts";
-import { stepContainer } from "./container-fields.ts";
+import { stepContainer } from "./container/fields.ts";
 import type { StepKind } from "./kind.ts";
 import {
   type CommandStep, commandLine, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates,
