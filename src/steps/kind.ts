@@ -1,6 +1,7 @@
 /**
  * What a step type is: one object per type, one file per type under
- * `src/steps/`, listed in `src/steps/index.ts`. The parser, `validate`,
+ * `src/steps/`, written with `defineKind` (`./define-kind.ts`, which types
+ * `build`'s fields from the kind's schema), listed in `src/steps/index.ts`. The parser, `validate`,
  * `describe`/`--dry-run`, the pre-run plan and the engine all iterate that
  * list; nothing else switches on a step's type.
  *
@@ -228,14 +229,14 @@ export interface StepContext {
  *
  * @example
  * ```ts
- * export const sleep: StepKind<SleepStep, { durationMs: number }> = {
+ * export const sleep: StepKind<SleepStep, { durationMs: number }> = defineKind({
  *   type: "sleep",
  *   summary: "Wait for a duration",
  *   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
- *   fields: () => ({ duration: v.optional(duration, "1s") }),
- *   build: (fields, base) => ({ ...base, type: "sleep", durationMs: fields.duration }),
+ *   fields: { duration: v.optional(duration, 1000) },
+ *   build: (fields, base) => ({ ...base, type: "sleep", durationMs: fields.duration }), // a number: no cast
  *   ...
- * };
+ * });
  * ```
  */
 export interface StepKind<S extends StepBase = StepBase, R = unknown> {

@@ -9,6 +9,7 @@ import { formatDuration } from "../workflow/duration.ts";
 import { duration } from "../workflow/schema.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 
 /** A sleep step. */
@@ -18,13 +19,13 @@ export interface SleepStep extends StepBase {
 }
 
 /** The sleep step kind. */
-export const sleep: StepKind<SleepStep, { durationMs: number }> = {
+export const sleep: StepKind<SleepStep, { durationMs: number }> = defineKind({
   type: "sleep",
   summary: "Wait for a duration",
   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
-  fields: () => ({ duration: v.optional(duration) }),
+  fields: { duration: v.optional(duration) },
   build(fields, base) {
-    const given = fields.duration as number | undefined;
+    const given = fields.duration;
     // Atmos' sleep: `timeout` is the duration (a generic timeout of the same length would only race it).
     if (given === undefined && base.timeoutMs !== undefined) return { ...base, type: "sleep", durationMs: base.timeoutMs, timeoutMs: undefined };
     return { ...base, type: "sleep", durationMs: given ?? 1000 };
@@ -42,4 +43,4 @@ export const sleep: StepKind<SleepStep, { durationMs: number }> = {
     const finished = await abortableSleep(planned.resolved.durationMs, ctx.cancellation.signal);
     return finished ? { status: "succeeded", exitCode: EXIT_OK } : { status: "canceled", exitCode: EXIT_OK };
   },
-};
+});
