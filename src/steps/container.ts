@@ -17,6 +17,7 @@ import { expect, mapOf, str, stringMap } from "../workflow/schema.ts";
 import { ACTIONS, actionOf } from "./container/actions.ts";
 import { stringLeaves } from "./container/render.ts";
 import type { ContainerAction, ContainerPlan, ContainerStep } from "./container/types.ts";
+import { defineKind } from "./define-kind.ts";
 import type { StepKind, TemplateField } from "./kind.ts";
 import { PROCESS_RESULT_KEYS } from "./process.ts";
 
@@ -26,11 +27,11 @@ export type { BuildPlan, ContainerAction, ContainerPlan, ContainerStep } from ".
 export const SCHEMAS = { run: ACTIONS.run.schema, build: ACTIONS.build.schema, push: ACTIONS.push.schema, inspect: ACTIONS.inspect.schema } as const;
 
 /** The container step kind. */
-export const container: StepKind<ContainerStep, ContainerPlan> = {
+export const container: StepKind<ContainerStep, ContainerPlan> = defineKind({
   type: "container",
   summary: "Run a container (foreground, or a background service), or build, push or inspect an image",
   behaviours: { timeout: true, retry: true, gated: true, concurrent: false, interactive: false, usesEngine: true, usesStreams: false, hasChildren: false },
-  fields: () => ({
+  fields: {
     action: v.optional(v.picklist(["run", "build", "push", "inspect", ""], expect("one of: run, build, push, inspect")), "run"),
     background: v.optional(v.boolean(expect("true or false")), false),
     env: v.optional(stringMap, {}),
@@ -43,10 +44,11 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
     tty: v.optional(v.boolean(expect("true or false"))),
     interactive: v.optional(v.boolean(expect("true or false"))),
     with: mapOf(v.string(), v.unknown(), "a map of container settings"),
-  }),
+  },
   build(fields, base, ctx) {
-    const action = ((fields.action as string) || "run") as ContainerAction;
-    const background = fields.background as boolean;
+    // Atmos writes an empty action for the default.
+    const action: ContainerAction = fields.action === "" ? "run" : fields.action;
+    const background = fields.background;
     const attached = fields.tty === true ? "tty" : fields.interactive === true ? "interactive" : undefined;
     if (attached) {
       ctx.report([attached], `"${attached}: true" attaches your terminal to the container through the docker CLI, which muster does not use (expected no ${attached}; for a shell in the image run docker run -it IMAGE yourself, or this workflow with atmos)`, "key");
@@ -71,10 +73,10 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
       type: "container",
       action,
       background,
-      env: fields.env as Record<string, string>,
-      workingDirectory: fields.working_directory as string | undefined,
-      stack: fields.stack as string | undefined,
-      with: fields.with as Record<string, unknown>,
+      env: fields.env,
+      workingDirectory: fields.working_directory,
+      stack: fields.stack,
+      with: fields.with,
     };
   },
   gates: (step) => !step.background,
@@ -94,4 +96,4 @@ export const container: StepKind<ContainerStep, ContainerPlan> = {
   view: (planned) => ({ name: planned.name, type: "container", action: planned.step.action, container: planned.resolved, timeout_ms: planned.step.timeoutMs, retry: planned.step.retry }),
   viewText: (planned) => actionOf(planned.resolved).viewText(planned.resolved),
   run: (planned, ctx) => actionOf(planned.resolved).run(planned.name, planned.resolved, ctx),
-};
+});

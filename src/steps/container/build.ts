@@ -46,8 +46,34 @@ export const buildWith = v.strictObject(
 
 export type BuildWith = v.InferOutput<typeof buildWith>;
 
-/** What `cache:` may hold: the Engine API's builder can use images as cache sources (refs); exporting a cache needs BuildKit. */
-type CacheField = { from?: Array<Record<string, string>>; to?: unknown } | null | undefined;
+/**
+ * The image refs of a `cache:` the Engine API's builder can use (`from:`
+ * registry refs only), or undefined when it asks for more: exporting a
+ * cache (`to:`) and other sources need BuildKit.
+ *
+ * @example
+ * ```ts
+ * cacheSources({ from: [{ type: "registry", ref: "app:cache" }] }); // ["app:cache"]
+ * cacheSources({ to: "type=local,dest=/c" }); // undefined
+ * ```
+ */
+export function cacheSources(cache: unknown): string[] | undefined {
+  if (cache === undefined) return [];
+  if (cache === null || typeof cache !== "object") return undefined;
+  if ("to" in cache && cache.to !== undefined) return undefined;
+  const from: unknown = "from" in cache ? cache.from : undefined;
+  if (from === undefined) return [];
+  if (!Array.isArray(from)) return undefined;
+  const refs: string[] = [];
+  for (const source of from) {
+    if (source === null || typeof source !== "object") return undefined;
+    const ref: unknown = "ref" in source ? source.ref : undefined;
+    const type: unknown = "type" in source ? source.type : undefined;
+    if (typeof ref !== "string" || (type !== undefined && type !== "registry")) return undefined;
+    refs.push(ref);
+  }
+  return refs;
+}
 
 /**
  * The BuildKit feature a `build` `with:` asks for, which the Engine API's
@@ -59,8 +85,7 @@ type CacheField = { from?: Array<Record<string, string>>; to?: unknown } | null 
  * ```
  */
 export function buildkitField(w: BuildWith): "engine" | "bake" | "driver" | "cache" | undefined {
-  const cache = w.cache as CacheField;
-  const cacheProblem = cache !== undefined && (cache === null || typeof cache !== "object" || cache.to !== undefined || (cache.from ?? []).some((f) => typeof f?.ref !== "string" || (f.type !== undefined && f.type !== "registry")));
+  const cacheProblem = cacheSources(w.cache) === undefined;
   return w.engine === "buildx" ? "engine" : w.bake !== undefined ? "bake" : w.driver !== undefined ? "driver" : cacheProblem ? "cache" : undefined;
 }
 
@@ -107,7 +132,8 @@ export const buildAction: ContainerActionKind<BuildWith, BuildPlan> = {
  * ```
  */
 export function buildPlan(w: BuildWith, cwd: string): BuildPlan {
-  const cacheFrom = ((w.cache as { from?: Array<{ ref: string }> } | undefined)?.from ?? []).map((f) => f.ref);
+  // A cache the builder cannot use was refused when the file was parsed.
+  const cacheFrom = cacheSources(w.cache) ?? [];
   return {
     action: "build", context: resolve(cwd, w.context), dockerfile: w.dockerfile, tags: w.tags, buildArgs: w.build_args,
     target: w.target, noCache: w.no_cache, pull: w.pull, labels: w.labels, cacheFrom,

@@ -11,7 +11,7 @@ import { dirname, isAbsolute } from "node:path";
 import type { DockerClient } from "../../docker/client.ts";
 import { type ContainerSpec, mountsOf, portsOf, type VolumeMount } from "../../docker/container-spec.ts";
 import { enginePolicy } from "../../docker/engine-policy.ts";
-import { parseRunArgs, type RunArgSettings } from "../../docker/run-args.ts";
+import { parseRunArgs } from "../../docker/run-args.ts";
 import { PlanError } from "../../errors.ts";
 import { EXIT_OK } from "../../exit-codes.ts";
 import { type Dialect, dialectOf } from "../../shell/dialect.ts";
@@ -180,7 +180,7 @@ export function runSpec(w: RunWith, step: RunSpecFor): ContainerSpec {
     readyTimeoutMs: w.ready_timeout,
     cleanup: w.cleanup,
     restart: w.restart && { policy: w.restart.policy, maxRetries: w.restart.max_retries },
-    runArgs: "settings" in runArgs ? runArgs.settings as RunArgSettings : undefined,
+    runArgs: "settings" in runArgs ? runArgs.settings : undefined,
   };
 }
 
@@ -192,7 +192,8 @@ export function runSpec(w: RunWith, step: RunSpecFor): ContainerSpec {
  */
 function codeOf(step: ContainerStep): (path: FieldPath) => Dialect | undefined {
   const shell = typeof step.with.shell === "string" && !step.with.shell.includes("{{") ? step.with.shell : "/bin/sh";
-  const test = (step.with.healthcheck as { test?: unknown } | undefined)?.test;
+  const healthcheck = step.with.healthcheck;
+  const test = healthcheck !== null && typeof healthcheck === "object" && "test" in healthcheck ? healthcheck.test : undefined;
   return (path) => {
     const [, field, index] = path;
     if (field === "command") return index === undefined && !step.background ? dialectOf(shell) : "argv";
