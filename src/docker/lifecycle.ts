@@ -123,7 +123,7 @@ export interface RemoveHow {
  * await removeContainer(docker, id, { stopMs: 5000, forced: cancellation.forced, forceSignal: cancellation.forceSignal });
  * ```
  */
-export async function removeContainer(docker: DockerClient, id: string, how: RemoveHow): Promise<void> {
+export async function removeContainer(docker: Pick<DockerClient, "stopContainer" | "removeContainer">, id: string, how: RemoveHow): Promise<void> {
   const removeForce = () => docker.removeContainer(id, { force: true });
   if (how.forced) return removeForce();
   const done = new AbortController();
@@ -165,7 +165,7 @@ export interface Pruned {
  * left alone unless `force` or `olderThanMs` says otherwise: a live run's
  * services are never removed by guesswork.
  */
-export async function pruneOrphans(docker: DockerClient, options: PruneOptions = {}): Promise<Pruned[]> {
+export async function pruneOrphans(docker: Pick<DockerClient, "listContainers" | "removeContainer">, options: PruneOptions = {}): Promise<Pruned[]> {
   const removed: Pruned[] = [];
   const containers = await docker.listContainers([LABELS.owner]);
   const now = options.now ?? Date.now();
