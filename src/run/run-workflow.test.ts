@@ -1,6 +1,8 @@
 import { afterEach, expect, jest, test } from "bun:test";
 import { StepFailure } from "../errors.ts";
 import type { PlannedStep, StepContext, StepKind, StepOutcome } from "../steps/kind.ts";
+import { LEAF, never } from "../steps/behaviours.ts";
+import { defineKind } from "../steps/define-kind.ts";
 import type { RunContext } from "../workflow/run-context.ts";
 import { parseCondition } from "../workflow/condition.ts";
 import type { StepBase } from "../workflow/types.ts";
@@ -16,10 +18,11 @@ interface ProbeStep extends StepBase {
   /** What each attempt does, in order (the last one repeats). */
   script: Array<"ok" | "fail" | "hang" | "throw">;
 }
-const probe: StepKind<ProbeStep, null> = {
+const probe: StepKind<ProbeStep, null> = defineKind({
   type: "probe",
   summary: "test only",
-  behaviours: { timeout: true, retry: true, gated: false, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
+  behaviours: LEAF,
+  gates: never,
   fields: () => ({}),
   build: (_fields, base) => ({ ...base, script: ["ok"] }),
   templates: () => [],
@@ -41,7 +44,7 @@ const probe: StepKind<ProbeStep, null> = {
     }
     return action === "ok" ? { status: "succeeded", exitCode: 0 } : { status: "failed", exitCode: 3 };
   },
-};
+});
 const counts = new Map<string, number>();
 /** Handshakes: resolved when the named step's runner starts. */
 const started = new Map<string, () => void>();

@@ -9,6 +9,7 @@ import { EngineError, exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
+import { waitsForServices } from "../steps/behaviours.ts";
 import { conditionText, forgives, shouldRun } from "../workflow/condition.ts";
 import { changesEnv, type Plan, planForRun, StepTemplateError } from "../load/plan.ts";
 import type { RunContext } from "../workflow/run-context.ts";
@@ -186,7 +187,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       } else {
         try {
           // The readiness gate comes before the step's start: the step starts once services are ready.
-          if (services && (live.kind.gates?.(live.step) ?? live.kind.behaviours.gated)) await services.gate(live.name, parent);
+          if (services && waitsForServices(live.kind, live.step)) await services.gate(live.name, parent);
           // `exec` hands the run over: nothing of muster's may outlive its start.
           if (services && live.kind.behaviours.teardownFirst) await services.teardown();
           result = await runPlannedStep(live, path, parent, (scope) => contextFor(live, path, scope, true), results);

@@ -6,10 +6,11 @@
 import * as v from "valibot";
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** The alert step kind. */
-export const alert: StepKind<MessageStep, MessagePlan> = {
+export const alert: StepKind<MessageStep, MessagePlan> = defineKind({
   type: "alert",
   summary: "Ring the terminal bell and print a message (stderr)",
   ...messageParts<MessageStep>("alert"),
@@ -21,4 +22,4 @@ export const alert: StepKind<MessageStep, MessagePlan> = {
     if (content || bell) await ctx.write(2, new TextEncoder().encode(`${bell}${content}${content ? "\n" : ""}`));
     return valued(content);
   },
-};
+});

@@ -17,6 +17,8 @@ import { EXIT_FAILURE } from "../exit-codes.ts";
 import { formatOf } from "../files/archive-entry.ts";
 import { expect, nonEmpty, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { never } from "./behaviours.ts";
 import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** An archive step. */
@@ -41,12 +43,14 @@ export function formatProblem(format: string): string | undefined {
 const parts = messageParts<ArchiveStep>("archive");
 
 /** The archive step kind. */
-export const archive: StepKind<ArchiveStep, ArchivePlan> = {
+export const archive: StepKind<ArchiveStep, ArchivePlan> = defineKind({
   type: "archive",
   summary: "Pack a file or directory into a zip, tar or tgz archive",
   ...parts,
   // Atmos writes archives even under --dry-run; muster does not: a dry run changes no files.
-  behaviours: { ...parts.behaviours, reportsItself: false, dryRun: false },
+  behaviours: { ...parts.behaviours, dryRun: false },
+  // Its start and end lines are its report: it prints nothing of its own.
+  quietStart: never,
   produces: ["action", "destination", "source", "entries"],
   fields: () => ({
     source: nonEmpty,
@@ -60,24 +64,24 @@ export const archive: StepKind<ArchiveStep, ArchivePlan> = {
     working_directory: v.optional(str),
   }),
   build(fields, base, ctx) {
-    const action = fields.action as string;
+    const action = fields.action;
     if (action === "create" || action === "extract") {
       ctx.report(["action"], `action "${action}" is reserved by Atmos and not implemented (expected replace or update)`, "value");
       return undefined;
     }
-    const format = fields.format as string | undefined;
+    const format = fields.format;
     if (format !== undefined && !templated(format) && formatProblem(format)) {
       ctx.report(["format"], formatProblem(format)!, "value");
       return undefined;
     }
-    if (format === undefined && !templated(fields.destination as string)) {
-      const inferred = formatOf(fields.destination as string);
+    if (format === undefined && !templated(fields.destination)) {
+      const inferred = formatOf(fields.destination);
       if (inferred === undefined || formatProblem(inferred)) {
         ctx.report(["destination"], inferred ? formatProblem(inferred)! : `cannot tell the archive format from "${fields.destination}" (expected a name ending in .zip, .tar, .tar.gz or .tgz, or set format)`, "value");
         return undefined;
       }
     }
-    const mtime = fields.mtime as string | undefined;
+    const mtime = fields.mtime;
     if (mtime !== undefined && !templated(mtime) && !MTIMES.includes(mtime)) {
       ctx.report(["mtime"], `unknown mtime "${mtime}" (expected one of: filesystem, epoch, git)`, "value");
       return undefined;
@@ -85,11 +89,11 @@ export const archive: StepKind<ArchiveStep, ArchivePlan> = {
     return {
       ...base,
       type: "archive",
-      action: action as ArchiveStep["action"],
+      action,
       texts: {
         ...textsOf(fields, ["source", "destination", "format", "subpath", "mtime", "working_directory"]),
-        ...listTexts("include", fields.include as string[] | undefined),
-        ...listTexts("exclude", fields.exclude as string[] | undefined),
+        ...listTexts("include", fields.include),
+        ...listTexts("exclude", fields.exclude),
       },
     };
   },
@@ -141,4 +145,4 @@ export const archive: StepKind<ArchiveStep, ArchivePlan> = {
       return fail(`cannot write ${destination}: ${(error as Error).message}`);
     }
   },
-};
+});

@@ -12,6 +12,8 @@ import { shellQuote } from "../util/shell-words.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { BuildContext, StepKind } from "./kind.ts";
+import { defineKind, type FieldsOf } from "./define-kind.ts";
+import { LEAF } from "./behaviours.ts";
 import { type MessageStep, messageParts } from "./message.ts";
 import { planRunFields, type ProcessPlan, processViewText, runFieldTemplates, runPlannedProcess } from "./process.ts";
 import { runFields } from "./schema.ts";
@@ -29,13 +31,17 @@ export interface DelegatedPlan extends ProcessPlan {
   stdinText?: string;
 }
 
+/** What a delegated type's `texts` receives: the run fields and its own, validated. */
+export type DelegatedFields<E extends v.ObjectEntries> = FieldsOf<typeof runFields> & FieldsOf<E>;
+
 /** What makes one delegated type. */
-export interface DelegateSpec {
+export interface DelegateSpec<E extends v.ObjectEntries> {
   type: string;
   summary: string;
-  fields: v.ObjectEntries;
+  /** The type's own fields (the run fields, `stack`, `env`, `working_directory`, are added). */
+  fields: E;
   /** Checks and picks the templated texts from the validated fields (undefined after a report). */
-  texts(fields: Record<string, unknown>, ctx: BuildContext): Record<string, string> | undefined;
+  texts(fields: DelegatedFields<E>, ctx: BuildContext): Record<string, string> | undefined;
   /** The atmos arguments (and text for its stdin) from the rendered texts and the step's stack. */
   command(texts: Record<string, string>, stack: string | undefined): { args: string[]; stdin?: string };
   /** What `.steps.NAME` holds after success. */
@@ -52,18 +58,20 @@ export interface DelegateSpec {
  * export const emulator = atmosDelegate({ type: "emulator", command: (t, stack) => ({ args: ["emulator", t.action!, t.component!, ...(stack ? ["-s", stack] : [])] }), ... });
  * ```
  */
-export function atmosDelegate(spec: DelegateSpec): StepKind<DelegatedStep, DelegatedPlan> {
+export function atmosDelegate<E extends v.ObjectEntries>(spec: DelegateSpec<E>): StepKind<DelegatedStep, DelegatedPlan> {
   const parts = messageParts<DelegatedStep>(spec.type);
-  return {
+  return defineKind({
     type: spec.type,
     summary: spec.summary,
-    behaviours: { timeout: true, retry: true, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
+    behaviours: { ...LEAF, concurrent: false, usesStreams: true },
     produces: spec.produces,
     fields: () => ({ ...runFields, ...spec.fields }),
-    build(fields, base: StepBase, ctx) {
+    build(parsed, base: StepBase, ctx) {
+      // The output of `runFields` plus the type's entries: TypeScript does not split a generic intersection's output by itself, so it is named here, once.
+      const fields = parsed as DelegatedFields<E>;
       const texts = spec.texts(fields, ctx);
       if (!texts) return undefined;
-      return { ...base, type: spec.type, texts, env: fields.env as Record<string, string>, stack: fields.stack as string | undefined, workingDirectory: fields.working_directory as string | undefined };
+      return { ...base, type: spec.type, texts, env: fields.env, stack: fields.stack, workingDirectory: fields.working_directory };
     },
     templates: (step) => [...parts.templates(step), ...runFieldTemplates(step)],
     plan(step, scope) {
@@ -83,5 +91,5 @@ export function atmosDelegate(spec: DelegateSpec): StepKind<DelegatedStep, Deleg
       const captured = outcome.value?.metadata ?? {};
       return { ...outcome, value: { ...value, metadata: { ...captured, ...value.metadata } } };
     },
-  };
+  });
 }

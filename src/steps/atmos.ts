@@ -7,6 +7,8 @@ import { PlanError } from "../errors.ts";
 import { str } from "../workflow/schema.ts";
 import { shellQuote, splitShellWords } from "../util/shell-words.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { LEAF } from "./behaviours.ts";
 import {
   type CommandStep, commandLine, planRunFields, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, runFieldTemplates,
   runPlannedProcess,
@@ -43,13 +45,13 @@ export interface AtmosStep extends CommandStep {
 }
 
 /** The atmos step kind. */
-export const atmos: StepKind<AtmosStep, ProcessPlan> = {
+export const atmos: StepKind<AtmosStep, ProcessPlan> = defineKind({
   type: "atmos",
   summary: "Run an atmos command (the default type)",
-  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
+  behaviours: { ...LEAF, usesStreams: true },
   fields: () => ({ ...runFields, command: str }),
   build(fields, base, ctx) {
-    const command = fields.command as string;
+    const command = fields.command;
     let words: string[];
     try {
       // Words first, templates second: `{{ .vars.component }}` is one argument whatever it holds.
@@ -85,4 +87,4 @@ export const atmos: StepKind<AtmosStep, ProcessPlan> = {
   view: (planned) => ({ name: planned.name, type: "atmos", ...processView(planned) }),
   viewText: processViewText,
   run: runPlannedProcess,
-};
+});

@@ -8,6 +8,7 @@
 import * as v from "valibot";
 import { expect } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, badAnswer, optionList, optionsOf, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
 
@@ -15,7 +16,7 @@ import { answered, badAnswer, optionList, optionsOf, promptFields, promptParts, 
 export type ChooseStep = PromptStep;
 
 /** The choose step kind. */
-export const choose: StepKind<ChooseStep, PathsPlan> = {
+export const choose: StepKind<ChooseStep, PathsPlan> = defineKind({
   type: "choose",
   summary: "Pick one of a list of options; value is the option",
   ...promptParts<ChooseStep, string[]>("choose", {
@@ -37,4 +38,4 @@ export const choose: StepKind<ChooseStep, PathsPlan> = {
     options: v.pipe(optionList, v.minLength(1, expect("at least one option"))),
   }),
   build: (fields, base) => ({ ...base, type: "choose", texts: promptTexts(fields, ["options"]) }),
-};
+});

@@ -4,10 +4,11 @@
  * @module
  */
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, valued } from "./message.ts";
 
 /** The clear step kind. */
-export const clear: StepKind<MessageStep, MessagePlan> = {
+export const clear: StepKind<MessageStep, MessagePlan> = defineKind({
   type: "clear",
   summary: "Clear the current terminal line",
   ...messageParts<MessageStep>("clear"),
@@ -17,4 +18,4 @@ export const clear: StepKind<MessageStep, MessagePlan> = {
     if (ctx.run.terminal?.stderr) await ctx.write(2, new TextEncoder().encode("\r\x1b[2K"));
     return valued("");
   },
-};
+});

@@ -6,6 +6,7 @@
  * @module
  */
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, badAnswer, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
 
@@ -19,7 +20,7 @@ const NO = new Set(["no", "false", "n"]);
 const defaultsToYes = (text: string | undefined) => text !== undefined && ["yes", "true"].includes(text.trim().toLowerCase());
 
 /** The confirm step kind. */
-export const confirm: StepKind<ConfirmStep, PathsPlan> = {
+export const confirm: StepKind<ConfirmStep, PathsPlan> = defineKind({
   type: "confirm",
   summary: "Ask a yes/no question; value is \"true\" or \"false\" (no is not a failure)",
   ...promptParts<ConfirmStep, boolean>("confirm", {
@@ -39,4 +40,4 @@ export const confirm: StepKind<ConfirmStep, PathsPlan> = {
   }),
   fields: promptFields,
   build: (fields, base) => ({ ...base, type: "confirm", texts: promptTexts(fields, []) }),
-};
+});

@@ -17,6 +17,7 @@ import { expect, mapOf, str, stringMap } from "../workflow/schema.ts";
 import { ACTIONS, actionOf } from "./container/actions.ts";
 import { stringLeaves } from "./container/render.ts";
 import type { ContainerAction, ContainerPlan, ContainerStep } from "./container/types.ts";
+import { LEAF } from "./behaviours.ts";
 import { defineKind } from "./define-kind.ts";
 import type { StepKind, TemplateField } from "./kind.ts";
 import { PROCESS_RESULT_KEYS } from "./process.ts";
@@ -30,7 +31,7 @@ export const SCHEMAS = { run: ACTIONS.run.schema, build: ACTIONS.build.schema, p
 export const container: StepKind<ContainerStep, ContainerPlan> = defineKind({
   type: "container",
   summary: "Run a container (foreground, or a background service), or build, push or inspect an image",
-  behaviours: { timeout: true, retry: true, gated: true, concurrent: false, interactive: false, usesEngine: true, usesStreams: false, hasChildren: false },
+  behaviours: { ...LEAF, concurrent: false, usesEngine: true },
   fields: {
     action: v.optional(v.picklist(["run", "build", "push", "inspect", ""], expect("one of: run, build, push, inspect")), "run"),
     background: v.optional(v.boolean(expect("true or false")), false),

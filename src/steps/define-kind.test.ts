@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import * as v from "valibot";
+import { LEAF } from "./behaviours.ts";
 import { defineKind } from "./define-kind.ts";
 import type { BuildContext, StepKind } from "./kind.ts";
 import { stepSchema } from "./schema.ts";
@@ -17,7 +18,7 @@ const childFields = { text: v.string() };
 const echo: StepKind<EchoStep, null> = defineKind({
   type: "echo",
   summary: "test only",
-  behaviours: { timeout: false, retry: false, gated: false, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
+  behaviours: { ...LEAF, timeout: false, retry: false },
   fields: topFields,
   childFields,
   build(fields, base) {

@@ -1,11 +1,12 @@
 /**
  * `defineKind`: writes a step kind whose `build` receives its own fields
- * typed as the schema produces them, so no kind casts `fields.x as T` (the
- * place where a schema and the model it builds would drift apart unseen).
+ * typed as the schema produces them, so no kind casts its fields back (a
+ * cast is where a schema and the model it builds drift apart unseen).
  * @module
  */
 import type * as v from "valibot";
-import type { BuildContext, StepKind } from "./kind.ts";
+import type { Behaviours, BuildContext, StepKind } from "./kind.ts";
+import { lazy } from "../util/lazy.ts";
 import type { StepBase } from "../workflow/types.ts";
 
 /** What `build` receives for entries `E`: the schema's output (defaults applied, transforms run). */
@@ -20,7 +21,9 @@ export type Entries<E extends v.ObjectEntries> = E | (() => E);
  * type the result is assigned to, never from the hooks, so a hook cannot
  * widen them by accident.
  */
-export type KindSpec<T extends v.ObjectEntries, C extends v.ObjectEntries, S extends StepBase, R> = Omit<StepKind<NoInfer<S>, NoInfer<R>>, "fields" | "build"> & {
+export type KindSpec<T extends v.ObjectEntries, C extends v.ObjectEntries, S extends StepBase, R> = Omit<StepKind<NoInfer<S>, NoInfer<R>>, "fields" | "build" | "behaviours"> & {
+  /** Start from `LEAF` or `GROUP` (`./behaviours.ts`) and say how the kind differs; what depends on the step is a hook (`gates`, `quietStart`). */
+  readonly behaviours: Omit<Behaviours, "gated">;
   /** The kind's own fields (valibot entries, defaults inside), at the top of a workflow and, unless `childFields` says otherwise, inside a group. */
   readonly fields: Entries<T>;
   /** The fields inside `parallel`/`matrix`, when they differ: `build` then receives either output and tells them apart. */
@@ -53,4 +56,19 @@ export function defineKind<T extends v.ObjectEntries, C extends v.ObjectEntries 
     // The parser hands `build` the output of this kind's schema at the step's placement (`src/steps/schema.ts`).
     build: (parsed, base, ctx) => spec.build(parsed as FieldsOf<T> | FieldsOf<C>, base, ctx),
   } as StepKind<S, R>;
+}
+
+/**
+ * A kind's runner kept in a module of its own (`x.run.ts`, exporting `run`),
+ * imported on the first run, once: the kind file stays cheap to import,
+ * and the runner imports what it needs statically.
+ *
+ * @example
+ * ```ts
+ * run: runFrom(() => import("./archive.run.ts")),
+ * ```
+ */
+export function runFrom<S extends StepBase, R>(load: () => Promise<{ run: StepKind<S, R>["run"] }>): StepKind<S, R>["run"] {
+  const runner = lazy(load);
+  return async (planned, ctx) => (await runner()).run(planned, ctx);
 }

@@ -20,6 +20,8 @@ import { expect, nonEmpty, str } from "../workflow/schema.ts";
 import { shellQuote } from "../util/shell-words.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { LEAF, never } from "./behaviours.ts";
 import { type ProcessPlan, processViewText, runPlannedProcess } from "./process.ts";
 
 /** A dependency step. */
@@ -56,11 +58,12 @@ const flagWords = (flags: Record<string, string | boolean>) =>
   Object.entries(flags).flatMap(([k, value]) => (value === true ? [`--${k}`] : value === false ? [] : [`--${k}=${value}`]));
 
 /** The dependency step kind (internal: built by the parser from `dependencies:`). */
-export const dependency: StepKind<DependencyStep, DependencyPlan> = {
+export const dependency: StepKind<DependencyStep, DependencyPlan> = defineKind({
   type: "dependency",
   internal: true,
   summary: "A workflow or Atmos command the workflow depends on",
-  behaviours: { timeout: false, retry: false, gated: false, concurrent: true, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
+  behaviours: { ...LEAF, timeout: false, retry: false, usesStreams: true },
+  gates: never,
   fields: () => ({
     of: v.picklist(["workflow", "command"]),
     target: nonEmpty,
@@ -71,11 +74,11 @@ export const dependency: StepKind<DependencyStep, DependencyPlan> = {
   build: (fields, base) => ({
     ...base,
     type: "dependency",
-    of: fields.of as DependencyStep["of"],
-    target: fields.target as string,
-    file: fields.file as string | undefined,
-    flags: fields.flags as DependencyStep["flags"],
-    args: fields.args as string[],
+    of: fields.of,
+    target: fields.target,
+    file: fields.file,
+    flags: fields.flags,
+    args: fields.args,
   }),
   templates: () => [],
   plan(s, scope) {
@@ -97,4 +100,4 @@ export const dependency: StepKind<DependencyStep, DependencyPlan> = {
     }
     return runPlannedProcess(planned, { ...ctx, capture: undefined });
   },
-};
+});

@@ -11,6 +11,8 @@ import { EXIT_OK } from "../exit-codes.ts";
 import { expect, stringMap } from "../workflow/schema.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { LEAF, never } from "./behaviours.ts";
 
 /** An env step. */
 export interface EnvStep extends StepBase {
@@ -20,18 +22,19 @@ export interface EnvStep extends StepBase {
 }
 
 /** The env step kind. */
-export const env: StepKind<EnvStep, { vars: Record<string, string> }> = {
+export const env: StepKind<EnvStep, { vars: Record<string, string> }> = defineKind({
   type: "env",
   summary: "Set environment variables for later steps (vars, export)",
-  behaviours: { timeout: false, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, dryRun: true },
+  behaviours: { ...LEAF, timeout: false, retry: false, concurrent: false, dryRun: true },
+  gates: never,
   fields: () => ({ vars: stringMap, export: v.optional(v.boolean(expect("true or false")), true) }),
   build(fields, base, ctx) {
-    const vars = fields.vars as Record<string, string>;
+    const vars = fields.vars;
     if (Object.keys(vars).length === 0) {
       ctx.report(["vars"], `"vars" is empty (expected at least one NAME: value)`);
       return undefined;
     }
-    return { ...base, type: "env", vars, export: fields.export as boolean };
+    return { ...base, type: "env", vars, export: fields.export };
   },
   templates: (step) => Object.entries(step.vars).map(([key, text]) => ({ field: `vars.${key}`, path: ["vars", key], text })),
   plan: (step, scope) => ({ vars: Object.fromEntries(Object.entries(step.vars).map(([key, text]) => [key, scope.render({ field: `vars.${key}`, path: ["vars", key], text })])) }),
@@ -47,4 +50,4 @@ export const env: StepKind<EnvStep, { vars: Record<string, string> }> = {
     value: { value: "", values: [], metadata: {} },
     env: { vars: planned.resolved.vars, export: planned.step.export },
   }),
-};
+});

@@ -10,6 +10,8 @@
  */
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { LEAF } from "./behaviours.ts";
 import { type CommandStep, commandLine, planShellCommand, type ProcessPlan, processView, processViewText, runFieldsOf, runPlannedProcess, shellCommandTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 
@@ -19,16 +21,16 @@ export interface ExecStep extends Omit<CommandStep, "type"> {
 }
 
 /** The exec step kind. */
-export const exec: StepKind<ExecStep, ProcessPlan> = {
+export const exec: StepKind<ExecStep, ProcessPlan> = defineKind({
   type: "exec",
   summary: "Hand the terminal to a command as the last step; muster exits with its code",
-  behaviours: { timeout: false, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false, teardownFirst: true },
+  behaviours: { ...LEAF, timeout: false, retry: false, concurrent: false, usesStreams: true, teardownFirst: true },
   fields: () => ({ ...runFields, command: str }),
-  build: (fields, base) => ({ ...base, type: "exec", ...runFieldsOf(fields), command: fields.command as string }),
+  build: (fields, base) => ({ ...base, type: "exec", ...runFieldsOf(fields), command: fields.command }),
   templates: shellCommandTemplates,
   plan: planShellCommand,
   describe: (planned) => commandLine(planned.resolved.display ?? planned.resolved.command),
   view: (planned) => ({ name: planned.name, type: "exec", ...processView(planned) }),
   viewText: processViewText,
   run: (planned, ctx) => runPlannedProcess(planned, { ...ctx, capture: undefined }),
-};
+});

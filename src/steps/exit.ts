@@ -11,6 +11,7 @@ import * as v from "valibot";
 import { EXIT_OK } from "../exit-codes.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say, textsOf } from "./message.ts";
 
 /** An exit step. */
@@ -26,13 +27,13 @@ const exitCode = v.pipe(
 );
 
 /** The exit step kind. */
-export const exit: StepKind<ExitStep, MessagePlan> = {
+export const exit: StepKind<ExitStep, MessagePlan> = defineKind({
   type: "exit",
   summary: "End the workflow with an exit code (and a message on stderr)",
   ...messageParts<ExitStep>("exit"),
   describe: (planned) => `exit ${planned.step.code}`,
   fields: () => ({ code: v.optional(exitCode, 0), content: v.optional(str) }),
-  build: (fields, base) => ({ ...base, type: "exit", code: fields.code as number, texts: textsOf(fields, ["content"]) }),
+  build: (fields, base) => ({ ...base, type: "exit", code: fields.code, texts: textsOf(fields, ["content"]) }),
   async run(planned, ctx) {
     const content = planned.resolved.texts.content;
     if (content) await say(ctx, 2, content);
@@ -40,4 +41,4 @@ export const exit: StepKind<ExitStep, MessagePlan> = {
     if (code === EXIT_OK) return { status: "succeeded", exitCode: EXIT_OK, endsRun: true };
     return { status: "failed", exitCode: code, error: content ? `exit ${code}: ${content.split("\n")[0]}` : `exit step with code ${code}` };
   },
-};
+});

@@ -10,6 +10,7 @@
 import * as v from "valibot";
 import { expect, str } from "../workflow/schema.ts";
 import type { PlannedStep, StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { listOf, type PathsPlan } from "./message.ts";
 import { answered, badAnswer, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
 
@@ -55,7 +56,7 @@ async function listFiles(root: string, extensions: string[]): Promise<string[]> 
 }
 
 /** The file step kind. */
-export const file: StepKind<FileStep, PathsPlan> = {
+export const file: StepKind<FileStep, PathsPlan> = defineKind({
   type: "file",
   summary: "Pick a file under a directory, typing to filter; value is its absolute path",
   ...promptParts<FileStep, string[]>("file", {
@@ -90,4 +91,4 @@ export const file: StepKind<FileStep, PathsPlan> = {
     working_directory: v.optional(str),
   }),
   build: (fields, base) => ({ ...base, type: "file", texts: promptTexts(fields, ["path", "extensions", "working_directory"]) }),
-};
+});

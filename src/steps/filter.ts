@@ -9,6 +9,7 @@
 import * as v from "valibot";
 import { expect, wholeNumber } from "../workflow/schema.ts";
 import type { PlannedStep, StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, badAnswer, optionList, optionsOf, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
 
@@ -34,7 +35,7 @@ const splitCommas = (text: string) => text.split(",").map((part) => part.trim())
 const picked = (values: string[]) => answered(values[0] ?? "", values);
 
 /** The filter step kind. */
-export const filter: StepKind<FilterStep, PathsPlan> = {
+export const filter: StepKind<FilterStep, PathsPlan> = defineKind({
   type: "filter",
   summary: "Pick one or several options, typing to filter them; value is the first, values all",
   ...promptParts<FilterStep, string[]>("filter", {
@@ -62,5 +63,5 @@ export const filter: StepKind<FilterStep, PathsPlan> = {
     multiple: v.optional(v.boolean(expect("true or false")), false),
     limit: v.optional(wholeNumber(0), 0),
   }),
-  build: (fields, base) => ({ ...base, type: "filter", multiple: fields.multiple as boolean, limit: fields.limit as number, texts: promptTexts(fields, ["options"]) }),
-};
+  build: (fields, base) => ({ ...base, type: "filter", multiple: fields.multiple, limit: fields.limit, texts: promptTexts(fields, ["options"]) }),
+});

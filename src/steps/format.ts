@@ -5,10 +5,11 @@
  */
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** The format step kind. */
-export const format: StepKind<MessageStep, MessagePlan> = {
+export const format: StepKind<MessageStep, MessagePlan> = defineKind({
   type: "format",
   summary: "Write text to stdout",
   ...messageParts<MessageStep>("format"),
@@ -19,4 +20,4 @@ export const format: StepKind<MessageStep, MessagePlan> = {
     await ctx.write(1, new TextEncoder().encode(`${content}\n`));
     return valued(content);
   },
-};
+});

@@ -10,11 +10,14 @@ import { findCycle } from "../workflow/needs.ts";
 import { expect, fail, outputMode, outputSettings, wholeNumber } from "../workflow/schema.ts";
 import type { MatrixCombination, StepBase } from "../workflow/types.ts";
 import type { BuildContext, ChildToPlan, PlannedStep, PlanScope, StepContext, StepKind } from "./kind.ts";
+import { GROUP } from "./behaviours.ts";
+import type { FieldsOf } from "./define-kind.ts";
+import { lazy } from "../util/lazy.ts";
 import { runFieldsOf, type RunFieldsStep } from "./process.ts";
 import { runFields } from "./schema.ts";
 
 export type { FailMode, GroupPlan, GroupStep, MatrixSpec, OutputMode, OutputOrder, OutputSettings } from "./group-types.ts";
-import type { FailMode, GroupPlan, GroupStep, OutputMode, OutputOrder } from "./group-types.ts";
+import type { GroupPlan, GroupStep } from "./group-types.ts";
 
 /** The fields of a group. */
 export const groupFields = {
@@ -33,8 +36,8 @@ export function refuseGroupRetry(raw: Record<string, unknown>): { key: string; t
 }
 
 /** Builds the common part of a group; undefined (with problems reported) when invalid. */
-export function buildGroup(type: GroupStep["type"], fields: Record<string, unknown>, base: StepBase, ctx: BuildContext): GroupStep | undefined {
-  const raw = fields.steps as unknown[];
+export function buildGroup(type: GroupStep["type"], fields: FieldsOf<typeof groupFields>, base: StepBase, ctx: BuildContext): GroupStep | undefined {
+  const raw = fields.steps;
   let ok = true;
   if (raw.length === 0) {
     ctx.report(["steps"], `"steps" is empty (expected at least one child step)`);
@@ -44,7 +47,7 @@ export function buildGroup(type: GroupStep["type"], fields: Record<string, unkno
   if (!children) ok = false;
   if (ok && children) ok = checkUniqueChildren(children, ctx) && checkNeeds(children, ctx);
   if (!ok || !children) return undefined;
-  let output: Record<string, unknown> | undefined;
+  let output: v.InferOutput<typeof outputSettings> | undefined;
   if (typeof fields.output === "string") {
     const mode = ctx.check(outputMode, fields.output, ["output"]);
     output = mode === undefined ? undefined : v.parse(outputSettings, { mode });
@@ -52,19 +55,13 @@ export function buildGroup(type: GroupStep["type"], fields: Record<string, unkno
     output = ctx.check(outputSettings, fields.output ?? {}, ["output"]);
   }
   if (!output) return undefined;
-  const failFields = fields.fail as { mode: FailMode; max_failures: number };
   return {
     ...base,
     type,
     ...runFieldsOf(fields),
-    maxConcurrency: fields.max_concurrency as number,
-    fail: { mode: failFields.mode, maxFailures: failFields.max_failures },
-    output: {
-      mode: output.mode as OutputMode,
-      order: output.order as OutputOrder,
-      showSummary: output.show_summary as boolean,
-      prefix: output.prefix as string,
-    },
+    maxConcurrency: fields.max_concurrency,
+    fail: { mode: fields.fail.mode, maxFailures: fields.fail.max_failures },
+    output: { mode: output.mode, order: output.order, showSummary: output.show_summary, prefix: output.prefix },
     steps: children,
   };
 }
@@ -157,17 +154,16 @@ export function viewGroupText(planned: PlannedStep<GroupStep, GroupPlan>): { hea
   return { head, lines };
 }
 
+/** The runner (the ready queue and failure modes), loaded on the first group that runs. */
+const groupRunner = lazy(() => import("./group-run.ts"));
+
 /** What `parallel` and `matrix` have in common as kinds: all but their type, summary, fields and build. */
 export const groupKindParts = {
-  behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: true },
+  behaviours: GROUP,
   refuse: refuseGroupRetry,
   templates: (step: GroupStep) => [{ field: "output.prefix", path: ["output", "prefix"], text: step.output.prefix }],
   describe: describeGroup,
   view: viewGroup,
   viewText: viewGroupText,
-  /** The runner (the ready queue), loaded on first use. */
-  run: async (planned: PlannedStep<GroupStep, GroupPlan>, ctx: StepContext) => {
-    const { runGroupStep } = await import("./group-run.ts");
-    return runGroupStep(planned, ctx);
-  },
+  run: async (planned: PlannedStep<GroupStep, GroupPlan>, ctx: StepContext) => (await groupRunner()).runGroupStep(planned, ctx),
 } satisfies Partial<StepKind<GroupStep, GroupPlan>>;

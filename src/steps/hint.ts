@@ -4,10 +4,11 @@
  */
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
 
 /** The hint step kind. */
-export const hint: StepKind<MessageStep, MessagePlan> = {
+export const hint: StepKind<MessageStep, MessagePlan> = defineKind({
   type: "hint",
   summary: "Print a hint (stderr)",
   ...messageParts<MessageStep>("hint"),
@@ -18,4 +19,4 @@ export const hint: StepKind<MessageStep, MessagePlan> = {
     await say(ctx, 2, `💡 ${content}`);
     return valued(content);
   },
-};
+});

@@ -23,6 +23,8 @@ import { formatDuration } from "../workflow/duration.ts";
 import { duration, expect, nonEmpty, retryEntries, retryPolicyOf, str, stringMap } from "../workflow/schema.ts";
 import type { RetryPolicy } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { always, LEAF } from "./behaviours.ts";
 import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, say } from "./message.ts";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
@@ -61,11 +63,12 @@ const stripSlashes = (pattern: string) => (pattern.length >= 2 && pattern.starts
 function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
   // Every field is a text keyed by its path (`headers.X`), as for message steps: their templates and plan serve.
   const { templates, plan } = messageParts<HttpStep>(type);
-  return {
+  return defineKind({
     type,
     summary: type === "http" ? "Send an HTTP request (expect, retry)" : "Same as http",
     // Atmos sends http requests under --dry-run too (a health poll or a notification is part of the preview).
-    behaviours: { timeout: false, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true, dryRun: true },
+    behaviours: { ...LEAF, timeout: false, retry: false, concurrent: false, dryRun: true },
+    quietStart: always,
     produces: ["status_code", "status", "response_headers", "attempts", "duration"],
     fields: () => ({
       url: nonEmpty,
@@ -79,7 +82,7 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
       retry: v.optional(httpRetry),
     }),
     build(fields, base, ctx) {
-      const url = fields.url as string;
+      const url = fields.url;
       if (!url.includes("{{") && !/^https?:\/\/[^/]/i.test(url)) {
         ctx.report(["url"], `field "url": ${JSON.stringify(url)} is not an absolute http(s) URL (expected such as https://hooks.example.com/deploy)`);
         return undefined;
@@ -88,7 +91,7 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
         ctx.report(["form"], `"body" and "form" are both set (expected one of them)`, "key");
         return undefined;
       }
-      const exp = fields.expect as { status?: number[]; response?: string | string[] };
+      const exp = fields.expect;
       const responses = exp.response === undefined ? [] : Array.isArray(exp.response) ? exp.response : [exp.response];
       for (const [i, pattern] of responses.entries()) {
         if (pattern.includes("{{")) continue;
@@ -99,7 +102,7 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
           return undefined;
         }
       }
-      const r = fields.retry as { policy: RetryPolicy; conditions: string[] } | undefined;
+      const r = fields.retry;
       for (const [i, pattern] of (r?.conditions ?? []).entries()) {
         try {
           new RegExp(pattern);
@@ -113,16 +116,16 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
       return {
         ...base,
         type,
-        method: fields.method as HttpStep["method"],
+        method: fields.method,
         expectStatus: exp.status ?? [],
-        attemptTimeoutMs: fields.timeout as number,
+        attemptTimeoutMs: fields.timeout,
         policy: r ? { ...r.policy, conditions: r.conditions } : undefined,
         texts: {
           url,
-          ...prefixed("headers", fields.headers as Record<string, string>),
-          ...prefixed("query", fields.query as Record<string, string>),
-          ...prefixed("form", fields.form as Record<string, string> | undefined),
-          ...(fields.body !== undefined ? { body: fields.body as string } : {}),
+          ...prefixed("headers", fields.headers),
+          ...prefixed("query", fields.query),
+          ...prefixed("form", fields.form),
+          ...(fields.body !== undefined ? { body: fields.body } : {}),
           ...listTexts("expect.response", responses),
         },
       };
@@ -170,7 +173,7 @@ function httpKind(type: "http" | "webhook"): StepKind<HttpStep, HttpPlan> {
       await say(ctx, 2, `Webhook "${planned.name}" sent ${step.method} request to ${hostOf(request.url)} and received HTTP ${last.response!.code}`);
       return { status: "succeeded", exitCode: EXIT_OK, value: { value: last.response!.body, values: [], metadata } };
     },
-  };
+  });
 }
 
 interface Captured {

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
 
@@ -16,7 +17,7 @@ export interface InputStep extends PromptStep {
 }
 
 /** The input step kind. */
-export const input: StepKind<InputStep, PathsPlan> = {
+export const input: StepKind<InputStep, PathsPlan> = defineKind({
   type: "input",
   summary: "Ask for a line of text (password: true hides it); value is the text",
   ...promptParts<InputStep, string>("input", {
@@ -34,5 +35,5 @@ export const input: StepKind<InputStep, PathsPlan> = {
     placeholder: v.optional(str),
     password: v.optional(v.boolean(expect("true or false")), false),
   }),
-  build: (fields, base) => ({ ...base, type: "input", password: fields.password as boolean, texts: promptTexts(fields, ["placeholder"]) }),
-};
+  build: (fields, base) => ({ ...base, type: "input", password: fields.password, texts: promptTexts(fields, ["placeholder"]) }),
+});

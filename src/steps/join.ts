@@ -13,6 +13,7 @@
 import * as v from "valibot";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** A join step. */
@@ -21,7 +22,7 @@ export interface JoinStep extends MessageStep {
 }
 
 /** The join step kind. */
-export const join: StepKind<JoinStep, MessagePlan> = {
+export const join: StepKind<JoinStep, MessagePlan> = defineKind({
   type: "join",
   summary: "Join options (or content) into a value; prints nothing",
   ...messageParts<JoinStep>("join"),
@@ -37,7 +38,7 @@ export const join: StepKind<JoinStep, MessagePlan> = {
       ctx.report([], `missing required field "options", "values" or "content" (expected a list of strings to join, a template yielding a list, or the content itself)`);
       return undefined;
     }
-    return { ...base, type: "join", separator: fields.separator as string, texts: { ...listTexts("options", fields.options as string[] | undefined), ...textsOf(fields, ["content"]), ...valuesText(fields.values as string | undefined) } };
+    return { ...base, type: "join", separator: fields.separator, texts: { ...listTexts("options", fields.options), ...textsOf(fields, ["content"]), ...valuesText(fields.values) } };
   },
   async run(planned) {
     const values = planned.resolved.texts.values;
@@ -45,7 +46,7 @@ export const join: StepKind<JoinStep, MessagePlan> = {
     const value = options.length > 0 ? options.join(planned.step.separator) : planned.resolved.texts.content ?? "";
     return valued(value, { count: options.length });
   },
-};
+});
 
 /** One action, `{{ X }}`: rendered as JSON (`{{ X | toJson }}`) so that a list keeps its items. */
 const ONE_ACTION = /^\{\{-?\s*((?:(?!\}\}|\{\{).)+?)\s*-?\}\}$/s;

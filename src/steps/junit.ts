@@ -16,6 +16,7 @@ import { isAbsolute, join } from "node:path";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { listOf, listTexts, messageParts, type PathsPlan, planWithDirectory, type MessageStep, say, textsOf, valued } from "./message.ts";
 
 /** A junit step. */
@@ -28,7 +29,7 @@ export type JUnitPlan = PathsPlan;
 const parts = messageParts<JUnitStep>("junit");
 
 /** The junit step kind. */
-export const junit: StepKind<JUnitStep, JUnitPlan> = {
+export const junit: StepKind<JUnitStep, JUnitPlan> = defineKind({
   type: "junit",
   summary: "Summarise JUnit XML reports (CI summary and annotations)",
   ...parts,
@@ -42,8 +43,8 @@ export const junit: StepKind<JUnitStep, JUnitPlan> = {
   build: (fields, base) => ({
     ...base,
     type: "junit",
-    action: fields.action as JUnitStep["action"],
-    texts: { ...listTexts("files", fields.files as string[]), ...textsOf(fields, ["title", "working_directory"]) },
+    action: fields.action,
+    texts: { ...listTexts("files", fields.files), ...textsOf(fields, ["title", "working_directory"]) },
   }),
   plan: planWithDirectory,
   describe: (planned) => `junit ${listOf(planned.resolved.texts, "files").join(" ")}`,
@@ -103,4 +104,4 @@ export const junit: StepKind<JUnitStep, JUnitPlan> = {
     await say(ctx, 2, `JUnit: ${report.tests} tests, ${report.passed} passed, ${report.failures} failed, ${report.errors} errored, ${report.skipped} skipped (${paths.size} file(s))`);
     return valued(`${report.passed} passed, ${failed} failed`, { tests: report.tests, passed: report.passed, failed, errored: report.errors, skipped_tests: report.skipped, files: paths.size });
   },
-};
+});

@@ -7,9 +7,11 @@
  *
  * A kind owns its schema (defaults inside), its semantic checks, the
  * templates it renders, its start line and plan view, flags saying which
- * generic behaviours the engine applies to it, and its runner. Runners
- * import their heavy modules (process spawning, the Docker client) lazily,
- * so that `--version` and simple runs stay fast.
+ * generic behaviours the engine applies to it (`LEAF`, `GROUP` in
+ * `./behaviours.ts` give the usual ones), hooks for what depends on the
+ * step, and its runner. A heavy runner lives in its own module, loaded on
+ * the first run through `runFrom` (`lazy` in `src/util/lazy.ts`), so that
+ * `--version` and simple runs stay fast.
  * @module
  */
 import type * as v from "valibot";
@@ -63,8 +65,6 @@ export interface Behaviours {
   timeout: boolean;
   /** `retry:` is accepted, and the engine retries failed attempts. */
   retry: boolean;
-  /** The step waits for started background services to be ready before it starts. */
-  gated: boolean;
   /** The kind may be a child of `parallel`/`matrix`. */
   concurrent: boolean;
   /** The step needs a terminal (prompts). */
@@ -75,12 +75,16 @@ export interface Behaviours {
   usesStreams: boolean;
   /** The step runs children of its own (`parallel`, `matrix`): renderers show those, not the step. */
   hasChildren: boolean;
-  /** What the step prints is its whole report (`toast`, `log`): no start or end line unless it fails. */
-  reportsItself?: boolean;
   /** The step takes over the end of the run (`exec`): it must be the last step, and background services are torn down before it starts. */
   teardownFirst?: boolean;
   /** The step runs under `--dry-run`, as in Atmos (messages, env, http); others are shown as not run. */
   dryRun?: boolean;
+  /**
+   * @deprecated Read by nothing: the kind's `gates` hook says whether a step
+   * waits for services. Accepted only until `container.ts` is written with
+   * `defineKind` (#27), which refuses it; then this line goes.
+   */
+  gated?: boolean;
 }
 
 /** Where a step is written: at the top of a workflow, or as a child of a group. */
@@ -232,7 +236,7 @@ export interface StepContext {
  * export const sleep: StepKind<SleepStep, { durationMs: number }> = defineKind({
  *   type: "sleep",
  *   summary: "Wait for a duration",
- *   behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
+ *   behaviours: LEAF,
  *   fields: { duration: v.optional(duration, 1000) },
  *   build: (fields, base) => ({ ...base, type: "sleep", durationMs: fields.duration }), // a number: no cast
  *   ...
@@ -256,9 +260,18 @@ export interface StepKind<S extends StepBase = StepBase, R = unknown> {
   refuse?(raw: Record<string, unknown>): { key: string; text: string } | undefined;
   /** Builds the step from its validated fields; semantic checks report through `ctx` and return undefined. */
   build(fields: Record<string, unknown>, base: StepBase, ctx: BuildContext): S | undefined;
-  /** Whether this step's own start and end lines are left out (its events report it: a background service's `✓` comes once it is ready). */
+  /**
+   * Whether this step's own start and end lines are left out: what it prints
+   * is its whole report (`toast`, a prompt), or its events report it (a
+   * background service's `✓` comes once it is ready). Default: no. Read
+   * through `startsQuietly` (`./behaviours.ts`).
+   */
   quietStart?(step: S): boolean;
-  /** Whether this step waits for started services to be ready (default: `behaviours.gated`). */
+  /**
+   * Whether this step waits for started background services to be ready
+   * before it starts. Default: yes (`wait`, `cancel`, messages and prompts
+   * say no). Read through `waitsForServices` (`./behaviours.ts`).
+   */
   gates?(step: S): boolean;
   /** How the step takes part in the life of background services, for the workflow's checks. */
   services?: {

@@ -10,6 +10,7 @@
 import * as v from "valibot";
 import { expect, str, stringMap } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
 
 const LEVELS = ["trace", "debug", "info", "warn", "warning", "error"] as const;
@@ -36,7 +37,7 @@ export function logShows(level: string, threshold: string | undefined): boolean 
 }
 
 /** The log step kind. */
-export const log: StepKind<LogStep, MessagePlan> = {
+export const log: StepKind<LogStep, MessagePlan> = defineKind({
   type: "log",
   summary: "Write a log line with a level and fields (stderr; ATMOS_LOGS_LEVEL filters)",
   ...messageParts<LogStep>("log"),
@@ -48,10 +49,10 @@ export const log: StepKind<LogStep, MessagePlan> = {
   build: (fields, base) => ({
     ...base,
     type: "log",
-    level: fields.level as LogStep["level"],
+    level: fields.level,
     texts: {
       ...textsOf(fields, ["content"]),
-      ...Object.fromEntries(Object.entries(fields.fields as Record<string, string>).map(([k, text]) => [`fields.${k}`, text])),
+      ...Object.fromEntries(Object.entries(fields.fields).map(([k, text]) => [`fields.${k}`, text])),
     },
   }),
   async run(planned, ctx) {
@@ -62,4 +63,4 @@ export const log: StepKind<LogStep, MessagePlan> = {
     }
     return valued(content);
   },
-};
+});

@@ -8,10 +8,11 @@
  */
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
 
 /** The markdown step kind. */
-export const markdown: StepKind<MessageStep, MessagePlan> = {
+export const markdown: StepKind<MessageStep, MessagePlan> = defineKind({
   type: "markdown",
   summary: "Render Markdown (stderr)",
   ...messageParts<MessageStep>("markdown"),
@@ -27,4 +28,4 @@ export const markdown: StepKind<MessageStep, MessagePlan> = {
     await say(ctx, 2, rendered.replace(/\n+$/, ""));
     return valued(content);
   },
-};
+});

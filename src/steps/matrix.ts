@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { expandGroup } from "./group-expand.ts";
 import { mapOf, matrixAxis, matrixCombinations } from "../workflow/schema.ts";
 import type { BuildContext, StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { buildGroup, type GroupPlan, groupFields, groupKindParts, type GroupStep, type MatrixSpec, planGroup } from "./group.ts";
 
 function buildMatrix(raw: Record<string, unknown>, ctx: BuildContext): MatrixSpec | undefined {
@@ -41,15 +42,15 @@ function buildMatrix(raw: Record<string, unknown>, ctx: BuildContext): MatrixSpe
 }
 
 /** The matrix step kind. */
-export const matrix: StepKind<GroupStep, GroupPlan> = {
+export const matrix: StepKind<GroupStep, GroupPlan> = defineKind({
   ...groupKindParts,
   type: "matrix",
   summary: "Run child steps once per combination of the matrix axes, concurrently",
   fields: () => ({ ...groupFields, matrix: mapOf(v.string(), v.unknown(), "a map of axis names to lists of values") }),
   build(fields, base, ctx) {
-    const spec = buildMatrix(fields.matrix as Record<string, unknown>, ctx);
+    const spec = buildMatrix(fields.matrix, ctx);
     const group = buildGroup("matrix", fields, base, ctx);
     return spec && group ? { ...group, matrix: spec } : undefined;
   },
   plan: (step, scope) => planGroup(step, scope, expandGroup(step)),
-};
+});

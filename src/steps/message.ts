@@ -10,21 +10,17 @@ import { EXIT_OK } from "../exit-codes.ts";
 import { stepDirectory } from "./process.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { Behaviours, PlannedStep, PlanScope, StepContext, StepKind, StepOutcome } from "./kind.ts";
+import { always, LEAF, never } from "./behaviours.ts";
 
 /** Message steps: no timeout or retry, not in groups, nothing but a write. */
-export const MESSAGE_BEHAVIOURS: Behaviours = {
+export const MESSAGE_BEHAVIOURS: Behaviours = Object.freeze({
+  ...LEAF,
   timeout: false,
   retry: false,
-  gated: false,
   concurrent: false,
-  interactive: false,
-  usesEngine: false,
-  usesStreams: false,
-  hasChildren: false,
-  reportsItself: true,
   // Atmos runs its message, layout and check steps under --dry-run: they change nothing.
   dryRun: true,
-};
+});
 
 /** A message step: its templated text fields by name, plus whatever else its type keeps. */
 export interface MessageStep extends StepBase {
@@ -47,6 +43,9 @@ export async function say(ctx: StepContext, stream: 1 | 2, text: string): Promis
 export function messageParts<S extends MessageStep>(type: string) {
   return {
     behaviours: MESSAGE_BEHAVIOURS,
+    // A message does not wait for services, and what it prints is its whole report (no start or end line unless it fails).
+    gates: never,
+    quietStart: always,
     templates: (step: S) => Object.entries(step.texts).map(([field, text]) => ({ field, path: pathOf(field), text })),
     plan: (step: S, scope: PlanScope): MessagePlan => ({ texts: renderTexts(step, scope) }),
     describe: (planned: PlannedStep<S, MessagePlan>) => `${type} ${firstLine(Object.values(planned.resolved.texts)[0] ?? "")}`,
@@ -85,7 +84,12 @@ export function valued(value: string, metadata: Record<string, unknown> = {}): S
 
 /** Picks the text fields that are set from a step's validated fields. */
 export function textsOf(fields: Record<string, unknown>, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(names.filter((n) => typeof fields[n] === "string").map((n) => [n, fields[n] as string]));
+  const texts: Record<string, string> = {};
+  for (const name of names) {
+    const value = fields[name];
+    if (typeof value === "string") texts[name] = value;
+  }
+  return texts;
 }
 
 /** `fields.owner` and `options.0` name a field inside a map or list: their YAML path. */

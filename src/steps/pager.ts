@@ -16,6 +16,7 @@ import { basename, extname, isAbsolute, join } from "node:path";
 import { EXIT_FAILURE, EXIT_OK } from "../exit-codes.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { messageParts, type PathsPlan, planWithDirectory, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** A pager step. */
@@ -28,7 +29,7 @@ export type PagerPlan = PathsPlan;
 const parts = messageParts<PagerStep>("pager");
 
 /** The pager step kind. */
-export const pager: StepKind<PagerStep, PagerPlan> = {
+export const pager: StepKind<PagerStep, PagerPlan> = defineKind({
   type: "pager",
   summary: "Show text or a file, paged on a terminal when taller than the screen (stdout)",
   ...parts,
@@ -45,7 +46,7 @@ export const pager: StepKind<PagerStep, PagerPlan> = {
       ctx.report([], `missing required field "content" or "path" (expected the text to show, or a file to read)`);
       return undefined;
     }
-    return { ...base, type: "pager", markdown: fields.markdown as boolean, texts: textsOf(fields, ["content", "path", "title", "working_directory"]) };
+    return { ...base, type: "pager", markdown: fields.markdown, texts: textsOf(fields, ["content", "path", "title", "working_directory"]) };
   },
   plan: planWithDirectory,
   describe: (planned) => `pager ${planned.resolved.texts.title ?? planned.resolved.texts.path ?? ""}`.trimEnd(),
@@ -96,4 +97,4 @@ export const pager: StepKind<PagerStep, PagerPlan> = {
     await ctx.write(1, new TextEncoder().encode(text));
     return valued(content);
   },
-};
+});

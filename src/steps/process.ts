@@ -11,8 +11,10 @@ import { shellQuote } from "../util/shell-words.ts";
 import type { ResultCapture } from "../engine/result-capture.ts";
 import type { StepValue } from "../workflow/run-state.ts";
 import type { StepBase } from "../workflow/types.ts";
-import type { PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
-import { sandboxSettings, type SandboxPlan, type SandboxSettings } from "./container/fields.ts";
+import type { BuildContext, PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
+import type { FieldsOf } from "./define-kind.ts";
+import type { runFields } from "./schema.ts";
+import { sandboxSettings, type SandboxPlan, type SandboxSettings, stepContainer } from "./container/fields.ts";
 import { renderChecked } from "./container/render.ts";
 import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
@@ -111,14 +113,22 @@ export async function runStepProcess(
 }
 
 /** The common fields of a built step with `runFields`. */
-export function runFieldsOf(fields: Record<string, unknown>): Pick<RunFieldsStep, "stack" | "env" | "workingDirectory" | "container"> {
-  return {
-    stack: fields.stack as string | undefined,
-    env: fields.env as Record<string, string>,
-    workingDirectory: fields.working_directory as string | undefined,
-    container: fields.container as RunFieldsStep["container"],
-  };
+export function runFieldsOf(fields: FieldsOf<typeof runFields>): Pick<RunFieldsStep, "stack" | "env" | "workingDirectory"> {
+  return { stack: fields.stack, env: fields.env, workingDirectory: fields.working_directory };
 }
+
+/**
+ * A step's `container:` (shell, script), checked against `stepContainer`
+ * but kept as written: the plan renders its templates and checks it again.
+ * `null` when it is invalid (reported through `ctx`).
+ */
+export function containerOf(value: unknown, ctx: BuildContext): Pick<RunFieldsStep, "container"> | null {
+  if (value === undefined) return {};
+  if (ctx.check(stepContainer, value, ["container"]) === undefined) return null;
+  return { container: value === false ? false : isMap(value) ? value : undefined };
+}
+
+const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The templates of the common fields (`stack` is rendered by the planner, which knows the precedence). */
 export function runFieldTemplates(step: RunFieldsStep): TemplateField[] {

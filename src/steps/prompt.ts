@@ -21,21 +21,10 @@ import { EXIT_FAILURE, EXIT_SIGINT, EXIT_USAGE } from "../exit-codes.ts";
 import type { PromptView } from "../prompts/view.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { Behaviours, PlannedStep, StepContext, StepKind, StepOutcome } from "./kind.ts";
-import { listOf, listTexts, messageParts, type MessageStep, type PathsPlan, planWithDirectory, textsOf } from "./message.ts";
+import { listOf, listTexts, MESSAGE_BEHAVIOURS, messageParts, type MessageStep, type PathsPlan, planWithDirectory, textsOf } from "./message.ts";
 
 /** Prompt steps: interactive, never concurrent, run under --dry-run; their summary line is their whole report. */
-export const PROMPT_BEHAVIOURS: Behaviours = {
-  timeout: false,
-  retry: false,
-  gated: false,
-  concurrent: false,
-  interactive: true,
-  usesEngine: false,
-  usesStreams: false,
-  hasChildren: false,
-  reportsItself: true,
-  dryRun: true,
-};
+export const PROMPT_BEHAVIOURS: Behaviours = Object.freeze({ ...MESSAGE_BEHAVIOURS, interactive: true });
 
 /** A prompt step: `prompt`, `default`, `placeholder`, `options.N`, `path` among its texts. */
 export interface PromptStep extends MessageStep {}
@@ -53,7 +42,11 @@ export const promptFields = () => ({
 
 /** A prompt step's texts from its validated fields (lists become `options.N`). */
 export function promptTexts(fields: Record<string, unknown>, names: readonly string[]): Record<string, string> {
-  const lists = Object.fromEntries(names.filter((n) => Array.isArray(fields[n])).flatMap((n) => Object.entries(listTexts(n, fields[n] as string[]))));
+  const lists: Record<string, string> = {};
+  for (const name of names) {
+    const value = fields[name];
+    if (Array.isArray(value)) Object.assign(lists, listTexts(name, value.map(String)));
+  }
   return { ...textsOf(fields, ["prompt", "default", ...names]), ...lists };
 }
 

@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
 
 const KINDS = ["tools", "files", "dirs"] as const;
@@ -17,7 +18,7 @@ const plural = (n: number, word: string) => `${n} ${n === 1 ? word.slice(0, -1) 
 
 /** The require step kind (`assert` is the same kind under another name). */
 export function requireKind(type: "require" | "assert"): StepKind<MessageStep, MessagePlan> {
-  return {
+  return defineKind({
     type,
     summary: type === "require" ? "Check tools on PATH, files and directories (one aggregated error)" : "Same as require",
     ...messageParts<MessageStep>(type),
@@ -67,7 +68,7 @@ export function requireKind(type: "require" | "assert"): StepKind<MessageStep, M
       const counts = `${plural(tools.length, "tools")}, ${plural(files.length, "files")}, ${plural(dirs.length, "dirs")}`;
       return valued(`all requirements satisfied (${counts})`, { tools: tools.length, files: files.length, dirs: dirs.length });
     },
-  };
+  });
 }
 
 /** `type: require`. */

@@ -10,6 +10,7 @@
 import * as v from "valibot";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say as write, textsOf, valued } from "./message.ts";
 
 /** A say step. */
@@ -42,7 +43,7 @@ export function speechArgv(backend: Backend, program: string, text: string, voic
 }
 
 /** The say step kind. */
-export const sayStep: StepKind<SayStep, MessagePlan> = {
+export const sayStep: StepKind<SayStep, MessagePlan> = defineKind({
   type: "say",
   summary: "Speak a message with the machine's text-to-speech (or print it)",
   ...messageParts<SayStep>("say"),
@@ -56,9 +57,9 @@ export const sayStep: StepKind<SayStep, MessagePlan> = {
     ...base,
     type: "say",
     texts: textsOf(fields, ["content"]),
-    voice: Array.isArray(fields.voice) ? (fields.voice[0] as string | undefined) : (fields.voice as string | undefined),
-    rate: fields.rate as SayStep["rate"],
-    print: fields.print as SayStep["print"],
+    voice: Array.isArray(fields.voice) ? (fields.voice[0]) : fields.voice,
+    rate: fields.rate,
+    print: fields.print,
   }),
   async run(planned, ctx) {
     const content = planned.resolved.texts.content!;
@@ -68,7 +69,7 @@ export const sayStep: StepKind<SayStep, MessagePlan> = {
     if (!spoken && print === "fallback") await write(ctx, 2, content);
     return valued(content, { spoken });
   },
-};
+});
 
 async function speak(text: string, voice: string | undefined, rate: SayStep["rate"], ctx: Parameters<typeof sayStep.run>[1]): Promise<boolean> {
   const { findExecutable } = await import("../engine/find-executable.ts");

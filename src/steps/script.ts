@@ -18,9 +18,10 @@ import { SpawnError } from "../platform/index.ts";
 import { expect, nonEmpty, str } from "../workflow/schema.ts";
 
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { always, LEAF } from "./behaviours.ts";
 import { say } from "./message.ts";
-import { stepContainer } from "./container/fields.ts";
-import { capturedValue, planRunFields, planSandbox, runStepProcess, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
+import { capturedValue, containerOf, planRunFields, planSandbox, runStepProcess, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 import { dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
@@ -61,11 +62,12 @@ export function scriptArgv(interpreter: string, script: string): { argv: string[
 }
 
 /** The script step kind. */
-export const script: StepKind<ScriptStep, ScriptPlan> = {
+export const script: StepKind<ScriptStep, ScriptPlan> = defineKind({
   type: "script",
   summary: "Run a script with an interpreter (python, node, bash, ...)",
   // A child of parallel/matrix too, as Atmos allows (S/task_validate.go), though its docs list only shell, atmos, sleep.
-  behaviours: { timeout: true, retry: false, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true },
+  behaviours: { ...LEAF, retry: false },
+  quietStart: always,
   produces: PROCESS_RESULT_KEYS,
   refuse: (raw) => ("command" in raw ? { key: "command", text: `"command" is not allowed on a script step (expected the code in "script" and the program in "interpreter")` } : undefined),
   fields: () => ({
@@ -75,14 +77,19 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
     output: v.optional(v.picklist(["log", "raw", "none", "viewport"], expect("one of: log, raw, none, viewport")), "log"),
     container: v.optional(v.unknown()),
   }),
-  build: (fields, base, ctx) => fields.container !== undefined && ctx.check(stepContainer, fields.container, ["container"]) === undefined ? undefined : ({
-    ...base,
-    type: "script",
-    ...runFieldsOf(fields),
-    interpreter: fields.interpreter as string,
-    script: fields.script as string,
-    output: fields.output === "viewport" ? "log" : (fields.output as ScriptStep["output"]),
-  }),
+  build(fields, base, ctx) {
+    const container = containerOf(fields.container, ctx);
+    if (!container) return undefined;
+    return {
+      ...base,
+      type: "script",
+      ...runFieldsOf(fields),
+      ...container,
+      interpreter: fields.interpreter,
+      script: fields.script,
+      output: fields.output === "viewport" ? "log" : fields.output,
+    };
+  },
   templates: (step) => [
     { field: "interpreter", path: ["interpreter"], text: step.interpreter },
     // A templated interpreter is known only once rendered: the run checks that script then.
@@ -138,5 +145,5 @@ export const script: StepKind<ScriptStep, ScriptPlan> = {
     if (outcome.code !== EXIT_OK) return { status: "failed", exitCode: outcome.code };
     return { status: "succeeded", exitCode: EXIT_OK, value: await capturedValue(capture, ctx, planned.name, { trim: false }) };
   },
-};
+});
 

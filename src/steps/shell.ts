@@ -4,24 +4,25 @@
  */
 import * as v from "valibot";
 import { str } from "../workflow/schema.ts";
-import { stepContainer } from "./container/fields.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { LEAF } from "./behaviours.ts";
 import {
-  type CommandStep, commandLine, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates,
+  type CommandStep, commandLine, containerOf, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates,
   runPlannedProcess,
 } from "./process.ts";
 import { runFields } from "./schema.ts";
 
 /** The shell step kind. */
-export const shell: StepKind<CommandStep, ProcessPlan> = {
+export const shell: StepKind<CommandStep, ProcessPlan> = defineKind({
   type: "shell",
   summary: "Run a command with the shell (sh -c)",
-  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: true, hasChildren: false },
+  behaviours: { ...LEAF, usesStreams: true },
   fields: () => ({ ...runFields, command: str, container: v.optional(v.unknown()) }),
   build(fields, base, ctx) {
-    const command = fields.command as string;
-    if (fields.container !== undefined && ctx.check(stepContainer, fields.container, ["container"]) === undefined) return undefined;
-    return { ...base, type: "shell", ...runFieldsOf(fields), command };
+    const container = containerOf(fields.container, ctx);
+    if (!container) return undefined;
+    return { ...base, type: "shell", ...runFieldsOf(fields), ...container, command: fields.command };
   },
   produces: PROCESS_RESULT_KEYS,
   templates: shellCommandTemplates,
@@ -30,4 +31,4 @@ export const shell: StepKind<CommandStep, ProcessPlan> = {
   view: (planned) => ({ name: planned.name, type: "shell", ...processView(planned) }),
   viewText: processViewText,
   run: runPlannedProcess,
-};
+});

@@ -10,6 +10,7 @@ import { duration } from "../workflow/schema.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
+import { LEAF } from "./behaviours.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 
 /** A sleep step. */
@@ -22,7 +23,7 @@ export interface SleepStep extends StepBase {
 export const sleep: StepKind<SleepStep, { durationMs: number }> = defineKind({
   type: "sleep",
   summary: "Wait for a duration",
-  behaviours: { timeout: true, retry: true, gated: true, concurrent: true, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false },
+  behaviours: LEAF,
   fields: { duration: v.optional(duration) },
   build(fields, base) {
     const given = fields.duration;

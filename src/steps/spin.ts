@@ -10,6 +10,8 @@
 import { EXIT_OK } from "../exit-codes.ts";
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { always, LEAF } from "./behaviours.ts";
 import { say } from "./message.ts";
 import { capturedValue, type CommandStep, planShellCommand, PROCESS_RESULT_KEYS, type ProcessPlan, processView, processViewText, runFieldsOf, shellCommandTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
@@ -26,13 +28,14 @@ export interface SpinPlan extends ProcessPlan {
 }
 
 /** The spin step kind. */
-export const spin: StepKind<SpinStep, SpinPlan> = {
+export const spin: StepKind<SpinStep, SpinPlan> = defineKind({
   type: "spin",
   summary: "Run a command quietly and report one line (stderr)",
-  behaviours: { timeout: true, retry: false, gated: true, concurrent: false, interactive: false, usesEngine: false, usesStreams: false, hasChildren: false, reportsItself: true },
+  behaviours: { ...LEAF, retry: false, concurrent: false },
+  quietStart: always,
   produces: PROCESS_RESULT_KEYS,
   fields: () => ({ ...runFields, title: str, command: str }),
-  build: (fields, base) => ({ ...base, type: "spin", ...runFieldsOf(fields), title: fields.title as string, command: fields.command as string }),
+  build: (fields, base) => ({ ...base, type: "spin", ...runFieldsOf(fields), title: fields.title, command: fields.command }),
   templates: (step) => [
     { field: "title", path: ["title"], text: step.title },
     ...shellCommandTemplates(step),
@@ -63,4 +66,4 @@ export const spin: StepKind<SpinStep, SpinPlan> = {
     await say(ctx, 2, `✓ ${r.title}`);
     return { status: "succeeded", exitCode: EXIT_OK, value: await capturedValue(capture, ctx, planned.name, { trim: false }) };
   },
-};
+});

@@ -8,16 +8,17 @@
 import * as v from "valibot";
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say, valued } from "./message.ts";
 
 /** The stage step kind. */
-export const stage: StepKind<MessageStep, MessagePlan> = {
+export const stage: StepKind<MessageStep, MessagePlan> = defineKind({
   type: "stage",
   summary: "Print [Stage i/N] title (stderr)",
   ...messageParts<MessageStep>("stage"),
   produces: ["stage_index", "total_stages"],
   fields: () => ({ title: v.optional(str) }),
-  build: (fields, base) => ({ ...base, type: "stage", texts: { title: (fields.title as string | undefined) ?? base.name } }),
+  build: (fields, base) => ({ ...base, type: "stage", texts: { title: fields.title ?? base.name } }),
   async run(planned, ctx) {
     const stages = ctx.run.workflow.steps.filter((s) => s.type === "stage");
     const index = stages.findIndex((s) => s.name === planned.step.name) + 1;
@@ -25,4 +26,4 @@ export const stage: StepKind<MessageStep, MessagePlan> = {
     await say(ctx, 2, `[Stage ${index}/${stages.length}] ${title}`);
     return valued(title, { stage_index: index, total_stages: stages.length });
   },
-};
+});

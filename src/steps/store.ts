@@ -25,10 +25,10 @@ export const store = atmosDelegate({
     ),
   },
   texts(fields) {
-    const w = fields.with as Record<string, unknown>;
-    const texts: Record<string, string> = { "with.store": String(w.store), "with.key": String(w.key), "with.value": String(w.value) };
-    if (w.stack !== undefined) texts["with.stack"] = String(w.stack);
-    const component = (fields.component as string | undefined) ?? (w.component as string | undefined);
+    const w = fields.with;
+    const texts: Record<string, string> = { "with.store": w.store, "with.key": w.key, "with.value": String(w.value) };
+    if (w.stack !== undefined) texts["with.stack"] = w.stack;
+    const component = fields.component ?? w.component;
     if (component !== undefined) texts[fields.component !== undefined ? "component" : "with.component"] = component;
     return texts;
   },

@@ -14,6 +14,7 @@ import * as v from "valibot";
 import { expect, str, wholeNumber } from "../workflow/schema.ts";
 import { type BoxStyle, parseSpacing } from "../output/box.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
 
 /** A style step: its texts (content, colours) and the box's shape. */
@@ -27,7 +28,7 @@ const flag = v.optional(v.boolean(expect("true or false")), false);
 const COLOUR_FIELDS = ["foreground", "background", "border_foreground", "border_background"] as const;
 
 /** The style step kind. */
-export const style: StepKind<StyleStep, MessagePlan> = {
+export const style: StepKind<StyleStep, MessagePlan> = defineKind({
   type: "style",
   summary: "Draw text in a styled box (stderr)",
   ...messageParts<StyleStep>("style"),
@@ -55,20 +56,20 @@ export const style: StepKind<StyleStep, MessagePlan> = {
     return {
       ...base,
       type: "style",
-      markdown: fields.markdown as boolean,
+      markdown: fields.markdown,
       texts: textsOf(fields, ["content", ...COLOUR_FIELDS]),
       box: {
-        border: fields.border as BoxStyle["border"],
+        border: fields.border,
         padding: spacingOf(fields.padding),
         margin: spacingOf(fields.margin),
-        width: fields.width as number | undefined,
-        height: fields.height as number | undefined,
-        align: fields.align as BoxStyle["align"],
-        bold: fields.bold as boolean,
-        italic: fields.italic as boolean,
-        underline: fields.underline as boolean,
-        strikethrough: fields.strikethrough as boolean,
-        faint: fields.faint as boolean,
+        width: fields.width,
+        height: fields.height,
+        align: fields.align,
+        bold: fields.bold,
+        italic: fields.italic,
+        underline: fields.underline,
+        strikethrough: fields.strikethrough,
+        faint: fields.faint,
       },
     };
   },
@@ -95,4 +96,4 @@ export const style: StepKind<StyleStep, MessagePlan> = {
     await say(ctx, 2, drawing);
     return valued(texts.content!);
   },
-};
+});

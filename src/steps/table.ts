@@ -10,6 +10,7 @@
 import * as v from "valibot";
 import { expect, str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { listOf, listTexts, type MessagePlan, messageParts, type MessageStep, textsOf, valued } from "./message.ts";
 
 /** A table step: cells are kept in `texts` as `data.ROW.COLUMN`. */
@@ -38,7 +39,7 @@ export function minimalTable(header: string[], rows: string[][]): string {
 }
 
 /** The table step kind. */
-export const table: StepKind<TableStep, MessagePlan> = {
+export const table: StepKind<TableStep, MessagePlan> = defineKind({
   type: "table",
   summary: "Print a table of data (or text) on stdout",
   ...messageParts<TableStep>("table"),
@@ -49,12 +50,12 @@ export const table: StepKind<TableStep, MessagePlan> = {
     title: v.optional(str),
   }),
   build(fields, base, ctx) {
-    const data = fields.data as Array<Record<string, string>> | undefined;
+    const data = fields.data;
     if ((data === undefined || data.length === 0) && fields.content === undefined) {
       ctx.report([], `missing required field "data" or "content" (expected a list of rows, or the table as text)`);
       return undefined;
     }
-    const columns = (fields.columns as string[] | undefined) ?? Object.keys(data?.[0] ?? {});
+    const columns = fields.columns ?? Object.keys(data?.[0] ?? {});
     const cells: Record<string, string> = {};
     (data ?? []).forEach((row, i) => {
       for (const column of columns) if (Object.hasOwn(row, column)) cells[`data.${i}.${column}`] = row[column]!;
@@ -75,4 +76,4 @@ export const table: StepKind<TableStep, MessagePlan> = {
     await ctx.write(1, new TextEncoder().encode(output.endsWith("\n") ? output : `${output}\n`));
     return valued(output);
   },
-};
+});

@@ -24,13 +24,13 @@ export const tflint = atmosDelegate({
     with: v.optional(v.strictObject({ component: v.optional(str), stack: v.optional(str), args: v.optional(v.array(str)) }, expect("a map with component, stack, args"))),
   },
   texts(fields, ctx) {
-    const w = (fields.with ?? {}) as { component?: string; stack?: string; args?: string[] };
-    const component = (fields.component as string | undefined) ?? w.component;
+    const w = fields.with ?? {};
+    const component = fields.component ?? w.component;
     if (component === undefined) {
       ctx.report([], `missing required field "component" (expected the Terraform component to lint, at the top of the step or under with:)`);
       return undefined;
     }
-    return { component, ...(w.stack !== undefined ? { "with.stack": w.stack } : {}), ...listTexts("args", (fields.args as string[] | undefined) ?? w.args) };
+    return { component, ...(w.stack !== undefined ? { "with.stack": w.stack } : {}), ...listTexts("args", fields.args ?? w.args) };
   },
   command(t, stack) {
     const s = t["with.stack"] ?? stack;

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { str } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import { type MessagePlan, messageParts, type MessageStep, say, textsOf, valued } from "./message.ts";
 
 /** A toast step. */
@@ -29,15 +30,15 @@ export function toastLine(level: string, content: string): string {
 }
 
 /** The toast step kind. */
-export const toast: StepKind<ToastStep, MessagePlan> = {
+export const toast: StepKind<ToastStep, MessagePlan> = defineKind({
   type: "toast",
   summary: "Print a message with a level's icon (stderr)",
   ...messageParts<ToastStep>("toast"),
   fields: () => ({ content: str, level: v.optional(str, "info") }),
-  build: (fields, base) => ({ ...base, type: "toast", texts: textsOf(fields, ["content"]), level: fields.level as string }),
+  build: (fields, base) => ({ ...base, type: "toast", texts: textsOf(fields, ["content"]), level: fields.level }),
   async run(planned, ctx) {
     const content = planned.resolved.texts.content!;
     await say(ctx, 2, toastLine(planned.step.level, content));
     return valued(content);
   },
-};
+});

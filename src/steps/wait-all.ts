@@ -4,12 +4,15 @@
  */
 import type { StepBase } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { LEAF, never } from "./behaviours.ts";
 
 /** The wait-all step kind. */
-export const waitAll: StepKind<StepBase, null> = {
+export const waitAll: StepKind<StepBase, null> = defineKind({
   type: "wait-all",
   summary: "Wait until every background service started so far is ready",
-  behaviours: { timeout: true, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: true, usesStreams: false, hasChildren: false },
+  behaviours: { ...LEAF, retry: false, concurrent: false, usesEngine: true },
+  gates: never,
   fields: () => ({}),
   refuse: (raw) =>
     "for" in raw
@@ -22,4 +25,4 @@ export const waitAll: StepKind<StepBase, null> = {
   view: (planned) => ({ name: planned.name, type: "wait-all", timeout_ms: planned.step.timeoutMs }),
   viewText: (planned) => ({ head: `wait-all${planned.step.timeoutMs !== undefined ? `, timeout ${planned.step.timeoutMs}ms` : ""}`, lines: [] }),
   run: (planned, ctx) => ctx.services().wait(undefined, planned.name, ctx.cancellation),
-};
+});

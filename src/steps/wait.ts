@@ -4,15 +4,18 @@
  */
 import { nameList } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
+import { LEAF, never } from "./behaviours.ts";
 import { type ServiceTargetStep, targetsViewText } from "./services-common.ts";
 
 /** The wait step kind. */
-export const wait: StepKind<ServiceTargetStep, null> = {
+export const wait: StepKind<ServiceTargetStep, null> = defineKind({
   type: "wait",
   summary: "Wait until named background services are ready",
-  behaviours: { timeout: true, retry: false, gated: false, concurrent: false, interactive: false, usesEngine: true, usesStreams: false, hasChildren: false },
+  behaviours: { ...LEAF, retry: false, concurrent: false, usesEngine: true },
+  gates: never,
   fields: () => ({ for: nameList }),
-  build: (fields, base) => ({ ...base, type: "wait", targets: fields.for as string[] }),
+  build: (fields, base) => ({ ...base, type: "wait", targets: fields.for }),
   services: { targets: (step) => step.targets },
   templates: () => [],
   plan: () => null,
@@ -20,4 +23,4 @@ export const wait: StepKind<ServiceTargetStep, null> = {
   view: (planned) => ({ name: planned.name, type: "wait", targets: planned.step.targets, timeout_ms: planned.step.timeoutMs }),
   viewText: targetsViewText,
   run: (planned, ctx) => ctx.services().wait(planned.step.targets, planned.name, ctx.cancellation),
-};
+});

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { str, wholeNumber } from "../workflow/schema.ts";
 import type { StepKind } from "./kind.ts";
+import { defineKind } from "./define-kind.ts";
 import type { PathsPlan } from "./message.ts";
 import { answered, promptFields, promptParts, type PromptStep, promptTexts } from "./prompt.ts";
 
@@ -16,7 +17,7 @@ export interface WriteStep extends PromptStep {
 }
 
 /** The write step kind. */
-export const write: StepKind<WriteStep, PathsPlan> = {
+export const write: StepKind<WriteStep, PathsPlan> = defineKind({
   type: "write",
   summary: "Ask for several lines of text in a small editor; value is the text",
   ...promptParts<WriteStep, string>("write", {
@@ -33,5 +34,5 @@ export const write: StepKind<WriteStep, PathsPlan> = {
     placeholder: v.optional(str),
     height: v.optional(wholeNumber(1), 5),
   }),
-  build: (fields, base) => ({ ...base, type: "write", height: fields.height as number, texts: promptTexts(fields, ["placeholder"]) }),
-};
+  build: (fields, base) => ({ ...base, type: "write", height: fields.height, texts: promptTexts(fields, ["placeholder"]) }),
+});

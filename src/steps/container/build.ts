@@ -12,6 +12,7 @@ import { buildBounds, buildProblem, enginePolicy } from "../../docker/engine-pol
 import { DockerApiError } from "../../docker/errors.ts";
 import { EngineError, PlanError, StepFailure } from "../../errors.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../../exit-codes.ts";
+import { lazy } from "../../util/lazy.ts";
 import { formatDuration } from "../../workflow/duration.ts";
 import { expect, nonEmpty, stringMap } from "../../workflow/schema.ts";
 import type { StepContext, StepOutcome } from "../kind.ts";
@@ -141,6 +142,8 @@ export function buildPlan(w: BuildWith, cwd: string): BuildPlan {
 }
 
 const encoder = new TextEncoder();
+/** The tar writer and `.dockerignore` matching load only when a build runs. */
+const contextWriter = lazy(() => import("../../docker/build-context.ts"));
 
 async function build(docker: DockerClient, plan: BuildPlan, ctx: StepContext): Promise<StepOutcome> {
   const started = performance.now();
@@ -148,8 +151,7 @@ async function build(docker: DockerClient, plan: BuildPlan, ctx: StepContext): P
   const policy = enginePolicy(ctx.run.env, ctx.run.baseDir);
   const refused = buildProblem(plan, policy);
   if (refused) throw new StepFailure(refused.text, EXIT_FAILURE);
-  // The tar writer and .dockerignore matching load only when a build runs.
-  const { buildContext } = await import("../../docker/build-context.ts");
+  const { buildContext } = await contextWriter();
   const context = await buildContext(plan.context, plan.dockerfile).catch((error: NodeJS.ErrnoException) => {
     throw new EngineError(`cannot read the build context ${plan.context} (${error.code ?? error.message})`);
   });

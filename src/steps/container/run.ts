@@ -18,7 +18,7 @@ import { type Dialect, dialectOf } from "../../shell/dialect.ts";
 import { shellQuote, splitShellWords } from "../../util/shell-words.ts";
 import { formatDuration } from "../../workflow/duration.ts";
 import type { FieldPath, PlanScope, StepContext, StepOutcome } from "../kind.ts";
-import { planRunFields } from "../process.ts";
+import { capturedValue, planRunFields } from "../process.ts";
 import { IMAGE_REFERENCE, isTemplated, runWith, type RunWith } from "./fields.ts";
 import { parsePolicy, runRefusals } from "./policy.ts";
 import { renderChecked } from "./render.ts";
@@ -290,7 +290,6 @@ export function runForeground(scope: ContainerScope, name: string, spec: Contain
         return { status: "failed", exitCode: code, error: `container exited with code ${code}${kept}` };
       }
       if (!ctx.capture) return { status: "succeeded", exitCode: EXIT_OK };
-      const { capturedValue } = await import("../process.ts");
       const value = await capturedValue(ctx.capture, ctx, name, { trim: true });
       return { status: "succeeded", exitCode: EXIT_OK, value: { ...value, metadata: { ...value.metadata, container_id: id } } };
     } finally {
