@@ -4,7 +4,7 @@
  */
 import { defineCommand } from "citty";
 import { DockerClient } from "../docker/client.ts";
-import { pruneOrphans } from "../steps/container-services.ts";
+import { pruneOrphans } from "../docker/lifecycle.ts";
 import { stderr } from "../output/terminal.ts";
 import { platform } from "../platform/index.ts";
 import { UsageError } from "../errors.ts";

@@ -9,7 +9,7 @@ import { ATMOS_ONLY, CHILD_STEP_TYPES, kindOf, kindOfStep, STEP_TYPES } from "..
 import type { AnyKind, BuildContext, FieldPath, Placement } from "../steps/kind.ts";
 import { stepFields, stepSchema } from "../steps/schema.ts";
 import { unitDependency } from "../steps/dependency.ts";
-import { sandboxSettings } from "../steps/container-fields.ts";
+import { sandboxSettings } from "../steps/container/fields.ts";
 import { checkTemplates } from "./template-check.ts";
 import { type Condition, ConditionError, parseCondition } from "../workflow/condition.ts";
 import { DiagnosticCollector, describeValue, suggest, type Diagnostic } from "../workflow/diagnostics.ts";

@@ -16,7 +16,7 @@
  */
 import type * as v from "valibot";
 import { SCHEMAS as CONTAINER_WITH } from "../steps/container.ts";
-import { stepContainer } from "../steps/container-fields.ts";
+import { stepContainer } from "../steps/container/fields.ts";
 import { unitDependency } from "../steps/dependency.ts";
 import { KINDS } from "../steps/index.ts";
 import type { AnyKind, Placement } from "../steps/kind.ts";

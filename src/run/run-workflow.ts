@@ -22,11 +22,11 @@ import { notRun, type RunEvent, type RunObserver, type StepResult } from "../eng
 import type { ChunkSink } from "../engine/run-process.ts";
 import { runPlannedStep } from "./run-step.ts";
 import type { Semaphore } from "../engine/semaphore.ts";
-import type { ServiceManager } from "../steps/container-services.ts";
+import type { RunContainers } from "../steps/container/registry.ts";
 import { lazy } from "../util/lazy.ts";
 
 // The container machinery (Engine API client, services), loaded once, by a run that needs an engine.
-const containerServicesModule = lazy(() => import("../steps/container-services.ts"));
+const containerRegistryModule = lazy(() => import("../steps/container/registry.ts"));
 
 /** Everything the engine is handed. */
 export interface EngineContext {
@@ -66,10 +66,10 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   const { plan, observer, cancellation, run } = engine;
   const emit = (event: RunEvent) => observer.emit(event);
   const state = new RunState(run.env, run.vars, run.workflow.name);
-  let services: ServiceManager | undefined;
+  let services: RunContainers | undefined;
   if ((usesEngine(plan.steps) || run.workflow.container !== undefined) && !run.dryRun) {
-    const { ServiceManager } = await containerServicesModule();
-    services = new ServiceManager({ run, emit, cancellation, graceMs: engine.graceMs, env: () => ({ ...run.env, ...state.exported }), wantsLogs: observer.wantsServiceLogs === true });
+    const { RunContainers } = await containerRegistryModule();
+    services = new RunContainers({ run, emit, cancellation, graceMs: engine.graceMs, env: () => ({ ...run.env, ...state.exported }), wantsLogs: observer.wantsServiceLogs === true });
     // Containers left by a muster that was killed (-9) go before we start ours.
     await services.pruneOrphans();
     // An engine that does not answer is found before step 1, not halfway through the run.

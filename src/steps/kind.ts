@@ -22,7 +22,7 @@ import type { Semaphore } from "../engine/semaphore.ts";
 import type { IdentityCache } from "../engine/identity.ts";
 import type { DockerClient } from "../docker/client.ts";
 import type { ContainerSpec } from "../docker/container-spec.ts";
-import type { SandboxPlan } from "./container-fields.ts";
+import type { SandboxPlan } from "./container/fields.ts";
 import type { ResultCapture } from "../engine/result-capture.ts";
 import type { RunContext } from "../workflow/run-context.ts";
 import type { StepValue } from "../workflow/run-state.ts";
@@ -33,7 +33,7 @@ import type { Inherited, MatrixCombination, StepBase } from "../workflow/types.t
 
 /**
  * What the container kinds (and `wait`, `wait-all`, `cancel`, a sandboxed
- * process step) ask of the run's containers. `container-services.ts`
+ * process step) ask of the run's containers. `container/registry.ts`
  * implements it; the contract names only this, not the class.
  */
 export interface Containers {
@@ -79,12 +79,6 @@ export interface Behaviours {
   teardownFirst?: boolean;
   /** The step runs under `--dry-run`, as in Atmos (messages, env, http); others are shown as not run. */
   dryRun?: boolean;
-  /**
-   * @deprecated Read by nothing: the kind's `gates` hook says whether a step
-   * waits for services. Accepted only until `container.ts` is written with
-   * `defineKind` (#27), which refuses it; then this line goes.
-   */
-  gated?: boolean;
 }
 
 /** Where a step is written: at the top of a workflow, or as a child of a group. */

@@ -14,8 +14,8 @@ import type { StepBase } from "../workflow/types.ts";
 import type { BuildContext, PlanScope, PlannedStep, StepContext, StepOutcome, TemplateField } from "./kind.ts";
 import type { FieldsOf } from "./define-kind.ts";
 import type { runFields } from "./schema.ts";
-import { sandboxSettings, type SandboxPlan, type SandboxSettings, stepContainer } from "./container-fields.ts";
-import { renderChecked } from "./container-render.ts";
+import { sandboxSettings, type SandboxPlan, type SandboxSettings, stepContainer } from "./container/fields.ts";
+import { renderChecked } from "./container/render.ts";
 import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
 import { lazy } from "../util/lazy.ts";
@@ -34,7 +34,7 @@ export interface RunFieldsStep extends StepBase {
   container?: false | Record<string, unknown>;
 }
 
-export type { SandboxPlan } from "./container-fields.ts";
+export type { SandboxPlan } from "./container/fields.ts";
 
 /** A step that runs a command. */
 export interface CommandStep extends RunFieldsStep {

@@ -132,7 +132,7 @@ export const workflowSchema = v.strictObject(
     stack: v.optional(str),
     env: v.optional(stringMap),
     working_directory: v.optional(str),
-    // Checked by the parser against the sandbox's schema (src/steps/container-fields.ts).
+    // Checked by the parser against the sandbox's schema (src/steps/container/fields.ts).
     container: v.optional(v.unknown()),
     steps: v.array(v.unknown(), expect("a list of steps")),
     dependencies: v.optional(v.strictObject({

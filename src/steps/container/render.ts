@@ -4,9 +4,9 @@
  * @module
  */
 import * as v from "valibot";
-import { PlanError } from "../errors.ts";
-import type { Dialect } from "../shell/dialect.ts";
-import type { FieldPath, PlanScope } from "./kind.ts";
+import { PlanError } from "../../errors.ts";
+import type { Dialect } from "../../shell/dialect.ts";
+import type { FieldPath, PlanScope } from "../kind.ts";
 
 /**
  * Every string under `value`, with its path (the templates of a `with:` or

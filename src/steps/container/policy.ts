@@ -7,9 +7,10 @@
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import { buildProblem, type EnginePolicy, mountProblem, runArgsProblems } from "../docker/engine-policy.ts";
-import { isTemplated } from "./container-fields.ts";
-import type { FieldPath } from "./kind.ts";
+import { buildProblem, type EnginePolicy, enginePolicy, mountProblem, runArgsProblems } from "../../docker/engine-policy.ts";
+import { platform } from "../../platform/index.ts";
+import { isTemplated } from "./fields.ts";
+import type { FieldPath } from "../kind.ts";
 
 /** A refusal at a field of the step. */
 export interface FieldRefusal {
@@ -18,6 +19,16 @@ export interface FieldRefusal {
 }
 
 type Mount = { type?: string; source?: string };
+
+/**
+ * The engine policy of this process (MUSTER_CONFINE under serve,
+ * MUSTER_RESTRICT_HOST=1): what `validate` can judge as written.
+ * `judgePaths` says whether relative paths can be judged (only under a confinement root).
+ */
+export function parsePolicy(): { policy: EnginePolicy; judgePaths: boolean } {
+  const env = platform.env();
+  return { policy: enginePolicy(env, env.MUSTER_CONFINE || "/"), judgePaths: Boolean(env.MUSTER_CONFINE) };
+}
 
 /**
  * The refusals of a `run` (or sandbox) `with:` under `policy`. `dir` is the

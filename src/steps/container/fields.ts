@@ -1,17 +1,19 @@
 /**
- * The `with:` of each container action (`run`, `build`, `push`, `inspect`)
- * and the workflow's `container:` sandbox, as Atmos names them
+ * The `with:` of a `run` container step and of the workflow's `container:`
+ * sandbox, and the pieces every action's `with:` shares (image references,
+ * `provider`), as Atmos names them
  * (`pkg/schema/workflow.go`), plus muster's own additions to `run`
  * (`entrypoint`, `volumes`, `workdir`, `labels`, `stop_timeout`,
  * `ready_timeout`, a command as a list of words). Every string may be a
- * template: fields are checked again after rendering.
+ * template: fields are checked again after rendering. The `with:` of
+ * `build`, `push` and `inspect` are in their actions' files.
  * @module
  */
 import * as v from "valibot";
-import { PlanError } from "../errors.ts";
-import { commandWords, duration, expect, nonEmpty, str, stringMap, wholeNumber } from "../workflow/schema.ts";
+import { commandWords, duration, expect, nonEmpty, str, stringMap, wholeNumber } from "../../workflow/schema.ts";
 
-const bool = v.boolean(expect("true or false"));
+/** A yes/no field. */
+export const bool = v.boolean(expect("true or false"));
 
 /** An image reference: `[registry/]name[:tag][@digest]`, lower case path, no spaces. */
 export const IMAGE_REFERENCE = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+:[a-f0-9]{32,})?$/;
@@ -72,7 +74,8 @@ const healthcheck = v.strictObject(
   expect("a map with test, interval, timeout, retries, start_period, start_interval, disable"),
 );
 
-const provider = v.optional(v.picklist(["auto", "docker", "podman"], expect("one of: auto, docker, podman")));
+/** Atmos' `provider` (muster talks to whatever engine DOCKER_HOST names). */
+export const provider = v.optional(v.picklist(["auto", "docker", "podman"], expect("one of: auto, docker, podman")));
 const pull = v.optional(v.picklist(["missing", "always", "never"], expect("one of: missing, always, never")), "missing");
 const cleanup = v.optional(v.picklist(["always", "on_success", "never"], expect("one of: always, on_success, never")), "always");
 const runtime = v.optional(v.strictObject({ host: v.optional(bool, false) }, expect("a map with host")));
@@ -118,40 +121,6 @@ export const runWith = v.strictObject(
   expect("a map with image and the container's settings"),
 );
 
-/** `with:` of `action: build`. */
-export const buildWith = v.strictObject(
-  {
-    provider,
-    runtime_auto_start: v.optional(bool),
-    engine: v.optional(v.picklist(["", "buildx"], expect('"" or buildx')), ""),
-    context: v.optional(nonEmpty, "."),
-    dockerfile: v.optional(nonEmpty, "Dockerfile"),
-    tags: v.optional(v.array(imageReference, expect("a list of image references")), []),
-    build_args: v.optional(stringMap, {}),
-    target: v.optional(nonEmpty),
-    no_cache: v.optional(bool, false),
-    pull: v.optional(bool, false),
-    load: v.optional(bool),
-    labels: v.optional(stringMap, {}),
-    bake: v.optional(v.unknown()),
-    driver: v.optional(v.unknown()),
-    cache: v.optional(v.unknown()),
-  },
-  expect("a map with context, dockerfile, tags, build_args, target, no_cache, pull, labels"),
-);
-
-/** `with:` of `action: push`. */
-export const pushWith = v.strictObject(
-  { provider, runtime_auto_start: v.optional(bool), image: imageReference, tags: v.optional(v.array(imageReference, expect("a list of image references")), []) },
-  expect("a map with image and tags"),
-);
-
-/** `with:` of `action: inspect`. */
-export const inspectWith = v.strictObject(
-  { provider, runtime_auto_start: v.optional(bool), image: imageReference },
-  expect("a map with image"),
-);
-
 /** The workflow's `container:` (and a step's own): the sandbox shell and script steps run in. */
 export const sandboxSettings = v.strictObject(
   { ...containerEntries },
@@ -162,7 +131,6 @@ export const sandboxSettings = v.strictObject(
 export const stepContainer = v.union([v.literal(false, expect("false")), sandboxSettings], expect("false, or a map with image and the container's settings"));
 
 export type RunWith = v.InferOutput<typeof runWith>;
-export type BuildWith = v.InferOutput<typeof buildWith>;
 export type SandboxSettings = v.InferOutput<typeof sandboxSettings>;
 
 /**
