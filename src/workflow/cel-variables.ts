@@ -1,0 +1,44 @@
+/**
+ * The values of a CEL condition's variables for one step, as Atmos builds
+ * them (pkg/workflow/condition_context.go): `env` is the workflow's `env:`
+ * overlaid with the step's, as written (not rendered, not the process
+ * environment); `stack` is `-s`, else the step's, else the workflow's;
+ * `os`/`arch` are Go's names. The freshness facts are not computed yet:
+ * `checksum.changed`, `timestamp.changed` and `preconditions.success` are
+ * false and `sources`/`artifacts` empty, as Atmos has them for a step that
+ * declares no `inputs`/`artifacts`/`preconditions`. `steps` is muster's:
+ * the results of the steps that succeeded so far (templates' `.steps`).
+ * @module
+ */
+import { arch, platform } from "node:os";
+import { goPlatform, type CelVariables } from "./cel.ts";
+import type { RunContext } from "./run-context.ts";
+import type { StepBase } from "./types.ts";
+
+/**
+ * The variables of `step`'s conditions (`status` and `ci` are the judge's).
+ *
+ * @example
+ * ```ts
+ * celVariables(run, step, state.steps).env; // { ...workflow env, ...step env }
+ * ```
+ */
+export function celVariables(run: RunContext, step: StepBase, steps: Record<string, unknown>): Omit<CelVariables, "status" | "ci"> {
+  const own = step as StepBase & { env?: Record<string, string>; stack?: string };
+  const { os, arch: goArch } = goPlatform(platform(), arch());
+  return {
+    stack: run.stackFlag || own.stack || run.workflow.stack || "",
+    workflow: run.workflow.name,
+    step: step.name,
+    env: { ...run.workflow.env, ...own.env },
+    os,
+    arch: goArch,
+    platform: `${os}/${goArch}`,
+    checksum: { changed: false },
+    timestamp: { changed: false },
+    preconditions: { success: false },
+    sources: [],
+    artifacts: [],
+    steps,
+  };
+}
