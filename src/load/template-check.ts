@@ -152,7 +152,7 @@ export function checkTemplates(workflow: Pick<Workflow, "name" | "steps">): Diag
       }
       if (root !== "steps" || name === undefined) continue;
       const problem = stepReadProblem(".steps", [name, key, sub], step, { visible, visibleNames, later });
-      if (problem) report(offset, problem);
+      if (problem) report(offset, problem.text);
     }
   });
   return diagnostics;
@@ -160,32 +160,32 @@ export function checkTemplates(workflow: Pick<Workflow, "name" | "steps">): Diag
 
 /**
  * What is wrong with reading `steps.NAME.KEY.SUB` from `step` (a template's
- * `.steps`, a CEL condition's `steps`), if anything: the step must have run
- * before, and store that field.
+ * `.steps`, a CEL condition's `steps`), if anything, and which of the three
+ * names it is about: the step must have run before, and store that field.
  */
 function stepReadProblem(
   root: string,
   [name, key, sub]: [string, string?, string?],
   step: StepBase,
   { visible, visibleNames, later }: Pick<Visit, "visible" | "visibleNames" | "later">,
-): string | undefined {
+): { text: string; part: 0 | 1 | 2 } | undefined {
   const target = visible(name);
   if (!target) {
     const earlier = visibleNames();
     const why = later(name) || name === step.name
       ? `${root}.${name} is ${name === step.name ? "this step itself" : "a step that runs later"}: a step reads results only of steps that ran before it`
       : `${root}.${name} names no step of this workflow`;
-    return `${why} (expected one of: ${earlier.length > 0 ? earlier.join(", ") : "no step runs before this one"})`;
+    return { text: `${why} (expected one of: ${earlier.length > 0 ? earlier.join(", ") : "no step runs before this one"})`, part: 0 };
   }
   if (key === undefined) return undefined;
   const produces = kindOf(target.type)?.produces ?? [];
   const known = [...RESULT_FIELDS, ...produces];
-  if (!known.includes(key)) return `a ${target.type} step stores no "${key}" (expected one of: ${known.join(", ")})`;
+  if (!known.includes(key)) return { text: `a ${target.type} step stores no "${key}" (expected one of: ${known.join(", ")})`, part: 1 };
   if (key === "outputs" && sub !== undefined && !Object.hasOwn(target.outputs ?? {}, sub)) {
     const declared = Object.keys(target.outputs ?? {});
-    return `step "${name}" declares no output "${sub}" (expected one of: ${declared.length > 0 ? declared.join(", ") : "none: add it under the step's outputs:"})`;
+    return { text: `step "${name}" declares no output "${sub}" (expected one of: ${declared.length > 0 ? declared.join(", ") : "none: add it under the step's outputs:"})`, part: 2 };
   }
-  if (key === "metadata" && sub !== undefined && !produces.includes(sub)) return `a ${target.type} step's metadata has no "${sub}" (expected one of: ${produces.join(", ") || "nothing"})`;
+  if (key === "metadata" && sub !== undefined && !produces.includes(sub)) return { text: `a ${target.type} step's metadata has no "${sub}" (expected one of: ${produces.join(", ") || "nothing"})`, part: 2 };
   return undefined;
 }
 
@@ -232,8 +232,8 @@ export function checkConditionReads(workflow: Pick<Workflow, "name" | "steps">):
       const [name, key, sub] = read.path as [string, string?, string?];
       const problem = stepReadProblem("steps", [name, key, sub], step, scope);
       if (!problem) continue;
-      const at = step.sourceOf([field, ...part.path], part.offset + read.offset);
-      diagnostics.push({ file: at.file, line: at.line, col: at.col, message: `${scope.where}: field "${field}": ${problem}` });
+      const at = step.sourceOf([field, ...part.path], part.offset + (read.offsets[problem.part] ?? 0));
+      diagnostics.push({ file: at.file, line: at.line, col: at.col, message: `${scope.where}: field "${field}": ${problem.text}` });
     }
   });
   return diagnostics;

@@ -9,7 +9,7 @@ import { EngineError, exitCodeOf, messageOf, MusterError } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
-import { celParts, type Condition, type ConditionContext, ConditionEvaluationError, conditionText, forgives, loadCel, shouldRun } from "../workflow/condition.ts";
+import { celMentions, celParts, type Condition, type ConditionContext, ConditionEvaluationError, conditionText, forgives, loadCel, shouldRun } from "../workflow/condition.ts";
 import { celVariables } from "../workflow/cel-variables.ts";
 import { changesEnv, type Plan, planForRun, StepTemplateError } from "../load/plan.ts";
 import type { RunContext } from "../workflow/run-context.ts";
@@ -149,6 +149,14 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       if (!("kind" in live) || !live.kind.behaviours.interactive) continue;
       const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
       if (outcome.status === "succeeded") results.settle(live, outcome);
+    }
+    // Atmos judges every step's `when` once before the first step starts (its auth prescan): a CEL condition that
+    // cannot be evaluated stops the run before anything ran. Conditions reading `steps` (muster's) wait for their step.
+    for (const planned of plan.steps.slice(start)) {
+      const { when } = planned.step;
+      if (!celParts(when).some((part) => !celMentions(part.expr, "steps"))) continue;
+      const runs = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps) }).runs(when, "success", true);
+      if (runs && (planned.step.identity ?? run.identity) !== undefined) break;
     }
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];

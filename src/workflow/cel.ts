@@ -72,10 +72,10 @@ export interface CelVariables {
   steps: Record<string, unknown>;
 }
 
-/** A read of `steps.NAME` (`.KEY`, `.SUB`), at `offset` of the expression. */
+/** A read of `steps.NAME` (`.KEY`, `.SUB`): `offsets` are where each name of `path` starts in the expression. */
 export interface CelStepRead {
   path: string[];
-  offset: number;
+  offsets: number[];
 }
 
 /** A compiled condition. */
@@ -147,25 +147,25 @@ export function compileCel(expr: string): CompiledCel | CelCompileProblem {
   };
 
   /** The `steps.NAME.KEY.SUB` chain `e` reads, if it is one (innermost first), else undefined. */
-  const stepsChain = (e: Expr, bound: ReadonlyMap<string, StaticType>): { path: string[]; nameAt: number } | undefined => {
+  const stepsChain = (e: Expr, bound: ReadonlyMap<string, StaticType>): CelStepRead | undefined => {
     const path: string[] = [];
-    let nameAt = 0;
+    const offsets: number[] = [];
     let node: Expr | undefined = e;
     while (node) {
       const k: Expr["exprKind"] = node.exprKind;
       if (k.case === "selectExpr") {
         path.unshift(k.value.field);
         // A select is positioned at its dot; has(x.f) at "has".
-        nameAt = k.value.testOnly ? Math.max(0, expr.indexOf(k.value.field, at(node))) : at(node) + 1;
+        offsets.unshift(k.value.testOnly ? Math.max(0, expr.indexOf(k.value.field, at(node))) : at(node) + 1);
         node = k.value.operand;
       } else if (k.case === "callExpr" && k.value.function === "_[_]" && k.value.args.length === 2) {
         const key = k.value.args[1]!.exprKind;
         if (key.case !== "constExpr" || key.value.constantKind.case !== "stringValue") return undefined;
         path.unshift(key.value.constantKind.value);
-        nameAt = at(k.value.args[1]!) + 1;
+        offsets.unshift(at(k.value.args[1]!) + 1);
         node = k.value.args[0];
       } else if (k.case === "identExpr") {
-        return k.value.name === "steps" && !bound.has("steps") ? { path, nameAt } : undefined;
+        return k.value.name === "steps" && !bound.has("steps") ? { path, offsets } : undefined;
       } else {
         return undefined;
       }
@@ -192,7 +192,7 @@ export function compileCel(expr: string): CompiledCel | CelCompileProblem {
       case "selectExpr": {
         const chain = stepsChain(e, bound);
         if (chain && chain.path.length > 0) {
-          stepReads.push({ path: chain.path, offset: chain.nameAt });
+          stepReads.push(chain);
           return k.value.testOnly ? "bool" : "dyn";
         }
         const operand = infer(k.value.operand!, bound);
@@ -211,7 +211,7 @@ export function compileCel(expr: string): CompiledCel | CelCompileProblem {
         if (fn === "_[_]") {
           const chain = stepsChain(e, bound);
           if (chain && chain.path.length > 0) {
-            stepReads.push({ path: chain.path, offset: chain.nameAt });
+            stepReads.push(chain);
             return "dyn";
           }
         }

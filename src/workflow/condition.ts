@@ -155,7 +155,8 @@ function holdsCel(part: CelCondition, ctx: ConditionContext): boolean {
   if (!ctx.cel) throw new Error("a CEL condition was judged without its variables");
   const outcome = program.evaluate({ ...ctx.cel(), status: ctx.status, ci: ctx.ci });
   if ("error" in outcome) {
-    throw new ConditionEvaluationError(`CEL expression ${JSON.stringify(part.expr)} could not be evaluated: ${outcome.error} (a missing key is an error, as in Atmos: test for it with has(env.NAME) or "NAME" in env)`);
+    const hint = /not found|no such key/i.test(outcome.error) ? ` (a missing key is an error, as in Atmos: test for it first, e.g. "NAME" in env && env.NAME == "x")` : "";
+    throw new ConditionEvaluationError(`CEL expression ${JSON.stringify(part.expr)} could not be evaluated: ${outcome.error}${hint}`);
   }
   return outcome.value;
 }
