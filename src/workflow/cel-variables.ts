@@ -11,7 +11,8 @@
  * @module
  */
 import { arch, platform } from "node:os";
-import { goPlatform, type CelVariables } from "./cel.ts";
+// Only a type from cel.ts: importing its code would load the CEL library for every run.
+import type { CelVariables } from "./cel.ts";
 import type { RunContext } from "./run-context.ts";
 import type { StepBase } from "./types.ts";
 
@@ -41,4 +42,11 @@ export function celVariables(run: RunContext, step: StepBase, steps: Record<stri
     artifacts: [],
     steps,
   };
+}
+
+/** Atmos' `os`/`arch` names (Go's GOOS/GOARCH) for Node's `os.platform()`/`os.arch()`. */
+export function goPlatform(platform: string, arch: string): { os: string; arch: string } {
+  const os = platform === "win32" ? "windows" : platform;
+  const goArch = ({ x64: "amd64", ia32: "386", arm: "arm", arm64: "arm64" } as Record<string, string>)[arch] ?? arch;
+  return { os, arch: goArch };
 }

@@ -296,10 +296,3 @@ function isFileFact(value: unknown): value is CelFileFact {
   const v = value as CelFileFact | null;
   return v !== null && typeof v === "object" && typeof v.mtime === "number" && typeof v.path === "string" && typeof v.checksum === "string" && Object.keys(v).length === 3;
 }
-
-/** Atmos' `os`/`arch` names (Go's GOOS/GOARCH) for Node's `os.platform()`/`os.arch()`. */
-export function goPlatform(platform: string, arch: string): { os: string; arch: string } {
-  const os = platform === "win32" ? "windows" : platform;
-  const goArch = ({ x64: "amd64", ia32: "386", arm: "arm", arm64: "arm64" } as Record<string, string>)[arch] ?? arch;
-  return { os, arch: goArch };
-}
