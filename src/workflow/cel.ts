@@ -142,7 +142,10 @@ export function compileCel(expr: string): CompiledCel | CelCompileProblem {
   let readsWholeSteps = false;
   let problem: CelCompileProblem | undefined;
   const refuse = (e: Expr, text: string) => {
-    problem ??= { problem: text, offset: at(e) };
+    // An operator is positioned at the blank before it: the column names the operator itself.
+    let offset = at(e);
+    while (expr[offset] === " ") offset++;
+    problem ??= { problem: text, offset };
     return "dyn";
   };
 
