@@ -46,6 +46,7 @@ describe("compiling", () => {
     expect(problem(`stack == 1`)).toBe("6: found no matching overload for '_==_' applied to '(string, int)'");
     expect(problem(`env.X + 1 == 2`)).toBe("6: found no matching overload for '_+_' applied to '(string, int)'");
     expect(problem(`stack`)).toBe("0: the expression returns string, expected bool");
+    expect(problem(`'{{ .steps.approve.value }}' == "yes"`)).toStartWith("1: a condition is not a template (expected CEL, e.g. steps.approve.value");
     expect(problem(`size(sources)`)).toBe("0: the expression returns int, expected bool");
     // A comprehension's variable is bound inside it only; dyn results pass to the run.
     expect(problem(`sources.exists(s, s.mtime > 0) && [1, 2].all(x, x > 0)`)).toBeUndefined();

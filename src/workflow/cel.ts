@@ -129,6 +129,9 @@ const NUMBERS = new Set(["int", "uint", "double"]);
  * ```
  */
 export function compileCel(expr: string): CompiledCel | CelCompileProblem {
+  // Atmos renders no template in a condition either; the answer is CEL's own reads.
+  const template = expr.indexOf("{{");
+  if (template >= 0) return { problem: `a condition is not a template (expected CEL, e.g. steps.approve.value == "yes" for a step's result, env.NAME for the workflow's env)`, offset: template };
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(expr);
