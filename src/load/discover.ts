@@ -14,6 +14,7 @@ import { cacheDir, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
 import { fastYaml } from "../workflow/yaml-fast.ts";
 import { loadYamlLibrary } from "../workflow/yaml-library.ts";
+import { loadCel } from "../workflow/condition.ts";
 import { MAX_DEPTH, MAX_FILE_BYTES } from "../workflow/yaml-source.ts";
 import type { Workflow, WorkflowFile } from "../workflow/types.ts";
 import { platform } from "../platform/index.ts";
@@ -255,7 +256,13 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
   const cached = fast === undefined ? await readParsed(dir, text) : undefined;
   // Without the fast path the full parser runs (or may be asked for positions): loaded now, where loading may wait.
   if (fast === undefined) await loadYamlLibrary();
-  const { workflowFile, diagnostics, value, foreign, declares = [], broken, fileLevel } = parseWorkflowFile(display, text, fast ?? cached);
+  let parsed = parseWorkflowFile(display, text, fast ?? cached);
+  // A file with CEL conditions: the CEL library is loaded (only now) and the file parsed again, so its expressions are compiled.
+  if (parsed.needsCel) {
+    await loadCel();
+    parsed = parseWorkflowFile(display, text, fast ?? cached ?? parsed.value);
+  }
+  const { workflowFile, diagnostics, value, foreign, declares = [], broken, fileLevel } = parsed;
   if (fast === undefined && cached === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
   return { path, display, workflowFile, diagnostics, foreign, declares, broken, fileLevel };
 }

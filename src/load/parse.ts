@@ -10,8 +10,8 @@ import type { AnyKind, BuildContext, FieldPath, Placement } from "../steps/kind.
 import { stepFields, stepSchema } from "../steps/schema.ts";
 import { unitDependency } from "../steps/dependency.ts";
 import { sandboxSettings } from "../steps/container/fields.ts";
-import { checkTemplates } from "./template-check.ts";
-import { type Condition, ConditionError, parseCondition } from "../workflow/condition.ts";
+import { checkConditionReads, checkTemplates } from "./template-check.ts";
+import { celParts, compileCelPart, type Condition, ConditionError, loadedCel, parseCondition } from "../workflow/condition.ts";
 import { DiagnosticCollector, describeValue, suggest, type Diagnostic } from "../workflow/diagnostics.ts";
 import { manifestSchema, workflowSchema, type Schema } from "../workflow/schema.ts";
 import type { SourceRef, StepBase, Workflow, WorkflowFile } from "../workflow/types.ts";
@@ -32,6 +32,8 @@ export interface ParseResult {
   fileLevel?: boolean;
   /** The file's parsed YAML value (for the parse cache). */
   value?: unknown;
+  /** A condition is CEL and the CEL library was not loaded: load it (`loadCel()`) and parse again, for its compile errors. */
+  needsCel?: boolean;
 }
 
 type Path = Array<string | number>;
@@ -142,7 +144,7 @@ class WorkflowParser {
     this.#checkServices(steps, path, where);
     if (!ok) return undefined;
     // Templates are checked once the steps are known: `.steps.X` must name a step that runs before.
-    const templateProblems = checkTemplates({ name, steps });
+    const templateProblems = [...checkTemplates({ name, steps }), ...checkConditionReads({ name, steps })];
     if (templateProblems.length > 0) {
       this.#out.diagnostics.push(...templateProblems);
       return undefined;
@@ -279,16 +281,35 @@ class WorkflowParser {
     return kind.build(parsed, base, this.#buildContext(path, where));
   }
 
-  /** A `when:`/`continue:` condition; null (reported) when invalid. */
+  /** Set when a condition is CEL and the CEL library is not loaded: the caller loads it and parses again. */
+  needsCel = false;
+
+  /** A `when:`/`continue:` condition; null (reported) when invalid. CEL parts are compiled, when CEL is loaded. */
   #condition(raw: unknown, path: Path, where: string, field: string): Condition | undefined | null {
     if (raw === undefined) return undefined;
+    let condition: Condition | undefined;
     try {
-      return parseCondition(raw, []);
+      condition = parseCondition(raw, []);
     } catch (error) {
       if (!(error instanceof ConditionError)) throw error;
       this.#out.report([...path, ...error.path], where, `field "${field}": ${error.message}`);
       return null;
     }
+    const parts = celParts(condition);
+    if (parts.length === 0) return condition;
+    if (!loadedCel()) {
+      this.needsCel = true;
+      return condition;
+    }
+    let ok = true;
+    for (const part of parts) {
+      const compiled = compileCelPart(part);
+      if ("evaluate" in compiled) continue;
+      const at = this.#ref([...path, ...part.path], part.offset + compiled.offset);
+      this.#out.diagnostics.push({ file: at.file, line: at.line, col: at.col, message: `${where}: field "${field}": invalid CEL expression ${JSON.stringify(part.expr)}: ${compiled.problem}` });
+      ok = false;
+    }
+    return ok ? condition : null;
   }
 
   #buildContext(path: Path, where: string): BuildContext {
@@ -416,7 +437,8 @@ export function parseWorkflowFile(file: string, text: string, knownValue?: unkno
   const value = source.value as { workflows?: unknown } | null | undefined;
   const foreign = value === null || value === undefined || typeof value !== "object" || Array.isArray(value) || !("workflows" in value);
   const declares = !foreign && value!.workflows !== null && typeof value!.workflows === "object" ? Object.keys(value!.workflows as object) : [];
-  if (diagnostics.length === 0) return { workflowFile, diagnostics, value: source.value, declares };
+  const needsCel = parser.needsCel || undefined;
+  if (diagnostics.length === 0) return { workflowFile, diagnostics, value: source.value, declares, needsCel };
   for (const list of parser.broken.values()) list.sort((a, b) => a.line - b.line || a.col - b.col);
-  return { diagnostics, foreign, declares, broken: parser.broken, fileLevel, workflowFile: fileLevel ? undefined : workflowFile };
+  return { diagnostics, foreign, declares, broken: parser.broken, fileLevel, workflowFile: fileLevel ? undefined : workflowFile, needsCel };
 }

@@ -3,7 +3,8 @@
  * each one parses, calls only known functions, reads only known roots,
  * reads `.steps.X` only of a step that has run by then (an earlier
  * top-level step, or a sibling the child `needs`) and only fields that
- * step's type produces, and reads `.matrix` only inside a matrix. Also:
+ * step's type produces, and reads `.matrix` only inside a matrix; the same
+ * of CEL conditions' `steps.X` (checkConditionReads). Also:
  * which steps' results are read at all, so the engine keeps output only
  * for those.
  * @module
@@ -16,6 +17,8 @@ import { compileTemplate, TemplateError } from "../template/index.ts";
 import { editDistance } from "../template/functions.ts";
 import { TEMPLATE_ROOTS } from "../workflow/run-state.ts";
 import type { StepBase, Workflow } from "../workflow/types.ts";
+import { type CelCondition, celParts, compileCelPart, loadedCel } from "../workflow/condition.ts";
+import type { CompiledCel } from "../workflow/cel.ts";
 
 /** The fields every result has (Atmos' model). */
 const RESULT_FIELDS = ["value", "values", "metadata", "outputs", "skipped", "error"];
@@ -148,26 +151,89 @@ export function checkTemplates(workflow: Pick<Workflow, "name" | "steps">): Diag
         continue;
       }
       if (root !== "steps" || name === undefined) continue;
-      const target = visible(name);
-      if (!target) {
-        const earlier = visibleNames();
-        const why = later(name) || name === step.name
-          ? `.steps.${name} is ${name === step.name ? "this step itself" : "a step that runs later"}: a step reads results only of steps that ran before it`
-          : `.steps.${name} names no step of this workflow`;
-        report(offset, `${why} (expected one of: ${earlier.length > 0 ? earlier.join(", ") : "no step runs before this one"})`);
-        continue;
+      const problem = stepReadProblem(".steps", [name, key, sub], step, { visible, visibleNames, later });
+      if (problem) report(offset, problem.text);
+    }
+  });
+  return diagnostics;
+}
+
+/**
+ * What is wrong with reading `steps.NAME.KEY.SUB` from `step` (a template's
+ * `.steps`, a CEL condition's `steps`), if anything, and which of the three
+ * names it is about: the step must have run before, and store that field.
+ */
+function stepReadProblem(
+  root: string,
+  [name, key, sub]: [string, string?, string?],
+  step: StepBase,
+  { visible, visibleNames, later }: Pick<Visit, "visible" | "visibleNames" | "later">,
+): { text: string; part: 0 | 1 | 2 } | undefined {
+  const target = visible(name);
+  if (!target) {
+    const earlier = visibleNames();
+    const why = later(name) || name === step.name
+      ? `${root}.${name} is ${name === step.name ? "this step itself" : "a step that runs later"}: a step reads results only of steps that ran before it`
+      : `${root}.${name} names no step of this workflow`;
+    return { text: `${why} (expected one of: ${earlier.length > 0 ? earlier.join(", ") : "no step runs before this one"})`, part: 0 };
+  }
+  if (key === undefined) return undefined;
+  const produces = kindOf(target.type)?.produces ?? [];
+  const known = [...RESULT_FIELDS, ...produces];
+  if (!known.includes(key)) return { text: `a ${target.type} step stores no "${key}" (expected one of: ${known.join(", ")})`, part: 1 };
+  if (key === "outputs" && sub !== undefined && !Object.hasOwn(target.outputs ?? {}, sub)) {
+    const declared = Object.keys(target.outputs ?? {});
+    return { text: `step "${name}" declares no output "${sub}" (expected one of: ${declared.length > 0 ? declared.join(", ") : "none: add it under the step's outputs:"})`, part: 2 };
+  }
+  if (key === "metadata" && sub !== undefined && !produces.includes(sub)) return { text: `a ${target.type} step's metadata has no "${sub}" (expected one of: ${produces.join(", ") || "nothing"})`, part: 2 };
+  return undefined;
+}
+
+/** Calls `visit` for each compiled CEL part of each top-level step's `when:`/`continue:` (none before CEL is loaded). */
+function forEachCelCondition(workflow: Pick<Workflow, "name" | "steps">, visit: (step: StepBase, field: "when" | "continue", part: CelCondition, compiled: CompiledCel, scope: Scope) => void): void {
+  if (!loadedCel()) return;
+  const ranAt = new Map<string, number>();
+  workflow.steps.forEach((step, index) => {
+    if (!ranAt.has(step.name)) ranAt.set(step.name, index);
+    for (const child of (step as GroupLike).steps ?? []) if (!ranAt.has(child.name)) ranAt.set(child.name, index);
+  });
+  const stepAt = (name: string) => workflow.steps.find((s) => s.name === name) ?? workflow.steps.flatMap((s) => (s as GroupLike).steps ?? []).find((c) => c.name === name);
+  workflow.steps.forEach((step, index) => {
+    const visible = (name: string) => ((ranAt.get(name) ?? Infinity) < index ? stepAt(name) : undefined);
+    const scope: Scope = {
+      visible,
+      visibleNames: () => [...ranAt.keys()].filter((n) => visible(n)),
+      later: (name) => (ranAt.get(name) ?? -1) >= index,
+      inMatrix: false,
+      where: `workflow "${workflow.name}", step "${step.name}"`,
+    };
+    for (const [field, condition] of [["when", step.when], ["continue", step.continueOn]] as const) {
+      for (const part of celParts(condition)) {
+        const compiled = compileCelPart(part);
+        if ("evaluate" in compiled) visit(step, field, part, compiled, scope);
       }
-      if (key === undefined) continue;
-      const produces = kindOf(target.type)?.produces ?? [];
-      const known = [...RESULT_FIELDS, ...produces];
-      if (!known.includes(key)) {
-        report(offset, `a ${target.type} step stores no "${key}" (expected one of: ${known.join(", ")})`);
-      } else if (key === "outputs" && sub !== undefined && !Object.hasOwn(target.outputs ?? {}, sub)) {
-        const declared = Object.keys(target.outputs ?? {});
-        report(offset, `step "${name}" declares no output "${sub}" (expected one of: ${declared.length > 0 ? declared.join(", ") : "none: add it under the step's outputs:"})`);
-      } else if (key === "metadata" && sub !== undefined && !produces.includes(sub)) {
-        report(offset, `a ${target.type} step's metadata has no "${sub}" (expected one of: ${produces.join(", ") || "nothing"})`);
-      }
+    }
+  });
+}
+
+/**
+ * The problems of the CEL conditions' reads of `steps.NAME` (muster's
+ * extension), positioned, checked as templates' `.steps.NAME` are.
+ *
+ * @example
+ * ```ts
+ * checkConditionReads(workflow)[0]?.message; // 'workflow "w", step "a": field "when": steps.b names no step of this workflow ...'
+ * ```
+ */
+export function checkConditionReads(workflow: Pick<Workflow, "name" | "steps">): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  forEachCelCondition(workflow, (step, field, part, compiled, scope) => {
+    for (const read of compiled.stepReads) {
+      const [name, key, sub] = read.path as [string, string?, string?];
+      const problem = stepReadProblem("steps", [name, key, sub], step, scope);
+      if (!problem) continue;
+      const at = step.sourceOf([field, ...part.path], part.offset + (read.offsets[problem.part] ?? 0));
+      diagnostics.push({ file: at.file, line: at.line, col: at.col, message: `${scope.where}: field "${field}": ${problem.text}` });
     }
   });
   return diagnostics;
@@ -220,6 +286,11 @@ export function resultReaders(workflow: Pick<Workflow, "name" | "steps">): Set<s
     } catch {
       // validate reports it
     }
+  });
+  // CEL conditions read results too (`steps.approve.value`).
+  forEachCelCondition(workflow, (_step, _field, _part, compiled) => {
+    if (compiled.readsWholeSteps) all = true;
+    for (const read of compiled.stepReads) names.add(read.path[0]!);
   });
   const env = Object.values((workflow as Partial<Workflow>).env ?? {});
   if (env.some((text) => /\.steps\b/.test(text))) all = true;

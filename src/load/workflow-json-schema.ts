@@ -35,13 +35,13 @@ function anyCase(words: readonly string[]): string {
   return `^\\s*(?:${words.map(letters).join("|")})\\s*$`;
 }
 
-/** `when:`/`continue:`, as `parseCondition` reads them: a predicate (any case), true/false, a list (all), or one of all/any/not. */
+/** `when:`/`continue:`, as `parseCondition` reads them: a predicate (any case) or a CEL expression, true/false, a list (all), or one of all/any/not. */
 function conditionSchema(): JsonSchema {
   return {
-    description: `a condition: one of ${PREDICATES.join(", ")}; a list of conditions (all must hold); or a map with one of all, any, not`,
+    description: `a condition: one of ${PREDICATES.join(", ")}, or any other string as a CEL expression ("!cel expr" forces CEL); a list of conditions (all must hold); or a map with one of all, any, not`,
     anyOf: [
       { type: "boolean" },
-      { type: "string", pattern: anyCase(PREDICATES) },
+      { type: "string", description: `one of ${PREDICATES.join(", ")} (any case), else a CEL expression` },
       { type: "array", items: ref("condition") },
       { type: "object", minProperties: 1, maxProperties: 1, propertyNames: { pattern: anyCase(["all", "any", "not"]) }, additionalProperties: ref("condition") },
     ],

@@ -5,12 +5,13 @@
  * streams it is handed are used only by steps that inherit them.
  * @module
  */
-import { EngineError, exitCodeOf, messageOf } from "../errors.ts";
+import { EngineError, exitCodeOf, messageOf, MusterError } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
 import { waitsForServices } from "../steps/behaviours.ts";
-import { conditionText, forgives, shouldRun } from "../workflow/condition.ts";
+import { celMentions, celParts, type Condition, type ConditionContext, ConditionEvaluationError, conditionText, forgives, loadCel, shouldRun } from "../workflow/condition.ts";
+import { celVariables } from "../workflow/cel-variables.ts";
 import { changesEnv, type Plan, planForRun, StepTemplateError } from "../load/plan.ts";
 import type { RunContext } from "../workflow/run-context.ts";
 import { IdentityCache } from "../engine/identity.ts";
@@ -66,6 +67,8 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   const { plan, observer, cancellation, run } = engine;
   const emit = (event: RunEvent) => observer.emit(event);
   const state = new RunState(run.env, run.vars, run.workflow.name);
+  // Loading a workflow file loads CEL when it has a CEL condition; a plan built otherwise (tests) loads it here.
+  if (plan.steps.some((s) => celParts(s.step.when).length + celParts(s.step.continueOn).length > 0)) await loadCel();
   let services: RunContainers | undefined;
   if ((usesEngine(plan.steps) || run.workflow.container !== undefined) && !run.dryRun) {
     const { RunContainers } = await containerRegistryModule();
@@ -152,25 +155,34 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
       if (outcome.status === "succeeded") results.settle(live, outcome);
     }
+    // Atmos judges every step's `when` once before the first step starts (its auth prescan): a CEL condition that
+    // cannot be evaluated stops the run before anything ran. Conditions reading `steps` (muster's) wait for their step.
+    for (const planned of plan.steps.slice(start)) {
+      const { when } = planned.step;
+      if (!celParts(when).some((part) => !celMentions(part.expr, "steps"))) continue;
+      const runs = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps) }).runs(when, "success", true);
+      if (runs && (planned.step.identity ?? run.identity) !== undefined) break;
+    }
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
       const { when, continueOn } = planned.step;
+      const judge = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps) });
       // After an interrupt only steps whose condition holds with status "canceled" run (`always`, as
       // GitHub Actions' `if: always()`), and a second Ctrl-C stops them too; the others are not started.
       const interrupted = cancellation.canceled;
-      if (interrupted && (cancellation.forced || !shouldRun(when, { status: "canceled", ci }))) {
+      if (interrupted && (cancellation.forced || !judge.runs(when, "canceled", false))) {
         const result = notRun("canceled", `not started: ${cancellation.reason}`);
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
         continue;
       }
-      if (ended && !interrupted && !shouldRun(when, { status: "canceled", ci })) {
+      if (ended && !interrupted && !judge.runs(when, "canceled", false)) {
         const result = notRun("skipped", `the workflow ended at step "${ended}"`);
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
         continue;
       }
-      if (!ended && !interrupted && !shouldRun(when, { status: failed ? "failure" : "success", ci })) {
+      if (!ended && !interrupted && !judge.runs(when, failed ? "failure" : "success", true)) {
         const result = notRun("skipped", failed ? "an earlier step failed" : when ? `when: ${conditionText(when)}` : "");
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
@@ -204,7 +216,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       outcomes.push({ name: planned.name, result });
       if (result.endsRun && !ended) ended = planned.name;
       if (result.status !== "failed") continue;
-      if (forgives(continueOn, ci)) {
+      if (judge.forgives(continueOn)) {
         // `continue:` forgives the failure: the run goes on as if it had succeeded, and exits 0.
         await emit({ type: "message", level: "warn", text: `step "${planned.name}" failed (${result.error ?? `exit code ${result.exitCode}`}); continuing (continue: ${conditionText(continueOn!)})` });
         continue;
@@ -216,6 +228,36 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     await services?.teardown({ failed: failed !== undefined });
   }
   return { exitCode: failed?.code ?? 0, failedStep: failed?.step, results: outcomes };
+}
+
+/**
+ * Judges a step's `when:`/`continue:`. A CEL condition that cannot be
+ * evaluated (a missing `env` key) stops the workflow, as in Atmos; after an
+ * interrupt or an `exit` step (`strict` false) it only keeps the step from running.
+ */
+function conditionJudge(step: StepBase, ctx: Omit<ConditionContext, "status">) {
+  const stop = (field: "when" | "continue", error: unknown): never => {
+    if (!(error instanceof ConditionEvaluationError)) throw error;
+    const at = step.sourceOf([field]);
+    throw new MusterError(`${at.file}:${at.line}:${at.col}: step "${step.name}": field "${field}": ${error.message}; the workflow stops`);
+  };
+  return {
+    runs(when: Condition | undefined, status: ConditionContext["status"], strict: boolean): boolean {
+      try {
+        return shouldRun(when, { ...ctx, status });
+      } catch (error) {
+        if (!strict && error instanceof ConditionEvaluationError) return false;
+        return stop("when", error);
+      }
+    },
+    forgives(continueOn: Condition | undefined): boolean {
+      try {
+        return forgives(continueOn, ctx);
+      } catch (error) {
+        return stop("continue", error);
+      }
+    },
+  };
 }
 
 /** Whether a step (or a group's child) talks to the engine: a container step, or a step with a sandbox. */

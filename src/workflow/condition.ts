@@ -1,24 +1,35 @@
 /**
  * `when:` and `continue:` conditions, as Atmos evaluates them
  * (pkg/condition): a predicate keyword (`always never success failure ci
- * local`, any case), a list (all must hold), or a map with exactly one of
- * `all`, `any`, `not`. CEL expressions are refused with a position: muster
- * has no CEL evaluator yet (no CEL library fits a single small binary).
+ * local`, any case), any other string as a CEL expression (`!cel expr`
+ * forces CEL), a list (all must hold), or a map with exactly one of `all`,
+ * `any`, `not`. CEL is compiled by cel.ts, loaded on first use
+ * ({@linkcode loadCel}): a file without CEL never loads the library.
  *
  * `when` has an implicit success rule: a condition that does not mention
- * `success`, `failure` or `always` also requires that nothing failed so far.
- * `continue` is judged after the step failed, with status `failure`, and
- * has no implicit rule.
+ * the predicates `success`, `failure`, `always` or, in CEL, `status` also
+ * requires that nothing failed so far. `continue` is judged after the step
+ * failed, with status `failure`, and has no implicit rule.
  * @module
  */
+import type { CelVariables, CompiledCel } from "./cel.ts";
 
 /** The predicate keywords. */
 export const PREDICATES = ["always", "never", "success", "failure", "ci", "local"] as const;
 export type Predicate = (typeof PREDICATES)[number];
 
+/** A CEL expression: `path` (within the field) and `offset` (within the string there) are where `expr` starts. */
+export interface CelCondition {
+  kind: "cel";
+  expr: string;
+  path: Array<string | number>;
+  offset: number;
+}
+
 /** A parsed condition. */
 export type Condition =
   | { kind: "predicate"; name: Predicate }
+  | CelCondition
   | { kind: "all" | "any"; items: Condition[] }
   | { kind: "not"; item: Condition };
 
@@ -28,7 +39,12 @@ export interface ConditionContext {
   status: "success" | "failure" | "canceled";
   /** Whether the run is in CI. */
   ci: boolean;
+  /** The values of CEL's variables (status and ci are taken from here); asked for only by a CEL condition. */
+  cel?: () => Omit<CelVariables, "status" | "ci">;
 }
+
+/** A CEL condition that could not be evaluated (a missing key, a bad regex): the run stops, as in Atmos. */
+export class ConditionEvaluationError extends Error {}
 
 /** A condition that cannot be parsed: `path` is where, relative to the field. */
 export class ConditionError extends Error {
@@ -47,38 +63,112 @@ const EXPECTED = `one of: ${PREDICATES.join(", ")}; a list of those (all must ho
  * parseCondition({ any: ["failure", "ci"] }); // { kind: "any", items: [...] }
  * ```
  */
-export function parseCondition(raw: unknown, path: Array<string | number> = []): Condition {
+export function parseCondition(raw: unknown, path: Array<string | number> = []): Condition | undefined {
   if (typeof raw === "boolean") return { kind: "predicate", name: raw ? "always" : "never" };
   if (typeof raw === "string") {
+    // An empty string is no condition, as in Atmos (pkg/condition normalizeString).
     const text = raw.trim();
+    if (text === "") return undefined;
     const lower = text.toLowerCase();
+    const lead = raw.length - raw.trimStart().length;
+    if (lower.startsWith("!cel")) {
+      const rest = text.slice(4);
+      const expr = rest.trim();
+      if (expr === "") throw new ConditionError(`!cel requires an expression (expected "!cel <expression>", e.g. !cel stack == "prod")`, path);
+      return { kind: "cel", expr, path, offset: lead + 4 + (rest.length - rest.trimStart().length) };
+    }
     if ((PREDICATES as readonly string[]).includes(lower)) return { kind: "predicate", name: lower as Predicate };
-    const expr = lower.startsWith("!cel") ? text.slice(4).trim() : text;
-    throw new ConditionError(
-      `${JSON.stringify(expr)} is a CEL expression, and muster does not evaluate CEL yet (expected ${EXPECTED})`,
-      path,
-    );
+    return { kind: "cel", expr: text, path, offset: lead };
   }
-  if (Array.isArray(raw)) return { kind: "all", items: raw.map((item, i) => parseCondition(item, [...path, i])) };
+  if (Array.isArray(raw)) return { kind: "all", items: present(raw.map((item, i) => parseCondition(item, [...path, i]))) };
   if (raw !== null && typeof raw === "object") {
     const keys = Object.keys(raw);
     if (keys.length !== 1) throw new ConditionError(`a condition map has ${keys.length} keys (expected exactly one of all, any, not)`, path);
     const key = keys[0]!;
     const value = (raw as Record<string, unknown>)[key];
     const op = key.trim().toLowerCase();
-    if (op === "not") return { kind: "not", item: parseCondition(value, [...path, key]) };
+    if (op === "not") {
+      const item = parseCondition(value, [...path, key]);
+      if (!item) throw new ConditionError(`not requires a condition (expected a predicate, a CEL expression, a list or a map under "not")`, [...path, key]);
+      return { kind: "not", item };
+    }
     if (op === "all" || op === "any") {
       const items = Array.isArray(value) ? value.map((item, i) => parseCondition(item, [...path, key, i])) : [parseCondition(value, [...path, key])];
-      return { kind: op, items };
+      return { kind: op, items: present(items) };
     }
     throw new ConditionError(`unknown operator "${key}" (expected exactly one of all, any, not)`, path);
   }
   throw new ConditionError(`got ${raw === null ? "null" : typeof raw} (expected ${EXPECTED})`, path);
 }
 
-/** Whether `condition` holds in `ctx`, without the implicit success rule. */
+const present = (items: Array<Condition | undefined>): Condition[] => items.filter((c): c is Condition => c !== undefined);
+
+/** The CEL expressions of a condition, in order. */
+export function celParts(condition: Condition | undefined): CelCondition[] {
+  if (!condition) return [];
+  switch (condition.kind) {
+    case "cel":
+      return [condition];
+    case "all":
+    case "any":
+      return condition.items.flatMap(celParts);
+    case "not":
+      return celParts(condition.item);
+    default:
+      return [];
+  }
+}
+
+type CelModule = typeof import("./cel.ts");
+let celModule: CelModule | undefined;
+const compiled = new WeakMap<CelCondition, CompiledCel>();
+
+/**
+ * Loads the CEL library: the one import of it, made only when a file has a
+ * CEL condition (files without one pay nothing for it at start-up).
+ */
+export async function loadCel(): Promise<CelModule> {
+  return (celModule ??= await import("./cel.ts"));
+}
+
+/** The CEL module if {@linkcode loadCel} has loaded it. */
+export function loadedCel(): CelModule | undefined {
+  return celModule;
+}
+
+/**
+ * Compiles a CEL part once (the library must be loaded): its program, or
+ * why it does not compile, at `offset` of the expression.
+ */
+export function compileCelPart(part: CelCondition): CompiledCel | { problem: string; offset: number } {
+  const known = compiled.get(part);
+  if (known) return known;
+  if (!celModule) throw new Error("CEL is not loaded: call loadCel() first");
+  const result = celModule.compileCel(part.expr);
+  if ("evaluate" in result) compiled.set(part, result);
+  return result;
+}
+
+function holdsCel(part: CelCondition, ctx: ConditionContext): boolean {
+  const program = compileCelPart(part);
+  if (!("evaluate" in program)) throw new ConditionEvaluationError(`CEL expression ${JSON.stringify(part.expr)} does not compile: ${program.problem}`);
+  if (!ctx.cel) throw new Error("a CEL condition was judged without its variables");
+  const outcome = program.evaluate({ ...ctx.cel(), status: ctx.status, ci: ctx.ci });
+  if ("error" in outcome) {
+    const hint = /not found|no such key/i.test(outcome.error) ? ` (a missing key is an error, as in Atmos: test for it first, e.g. "NAME" in env && env.NAME == "x")` : "";
+    throw new ConditionEvaluationError(`CEL expression ${JSON.stringify(part.expr)} could not be evaluated: ${outcome.error}${hint}`);
+  }
+  return outcome.value;
+}
+
+/**
+ * Whether `condition` holds in `ctx`, without the implicit success rule.
+ * @throws {ConditionEvaluationError} when a CEL part cannot be evaluated.
+ */
 export function holds(condition: Condition, ctx: ConditionContext): boolean {
   switch (condition.kind) {
+    case "cel":
+      return holdsCel(condition, ctx);
     case "predicate":
       switch (condition.name) {
         case "always":
@@ -104,9 +194,21 @@ export function holds(condition: Condition, ctx: ConditionContext): boolean {
   }
 }
 
-/** Whether the condition reasons about the run's status (`success`, `failure`, `always`). */
+/**
+ * Whether a CEL expression mentions `ident`, Atmos' way (celMentionsIdentifier):
+ * split on every character but letters, digits, `_` and `.`, a token is the
+ * identifier or starts with it and a dot. (So `"status"` in a string literal
+ * counts and `env.status` does not, as in Atmos.)
+ */
+export function celMentions(expr: string, ident: string): boolean {
+  return expr.split(/[^A-Za-z0-9_.]+/).some((token) => token === ident || token.startsWith(`${ident}.`));
+}
+
+/** Whether the condition reasons about the run's status (`success`, `failure`, `always`, or CEL's `status`). */
 export function mentionsStatus(condition: Condition): boolean {
   switch (condition.kind) {
+    case "cel":
+      return celMentions(condition.expr, "status");
     case "predicate":
       return condition.name === "success" || condition.name === "failure" || condition.name === "always";
     case "all":
@@ -133,8 +235,8 @@ export function shouldRun(when: Condition | undefined, ctx: ConditionContext): b
 }
 
 /** Whether a failed step with this `continue:` is forgiven (judged with status `failure`). */
-export function forgives(continueOn: Condition | undefined, ci: boolean): boolean {
-  return continueOn !== undefined && holds(continueOn, { status: "failure", ci });
+export function forgives(continueOn: Condition | undefined, ctx: Omit<ConditionContext, "status">): boolean {
+  return continueOn !== undefined && holds(continueOn, { ...ctx, status: "failure" });
 }
 
 /** The condition as YAML would write it, for `describe`. */
@@ -142,6 +244,8 @@ export function conditionText(condition: Condition): string {
   switch (condition.kind) {
     case "predicate":
       return condition.name;
+    case "cel":
+      return condition.expr;
     case "all":
     case "any":
       return `${condition.kind}(${condition.items.map(conditionText).join(", ")})`;

@@ -99,6 +99,9 @@ export class YamlSource {
     if (!complete || !yamlLibrary().isScalar(node) || !node.range || typeof node.value !== "string") return start;
     const raw = this.#text.slice(node.range[0], node.range[1]);
     const value = node.value;
+    // A scalar with one of Atmos' tags loads as "<tag> <value>" (yaml-tags.ts): an offset into that text is moved back onto the written value.
+    const tag = (node as { tag?: string }).tag;
+    if (tag?.startsWith("!") && !tag.startsWith("!!") && tag !== "!literal") offset = Math.max(0, offset - tag.length - 1);
     const before = value.slice(0, offset);
     if (node.type === "PLAIN" || node.type === "QUOTE_SINGLE" || node.type === "QUOTE_DOUBLE") {
       // Escapes and folded lines move characters: then the scalar's start is the best answer.
