@@ -22,6 +22,23 @@ import type { ChunkSink } from "../engine/run-process.ts";
 import { runPlannedStep } from "./run-step.ts";
 import type { Semaphore } from "../engine/semaphore.ts";
 import type { ServiceManager } from "../steps/container-services.ts";
+import type { StoredResult } from "../workflow/run-state.ts";
+
+/**
+ * What a top-level step left for the steps after it: the `.steps` entries
+ * it stored (its own, and a group's children's) and the variables its
+ * `type: env` steps set. The run journal keeps it; `--resume` restores it.
+ */
+export interface StepLeft {
+  name: string;
+  result: StepResult;
+  /** `.steps.NAME` entries this step added or replaced. */
+  steps: Record<string, StoredResult>;
+  /** Variables it set for later templates (`.env`). */
+  env: Record<string, string>;
+  /** Of those, the ones later processes get too (exported). */
+  exported: Record<string, string>;
+}
 
 /** Everything the engine is handed. */
 export interface EngineContext {
@@ -37,6 +54,12 @@ export interface EngineContext {
   fromStep?: string;
   /** Whether top-level steps get the terminal's stdin (false in tests and under `serve`). */
   stdin?: "inherit" | "null";
+  /** `--resume`: what the steps before `fromStep` left in the earlier run, restored before anything runs. */
+  restored?: ReadonlyArray<Pick<StepLeft, "name" | "steps" | "env" | "exported">>;
+  /** Prompt steps before `fromStep` to ask again (their stored answer was masked, and none was given). */
+  ask?: ReadonlySet<string>;
+  /** Called as each top-level step ends (run, skipped or canceled), with what it left: the run journal. */
+  onStepEnd?(left: StepLeft): void | Promise<void>;
 }
 
 /** How a workflow ended. */
@@ -138,10 +161,28 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   let failed: { step: string; code: number } | undefined;
   /** The `type: exit` step that ended the run successfully. */
   let ended: string | undefined;
+  /** What the state gained since `before`: a step's leavings, for the journal. */
+  const leftSince = (before: { steps: Record<string, StoredResult>; env: Record<string, string>; exported: Record<string, string> }, name: string, result: StepResult): StepLeft => ({
+    name,
+    result,
+    steps: Object.fromEntries(Object.entries(state.steps).filter(([k, v]) => before.steps[k] !== v)),
+    env: Object.fromEntries(Object.entries(state.env).filter(([k, v]) => before.env[k] !== v)),
+    exported: Object.fromEntries(Object.entries(state.exported).filter(([k, v]) => before.exported[k] !== v)),
+  });
+  const snapshot = () => ({ steps: { ...state.steps }, env: state.env, exported: state.exported });
+  const restored = new Set<string>();
+  for (const left of engine.restored ?? []) {
+    Object.assign(state.steps, left.steps);
+    state.setEnv(left.env, false);
+    state.setEnv(left.exported, true);
+    restored.add(left.name);
+  }
   try {
     // A prompt that --from-step skips but an --answer answers: its result is the answer, as if it had been asked.
+    // Under --resume, a prompt whose answer the journal kept masked is asked again when no --answer gives it.
     for (const planned of plan.steps.slice(0, start)) {
-      if (run.answers?.[planned.name] === undefined) continue;
+      if (restored.has(planned.name)) continue;
+      if (run.answers?.[planned.name] === undefined && !engine.ask?.has(planned.name)) continue;
       const live = planned.deferred ? await planNow(planned, [planned.name]) : planned;
       if (!("kind" in live) || !live.kind.behaviours.interactive) continue;
       const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
@@ -149,6 +190,8 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     }
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
+      const before = snapshot();
+      const left = async (result: StepResult) => void (await engine.onStepEnd?.(leftSince(before, planned.name, result)));
       const { when, continueOn } = planned.step;
       // After an interrupt only steps whose condition holds with status "canceled" run (`always`, as
       // GitHub Actions' `if: always()`), and a second Ctrl-C stops them too; the others are not started.
@@ -157,18 +200,21 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         const result = notRun("canceled", `not started: ${cancellation.reason}`);
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
+        await left(result);
         continue;
       }
       if (ended && !interrupted && !shouldRun(when, { status: "canceled", ci })) {
         const result = notRun("skipped", `the workflow ended at step "${ended}"`);
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
+        await left(result);
         continue;
       }
       if (!ended && !interrupted && !shouldRun(when, { status: failed ? "failure" : "success", ci })) {
         const result = notRun("skipped", failed ? "an earlier step failed" : when ? `when: ${conditionText(when)}` : "");
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
+        await left(result);
         continue;
       }
       let result: StepResult;
@@ -197,6 +243,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         }
       }
       outcomes.push({ name: planned.name, result });
+      await left(result);
       if (result.endsRun && !ended) ended = planned.name;
       if (result.status !== "failed") continue;
       if (forgives(continueOn, ci)) {

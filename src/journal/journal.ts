@@ -1,0 +1,191 @@
+/**
+ * The run journal: a private directory with one JSON file per run of
+ * `muster workflow` (`<id>.json`, 0600) and, while the run is live, a lock
+ * on `<id>.lock` (held by its process: a `running` record whose lock is
+ * free is a run that was killed, read as `interrupted`).
+ *
+ * Plain files rather than SQLite: each run writes only its own file, so
+ * concurrent runs never contend; a record is replaced whole (temp file,
+ * fsync, rename), so a reader sees the old or the new one, never half; it
+ * is the same code on Bun and Deno; and the modes are those of the files
+ * themselves (SQLite's journal and WAL files would need their own care).
+ * @module
+ */
+import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { platform } from "../platform/index.ts";
+import type { FileLock } from "../platform/types.ts";
+import { currentUid } from "../files/owned-path.ts";
+import { journalDir, privateDirProblem } from "./journal-dir.ts";
+import { isRunRecord, RUN_ID, type RunRecord } from "./run-record.ts";
+
+/** A record larger than this is not read (a run's results are bounded well below it). */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+/** Finished runs kept, at most; the oldest go first. */
+export const KEEP_RUNS = 200;
+/** Finished runs older than this go (30 days; `MUSTER_JOURNAL_RETENTION` changes it). */
+export const RETENTION_MS = 30 * 24 * 3_600_000;
+
+/**
+ * The journal of this user.
+ *
+ * @example
+ * ```ts
+ * const { journal } = Journal.open(platform.env());
+ * journal?.list().filter((r) => r.project === project.basePath);
+ * ```
+ */
+export class Journal {
+  private constructor(readonly dir: string) {}
+
+  /** The journal for `env`: off (neither), usable (`journal`), or refused (`problem`, naming the directory and what is wrong). */
+  static open(env: Record<string, string | undefined>): { journal?: Journal; problem?: string } {
+    const dir = journalDir(env);
+    if (!dir) return {};
+    const problem = privateDirProblem(dir);
+    return problem ? { problem: `${dir} ${problem}` } : { journal: new Journal(dir) };
+  }
+
+  /** The journal at `dir`, which must exist and be private (tests, and readers that made sure). */
+  static at(dir: string): Journal {
+    return new Journal(dir);
+  }
+
+  /** The file of run `id`. */
+  file(id: string): string {
+    if (!RUN_ID.test(id)) throw new Error(`not a run id: ${JSON.stringify(id)}`);
+    return join(this.dir, `${id}.json`);
+  }
+
+  /** Writes `record` whole: a new 0600 file, synced, then renamed over the old one. */
+  write(record: RunRecord): void {
+    const temp = join(this.dir, `.${randomBytes(8).toString("hex")}.tmp`);
+    const fd = openSync(temp, "wx", 0o600);
+    try {
+      writeSync(fd, JSON.stringify(record));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      renameSync(temp, this.file(record.id));
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
+  }
+
+  /** Run `id` as recorded (a `running` run whose process is gone reads as `interrupted`), or undefined. */
+  read(id: string): RunRecord | undefined {
+    const path = this.file(id);
+    try {
+      const s = lstatSync(path);
+      const me = currentUid();
+      if (!s.isFile() || s.size > MAX_RECORD_BYTES || (me >= 0 && s.uid !== me)) return undefined;
+      const value: unknown = JSON.parse(readFileSync(path, "utf8"));
+      if (!isRunRecord(value) || value.id !== id) return undefined;
+      if (value.status === "running" && !this.isLive(id, value.pid)) value.status = "interrupted";
+      return value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Every readable run, newest first. */
+  list(): RunRecord[] {
+    const ids = this.#ids();
+    return ids.sort().reverse().map((id) => this.read(id)).filter((r): r is RunRecord => r !== undefined);
+  }
+
+  /**
+   * The run whose id is `id` or starts with it (unique), of those `among`.
+   * Throws naming what matched when several do; undefined when none does.
+   */
+  find(id: string, among: RunRecord[] = this.list()): RunRecord | undefined {
+    const exact = among.find((r) => r.id === id);
+    if (exact) return exact;
+    const matches = among.filter((r) => r.id.startsWith(id));
+    if (matches.length > 1) throw new Error(`run "${id}" is ambiguous: ${matches.map((r) => r.id).join(", ")} match (give more of the id)`);
+    return matches[0];
+  }
+
+  /**
+   * Takes the lock that marks run `id` live, for the run's lifetime;
+   * undefined when another process holds it.
+   */
+  lock(id: string): FileLock | undefined {
+    try {
+      return platform.tryLockFile(join(this.dir, `${id}.lock`));
+    } catch {
+      // No file locks here (not Linux): the record's pid says whether it is live instead.
+      return { release() {} };
+    }
+  }
+
+  /** Whether the run's process still holds it. */
+  isLive(id: string, pid: number): boolean {
+    try {
+      const held = platform.tryLockFile(join(this.dir, `${id}.lock`));
+      if (!held) return true;
+      held.release();
+      return false;
+    } catch {
+      return pid === platform.pid || platform.isProcessAlive(pid);
+    }
+  }
+
+  /**
+   * Removes finished runs older than `olderThanMs` and those beyond the
+   * newest `keep`, with stray temp and lock files; never a live run.
+   * Returns the ids removed.
+   */
+  prune(options: { olderThanMs: number; keep: number; now?: number }): string[] {
+    const now = options.now ?? Date.now();
+    const removed: string[] = [];
+    let kept = 0;
+    for (const id of this.#ids().sort().reverse()) {
+      const record = this.read(id);
+      // A live or waiting run stays; so does a file this muster cannot read (another version's).
+      if (!record || record.status === "running" || record.status === "waiting") continue;
+      const ended = Date.parse(record.endedAt ?? record.updatedAt) || 0;
+      if (now - ended < options.olderThanMs && kept < options.keep) {
+        kept++;
+        continue;
+      }
+      rmSync(this.file(id), { force: true });
+      rmSync(join(this.dir, `${id}.lock`), { force: true });
+      removed.push(id);
+    }
+    // Temp files of a writer that died mid-write, and locks whose record is gone.
+    const ids = new Set(this.#ids());
+    for (const name of this.#names()) {
+      const stale = (name.startsWith(".") && name.endsWith(".tmp") && now - (lstatSync(join(this.dir, name)).mtimeMs) > 3_600_000) ||
+        (name.endsWith(".lock") && !ids.has(name.slice(0, -5)) && this.#lockFree(name));
+      if (stale) rmSync(join(this.dir, name), { force: true });
+    }
+    return removed;
+  }
+
+  #lockFree(name: string): boolean {
+    try {
+      const held = platform.tryLockFile(join(this.dir, name));
+      held?.release();
+      return held !== undefined;
+    } catch {
+      return true;
+    }
+  }
+
+  #names(): string[] {
+    try {
+      return readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+  }
+
+  #ids(): string[] {
+    return this.#names().filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -5)).filter((id) => RUN_ID.test(id));
+  }
+}
