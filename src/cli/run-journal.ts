@@ -10,7 +10,8 @@ import type { Project } from "../load/discover.ts";
 import type { InputStep } from "../steps/input.ts";
 import type { Workflow } from "../workflow/types.ts";
 import { definitionDigests } from "../journal/definition-digest.ts";
-import { Journal } from "../journal/journal.ts";
+import { Journal, KEEP_RUNS, RETENTION_MS, retentionMs } from "../journal/journal.ts";
+import { parseDuration } from "../workflow/duration.ts";
 import { Masker } from "../journal/masker.ts";
 import { MASKED, newRunId, type RunRecord } from "../journal/run-record.ts";
 import { RunWriter } from "../journal/run-writer.ts";
@@ -116,6 +117,8 @@ export function startJournal(start: RunStart, warn: (text: string) => void): { w
   const { journal, problem } = Journal.open(env);
   if (problem) warn(`run journal off: ${problem} (expected a directory of this user's that nobody else may write); this run cannot be resumed with --resume`);
   if (!journal) return undefined;
+  // Retention: the runs past it go as a new one starts (one directory listing when there are none).
+  journal.prune({ olderThanMs: retentionMs(env, parseDuration) ?? RETENTION_MS, keep: KEEP_RUNS });
   const secret = passwordSteps(start.workflow);
   const masker = new Masker().addEnv(env).add(...Object.entries(start.answers).filter(([name]) => secret.has(name)).map(([, value]) => value));
   const answers = Object.fromEntries(Object.entries(start.answers).map(([name, value]) => [name, secret.has(name) ? MASKED : masker.mask(value).value]));

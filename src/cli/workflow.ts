@@ -90,7 +90,7 @@ export default defineCommand({
     file: fileArg,
     stack: stackArg,
     "from-step": { type: "string", description: "Start at this top-level step, skipping those before it", valueHint: "STEP" },
-    resume: { type: "boolean", description: "Continue the last failed or interrupted run of this workflow here (--resume=RUN: that run, see muster runs) at the step that failed, with the stored results, vars, stack and answers of the steps before it", valueHint: "RUN" },
+    resume: { type: "boolean", description: "Continue the last failed or interrupted run of this workflow in this project (or, as --resume=RUN, that run: see muster runs) at the step that failed, with its vars, stack, answers and the stored results of the steps before it", valueHint: "RUN" },
     "dry-run": { type: "boolean", description: "Print what would run and touch nothing" },
     var: varArg,
     answer: { type: "string", description: "Answer the prompt step NAME with VALUE, on a terminal or not (repeatable)", valueHint: "NAME=VALUE" },

@@ -13,7 +13,6 @@
  */
 import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { platform } from "../platform/index.ts";
 import type { FileLock } from "../platform/types.ts";
 import { currentUid } from "../files/owned-path.ts";
@@ -26,6 +25,20 @@ const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 export const KEEP_RUNS = 200;
 /** Finished runs older than this go (30 days; `MUSTER_JOURNAL_RETENTION` changes it). */
 export const RETENTION_MS = 30 * 24 * 3_600_000;
+
+/** When run `id` started (its id says), in ms since the epoch. */
+export function startOf(id: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})/.exec(id);
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) : 0;
+}
+
+/**
+ * The journal's retention from `MUSTER_JOURNAL_RETENTION` (a duration such
+ * as `168h`), else {@linkcode RETENTION_MS}; undefined when it is not a duration.
+ */
+export function retentionMs(env: Record<string, string | undefined>, parse: (text: string) => number | undefined): number | undefined {
+  return env.MUSTER_JOURNAL_RETENTION ? parse(env.MUSTER_JOURNAL_RETENTION) : RETENTION_MS;
+}
 
 /**
  * The journal of this user.
@@ -60,7 +73,7 @@ export class Journal {
 
   /** Writes `record` whole: a new 0600 file, synced, then renamed over the old one. */
   write(record: RunRecord): void {
-    const temp = join(this.dir, `.${randomBytes(8).toString("hex")}.tmp`);
+    const temp = join(this.dir, `.${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("")}.tmp`);
     const fd = openSync(temp, "wx", 0o600);
     try {
       writeSync(fd, JSON.stringify(record));
@@ -136,33 +149,32 @@ export class Journal {
   }
 
   /**
-   * Removes finished runs older than `olderThanMs` and those beyond the
-   * newest `keep`, with stray temp and lock files; never a live run.
-   * Returns the ids removed.
+   * Removes the runs that started more than `olderThanMs` ago and those
+   * beyond the newest `keep`, with stray temp and lock files; never a live
+   * or waiting run, nor a file this muster cannot read (another version's).
+   * Only the runs to remove are read, so a journal within its bounds costs
+   * one directory listing. Returns the ids removed.
    */
   prune(options: { olderThanMs: number; keep: number; now?: number }): string[] {
     const now = options.now ?? Date.now();
     const removed: string[] = [];
-    let kept = 0;
-    for (const id of this.#ids().sort().reverse()) {
+    const ids = this.#ids().sort().reverse();
+    ids.forEach((id, index) => {
+      if (index < options.keep && now - startOf(id) < options.olderThanMs) return;
       const record = this.read(id);
-      // A live or waiting run stays; so does a file this muster cannot read (another version's).
-      if (!record || record.status === "running" || record.status === "waiting") continue;
-      const ended = Date.parse(record.endedAt ?? record.updatedAt) || 0;
-      if (now - ended < options.olderThanMs && kept < options.keep) {
-        kept++;
-        continue;
-      }
+      if (!record || record.status === "running" || record.status === "waiting") return;
       rmSync(this.file(id), { force: true });
       rmSync(join(this.dir, `${id}.lock`), { force: true });
       removed.push(id);
-    }
+    });
     // Temp files of a writer that died mid-write, and locks whose record is gone.
-    const ids = new Set(this.#ids());
+    const left = new Set(this.#ids());
     for (const name of this.#names()) {
-      const stale = (name.startsWith(".") && name.endsWith(".tmp") && now - (lstatSync(join(this.dir, name)).mtimeMs) > 3_600_000) ||
-        (name.endsWith(".lock") && !ids.has(name.slice(0, -5)) && this.#lockFree(name));
-      if (stale) rmSync(join(this.dir, name), { force: true });
+      const path = join(this.dir, name);
+      const stale = name.startsWith(".") && name.endsWith(".tmp")
+        ? now - (lstatSync(path, { throwIfNoEntry: false })?.mtimeMs ?? now) > 3_600_000
+        : name.endsWith(".lock") && !left.has(name.slice(0, -5)) && this.#lockFree(name);
+      if (stale) rmSync(path, { force: true });
     }
     return removed;
   }
