@@ -75,7 +75,7 @@ export function resumePlan(workflow: Workflow, record: RunRecord, answers: Recor
     const masked = new Set(before.filter((s) => entries.get(s.name)?.masked).flatMap((s) => [s.name, ...childrenOf(s)]));
     const stored = new Set(before.filter((s) => !masked.has(s.name)).flatMap((s) => [s.name, ...childrenOf(s)]));
     // A read of a masked result: a password prompt is answered again (--answer, or asked); any other step runs again.
-    const reads = skippedReads(workflow, steps[start]!.name, new Set(before.map((s) => s.name))).filter((r) => !stored.has(r.reads) || masked.has(r.reads));
+    const reads = skippedReads(workflow, steps[start]!.name, new Set(before.filter((s) => !masked.has(s.name)).map((s) => s.name))).filter((r) => !stored.has(r.reads) || masked.has(r.reads));
     const rerun = reads.map((r) => ({ r, owner: before.find((s) => s.name === r.reads || childrenOf(s).includes(r.reads))! })).filter(({ owner }) => owner !== undefined);
     const prompts = rerun.filter(({ owner }) => isPassword(owner) && kindOfStep(owner).behaviours.interactive);
     for (const { r, owner } of prompts) {
