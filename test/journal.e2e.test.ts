@@ -148,16 +148,17 @@ describe("the journal", () => {
     expect(first.stderr + first.stdout).not.toContain(`pw=${SECRET}`);
     expect(statSync(journal).mode & 0o777).toBe(0o700);
     const files = readdirSync(journal);
-    expect(files).toContain(`${id}.json`);
+    expect(files).toContain(`${id}.jsonl`);
     for (const name of files) {
       expect({ name, mode: (statSync(join(journal, name)).mode & 0o777).toString(8) }).toEqual({ name, mode: "600" });
       const text = readFileSync(join(journal, name), "utf8");
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain(TOKEN);
     }
-    const record = JSON.parse(readFileSync(join(journal, `${id}.json`), "utf8"));
-    expect(record.answers).toEqual({ pw: "[masked]" });
-    expect(record.steps.find((s: { name: string }) => s.name === "plain").steps.plain.value).toBe("plain-value");
+    const record = (await muster(["runs", "show", id, "--json"], { cwd: dir, env })).stdout;
+    const parsed = JSON.parse(record);
+    expect(parsed.answers).toEqual({ pw: "[masked]" });
+    expect(parsed.steps.find((s: { name: string }) => s.name === "plain").steps.plain.value).toBe("plain-value");
     const shown = await muster(["runs", "show", id], { cwd: dir, env });
     expect(shown.stdout).toContain("answer    pw=[masked]");
     expect(shown.stdout).toContain(`    .steps.use.value = "using [masked] and [masked]"`);
@@ -190,11 +191,11 @@ describe("the journal", () => {
     expect(off.stderr).toContain("resume with: muster workflow two -f workflows.yaml --from-step first\n");
     expect(() => readdirSync(journal)).toThrow();
     await muster(["workflow", "two"], { cwd: dir, env });
-    expect(readdirSync(journal).filter((f) => f.endsWith(".json")).length).toBe(1);
+    expect(readdirSync(journal).filter((f) => f.endsWith(".jsonl")).length).toBe(1);
     // No engine to reach: the journal is pruned all the same, before the containers are looked for.
     const pruned = await muster(["prune"], { cwd: dir, env: { ...env, MUSTER_JOURNAL_RETENTION: "1ms", DOCKER_HOST: `unix://${join(dir, "no-engine.sock")}` } });
     expect(pruned.stderr).toContain(`1 run removed from the journal (${journal})`);
-    expect(readdirSync(journal).filter((f) => f.endsWith(".json"))).toEqual([]);
+    expect(readdirSync(journal).filter((f) => f.endsWith(".jsonl"))).toEqual([]);
     const listed = await muster(["runs"], { cwd: dir, env });
     expect(listed.stderr).toContain("no runs of this project");
   });

@@ -146,7 +146,7 @@ export function startJournal(start: RunStart, warn: (text: string) => void): { w
   const record: RunRecord = old
     ? { ...fresh, id: old.id, startedAt: old.startedAt, resumes: [...old.resumes, { at: now, fromStep: start.resumed!.fromStep }], steps: start.resumed!.restored }
     : fresh;
-  const writer = RunWriter.start(journal, record, masker, secret, warn);
+  const writer = RunWriter.start(journal, record, masker, secret, warn, old !== undefined);
   if (!writer) throw new UsageError(`--resume: run ${record.id} is being resumed by another muster; wait for it`);
   const digests = new Map(digest.steps.map((s) => [s.name, s.digest]));
   return { writer, digestOf: (name) => digests.get(name) ?? "" };

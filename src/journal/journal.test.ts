@@ -36,12 +36,13 @@ test("the directory is made 0700 and each record is a 0600 file, read back as wr
   const { journal, problem } = Journal.open({ MUSTER_JOURNAL_DIR: dir });
   expect(problem).toBeUndefined();
   expect(statSync(dir).mode & 0o777).toBe(0o700);
-  const r = record("20261202-154019-00aa", { status: "failed", failedStep: "second", vars: { region: "eu" } });
+  const r = record("20261202-154019-00aa", { status: "failed", failedStep: "second", vars: { region: "eu" }, exitCode: 1 });
+  r.endedAt = r.updatedAt;
   journal!.write(r);
   expect(statSync(journal!.file(r.id)).mode & 0o777).toBe(0o600);
   expect(journal!.read(r.id)).toEqual(r);
   // Nothing but the record: the temp file was renamed over it.
-  expect(readdirSync(dir)).toEqual([`${r.id}.json`]);
+  expect(readdirSync(dir)).toEqual([`${r.id}.jsonl`]);
 });
 
 test("a directory others may write is refused; one they may only read is narrowed to 0700", () => {
@@ -125,4 +126,15 @@ test("a step's digest ignores where it is in the file and changes with its defin
   expect(stepDigest(moved.steps[0]!)).toBe(stepDigest(a.steps[0]!));
   expect(stepDigest(changed.steps[0]!)).not.toBe(stepDigest(a.steps[0]!));
   expect(definitionDigests(a).workflow).toBe(definitionDigests(changed).workflow);
+});
+
+test("a record is lines appended as the run goes: a line cut short by a kill is ignored, a resume keeps the steps it names", async () => {
+  const { foldLines, lineOf } = await import("./record-lines.ts");
+  const { steps: _, ...header } = record("20261202-154019-00ac");
+  const step = (name: string, status: "succeeded" | "failed") => ({ t: "step" as const, name, status, exitCode: status === "failed" ? 1 : 0, durationMs: 1, digest: "d", steps: {}, env: {}, exported: {}, endedAt: "2026-12-02T15:40:20.000Z" });
+  const first = lineOf({ t: "start", ...header }) + lineOf(step("a", "succeeded")) + lineOf(step("b", "failed")) + lineOf({ t: "end", status: "failed", exitCode: 1, failedStep: "b", endedAt: "2026-12-02T15:40:21.000Z" });
+  expect(foldLines(first)).toMatchObject({ status: "failed", failedStep: "b", steps: [{ name: "a" }, { name: "b" }] });
+  const resumed = first + lineOf({ t: "start", ...header, keep: ["a"] }) + lineOf(step("b", "succeeded")).slice(0, 40);
+  const folded = foldLines(resumed)!;
+  expect([folded.status, folded.failedStep, folded.steps.map((s) => s.name)]).toEqual(["running", undefined, ["a"]]);
 });

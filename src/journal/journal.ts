@@ -1,23 +1,26 @@
 /**
- * The run journal: a private directory with one JSON file per run of
- * `muster workflow` (`<id>.json`, 0600) and, while the run is live, a lock
- * on `<id>.lock` (held by its process: a `running` record whose lock is
- * free is a run that was killed, read as `interrupted`).
+ * The run journal: a private directory with one file per run of `muster
+ * workflow` (`<id>.jsonl`, 0600, see record-lines.ts) and, while the run is
+ * live, a lock on `<id>.lock` (held by its process: a `running` record
+ * whose lock is free is a run that was killed, read as `interrupted`).
  *
  * Plain files rather than SQLite: each run writes only its own file, so
- * concurrent runs never contend; a record is replaced whole (temp file,
- * fsync, rename), so a reader sees the old or the new one, never half; it
- * is the same code on Bun and Deno; and the modes are those of the files
- * themselves (SQLite's journal and WAL files would need their own care).
+ * concurrent runs never contend; a run appends one line per step (a
+ * process killed at any point leaves every line it wrote: the kernel has
+ * them; the end line is fsynced), so recording costs the same at step 1
+ * and step 1,000; it is the same code on Bun and Deno; and the modes are
+ * those of the files themselves (SQLite's journal and WAL files would need
+ * their own care).
  * @module
  */
-import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import type { FileLock } from "../platform/types.ts";
 import { currentUid } from "../files/owned-path.ts";
 import { journalDir, privateDirProblem } from "./journal-dir.ts";
 import { isRunRecord, RUN_ID, type RunRecord } from "./run-record.ts";
+import { foldLines, linesOf } from "./record-lines.ts";
 
 /** A record larger than this is not read (a run's results are bounded well below it). */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -68,7 +71,24 @@ export class Journal {
   /** The file of run `id`. */
   file(id: string): string {
     if (!RUN_ID.test(id)) throw new Error(`not a run id: ${JSON.stringify(id)}`);
-    return join(this.dir, `${id}.json`);
+    return join(this.dir, `${id}.jsonl`);
+  }
+
+  /**
+   * Opens run `id`'s file to append to: created (0600, never over an
+   * existing file) when `create`, else an existing one, which must be a
+   * regular file of this user's with one link. Returns the descriptor.
+   */
+  openForAppend(id: string, create: boolean): number {
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | (create ? constants.O_CREAT | constants.O_EXCL : 0);
+    const fd = openSync(this.file(id), flags, 0o600);
+    const s = fstatSync(fd);
+    const me = currentUid();
+    if (!s.isFile() || s.nlink !== 1 || (me >= 0 && s.uid !== me)) {
+      closeSync(fd);
+      throw new Error(`${this.file(id)} is not a regular file of this user's with one link`);
+    }
+    return fd;
   }
 
   /** Writes `record` whole: a new 0600 file, synced, then renamed over the old one. */
@@ -76,7 +96,7 @@ export class Journal {
     const temp = join(this.dir, `.${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("")}.tmp`);
     const fd = openSync(temp, "wx", 0o600);
     try {
-      writeSync(fd, JSON.stringify(record));
+      writeSync(fd, linesOf(record));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -96,7 +116,7 @@ export class Journal {
       const s = lstatSync(path);
       const me = currentUid();
       if (!s.isFile() || s.size > MAX_RECORD_BYTES || (me >= 0 && s.uid !== me)) return undefined;
-      const value: unknown = JSON.parse(readFileSync(path, "utf8"));
+      const value: unknown = foldLines(readFileSync(path, "utf8"));
       if (!isRunRecord(value) || value.id !== id) return undefined;
       if (value.status === "running" && !this.isLive(id, value.pid)) value.status = "interrupted";
       return value;
@@ -198,6 +218,6 @@ export class Journal {
   }
 
   #ids(): string[] {
-    return this.#names().filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -5)).filter((id) => RUN_ID.test(id));
+    return this.#names().filter((n) => n.endsWith(".jsonl")).map((n) => n.slice(0, -6)).filter((id) => RUN_ID.test(id));
   }
 }
