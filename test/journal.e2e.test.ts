@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { muster, projectDirs, spawnMuster, tagged, watch, writeFiles } from "./helpers.ts";
+import { muster, processesMatching, projectDirs, spawnMuster, tagged, watch, writeFiles } from "./helpers.ts";
 
 const dirs = projectDirs("muster-journal-");
 let n = 0;
@@ -101,6 +101,31 @@ describe("--resume", () => {
     expect((await muster(["runs"], { cwd: dir, env })).stdout).toContain(`${id}  interrupted  slow`);
     writeFiles(dir, { fixed: "" });
     const resumed = await muster(["workflow", "slow", "--resume"], { cwd: dir, env });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe(`wait saw ${/value-\d+/.exec(out.text)![0]}\n`);
+    expect(readFileSync(join(dir, "first.log"), "utf8")).toBe("ran\n");
+  });
+
+  test("a muster killed with SIGKILL leaves a run that reads as interrupted, and resumes", async () => {
+    const { dir, env } = project(`workflows:
+  killed:
+    steps:
+      - { name: first, type: shell, command: 'echo ran >> first.log; echo "value-$$"' }
+      - { name: wait, type: shell, command: '[ -e fixed ] || exec sleep ${tagged(301)}; echo "wait saw {{ .steps.first.value }}"' }
+`);
+    const proc = spawnMuster(["workflow", "killed"], { cwd: dir, env });
+    const err = watch(proc.stderr);
+    const out = watch(proc.stdout);
+    expect(await err.waitFor("▸ wait")).toBe(true);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    await Promise.all([err.done, out.done]);
+    // The step's sleep may outlive a SIGKILLed muster for a moment: it is not what this test is about.
+    for (const line of await processesMatching(`sleep ${tagged(301)}`)) process.kill(Number(line.trim().split(/\s+/)[0]), "SIGKILL");
+    const listed = await muster(["runs"], { cwd: dir, env });
+    expect(listed.stdout).toMatch(/\n\d{8}-\d{6}-[0-9a-f]{4}  interrupted  killed /);
+    writeFiles(dir, { fixed: "" });
+    const resumed = await muster(["workflow", "killed", "--resume"], { cwd: dir, env });
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toBe(`wait saw ${/value-\d+/.exec(out.text)![0]}\n`);
     expect(readFileSync(join(dir, "first.log"), "utf8")).toBe("ran\n");

@@ -23,10 +23,10 @@ const SHOWN_CHARS = 400;
 const statusColor = (status: RunStatus | string, c: Colors): string =>
   status === "succeeded" ? c.green(status) : status === "failed" ? c.red(status) : status === "running" ? c.cyan(status) : c.yellow(status);
 
-/** How long the run took (or has run), from its record. */
+/** How long the run's last attempt took (or has run): from its start, or its last `--resume`. */
 function took(r: RunRecord): string {
   const end = r.endedAt ? Date.parse(r.endedAt) : r.status === "running" ? Date.now() : Date.parse(r.updatedAt);
-  return formatDuration(Math.max(0, end - Date.parse(r.startedAt)));
+  return formatDuration(Math.max(0, end - Date.parse(r.resumes.at(-1)?.at ?? r.startedAt)));
 }
 
 /**
