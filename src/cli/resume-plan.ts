@@ -20,8 +20,10 @@ import { serviceStart } from "./resume.ts";
 export interface ResumePlan {
   /** The top-level step it starts at. */
   fromStep: string;
-  /** The journal's entries of the steps before it, restored as if they had just run. */
+  /** The journal's entries of the steps before it, restored as if they had just run (not those that held a masked value). */
   restored: StepEntry[];
+  /** Every entry of the steps before it: the resumed run's record keeps them. */
+  kept: StepEntry[];
   /** Password prompts before it to ask again on the terminal (their answer was masked and none was given). */
   ask: Set<string>;
   /** Why it starts before the failed step, for the transcript. */
@@ -91,6 +93,6 @@ export function resumePlan(workflow: Workflow, record: RunRecord, answers: Recor
     notes.push(`step "${others[0]!.r.reader}" reads .steps.${others[0]!.r.reads}, which held a masked value and was not kept: step "${steps[first]!.name}" runs again`);
     start = first;
   }
-  const restored = steps.slice(0, start).map((s) => entries.get(s.name)!).filter((e) => !e.masked);
-  return { fromStep: steps[start]!.name, restored, ask, notes };
+  const kept = steps.slice(0, start).map((s) => entries.get(s.name)).filter((e): e is StepEntry => e !== undefined);
+  return { fromStep: steps[start]!.name, restored: kept.filter((e) => !e.masked), kept, ask, notes };
 }

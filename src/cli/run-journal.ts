@@ -13,9 +13,8 @@ import { definitionDigests } from "../journal/definition-digest.ts";
 import { Journal, KEEP_RUNS, RETENTION_MS, retentionMs } from "../journal/journal.ts";
 import { parseDuration } from "../workflow/duration.ts";
 import { Masker } from "../journal/masker.ts";
-import { MASKED, newRunId, type RunRecord } from "../journal/run-record.ts";
+import { MASKED, newRunId, type RunRecord, type StepEntry } from "../journal/run-record.ts";
 import { RunWriter } from "../journal/run-writer.ts";
-import type { StepEntry } from "../journal/run-record.ts";
 
 /** The value of `--resume=RUN` in `rawArgs`: the run named, `""` for a bare `--resume`, undefined without one. */
 export function resumeFlag(rawArgs: readonly string[]): string | undefined {
@@ -105,7 +104,7 @@ export interface RunStart {
   vars: Record<string, string>;
   answers: Record<string, string>;
   /** Under `--resume`: the run continued, where, and the entries kept. */
-  resumed?: { record: RunRecord; fromStep: string; restored: StepEntry[] };
+  resumed?: { record: RunRecord; fromStep: string; kept: StepEntry[] };
 }
 
 /**
@@ -144,7 +143,7 @@ export function startJournal(start: RunStart, warn: (text: string) => void): { w
   };
   const old = start.resumed?.record;
   const record: RunRecord = old
-    ? { ...fresh, id: old.id, startedAt: old.startedAt, resumes: [...old.resumes, { at: now, fromStep: start.resumed!.fromStep }], steps: start.resumed!.restored }
+    ? { ...fresh, id: old.id, startedAt: old.startedAt, resumes: [...old.resumes, { at: now, fromStep: start.resumed!.fromStep }], steps: start.resumed!.kept }
     : fresh;
   const writer = RunWriter.start(journal, record, masker, secret, warn, old !== undefined);
   if (!writer) throw new UsageError(`--resume: run ${record.id} is being resumed by another muster; wait for it`);

@@ -275,7 +275,7 @@ export default defineCommand({
       stack: ctx.stackFlag,
       vars,
       answers,
-      ...(resumed ? { resumed: { record: resumed.record, fromStep: resumed.plan.fromStep, restored: resumed.plan.restored } } : {}),
+      ...(resumed ? { resumed: { record: resumed.record, fromStep: resumed.plan.fromStep, kept: resumed.plan.kept } } : {}),
     }, warn);
     let ended = false;
     try {

@@ -63,11 +63,6 @@ export class Journal {
     return problem ? { problem: `${dir} ${problem}` } : { journal: new Journal(dir) };
   }
 
-  /** The journal at `dir`, which must exist and be private (tests, and readers that made sure). */
-  static at(dir: string): Journal {
-    return new Journal(dir);
-  }
-
   /** The file of run `id`. */
   file(id: string): string {
     if (!RUN_ID.test(id)) throw new Error(`not a run id: ${JSON.stringify(id)}`);
