@@ -8,6 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { KEY, PtySession } from "./pty.ts";
 import { muster, processesMatching, projectDirs, spawnMuster, tagged, watch, writeFiles } from "./helpers.ts";
 
 const dirs = projectDirs("muster-journal-");
@@ -131,6 +132,22 @@ describe("--resume", () => {
     expect(readFileSync(join(dir, "first.log"), "utf8")).toBe("ran\n");
   });
 
+  test("a run started with --from-step resumes where it failed, not at the steps it skipped", async () => {
+    const { dir, env } = project(`workflows:
+  three:
+    steps:
+      - { name: zero, type: shell, command: 'echo zero >> ran.log' }
+      - { name: one, type: shell, command: 'echo one >> ran.log' }
+      - { name: two, type: shell, command: '[ -e fixed ] || exit 6; echo two >> ran.log' }
+`);
+    const first = await muster(["workflow", "three", "--from-step", "one"], { cwd: dir, env });
+    expect(first.code).toBe(6);
+    writeFiles(dir, { fixed: "" });
+    const resumed = await muster(["workflow", "three", "--resume"], { cwd: dir, env });
+    expect(resumed.code).toBe(0);
+    expect(readFileSync(join(dir, "ran.log"), "utf8")).toBe("one\ntwo\n");
+  });
+
   test("what cannot be resumed is refused before anything runs", async () => {
     const { dir, env } = project(TWO);
     const none = await muster(["workflow", "two", "--resume"], { cwd: dir, env });
@@ -200,6 +217,25 @@ describe("the journal", () => {
     expect(resumed.stderr).toContain('step "deploy" reads .steps.use, which held a masked value and was not kept: step "use" runs again');
     expect(resumed.stderr).not.toContain("▸ pw");
     expect(resumed.stdout).toBe(`using ${SECRET} and \nplain-value\ndeploy with ${SECRET}, plain-value, using ${SECRET} and\n`);
+    for (const name of readdirSync(journal)) expect(readFileSync(join(journal, name), "utf8")).not.toContain(SECRET);
+  });
+
+  test("on a terminal, a resumed run asks again for the password the journal did not keep, and only that", async () => {
+    const { dir, env, journal } = project(yaml);
+    const first = await muster(["workflow", "secret", "--answer", `pw=${SECRET}`], { cwd: dir, env });
+    expect(first.code).toBe(3);
+    writeFiles(dir, { fixed: "" });
+    const s = new PtySession(["workflow", "secret", "--resume"], { cwd: dir, env });
+    try {
+      await s.waitFor("Password");
+      s.type(SECRET, KEY.enter);
+      expect(await s.exited).toBe(0);
+      expect(s.screen).toContain(`deploy with ${SECRET}, plain-value, using ${SECRET} and`);
+      expect(s.screen.match(/\? Password/g)?.length).toBe(1);
+      expect(s.raw).not.toContain(`Password · ${SECRET}`);
+    } finally {
+      await s.close();
+    }
     for (const name of readdirSync(journal)) expect(readFileSync(join(journal, name), "utf8")).not.toContain(SECRET);
   });
 

@@ -182,11 +182,19 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     // Under --resume, a prompt whose answer the journal kept masked is asked again when no --answer gives it.
     for (const planned of plan.steps.slice(0, start)) {
       if (restored.has(planned.name)) continue;
-      if (run.answers?.[planned.name] === undefined && !engine.ask?.has(planned.name)) continue;
-      const live = planned.deferred ? await planNow(planned, [planned.name]) : planned;
-      if (!("kind" in live) || !live.kind.behaviours.interactive) continue;
-      const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
-      if (outcome.status === "succeeded") results.settle(live, outcome);
+      const before = snapshot();
+      let result = notRun("skipped", `before --from-step "${engine.fromStep}"`);
+      const asked = run.answers?.[planned.name] !== undefined || engine.ask?.has(planned.name);
+      // Under --resume the journal keeps its own entry of a step not restored (one that held a masked value).
+      if (!asked && engine.restored) continue;
+      const live = asked && planned.deferred ? await planNow(planned, [planned.name]) : planned;
+      if (asked && "kind" in live && live.kind.behaviours.interactive) {
+        const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
+        if (outcome.status === "succeeded") results.settle(live, outcome);
+        result = { status: outcome.status, exitCode: outcome.exitCode, error: outcome.error, durationMs: 0, attempts: 1, timedOut: false };
+      }
+      // The journal hears of every step: a skipped one is done for a later --resume, an answered prompt's answer (a password's) gets masked.
+      await engine.onStepEnd?.(leftSince(before, planned.name, result));
     }
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
