@@ -3,6 +3,7 @@
  * renderer (and `--log-dir`) observing the engine.
  * @module
  */
+import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { Cancellation } from "../engine/cancellation.ts";
 import { fanOut, type RunObserver } from "../engine/events.ts";
@@ -128,7 +129,7 @@ export default defineCommand({
     let found = args.name ? await findWorkflow(project, args.name, args.file, interactive ? (files) => pickFile(args.name!, files) : undefined) : picked?.found;
     let resumed: { record: RunRecord; plan: ResumePlan } | undefined;
     if (journal) {
-      const record = pickRun(journal, project, resumeId!, { name: args.name || undefined, file: found?.file.path });
+      const record = pickRun(journal, project, resumeId!, { name: args.name || undefined, file: found ? resolve(found.file.path) : undefined });
       found ??= await findWorkflow(project, record.workflow, record.file);
       // The run keeps the values its steps ran with: --var and -s may only repeat them, --answer add the masked ones.
       refuseChangedInputs(record, parseVars(rawArgs), args.stack);
