@@ -24,6 +24,7 @@ const main = defineCommand({
     list: () => import("./cli/list.ts").then((m) => m.default),
     validate: () => import("./cli/validate.ts").then((m) => m.default),
     describe: () => import("./cli/describe.ts").then((m) => m.default),
+    runs: () => import("./cli/runs.ts").then((m) => m.default),
     prune: () => import("./cli/prune.ts").then((m) => m.default),
     serve: () => import("./cli/serve.ts").then((m) => m.default),
     schema: () => import("./cli/schema.ts").then((m) => m.default),

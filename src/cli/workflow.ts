@@ -3,12 +3,13 @@
  * renderer (and `--log-dir`) observing the engine.
  * @module
  */
+import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { Cancellation } from "../engine/cancellation.ts";
 import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../run/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
-import { DiscoveryError, MusterError, UsageError } from "../errors.ts";
+import { DiscoveryError, exitCodeOf, MusterError, UsageError } from "../errors.ts";
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
 import { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } from "../files/owned-path.ts";
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
@@ -28,7 +29,10 @@ import type { Workflow } from "../workflow/types.ts";
 import { dirArg, fileArg, loadProject, parseAnswers, parseVars, varsFromEnv } from "./common.ts";
 import { checkAnswers, refuseBadAnswers, refuseUnanswered, resumableAnswers } from "./answers.ts";
 import { pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
-import { refuseSkippedReads, resumeCommand, resumeStep } from "./resume.ts";
+import { refuseSkippedReads, resumeCommand, resumeStep, resumeWithJournal, type RunArgs } from "./resume.ts";
+import { journalForResume, pickRun, refuseChangedInputs, resumedAnswers, resumeFlag, startJournal } from "./run-journal.ts";
+import { resumePlan, type ResumePlan } from "./resume-plan.ts";
+import type { RunRecord } from "../journal/run-record.ts";
 import { prepareRun, stackArg, varArg } from "./run-context.ts";
 import { SUMMARIES } from "./summaries.ts";
 
@@ -87,6 +91,7 @@ export default defineCommand({
     file: fileArg,
     stack: stackArg,
     "from-step": { type: "string", description: "Start at this top-level step, skipping those before it", valueHint: "STEP" },
+    resume: { type: "boolean", description: "Continue the last failed or interrupted run of this workflow in this project (or, as --resume=RUN, that run: see muster runs) at the step that failed, with its vars, stack, answers and the stored results of the steps before it", valueHint: "RUN" },
     "dry-run": { type: "boolean", description: "Print what would run and touch nothing" },
     var: varArg,
     answer: { type: "string", description: "Answer the prompt step NAME with VALUE, on a terminal or not (repeatable)", valueHint: "NAME=VALUE" },
@@ -112,27 +117,43 @@ export default defineCommand({
     if (args.ci !== undefined && !(CI_CHOICES as readonly string[]).includes(args.ci)) {
       throw new UsageError(`--ci ${JSON.stringify(args.ci)}: expected one of: ${CI_CHOICES.join(", ")}`);
     }
-    const vars = { ...varsFromEnv(platform.env()), ...parseVars(rawArgs) };
-    const answers = parseAnswers(rawArgs);
+    let vars = { ...varsFromEnv(platform.env()), ...parseVars(rawArgs) };
+    let answers = parseAnswers(rawArgs);
     const project = await loadProject(args.dir);
     const interactive = promptsOnTerminal();
-    // No name: a picker on a terminal (which also picks where to start), the list otherwise.
-    const picked = args.name ? undefined : await pickWorkflow(project, args.file, interactive);
-    const name = args.name ?? picked!.name;
-    const found = picked?.found ?? (await findWorkflow(project, name, args.file, interactive ? (files) => pickFile(name, files) : undefined));
-    const { file, warnings } = found;
-    let workflow = found.workflow;
+    const resumeId = resumeFlag(rawArgs);
+    if (resumeId !== undefined && args["from-step"] !== undefined) throw new UsageError("--resume and --from-step: give one (--resume starts where the run failed, with its stored results; --from-step starts where you say, with none)");
+    const journal = resumeId !== undefined ? journalForResume(platform.env()) : undefined;
+    // No name: a picker on a terminal (which also picks where to start), the list otherwise; under --resume, the run's workflow.
+    const picked = args.name || resumeId !== undefined ? undefined : await pickWorkflow(project, args.file, interactive);
+    let found = args.name ? await findWorkflow(project, args.name, args.file, interactive ? (files) => pickFile(args.name!, files) : undefined) : picked?.found;
+    let resumed: { record: RunRecord; plan: ResumePlan } | undefined;
+    if (journal) {
+      const record = pickRun(journal, project, resumeId!, { name: args.name || undefined, file: found ? resolve(found.file.path) : undefined });
+      found ??= await findWorkflow(project, record.workflow, record.file);
+      // The run keeps the values its steps ran with: --var and -s may only repeat them, --answer add the masked ones.
+      refuseChangedInputs(record, parseVars(rawArgs), args.stack);
+      vars = record.vars;
+      answers = resumedAnswers(record, answers);
+      checkAnswers(found.workflow, answers);
+      resumed = { record, plan: resumePlan(found.workflow, record, answers, interactive) };
+    }
+    const { file, warnings } = found!;
+    let workflow = found!.workflow;
+    /** The workflow as its file defines it: the journal's digests are of this. */
+    const defined = workflow;
     for (const warning of warnings) await stderr.write(`${stderr.colors.yellow("!")} ${warning}\n`);
-    const fromStep = args["from-step"] ?? picked?.fromStep;
+    const fromStep = resumed?.plan.fromStep ?? args["from-step"] ?? picked?.fromStep;
     if (fromStep && !workflow.steps.some((s) => s.name === fromStep)) {
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
     checkAnswers(workflow, answers);
-    if (fromStep) refuseSkippedReads(workflow, fromStep, answers);
+    // Under --resume the steps before the start have their stored results: nothing they left is missing.
+    if (fromStep && !resumed) refuseSkippedReads(workflow, fromStep, answers);
     const ci = format === "text" ? detectCi(platform.env(), args.ci, project.ci) : undefined;
     // The one run builder (describe uses it too): !env and !exec in prompt fields are evaluated once, when the run starts, as in Atmos.
     const { ctx, plan } = await prepareRun(project, workflow, file.path, {
-      stack: args.stack,
+      stack: resumed ? resumed.record.stack ?? "" : args.stack,
       vars,
       answers,
       restrictHost: Boolean(args["restrict-host"]),
@@ -230,9 +251,41 @@ export default defineCommand({
       void observer.emit({ type: "message", level: "warn", text: `${why}: stopping` });
       cancellation.cancel("SIGINT", "interrupted");
     };
+    /** What the resume hint repeats of this run. */
+    const runArgs = (): RunArgs => ({
+      workflow: workflow.name,
+      // With -C the display path is relative to that directory: the hint names the file absolutely.
+      file: args.dir === undefined ? file.display : file.path,
+      dir: args.dir,
+      stack: args.stack,
+      vars,
+      answers: resumableAnswers(workflow, answers),
+      grace: rawArgs.some((a) => a === "--grace" || a.startsWith("--grace=")) ? args.grace : undefined,
+      jobs: args.jobs,
+      logDir,
+      identity: args.identity || undefined,
+      restrictHost: args["restrict-host"] || undefined,
+      quiet: args.quiet,
+    });
     const started = performance.now();
+    // A dry run changes nothing, so there is nothing to record or resume.
+    const journaled = ctx.dryRun ? undefined : startJournal({
+      project,
+      workflow: defined,
+      file,
+      stack: ctx.stackFlag,
+      vars,
+      answers,
+      ...(resumed ? { resumed: { record: resumed.record, fromStep: resumed.plan.fromStep, kept: resumed.plan.kept } } : {}),
+    }, warn);
+    let ended = false;
     try {
       await observer.emit({ type: "run.start", workflow: workflow.name, file: file.display });
+      if (resumed) {
+        const kept = resumed.plan.restored.map((e) => e.name);
+        await observer.emit({ type: "message", level: "info", text: `resuming run ${resumed.record.id} at step "${resumed.plan.fromStep}"${kept.length > 0 ? `; stored results of ${kept.map((n) => `"${n}"`).join(", ")}` : ""}` });
+        for (const note of resumed.plan.notes) await observer.emit({ type: "message", level: "info", text: note });
+      }
       const result = await runWorkflow({
         run: ctx,
         plan,
@@ -241,33 +294,33 @@ export default defineCommand({
         graceMs,
         fromStep,
         jobs: jobs === undefined ? undefined : new Semaphore(jobs),
+        ...(resumed ? { restored: resumed.plan.restored, ask: resumed.plan.ask } : {}),
+        ...(journaled ? { onStepEnd: (left) => journaled.writer.stepEnded(left, journaled.digestOf(left.name)) } : {}),
       });
       const durationMs = performance.now() - started;
       if (interrupted) {
-        await observer.emit({ type: "run.end", workflow: workflow.name, status: "interrupted", signal: interrupted, exitCode: exitCodeForStop(interrupted), durationMs });
+        journaled?.writer.end("interrupted", exitCodeForStop(interrupted), result.failedStep);
+        ended = true;
+        const resume = journaled ? { resume: resumeWithJournal(runArgs(), journaled.writer.id) } : {};
+        await observer.emit({ type: "run.end", workflow: workflow.name, status: "interrupted", signal: interrupted, exitCode: exitCodeForStop(interrupted), durationMs, ...resume });
         return exitCodeForStop(interrupted);
       }
       if (result.failedStep) {
-        const resume = resumeCommand({
-          workflow: workflow.name,
-          // With -C the display path is relative to that directory: the hint names the file absolutely.
-          file: args.dir === undefined ? file.display : file.path,
-          dir: args.dir,
-          stack: args.stack,
-          vars,
-          answers: resumableAnswers(workflow, answers),
-          grace: rawArgs.some((a) => a === "--grace" || a.startsWith("--grace=")) ? args.grace : undefined,
-          jobs: args.jobs,
-          logDir,
-          identity: args.identity || undefined,
-          restrictHost: args["restrict-host"] || undefined,
-          quiet: args.quiet,
-        }, resumeStep(workflow, result.failedStep));
+        journaled?.writer.end("failed", result.exitCode, result.failedStep);
+        ended = true;
+        const resume = journaled ? resumeWithJournal(runArgs(), journaled.writer.id) : resumeCommand(runArgs(), resumeStep(workflow, result.failedStep));
         await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: result.exitCode, failedStep: result.failedStep, durationMs, resume });
         return result.exitCode;
       }
+      journaled?.writer.end("succeeded", EXIT_OK);
+      ended = true;
       await observer.emit({ type: "run.end", workflow: workflow.name, status: "succeeded", exitCode: EXIT_OK, durationMs });
       return EXIT_OK;
+    } catch (error) {
+      // The engine could not run at all (no Docker engine): the run failed where it stood.
+      if (!ended) journaled?.writer.end("failed", exitCodeOf(error));
+      ended = true;
+      throw error;
     } finally {
       for (const off of offSignals) off();
       await observer.close?.();

@@ -28,6 +28,23 @@ import { lazy } from "../util/lazy.ts";
 
 // The container machinery (Engine API client, services), loaded once, by a run that needs an engine.
 const containerRegistryModule = lazy(() => import("../steps/container/registry.ts"));
+import type { StoredResult } from "../workflow/run-state.ts";
+
+/**
+ * What a top-level step left for the steps after it: the `.steps` entries
+ * it stored (its own, and a group's children's) and the variables its
+ * `type: env` steps set. The run journal keeps it; `--resume` restores it.
+ */
+export interface StepLeft {
+  name: string;
+  result: StepResult;
+  /** `.steps.NAME` entries this step added or replaced. */
+  steps: Record<string, StoredResult>;
+  /** Variables it set for later templates (`.env`). */
+  env: Record<string, string>;
+  /** Of those, the ones later processes get too (exported). */
+  exported: Record<string, string>;
+}
 
 /** Everything the engine is handed. */
 export interface EngineContext {
@@ -43,6 +60,12 @@ export interface EngineContext {
   fromStep?: string;
   /** Whether top-level steps get the terminal's stdin (false in tests and under `serve`). */
   stdin?: "inherit" | "null";
+  /** `--resume`: what the steps before `fromStep` left in the earlier run, restored before anything runs. */
+  restored?: ReadonlyArray<Pick<StepLeft, "name" | "steps" | "env" | "exported">>;
+  /** Prompt steps before `fromStep` to ask again (their stored answer was masked, and none was given). */
+  ask?: ReadonlySet<string>;
+  /** Called as each top-level step ends (run, skipped or canceled), with what it left: the run journal. */
+  onStepEnd?(left: StepLeft): void | Promise<void>;
 }
 
 /** How a workflow ended. */
@@ -146,14 +169,40 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   let failed: { step: string; code: number } | undefined;
   /** The `type: exit` step that ended the run successfully. */
   let ended: string | undefined;
+  /** What the state gained since `before`: a step's leavings, for the journal. */
+  const leftSince = (before: { steps: Record<string, StoredResult>; env: Record<string, string>; exported: Record<string, string> }, name: string, result: StepResult): StepLeft => ({
+    name,
+    result,
+    steps: Object.fromEntries(Object.entries(state.steps).filter(([k, v]) => before.steps[k] !== v)),
+    env: Object.fromEntries(Object.entries(state.env).filter(([k, v]) => before.env[k] !== v)),
+    exported: Object.fromEntries(Object.entries(state.exported).filter(([k, v]) => before.exported[k] !== v)),
+  });
+  const snapshot = () => ({ steps: { ...state.steps }, env: state.env, exported: state.exported });
+  const restored = new Set<string>();
+  for (const left of engine.restored ?? []) {
+    Object.assign(state.steps, left.steps);
+    state.setEnv(left.env, false);
+    state.setEnv(left.exported, true);
+    restored.add(left.name);
+  }
   try {
     // A prompt that --from-step skips but an --answer answers: its result is the answer, as if it had been asked.
+    // Under --resume, a prompt whose answer the journal kept masked is asked again when no --answer gives it.
     for (const planned of plan.steps.slice(0, start)) {
-      if (run.answers?.[planned.name] === undefined) continue;
-      const live = planned.deferred ? await planNow(planned, [planned.name]) : planned;
-      if (!("kind" in live) || !live.kind.behaviours.interactive) continue;
-      const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
-      if (outcome.status === "succeeded") results.settle(live, outcome);
+      if (restored.has(planned.name)) continue;
+      const before = snapshot();
+      let result = notRun("skipped", `before --from-step "${engine.fromStep}"`);
+      const asked = run.answers?.[planned.name] !== undefined || engine.ask?.has(planned.name);
+      // Under --resume the journal keeps its own entry of a step not restored (one that held a masked value).
+      if (!asked && engine.restored) continue;
+      const live = asked && planned.deferred ? await planNow(planned, [planned.name]) : planned;
+      if (asked && "kind" in live && live.kind.behaviours.interactive) {
+        const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
+        if (outcome.status === "succeeded") results.settle(live, outcome);
+        result = { status: outcome.status, exitCode: outcome.exitCode, error: outcome.error, durationMs: 0, attempts: 1, timedOut: false };
+      }
+      // The journal hears of every step: a skipped one is done for a later --resume, an answered prompt's answer (a password's) gets masked.
+      await engine.onStepEnd?.(leftSince(before, planned.name, result));
     }
     // Atmos judges every step's `when` once before the first step starts (its auth prescan): a CEL condition that
     // cannot be evaluated stops the run before anything ran. Conditions reading `steps` (muster's) wait for their step.
@@ -165,6 +214,8 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     }
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
+      const before = snapshot();
+      const left = async (result: StepResult) => void (await engine.onStepEnd?.(leftSince(before, planned.name, result)));
       const { when, continueOn } = planned.step;
       const judge = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps) });
       // After an interrupt only steps whose condition holds with status "canceled" run (`always`, as
@@ -174,18 +225,21 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         const result = notRun("canceled", `not started: ${cancellation.reason}`);
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
+        await left(result);
         continue;
       }
       if (ended && !interrupted && !judge.runs(when, "canceled", false)) {
         const result = notRun("skipped", `the workflow ended at step "${ended}"`);
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
+        await left(result);
         continue;
       }
       if (!ended && !interrupted && !judge.runs(when, failed ? "failure" : "success", true)) {
         const result = notRun("skipped", failed ? "an earlier step failed" : when ? `when: ${conditionText(when)}` : "");
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
+        await left(result);
         continue;
       }
       let result: StepResult;
@@ -214,6 +268,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         }
       }
       outcomes.push({ name: planned.name, result });
+      await left(result);
       if (result.endsRun && !ended) ended = planned.name;
       if (result.status !== "failed") continue;
       if (judge.forgives(continueOn)) {
