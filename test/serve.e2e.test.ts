@@ -18,6 +18,10 @@ const WORKFLOWS = `workflows:
   fail:
     steps:
       - { name: broken, type: shell, command: "echo about to fail; exit 3" }
+  refused:
+    steps:
+      - { name: setup, type: shell, command: "true" }
+      - { name: quota, type: exit, code: 4, content: "quota for {{ .vars.who }} is used up" }
   env:
     steps:
       - { name: dump, type: shell, command: "env | sort; ls -a $HOME" }
@@ -136,6 +140,8 @@ describe("running dispatches", () => {
     expect(first.status).toBe(202);
     expect(await first.json()).toEqual({ runId: ok, status: "queued" });
     expect((await dispatch(r.base, { runId: bad, workflow: "fail", callbackUrl: callbacks.url(), callbackToken: CALLBACK_TOKEN })).status).toBe(202);
+    const refused = newRunId("refused");
+    expect((await dispatch(r.base, { runId: refused, workflow: "refused", vars: { who: "team-blue" }, callbackUrl: callbacks.url(), callbackToken: CALLBACK_TOKEN })).status).toBe(202);
 
     const success = await callbacks.waitFor(ok);
     expect(success).toMatchObject({ runId: ok, status: "succeeded", exitCode: 0, error: null });
@@ -152,6 +158,14 @@ describe("running dispatches", () => {
     // The run's own words, not only its exit code.
     expect(failure.error).toMatch(/^workflow fail failed at step "broken" \(exit 3\) after \d/);
     expect(failure.logTail).toContain("about to fail");
+    // The failing step's own reason, read from the child's run events (its step.end), after the run.end's summary.
+    const denied = await callbacks.waitFor(refused);
+    expect(denied).toMatchObject({ runId: refused, status: "failed", exitCode: 4 });
+    expect(denied.error).toMatch(/^workflow refused failed at step "quota" \(exit 4\) after \d[^:]*: exit 4: quota for team-blue is used up$/);
+    // The runner's own log keeps the summary: the step's words (which may quote the dispatch's vars) go only to the run's state and callback.
+    const finished = r.lines.find((l) => l.msg === "run finished" && l.runId === refused);
+    expect(String(finished?.error)).toStartWith('workflow refused failed at step "quota" (exit 4)');
+    expect(r.log).not.toContain("team-blue");
 
     // The receiver can see the callback a moment before the runner records that it was delivered.
     const stateOf = async () => (await fetch(`${r.base}/runs/${ok}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
