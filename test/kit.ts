@@ -7,7 +7,8 @@
  *   events are recorded, with overrides for what a test needs;
  * - {@linkcode plannedStep}: a `PlannedStep` of any kind from its step;
  * - {@linkcode runYaml}: a workflow file's text parsed, planned and run by
- *   the real engine (what `muster workflow` does, without the CLI).
+ *   the real engine between a `run.start` and a `run.end` (what `muster
+ *   workflow` does, without the CLI).
  */
 import { Cancellation } from "../src/engine/cancellation.ts";
 import type { RunEvent, RunObserver } from "../src/engine/events.ts";
@@ -132,6 +133,13 @@ export async function runYaml(yaml: string, options: { name?: string; vars?: Rec
   const plan = buildPlan(run);
   if (plan.errors.length > 0) throw new Error(`the test's workflow does not plan: ${plan.errors.map((e) => String((e as { message?: string }).message ?? e)).join("; ")}`);
   const observer = recordingObserver();
+  // Bracketed by run.start and run.end as `muster workflow` does (src/cli/workflow.ts), so renderers get a whole run.
+  await observer.emit({ type: "run.start", workflow: workflow.name, file: "w.yaml" });
+  const started = performance.now();
   const result = await runWorkflow({ run, plan, observer, cancellation: options.cancellation ?? new Cancellation(), graceMs: 100 });
+  const durationMs = performance.now() - started;
+  await observer.emit(result.exitCode === 0
+    ? { type: "run.end", workflow: workflow.name, status: "succeeded", exitCode: 0, durationMs }
+    : { type: "run.end", workflow: workflow.name, status: "failed", exitCode: result.exitCode, failedStep: result.failedStep, durationMs });
   return { result, observer };
 }
