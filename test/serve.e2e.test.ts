@@ -642,7 +642,8 @@ describe("lifecycle", () => {
     Bun.spawnSync(["mkdir", "-p", `${runnerTmp}/muster-run-${dead}-stale1/repo/deep`, `${runnerTmp}/muster-secrets-${dead}-stale2`, `${runnerTmp}/muster-run-${alive}-live1`, `${runnerTmp}/muster-run-3999999-legacy`]);
     writeFileSync(`${runnerTmp}/muster-runner-${dead}.lock`, "3999999");
     // A live runner elsewhere: a process holding its lock (the pid in a file would prove nothing).
-    const holder = Bun.spawn(["flock", `${runnerTmp}/muster-runner-${alive}.lock`, "sh", "-c", "echo locked; exec sleep 600"], { stdout: "pipe" });
+    // One process holds it (flock's own child would outlive a kill of flock, and hold the test's output open for 10 minutes).
+    const holder = Bun.spawn(["sh", "-c", 'exec 9>"$1" && flock 9 && echo locked && exec sleep 600', "holder", `${runnerTmp}/muster-runner-${alive}.lock`], { stdout: "pipe" });
     const reader = holder.stdout.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("locked\n");
     try {
