@@ -72,7 +72,7 @@ const WORKFLOWS = `workflows:
         type: container
         background: true
         with: { image: muster-test/busybox:1, command: ["sh", "-c", "trap '' TERM; echo up > /tmp/up; while true; do sleep 1; done"], healthcheck: { test: "cat /tmp/up", interval: 100ms }, stop_timeout: 30s }
-      - { name: hold, type: shell, command: "sleep 1042" }
+      - { name: hold, type: shell, command: "sleep {{ .vars.seconds | default \\"1042\\" }}" }
 `;
 
 let sshd: Awaited<ReturnType<typeof startSshd>>;
@@ -366,8 +366,11 @@ describe("the HTTP API", () => {
     const r = await runner({ ...sshEnv(), MUSTER_CANCEL_GRACE: "1s", MUSTER_ALLOW_DOCKER_SOCKET: "1" });
     const id = newRunId("svc");
     const mine = () => Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=dev.muster.dispatch=${id}`]).stdout.toString().trim();
-    expect((await dispatch(r.base, { runId: id, workflow: "svc", callbackUrl: callbacks.url() })).status).toBe(202);
+    expect((await dispatch(r.base, { runId: id, workflow: "svc", vars: { seconds: tagged(1044) }, callbackUrl: callbacks.url() })).status).toBe(202);
     expect(await eventually(() => mine() !== "", 60_000, 100)).toBe(true);
+    // Canceled once the service is ready and the next step runs: its teardown then outlasts the grace (a service still
+    // starting may be removed by the run itself, and the runner would have nothing left to remove).
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1044)}`)).length > 0, 60_000)).toBe(true);
     await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
     expect((await callbacks.waitFor(id, 60_000)).status).toBe("canceled");
     expect(mine()).toBe("");
