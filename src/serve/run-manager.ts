@@ -1,35 +1,26 @@
 /**
  * Runs of dispatched workflows: a bounded queue, a concurrency limit, no
- * two runs of the same stack at once, each run in its own temp dir that is
- * always removed, and a callback when it ends. Every change of a run's
- * state is written to the {@linkcode RunStore} first, so that a restarted
- * runner knows its runs (see `recover`).
+ * two runs of the same stack at once, and a callback when each ends. Every
+ * change of a run's state is written to the {@linkcode RunStore} first, so
+ * that a restarted runner knows its runs (see `recover`). How a run is
+ * executed (its dir, clone, child muster, isolation and outcome) is the
+ * {@linkcode RunExecutor}'s (run-executor.ts).
  * @module
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Cancellation } from "../engine/cancellation.ts";
-import { runProcess } from "../engine/run-process.ts";
-import { OutputCapture } from "../output/capture.ts";
-import { platform } from "../platform/index.ts";
-import { sendCallback, type CallbackOutcome, type CallbackPayload } from "./callback.ts";
+import { sendCallback, type CallbackPayload } from "./callback.ts";
 import type { ServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import { cloneRepository, prepareRunDirs } from "./git-clone.ts";
-import { RUN_DIR_PREFIX, runDirTag } from "./run-dir-lock.ts";
-import { runIsolated, WORKSPACE } from "./isolated-run.ts";
-import { ENGINE_ALLOWANCES } from "../docker/engine-policy.ts";
-import type { RunIdentity, RunSandbox } from "./run-sandbox.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
-import type { FinalStatus, RunStore, StoredRun } from "./run-store.ts";
-import { EXIT_OK } from "../exit-codes.ts";
-import { formatDuration, parseDuration } from "../workflow/duration.ts";
-import type { RunState } from "./run-record.ts";
+import type { FinalStatus, RunState } from "./run-record.ts";
+import { WorkspaceExecutor, type RunExecutor, type RunResult } from "./run-executor.ts";
+import type { RunSandbox } from "./run-sandbox.ts";
+import type { RunStore, StoredRun } from "./run-store.ts";
 
-export type { RunState, RunStatus } from "./run-record.ts";
+export type { FinalStatus, RunState, RunStatus } from "./run-record.ts";
+export { LOG_TAIL_BYTES, type RunExecutor, type RunResult } from "./run-executor.ts";
 
 interface Run {
   dispatch: Dispatch;
@@ -48,14 +39,6 @@ function newRun(dispatch: Dispatch, state: RunState): Run {
   return { dispatch, state, cancellation: new Cancellation(), done, finish };
 }
 
-/** How much output a callback carries. */
-export const LOG_TAIL_BYTES = 16 * 1024;
-/** Environment variables passed from the runner to a run; everything else is withheld. */
-const PASSED_ENV = [
-  "PATH", "DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONFIG", "ATMOS_BIN", "TZ", "LANG", "LC_ALL",
-  // The administrator's allowances for container steps (runs are always restricted: MUSTER_CONFINE).
-  "MUSTER_ALLOW_HOST_MOUNTS", "MUSTER_ALLOW_DOCKER_SOCKET", ...ENGINE_ALLOWANCES,
-];
 // Run dirs are `<tmp>/muster-run-<runner tag>-XXXXXX`, judged by the runner's lock (run-dir-lock.ts), never by a pid.
 export { sweepStaleRunDirs } from "./run-dir-lock.ts";
 
@@ -68,20 +51,6 @@ function differingField(a: Dispatch, b: Dispatch): string | undefined {
   if (vars(a) !== vars(b)) return "vars";
   return undefined;
 }
-
-/**
- * Why a run's muster failed, in its own words: its last `muster: ...` error
- * (a workflow not found, an invalid file), else its `✗ workflow ... failed
- * at step ...` line; undefined when the output says neither.
- */
-export function reasonOf(output: string): string | undefined {
-  const lines = output.split("\n").map((line) => line.trim());
-  const error = lines.findLast((line) => line.startsWith("muster: "));
-  if (error) return error.slice("muster: ".length);
-  return lines.findLast((line) => /^✗ workflow .+ failed/.test(line))?.slice(2);
-}
-
-const decoder = new TextDecoder();
 
 /** The runs of one server: what it runs, calls back and asks the store. */
 export class RunManager {
@@ -105,11 +74,12 @@ export class RunManager {
   #nextPass?: Promise<void>;
   #passes: Promise<void> = Promise.resolve();
 
-  /** What confines process-mode runs (run-sandbox.ts); none: runs run as this runner's user, unconfined. */
-  #sandbox?: RunSandbox;
+  /** What runs the runs: {@linkcode WorkspaceExecutor} unless a test gives another. */
+  #executor: RunExecutor;
 
-  constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor, store: RunStore, sandbox?: RunSandbox) {
-    this.#sandbox = sandbox;
+  /** `sandbox` confines the default executor's process-mode runs; `executor` replaces that executor. */
+  constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor, store: RunStore, sandbox?: RunSandbox, executor?: RunExecutor) {
+    this.#executor = executor ?? new WorkspaceExecutor(config, log, sandbox);
     this.#config = config;
     this.#log = log;
     this.#metrics = metrics;
@@ -340,98 +310,30 @@ export class RunManager {
   }
 
   async #execute(run: Run): Promise<void> {
-    const { dispatch } = run;
-    const runId = dispatch.runId;
+    const runId = run.dispatch.runId;
     this.#log("info", "run started", { runId });
-    const redactor = this.#redactor.with(dispatch.callbackToken);
-    let root: string | undefined;
-    const output = new OutputCapture({ keepAll: false, tailBytes: LOG_TAIL_BYTES });
-    const keep = (chunk: Uint8Array) => output.append(1, chunk);
-    let status: "succeeded" | "failed" | "canceled" = "failed";
-    let exitCode: number | null = null;
-    let error: string | null = null;
-    let identity: RunIdentity | undefined;
-    try {
-      root = await mkdtemp(join(tmpdir(), `${RUN_DIR_PREFIX}${runDirTag()}-`));
-      const dirs = await prepareRunDirs(root);
-      await cloneRepository(this.#config, dirs, run.cancellation);
-      const vars = dispatch.vars ?? {};
-      const isolated = this.#config.runIsolation === "container";
-      const sandbox = isolated ? undefined : this.#sandbox;
-      // A root runner's run gets a uid of its own and its dir; the run sees its dir where the sandbox binds it.
-      identity = sandbox?.acquire();
-      await sandbox?.hand(dirs, identity);
-      const seen = sandbox ? sandbox.view(dirs) : dirs;
-      // Vars never travel on argv (other local users read it): only as MUSTER_VAR_*, which MUSTER_VARS_FROM_ENV=1 makes the child take as --var.
-      const args = [
-        "workflow", dispatch.workflow, "-C", isolated ? WORKSPACE : seen.checkout,
-        ...(dispatch.file ? ["-f", dispatch.file] : []),
-        ...(dispatch.stack ? ["-s", dispatch.stack] : []),
-      ];
-      // MUSTER_CONFINE: atmos.yaml, workflow files and their base paths must lie inside the checkout (symlinks out are refused).
-      const env: Record<string, string> = { HOME: seen.home, TMPDIR: seen.tmp, NO_COLOR: "1", MUSTER_RUN_ID: runId, MUSTER_CONFINE: seen.checkout, MUSTER_VARS_FROM_ENV: "1" };
-      const own = platform.env();
-      for (const key of PASSED_ENV) if (own[key]) env[key] = own[key]!;
-      for (const [k, v] of Object.entries(vars)) env[`MUSTER_VAR_${k}`] = v;
-      const timeoutMs = Math.min(dispatch.timeout ? parseDuration(dispatch.timeout)! : this.#config.runTimeoutMs, this.#config.runTimeoutMaxMs);
-      // A canceled run tears its services down: the grace outlasts a service's stop_timeout (MUSTER_CANCEL_GRACE).
-      const outcome = isolated
-        ? await runIsolated(this.#config, { runId, args, checkout: dirs.checkout, env: { ...env, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeoutMs, cancellation: run.cancellation, output: keep })
-        : await runProcess(sandbox ? sandbox.wrap([...platform.selfCommand(), ...args], dirs.root, identity) : [...platform.selfCommand(), ...args], {
-          env, cwd: dirs.checkout, stdin: "null", stdout: keep, stderr: keep, graceMs: this.#config.cancelGraceMs, cancellation: run.cancellation, timeoutMs,
-        });
-      exitCode = outcome.code;
-      if (outcome.timedOut) {
-        error = `run timed out after ${formatDuration(timeoutMs)} (${dispatch.timeout ? "the dispatch's timeout" : "MUSTER_RUN_TIMEOUT"})`;
-      } else if (run.cancellation.canceled) {
-        status = "canceled";
-        error = run.cancellation.reason;
-      } else if (outcome.code === EXIT_OK) status = "succeeded";
-      else error = reasonOf(decoder.decode(output.tail())) ?? `workflow "${dispatch.workflow}" exited with code ${outcome.code}`;
-    } catch (err) {
-      status = run.cancellation.canceled ? "canceled" : "failed";
-      error = run.cancellation.canceled ? run.cancellation.reason : (err as Error).message;
-    } finally {
-      // A run killed during its teardown (cancel past the grace, a second SIGTERM) may leave containers: the runner removes them.
-      await this.#removeLeftContainers(runId);
-      // rm does not follow symlinks: a link in the checkout is removed, not its target.
-      if (root) await rm(root, { recursive: true, force: true, maxRetries: 3 }).catch((e: Error) => this.#log("error", "could not remove run dir", { runId, error: e.message }));
-      // The run's PID namespace died with its first process: nothing of the uid's is left to meet the next run.
-      this.#sandbox?.release(identity);
-    }
-    const logTail = redactor.redact(decoder.decode(output.tail()));
-    await this.#complete(run, status, exitCode, error ? redactor.redact(error) : null, logTail);
+    const result: RunResult = await this.#executor.execute(run.dispatch, run.cancellation).catch((error: Error) => {
+      const why = run.cancellation.canceled ? run.cancellation.reason : error.message;
+      return { status: run.cancellation.canceled ? "canceled" : "failed", exitCode: null, error: why, summary: why, logTail: "" };
+    });
+    const redactor = this.#redactor.with(run.dispatch.callbackToken);
+    const hide = (text: string | null) => (text === null ? null : redactor.redact(text));
+    await this.#complete(run, { status: result.status, exitCode: result.exitCode, error: hide(result.error) }, hide(result.summary), redactor.redact(result.logTail));
   }
 
-  /** The engine, connected once (a runner without one tries again at the next run). */
-  #docker?: import("../docker/client.ts").DockerClient;
-
-  async #removeLeftContainers(runId: string): Promise<void> {
-    await this.#reap(runId, 0, "removed a container the run left");
+  /** Stops (within `graceSeconds`) and removes the run's containers and network; logs `message` with what went. */
+  #reap(runId: string, graceSeconds: number, message: string): Promise<void> {
+    return this.#executor.reap(runId, graceSeconds, message);
   }
 
-  /** Stops (within `graceSeconds`) and removes the run's containers and network (run-reaper.ts); logs `message` with what went. */
-  async #reap(runId: string, graceSeconds: number, message: string): Promise<void> {
-    let docker: import("../docker/client.ts").DockerClient;
-    try {
-      const { DockerClient } = await import("../docker/client.ts");
-      docker = this.#docker ??= await DockerClient.connect(platform.env());
-    } catch {
-      return; // No engine here (a runner without container steps): nothing can have been left.
-    }
-    try {
-      const { reapRun } = await import("./run-reaper.ts");
-      const reaped = await reapRun(docker, runId, graceSeconds);
-      for (const container of reaped.containers) this.#log("warn", message, { runId, container });
-      if (reaped.networks.length > 0) this.#log("info", "removed the run's network", { runId, networks: reaped.networks });
-    } catch (error) {
-      this.#log("error", "could not remove what the run left on the engine", { runId, error: (error as Error).message });
-    }
-  }
-
-  async #complete(run: Run, status: FinalStatus, exitCode: number | null, error: string | null, logTail: string): Promise<void> {
+  /**
+   * Stores a run's final state, then calls back; the log shows `summary`
+   * (the error without the failing step's own words).
+   */
+  async #complete(run: Run, final: { status: FinalStatus; exitCode: number | null; error: string | null }, summary: string | null, logTail: string): Promise<void> {
+    const { status, exitCode, error } = final;
     // The final state is stored before the callback: a runner killed while calling back sends it at its next start.
-    const held = await this.#store.finish(run.state.runId, this.#owner, { status, exitCode, error }).catch((e: Error) => {
+    const held = await this.#store.finish(run.state.runId, this.#owner, final).catch((e: Error) => {
       this.#log("error", "could not store a final state", { runId: run.state.runId, error: e.message });
       return true; // the callback still goes out: the store is behind, the orchestrator need not be
     });
@@ -447,7 +349,7 @@ export class RunManager {
     const started = run.state.startedAt ? Date.parse(run.state.startedAt) : finishedAt.getTime();
     const durationMs = finishedAt.getTime() - started;
     this.#metrics.finished(status, durationMs / 1000);
-    this.#log(status === "succeeded" ? "info" : "warn", "run finished", { runId: run.state.runId, status, exitCode, durationMs, error });
+    this.#log(status === "succeeded" ? "info" : "warn", "run finished", { runId: run.state.runId, status, exitCode, durationMs, error: summary });
     await this.#deliver(run, logTail);
   }
 

@@ -8,6 +8,9 @@ import type { CallbackOutcome } from "./callback.ts";
 /** A run's lifecycle. */
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
 
+/** The statuses a run ends in. */
+export type FinalStatus = Exclude<RunStatus, "queued" | "running">;
+
 /** What `GET /runs/:id` shows. */
 export interface RunState {
   runId: string;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import { startPostgres, type Postgres } from "../../test/postgres.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import type { RunState } from "./run-manager.ts";
+import type { RunState } from "./run-record.ts";
 import { SqlRunStore, StateError, type QueueBounds } from "./run-store.ts";
 
 const root = mkdtempSync(join(tmpdir(), "muster-run-store-test-"));

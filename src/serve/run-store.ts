@@ -33,7 +33,7 @@ import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import type { CallbackOutcome } from "./callback.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import type { RunState, RunStatus } from "./run-record.ts";
+import type { FinalStatus, RunState, RunStatus } from "./run-record.ts";
 import { postgresConnection, sqliteConnection, type SqlConnection } from "./sql-connection.ts";
 import { redactUrl, urlSecrets } from "./state-url.ts";
 
@@ -43,8 +43,7 @@ export interface StoredRun {
   state: RunState;
 }
 
-/** The final statuses. */
-export type FinalStatus = Exclude<RunStatus, "queued" | "running">;
+export type { FinalStatus } from "./run-record.ts";
 
 /** How admission went: a new run, the run already stored under that id, or no room. */
 export type Admission = { kind: "admitted" } | { kind: "known"; run: StoredRun } | { kind: "full"; why: string };
