@@ -2,7 +2,7 @@
  * `muster prune`: removes containers whose muster process is gone.
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { DockerClient } from "../docker/client.ts";
 import { pruneOrphans } from "../steps/container-services.ts";
 import { stderr } from "../output/terminal.ts";

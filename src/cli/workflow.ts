@@ -3,7 +3,7 @@
  * renderer (and `--log-dir`) observing the engine.
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { Cancellation } from "../engine/cancellation.ts";
 import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../run/run-workflow.ts";
