@@ -123,7 +123,8 @@ const found = new Set<string>();
 
 /** Whether `command` can be executed: a path that is executable, or a name found on PATH. */
 function executable(command: string): boolean {
-  if (found.has(command)) return true;
+  // `sh` runs the join itself: if it could not start, no wrapping would help (and the spawn says so).
+  if (command === "sh" || found.has(command)) return true;
   const ok = findExecutable(command, platform.env().PATH ?? "") !== undefined;
   if (ok) found.add(command);
   return ok;
