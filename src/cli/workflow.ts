@@ -107,7 +107,8 @@ export default defineCommand({
     if (args.ci !== undefined && !(CI_CHOICES as readonly string[]).includes(args.ci)) {
       throw new UsageError(`--ci ${JSON.stringify(args.ci)}: expected one of: ${CI_CHOICES.join(", ")}`);
     }
-    const vars = { ...varsFromEnv(platform.env()), ...parseVars(rawArgs) };
+    const env = platform.env(); // read here, never changed: the run's own copy is made by prepareRun
+    const vars = { ...varsFromEnv(env), ...parseVars(rawArgs) };
     const answers = parseAnswers(rawArgs);
     const project = await loadProject(args.dir);
     const interactive = promptsOnTerminal();
@@ -124,7 +125,7 @@ export default defineCommand({
     }
     checkAnswers(workflow, answers);
     if (fromStep) (await import("./resume.ts")).refuseSkippedReads(workflow, fromStep, answers);
-    const ci = format === "text" ? detectCi(platform.env(), args.ci, project.ci) : undefined;
+    const ci = format === "text" ? detectCi(env, args.ci, project.ci) : undefined;
     // The one run builder (describe uses it too): !env and !exec in prompt fields are evaluated once, when the run starts, as in Atmos.
     const { ctx, plan } = await prepareRun(project, workflow, file.path, {
       stack: args.stack,
@@ -178,7 +179,6 @@ export default defineCommand({
       observers.push(json);
       warn = (message) => void json.emit({ type: "message", level: "warn", text: message });
     } else {
-      const env = platform.env();
       const heartbeatMs = env.MUSTER_HEARTBEAT ? parseDuration(env.MUSTER_HEARTBEAT) : 30_000;
       if (heartbeatMs === undefined) throw new UsageError(`MUSTER_HEARTBEAT=${JSON.stringify(env.MUSTER_HEARTBEAT)}: expected a duration such as 30s (0 turns heartbeats off)`);
       // The status renderer owns the terminal's streams: everything else writes through it.

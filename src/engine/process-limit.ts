@@ -90,32 +90,41 @@ function joinLine(base: string, v1: boolean): string {
   return v1 ? `echo 0 > '${base}/tasks' || exit 126` : `echo $$ > '${base}/cgroup.procs' || exit 126`;
 }
 
-function pidsCgroup(): { base: string; join: string } | undefined {
-  const v1 = "/sys/fs/cgroup/pids";
-  const candidates = [v1];
-  // cgroup v2: our own group, when its pids controller is available to children.
+/** cgroup v2: our own group, when its pids controller is available to children. */
+function ownV2Group(): string | undefined {
   try {
     const own = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.startsWith("0::"))?.slice(3);
-    if (own !== undefined && readFileSync("/sys/fs/cgroup/cgroup.controllers", "utf8").includes("pids")) candidates.push(join("/sys/fs/cgroup", own));
+    if (own !== undefined && readFileSync("/sys/fs/cgroup/cgroup.controllers", "utf8").includes("pids")) return join("/sys/fs/cgroup", own);
   } catch {
     // not v2
   }
-  for (const root of candidates) {
-    sweepStale(root);
-    const base = join(root, `muster-${platform.pid}`);
-    try {
-      mkdirSync(base);
-      writeFileSync(join(base, "pids.max"), String(maxProcs()));
-      return { base, join: joinLine(base, root === v1) };
-    } catch {
-      try {
-        rmdirSync(base);
-      } catch {
-        // not created
-      }
-    }
-  }
   return undefined;
+}
+
+/** Makes this run's group under `root` with the budget; undefined when muster may not. */
+function makeGroup(root: string, v1: boolean): { base: string; join: string } | undefined {
+  sweepStale(root);
+  const base = join(root, `muster-${platform.pid}`);
+  try {
+    mkdirSync(base);
+    writeFileSync(join(base, "pids.max"), String(maxProcs()));
+    return { base, join: joinLine(base, v1) };
+  } catch {
+    try {
+      rmdirSync(base);
+    } catch {
+      // not created
+    }
+    return undefined;
+  }
+}
+
+function pidsCgroup(): { base: string; join: string } | undefined {
+  // v1 first (its join is the cheap one); v2 is looked for only when v1 is not there to use.
+  const made = makeGroup("/sys/fs/cgroup/pids", true);
+  if (made) return made;
+  const v2 = ownV2Group();
+  return v2 === undefined ? undefined : makeGroup(v2, false);
 }
 
 /** Commands already found (a miss is looked up again: the command may appear during the run). */
