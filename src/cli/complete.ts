@@ -8,7 +8,7 @@
  * @internal
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { stdout } from "../output/terminal.ts";
 import { loadWorkflowFiles } from "../load/discover.ts";
 import { dirArg, fileArg, loadProject } from "./common.ts";

@@ -4,7 +4,7 @@
  * `muster __complete workflows` at completion time).
  * @module
  */
-import { type ArgsDef, type CommandDef, defineCommand } from "citty";
+import { type ArgsDef, type CommandDef, defineCommand } from "./command.ts";
 import { stdout } from "../output/terminal.ts";
 import { UsageError } from "../errors.ts";
 import { EXIT_OK } from "../exit-codes.ts";

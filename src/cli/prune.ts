@@ -4,7 +4,7 @@
  * 30 days by default, or `--older-than`; never a live run).
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { DockerClient } from "../docker/client.ts";
 import { pruneOrphans } from "../docker/lifecycle.ts";
 import { stderr } from "../output/terminal.ts";

@@ -2,7 +2,7 @@
  * `muster serve`: the self-hosted dispatch runner.
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { EXIT_USAGE } from "../exit-codes.ts";
 import { platform } from "../platform/index.ts";
 import { loadServeConfig, ConfigError } from "../serve/config.ts";

@@ -4,21 +4,16 @@
  * @module
  */
 import { resolve } from "node:path";
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { Cancellation } from "../engine/cancellation.ts";
 import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../run/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, exitCodeOf, MusterError, UsageError } from "../errors.ts";
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
-import { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } from "../files/owned-path.ts";
-import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
-import { planJson, renderPlanText } from "../output/plan-view.ts";
+import type { NotOwnFileError } from "../files/owned-path.ts";
 import { stderr, stdout, sttyEcho } from "../output/terminal.ts";
 import { CI_CHOICES, detectCi } from "../output/ci/providers.ts";
-import { SummaryRenderer } from "../output/ci/summary-renderer.ts";
-import { JsonRenderer, openEventsFile } from "../output/json-renderer.ts";
-import { JunitRenderer } from "../output/junit-renderer.ts";
 import { StatusRenderer } from "../output/status-renderer.ts";
 import { TextRenderer } from "../output/text-renderer.ts";
 import { platform } from "../platform/index.ts";
@@ -44,6 +39,7 @@ async function checkWritableFile(flag: string, file: string): Promise<void> {
     throw new UsageError(`${flag} ${JSON.stringify(file)}: cannot write there (${error.message.split("\n")[0]}); expected a file in an existing, writable directory`);
   });
   // Another user who may write the directory could plant a link at the file (S10): exit 78, as for an untrusted state.
+  const { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } = await import("../files/owned-path.ts");
   const { problem } = outputDirProblem(dirname(file));
   if (problem) throw untrustedOutput(flag, file, new NotOwnFileError(dirname(file), `${problem}; ${OUTPUT_DIR_RULE}`));
   const { lstat } = await import("node:fs/promises");
@@ -117,13 +113,14 @@ export default defineCommand({
     if (args.ci !== undefined && !(CI_CHOICES as readonly string[]).includes(args.ci)) {
       throw new UsageError(`--ci ${JSON.stringify(args.ci)}: expected one of: ${CI_CHOICES.join(", ")}`);
     }
-    let vars = { ...varsFromEnv(platform.env()), ...parseVars(rawArgs) };
+    const env = platform.env(); // read here, never changed: the run's own copy is made by prepareRun
+    let vars = { ...varsFromEnv(env), ...parseVars(rawArgs) };
     let answers = parseAnswers(rawArgs);
     const project = await loadProject(args.dir);
     const interactive = promptsOnTerminal();
     const resumeId = resumeFlag(rawArgs);
     if (resumeId !== undefined && args["from-step"] !== undefined) throw new UsageError("--resume and --from-step: give one (--resume starts where the run failed, with its stored results; --from-step starts where you say, with none)");
-    const journal = resumeId !== undefined ? journalForResume(platform.env()) : undefined;
+    const journal = resumeId !== undefined ? journalForResume(env) : undefined;
     // No name: a picker on a terminal (which also picks where to start), the list otherwise; under --resume, the run's workflow.
     const picked = args.name || resumeId !== undefined ? undefined : await pickWorkflow(project, args.file, interactive);
     let found = args.name ? await findWorkflow(project, args.name, args.file, interactive ? (files) => pickFile(args.name!, files) : undefined) : picked?.found;
@@ -150,7 +147,7 @@ export default defineCommand({
     checkAnswers(workflow, answers);
     // Under --resume the steps before the start have their stored results: nothing they left is missing.
     if (fromStep && !resumed) refuseSkippedReads(workflow, fromStep, answers);
-    const ci = format === "text" ? detectCi(platform.env(), args.ci, project.ci) : undefined;
+    const ci = format === "text" ? detectCi(env, args.ci, project.ci) : undefined;
     // The one run builder (describe uses it too): !env and !exec in prompt fields are evaluated once, when the run starts, as in Atmos.
     const { ctx, plan } = await prepareRun(project, workflow, file.path, {
       stack: resumed ? resumed.record.stack ?? "" : args.stack,
@@ -174,6 +171,7 @@ export default defineCommand({
     if (shown) await stderr.write(shown);
     if (args["dry-run"]) {
       // JSON stays one plan document; the text preview is followed by the steps Atmos runs under --dry-run.
+      const { planJson, renderPlanText } = await import("../output/plan-view.ts");
       if (format === "json") {
         await stdout.write(`${JSON.stringify(planJson(plan, file.display, ctx.stackFlag))}\n`);
         return EXIT_OK;
@@ -184,22 +182,25 @@ export default defineCommand({
     }
     if (args.junit) await checkWritableFile("--junit", args.junit);
     const logDir = args["log-dir"];
+    // Renderers and checks that only some flags need are loaded only then.
+    const logDirRenderer = logDir ? await import("../output/log-dir-renderer.ts") : undefined;
+    const isNotOwnFile = async (error: Error): Promise<boolean> => error instanceof (await import("../files/owned-path.ts")).NotOwnFileError;
     if (logDir) {
-      await checkLogDir(logDir).catch((error: Error) => {
-        if (error instanceof NotOwnFileError) throw untrustedOutput("--log-dir", logDir, error);
+      await logDirRenderer!.checkLogDir(logDir).catch(async (error: Error) => {
+        if (await isNotOwnFile(error)) throw untrustedOutput("--log-dir", logDir, error as NotOwnFileError);
         throw new UsageError(`--log-dir ${JSON.stringify(logDir)}: cannot write there (${error.message.split("\n")[0]}); expected a directory muster may create files in`);
       });
     }
 
     const observers: RunObserver[] = [];
     let warn: (text: string) => void;
+    const jsonRenderer = format === "json" || args.events ? await import("../output/json-renderer.ts") : undefined;
     if (format === "json") {
       // stdout carries the event stream and nothing else; muster's human lines go nowhere.
-      const json = new JsonRenderer({ write: (line) => stdout.write(line) });
+      const json = new jsonRenderer!.JsonRenderer({ write: (line) => stdout.write(line) });
       observers.push(json);
       warn = (message) => void json.emit({ type: "message", level: "warn", text: message });
     } else {
-      const env = platform.env();
       const heartbeatMs = env.MUSTER_HEARTBEAT ? parseDuration(env.MUSTER_HEARTBEAT) : 30_000;
       if (heartbeatMs === undefined) throw new UsageError(`MUSTER_HEARTBEAT=${JSON.stringify(env.MUSTER_HEARTBEAT)}: expected a duration such as 30s (0 turns heartbeats off)`);
       // The status renderer owns the terminal's streams: everything else writes through it.
@@ -215,18 +216,18 @@ export default defineCommand({
       observers.push(text, status);
       warn = (message) => void text.emit({ type: "message", level: "warn", text: message });
       const summary = ci?.provider.summaryFile?.(env);
-      if (summary) observers.push(new SummaryRenderer(summary));
+      if (summary) observers.push(new (await import("../output/ci/summary-renderer.ts")).SummaryRenderer(summary));
     }
-    if (logDir) observers.push(new LogDirRenderer(logDir, warn));
+    if (logDir) observers.push(new logDirRenderer!.LogDirRenderer(logDir, warn));
     if (args.events) {
       const events = args.events;
-      const sink = await openEventsFile(events).catch((error: Error) => {
-        if (error instanceof NotOwnFileError) throw untrustedOutput("--events", events, error);
+      const sink = await jsonRenderer!.openEventsFile(events).catch(async (error: Error) => {
+        if (await isNotOwnFile(error)) throw untrustedOutput("--events", events, error as NotOwnFileError);
         throw new UsageError(`--events ${JSON.stringify(events)}: cannot write there (${error.message})`);
       });
-      observers.push(new JsonRenderer(sink));
+      observers.push(new jsonRenderer!.JsonRenderer(sink));
     }
-    if (args.junit) observers.push(new JunitRenderer(args.junit));
+    if (args.junit) observers.push(new (await import("../output/junit-renderer.ts")).JunitRenderer(args.junit));
     const observer = fanOut(observers);
 
     const cancellation = new Cancellation();
