@@ -181,8 +181,9 @@ describe("SQLite only", () => {
     await first.claim("previous", LEASE);
     await first.close();
     // A pid in the file proves nothing (it may be another PID namespace's): a held flock does.
+    // -o: only flock itself holds the lock (not the sleep it runs), so the lock is free once it has exited.
     writeFileSync(join(where, "runs.db.lock"), "1");
-    const holder = platform.spawn(["flock", join(where, "runs.db.lock"), "sh", "-c", "echo locked; exec sleep 60"], { stdin: "null", stdout: "pipe", stderr: "inherit" });
+    const holder = platform.spawn(["flock", "-o", join(where, "runs.db.lock"), "sh", "-c", "echo locked; exec sleep 60"], { stdin: "null", stdout: "pipe", stderr: "inherit" });
     const reader = holder.stdout!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("locked\n");
     await expect(SqlRunStore.openSqlite(where)).rejects.toThrow(StateError);
