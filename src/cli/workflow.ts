@@ -88,6 +88,7 @@ export default defineCommand({
     stack: stackArg,
     "from-step": { type: "string", description: "Start at this top-level step, skipping those before it", valueHint: "STEP" },
     "dry-run": { type: "boolean", description: "Print what would run and touch nothing" },
+    force: { type: "boolean", description: "Run steps with inputs/artifacts/preconditions even when they are fresh" },
     var: varArg,
     answer: { type: "string", description: "Answer the prompt step NAME with VALUE, on a terminal or not (repeatable)", valueHint: "NAME=VALUE" },
     dir: dirArg,
@@ -241,6 +242,7 @@ export default defineCommand({
         graceMs,
         fromStep,
         jobs: jobs === undefined ? undefined : new Semaphore(jobs),
+        force: args.force === true,
       });
       const durationMs = performance.now() - started;
       if (interrupted) {
