@@ -11,6 +11,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { muster, projectDirs, repoRoot } from "./helpers.ts";
+import schema from "../schemas/events.v1.json";
+import { validateJson } from "./json-schema.ts";
 
 const projects = projectDirs("muster-fresh-");
 const fixture = join(repoRoot, "fixtures/atmos/freshness/workflows/freshness.yaml");
@@ -59,6 +61,7 @@ describe("a step with inputs", () => {
     expect(second.code).toBe(0);
     const [compile] = stepEnds(events);
     expect(compile).toMatchObject({ path: ["compile"], status: "skipped", attempts: 0, fresh: true, error: "fresh: inputs.sources and artifacts.paths unchanged since its last success; --force runs it" });
+    expect(validateJson(compile, schema as Record<string, unknown>)).toEqual([]);
 
     writeFileSync(join(dir, "src/a.txt"), "changed\n");
     expect((await muster(["workflow", "build"], { cwd: dir })).stdout).toBe("compiled\nafter\n");
@@ -242,4 +245,17 @@ describe("validate", () => {
     expect(result.stderr).toContain(`workflows.yaml:19:39: workflow "w", step "e", child "x": "inputs" is not allowed on a child of a parallel or matrix step`);
     expect((await muster(["validate", "-f", fixture])).code).toBe(0);
   });
+});
+
+test("under Deno the source shares the state the binary wrote (same key, same hash)", async () => {
+  const deno = join(repoRoot, "node_modules/.bin/deno");
+  const viaDeno = { command: [deno, "run", "-A", join(repoRoot, "src/main.ts")], timeoutMs: 60_000 };
+  const dir = projects.make({ "workflows.yaml": build, "src/a.txt": "a\n" });
+  expect((await muster(["workflow", "build"], { cwd: dir })).stdout).toBe("compiled\nafter\n");
+  const fresh = await muster(["workflow", "build"], { cwd: dir, ...viaDeno });
+  expect(fresh.stdout).toBe("after\n");
+  expect(fresh.stderr).toContain("○ compile skipped (fresh:");
+  writeFileSync(join(dir, "src/a.txt"), "b\n");
+  expect((await muster(["workflow", "build"], { cwd: dir, ...viaDeno })).stdout).toBe("compiled\nafter\n");
+  expect((await muster(["workflow", "build"], { cwd: dir })).stdout).toBe("after\n");
 });
