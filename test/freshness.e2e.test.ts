@@ -72,6 +72,10 @@ describe("a step with inputs", () => {
 
     const forced = await muster(["workflow", "build", "--force"], { cwd: dir });
     expect(forced.stdout).toBe("compiled\nafter\n");
+    // describe shows what gates the step.
+    expect((await muster(["describe", "build"], { cwd: dir })).stdout).toContain("1. compile (shell, inputs src/*.txt, artifacts out/app)");
+    const described = JSON.parse((await muster(["describe", "build", "--json"], { cwd: dir })).stdout) as { steps: Array<Record<string, unknown>> };
+    expect(described.steps[0]).toMatchObject({ inputs: { sources: ["src/*.txt"] }, artifacts: { paths: ["out/app"] } });
   });
 
   test("the state is Atmos' file at Atmos' path: <base_path>/.atmos/cache/freshness/<key>.json with {\"sources_hash\":...}", async () => {
