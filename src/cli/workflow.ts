@@ -264,6 +264,7 @@ export default defineCommand({
           identity: args.identity || undefined,
           restrictHost: args["restrict-host"] || undefined,
           quiet: args.quiet,
+          force: args.force || undefined,
         }, resumeStep(workflow, result.failedStep));
         await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: result.exitCode, failedStep: result.failedStep, durationMs, resume });
         return result.exitCode;

@@ -175,7 +175,9 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
       const { when, continueOn, freshness } = planned.step;
-      const facts = freshness ? await freshnessFacts(planned.step, run, engine.force === true) : undefined;
+      // Computed where a condition can hold: not after an interrupt or an exit step, nor for an implicit condition after a failure.
+      const judged = !cancellation.canceled && !ended && (when !== undefined || !failed);
+      const facts = freshness && judged ? await freshnessFacts(planned.step, run, engine.force === true) : undefined;
       const judge = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps, facts && factVariables(facts)) });
       // After an interrupt only steps whose condition holds with status "canceled" run (`always`, as
       // GitHub Actions' `if: always()`), and a second Ctrl-C stops them too; the others are not started.
