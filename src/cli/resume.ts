@@ -30,6 +30,8 @@ export interface RunArgs {
   identity?: string;
   restrictHost?: boolean;
   quiet?: boolean;
+  /** `--force`: fresh steps run too. */
+  force?: boolean;
 }
 
 /**
@@ -114,6 +116,7 @@ export function resumeCommand(args: RunArgs, fromStep: string): string {
   if (args.identity !== undefined) words.push("--identity", args.identity);
   if (args.restrictHost) words.push("--restrict-host");
   if (args.quiet) words.push("-q");
+  if (args.force) words.push("--force");
   words.push("--from-step", fromStep);
   return words.map(shellQuote).join(" ");
 }

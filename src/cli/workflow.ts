@@ -89,6 +89,7 @@ export default defineCommand({
     "from-step": { type: "string", description: "Start at this top-level step, skipping those before it", valueHint: "STEP" },
     resume: { type: "boolean", description: "Continue the last failed or interrupted run of this workflow in this project (or, as --resume=RUN, that run: see muster runs) at the step that failed, with its vars, stack, answers and the stored results of the steps before it", valueHint: "RUN" },
     "dry-run": { type: "boolean", description: "Print what would run and touch nothing" },
+    force: { type: "boolean", description: "Run steps with inputs/artifacts/preconditions even when they are fresh" },
     var: varArg,
     answer: { type: "string", description: "Answer the prompt step NAME with VALUE, on a terminal or not (repeatable)", valueHint: "NAME=VALUE" },
     dir: dirArg,
@@ -267,6 +268,7 @@ export default defineCommand({
       identity: args.identity || undefined,
       restrictHost: args["restrict-host"] || undefined,
       quiet: args.quiet,
+      force: args.force || undefined,
     });
     const started = performance.now();
     // A dry run changes nothing, so there is nothing to record or resume.
@@ -297,6 +299,7 @@ export default defineCommand({
         jobs: jobs === undefined ? undefined : new Semaphore(jobs),
         ...(resumed ? { restored: resumed.plan.restored, ask: resumed.plan.ask } : {}),
         ...(journaled ? { onStepEnd: (left) => journaled.writer.stepEnded(left, journaled.digestOf(left.name)) } : {}),
+        force: args.force === true,
       });
       const durationMs = performance.now() - started;
       if (interrupted) {

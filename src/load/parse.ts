@@ -14,7 +14,7 @@ import { checkConditionReads, checkTemplates } from "./template-check.ts";
 import { celParts, compileCelPart, type Condition, ConditionError, loadedCel, parseCondition } from "../workflow/condition.ts";
 import { DiagnosticCollector, describeValue, suggest, type Diagnostic } from "../workflow/diagnostics.ts";
 import { manifestSchema, workflowSchema, type Schema } from "../workflow/schema.ts";
-import type { SourceRef, StepBase, Workflow, WorkflowFile } from "../workflow/types.ts";
+import type { FreshnessDeclarations, SourceRef, StepBase, Workflow, WorkflowFile } from "../workflow/types.ts";
 import { YamlSource } from "../workflow/yaml-source.ts";
 import { withYamlHints } from "../workflow/yaml-hints.ts";
 
@@ -278,6 +278,8 @@ class WorkflowParser {
       timeoutMs: parsed.timeout as number | undefined,
       retry: parsed.retry as StepBase["retry"],
     };
+    const freshness = freshnessOf(parsed);
+    if (freshness) base.freshness = freshness;
     return kind.build(parsed, base, this.#buildContext(path, where));
   }
 
@@ -344,6 +346,12 @@ class WorkflowParser {
     if ("when" in raw) {
       this.#out.report([...path, "when"], where, `"when" is not allowed on a child of a parallel or matrix step (expected "needs" to order children)`, "key");
       return false;
+    }
+    for (const key of ["inputs", "artifacts", "preconditions"]) {
+      if (key in raw) {
+        this.#out.report([...path, key], where, `"${key}" is not allowed on a child of a parallel or matrix step (expected it on a top-level step: freshness is judged for those only, as in Atmos)`, "key");
+        return false;
+      }
     }
     return true;
   }
@@ -441,4 +449,11 @@ export function parseWorkflowFile(file: string, text: string, knownValue?: unkno
   if (diagnostics.length === 0) return { workflowFile, diagnostics, value: source.value, declares, needsCel };
   for (const list of parser.broken.values()) list.sort((a, b) => a.line - b.line || a.col - b.col);
   return { diagnostics, foreign, declares, broken: parser.broken, fileLevel, workflowFile: fileLevel ? undefined : workflowFile, needsCel };
+}
+
+/** A step's `inputs`/`artifacts`/`preconditions`, as validated by `src/steps/freshness-fields.ts`; undefined without any. */
+function freshnessOf(parsed: Raw): FreshnessDeclarations | undefined {
+  const { inputs, artifacts, preconditions } = parsed as FreshnessDeclarations;
+  if (!inputs && !artifacts && !preconditions) return undefined;
+  return { ...(inputs ? { inputs } : {}), ...(artifacts ? { artifacts } : {}), ...(preconditions ? { preconditions } : {}) };
 }

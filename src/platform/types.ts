@@ -198,6 +198,17 @@ export interface Platform {
    */
   digest(algorithm: "md5" | "sha1" | "sha256" | "sha512", data: string | Uint8Array): string;
   /**
+   * An incremental hash: `update` with each piece, then `digest` (hex), so
+   * files are hashed one at a time instead of concatenated in memory
+   * (freshness hashes a step's `inputs.sources`). Same engines as `digest`.
+   *
+   * @example
+   * ```ts
+   * platform.hasher("sha256").update("a").update("b").digest(); // = digest("sha256", "ab")
+   * ```
+   */
+  hasher(algorithm: "sha256"): IncrementalHash;
+  /**
    * Asks the runtime to collect garbage now. Called after every 16 MiB
    * of child output: Bun's heuristics otherwise let short-lived output chunks
    * pile up to several times the live data (measured by scripts/bench/parallel.ts).
@@ -228,6 +239,13 @@ export interface Platform {
    * ```
    */
   tryLockFile(path: string): FileLock | undefined;
+}
+
+/** A hash fed piece by piece ({@linkcode Platform.hasher}). */
+export interface IncrementalHash {
+  update(data: string | Uint8Array): IncrementalHash;
+  /** The hex digest; the hash cannot be fed afterwards. */
+  digest(): string;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
 import { waitsForServices } from "../steps/behaviours.ts";
 import { celMentions, celParts, type Condition, type ConditionContext, ConditionEvaluationError, conditionText, forgives, loadCel, shouldRun } from "../workflow/condition.ts";
-import { celVariables } from "../workflow/cel-variables.ts";
+import { celVariables, type FreshnessVariables } from "../workflow/cel-variables.ts";
 import { changesEnv, type Plan, planForRun, StepTemplateError } from "../load/plan.ts";
 import type { RunContext } from "../workflow/run-context.ts";
 import { IdentityCache } from "../engine/identity.ts";
@@ -25,9 +25,14 @@ import { runPlannedStep } from "./run-step.ts";
 import type { Semaphore } from "../engine/semaphore.ts";
 import type { RunContainers } from "../steps/container/registry.ts";
 import { lazy } from "../util/lazy.ts";
+import { freshnessIdentity, freshReason, implicitRuns, mentionsFreshness, needsOf } from "./freshness-gate.ts";
+import type { FreshnessFacts } from "./freshness.ts";
+import { platform } from "../platform/index.ts";
 
 // The container machinery (Engine API client, services), loaded once, by a run that needs an engine.
 const containerRegistryModule = lazy(() => import("../steps/container/registry.ts"));
+// Hashing and state of `inputs`/`artifacts`/`preconditions`, loaded by a run that has a step with them.
+const freshnessModule = lazy(() => import("./freshness.ts"));
 import type { StoredResult } from "../workflow/run-state.ts";
 
 /**
@@ -66,6 +71,8 @@ export interface EngineContext {
   ask?: ReadonlySet<string>;
   /** Called as each top-level step ends (run, skipped or canceled), with what it left: the run journal. */
   onStepEnd?(left: StepLeft): void | Promise<void>;
+  /** `--force`: steps with `inputs`/`artifacts`/`preconditions` count as out of date. */
+  force?: boolean;
 }
 
 /** How a workflow ended. */
@@ -209,6 +216,8 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
     for (const planned of plan.steps.slice(start)) {
       const { when } = planned.step;
       if (!celParts(when).some((part) => !celMentions(part.expr, "steps"))) continue;
+      // As in Atmos, a condition on freshness facts waits for them (they are computed as its step comes).
+      if (mentionsFreshness(when)) continue;
       const runs = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps) }).runs(when, "success", true);
       if (runs && (planned.step.identity ?? run.identity) !== undefined) break;
     }
@@ -216,8 +225,11 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       const path = [planned.name];
       const before = snapshot();
       const left = async (result: StepResult) => void (await engine.onStepEnd?.(leftSince(before, planned.name, result)));
-      const { when, continueOn } = planned.step;
-      const judge = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps) });
+      const { when, continueOn, freshness } = planned.step;
+      // Computed where a condition can hold: not after an interrupt or an exit step, nor for an implicit condition after a failure.
+      const judged = !cancellation.canceled && !ended && (when !== undefined || !failed);
+      const facts = freshness && judged ? await freshnessFacts(planned.step, run, engine.force === true) : undefined;
+      const judge = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps, facts && factVariables(facts)) });
       // After an interrupt only steps whose condition holds with status "canceled" run (`always`, as
       // GitHub Actions' `if: always()`), and a second Ctrl-C stops them too; the others are not started.
       const interrupted = cancellation.canceled;
@@ -237,6 +249,14 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       }
       if (!ended && !interrupted && !judge.runs(when, failed ? "failure" : "success", true)) {
         const result = notRun("skipped", failed ? "an earlier step failed" : when ? `when: ${conditionText(when)}` : "");
+        outcomes.push({ name: planned.name, result });
+        await emit({ type: "step.end", path, result });
+        await left(result);
+        continue;
+      }
+      // Atmos' implicit condition of a step without `when:` (freshness.EffectiveWhen).
+      if (!ended && !interrupted && freshness && facts && !when && !implicitRuns(freshness, facts)) {
+        const result: StepResult = { ...notRun("skipped", freshReason(freshness)), fresh: true };
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
         await left(result);
@@ -268,6 +288,8 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         }
       }
       outcomes.push({ name: planned.name, result });
+      // Recorded only after the step succeeded, as in Atmos: a failed step never counts as up to date.
+      if (result.status === "succeeded" && (freshness?.inputs || freshness?.artifacts)) await recordFreshness(planned.step, run, emit);
       await left(result);
       if (result.endsRun && !ended) ended = planned.name;
       if (result.status !== "failed") continue;
@@ -320,4 +342,35 @@ function usesEngine(steps: PlannedStep[]): boolean {
   const inSandbox = (step: StepBase): boolean =>
     Boolean((step as { container?: unknown }).container) || ((step as { steps?: StepBase[] }).steps ?? []).some(inSandbox);
   return steps.some((s) => s.kind.behaviours.usesEngine || inSandbox(s.step));
+}
+
+/** A top-level step's freshness facts (loading the module); `force` makes them say "out of date". A fact that cannot be computed stops the run, as in Atmos. */
+async function freshnessFacts(step: StepBase, run: RunContext, force: boolean): Promise<FreshnessFacts> {
+  const declared = step.freshness!;
+  const { computeFacts } = await freshnessModule();
+  let facts: FreshnessFacts;
+  try {
+    facts = await computeFacts(declared, needsOf(step.when, declared), freshnessIdentity(run, step, platform.cwd()));
+  } catch (error) {
+    const field = declared.inputs ? "inputs" : declared.artifacts ? "artifacts" : "preconditions";
+    const at = step.sourceOf([field]);
+    throw new MusterError(`${at.file}:${at.line}:${at.col}: step "${step.name}": field "${field}": ${messageOf(error)}; the workflow stops`);
+  }
+  return force ? { ...facts, checksumChanged: true, timestampChanged: true, preconditionsSuccess: false } : facts;
+}
+
+/** Records a succeeded step's sources hash; a failure to write it is a warning, not the step's failure (as in Atmos). */
+async function recordFreshness(step: StepBase, run: RunContext, emit: (event: RunEvent) => void | Promise<void>): Promise<void> {
+  if (run.dryRun) return;
+  const { recordSuccess } = await freshnessModule();
+  try {
+    await recordSuccess(step.freshness!, freshnessIdentity(run, step, platform.cwd()));
+  } catch (error) {
+    await emit({ type: "message", level: "warn", text: `step "${step.name}": its freshness state was not recorded (${messageOf(error)}); it runs again next time` });
+  }
+}
+
+/** The facts as CEL's variables. */
+function factVariables(facts: FreshnessFacts): FreshnessVariables {
+  return { checksum: { changed: facts.checksumChanged }, timestamp: { changed: facts.timestampChanged }, preconditions: { success: facts.preconditionsSuccess }, sources: facts.sources, artifacts: facts.artifacts };
 }

@@ -48,6 +48,15 @@ export interface StepBase {
   retry?: RetryPolicy;
   /** The Atmos auth identity whose credentials the step's processes get (`atmos auth env`). */
   identity?: string;
+  /** `inputs`, `artifacts`, `preconditions`: when the step is up to date (`src/run/freshness.ts`). Top-level steps only. */
+  freshness?: FreshnessDeclarations;
+}
+
+/** A step's freshness fields as written (Atmos' Inputs, Artifacts, Preconditions); a field not written is absent. */
+export interface FreshnessDeclarations {
+  inputs?: { sources: string[] };
+  artifacts?: { paths: string[] };
+  preconditions?: { tools: string[] };
 }
 
 /** Fields that steps hand down as defaults: workflow -> group -> child. */

@@ -2,7 +2,7 @@
  * The Bun side of {@linkcode Platform}.
  * @module
  */
-import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts";
+import type { ChildProcess, IncrementalHash, Platform, SpawnOptions, SqlValue } from "../types.ts";
 import { existsSync } from "node:fs";
 import { SpawnError } from "../types.ts";
 import { openNodeKeyboard } from "../node-keyboard.ts";
@@ -164,6 +164,11 @@ export function createBunPlatform(): Platform {
       };
     },
     digest: (algorithm, data) => new Bun.CryptoHasher(algorithm).update(data).digest("hex"),
+    hasher(algorithm) {
+      const hash = new Bun.CryptoHasher(algorithm);
+      const fed: IncrementalHash = { update: (data) => (hash.update(data), fed), digest: () => hash.digest("hex") };
+      return fed;
+    },
     async closeProcessMemory() {
       const libc = openLibc({ prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" } });
       if (!libc) return false;

@@ -2,7 +2,7 @@
  * The Deno side of {@linkcode Platform}.
  * @module
  */
-import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts";
+import type { ChildProcess, IncrementalHash, Platform, SpawnOptions, SqlValue } from "../types.ts";
 import { existsSync } from "node:fs";
 import { SpawnError } from "../types.ts";
 import nodeProcess from "node:process";
@@ -112,6 +112,11 @@ export function createDenoPlatform(): Platform {
       return Promise.reject(new Error("PostgreSQL state needs the Bun build of muster (the muster executable): Deno has no built-in PostgreSQL client, and muster takes no package for one; under Deno use sqlite:DIR/runs.db"));
     },
     digest: (algorithm, data) => (nodeProcess as unknown as { getBuiltinModule(id: "node:crypto"): typeof import("node:crypto") }).getBuiltinModule("node:crypto").createHash(algorithm).update(data).digest("hex"),
+    hasher(algorithm) {
+      const hash = (nodeProcess as unknown as { getBuiltinModule(id: "node:crypto"): typeof import("node:crypto") }).getBuiltinModule("node:crypto").createHash(algorithm);
+      const fed: IncrementalHash = { update: (data) => (hash.update(data), fed), digest: () => hash.digest("hex") };
+      return fed;
+    },
     columns(fd) {
       if (!(fd === 1 ? Deno.stdout : Deno.stderr).isTerminal()) return undefined;
       try {
