@@ -110,14 +110,7 @@ export function resumeCommand(args: RunArgs, fromStep: string): string {
   if (args.stack !== undefined) words.push("-s", args.stack);
   for (const [key, value] of Object.entries(args.vars)) words.push("--var", `${key}=${value}`);
   for (const [name, value] of Object.entries(args.answers ?? {})) words.push("--answer", `${name}=${value}`);
-  if (args.grace !== undefined) words.push("--grace", args.grace);
-  if (args.jobs !== undefined) words.push("--jobs", args.jobs);
-  if (args.logDir !== undefined) words.push("--log-dir", args.logDir);
-  if (args.identity !== undefined) words.push("--identity", args.identity);
-  if (args.restrictHost) words.push("--restrict-host");
-  if (args.quiet) words.push("-q");
-  if (args.force) words.push("--force");
-  words.push("--from-step", fromStep);
+  words.push(...behaviourFlags(args), "--from-step", fromStep);
   return words.map(shellQuote).join(" ");
 }
 
@@ -135,12 +128,19 @@ export function resumeCommand(args: RunArgs, fromStep: string): string {
 export function resumeWithJournal(args: RunArgs, runId: string): string {
   const words = ["muster", "workflow", args.workflow, "-f", args.file];
   if (args.dir !== undefined) words.push("-C", args.dir);
+  words.push(...behaviourFlags(args), `--resume=${runId}`);
+  return words.map(shellQuote).join(" ");
+}
+
+/** The flags that change how a run behaves, which neither the journal nor the workflow file keeps: both hints repeat them. */
+function behaviourFlags(args: RunArgs): string[] {
+  const words: string[] = [];
   if (args.grace !== undefined) words.push("--grace", args.grace);
   if (args.jobs !== undefined) words.push("--jobs", args.jobs);
   if (args.logDir !== undefined) words.push("--log-dir", args.logDir);
   if (args.identity !== undefined) words.push("--identity", args.identity);
   if (args.restrictHost) words.push("--restrict-host");
   if (args.quiet) words.push("-q");
-  words.push(`--resume=${runId}`);
-  return words.map(shellQuote).join(" ");
+  if (args.force) words.push("--force");
+  return words;
 }
