@@ -80,16 +80,18 @@ describe("the resume hint reproduces the run", () => {
   const pathWithMuster = `${dirname(musterBin)}:${process.env.PATH}`;
   const paste = (hint: string, cwd: string) => muster(["-c", hint], { cwd, command: ["sh"], env: { PATH: pathWithMuster } });
   const hintOf = (stderr: string) => /resume with: (.*)$/m.exec(stderr)?.[1] ?? "";
-
-  test("with -s, --var and --grace, pasted, it resumes the same way and succeeds", async () => {
-    const dir = project({
-      "deploy.yaml": `workflows:
+  // The second step fails until a file named "fixed" exists: the cause a user fixes before resuming.
+  const deployYaml = `workflows:
   deploy:
     stack: dev
     steps:
       - { name: prepare, type: shell, command: "echo prepared >> log" }
       - { name: apply, type: shell, command: "[ -e fixed ] || exit 7; echo {{ .stack }} {{ .vars.region }} >> log" }
-`,
+`;
+
+  test("with -s, --var and --grace, pasted, it resumes the same way and succeeds", async () => {
+    const dir = project({
+      "deploy.yaml": deployYaml,
     });
     const first = await muster(["workflow", "deploy", "-f", "deploy.yaml", "-s", "prod", "--var", "region=eu west", "--grace", "2s"], { cwd: dir });
     expect(first.code).toBe(7);
@@ -104,13 +106,7 @@ describe("the resume hint reproduces the run", () => {
 
   test("without the journal, it is a --from-step command with -s, --var and --grace, and pasted it resumes the same way", async () => {
     const dir = project({
-      "deploy.yaml": `workflows:
-  deploy:
-    stack: dev
-    steps:
-      - { name: prepare, type: shell, command: "echo prepared >> log" }
-      - { name: apply, type: shell, command: "[ -e fixed ] || exit 7; echo {{ .stack }} {{ .vars.region }} >> log" }
-`,
+      "deploy.yaml": deployYaml,
     });
     const off = { MUSTER_NO_JOURNAL: "1" };
     const first = await muster(["workflow", "deploy", "-f", "deploy.yaml", "-s", "prod", "--var", "region=eu west", "--grace", "2s"], { cwd: dir, env: off });
