@@ -37,6 +37,23 @@ export const dispatchSchema = v.strictObject(
       ),
     ),
     callbackUrl: v.pipe(v.string("must be a string"), v.maxLength(2048, "at most 2048 characters"), v.url("must be a URL")),
+    // Where the `waiting` notice of a run suspended at a prompt goes (the callback gets final results only).
+    notifyUrl: v.optional(v.pipe(v.string("must be a string"), v.maxLength(2048, "at most 2048 characters"), v.url("must be a URL"))),
+    // Answers to prompt steps, as --answer NAME=VALUE: the run asks none of these (the run checks them against its workflow when it starts).
+    answers: v.optional(
+      v.pipe(
+        v.record(
+          v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.\/:-]{0,127}$/, "keys must be step names (letters, digits, _ . / : -; up to 128)")),
+          v.pipe(
+            v.string("answers must be strings"),
+            v.maxLength(4096, "answers must be at most 4096 characters"),
+            v.regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/, "answers must not contain NUL or control characters (tab, newline and carriage return are allowed)"),
+          ),
+          "must be a map of step names to strings",
+        ),
+        v.check((answers) => Object.keys(answers).length <= 64, "at most 64 answers"),
+      ),
+    ),
     callbackToken: v.optional(v.pipe(v.string("must be a string"), v.maxLength(4096, "at most 4096 characters"))),
     timeout: v.optional(v.pipe(v.string("must be a duration such as 30m"), v.check((t) => (parseDuration(t) ?? 0) > 0, "must be a duration such as 30m or 2h"))),
   },
@@ -65,11 +82,12 @@ export interface FieldError {
  */
 export function parseDispatch(body: unknown): { ok: true; dispatch: Dispatch } | { ok: false; errors: FieldError[] } {
   // A map would drop these names without a word (or reach an object's prototype): refused by name.
-  const vars = typeof body === "object" && body !== null ? (body as Record<string, unknown>).vars : undefined;
-  if (typeof vars === "object" && vars !== null && !Array.isArray(vars)) {
-    const reserved = Object.keys(vars).filter((key) => RESERVED_VARS.has(key));
+  for (const field of ["vars", "answers"] as const) {
+    const map = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+    if (typeof map !== "object" || map === null || Array.isArray(map)) continue;
+    const reserved = Object.keys(map).filter((key) => RESERVED_VARS.has(key));
     if (reserved.length > 0) {
-      return { ok: false, errors: reserved.map((key) => ({ field: `vars.${key}`, message: `the name ${JSON.stringify(key)} is reserved (__proto__, constructor and prototype are refused): rename the variable` })) };
+      return { ok: false, errors: reserved.map((key) => ({ field: `${field}.${key}`, message: `the name ${JSON.stringify(key)} is reserved (__proto__, constructor and prototype are refused): rename the ${field === "vars" ? "variable" : "step"}` })) };
     }
   }
   const result = v.safeParse(dispatchSchema, body, { abortEarly: false });

@@ -53,14 +53,14 @@ describe.each(backends)("%s", (_name, open) => {
       expect(await admit(store, "d", null)).toEqual({ kind: "admitted" });
       const again = await admit(store, "a");
       expect(again.kind === "known" && again.run.dispatch.callbackToken).toBe("cb-token");
-      expect(await store.counts()).toEqual({ queued: 4, running: 0 });
+      expect(await store.counts()).toEqual({ queued: 4, running: 0, waiting: 0 });
 
       expect((await store.claim("r1", LEASE))?.state).toMatchObject({ runId: "a", status: "running" });
       // b waits for dev; c (prod) and d (no stack) are next, in admission order.
       expect((await store.claim("r2", LEASE))?.state.runId).toBe("c");
       expect((await store.claim("r2", LEASE))?.state.runId).toBe("d");
       expect(await store.claim("r2", LEASE)).toBeUndefined();
-      expect(await store.counts()).toEqual({ queued: 1, running: 3 });
+      expect(await store.counts()).toEqual({ queued: 1, running: 3, waiting: 0 });
 
       expect(await store.finish("a", "someone-else", { status: "succeeded", exitCode: 0, error: null })).toBe(false);
       expect(await store.finish("a", "r1", { status: "succeeded", exitCode: 0, error: null })).toBe(true);
