@@ -128,8 +128,8 @@ export class RunManager {
   async expireWaiting(now = Date.now()): Promise<void> {
     if (this.#draining) return;
     const ms = this.#config.waitTimeoutMs;
-    // Whole hours as hours (24h, not 1440m00s): the limit as an operator sets it.
-    const limit = ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : formatDuration(ms);
+    // Whole hours, minutes or seconds as such (24h, not 1440m00s): the limit as an operator sets it.
+    const limit = ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : formatDuration(ms);
     const reason = `no answer within ${limit} (MUSTER_WAIT_TIMEOUT) at the prompt the run waited at`;
     let expired: StoredRun[];
     try {
