@@ -15,7 +15,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, tempDir } from "./helpers.ts";
 import { startPostgres, type Postgres } from "./postgres.ts";
-import { httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
+import { buildRunImage, httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-approval-5b1d93e0c7a2";
 const tmp = tempDir("muster-serve-approval-test-");
@@ -203,5 +203,25 @@ describe("approval gates on PostgreSQL replicas", () => {
     expect(finalCallbacks(id).length).toBe(1);
     b.proc.kill("SIGTERM");
     await b.proc.exited;
+  }, 120_000);
+});
+
+describe("approval gates in container isolation", () => {
+  const image = `muster-test/run-approval:${process.pid}-${Date.now().toString(36)}`;
+  beforeAll(() => buildRunImage(join(tmp.path, "run-image"), image), 120_000);
+  afterAll(() => void Bun.spawnSync(["docker", "rmi", "-f", image]));
+
+  test("a run in its own container waits at the prompt (its journal bound into the container) and the answer resumes it in a new one", async () => {
+    const r = await runner({ MUSTER_STATE_DIR: join(tmp.path, "container-state"), MUSTER_RUN_ISOLATION: "container", MUSTER_RUN_IMAGE: image, MUSTER_RUN_BIN: "/usr/local/bin/muster" });
+    const id = newRunId("box");
+    expect((await dispatch(r.base, { runId: id, workflow: "gate", vars: { n: "5" } })).status).toBe(202);
+    const shown = await waiting(r.base, id);
+    const digest = String((shown.waitingFor as { digest: string }).digest);
+    expect((await post(`${r.base}/runs/${id}/answers`, { answers: { approve: "no" }, digest })).status).toBe(202);
+    const final = await finalFor(id);
+    expect(final).toMatchObject({ status: "succeeded" });
+    expect(String(final.logTail)).toContain("applying planned-5 approve=false");
+    r.proc.kill("SIGTERM");
+    await r.proc.exited;
   }, 120_000);
 });
