@@ -13,7 +13,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { eventually, tempDir } from "./helpers.ts";
+import { writeFileSync } from "node:fs";
+import { eventually, muster, tempDir } from "./helpers.ts";
 import { startPostgres, type Postgres } from "./postgres.ts";
 import { buildRunImage, httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
 
@@ -79,6 +80,39 @@ async function waiting(base: string, runId: string): Promise<Record<string, unkn
   if (!ok || last.status !== "waiting") throw new Error(`run ${runId} is not waiting: ${JSON.stringify(last)}`);
   return last;
 }
+
+describe("suspend mode of muster workflow (what serve sets for its runs)", () => {
+  test("a prompt nothing answers suspends the run (exit 75, a waiting record); --resume needs the answer, checks it, and continues at the prompt", async () => {
+    const project = join(tmp.path, "cli-project");
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, "workflows.yaml"), WORKFLOWS);
+    const journal = join(tmp.path, "cli-journal");
+    const env = { MUSTER_JOURNAL_DIR: journal, MUSTER_SUSPEND_AT_PROMPTS: "1", MUSTER_VARS_FROM_ENV: "1", MUSTER_VAR_n: "8" };
+    const first = await muster(["workflow", "gate"], { cwd: project, env });
+    expect(first.code).toBe(75);
+    expect(first.stdout).toContain("planned-8");
+    expect(first.stdout).not.toContain("applying");
+    const id = /run (\d{8}-\d{6}-[0-9a-f]{4}) waits for an answer at step "approve" \(confirm\)/.exec(first.stderr)?.[1];
+    expect(id).toBeDefined();
+    const listed = await muster(["runs", "show", id!, "--json"], { cwd: project, env });
+    expect(JSON.parse(listed.stdout)).toMatchObject({ status: "waiting", waitingFor: { step: "approve", type: "confirm", prompt: "Apply the plan?", default: "no" } });
+    const unanswered = await muster(["workflow", "gate", `--resume=${id}`], { cwd: project, env });
+    expect(unanswered.code).toBe(2);
+    expect(unanswered.stderr).toContain(`run ${id} is waiting for an answer at step "approve"; resume it with --answer approve=VALUE`);
+    const bad = await muster(["workflow", "gate", `--resume=${id}`], { cwd: project, env: { ...env, MUSTER_ANSWERS: '{"approve":"perhaps"}' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--answer approve=perhaps: expected yes or no");
+    const resumed = await muster(["workflow", "gate", `--resume=${id}`], { cwd: project, env: { ...env, MUSTER_ANSWERS: '{"approve":"yes"}' } });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain("applying planned-8 approve=true");
+    expect(resumed.stdout).not.toContain("planned-8\n");
+    // Without suspend mode, the prompt without a terminal takes its default, as before.
+    const plain = await muster(["workflow", "gate", "--var", "n=8"], { cwd: project, env: { MUSTER_JOURNAL_DIR: journal } });
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain("approve not asked (no terminal): took its default");
+    expect(plain.stdout).toContain("applying planned-8 approve=false");
+  });
+});
 
 describe("approval gates on a SQLite runner", () => {
   const state = join(tmp.path, "sqlite-state");
