@@ -54,7 +54,6 @@ export function resumePlan(workflow: Workflow, record: RunRecord, answers: Recor
   const steps = workflow.steps;
   const notes: string[] = [];
   // The failed step (a waiting run's prompt), else (an interrupted run) the first that did not finish.
-  // A waiting run (suspended at a prompt) continues at that prompt.
   const at = record.status === "waiting" ? record.waitingFor?.step : record.failedStep;
   let start = at ? steps.findIndex((s) => s.name === at) : -1;
   if (start < 0) start = steps.findIndex((s) => entries.get(s.name)?.status === undefined || entries.get(s.name)!.status === "canceled");
