@@ -147,6 +147,7 @@ describe("approval gates on a SQLite runner", () => {
     expect(await r.proc.exited).toBe(0);
     r = await runner({ MUSTER_STATE_DIR: state });
     expect(await status(r.base, id)).toMatchObject({ status: "waiting", waitingFor: { step: "approve", digest } });
+    expect(r.lines.find((l) => l.msg === "took up the runs of the previous runner")).toMatchObject({ lost: 0, waiting: 1 });
 
     const resumed = await post(`${r.base}/runs/${id}/answers`, { answers: { approve: "yes" }, digest });
     expect({ code: resumed.status, body: await resumed.json() }).toMatchObject({ code: 202, body: { runId: id, status: expect.stringMatching(/^(queued|running)$/) } });

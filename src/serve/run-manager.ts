@@ -107,17 +107,18 @@ export class RunManager {
    * runs whose callback was never sent get it now, queued runs start (here
    * or on any runner). SQLite: the previous process's runs, at once;
    * PostgreSQL: runs whose leases ran out, now and at every poll. Final runs
-   * past the retention are forgotten.
+   * past the retention are forgotten; runs waiting at a prompt stay waiting
+   * (counted in `waiting`), and from now on the ones past MUSTER_WAIT_TIMEOUT fail.
    */
-  async recover(): Promise<{ lost: number; requeued: number; redelivered: number }> {
+  async recover(): Promise<{ lost: number; requeued: number; redelivered: number; waiting: number }> {
     const { lost, redelivered } = await this.#takeOver();
-    const requeued = (await this.#store.counts()).queued;
+    const { queued: requeued, waiting } = await this.#store.counts();
     await this.#prune();
     void this.#pump();
     if (this.#store.shared) this.#ticker = setInterval(() => void this.#tick(), Math.min(this.#config.pollMs, this.#config.leaseTtlMs / 3));
     await this.expireWaiting();
     this.#waitTicker = setInterval(() => void this.expireWaiting(), Math.max(50, Math.min(this.#config.waitTimeoutMs / 4, 30_000)));
-    return { lost, requeued, redelivered };
+    return { lost, requeued, redelivered, waiting };
   }
 
   /**
