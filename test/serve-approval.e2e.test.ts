@@ -106,6 +106,11 @@ describe("suspend mode of muster workflow (what serve sets for its runs)", () =>
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain("applying planned-8 approve=true");
     expect(resumed.stdout).not.toContain("planned-8\n");
+    // Suspend mode without a journal to suspend into: the gate is not passed on its default, the run fails there.
+    const noJournal = await muster(["workflow", "gate"], { cwd: project, env: { ...env, MUSTER_NO_JOURNAL: "1" } });
+    expect(noJournal.code).toBe(2);
+    expect(noJournal.stderr).toContain('step "approve" (confirm) needs an answer and the run cannot suspend to wait for one');
+    expect(noJournal.stdout).not.toContain("applying");
     // Without suspend mode, the prompt without a terminal takes its default, as before.
     const plain = await muster(["workflow", "gate", "--var", "n=8"], { cwd: project, env: { MUSTER_JOURNAL_DIR: journal } });
     expect(plain.code).toBe(0);

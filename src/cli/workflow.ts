@@ -10,7 +10,7 @@ import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../run/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, exitCodeOf, MusterError, UsageError } from "../errors.ts";
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_WAITING, exitCodeForStop } from "../exit-codes.ts";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EXIT_WAITING, exitCodeForStop } from "../exit-codes.ts";
 import { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } from "../files/owned-path.ts";
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
 import { planJson, renderPlanText } from "../output/plan-view.ts";
@@ -283,7 +283,8 @@ export default defineCommand({
     }, warn);
     /** The prompt the run suspended at (suspend mode): later steps are not recorded, the resume runs them. */
     let suspended: { question: SuspendedPrompt; since: string } | undefined;
-    if (suspendMode && journaled) {
+    // Without a journal there is nothing to suspend into: the prompt still never takes its default (a gate is not passed unasked), the run fails there.
+    if (suspendMode) {
       ctx.suspend = (question) => {
         if (suspended) return;
         suspended = { question, since: new Date().toISOString() };
@@ -310,6 +311,12 @@ export default defineCommand({
         ...(journaled ? { onStepEnd: (left) => (suspended ? undefined : journaled.writer.stepEnded(left, journaled.digestOf(left.name))) } : {}),
       });
       const durationMs = performance.now() - started;
+      if (suspended && !journaled && !interrupted) {
+        const step = suspended.question.step;
+        await observer.emit({ type: "message", level: "error", text: `step "${step}" (${suspended.question.type}) needs an answer and the run cannot suspend to wait for one: the run journal is off or unusable (MUSTER_SUSPEND_AT_PROMPTS needs it); give --answer ${step}=VALUE` });
+        await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: EXIT_USAGE, failedStep: step, durationMs });
+        return EXIT_USAGE;
+      }
       if (suspended && journaled && !interrupted) {
         const { question, since } = suspended;
         const { check, ...shown } = question;
