@@ -53,8 +53,9 @@ export function resumePlan(workflow: Workflow, record: RunRecord, answers: Recor
   const entries = new Map(record.steps.map((e) => [e.name, e]));
   const steps = workflow.steps;
   const notes: string[] = [];
-  // The failed step, else (an interrupted run) the first that did not finish.
-  let start = record.failedStep ? steps.findIndex((s) => s.name === record.failedStep) : -1;
+  // The failed step (a waiting run's prompt), else (an interrupted run) the first that did not finish.
+  const at = record.status === "waiting" ? record.waitingFor?.step : record.failedStep;
+  let start = at ? steps.findIndex((s) => s.name === at) : -1;
   if (start < 0) start = steps.findIndex((s) => entries.get(s.name)?.status === undefined || entries.get(s.name)!.status === "canceled");
   if (start < 0) start = steps.length;
   // A step that changed since (or moved, or is new) runs again, and so does everything after it.

@@ -45,7 +45,7 @@ export function journalForResume(env: Record<string, string>): Journal {
  * pickRun(journal, project, "", { name: "deploy", file: "/p/workflows.yaml" }).id; // "20261202-154019-3fa2"
  * ```
  */
-export function pickRun(journal: Journal, project: Project, id: string, want: { name?: string; file?: string }): RunRecord {
+export function pickRun(journal: Journal, project: Project, id: string, want: { name?: string; file?: string; answers?: Record<string, string> }): RunRecord {
   const all = journal.list();
   const here = all.filter((r) => r.project === project.basePath);
   let record: RunRecord | undefined;
@@ -66,7 +66,9 @@ export function pickRun(journal: Journal, project: Project, id: string, want: { 
     }
   }
   if (record.status === "running") throw new UsageError(`--resume: run ${record.id} is still running (pid ${record.pid}); wait for it, or stop it first`);
-  if (record.status === "waiting") throw new UsageError(`--resume: run ${record.id} is waiting for an answer at step "${record.waitingFor?.step ?? "?"}"; answer it instead`);
+  // A run suspended at a prompt resumes with its answer (what `muster serve` does once the answer comes).
+  const waitsAt = record.waitingFor?.step ?? "?";
+  if (record.status === "waiting" && want.answers?.[waitsAt] === undefined) throw new UsageError(`--resume: run ${record.id} is waiting for an answer at step "${waitsAt}"; resume it with --answer ${waitsAt}=VALUE`);
   if (record.status === "succeeded") throw new UsageError(`--resume: run ${record.id} succeeded; nothing is left to resume`);
   if (want.file !== undefined && record.file !== want.file) throw new UsageError(`--resume: run ${record.id} ran workflow "${record.workflow}" of ${record.file}, not of ${want.file}`);
   return record;

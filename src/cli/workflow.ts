@@ -10,7 +10,7 @@ import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../run/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, exitCodeOf, MusterError, UsageError } from "../errors.ts";
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EXIT_WAITING, exitCodeForStop } from "../exit-codes.ts";
 import type { NotOwnFileError } from "../files/owned-path.ts";
 import { stderr, stdout, sttyEcho } from "../output/terminal.ts";
 import { CI_CHOICES, detectCi } from "../output/ci/providers.ts";
@@ -21,13 +21,14 @@ import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { findWorkflow } from "../load/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
 import type { Workflow } from "../workflow/types.ts";
-import { dirArg, fileArg, loadProject, parseAnswers, parseVars, varsFromEnv } from "./common.ts";
+import { answersFromEnv, dirArg, fileArg, loadProject, parseAnswers, parseVars, varsFromEnv } from "./common.ts";
 import { checkAnswers, refuseBadAnswers, refuseUnanswered, resumableAnswers } from "./answers.ts";
 import { pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
 import { refuseSkippedReads, resumeCommand, resumeStep, resumeWithJournal, type RunArgs } from "./resume.ts";
 import { journalForResume, pickRun, refuseChangedInputs, resumedAnswers, resumeFlag, startJournal } from "./run-journal.ts";
 import { resumePlan, type ResumePlan } from "./resume-plan.ts";
-import type { RunRecord } from "../journal/run-record.ts";
+import type { RunRecord, WaitingFor } from "../journal/run-record.ts";
+import type { SuspendedPrompt } from "../workflow/run-context.ts";
 import { prepareRun, stackArg, varArg } from "./run-context.ts";
 import { SUMMARIES } from "./summaries.ts";
 
@@ -116,9 +117,11 @@ export default defineCommand({
     }
     const env = platform.env(); // read here, never changed: the run's own copy is made by prepareRun
     let vars = { ...varsFromEnv(env), ...parseVars(rawArgs) };
-    let answers = parseAnswers(rawArgs);
+    let answers = { ...answersFromEnv(env), ...parseAnswers(rawArgs) };
     const project = await loadProject(args.dir);
     const interactive = promptsOnTerminal();
+    // Suspend mode (set by `muster serve` for its runs): a prompt nothing answers suspends the run, which a --resume with the answer continues.
+    const suspendMode = !interactive && env.MUSTER_SUSPEND_AT_PROMPTS === "1";
     const resumeId = resumeFlag(rawArgs);
     if (resumeId !== undefined && args["from-step"] !== undefined) throw new UsageError("--resume and --from-step: give one (--resume starts where the run failed, with its stored results; --from-step starts where you say, with none)");
     const journal = resumeId !== undefined ? journalForResume(env) : undefined;
@@ -127,7 +130,7 @@ export default defineCommand({
     let found = args.name ? await findWorkflow(project, args.name, args.file, interactive ? (files) => pickFile(args.name!, files) : undefined) : picked?.found;
     let resumed: { record: RunRecord; plan: ResumePlan } | undefined;
     if (journal) {
-      const record = pickRun(journal, project, resumeId!, { name: args.name || undefined, file: found ? resolve(found.file.path) : undefined });
+      const record = pickRun(journal, project, resumeId!, { name: args.name || undefined, file: found ? resolve(found.file.path) : undefined, answers });
       found ??= await findWorkflow(project, record.workflow, record.file);
       // The run keeps the values its steps ran with: --var and -s may only repeat them, --answer add the masked ones.
       refuseChangedInputs(record, parseVars(rawArgs), args.stack);
@@ -164,7 +167,7 @@ export default defineCommand({
     if (plan.errors.length > 0) {
       throw new DiscoveryError(`workflow "${workflow.name}" (${file.display}) cannot be resolved:\n${plan.errors.map(formatDiagnostic).join("\n")}`, plan.errors);
     }
-    if (!interactive && !args["dry-run"]) refuseUnanswered(plan, answers, fromStep);
+    if (!interactive && !args["dry-run"] && !suspendMode) refuseUnanswered(plan, answers, fromStep);
     await refuseBadAnswers(plan, answers);
     // Atmos installs dependencies.tools; muster only checks they are there (also for a dry run, as Atmos installs then too).
     await checkTools(workflow, ctx.env);
@@ -281,6 +284,16 @@ export default defineCommand({
       answers,
       ...(resumed ? { resumed: { record: resumed.record, fromStep: resumed.plan.fromStep, kept: resumed.plan.kept } } : {}),
     }, warn);
+    /** The prompt the run suspended at (suspend mode): later steps are not recorded, the resume runs them. */
+    let suspended: { question: SuspendedPrompt; since: string } | undefined;
+    // Without a journal there is nothing to suspend into: the prompt still never takes its default (a gate is not passed unasked), the run fails there.
+    if (suspendMode) {
+      ctx.suspend = (question) => {
+        if (suspended) return;
+        suspended = { question, since: new Date().toISOString() };
+        cancellation.cancel("SIGTERM", `waiting for an answer at step "${question.step}"`);
+      };
+    }
     let ended = false;
     try {
       await observer.emit({ type: "run.start", workflow: workflow.name, file: file.display });
@@ -298,10 +311,27 @@ export default defineCommand({
         fromStep,
         jobs: jobs === undefined ? undefined : new Semaphore(jobs),
         ...(resumed ? { restored: resumed.plan.restored, ask: resumed.plan.ask } : {}),
-        ...(journaled ? { onStepEnd: (left) => journaled.writer.stepEnded(left, journaled.digestOf(left.name)) } : {}),
+        ...(journaled ? { onStepEnd: (left) => (suspended ? undefined : journaled.writer.stepEnded(left, journaled.digestOf(left.name))) } : {}),
         force: args.force === true,
       });
       const durationMs = performance.now() - started;
+      if (suspended && !journaled && !interrupted) {
+        const step = suspended.question.step;
+        await observer.emit({ type: "message", level: "error", text: `step "${step}" (${suspended.question.type}) needs an answer and the run cannot suspend to wait for one: the run journal is off or unusable (MUSTER_SUSPEND_AT_PROMPTS needs it); give --answer ${step}=VALUE` });
+        await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: EXIT_USAGE, failedStep: step, durationMs });
+        return EXIT_USAGE;
+      }
+      if (suspended && journaled && !interrupted) {
+        const { question, since } = suspended;
+        const { check, ...shown } = question;
+        const runId = env.MUSTER_RUN_ID || journaled.writer.id;
+        const digest = platform.digest("sha256", `${runId}\n${journaled.digestOf(question.step)}\n${question.prompt}`);
+        const waitingFor: WaitingFor = { ...shown, since, digest, check };
+        journaled.writer.wait(waitingFor);
+        ended = true;
+        await observer.emit({ type: "message", level: "info", text: `run ${journaled.writer.id} waits for an answer at step "${question.step}" (${question.type}) after ${formatDuration(durationMs)}; resume with --resume=${journaled.writer.id} --answer ${question.step}=VALUE` });
+        return EXIT_WAITING;
+      }
       if (interrupted) {
         journaled?.writer.end("interrupted", exitCodeForStop(interrupted), result.failedStep);
         ended = true;

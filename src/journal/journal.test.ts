@@ -138,3 +138,26 @@ test("a record is lines appended as the run goes: a line cut short by a kill is 
   const folded = foldLines(resumed)!;
   expect([folded.status, folded.failedStep, folded.steps.map((s) => s.name)]).toEqual(["running", undefined, ["a"]]);
 });
+
+test("a run that suspends at a prompt: the waiting line makes the record waiting (lock released, prune keeps it); a resume's start line clears it", () => {
+  const dir = freshDir();
+  const { journal } = Journal.open({ MUSTER_JOURNAL_DIR: dir });
+  const r = record("20261202-154019-00cc");
+  const writer = RunWriter.start(journal!, r, new Masker(), new Set(), () => {})!;
+  const waitingFor = { step: "approve", type: "confirm", prompt: "Apply?", default: "no", since: new Date().toISOString(), digest: "d".repeat(64) };
+  writer.wait(waitingFor);
+  const read = journal!.read(r.id)!;
+  expect(read).toMatchObject({ status: "waiting", waitingFor });
+  // Released: another muster may take the run (the resume), and the record is not "running".
+  const again = RunWriter.start(journal!, { ...read, status: "running" }, new Masker(), new Set(), () => {}, true);
+  expect(again).toBeDefined();
+  again!.end("succeeded", 0);
+  const done = journal!.read(r.id)!;
+  expect(done.status).toBe("succeeded");
+  expect(done.waitingFor).toBeUndefined();
+
+  const waits = record("20200101-000000-00dd");
+  RunWriter.start(journal!, waits, new Masker(), new Set(), () => {})!.wait(waitingFor);
+  expect(journal!.prune({ olderThanMs: 1, keep: 0 })).not.toContain(waits.id);
+  expect(journal!.read(waits.id)?.status).toBe("waiting");
+});

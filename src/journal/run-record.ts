@@ -37,7 +37,7 @@ export interface StepEntry {
   endedAt: string;
 }
 
-/** A prompt a suspended run waits at (approval gates under `serve`; no CLI run writes it). */
+/** A prompt a suspended run waits at (approval gates under `serve`: only a run in suspend mode writes it). */
 export interface WaitingFor {
   step: string;
   type: string;
@@ -45,8 +45,10 @@ export interface WaitingFor {
   options?: string[];
   default?: string;
   since: string;
-  /** Binds an answer to this question of this run's plan. */
+  /** Binds an answer to this question of this run's plan: sha256 of the run id, the step's definition digest and the prompt. */
   digest: string;
+  /** The step's definition and resolved texts, for the runner to check an answer with the step kind's `answerProblem` (never shown by the API). */
+  check?: { step: unknown; texts: Record<string, string> };
 }
 
 /** A run in the journal. */

@@ -11,7 +11,7 @@ import type { StepLeft } from "../run/run-workflow.ts";
 import { closeSync, fsyncSync, writeSync } from "node:fs";
 import type { Journal } from "./journal.ts";
 import type { Masker } from "./masker.ts";
-import { MASKED, type RunRecord, type RunStatus, type StepEntry } from "./run-record.ts";
+import { MASKED, type RunRecord, type RunStatus, type StepEntry, type WaitingFor } from "./run-record.ts";
 import { lineOf, type RecordLine } from "./record-lines.ts";
 
 /**
@@ -95,12 +95,27 @@ export class RunWriter {
   }
 
   /** Records how the run ended and releases it. */
-  end(status: Exclude<RunStatus, "running">, exitCode: number, failedStep?: string): void {
+  end(status: Exclude<RunStatus, "running" | "waiting">, exitCode: number, failedStep?: string): void {
     const now = new Date().toISOString();
     this.#record = { ...this.#record, status, exitCode, endedAt: now };
     if (failedStep) this.#record.failedStep = failedStep;
     else delete this.#record.failedStep;
     this.#append({ t: "end", status, exitCode, ...(failedStep ? { failedStep } : {}), endedAt: now });
+    this.#close();
+  }
+
+  /**
+   * Records that the run suspended at a prompt (`waitingFor`) and releases
+   * it: the record is then all a `--resume` with the answer needs.
+   */
+  wait(waitingFor: WaitingFor): void {
+    this.#record = { ...this.#record, status: "waiting", waitingFor, updatedAt: waitingFor.since };
+    this.#append({ t: "waiting", waitingFor, at: waitingFor.since });
+    this.#close();
+  }
+
+  /** Syncs and closes the file and lets go of the run's lock. */
+  #close(): void {
     // The end is synced: the steps' lines are the kernel's once written (a killed muster loses none), the sync keeps them through a crash.
     if (this.#fd !== undefined) {
       try {

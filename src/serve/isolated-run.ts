@@ -33,6 +33,9 @@ export const WORKSPACE = "/workspace";
  */
 export const CONTAINER_EVENTS = "/muster/events.ndjson";
 
+/** Where a run's container sees its journal dir (`MUSTER_JOURNAL_DIR`): a run suspended at a prompt leaves its record there. */
+export const CONTAINER_JOURNAL = "/muster/journal";
+
 /** What `runIsolated` needs. */
 export interface IsolatedRun {
   runId: string;
@@ -41,6 +44,8 @@ export interface IsolatedRun {
   checkout: string;
   /** The run's events file on the host, bound at {@linkcode CONTAINER_EVENTS} and given to the run's user; none: not bound. */
   events?: string;
+  /** The run's journal dir on the host, bound at {@linkcode CONTAINER_JOURNAL} (given to the run's user). */
+  journal?: string;
   env: Record<string, string>;
   timeoutMs: number;
   cancellation: Cancellation;
@@ -66,6 +71,7 @@ export async function runIsolated(config: ServeConfig, run: IsolatedRun): Promis
   if (userInfo().uid === 0) {
     await chownTree(run.checkout, user.uid, user.gid);
     if (run.events) await lchown(run.events, user.uid, user.gid);
+    if (run.journal) await chownTree(run.journal, user.uid, user.gid);
   }
   const labels = { [LABELS.dispatch]: run.runId, [LABELS.owner]: ownerLabel() };
   // A network of the run's own: its containers reach each other, never the host (the bridge has no address) or other runs.
@@ -90,7 +96,7 @@ export async function runIsolated(config: ServeConfig, run: IsolatedRun): Promis
       User: `${user.uid}:${user.gid}`,
       Labels: labels,
       HostConfig: {
-        Binds: [`${run.checkout}:${WORKSPACE}`, ...(run.events ? [`${run.events}:${CONTAINER_EVENTS}`] : []), ...(socket ? [`${socket}:/var/run/docker.sock`] : [])],
+        Binds: [`${run.checkout}:${WORKSPACE}`, ...(run.events ? [`${run.events}:${CONTAINER_EVENTS}`] : []), ...(run.journal ? [`${run.journal}:${CONTAINER_JOURNAL}`] : []), ...(socket ? [`${socket}:/var/run/docker.sock`] : [])],
         // The socket's group, so that an unprivileged run can use the engine it was allowed.
         GroupAdd: socket ? socketGroup(socket) : undefined,
         CapDrop: ["ALL"],

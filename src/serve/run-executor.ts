@@ -17,13 +17,15 @@ import { OutputCapture } from "../output/capture.ts";
 import { platform } from "../platform/index.ts";
 import { ENGINE_ALLOWANCES } from "../docker/engine-policy.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
+import { EXIT_WAITING } from "../exit-codes.ts";
 import type { ServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
 import { cloneRepository, prepareRunDirs } from "./git-clone.ts";
-import { CONTAINER_EVENTS, eventsReachRun, runIsolated, WORKSPACE } from "./isolated-run.ts";
+import { CONTAINER_EVENTS, CONTAINER_JOURNAL, eventsReachRun, runIsolated, WORKSPACE } from "./isolated-run.ts";
 import type { Log } from "./log.ts";
 import { RUN_DIR_PREFIX, runDirTag } from "./run-dir-lock.ts";
-import type { FinalStatus } from "./run-record.ts";
+import type { FinalStatus, Suspension } from "./run-record.ts";
+import { JOURNAL_DIR, makeJournalDir, readSuspension, restoreJournal } from "./suspended-run.ts";
 import { EVENTS_FILE, readRunReport, startErrorOf, verdictOf } from "./run-report.ts";
 import type { RunIdentity, RunSandbox } from "./run-sandbox.ts";
 
@@ -37,9 +39,11 @@ const PASSED_ENV = [
   "MUSTER_ALLOW_HOST_MOUNTS", "MUSTER_ALLOW_DOCKER_SOCKET", ...ENGINE_ALLOWANCES,
 ];
 
-/** How a run ended, unredacted: the manager redacts before it stores, logs or calls back. */
+/** How a run ended (or suspended at a prompt), unredacted: the manager redacts before it stores, logs or calls back. */
 export interface RunResult {
-  status: FinalStatus;
+  status: FinalStatus | "waiting";
+  /** A `waiting` run's: what it needs to go on. */
+  suspension?: Suspension;
   exitCode: number | null;
   /** Why it did not succeed (with the failing step's own reason), else null. */
   error: string | null;
@@ -49,10 +53,20 @@ export interface RunResult {
   logTail: string;
 }
 
+/** A run that suspended at a prompt and was answered: it continues from its journal record with these answers. */
+export interface Resumption {
+  suspension: Suspension;
+  answers: Record<string, string>;
+}
+
 /** What runs a dispatch for the {@linkcode RunManager}. */
 export interface RunExecutor {
-  /** Runs `dispatch` until it ends or `cancellation` stops it; never throws (a failure is a result). */
-  execute(dispatch: Dispatch, cancellation: Cancellation): Promise<RunResult>;
+  /**
+   * Runs `dispatch` (under `resume`, continues it from where it suspended)
+   * until it ends, suspends at a prompt (`waiting`) or `cancellation` stops
+   * it; never throws (a failure is a result).
+   */
+  execute(dispatch: Dispatch, cancellation: Cancellation, resume?: Resumption): Promise<RunResult>;
   /** Stops (within `graceSeconds`) and removes what run `runId` left on the engine (a lost run's), logging `message` per container. */
   reap(runId: string, graceSeconds: number, message: string): Promise<void>;
 }
@@ -95,7 +109,7 @@ export class WorkspaceExecutor implements RunExecutor {
     this.#sandbox = sandbox;
   }
 
-  async execute(dispatch: Dispatch, cancellation: Cancellation): Promise<RunResult> {
+  async execute(dispatch: Dispatch, cancellation: Cancellation, resume?: Resumption): Promise<RunResult> {
     const runId = dispatch.runId;
     const output = new OutputCapture({ keepAll: false, tailBytes: LOG_TAIL_BYTES });
     const keep = (chunk: Uint8Array) => output.append(1, chunk);
@@ -111,6 +125,10 @@ export class WorkspaceExecutor implements RunExecutor {
       // Made before the hand-over, so that a root runner's run gets it with its dir; unused when the run's user could not open it.
       const useEvents = !isolated || eventsReachRun(this.#config.runLimits);
       const events = useEvents ? createEventsFile(dirs.root) : undefined;
+      // The run's own journal (never its throwaway HOME's): a run that suspends at a prompt leaves its record there; a resumed one finds it there.
+      const journal = makeJournalDir(dirs.root);
+      const runCheckout = isolated ? WORKSPACE : (sandbox ? sandbox.view(dirs) : dirs).checkout;
+      if (resume) restoreJournal(journal, resume.suspension, runCheckout);
       // A root runner's run gets a uid of its own and its dir; the run sees its dir where the sandbox binds it.
       identity = sandbox?.acquire();
       await sandbox?.hand(dirs, identity);
@@ -121,16 +139,22 @@ export class WorkspaceExecutor implements RunExecutor {
         ...(dispatch.file ? ["-f", dispatch.file] : []),
         ...(dispatch.stack ? ["-s", dispatch.stack] : []),
         ...(events ? ["--events", isolated ? CONTAINER_EVENTS : join(seen.root, EVENTS_FILE)] : []),
+        ...(resume ? [`--resume=${resume.suspension.journalId}`] : []),
       ];
       // MUSTER_CONFINE: atmos.yaml, workflow files and their base paths must lie inside the checkout (symlinks out are refused).
       const env: Record<string, string> = { HOME: seen.home, TMPDIR: seen.tmp, NO_COLOR: "1", MUSTER_RUN_ID: runId, MUSTER_CONFINE: seen.checkout, MUSTER_VARS_FROM_ENV: "1" };
       const own = platform.env();
       for (const key of PASSED_ENV) if (own[key]) env[key] = own[key]!;
       for (const [k, v] of Object.entries(dispatch.vars ?? {})) env[`MUSTER_VAR_${k}`] = v;
+      // Prompts nothing answers suspend the run (an approval gate); answers travel in the environment, as vars do, never on argv.
+      env.MUSTER_SUSPEND_AT_PROMPTS = "1";
+      env.MUSTER_JOURNAL_DIR = isolated ? CONTAINER_JOURNAL : join(seen.root, JOURNAL_DIR);
+      const answers = { ...(dispatch.answers ?? {}), ...(resume?.answers ?? {}) };
+      if (Object.keys(answers).length > 0) env.MUSTER_ANSWERS = JSON.stringify(answers);
       const timeoutMs = Math.min(dispatch.timeout ? parseDuration(dispatch.timeout)! : this.#config.runTimeoutMs, this.#config.runTimeoutMaxMs);
       // A canceled run tears its services down: the grace outlasts a service's stop_timeout (MUSTER_CANCEL_GRACE).
       const outcome = isolated
-        ? await runIsolated(this.#config, { runId, args, checkout: dirs.checkout, events, env: { ...env, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeoutMs, cancellation, output: keep })
+        ? await runIsolated(this.#config, { runId, args, checkout: dirs.checkout, events, journal, env: { ...env, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeoutMs, cancellation, output: keep })
         : await runProcess(sandbox ? sandbox.wrap([...platform.selfCommand(), ...args], dirs.root, identity) : [...platform.selfCommand(), ...args], {
           env, cwd: dirs.checkout, stdin: "null", stdout: keep, stderr: keep, graceMs: this.#config.cancelGraceMs, cancellation, timeoutMs,
         });
@@ -139,6 +163,12 @@ export class WorkspaceExecutor implements RunExecutor {
         result = { status: "failed", exitCode: outcome.code, error, summary: error };
       } else if (cancellation.canceled) {
         result = { status: "canceled", exitCode: outcome.code, error: cancellation.reason, summary: cancellation.reason };
+      } else if (outcome.code === EXIT_WAITING) {
+        const found = readSuspension(journal, runCheckout);
+        const why = typeof found === "string" ? `workflow ${dispatch.workflow} exited ${EXIT_WAITING} (waiting at a prompt), but ${found}` : null;
+        result = typeof found === "string"
+          ? { status: "failed", exitCode: outcome.code, error: why, summary: why }
+          : { status: "waiting", exitCode: outcome.code, error: null, summary: null, suspension: found };
       } else {
         const report = events ? await readRunReport(events) : undefined;
         result = verdictOf(dispatch.workflow, outcome.code, report, report?.end ? undefined : startErrorOf(decoder.decode(output.tail())));

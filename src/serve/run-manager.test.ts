@@ -14,7 +14,8 @@ import { loadServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
 import { Metrics } from "./metrics.ts";
 import { Redactor } from "./redact.ts";
-import type { RunExecutor, RunResult } from "./run-executor.ts";
+import type { Resumption, RunExecutor, RunResult } from "./run-executor.ts";
+import type { Suspension } from "./run-record.ts";
 import { RunManager } from "./run-manager.ts";
 import { SqlRunStore } from "./run-store.ts";
 
@@ -25,12 +26,21 @@ const stores: SqlRunStore[] = [];
 /** Callbacks as they arrive; `next(runId)` resolves with the body of that run's callback. */
 const bodies = new Map<string, Record<string, unknown>>();
 const waiting = new Map<string, (body: Record<string, unknown>) => void>();
+/** Callbacks per run (a run is called back once per final state). */
+const callbackCount = new Map<string, number>();
+/** Waiting notices (a dispatch's notifyUrl, `/notify`), by run. */
+const notices = new Map<string, Record<string, unknown>[]>();
 let answer = 204;
 const receiver = Bun.serve({
   port: 0,
   hostname: "127.0.0.1",
   async fetch(request) {
     const body = (await request.json()) as Record<string, unknown>;
+    if (new URL(request.url).pathname === "/notify") {
+      notices.set(body.runId as string, [...(notices.get(body.runId as string) ?? []), body]);
+      return new Response(null, { status: 204 });
+    }
+    callbackCount.set(body.runId as string, (callbackCount.get(body.runId as string) ?? 0) + 1);
     bodies.set(body.runId as string, body);
     waiting.get(body.runId as string)?.(body);
     return new Response(null, { status: answer });
@@ -48,6 +58,8 @@ afterAll(async () => {
 /** Runs that start when claimed and end when the test calls `end` (or when canceled). */
 class ScriptedExecutor implements RunExecutor {
   started: string[] = [];
+  /** The resumptions runs were started with, by run. */
+  resumes = new Map<string, Resumption>();
   reaped: string[] = [];
   #ends = new Map<string, (result: Partial<RunResult>) => void>();
   #starts = new Map<string, () => void>();
@@ -67,8 +79,9 @@ class ScriptedExecutor implements RunExecutor {
     this.#ends.get(runId)!(result);
   }
 
-  execute(dispatch: Dispatch, cancellation: Cancellation): Promise<RunResult> {
+  execute(dispatch: Dispatch, cancellation: Cancellation, resume?: Resumption): Promise<RunResult> {
     this.started.push(dispatch.runId);
+    if (resume) this.resumes.set(dispatch.runId, resume);
     this.#starts.get(dispatch.runId)?.();
     if (this.#throws.has(dispatch.runId)) return Promise.reject(new Error("could not make the run dir: disk full"));
     const base: RunResult = { status: "succeeded", exitCode: 0, error: null, summary: null, logTail: "" };
@@ -85,12 +98,12 @@ class ScriptedExecutor implements RunExecutor {
 }
 
 let n = 0;
-async function manager(env: Record<string, string> = {}) {
+async function manager(env: Record<string, string> = {}, dir = String(++n)) {
   const config = loadServeConfig({
     RUNNER_AUTH_TOKEN: "unit-test-token-0123456789", ATMOS_REPO_URL: "https://git.example/repo.git",
     MUSTER_CALLBACK_ALLOW_HOSTS: "127.0.0.1", MUSTER_CALLBACK_BASE_DELAY_MS: "1", MUSTER_CALLBACK_ATTEMPTS: "1", ...env,
   });
-  const store = await SqlRunStore.openSqlite(join(root, String(++n)));
+  const store = await SqlRunStore.openSqlite(join(root, dir));
   stores.push(store);
   const executor = new ScriptedExecutor();
   const logged: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
@@ -191,4 +204,109 @@ test("a draining runner claims nothing: a dispatch stays queued in the store", a
   expect(await runs.submit(dispatch("m-later"))).toMatchObject({ kind: "queued" });
   expect(executor.started).toEqual([]);
   expect((await runs.get("m-later"))?.status).toBe("queued");
+});
+
+const DIGEST = "a".repeat(64);
+/** What an executor reports for a run that suspended at the confirm step "approve". */
+const suspension = (checkout = "/tmp/run/repo"): Suspension => ({
+  waitingFor: {
+    step: "approve", type: "confirm", prompt: "Apply the plan?", default: "no", since: new Date().toISOString(), digest: DIGEST,
+    check: { step: { name: "approve", type: "confirm", texts: { prompt: "Apply the plan?", default: "no" } }, texts: { prompt: "Apply the plan?", default: "no" } },
+  },
+  journal: '{"t":"start"}\n', journalId: "20261202-160000-abcd", checkout,
+});
+const notifyUrl = () => `http://127.0.0.1:${receiver.port}/notify`;
+
+test("a run suspended at a prompt waits: no slot, its stack held; answers are checked (step, value, digest); the answer resumes it with its journal and answers; one final callback; the notifyUrl got the notice", async () => {
+  const { runs, executor, store, logged } = await manager({ MUSTER_CONCURRENCY: "1" });
+  await runs.submit(dispatch("w-gate", { stack: "prod", notifyUrl: notifyUrl() }));
+  executor.end("w-gate", { status: "waiting", exitCode: 75, suspension: suspension() });
+  // The slot is free: a run of another stack starts; one of the waiting run's stack stays queued.
+  const other = executor.whenStarted("w-other");
+  await runs.submit(dispatch("w-same-stack", { stack: "prod" }));
+  await runs.submit(dispatch("w-other", { stack: "dev" }));
+  await other;
+  expect(executor.started).toEqual(["w-gate", "w-other"]);
+  const state = await runs.get("w-gate");
+  expect(state).toMatchObject({ status: "waiting", finishedAt: null, waitingFor: { step: "approve", type: "confirm", prompt: "Apply the plan?", default: "no", digest: DIGEST } });
+  expect(state?.waitingFor).not.toHaveProperty("check");
+  expect(await runs.gauges()).toMatchObject({ running: 1, waiting: 1, queued: 1 });
+  expect(notices.get("w-gate")).toEqual([expect.objectContaining({ runId: "w-gate", status: "waiting", waitingFor: expect.objectContaining({ step: "approve", digest: DIGEST }) })]);
+  expect(logged.some((l) => l.message === "run waiting for an answer" && l.fields?.step === "approve")).toBe(true);
+
+  expect(await runs.answer("w-gate", { approve: "maybe" })).toMatchObject({ kind: "invalid", why: "--answer approve=maybe: expected yes or no (also y/n, true/false)" });
+  expect(await runs.answer("w-gate", { deploy: "yes" })).toMatchObject({ kind: "invalid", why: expect.stringContaining('expected {"approve": VALUE}') });
+  expect(await runs.answer("w-gate", { approve: "yes" }, "b".repeat(64))).toMatchObject({ kind: "invalid", why: expect.stringContaining("is not that of the question") });
+  expect(await runs.answer("w-other", { approve: "yes" })).toMatchObject({ kind: "not-waiting", state: { status: "running" } });
+  expect(await runs.answer("w-nope", { approve: "yes" })).toEqual({ kind: "unknown" });
+  expect((await runs.get("w-gate"))?.status).toBe("waiting");
+  expect(callbackCount.get("w-gate")).toBeUndefined();
+
+  // Answered while the one slot is taken: queued, ahead of the other prod run once the slot frees.
+  expect(await runs.answer("w-gate", { approve: "yes" }, DIGEST)).toMatchObject({ kind: "resumed", state: { status: "queued" } });
+  expect(await runs.answer("w-gate", { approve: "yes" })).toMatchObject({ kind: "not-waiting" });
+  executor.started = executor.started.filter((id) => id !== "w-gate");
+  const resumed = executor.whenStarted("w-gate");
+  executor.end("w-other");
+  await resumed;
+  expect(executor.resumes.get("w-gate")).toMatchObject({ answers: { approve: "yes" }, suspension: { journalId: "20261202-160000-abcd", checkout: "/tmp/run/repo" } });
+  // The answers went with the claim: the store keeps none.
+  expect((await store.find("w-gate"))?.resumeAnswers).toBeUndefined();
+  expect(executor.started).not.toContain("w-same-stack");
+  executor.end("w-gate");
+  expect(await callbackOf("w-gate")).toMatchObject({ status: "succeeded" });
+  const sameStack = executor.whenStarted("w-same-stack");
+  await sameStack;
+  executor.end("w-same-stack");
+  await callbackOf("w-same-stack");
+  expect(callbackCount.get("w-gate")).toBe(1);
+  expect(notices.get("w-gate")).toHaveLength(1);
+});
+
+test("a waiting run past MUSTER_WAIT_TIMEOUT fails with that reason and is called back once; its stack is free again", async () => {
+  const { runs, executor } = await manager({ MUSTER_WAIT_TIMEOUT: "2h" });
+  await runs.submit(dispatch("w-late", { stack: "stage" }));
+  executor.end("w-late", { status: "waiting", exitCode: 75, suspension: suspension() });
+  await runs.submit(dispatch("w-after", { stack: "stage" }));
+  // An hour on: still waiting.
+  await runs.expireWaiting(Date.now() + 3_600_000);
+  expect((await runs.get("w-late"))?.status).toBe("waiting");
+  const after = executor.whenStarted("w-after");
+  await runs.expireWaiting(Date.now() + 2 * 3_600_000 + 1000);
+  expect(await callbackOf("w-late")).toMatchObject({ status: "failed", exitCode: null, error: "no answer within 2h (MUSTER_WAIT_TIMEOUT) at the prompt the run waited at" });
+  expect((await runs.get("w-late"))?.waitingFor).toBeUndefined();
+  await after;
+  executor.end("w-after");
+  await callbackOf("w-after");
+  await runs.expireWaiting(Date.now() + 100 * 3_600_000);
+  expect(callbackCount.get("w-late")).toBe(1);
+  expect(await runs.answer("w-late", { approve: "yes" })).toMatchObject({ kind: "not-waiting", state: { status: "failed" } });
+});
+
+test("cancel ends a waiting run (called back canceled); a waiting run outlives its runner: a new one on the store shows it and resumes it", async () => {
+  const { runs, executor } = await manager();
+  await runs.submit(dispatch("w-cancel"));
+  executor.end("w-cancel", { status: "waiting", exitCode: 75, suspension: suspension() });
+  await runs.submit(dispatch("w-restart"));
+  executor.end("w-restart", { status: "waiting", exitCode: 75, suspension: suspension() });
+  expect(await runs.cancel("w-cancel", "not approved")).toMatchObject({ status: "canceled", error: "not approved" });
+  expect(await callbackOf("w-cancel")).toMatchObject({ status: "canceled", error: "not approved" });
+
+  // The runner stops (the waiting run holds nothing of it) and another starts on the same state.
+  const dir = String(n);
+  await runs.drain(0);
+  await stores.pop()!.close();
+  const next = await manager({}, dir);
+  await next.runs.recover();
+  try {
+    expect(await next.runs.get("w-restart")).toMatchObject({ status: "waiting", waitingFor: { step: "approve" } });
+    const started = next.executor.whenStarted("w-restart");
+    expect(await next.runs.answer("w-restart", { approve: "no" })).toMatchObject({ kind: "resumed" });
+    await started;
+    expect(next.executor.resumes.get("w-restart")?.answers).toEqual({ approve: "no" });
+    next.executor.end("w-restart");
+    expect(await callbackOf("w-restart")).toMatchObject({ status: "succeeded" });
+  } finally {
+    await next.runs.drain(0);
+  }
 });

@@ -8,14 +8,16 @@
  * @module
  */
 import { Cancellation } from "../engine/cancellation.ts";
-import { sendCallback, type CallbackPayload } from "./callback.ts";
+import { answerProblem } from "./answer-check.ts";
+import { sendCallback, type CallbackPayload, type WaitingNotice } from "./callback.ts";
+import { formatDuration } from "../workflow/duration.ts";
 import type { ServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
-import type { FinalStatus, RunState } from "./run-record.ts";
-import { WorkspaceExecutor, type RunExecutor, type RunResult } from "./run-executor.ts";
+import { shownWaitingFor, type FinalStatus, type RunState, type Suspension } from "./run-record.ts";
+import { WorkspaceExecutor, type Resumption, type RunExecutor, type RunResult } from "./run-executor.ts";
 import type { RunSandbox } from "./run-sandbox.ts";
 import type { RunStore, StoredRun } from "./run-store.ts";
 
@@ -30,7 +32,16 @@ interface Run {
   finish: () => void;
   /** Another runner took the run over (this runner's lease ran out): its result is not reported from here. */
   leaseLost?: boolean;
+  /** A run answered at the prompt it waited at: it continues from there. */
+  resume?: Resumption;
 }
+
+/** How an answer to a waiting run went (`POST /runs/:id/answers`). */
+export type AnswerOutcome =
+  | { kind: "resumed"; state: RunState }
+  | { kind: "unknown" }
+  | { kind: "not-waiting"; state: RunState }
+  | { kind: "invalid"; why: string; state: RunState };
 
 /** A run in memory, in `state`: `done` resolves once its callback has been dealt with. */
 function newRun(dispatch: Dispatch, state: RunState): Run {
@@ -69,6 +80,8 @@ export class RunManager {
   #shutdown = new AbortController();
   /** The store's poll (shared stores only): leases, cancel requests, lost runs, work queued by other runners. */
   #ticker?: ReturnType<typeof setInterval>;
+  /** Fails the runs that waited past MUSTER_WAIT_TIMEOUT (every store: a waiting run has no process to time it). */
+  #waitTicker?: ReturnType<typeof setInterval>;
   #ticking = false;
   /** The claim pass that has not started yet, which a new call joins. */
   #nextPass?: Promise<void>;
@@ -94,15 +107,46 @@ export class RunManager {
    * runs whose callback was never sent get it now, queued runs start (here
    * or on any runner). SQLite: the previous process's runs, at once;
    * PostgreSQL: runs whose leases ran out, now and at every poll. Final runs
-   * past the retention are forgotten.
+   * past the retention are forgotten; runs waiting at a prompt stay waiting
+   * (counted in `waiting`), and from now on the ones past MUSTER_WAIT_TIMEOUT fail.
    */
-  async recover(): Promise<{ lost: number; requeued: number; redelivered: number }> {
+  async recover(): Promise<{ lost: number; requeued: number; redelivered: number; waiting: number }> {
     const { lost, redelivered } = await this.#takeOver();
-    const requeued = (await this.#store.counts()).queued;
+    const { queued: requeued, waiting } = await this.#store.counts();
     await this.#prune();
     void this.#pump();
     if (this.#store.shared) this.#ticker = setInterval(() => void this.#tick(), Math.min(this.#config.pollMs, this.#config.leaseTtlMs / 3));
-    return { lost, requeued, redelivered };
+    await this.expireWaiting();
+    this.#waitTicker = setInterval(() => void this.expireWaiting(), Math.max(50, Math.min(this.#config.waitTimeoutMs / 4, 30_000)));
+    return { lost, requeued, redelivered, waiting };
+  }
+
+  /**
+   * Fails the runs (any runner's) that have waited at a prompt longer than
+   * MUSTER_WAIT_TIMEOUT and calls them back; one runner gets each. Runs at
+   * `recover` and then at a quarter of the timeout (at most every 30s).
+   */
+  async expireWaiting(now = Date.now()): Promise<void> {
+    if (this.#draining) return;
+    const ms = this.#config.waitTimeoutMs;
+    // Whole hours, minutes or seconds as such (24h, not 1440m00s): the limit as an operator sets it.
+    const limit = ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : formatDuration(ms);
+    const reason = `no answer within ${limit} (MUSTER_WAIT_TIMEOUT) at the prompt the run waited at`;
+    let expired: StoredRun[];
+    try {
+      expired = await this.#store.expireWaiting(this.#owner, this.#config.leaseTtlMs, new Date(now - this.#config.waitTimeoutMs).toISOString(), reason);
+    } catch (error) {
+      this.#log("error", "could not time out waiting runs", { error: (error as Error).message });
+      return;
+    }
+    for (const stored of expired) {
+      const run = this.#adopt(stored);
+      this.#metrics.finished("failed", 0);
+      this.#log("warn", "run finished", { runId: stored.state.runId, status: "failed", exitCode: null, durationMs: 0, error: reason, step: stored.suspension?.waitingFor.step ?? null });
+      void this.#deliver(run);
+    }
+    // Their stacks are free now.
+    if (expired.length > 0) void this.#pump();
   }
 
   /** Takes over lost runs and undelivered callbacks (see `recover`); returns how many of each. */
@@ -142,9 +186,10 @@ export class RunManager {
     await this.#deliver(run);
   }
 
-  /** A stored run, now this runner's to run or call back. */
+  /** A stored run, now this runner's to run or call back (a resumed one with its answers). */
   #adopt(stored: StoredRun): Run {
     const run = newRun(stored.dispatch, { ...stored.state });
+    if (stored.suspension && stored.resumeAnswers) run.resume = { suspension: stored.suspension, answers: stored.resumeAnswers };
     this.#local.set(stored.state.runId, run);
     return run;
   }
@@ -193,8 +238,9 @@ export class RunManager {
   }
 
   /** The gauges of `/metrics`: the queue is every runner's (from the store), the running runs this runner's. */
-  async gauges(): Promise<{ queued: number; running: number; draining: boolean }> {
-    return { queued: (await this.#store.counts()).queued, running: this.#running.size, draining: this.#draining };
+  async gauges(): Promise<{ queued: number; running: number; waiting: number; draining: boolean }> {
+    const counts = await this.#store.counts();
+    return { queued: counts.queued, running: this.#running.size, waiting: counts.waiting, draining: this.#draining };
   }
 
   /** A run's state, if known: this runner's own, else the store's (any runner's). */
@@ -227,6 +273,37 @@ export class RunManager {
   }
 
   /**
+   * Answers the prompt a waiting run waits at, on any runner: `answers`
+   * must name that step (only), its value pass the prompt kind's own check
+   * (as `--answer`), and `digest`, when given, be the question's. The run
+   * goes back to the queue, ahead of other runs, and any runner claims it.
+   */
+  async answer(runId: string, answers: Record<string, string>, digest?: string): Promise<AnswerOutcome> {
+    const stored = await this.#store.find(runId);
+    if (!stored) return { kind: "unknown" };
+    const state = this.#local.get(runId)?.state ?? stored.state;
+    if (stored.state.status !== "waiting" || !stored.suspension) return { kind: "not-waiting", state };
+    const asked = stored.suspension.waitingFor;
+    if (digest !== undefined && digest !== asked.digest) {
+      return { kind: "invalid", why: `digest ${JSON.stringify(digest)} is not that of the question run ${JSON.stringify(runId)} waits at (step "${asked.step}", digest ${asked.digest}): the run or its plan is not the one answered`, state };
+    }
+    const names = Object.keys(answers);
+    if (names.length !== 1 || names[0] !== asked.step) {
+      return { kind: "invalid", why: `answers must name the step the run waits at, and only it: expected {"${asked.step}": VALUE}, got ${names.length === 0 ? "none" : names.map((n) => JSON.stringify(n)).join(", ")}`, state };
+    }
+    const problem = await answerProblem(asked, answers[asked.step]!);
+    if (problem !== undefined) return { kind: "invalid", why: problem, state };
+    const resumed = await this.#store.resume(runId, answers);
+    if (!resumed) {
+      const now = await this.#store.find(runId);
+      return { kind: "not-waiting", state: now?.state ?? state };
+    }
+    this.#log("info", "run answered: it goes back to the queue", { runId, step: asked.step });
+    await this.#pump();
+    return { kind: "resumed", state: (await this.#store.find(runId))?.state ?? resumed.state };
+  }
+
+  /**
    * Cancels a queued or running run, on this runner or (recorded in the
    * store) on the one running it; returns its state, or undefined when unknown.
    */
@@ -237,6 +314,7 @@ export class RunManager {
       return own.state;
     }
     if (own) return own.state;
+    // A queued or waiting run is canceled in the store, by whichever runner is asked.
     const canceled = await this.#store.cancelQueued(runId, this.#owner, reason, this.#config.leaseTtlMs);
     if (canceled) {
       const run = this.#adopt(canceled);
@@ -270,12 +348,14 @@ export class RunManager {
     await Promise.all([...this.#local.values()].map((r) => r.done));
     clearTimeout(budget);
     clearInterval(this.#ticker);
+    clearInterval(this.#waitTicker);
   }
 
   /** Kills every running run's processes at once (a second SIGTERM) and stops callback retries. */
   abortAll(): void {
     this.#shutdown.abort();
     clearInterval(this.#ticker);
+    clearInterval(this.#waitTicker);
     for (const run of this.#running) run.cancellation.force();
   }
 
@@ -311,14 +391,53 @@ export class RunManager {
 
   async #execute(run: Run): Promise<void> {
     const runId = run.dispatch.runId;
-    this.#log("info", "run started", { runId });
-    const result: RunResult = await this.#executor.execute(run.dispatch, run.cancellation).catch((error: Error) => {
+    this.#log("info", run.resume ? "run resumed" : "run started", { runId, ...(run.resume ? { step: run.resume.suspension.waitingFor.step } : {}) });
+    const result: RunResult = await this.#executor.execute(run.dispatch, run.cancellation, run.resume).catch((error: Error): RunResult => {
       const why = run.cancellation.canceled ? run.cancellation.reason : error.message;
       return { status: run.cancellation.canceled ? "canceled" : "failed", exitCode: null, error: why, summary: why, logTail: "" };
     });
+    if (result.status === "waiting" && result.suspension) return this.#suspend(run, result.suspension);
     const redactor = this.#redactor.with(run.dispatch.callbackToken);
     const hide = (text: string | null) => (text === null ? null : redactor.redact(text));
+    if (result.status === "waiting") result.status = "failed";
     await this.#complete(run, { status: result.status, exitCode: result.exitCode, error: hide(result.error) }, hide(result.summary), redactor.redact(result.logTail));
+  }
+
+  /**
+   * A run that suspended at a prompt: stored waiting (it holds no process
+   * and no slot, only its stack), dropped from this runner, and its
+   * dispatch's `notifyUrl` told (best effort: the callback is for final
+   * results only).
+   */
+  async #suspend(run: Run, suspension: Suspension): Promise<void> {
+    const runId = run.state.runId;
+    const held = !run.leaseLost && await this.#store.suspend(runId, this.#owner, suspension).catch((e: Error) => {
+      this.#log("error", "could not store a waiting run", { runId, error: e.message });
+      return false;
+    });
+    this.#local.delete(runId);
+    if (!held) {
+      this.#log("warn", "waiting run not stored: another runner took the run over", { runId });
+      run.finish();
+      return;
+    }
+    const waitingFor = shownWaitingFor(suspension.waitingFor);
+    Object.assign(run.state, { status: "waiting", waitingFor });
+    this.#metrics.suspended();
+    this.#log("info", "run waiting for an answer", { runId, step: waitingFor.step, type: waitingFor.type, timeout: formatDuration(this.#config.waitTimeoutMs) });
+    const notifyUrl = run.dispatch.notifyUrl;
+    if (notifyUrl) {
+      const notice: WaitingNotice = { runId, status: "waiting", workflow: run.state.workflow, stack: run.state.stack, waitingFor };
+      const outcome = await sendCallback(notifyUrl, run.dispatch.callbackToken, notice, {
+        allowHosts: this.#config.callbackAllowHosts,
+        attempts: this.#config.callbackAttempts,
+        baseDelayMs: this.#config.callbackBaseDelayMs,
+        signal: this.#shutdown.signal,
+        log: (message, fields) => this.#log("warn", `waiting notice: ${message}`, { runId, ...fields }),
+      });
+      this.#log(outcome.delivered ? "info" : "warn", outcome.delivered ? "waiting notice delivered" : "waiting notice not delivered", { runId, attempts: outcome.attempts, status: outcome.status ?? null, error: outcome.error ?? null });
+    }
+    run.finish();
   }
 
   /** Stops (within `graceSeconds`) and removes the run's containers and network; logs `message` with what went. */
