@@ -14,6 +14,7 @@ import { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } from "../files/own
 import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
 import { planJson, renderPlanText } from "../output/plan-view.ts";
 import { stderr, stdout, sttyEcho } from "../output/terminal.ts";
+import { passInterrupt } from "../engine/interrupts.ts";
 import { CI_CHOICES, detectCi } from "../output/ci/providers.ts";
 import { SummaryRenderer } from "../output/ci/summary-renderer.ts";
 import { JsonRenderer, openEventsFile } from "../output/json-renderer.ts";
@@ -213,6 +214,8 @@ export default defineCommand({
     // SIGTERM, services are torn down; only the exit code tells them apart.
     let interrupted: StopSignal | undefined;
     const onSignal = (signal: StopSignal) => () => {
+      // A step that owns Ctrl-C (interactive: true) gets it, and the run goes on (as in Atmos).
+      if (signal === "SIGINT" && passInterrupt()) return;
       if (interrupted) {
         void observer.emit({ type: "message", level: "warn", text: `${signal} again: killing everything now` });
         cancellation.force();
