@@ -18,6 +18,8 @@ export interface NodeStdin {
   off(event: "end", listener: () => void): unknown;
   resume(): unknown;
   pause(): unknown;
+  /** True once the stream has ended (a pipe read to its end by an earlier step). */
+  readableEnded?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -51,7 +53,7 @@ export function openNodeKeyboard(stdin: NodeStdin): Keyboard | undefined {
 export function openNodeInput(stdin: NodeStdin, options: { raw: boolean }): InputReader {
   let handler: ((chunk: Uint8Array) => void) | undefined;
   let endHandler: (() => void) | undefined;
-  let ended = false;
+  let ended = stdin.readableEnded === true;
   const listener = (chunk: Uint8Array | string) => handler?.(typeof chunk === "string" ? encoder.encode(chunk) : new Uint8Array(chunk));
   const onEnd = () => {
     ended = true;

@@ -50,8 +50,9 @@ export async function connectRawSocket(target: RawTarget): Promise<RawSocket> {
       if (!ended) controller.enqueue(new Uint8Array(data));
     },
     drain: () => flush(),
+    // A close after the peer's end (or ours) is the normal end: erroring the stream would drop what is still queued in it.
     end: () => end(),
-    close: (_s, error) => end(error),
+    close: () => end(),
     error: (_s, error) => end(error),
   };
   socket = target.unixSocket
