@@ -57,8 +57,8 @@ export function withTerminal(line: string, terminal: TerminalSettings | undefine
 /** Why `tty: true` cannot run here, or undefined when it can. */
 export function ptyRefusal(): string | undefined {
   if (platform.spawnTerminal) return undefined;
-  const where = platform.runtime === "deno" ? "under Deno, which has no pseudo-terminal API" : `on ${platform.os}`;
-  return `"tty: true" needs a pseudo-terminal, which muster cannot open ${where} (expected the muster executable (Bun) for tty steps, or interactive: true alone, which hands the command muster's own terminal)`;
+  const why = platform.runtime === "deno" ? "Deno has no API to open one" : `muster cannot open one on ${platform.os}`;
+  return `"tty: true" needs a pseudo-terminal, and ${why} (expected the muster executable, which runs on Bun, for tty steps; or interactive: true alone, which hands the command muster's own terminal)`;
 }
 
 /** The exit code of a refused tty step. */
