@@ -51,6 +51,8 @@ export const atmos: StepKind<AtmosStep, ProcessPlan> = defineKind({
   summary: "Run an atmos command (the default type)",
   behaviours: { ...LEAF, usesStreams: true },
   fields: () => ({ ...runFields, command: str, ...terminalFields }),
+  // A child of parallel/matrix never owns the terminal (parse.ts says why when it tries).
+  childFields: () => ({ ...runFields, command: str }),
   build(fields, base, ctx) {
     const command = fields.command;
     let words: string[];
@@ -61,7 +63,7 @@ export const atmos: StepKind<AtmosStep, ProcessPlan> = defineKind({
       ctx.report(["command"], `field "command": ${(error as Error).message} (expected balanced quotes)`);
       return undefined;
     }
-    const terminal = terminalOf(fields);
+    const terminal = "tty" in fields ? terminalOf(fields) : undefined;
     return { ...base, type: "atmos", ...runFieldsOf(fields), command, words, ...(terminal ? { terminal } : {}) };
   },
   produces: PROCESS_RESULT_KEYS,

@@ -20,10 +20,12 @@ export const shell: StepKind<CommandStep, ProcessPlan> = defineKind({
   summary: "Run a command with the shell (sh -c)",
   behaviours: { ...LEAF, usesStreams: true },
   fields: () => ({ ...runFields, command: str, container: v.optional(v.unknown()), ...terminalFields }),
+  // A child of parallel/matrix never owns the terminal (parse.ts says why when it tries).
+  childFields: () => ({ ...runFields, command: str, container: v.optional(v.unknown()) }),
   build(fields, base, ctx) {
     const container = containerOf(fields.container, ctx);
     if (!container) return undefined;
-    const terminal = terminalOf(fields);
+    const terminal = "tty" in fields ? terminalOf(fields) : undefined;
     return { ...base, type: "shell", ...runFieldsOf(fields), ...container, command: fields.command, ...(terminal ? { terminal } : {}) };
   },
   produces: PROCESS_RESULT_KEYS,
