@@ -24,12 +24,20 @@ afterAll(async () => {
 const TRAPPER = `trap 'echo caught-$((1+2)); touch int' INT; echo ready-$((40+2)); until [ -e int ]; do sleep 0.05; done; echo reading-$((2+2)); read x; echo "got=$x"`;
 // The TTY is 0x0 until an engine before API 1.42 sizes it, just after the start.
 const SIZE = `until s=$(stty size 2>/dev/null) && [ -n "$s" ] && [ "$s" != "0 0" ]; do sleep 0.05; done; echo "size=$s"`;
+// Says the new size once the terminal is resized, and ends (after the first size came: an older engine sets it after the start).
+const ON_RESIZE = `until s=$(stty size 2>/dev/null) && [ -n "$s" ] && [ "$s" != "0 0" ]; do sleep 0.05; done; trap 'echo "resized=$(stty size)"; exit 0' WINCH; echo ready-$((40+2)); while :; do sleep 0.05; done`;
 const AFTER = `{ name: after, type: shell, command: "echo after-$((3*3))" }`;
 
 const WORKFLOWS = `workflows:
   tty:
     steps:
       - { name: term, type: shell, tty: true, command: 'test -t 0 && test -t 1 && test -t 2 && echo "on $(tty)"; echo "size=$(stty size)"' }
+  resize:
+    steps:
+      - { name: term, type: shell, tty: true, command: ${JSON.stringify(ON_RESIZE)} }
+  container-resize:
+    steps:
+      - { name: box, type: container, tty: true, with: { image: ${IMAGE}, pull: never, command: ${JSON.stringify(ON_RESIZE)} } }
   interactive:
     steps:
       - { name: ask, type: shell, interactive: true, command: ${JSON.stringify(TRAPPER)} }
@@ -79,6 +87,14 @@ describe("tty: true on a shell step", () => {
     const session = onTerminal(["workflow", "tty"], project("tty-pty"));
     await session.waitFor(/on \/dev\/pts\/\d+/);
     await session.waitFor("size=30 100");
+    expect(await session.exited).toBe(0);
+  });
+
+  test("resizing muster's terminal resizes the command's (SIGWINCH)", async () => {
+    const session = onTerminal(["workflow", "resize"], project("resize-pty"));
+    await session.waitFor("ready-42");
+    session.resize(120, 40);
+    await session.waitFor("resized=40 120");
     expect(await session.exited).toBe(0);
   });
 
@@ -154,6 +170,14 @@ describe("container run steps attach over the Engine API", () => {
     const session = onTerminal(["workflow", "container-tty"], project("ctty-pty"));
     await session.waitFor("tty-42");
     await session.waitFor("size=30 100");
+    expect(await session.exited).toBe(0);
+  });
+
+  test("tty on a terminal: resizing muster's terminal resizes the container's TTY", async () => {
+    const session = onTerminal(["workflow", "container-resize"], project("cresize-pty"));
+    await session.waitFor("ready-42");
+    session.resize(120, 40);
+    await session.waitFor("resized=40 120");
     expect(await session.exited).toBe(0);
   });
 

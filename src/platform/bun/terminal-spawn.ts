@@ -14,7 +14,7 @@ import type { TerminalChild, TerminalSpawnOptions } from "../types.ts";
 import { SpawnError } from "../types.ts";
 
 /** How long the terminal must stay quiet after the child's group ended for its output to count as read, and the most a drain waits. */
-const QUIET_MS = 30;
+const QUIET_MS = 50;
 const DRAIN_LIMIT_MS = 1000;
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGABRT: 6 };
@@ -62,9 +62,9 @@ export function spawnOnTerminal(argv: string[], options: TerminalSpawnOptions): 
     async drain() {
       // Bun reads the terminal on later turns of the event loop: the last bytes written before the exit may still be
       // unread; closing now would lose them (measured: the last write, now and then). Once no writer is left, a quiet
-      // moment means they have been read.
+      // moment (counted from now at the earliest: the last bytes may not have been seen at all yet) means they have been read.
       const started = performance.now();
-      while (performance.now() - lastData < QUIET_MS && performance.now() - started < DRAIN_LIMIT_MS) {
+      while (performance.now() - Math.max(lastData, started) < QUIET_MS && performance.now() - started < DRAIN_LIMIT_MS) {
         await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 3));
       }
     },

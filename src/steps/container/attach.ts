@@ -36,7 +36,9 @@ export async function runAttached(
     if (attach.tty) {
       // The engine resizes a running container only; engines before API 1.42 ignore the size given at create, so it is
       // set again now (a command that reads it at its very start may still see 0x0 there, as with docker run -t).
-      const resize = () => void docker.resizeContainer(id, hostTerminalSize() ?? DEFAULT_TERMINAL_SIZE).catch(() => {});
+      // One request at a time, in order: an earlier size must never land after a later one.
+      let resizing: Promise<void> = Promise.resolve();
+      const resize = () => void (resizing = resizing.then(() => docker.resizeContainer(id, hostTerminalSize() ?? DEFAULT_TERMINAL_SIZE)).catch(() => {}));
       resize();
       if (hostTerminalSize()) offResize = platform.onResize(resize);
     }
