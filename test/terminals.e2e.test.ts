@@ -249,4 +249,21 @@ describe("where Atmos refuses them, muster does too", () => {
     expect(run.stderr).toContain(`"tty: true" needs a pseudo-terminal, and Deno has no API to open one`);
     expect(run.code).toBe(126);
   });
+
+  test("under Deno containers attach all the same (the TTY is the engine's; the attach stream a Deno socket)", async () => {
+    const deno = join(repoRoot, "node_modules/.bin/deno");
+    const proc = Bun.spawn([deno, "run", "-A", join(repoRoot, "src/main.ts"), "workflow", "container-both"], { cwd: project("deno-container"), env: baseEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const out = watch(proc.stdout);
+    expect(await out.waitFor("ready-42", 60_000)).toBe(true);
+    proc.kill("SIGINT");
+    expect(await out.waitFor("reading-4")).toBe(true);
+    proc.stdin.write("hello\n");
+    await proc.stdin.end();
+    expect(await proc.exited).toBe(0);
+    await out.done;
+    expect(out.text).toContain("caught-3");
+    expect(out.text).toContain("got=hello");
+    expect(out.text).toContain("size=24 80");
+    expect(out.text).toContain("after-9");
+  });
 });

@@ -260,6 +260,7 @@ export function processViewText(planned: PlannedStep<StepBase, ProcessPlan>): { 
   const lines: string[] = [];
   if (planned.needs.length > 0) lines.push(`needs: ${planned.needs.join(", ")}`);
   lines.push(`$ ${r.argv.map(shellQuote).join(" ")}`);
+  if (r.terminal) lines.push(`attached to the terminal: ${[r.terminal.tty ? "tty" : "", r.terminal.interactive ? "interactive" : ""].filter(Boolean).join(", ")}`);
   // The values a command refers to: what the program will see, exactly.
   for (const [key, value] of Object.entries(r.env)) if (key.startsWith(DATA_VARIABLE_PREFIX)) lines.push(`${key}=${shellQuote(value)}`);
   return { head: `${planned.step.type}${r.stack ? `, stack ${r.stack}` : ""}`, lines };
