@@ -7,6 +7,7 @@
  * engine (scripts/setup-docker.sh imports muster-test/busybox:1).
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { muster, musterBin, repoRoot, tempDir, watch, writeFiles, baseEnv } from "./helpers.ts";
 import { KEY, PtySession } from "./pty.ts";
@@ -102,6 +103,17 @@ describe("tty: true on a shell step", () => {
     const run = await muster(["workflow", "tty"], { cwd: project("tty-pipe") });
     expect(run.stdout).toMatch(/on \/dev\/pts\/\d+/);
     expect(run.stdout).toContain("size=24 80");
+    expect(run.code).toBe(0);
+  });
+
+  test("an atmos step with tty runs atmos on a terminal of its own, with its stack", async () => {
+    const dir = project("atmos-tty");
+    // A stand-in for atmos: says whether it is on a terminal, and its arguments.
+    writeFiles(dir, { "fake-atmos": `#!/bin/sh\ntest -t 1 && echo "atmos on a terminal: $*"\n` });
+    chmodSync(join(dir, "fake-atmos"), 0o755);
+    writeFiles(dir, { "plan.yaml": `workflows:\n  plan:\n    steps:\n      - { name: plan, tty: true, stack: dev, command: terraform plan vpc }\n` });
+    const run = await muster(["workflow", "plan", "-f", "plan.yaml"], { cwd: dir, env: { ATMOS_BIN: join(dir, "fake-atmos") } });
+    expect(run.stdout).toContain("atmos on a terminal: terraform plan vpc -s dev");
     expect(run.code).toBe(0);
   });
 });
