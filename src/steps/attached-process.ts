@@ -50,8 +50,12 @@ export function terminalOf(fields: { tty: boolean; interactive: boolean }): Term
  * ```
  */
 export function withTerminal(line: string, terminal: TerminalSettings | undefined): string {
-  if (!terminal) return line;
-  return `${line} (${[terminal.tty ? "tty" : "", terminal.interactive ? "interactive" : ""].filter(Boolean).join(", ")})`;
+  return terminal ? `${line} (${terminalLabel(terminal)})` : line;
+}
+
+/** `tty`, `interactive` or `tty, interactive`. */
+export function terminalLabel(terminal: TerminalSettings): string {
+  return [terminal.tty ? "tty" : "", terminal.interactive ? "interactive" : ""].filter(Boolean).join(", ");
 }
 
 /** Why `tty: true` cannot run here, or undefined when it can. */

@@ -19,7 +19,9 @@ import { renderChecked } from "./container/render.ts";
 import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
 import { lazy } from "../util/lazy.ts";
-import { ATTACHED_VALUE, attachTerminal, DEFAULT_TERMINAL_SIZE, EXIT_NO_PTY, hostTerminalSize, ownInterrupts, ptyRefusal, type TerminalSettings } from "./attached-process.ts";
+import {
+  ATTACHED_VALUE, attachTerminal, DEFAULT_TERMINAL_SIZE, EXIT_NO_PTY, hostTerminalSize, ownInterrupts, ptyRefusal, terminalLabel, type TerminalSettings,
+} from "./attached-process.ts";
 
 // Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const runProcessModule = lazy(() => import("../engine/run-process.ts"));
@@ -201,13 +203,13 @@ export function shellCommandTemplates(step: RunFieldsStep & { command: string })
  * directory, then the command, which sees its own step's environment in
  * `.env` (as in Atmos), for that field only.
  */
-export function planShellCommand(step: RunFieldsStep & { command: string }, scope: PlanScope): ProcessPlan {
+export function planShellCommand(step: RunFieldsStep & { command: string; terminal?: TerminalSettings }, scope: PlanScope): ProcessPlan {
   const { env, cwd } = planRunFields(step, scope);
   const sandbox = step.type === "shell" ? planSandbox(step, scope, cwd) : undefined;
   const code = sandbox ? dialectOf(sandbox.settings.shell) : dialectOf(scope.run.shell[0] ?? "sh");
   const rendered = scope.renderCode({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell", code }, env);
   const command = rendered.text;
-  const terminal = (step as { terminal?: TerminalSettings }).terminal;
+  const terminal = step.terminal;
   return { stack: scope.stack, command, display: rendered.display, argv: [...scope.run.shell, command], cwd, env: { ...env, ...rendered.env }, sandbox, ...(terminal ? { terminal } : {}) };
 }
 
@@ -260,7 +262,7 @@ export function processViewText(planned: PlannedStep<StepBase, ProcessPlan>): { 
   const lines: string[] = [];
   if (planned.needs.length > 0) lines.push(`needs: ${planned.needs.join(", ")}`);
   lines.push(`$ ${r.argv.map(shellQuote).join(" ")}`);
-  if (r.terminal) lines.push(`attached to the terminal: ${[r.terminal.tty ? "tty" : "", r.terminal.interactive ? "interactive" : ""].filter(Boolean).join(", ")}`);
+  if (r.terminal) lines.push(`attached to the terminal: ${terminalLabel(r.terminal)}`);
   // The values a command refers to: what the program will see, exactly.
   for (const [key, value] of Object.entries(r.env)) if (key.startsWith(DATA_VARIABLE_PREFIX)) lines.push(`${key}=${shellQuote(value)}`);
   return { head: `${planned.step.type}${r.stack ? `, stack ${r.stack}` : ""}`, lines };

@@ -19,7 +19,7 @@ import { shellQuote, splitShellWords } from "../../util/shell-words.ts";
 import { formatDuration } from "../../workflow/duration.ts";
 import type { FieldPath, PlanScope, StepContext, StepOutcome } from "../kind.ts";
 import { capturedValue, planRunFields } from "../process.ts";
-import { ATTACHED_VALUE, DEFAULT_TERMINAL_SIZE, hostTerminalSize } from "../attached-process.ts";
+import { ATTACHED_VALUE, DEFAULT_TERMINAL_SIZE, hostTerminalSize, terminalLabel } from "../attached-process.ts";
 import { runAttached } from "./attach.ts";
 import { IMAGE_REFERENCE, isTemplated, runWith, type RunWith } from "./fields.ts";
 import { parsePolicy, runRefusals } from "./policy.ts";
@@ -210,8 +210,7 @@ function codeOf(step: ContainerStep): (path: FieldPath) => Dialect | undefined {
 
 /** ` (tty, interactive)` after a start line, or "". */
 function attachWords(spec: ContainerSpec): string {
-  if (!spec.attach) return "";
-  return ` (${[spec.attach.tty ? "tty" : "", spec.attach.stdin ? "interactive" : ""].filter(Boolean).join(", ")})`;
+  return spec.attach ? ` (${terminalLabel({ tty: spec.attach.tty, interactive: spec.attach.stdin })})` : "";
 }
 
 /** `action: run`. */
@@ -252,7 +251,7 @@ export const runAction: ContainerActionKind<RunWith, RunPlan> = {
     const c = plan.spec;
     const lines = [`image ${c.image} (pull ${c.pull})${c.command ? ` command ${c.command.map(shellQuote).join(" ")}` : ""}`];
     if (c.entrypoint) lines.push(`entrypoint ${c.entrypoint.map(shellQuote).join(" ")}`);
-    if (c.attach) lines.push(`attached to the terminal:${attachWords(c)}`);
+    if (c.attach) lines.push(`attached to the terminal: ${terminalLabel({ tty: c.attach.tty, interactive: c.attach.stdin })}`);
     for (const p of c.ports) lines.push(`port ${p.hostIp}:${p.host ?? "(random)"} -> ${p.container}/${p.protocol}`);
     for (const m of c.volumes) lines.push(`${m.type === "bind" ? "volume" : m.type} ${m.source || "(anonymous)"} -> ${m.target}${m.readOnly ? " (read-only)" : ""}`);
     for (const [k, val] of Object.entries(c.env)) lines.push(`env ${k}=${val}`);
