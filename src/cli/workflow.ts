@@ -13,6 +13,7 @@ import { DiscoveryError, exitCodeOf, MusterError, UsageError } from "../errors.t
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EXIT_WAITING, exitCodeForStop } from "../exit-codes.ts";
 import type { NotOwnFileError } from "../files/owned-path.ts";
 import { stderr, stdout, sttyEcho } from "../output/terminal.ts";
+import { passInterrupt } from "../engine/interrupts.ts";
 import { CI_CHOICES, detectCi } from "../output/ci/providers.ts";
 import { StatusRenderer } from "../output/status-renderer.ts";
 import { TextRenderer } from "../output/text-renderer.ts";
@@ -239,6 +240,8 @@ export default defineCommand({
     // SIGTERM, services are torn down; only the exit code tells them apart.
     let interrupted: StopSignal | undefined;
     const onSignal = (signal: StopSignal) => () => {
+      // A step that owns Ctrl-C (interactive: true) gets it, and the run goes on (as in Atmos).
+      if (signal === "SIGINT" && passInterrupt()) return;
       if (interrupted) {
         void observer.emit({ type: "message", level: "warn", text: `${signal} again: killing everything now` });
         cancellation.force();

@@ -8,7 +8,7 @@
 import { exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_TIMEOUT } from "../exit-codes.ts";
 import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
-import { startsQuietly } from "../steps/behaviours.ts";
+import { attachesTerminal, startsQuietly } from "../steps/behaviours.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { retry } from "../engine/retry.ts";
 import { Cancellation } from "../engine/cancellation.ts";
@@ -42,7 +42,7 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const timeoutMs = kind.behaviours.timeout ? step.timeoutMs : undefined;
   const firstCtx = contextFor(parent);
   // A prompt owns the terminal even when its output is captured: it draws on the terminal itself.
-  const ownsTerminal = (firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams) || (kind.behaviours.interactive && firstCtx.stdin === "inherit");
+  const ownsTerminal = (firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams) || ((kind.behaviours.interactive || attachesTerminal(kind, step)) && firstCtx.stdin === "inherit");
   await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(startsQuietly(kind, planned.step) ? { quiet: true } : {}) });
   const run = await retry<{ result: StepResult; why: string; final: boolean }>(async ({ number: attempt, deadline }) => {
     const scope = new Cancellation(parent, deadline);
