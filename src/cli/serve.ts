@@ -82,9 +82,10 @@ export default defineCommand({
           return new Response('{"error":"internal error"}\n', { status: 500, headers: { "content-type": "application/json" } });
         }),
     });
-    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, state: config.state.kind === "sqlite" ? config.state.dir : config.state.shown, runner: config.runnerId, memoryClosed: memoryHidden, sandbox: sandbox?.kind ?? "container" });
+    // Warnings come before "listening": whoever waits for that line has read them too.
     if (sandbox?.warning) log("warn", sandbox.warning, {});
     if (!memoryClosed) log("warn", "this runner's memory and environment are readable by processes of its user (not Linux, or no libc FFI): runs could read its token", {});
+    log("info", "listening", { version: VERSION, host: config.host, port: server.port, repo: config.repoUrl, branch: config.repoBranch, concurrency: config.concurrency, state: config.state.kind === "sqlite" ? config.state.dir : config.state.shown, runner: config.runnerId, memoryClosed: memoryHidden, sandbox: sandbox?.kind ?? "container" });
 
     const stopped = new Promise<number>((resolve) => {
       let stopping = false;
