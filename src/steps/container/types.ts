@@ -79,6 +79,8 @@ export interface WithProblem {
   text: string;
   /** Whether the key or its value is at fault (default: the value). */
   part?: "key" | "value";
+  /** Accepted as Atmos accepts it, but probably not meant: a warning, not a refusal. */
+  warning?: true;
 }
 
 /**
