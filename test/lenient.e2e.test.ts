@@ -75,3 +75,33 @@ describe("fixtures/lenient", () => {
     expect(result.stderr).toContain('field "vars" is not part of a workflow file and is ignored');
   });
 });
+
+describe("fixtures/lenient on the engine (Docker)", () => {
+  test("an unprefixed healthcheck list runs as one shell command, as Atmos does; wait-all ignores for:", async () => {
+    const dir = join(tmp.path, "engine");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(dir, { recursive: true });
+    // The probe passes only as a shell command: `test -e /tmp/up && true` is two commands joined by &&.
+    writeFileSync(join(dir, "workflows.yaml"), `workflows:
+  h:
+    steps:
+      - name: db
+        type: container
+        background: true
+        with:
+          image: "muster-test/busybox:1"
+          command: ["sh", "-c", "touch /tmp/up; sleep 30"]
+          healthcheck: { test: ["test", "-e", "/tmp/up", "&&", "true"], interval: 200ms, timeout: 2s, retries: 20 }
+      - type: wait-all
+        for: db
+      - name: after
+        type: shell
+        command: echo healthy
+`);
+    const result = await muster(["workflow", "h", "-f", "workflows.yaml"], { cwd: dir, timeoutMs: 90_000 });
+    expect(result.stderr).toContain(`workflows.yaml:10:32: warning: workflow "h", step "db": field "with.healthcheck.test": the list starts with "test", not CMD, CMD-SHELL or NONE; as in Atmos it runs as the shell command "test -e /tmp/up && true"`);
+    expect(result.stderr).toContain(`workflows.yaml:12:9: warning: workflow "h", step "step2": wait-all takes no targets and ignores "for"`);
+    expect(result.stdout).toBe("healthy\n");
+    expect(result.code).toBe(0);
+  }, 120_000);
+});
