@@ -47,6 +47,8 @@ export interface BuildPlan {
   labels: Record<string, string>;
   /** Images whose layers the build may reuse (`cache.from` refs). */
   cacheFrom: string[];
+  /** A BuildKit build: run as `docker buildx ...` (buildx.ts) instead of through the Engine API. */
+  buildx?: { create?: string[]; args: string[]; env: Record<string, string>; cwd: string; stepEnv: Record<string, string> };
 }
 
 /** A push, planned: the image, and the tags it is pushed as (none: as itself). */
@@ -105,7 +107,7 @@ export interface ContainerActionKind<W, P extends ContainerPlan> {
   /** The schema of `with:` (defaults inside; `muster schema` reads it too). */
   readonly schema: v.GenericSchema<unknown, W>;
   /** Problems with the parsed `with:` (`background` as written on the step). */
-  problems(w: W, step: { background: boolean }): WithProblem[];
+  problems(w: W, step: { background: boolean; provider?: string }): WithProblem[];
   /** Which `with:` fields are read as code, and by what (none when omitted). */
   codeOf?(step: ContainerStep): (path: FieldPath) => Dialect | undefined;
   /** Renders the step's `with:` and resolves it. Throws `PlanError` (exit 2) when it cannot. */
