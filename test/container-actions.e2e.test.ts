@@ -311,7 +311,7 @@ describe("the workflow sandbox", () => {
     expect(run.stdout).toContain("/workspace/tools\nhello from a script file\nsame container\n");
     expect(run.stdout).toContain("yes workflow env\nhost sees IN_SANDBOX=unset\n");
     expect(run.stdout).toContain("/elsewhere\nanother container\n");
-    expect(run.stdout).toContain("[script] script in /workspace\n");
+    expect(run.stdout).toContain("script in /workspace\n");
     // Group children never run in the workflow's sandbox (as in Atmos).
     expect(run.stdout).toContain("child on the host");
     expect(readFileSync(join(dir, "from-sandbox.txt"), "utf8")).toBe("yes workflow env\n");

@@ -16,7 +16,8 @@ import { celParts, compileCelPart, type Condition, ConditionError, loadedCel, pa
 import { DiagnosticCollector, describeValue, formatFieldPath, suggest, type Diagnostic, type Warning } from "../workflow/diagnostics.ts";
 import { replaceAt, scalarsWhereStrings } from "./scalar-strings.ts";
 import { manifestSchema, workflowSchema, type Schema } from "../workflow/schema.ts";
-import type { SourceRef, StepBase, Workflow, WorkflowFile } from "../workflow/types.ts";
+import type { SourceRef, StepBase, StepPresentation, Workflow, WorkflowFile } from "../workflow/types.ts";
+import { mergeShow, OUTPUT_KINDS } from "../steps/output-mode.ts";
 import { YamlSource } from "../workflow/yaml-source.ts";
 import { withYamlHints } from "../workflow/yaml-hints.ts";
 
@@ -167,10 +168,11 @@ class WorkflowParser {
     this.#warnRenamed(parsed.steps, names, path, where, "");
     parsed.steps.forEach((rawStep, index) => {
       const step = this.#step(rawStep, [...path, "steps", index], where, names[index]!, "top");
-      // The workflow's `output` is the default of the steps that have an output mode of their own (script), as in Atmos.
-      if (step && parsed.output && step.type === "script" && isMapping(rawStep) && !("output" in rawStep)) {
-        (step as StepBase & { output: string }).output = parsed.output === "viewport" ? "log" : parsed.output;
+      // `output` and `viewport`: the step's, else the workflow's; `show`: the workflow's merged key by key with the step's (Atmos).
+      if (step && OUTPUT_KINDS.has(step.type)) {
+        step.presentation = { ...step.presentation, output: step.presentation?.output ?? parsed.output, viewport: step.presentation?.viewport ?? parsed.viewport };
       }
+      if (step) step.presentation = { ...step.presentation, show: mergeShow(parsed.show, step.presentation?.show) };
       if (step) steps.push(step);
       else ok = false;
     });
@@ -325,6 +327,8 @@ class WorkflowParser {
       identity: parsed.identity as string | undefined,
       timeoutMs: parsed.timeout as number | undefined,
       retry: parsed.retry as StepBase["retry"],
+      // As written here; the workflow's settings are merged in by #workflow.
+      presentation: { output: parsed.output as StepPresentation["output"], viewport: parsed.viewport as StepPresentation["viewport"], show: parsed.show as StepPresentation["show"] },
     };
     return kind.build(parsed, base, this.#buildContext(path, where, name));
   }

@@ -25,6 +25,7 @@ import { runPlannedStep } from "./run-step.ts";
 import type { Semaphore } from "../engine/semaphore.ts";
 import type { RunContainers } from "../steps/container/registry.ts";
 import { lazy } from "../util/lazy.ts";
+import { effectiveOutput } from "../steps/output-mode.ts";
 
 // The container machinery (Engine API client, services), loaded once, by a run that needs an engine.
 const containerRegistryModule = lazy(() => import("../steps/container/registry.ts"));
@@ -116,7 +117,9 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         }
         : (data) => emit({ type: "step.output", path, stream, data });
     // A step whose output a later template reads streams through muster (a tee); others keep the terminal.
-    const inherit = topLevel && !observer.wantsOutput && !capture;
+    // So does one whose output mode holds, bounds or drops it (Atmos' log, viewport, none).
+    const mode = effectiveOutput(planned.kind.type, planned.step.presentation?.output, run.env);
+    const inherit = topLevel && !observer.wantsOutput && !capture && (mode === undefined || mode === "raw");
     return {
       run,
       path,

@@ -48,6 +48,17 @@ export interface StepBase {
   retry?: RetryPolicy;
   /** The Atmos auth identity whose credentials the step's processes get (`atmos auth env`). */
   identity?: string;
+  /** How the step's output is shown: its `output`/`viewport`/`show`, merged with the workflow's (src/steps/output-mode.ts). */
+  presentation?: StepPresentation;
+}
+
+/** Atmos' `output`, `viewport` and `show` of one step, merged with its workflow's. */
+export interface StepPresentation {
+  /** The step's `output`, else the workflow's; undefined: the kind's default. */
+  output?: "raw" | "log" | "viewport" | "none";
+  viewport?: { height?: number; width?: number };
+  /** Top-level steps: the workflow's `show` merged key by key with the step's. */
+  show?: WorkflowShow;
 }
 
 /** Fields that steps hand down as defaults: workflow -> group -> child. */
