@@ -217,3 +217,34 @@ describe("a group's children", () => {
     expect(run.stderr).toContain("[hushed] succeeded");
   });
 });
+
+describe("on other kinds with output", () => {
+  test("atmos: log holds the command's output to the end; none hides it", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { name: held, command: "terraform plan vpc", output: log }
+      - { name: hushed, command: "terraform apply vpc", output: none }
+`);
+    writeFiles(dir, { "bin/atmos": `#!/bin/sh\necho "atmos-out $*"; echo "atmos-err $1" >&2\n` });
+    const { chmodSync } = await import("node:fs");
+    chmodSync(join(dir, "bin/atmos"), 0o755);
+    const run = await muster(["workflow", "w"], { cwd: dir, env: { ATMOS_BIN: join(dir, "bin/atmos") } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("atmos-out terraform plan vpc\n");
+    expect(run.stderr).toMatch(/▸ held .*\natmos-err terraform\n✓ held in /);
+    expect(run.stderr).not.toContain("atmos-err terraform\n✓ hushed");
+  });
+
+  test("container (Docker): a foreground container's output with none is hidden, with log printed at its end", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { name: hushed, type: container, output: none, with: { image: "muster-test/busybox:1", command: "echo container-hidden" } }
+      - { name: held, type: container, output: log, with: { image: "muster-test/busybox:1", command: "echo container-shown" } }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir, timeoutMs: 90_000 });
+    expect({ code: run.code, stderr: run.code === 0 ? "" : run.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(run.stdout).toBe("container-shown\n");
+  }, 120_000);
+});
