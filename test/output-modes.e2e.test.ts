@@ -116,17 +116,6 @@ describe("output modes without a terminal", () => {
     expect(run.stdout).toBe("line-1\nline-2\nline-3\nline-4\n");
   });
 
-  test("ATMOS_PAGER on makes viewport the default of a script (NO_PAGER turns it off); shell still streams", async () => {
-    const dir = project(`workflows:
-  w:
-    steps:
-      - { name: s, type: script, interpreter: sh, script: "echo script-out" }
-`);
-    const events = join(dir, "events.ndjson");
-    await muster(["workflow", "w", "--events", events], { cwd: dir, env: { ATMOS_PAGER: "true" } });
-    const { readFileSync } = await import("node:fs");
-    expect(readFileSync(events, "utf8")).toContain('"stream":"stdout","text":"script-out\\n"');
-  });
 });
 
 describe("show, merged from the workflow into each step", () => {
@@ -196,6 +185,28 @@ describe("viewport on a terminal", () => {
     expect(final).toContain("after-out");
     expect(final).toMatch(/▸ broken \$ echo broken-out; exit 5\nbroken-out\n✗ broken failed \(exit code 5\)/);
     tmux("kill-session", "-t", "view");
+  });
+
+  test("ATMOS_PAGER on makes viewport a script's default (its output is not left on screen); NO_PAGER, or a shell step, keeps it", async () => {
+    const dir = project(`workflows:
+  w:
+    steps:
+      - { name: s, type: script, interpreter: sh, script: "echo script-out" }
+      - { name: sh, type: shell, command: "echo shell-out" }
+`);
+    const final = (session: string, env: string) => {
+      tmux("new-session", "-d", "-x", "80", "-y", "30", "-s", session, `cd ${dir} && env -u NO_COLOR -u FORCE_COLOR ${env} ${musterBin} workflow w; echo EXIT=$?; sleep 600`);
+      return eventually(() => tmux("capture-pane", "-p", "-t", session).includes("EXIT=0"), 20_000).then(() => {
+        const screen = tmux("capture-pane", "-p", "-t", session);
+        tmux("kill-session", "-t", session);
+        return screen.split("\n").map((l) => l.trimEnd());
+      });
+    };
+    const paged = await final("pager", "ATMOS_PAGER=true");
+    expect(paged).not.toContain("script-out");
+    expect(paged).toContain("shell-out");
+    const unpaged = await final("nopager", "ATMOS_PAGER=true NO_PAGER=1");
+    expect(unpaged).toContain("script-out");
   });
 });
 
