@@ -88,8 +88,12 @@ class WorkflowParser {
   }
 
   #check<S extends Schema>(schema: S, value: unknown, path: Path, where: string, fieldPrefix: Path = []): v.InferOutput<S> | undefined {
-    value = this.#scalarsAsText(schema, value, path, where, fieldPrefix);
-    const result = v.safeParse(schema, value, { abortEarly: false });
+    let result = v.safeParse(schema, value, { abortEarly: false });
+    // Only a refused value can hold a number or boolean where a string goes: a valid file pays nothing for this.
+    if (!result.success) {
+      const asText = this.#scalarsAsText(schema, value, path, where, fieldPrefix);
+      if (asText !== value) result = v.safeParse(schema, (value = asText), { abortEarly: false });
+    }
     if (result.success) return result.output as v.InferOutput<S>;
     this.#out.reportIssues(schema, result.issues, path, where, fieldPrefix, value);
     return undefined;
