@@ -9,8 +9,10 @@
  * commands in their own chunks, so `--version` does not parse the runner, Docker client
  * and validator (about 4x faster start-up); --minify shaves a little more. --bytecode
  * (with --format=esm) ships pre-compiled JavaScriptCore bytecode, so start-up skips
- * parsing: with Bun 1.4.5 it builds for this module graph (issue #31). Fallback: if a
- * target cannot generate bytecode, MUSTER_NO_BYTECODE=1 builds it without.
+ * parsing: with Bun 1.4.5 it builds for this module graph and all seven targets (issue #31;
+ * cross-compiling needs Bun's runtime for each target in ~/.bun/install/cache, fetched once).
+ * Fallback: a target whose bytecode cannot be generated is built without it and --all says
+ * so with Bun's error; MUSTER_NO_BYTECODE=1 builds every target without.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
@@ -24,30 +26,55 @@ function commit(): string {
   return dirty.success && dirty.stdout.toString().trim() !== "" ? `${hash}-dirty` : hash;
 }
 
-/** Compiles src/main.ts for `target` (undefined: this machine) into `outfile`. */
-export async function compile(outfile: string, target?: string, extra: string[] = []): Promise<void> {
+/**
+ * Compiles src/main.ts for `target` (undefined: this machine) into `outfile`, with bytecode
+ * unless `bytecode` is false.
+ */
+export async function compile(outfile: string, target?: string, extra: string[] = [], bytecode = !process.env.MUSTER_NO_BYTECODE): Promise<void> {
   const args = [
     "build", "src/main.ts", "--compile", "--minify", "--splitting",
-    ...(process.env.MUSTER_NO_BYTECODE ? [] : ["--bytecode", "--format=esm"]),
+    ...(bytecode ? ["--bytecode", "--format=esm"] : []),
     "--outfile", outfile,
     "--define", `MUSTER_VERSION=${JSON.stringify(pkg.version)}`,
     "--define", `MUSTER_COMMIT=${JSON.stringify(commit())}`,
     ...(target ? [`--target=${target}`] : []),
     ...extra,
   ];
-  const proc = Bun.spawn([process.execPath, ...args], { stdout: "inherit", stderr: "inherit" });
-  if ((await proc.exited) !== 0) throw new Error(`bun ${args.join(" ")} failed`);
+  const proc = Bun.spawn([process.execPath, ...args], { stdout: "inherit", stderr: "pipe" });
+  const [code, errors] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  process.stderr.write(errors);
+  if (code !== 0) throw new Error(`bun ${args.join(" ")} failed: ${errors.trim().split("\n").pop() ?? ""}`);
+}
+
+/** Compiles for `target` with bytecode, else (saying why) without; returns whether bytecode was built. */
+async function compileRelease(outfile: string, target: string): Promise<{ bytecode: boolean; why?: string }> {
+  if (process.env.MUSTER_NO_BYTECODE) {
+    await compile(outfile, target, [], false);
+    return { bytecode: false, why: "MUSTER_NO_BYTECODE is set" };
+  }
+  try {
+    await compile(outfile, target);
+    return { bytecode: true };
+  } catch (error) {
+    const why = (error as Error).message.split(" failed: ").pop()!;
+    console.log(`${target}: no bytecode (${why}); building it without`);
+    await compile(outfile, target, [], false);
+    return { bytecode: false, why };
+  }
 }
 
 async function buildAll(dir: string): Promise<void> {
   const sums: string[] = [];
+  const without: string[] = [];
   for (const target of TARGETS) {
     const out = `${dir}/${target.file}`;
-    await compile(out, target.bun);
+    const built = await compileRelease(out, target.bun);
+    if (!built.bytecode) without.push(`${target.file} (${built.why})`);
     const hash = createHash("sha256").update(await readFile(out)).digest("hex");
     sums.push(`${hash}  ${target.file}`);
-    console.log(`${target.file.padEnd(26)} ${((await stat(out)).size / 1e6).toFixed(1)} MB`);
+    console.log(`${target.file.padEnd(26)} ${((await stat(out)).size / 1e6).toFixed(1).padStart(6)} MB  ${built.bytecode ? "bytecode" : "no bytecode"}`);
   }
+  console.log(without.length === 0 ? `all ${TARGETS.length} targets built with bytecode` : `built without bytecode: ${without.join("; ")}`);
   await writeFile(`${dir}/SHA256SUMS`, `${sums.join("\n")}\n`);
   console.log(`${dir}/SHA256SUMS written`);
 }

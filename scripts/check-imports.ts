@@ -92,6 +92,8 @@ const FORBIDDEN: Record<string, string[]> = {
   "steps": ["run", "load", "cli", "serve"],
   "load": ["run", "cli", "serve"],
   "run": ["cli", "serve"],
+  // The run journal stores what the runner hands it: it knows no command, no dispatch runner, no renderer.
+  "journal": ["cli", "serve", "output", "steps", "load"],
 };
 
 /**

@@ -12,6 +12,8 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** A configuration muster must not trust: a state directory another user owns or can write, a symlink (EX_CONFIG of sysexits.h). */
 export const EXIT_CONFIG = 78;
+/** A run suspended at a prompt to wait for an answer (`MUSTER_SUSPEND_AT_PROMPTS`, under `muster serve`): EX_TEMPFAIL of sysexits.h. */
+export const EXIT_WAITING = 75;
 /** A step ran past its `timeout` (as coreutils' `timeout`). */
 export const EXIT_TIMEOUT = 124;
 /** The Docker engine failed (as `docker run`). */

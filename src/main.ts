@@ -1,10 +1,11 @@
 #!/usr/bin/env -S deno run -A
 /**
  * muster's entry point: wires the commands and turns errors into exit codes.
- * Commands are imported lazily so that `--version` and `--help` start fast.
+ * Commands are imported lazily so that `--version` and `--help` start fast;
+ * citty (and its `node:util`) only for `--help`.
  * @module
  */
-import { type ArgsDef, type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
+import { type CommandDef, defineCommand, resolveArgs, runCommand } from "./cli/command.ts";
 import { suggest } from "./workflow/diagnostics.ts";
 import { checkArgs } from "./cli/strict-args.ts";
 import { DiscoveryError, MusterError } from "./errors.ts";
@@ -24,6 +25,7 @@ const main = defineCommand({
     list: () => import("./cli/list.ts").then((m) => m.default),
     validate: () => import("./cli/validate.ts").then((m) => m.default),
     describe: () => import("./cli/describe.ts").then((m) => m.default),
+    runs: () => import("./cli/runs.ts").then((m) => m.default),
     prune: () => import("./cli/prune.ts").then((m) => m.default),
     serve: () => import("./cli/serve.ts").then((m) => m.default),
     schema: () => import("./cli/schema.ts").then((m) => m.default),
@@ -45,12 +47,6 @@ async function commandFor(rawArgs: string[]): Promise<CommandDef> {
   return name && subs[name] ? subs[name]() : main;
 }
 
-/** A command's argument definitions (citty allows them to be lazy). */
-async function resolveArgs(command: CommandDef): Promise<ArgsDef | undefined> {
-  const args = command.args;
-  return typeof args === "function" ? await args() : await args;
-}
-
 async function run(rawArgs: string[]): Promise<number> {
   if (rawArgs[0] === "--version" || rawArgs[0] === "-v") {
     await say(1, `muster ${VERSION} (${COMMIT})\n`);
@@ -61,6 +57,7 @@ async function run(rawArgs: string[]): Promise<number> {
     // The top-level help lists the commands from their summaries: no command module is loaded for it.
     const { SUMMARIES } = await import("./cli/summaries.ts");
     const listed = { ...main, subCommands: Object.fromEntries(Object.entries(SUMMARIES).map(([name, description]) => [name, { meta: { name, description } }])) };
+    const { renderUsage } = await import("citty");
     const usage = await renderUsage(cmd === main ? listed : cmd, cmd === main ? undefined : listed);
     // citty colours unconditionally; we colour only where stdout is a terminal (and honour NO_COLOR/FORCE_COLOR).
     const colored = shouldColor(platform.env(), platform.isTerminal(1));
@@ -81,9 +78,8 @@ async function run(rawArgs: string[]): Promise<number> {
   try {
     const command = await subs[name]!();
     // Unknown flags, extra arguments and flags given as values are refused before anything runs.
-    checkArgs(name, (await resolveArgs(command)) ?? {}, rest);
-    // Dispatch ourselves: citty's runCommand does not return a subcommand's result (our exit code).
-    const { result } = await runCommand(command, { rawArgs: rest });
+    checkArgs(name, await resolveArgs(command), rest);
+    const result = await runCommand(command, rest);
     return typeof result === "number" ? result : EXIT_OK;
   } catch (error) {
     if (error instanceof MusterError) {
@@ -98,7 +94,7 @@ async function run(rawArgs: string[]): Promise<number> {
       }
       return error.exitCode;
     }
-    // citty's own usage errors (a missing positional argument, an unknown subcommand).
+    // Usage errors worded as citty's (a missing positional argument).
     const err = error as Error & { code?: string };
     if (err.name === "CLIError" || err.code === "E_UNKNOWN_COMMAND" || err.code === "EARG") {
       await say(2, `muster: ${err.message}\nRun 'muster --help' for usage.\n`);

@@ -80,23 +80,41 @@ describe("the resume hint reproduces the run", () => {
   const pathWithMuster = `${dirname(musterBin)}:${process.env.PATH}`;
   const paste = (hint: string, cwd: string) => muster(["-c", hint], { cwd, command: ["sh"], env: { PATH: pathWithMuster } });
   const hintOf = (stderr: string) => /resume with: (.*)$/m.exec(stderr)?.[1] ?? "";
-
-  test("with -s, --var and --grace, pasted, it resumes the same way and succeeds", async () => {
-    const dir = project({
-      "deploy.yaml": `workflows:
+  // The second step fails until a file named "fixed" exists: the cause a user fixes before resuming.
+  const deployYaml = `workflows:
   deploy:
     stack: dev
     steps:
       - { name: prepare, type: shell, command: "echo prepared >> log" }
       - { name: apply, type: shell, command: "[ -e fixed ] || exit 7; echo {{ .stack }} {{ .vars.region }} >> log" }
-`,
+`;
+
+  test("with -s, --var and --grace, pasted, it resumes the same way and succeeds", async () => {
+    const dir = project({
+      "deploy.yaml": deployYaml,
     });
     const first = await muster(["workflow", "deploy", "-f", "deploy.yaml", "-s", "prod", "--var", "region=eu west", "--grace", "2s"], { cwd: dir });
     expect(first.code).toBe(7);
     const hint = hintOf(first.stderr);
-    expect(hint).toBe(`muster workflow deploy -f deploy.yaml -s prod --var 'region=eu west' --grace 2s --from-step apply`);
+    // The journal keeps the stack and vars: the hint repeats only what it does not keep.
+    expect(hint).toMatch(/^muster workflow deploy -f deploy\.yaml --grace 2s --resume=\d{8}-\d{6}-[0-9a-f]{4}$/);
     writeFiles(dir, { fixed: "" });
     const resumed = await paste(hint, dir);
+    expect(resumed.code).toBe(0);
+    expect(readFileSync(join(dir, "log"), "utf8")).toBe("prepared\nprod eu west\n");
+  });
+
+  test("without the journal, it is a --from-step command with -s, --var and --grace, and pasted it resumes the same way", async () => {
+    const dir = project({
+      "deploy.yaml": deployYaml,
+    });
+    const off = { MUSTER_NO_JOURNAL: "1" };
+    const first = await muster(["workflow", "deploy", "-f", "deploy.yaml", "-s", "prod", "--var", "region=eu west", "--grace", "2s"], { cwd: dir, env: off });
+    expect(first.code).toBe(7);
+    const hint = hintOf(first.stderr);
+    expect(hint).toBe(`muster workflow deploy -f deploy.yaml -s prod --var 'region=eu west' --grace 2s --from-step apply`);
+    writeFiles(dir, { fixed: "" });
+    const resumed = await muster(["-c", hint], { cwd: dir, command: ["sh"], env: { PATH: pathWithMuster, ...off } });
     expect(resumed.code).toBe(0);
     expect(readFileSync(join(dir, "log"), "utf8")).toBe("prepared\nprod eu west\n");
   });
@@ -117,10 +135,12 @@ describe("the resume hint reproduces the run", () => {
     const first = await muster(["workflow", "e2e", "-f", "e2e.yaml"], { cwd: dir });
     expect(first.code).toBe(4);
     const hint = hintOf(first.stderr);
-    expect(hint).toBe("muster workflow e2e -f e2e.yaml --from-step db");
+    expect(hint).toMatch(/^muster workflow e2e -f e2e\.yaml --resume=\d{8}-\d{6}-[0-9a-f]{4}$/);
     writeFiles(dir, { fixed: "" });
     const resumed = await paste(hint, dir);
     expect(resumed.code).toBe(0);
+    // The service the failed step needs is started again (with the steps after it), the build before it is not run again.
+    expect(resumed.stderr).toContain('step "db" starts a background service that step "integration" needs: the run resumes there');
     expect(resumed.stderr).toContain("service db ready");
     expect(readFileSync(join(dir, "log"), "utf8")).toBe("built\ntested\n");
   });

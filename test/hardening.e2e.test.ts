@@ -188,6 +188,12 @@ describe("a fork bomb in a step is contained", () => {
     expect(where.code).toBe(0);
     expect(readFileSync(join(probe, "where"), "utf8")).toMatch(/pids:\/muster-\d+$/m);
     expect(readFileSync(join(probe, "max"), "utf8").trim()).toBe("100");
+    // A step that is not `sh -c` (atmos: its argv) gets a shell that joins and then execs it: in the same group.
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(probe, "bin/atmos"), `#!/bin/sh\ncat /proc/self/cgroup > "$(dirname "$0")/../where-atmos"\n`);
+    writeFileSync(join(probe, "workflows.yaml"), "workflows:\n  w:\n    steps:\n      - { name: a, command: version }\n");
+    expect((await muster(["workflow", "w"], { cwd: probe, env: { ...env(probe), MUSTER_MAX_PROCS: "100" } })).code).toBe(0);
+    expect(readFileSync(join(probe, "where-atmos"), "utf8")).toMatch(/pids:\/muster-\d+$/m);
 
     const dir = project(`workflows:
   w:

@@ -29,9 +29,21 @@ export interface RunOptions {
   command?: string[];
 }
 
-/** The environment tests start from: ours, minus colour forcing. */
+/** The run journal of this test process's runs (made on first use): never the journal in the user's home. */
+let suiteJournal: string | undefined;
+function testJournal(): string {
+  if (!suiteJournal) {
+    const dir = mkdtempSync(join(tmpdir(), "muster-test-journal-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    suiteJournal = join(dir, "journal");
+  }
+  return suiteJournal;
+}
+
+/** The environment tests start from: ours, minus colour forcing, with a journal of the suite's own (unless the caller names one). */
 export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...extra };
+  const journal = process.env.MUSTER_JOURNAL_DIR ?? testJournal();
+  const env: Record<string, string | undefined> = { MUSTER_JOURNAL_DIR: journal, ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...extra };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 

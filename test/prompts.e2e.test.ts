@@ -497,7 +497,8 @@ ${report({ env: "{{ .steps.env.value }}" })}`);
         type: shell
         command: exit 3
 `);
-    const run = await muster(["workflow", "ask", "--answer", "env=prod", "--answer", "pw=hunter2"], { cwd: dir });
+    // Without the journal the hint is a --from-step command, which must carry the answers itself.
+    const run = await muster(["workflow", "ask", "--answer", "env=prod", "--answer", "pw=hunter2"], { cwd: dir, env: { MUSTER_NO_JOURNAL: "1" } });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain("--answer env=prod --from-step fails");
     expect(run.stderr + run.stdout).not.toContain("hunter2");

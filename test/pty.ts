@@ -108,6 +108,11 @@ export class PtySession {
     for (const key of keys) this.#terminal.write(key);
   }
 
+  /** Resizes the terminal (the program's foreground group gets SIGWINCH). */
+  resize(cols: number, rows: number): void {
+    this.#terminal.resize(cols, rows);
+  }
+
   /** Ends the session: kills the program if it still runs, closes the terminal. */
   async close(): Promise<void> {
     if (this.#proc.exitCode === null) this.#proc.kill("SIGKILL");

@@ -50,7 +50,8 @@ describe("resume", () => {
 
   test("the resume hint starts where nothing read is skipped", async () => {
     const dir = dirs.make({ "workflows.yaml": file.replace('test -n "$VERIFIED"', 'echo "{{ .steps.apply.value }}"; false') });
-    const run = await muster(["workflow", "deploy"], { cwd: dir });
+    // Without the journal (with it, --resume restores what was read).
+    const run = await muster(["workflow", "deploy"], { cwd: dir, env: { MUSTER_NO_JOURNAL: "1" } });
     expect(run.code).toBe(1);
     // verify reads apply, which reads plan and confirm-apply: the only safe start is the first step.
     expect(run.stderr).toContain("resume with: muster workflow deploy -f workflows.yaml --from-step plan\n");

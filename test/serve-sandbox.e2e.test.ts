@@ -83,6 +83,21 @@ const WORKFLOWS = `workflows:
   hello:
     steps:
       - { name: greet, type: shell, command: "echo hello from $(id -u)" }
+  refuse:
+    steps:
+      - { name: quota, type: exit, code: 4, content: "quota for {{ .vars.who }} is used up" }
+  forge:
+    steps:
+      - name: forge
+        type: shell
+        command: |
+          # The run's events file (beside its HOME, where its muster writes it), replaced by what would hurt a runner that trusted it.
+          ev="$(dirname "$HOME")/events.ndjson"
+          if rm -f "$ev" 2>/dev/null; then
+            case "$MUSTER_VAR_as" in link) ln -s "$MUSTER_VAR_state/runs.db" "$ev" ;; fifo) mkfifo "$ev" ;; esac
+            echo "replaced: $MUSTER_VAR_as"
+          else echo "replaced: no"; fi
+          exit 3
   tamper:
     steps:
       - name: tamper
@@ -241,6 +256,25 @@ describe.each([
     expect(onArgv).toBe(0);
   }, 90_000);
 
+  test("a failed run's error carries its failing step's own reason (from the run's events); a run that replaces its events file gets the exit code, and the runner neither follows a link nor waits on a FIFO", async () => {
+    const r = await runner(`${who}-events`, "https", uid);
+    const id = newRunId(`refuse-${who}`);
+    expect((await dispatch(r.base, { runId: id, workflow: "refuse", vars: { who: "team-blue" } })).status).toBe(202);
+    const refused = await callbacks.waitFor(id, 60_000);
+    expect(refused).toMatchObject({ status: "failed", exitCode: 4 });
+    expect(String(refused.error)).toMatch(/^workflow refuse failed at step "quota" \(exit 4\) after .+: exit 4: quota for team-blue is used up$/);
+    for (const as of ["link", "fifo"]) {
+      const forged = newRunId(`forge-${who}-${as}`);
+      expect((await dispatch(r.base, { runId: forged, workflow: "forge", vars: { as, state: r.state } })).status).toBe(202);
+      const body = await callbacks.waitFor(forged, 60_000);
+      // A root runner's run cannot touch the file (its dir is the runner's); a non-root runner's can, and is reported by its exit code alone.
+      expect(String(body.logTail)).toContain(uid === undefined ? "replaced: no" : `replaced: ${as}`);
+      expect(body).toMatchObject({ status: "failed", exitCode: 3 });
+      expect(String(body.error)).toMatch(uid === undefined ? /^workflow forge failed at step "forge" \(exit 3\)/ : /^workflow "forge" exited with code 3$/);
+    }
+    expect(await eventually(() => readdirSync(r.tmp).filter((d) => d.startsWith("muster-run-")).length === 0, 10_000)).toBe(true);
+  }, 120_000);
+
   test("a run racing concurrent clones (HTTPS token, then SSH key) reads none of their credentials", async () => {
     for (const clone of ["https", "ssh"] as const) {
       const r = await runner(`${who}-race-${clone}`, clone, uid);
@@ -310,11 +344,18 @@ test("S12: with MUSTER_RUN_ISOLATION=container a var is in no part of the run co
     expect(JSON.stringify([inspected!.Path, inspected!.Args, inspected!.Config.Cmd, inspected!.Config.Entrypoint])).not.toContain(secret);
     expect(inspected!.Config.Cmd).not.toContain("--var");
     expect(inspected!.Config.Env).toContain(`MUSTER_VAR_secret=${secret}`);
+    // The events file alone is bound into the run's container (never the run dir that holds it).
+    const binds = (inspected as unknown as { HostConfig: { Binds: string[] } }).HostConfig.Binds;
+    expect(binds.filter((b) => b.endsWith(":/muster/events.ndjson"))).toHaveLength(1);
     expect(hostCmdlines()).not.toContain(secret);
     // The run itself started (its workflow file parses: the container above is not an early failure); the cancel stops it.
     expect(await eventually(() => r.lines.some((l) => l.msg === "run started" && l.runId === id), 10_000)).toBe(true);
     await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
     expect((await callbacks.waitFor(id, 60_000)).status).toBe("canceled");
+    // A failed container-mode run's error carries its step's own reason, read from the events file the run wrote through that bind.
+    const refused = newRunId("container-refuse");
+    expect((await dispatch(r.base, { runId: refused, workflow: "refuse", vars: { who: "team-red" } })).status).toBe(202);
+    expect(String((await callbacks.waitFor(refused, 60_000)).error)).toMatch(/^workflow refuse failed at step "quota" \(exit 4\) after .+: exit 4: quota for team-red is used up$/);
   } finally {
     Bun.spawnSync(["docker", "rmi", "-f", image]);
   }

@@ -18,6 +18,10 @@ const WORKFLOWS = `workflows:
   fail:
     steps:
       - { name: broken, type: shell, command: "echo about to fail; exit 3" }
+  refused:
+    steps:
+      - { name: setup, type: shell, command: "true" }
+      - { name: quota, type: exit, code: 4, content: "quota for {{ .vars.who }} is used up" }
   env:
     steps:
       - { name: dump, type: shell, command: "env | sort; ls -a $HOME" }
@@ -68,7 +72,7 @@ const WORKFLOWS = `workflows:
         type: container
         background: true
         with: { image: muster-test/busybox:1, command: ["sh", "-c", "trap '' TERM; echo up > /tmp/up; while true; do sleep 1; done"], healthcheck: { test: "cat /tmp/up", interval: 100ms }, stop_timeout: 30s }
-      - { name: hold, type: shell, command: "sleep 1042" }
+      - { name: hold, type: shell, command: "sleep {{ .vars.seconds | default \\"1042\\" }}" }
 `;
 
 let sshd: Awaited<ReturnType<typeof startSshd>>;
@@ -136,6 +140,8 @@ describe("running dispatches", () => {
     expect(first.status).toBe(202);
     expect(await first.json()).toEqual({ runId: ok, status: "queued" });
     expect((await dispatch(r.base, { runId: bad, workflow: "fail", callbackUrl: callbacks.url(), callbackToken: CALLBACK_TOKEN })).status).toBe(202);
+    const refused = newRunId("refused");
+    expect((await dispatch(r.base, { runId: refused, workflow: "refused", vars: { who: "team-blue" }, callbackUrl: callbacks.url(), callbackToken: CALLBACK_TOKEN })).status).toBe(202);
 
     const success = await callbacks.waitFor(ok);
     expect(success).toMatchObject({ runId: ok, status: "succeeded", exitCode: 0, error: null });
@@ -152,6 +158,14 @@ describe("running dispatches", () => {
     // The run's own words, not only its exit code.
     expect(failure.error).toMatch(/^workflow fail failed at step "broken" \(exit 3\) after \d/);
     expect(failure.logTail).toContain("about to fail");
+    // The failing step's own reason, read from the child's run events (its step.end), after the run.end's summary.
+    const denied = await callbacks.waitFor(refused);
+    expect(denied).toMatchObject({ runId: refused, status: "failed", exitCode: 4 });
+    expect(denied.error).toMatch(/^workflow refused failed at step "quota" \(exit 4\) after \d[^:]*: exit 4: quota for team-blue is used up$/);
+    // The runner's own log keeps the summary: the step's words (which may quote the dispatch's vars) go only to the run's state and callback.
+    const finished = r.lines.find((l) => l.msg === "run finished" && l.runId === refused);
+    expect(String(finished?.error)).toStartWith('workflow refused failed at step "quota" (exit 4)');
+    expect(r.log).not.toContain("team-blue");
 
     // The receiver can see the callback a moment before the runner records that it was delivered.
     const stateOf = async () => (await fetch(`${r.base}/runs/${ok}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
@@ -352,8 +366,11 @@ describe("the HTTP API", () => {
     const r = await runner({ ...sshEnv(), MUSTER_CANCEL_GRACE: "1s", MUSTER_ALLOW_DOCKER_SOCKET: "1" });
     const id = newRunId("svc");
     const mine = () => Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=dev.muster.dispatch=${id}`]).stdout.toString().trim();
-    expect((await dispatch(r.base, { runId: id, workflow: "svc", callbackUrl: callbacks.url() })).status).toBe(202);
+    expect((await dispatch(r.base, { runId: id, workflow: "svc", vars: { seconds: tagged(1044) }, callbackUrl: callbacks.url() })).status).toBe(202);
     expect(await eventually(() => mine() !== "", 60_000, 100)).toBe(true);
+    // Canceled once the service is ready and the next step runs: its teardown then outlasts the grace (a service still
+    // starting may be removed by the run itself, and the runner would have nothing left to remove).
+    expect(await eventually(async () => (await processesMatching(`sleep ${tagged(1044)}`)).length > 0, 60_000)).toBe(true);
     await fetch(`${r.base}/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
     expect((await callbacks.waitFor(id, 60_000)).status).toBe("canceled");
     expect(mine()).toBe("");
@@ -628,7 +645,8 @@ describe("lifecycle", () => {
     Bun.spawnSync(["mkdir", "-p", `${runnerTmp}/muster-run-${dead}-stale1/repo/deep`, `${runnerTmp}/muster-secrets-${dead}-stale2`, `${runnerTmp}/muster-run-${alive}-live1`, `${runnerTmp}/muster-run-3999999-legacy`]);
     writeFileSync(`${runnerTmp}/muster-runner-${dead}.lock`, "3999999");
     // A live runner elsewhere: a process holding its lock (the pid in a file would prove nothing).
-    const holder = Bun.spawn(["flock", `${runnerTmp}/muster-runner-${alive}.lock`, "sh", "-c", "echo locked; exec sleep 600"], { stdout: "pipe" });
+    // One process holds it (flock's own child would outlive a kill of flock, and hold the test's output open for 10 minutes).
+    const holder = Bun.spawn(["sh", "-c", 'exec 9>"$1" && flock 9 && echo locked && exec sleep 600', "holder", `${runnerTmp}/muster-runner-${alive}.lock`], { stdout: "pipe" });
     const reader = holder.stdout.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("locked\n");
     try {

@@ -61,7 +61,10 @@ describe("running steps", () => {
     expect(existsSync(join(dir, "failure-reported"))).toBe(true);
     expect(existsSync(join(dir, "cleaned"))).toBe(true);
     expect(run.stderr).toContain('failed at step "test" (exit 7)');
-    expect(run.stderr).toContain("resume with: muster workflow deploy -f workflows.yaml --from-step test");
+    expect(run.stderr).toMatch(/\n  resume with: muster workflow deploy -f workflows\.yaml --resume=\d{8}-\d{6}-[0-9a-f]{4}\n/);
+    // Without the journal, the hint is the --from-step command.
+    const bare = await muster(["workflow", "deploy", "-f", "workflows.yaml"], { cwd: dir, env: { MUSTER_NO_JOURNAL: "1" } });
+    expect(bare.stderr).toContain("resume with: muster workflow deploy -f workflows.yaml --from-step test\n");
   });
 
   test("--from-step skips earlier steps; an unknown step is a usage error", async () => {

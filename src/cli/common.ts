@@ -72,6 +72,29 @@ export function varsFromEnv(env: Record<string, string | undefined>): Record<str
 }
 
 /**
+ * The answers a dispatched run gets from its runner (never on argv, which
+ * other local users read): `MUSTER_ANSWERS`, a JSON object of strings, read
+ * only under `MUSTER_VARS_FROM_ENV=1`. Anything else there is refused.
+ *
+ * @example
+ * ```ts
+ * answersFromEnv({ MUSTER_VARS_FROM_ENV: "1", MUSTER_ANSWERS: '{"approve":"yes"}' }); // { approve: "yes" }
+ * ```
+ */
+export function answersFromEnv(env: Record<string, string | undefined>): Record<string, string> {
+  if (env.MUSTER_VARS_FROM_ENV !== "1" || !env.MUSTER_ANSWERS) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(env.MUSTER_ANSWERS);
+  } catch {
+    parsed = undefined;
+  }
+  const ok = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === "string");
+  if (!ok) throw new UsageError("MUSTER_ANSWERS: expected a JSON object of step names to string answers");
+  return Object.fromEntries(Object.entries(parsed as Record<string, string>).filter(([name]) => name !== ""));
+}
+
+/**
  * Collects every `--answer NAME=VALUE` (repeatable): the value of the prompt
  * step NAME. The value may be empty; it runs to the end (it may hold `=`).
  *

@@ -4,7 +4,7 @@
  * `muster __complete workflows` at completion time).
  * @module
  */
-import { type ArgsDef, type CommandDef, defineCommand } from "citty";
+import { type ArgsDef, type CommandDef, defineCommand } from "./command.ts";
 import { stdout } from "../output/terminal.ts";
 import { UsageError } from "../errors.ts";
 import { EXIT_OK } from "../exit-codes.ts";
@@ -65,6 +65,9 @@ ${cases}
   case "$cmd" in
     workflow|describe)
       COMPREPLY=($(compgen -W "$(muster __complete workflows "\${args[@]}" 2>/dev/null)" -- "$cur")) ;;
+    runs)
+      if [ "$prev" = show ]; then COMPREPLY=($(compgen -W "$(muster __complete runs "\${args[@]}" 2>/dev/null)" -- "$cur"));
+      elif [ "$COMP_CWORD" -eq 2 ]; then COMPREPLY=($(compgen -W "show" -- "$cur")); fi ;;
     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
   esac
 }
@@ -97,6 +100,7 @@ ${cases}
   esac
   case $words[2] in
     workflow|describe) compadd -- \${(f)"$(muster __complete workflows 2>/dev/null)"} ;;
+    runs) if [[ $words[CURRENT-1] == show ]]; then compadd -- \${(f)"$(muster __complete runs 2>/dev/null)"}; elif (( CURRENT == 3 )); then compadd -- show; fi ;;
     completion) compadd -- bash zsh fish ;;
   esac
 }
@@ -118,6 +122,8 @@ function fish(commands: Array<{ name: string; flags: string[] }>): string {
   }
   lines.push(`complete -c muster -n "__fish_seen_subcommand_from workflow describe; and not __fish_prev_arg_in --from-step" -a "(muster __complete workflows 2>/dev/null)"`);
   lines.push(`complete -c muster -n "__fish_seen_subcommand_from workflow; and __fish_prev_arg_in --from-step" -a "(muster __complete steps (commandline -opc)[3] 2>/dev/null)"`);
+  lines.push(`complete -c muster -n "__fish_seen_subcommand_from runs; and not __fish_seen_subcommand_from show" -a "show"`);
+  lines.push(`complete -c muster -n "__fish_seen_subcommand_from runs; and __fish_prev_arg_in show" -a "(muster __complete runs 2>/dev/null)"`);
   lines.push(`complete -c muster -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"`);
   return `${lines.join("\n")}\n`;
 }

@@ -2,7 +2,7 @@
  * `muster describe <name> [-f FILE] [--json]`: the resolved plan.
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 import { planJson, renderPlanText } from "../output/plan-view.ts";
 import { stderr, stdout } from "../output/terminal.ts";

@@ -2,7 +2,7 @@
  * `muster list [-f FILE] [--json]`: workflows with file, description and step count.
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { stderr, stdout } from "../output/terminal.ts";
 import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { type LoadedFile, loadWorkflowFiles } from "../load/discover.ts";

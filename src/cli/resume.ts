@@ -1,5 +1,7 @@
 /**
- * The "resume with:" hint of a failed run: a command that, pasted, runs the
+ * The "resume with:" hint of a failed or interrupted run. With the run
+ * journal on, it is `--resume=RUN` (the journal brings back the vars, stack,
+ * answers and results). Without it, a `--from-step` command that, pasted, runs the
  * same workflow the same way (file, stack, vars and the flags that change
  * behaviour, shell-quoted) from the right step. When background services
  * were running at the failed step, it resumes from the step that started
@@ -28,6 +30,8 @@ export interface RunArgs {
   identity?: string;
   restrictHost?: boolean;
   quiet?: boolean;
+  /** `--force`: fresh steps run too. */
+  force?: boolean;
 }
 
 /**
@@ -40,21 +44,35 @@ export interface RunArgs {
  * ```
  */
 export function resumeStep(workflow: Workflow, failedStep: string): string {
-  const live = new Map<string, string>(); // service -> the step that started it
-  for (const step of workflow.steps) {
-    if (step.name === failedStep) break;
-    const roles = kindOfStep(step).services;
-    const started = roles?.starts?.(step);
-    if (started !== undefined) live.set(started, step.name);
-    if (roles?.stops) for (const target of roles.targets?.(step) ?? []) live.delete(target);
-  }
-  const first = workflow.steps.find((s) => [...live.values()].includes(s.name));
   // Never a start whose steps read the result of a step it would skip: go back to the earliest one read.
-  let start = first?.name ?? failedStep;
+  let start = serviceStart(workflow, failedStep);
   for (let reads = skippedReads(workflow, start); reads.length > 0; reads = skippedReads(workflow, start)) {
-    start = workflow.steps.find((s) => reads.some((r) => r.reads === s.name || ((s as { steps?: Array<{ name: string }> }).steps ?? []).some((c) => c.name === r.reads)))!.name;
+    start = ownerOf(workflow, reads.map((r) => r.reads))!.name;
   }
   return start;
+}
+
+/**
+ * The step a run resumed at `step` must start at so that the background
+ * services still running there are running again: the one that started the
+ * earliest of them (the steps after it may have changed what the service
+ * holds, so they run again too), else `step` itself.
+ */
+export function serviceStart(workflow: Workflow, step: string): string {
+  const live = new Map<string, string>(); // service -> the step that started it
+  for (const s of workflow.steps) {
+    if (s.name === step) break;
+    const roles = kindOfStep(s).services;
+    const started = roles?.starts?.(s);
+    if (started !== undefined) live.set(started, s.name);
+    if (roles?.stops) for (const target of roles.targets?.(s) ?? []) live.delete(target);
+  }
+  return workflow.steps.find((s) => [...live.values()].includes(s.name))?.name ?? step;
+}
+
+/** The earliest top-level step that is one of `names` or has a child of one of them. */
+function ownerOf(workflow: Workflow, names: readonly string[]): Workflow["steps"][number] | undefined {
+  return workflow.steps.find((s) => names.includes(s.name) || ((s as { steps?: Array<{ name: string }> }).steps ?? []).some((c) => names.includes(c.name)));
 }
 
 /**
@@ -92,12 +110,37 @@ export function resumeCommand(args: RunArgs, fromStep: string): string {
   if (args.stack !== undefined) words.push("-s", args.stack);
   for (const [key, value] of Object.entries(args.vars)) words.push("--var", `${key}=${value}`);
   for (const [name, value] of Object.entries(args.answers ?? {})) words.push("--answer", `${name}=${value}`);
+  words.push(...behaviourFlags(args), "--from-step", fromStep);
+  return words.map(shellQuote).join(" ");
+}
+
+/**
+ * The resume command of a run the journal holds: `--resume=RUN` brings back
+ * its vars, stack, answers and the results of its finished steps, so only
+ * the flags the journal does not keep are repeated (a password never is).
+ *
+ * @example
+ * ```ts
+ * resumeWithJournal({ workflow: "deploy", file: "deploy.yaml", vars: { region: "eu" } }, "20261202-154019-3fa2");
+ * // "muster workflow deploy -f deploy.yaml --resume=20261202-154019-3fa2"
+ * ```
+ */
+export function resumeWithJournal(args: RunArgs, runId: string): string {
+  const words = ["muster", "workflow", args.workflow, "-f", args.file];
+  if (args.dir !== undefined) words.push("-C", args.dir);
+  words.push(...behaviourFlags(args), `--resume=${runId}`);
+  return words.map(shellQuote).join(" ");
+}
+
+/** The flags that change how a run behaves, which neither the journal nor the workflow file keeps: both hints repeat them. */
+function behaviourFlags(args: RunArgs): string[] {
+  const words: string[] = [];
   if (args.grace !== undefined) words.push("--grace", args.grace);
   if (args.jobs !== undefined) words.push("--jobs", args.jobs);
   if (args.logDir !== undefined) words.push("--log-dir", args.logDir);
   if (args.identity !== undefined) words.push("--identity", args.identity);
   if (args.restrictHost) words.push("--restrict-host");
   if (args.quiet) words.push("-q");
-  words.push("--from-step", fromStep);
-  return words.map(shellQuote).join(" ");
+  if (args.force) words.push("--force");
+  return words;
 }

@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { EXIT_OK } from "../exit-codes.ts";
 import { stdout } from "../output/terminal.ts";
 import { workflowJsonSchema } from "../load/workflow-json-schema.ts";

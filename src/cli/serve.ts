@@ -2,7 +2,7 @@
  * `muster serve`: the self-hosted dispatch runner.
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { EXIT_USAGE } from "../exit-codes.ts";
 import { platform } from "../platform/index.ts";
 import { loadServeConfig, ConfigError } from "../serve/config.ts";
@@ -71,7 +71,7 @@ export default defineCommand({
     const runs = new RunManager(config, log, metrics, redactor, store, sandbox);
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
     const recovered = await runs.recover();
-    if (recovered.lost + recovered.requeued + recovered.redelivered > 0) log("info", "took up the runs of the previous runner", recovered);
+    if (recovered.lost + recovered.requeued + recovered.redelivered + recovered.waiting > 0) log("info", "took up the runs of the previous runner", recovered);
     const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs, requireHost: true, metricsPublic: config.metricsPublic });
     const server = await platform.serve({
       port: config.port,

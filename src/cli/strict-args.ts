@@ -12,6 +12,8 @@ import { suggest } from "../workflow/diagnostics.ts";
 interface FlagSpec {
   name: string;
   takesValue: boolean;
+  /** A boolean flag with a `valueHint` may also be written `--flag=VALUE` (`--resume`, `--resume=RUN`). */
+  optionalValue?: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export function checkArgs(command: string, args: ArgsDef, rawArgs: readonly stri
       positionals.push(name);
       continue;
     }
-    const spec = { name, takesValue: def.type !== "boolean" };
+    const spec = { name, takesValue: def.type !== "boolean", optionalValue: def.type === "boolean" && def.valueHint !== undefined };
     flags.set(`--${name}`, spec);
     if (def.type === "boolean") flags.set(`--no-${name}`, spec);
     const alias = (def as { alias?: string | string[] }).alias;
@@ -65,7 +67,7 @@ export function checkArgs(command: string, args: ArgsDef, rawArgs: readonly stri
       throw new UsageError(`unknown flag ${JSON.stringify(flag)} for "muster ${command}"${none} (nothing was run; ${help})`);
     }
     if (!spec.takesValue) {
-      if (flag !== arg) throw new UsageError(`${flag} takes no value (got ${JSON.stringify(arg)}); ${help}`);
+      if (flag !== arg && !(spec.optionalValue && flag === `--${spec.name}`)) throw new UsageError(`${flag} takes no value (got ${JSON.stringify(arg)}); ${help}`);
       continue;
     }
     if (flag !== arg) continue; // --name=value

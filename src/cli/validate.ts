@@ -2,7 +2,7 @@
  * `muster validate [-f FILE] [--format json]`: checks every workflow file and prints every problem.
  * @module
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./command.ts";
 import { UsageError } from "../errors.ts";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.ts";
 import { detectCi } from "../output/ci/providers.ts";

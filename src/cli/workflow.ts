@@ -3,21 +3,18 @@
  * renderer (and `--log-dir`) observing the engine.
  * @module
  */
-import { defineCommand } from "citty";
+import { resolve } from "node:path";
+import { defineCommand } from "./command.ts";
 import { Cancellation } from "../engine/cancellation.ts";
 import { fanOut, type RunObserver } from "../engine/events.ts";
 import { runWorkflow } from "../run/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
-import { DiscoveryError, MusterError, UsageError } from "../errors.ts";
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, exitCodeForStop } from "../exit-codes.ts";
-import { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } from "../files/owned-path.ts";
-import { checkLogDir, LogDirRenderer } from "../output/log-dir-renderer.ts";
-import { planJson, renderPlanText } from "../output/plan-view.ts";
+import { DiscoveryError, exitCodeOf, MusterError, UsageError } from "../errors.ts";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EXIT_WAITING, exitCodeForStop } from "../exit-codes.ts";
+import type { NotOwnFileError } from "../files/owned-path.ts";
 import { stderr, stdout, sttyEcho } from "../output/terminal.ts";
+import { passInterrupt } from "../engine/interrupts.ts";
 import { CI_CHOICES, detectCi } from "../output/ci/providers.ts";
-import { SummaryRenderer } from "../output/ci/summary-renderer.ts";
-import { JsonRenderer, openEventsFile } from "../output/json-renderer.ts";
-import { JunitRenderer } from "../output/junit-renderer.ts";
 import { StatusRenderer } from "../output/status-renderer.ts";
 import { TextRenderer } from "../output/text-renderer.ts";
 import { platform } from "../platform/index.ts";
@@ -25,10 +22,14 @@ import { formatDiagnostic } from "../workflow/diagnostics.ts";
 import { findWorkflow } from "../load/discover.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
 import type { Workflow } from "../workflow/types.ts";
-import { dirArg, fileArg, loadProject, parseAnswers, parseVars, varsFromEnv } from "./common.ts";
+import { answersFromEnv, dirArg, fileArg, loadProject, parseAnswers, parseVars, varsFromEnv } from "./common.ts";
 import { checkAnswers, refuseBadAnswers, refuseUnanswered, resumableAnswers } from "./answers.ts";
 import { pickFile, pickWorkflow, promptsOnTerminal } from "./pick.ts";
-import { refuseSkippedReads, resumeCommand, resumeStep } from "./resume.ts";
+import { refuseSkippedReads, resumeCommand, resumeStep, resumeWithJournal, type RunArgs } from "./resume.ts";
+import { journalForResume, pickRun, refuseChangedInputs, resumedAnswers, resumeFlag, startJournal } from "./run-journal.ts";
+import { resumePlan, type ResumePlan } from "./resume-plan.ts";
+import type { RunRecord, WaitingFor } from "../journal/run-record.ts";
+import type { SuspendedPrompt } from "../workflow/run-context.ts";
 import { prepareRun, stackArg, varArg } from "./run-context.ts";
 import { SUMMARIES } from "./summaries.ts";
 
@@ -40,6 +41,7 @@ async function checkWritableFile(flag: string, file: string): Promise<void> {
     throw new UsageError(`${flag} ${JSON.stringify(file)}: cannot write there (${error.message.split("\n")[0]}); expected a file in an existing, writable directory`);
   });
   // Another user who may write the directory could plant a link at the file (S10): exit 78, as for an untrusted state.
+  const { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } = await import("../files/owned-path.ts");
   const { problem } = outputDirProblem(dirname(file));
   if (problem) throw untrustedOutput(flag, file, new NotOwnFileError(dirname(file), `${problem}; ${OUTPUT_DIR_RULE}`));
   const { lstat } = await import("node:fs/promises");
@@ -87,7 +89,9 @@ export default defineCommand({
     file: fileArg,
     stack: stackArg,
     "from-step": { type: "string", description: "Start at this top-level step, skipping those before it", valueHint: "STEP" },
+    resume: { type: "boolean", description: "Continue the last failed or interrupted run of this workflow in this project (or, as --resume=RUN, that run: see muster runs) at the step that failed, with its vars, stack, answers and the stored results of the steps before it", valueHint: "RUN" },
     "dry-run": { type: "boolean", description: "Print what would run and touch nothing" },
+    force: { type: "boolean", description: "Run steps with inputs/artifacts/preconditions even when they are fresh" },
     var: varArg,
     answer: { type: "string", description: "Answer the prompt step NAME with VALUE, on a terminal or not (repeatable)", valueHint: "NAME=VALUE" },
     dir: dirArg,
@@ -112,27 +116,46 @@ export default defineCommand({
     if (args.ci !== undefined && !(CI_CHOICES as readonly string[]).includes(args.ci)) {
       throw new UsageError(`--ci ${JSON.stringify(args.ci)}: expected one of: ${CI_CHOICES.join(", ")}`);
     }
-    const vars = { ...varsFromEnv(platform.env()), ...parseVars(rawArgs) };
-    const answers = parseAnswers(rawArgs);
+    const env = platform.env(); // read here, never changed: the run's own copy is made by prepareRun
+    let vars = { ...varsFromEnv(env), ...parseVars(rawArgs) };
+    let answers = { ...answersFromEnv(env), ...parseAnswers(rawArgs) };
     const project = await loadProject(args.dir);
     const interactive = promptsOnTerminal();
-    // No name: a picker on a terminal (which also picks where to start), the list otherwise.
-    const picked = args.name ? undefined : await pickWorkflow(project, args.file, interactive);
-    const name = args.name ?? picked!.name;
-    const found = picked?.found ?? (await findWorkflow(project, name, args.file, interactive ? (files) => pickFile(name, files) : undefined));
-    const { file, warnings } = found;
-    let workflow = found.workflow;
+    // Suspend mode (set by `muster serve` for its runs): a prompt nothing answers suspends the run, which a --resume with the answer continues.
+    const suspendMode = !interactive && env.MUSTER_SUSPEND_AT_PROMPTS === "1";
+    const resumeId = resumeFlag(rawArgs);
+    if (resumeId !== undefined && args["from-step"] !== undefined) throw new UsageError("--resume and --from-step: give one (--resume starts where the run failed, with its stored results; --from-step starts where you say, with none)");
+    const journal = resumeId !== undefined ? journalForResume(env) : undefined;
+    // No name: a picker on a terminal (which also picks where to start), the list otherwise; under --resume, the run's workflow.
+    const picked = args.name || resumeId !== undefined ? undefined : await pickWorkflow(project, args.file, interactive);
+    let found = args.name ? await findWorkflow(project, args.name, args.file, interactive ? (files) => pickFile(args.name!, files) : undefined) : picked?.found;
+    let resumed: { record: RunRecord; plan: ResumePlan } | undefined;
+    if (journal) {
+      const record = pickRun(journal, project, resumeId!, { name: args.name || undefined, file: found ? resolve(found.file.path) : undefined, answers });
+      found ??= await findWorkflow(project, record.workflow, record.file);
+      // The run keeps the values its steps ran with: --var and -s may only repeat them, --answer add the masked ones.
+      refuseChangedInputs(record, parseVars(rawArgs), args.stack);
+      vars = record.vars;
+      answers = resumedAnswers(record, answers);
+      checkAnswers(found.workflow, answers);
+      resumed = { record, plan: resumePlan(found.workflow, record, answers, interactive) };
+    }
+    const { file, warnings } = found!;
+    let workflow = found!.workflow;
+    /** The workflow as its file defines it: the journal's digests are of this. */
+    const defined = workflow;
     for (const warning of warnings) await stderr.write(`${stderr.colors.yellow("!")} ${warning}\n`);
-    const fromStep = args["from-step"] ?? picked?.fromStep;
+    const fromStep = resumed?.plan.fromStep ?? args["from-step"] ?? picked?.fromStep;
     if (fromStep && !workflow.steps.some((s) => s.name === fromStep)) {
       throw new UsageError(`--from-step "${fromStep}": workflow "${workflow.name}" has no such step (expected one of: ${workflow.steps.map((s) => s.name).join(", ")})`);
     }
     checkAnswers(workflow, answers);
-    if (fromStep) refuseSkippedReads(workflow, fromStep, answers);
-    const ci = format === "text" ? detectCi(platform.env(), args.ci, project.ci) : undefined;
+    // Under --resume the steps before the start have their stored results: nothing they left is missing.
+    if (fromStep && !resumed) refuseSkippedReads(workflow, fromStep, answers);
+    const ci = format === "text" ? detectCi(env, args.ci, project.ci) : undefined;
     // The one run builder (describe uses it too): !env and !exec in prompt fields are evaluated once, when the run starts, as in Atmos.
     const { ctx, plan } = await prepareRun(project, workflow, file.path, {
-      stack: args.stack,
+      stack: resumed ? resumed.record.stack ?? "" : args.stack,
       vars,
       answers,
       restrictHost: Boolean(args["restrict-host"]),
@@ -145,7 +168,7 @@ export default defineCommand({
     if (plan.errors.length > 0) {
       throw new DiscoveryError(`workflow "${workflow.name}" (${file.display}) cannot be resolved:\n${plan.errors.map(formatDiagnostic).join("\n")}`, plan.errors);
     }
-    if (!interactive && !args["dry-run"]) refuseUnanswered(plan, answers, fromStep);
+    if (!interactive && !args["dry-run"] && !suspendMode) refuseUnanswered(plan, answers, fromStep);
     await refuseBadAnswers(plan, answers);
     // Atmos installs dependencies.tools; muster only checks they are there (also for a dry run, as Atmos installs then too).
     await checkTools(workflow, ctx.env);
@@ -153,6 +176,7 @@ export default defineCommand({
     if (shown) await stderr.write(shown);
     if (args["dry-run"]) {
       // JSON stays one plan document; the text preview is followed by the steps Atmos runs under --dry-run.
+      const { planJson, renderPlanText } = await import("../output/plan-view.ts");
       if (format === "json") {
         await stdout.write(`${JSON.stringify(planJson(plan, file.display, ctx.stackFlag))}\n`);
         return EXIT_OK;
@@ -163,22 +187,25 @@ export default defineCommand({
     }
     if (args.junit) await checkWritableFile("--junit", args.junit);
     const logDir = args["log-dir"];
+    // Renderers and checks that only some flags need are loaded only then.
+    const logDirRenderer = logDir ? await import("../output/log-dir-renderer.ts") : undefined;
+    const isNotOwnFile = async (error: Error): Promise<boolean> => error instanceof (await import("../files/owned-path.ts")).NotOwnFileError;
     if (logDir) {
-      await checkLogDir(logDir).catch((error: Error) => {
-        if (error instanceof NotOwnFileError) throw untrustedOutput("--log-dir", logDir, error);
+      await logDirRenderer!.checkLogDir(logDir).catch(async (error: Error) => {
+        if (await isNotOwnFile(error)) throw untrustedOutput("--log-dir", logDir, error as NotOwnFileError);
         throw new UsageError(`--log-dir ${JSON.stringify(logDir)}: cannot write there (${error.message.split("\n")[0]}); expected a directory muster may create files in`);
       });
     }
 
     const observers: RunObserver[] = [];
     let warn: (text: string) => void;
+    const jsonRenderer = format === "json" || args.events ? await import("../output/json-renderer.ts") : undefined;
     if (format === "json") {
       // stdout carries the event stream and nothing else; muster's human lines go nowhere.
-      const json = new JsonRenderer({ write: (line) => stdout.write(line) });
+      const json = new jsonRenderer!.JsonRenderer({ write: (line) => stdout.write(line) });
       observers.push(json);
       warn = (message) => void json.emit({ type: "message", level: "warn", text: message });
     } else {
-      const env = platform.env();
       const heartbeatMs = env.MUSTER_HEARTBEAT ? parseDuration(env.MUSTER_HEARTBEAT) : 30_000;
       if (heartbeatMs === undefined) throw new UsageError(`MUSTER_HEARTBEAT=${JSON.stringify(env.MUSTER_HEARTBEAT)}: expected a duration such as 30s (0 turns heartbeats off)`);
       // The status renderer owns the terminal's streams: everything else writes through it.
@@ -194,18 +221,18 @@ export default defineCommand({
       observers.push(text, status);
       warn = (message) => void text.emit({ type: "message", level: "warn", text: message });
       const summary = ci?.provider.summaryFile?.(env);
-      if (summary) observers.push(new SummaryRenderer(summary));
+      if (summary) observers.push(new (await import("../output/ci/summary-renderer.ts")).SummaryRenderer(summary));
     }
-    if (logDir) observers.push(new LogDirRenderer(logDir, warn));
+    if (logDir) observers.push(new logDirRenderer!.LogDirRenderer(logDir, warn));
     if (args.events) {
       const events = args.events;
-      const sink = await openEventsFile(events).catch((error: Error) => {
-        if (error instanceof NotOwnFileError) throw untrustedOutput("--events", events, error);
+      const sink = await jsonRenderer!.openEventsFile(events).catch(async (error: Error) => {
+        if (await isNotOwnFile(error)) throw untrustedOutput("--events", events, error as NotOwnFileError);
         throw new UsageError(`--events ${JSON.stringify(events)}: cannot write there (${error.message})`);
       });
-      observers.push(new JsonRenderer(sink));
+      observers.push(new jsonRenderer!.JsonRenderer(sink));
     }
-    if (args.junit) observers.push(new JunitRenderer(args.junit));
+    if (args.junit) observers.push(new (await import("../output/junit-renderer.ts")).JunitRenderer(args.junit));
     const observer = fanOut(observers);
 
     const cancellation = new Cancellation();
@@ -213,6 +240,8 @@ export default defineCommand({
     // SIGTERM, services are torn down; only the exit code tells them apart.
     let interrupted: StopSignal | undefined;
     const onSignal = (signal: StopSignal) => () => {
+      // A step that owns Ctrl-C (interactive: true) gets it, and the run goes on (as in Atmos).
+      if (signal === "SIGINT" && passInterrupt()) return;
       if (interrupted) {
         void observer.emit({ type: "message", level: "warn", text: `${signal} again: killing everything now` });
         cancellation.force();
@@ -230,9 +259,52 @@ export default defineCommand({
       void observer.emit({ type: "message", level: "warn", text: `${why}: stopping` });
       cancellation.cancel("SIGINT", "interrupted");
     };
+    /** What the resume hint repeats of this run. */
+    const runArgs = (): RunArgs => ({
+      workflow: workflow.name,
+      // With -C the display path is relative to that directory: the hint names the file absolutely.
+      file: args.dir === undefined ? file.display : file.path,
+      dir: args.dir,
+      stack: args.stack,
+      vars,
+      answers: resumableAnswers(workflow, answers),
+      grace: rawArgs.some((a) => a === "--grace" || a.startsWith("--grace=")) ? args.grace : undefined,
+      jobs: args.jobs,
+      logDir,
+      identity: args.identity || undefined,
+      restrictHost: args["restrict-host"] || undefined,
+      quiet: args.quiet,
+      force: args.force || undefined,
+    });
     const started = performance.now();
+    // A dry run changes nothing, so there is nothing to record or resume.
+    const journaled = ctx.dryRun ? undefined : startJournal({
+      project,
+      workflow: defined,
+      file,
+      stack: ctx.stackFlag,
+      vars,
+      answers,
+      ...(resumed ? { resumed: { record: resumed.record, fromStep: resumed.plan.fromStep, kept: resumed.plan.kept } } : {}),
+    }, warn);
+    /** The prompt the run suspended at (suspend mode): later steps are not recorded, the resume runs them. */
+    let suspended: { question: SuspendedPrompt; since: string } | undefined;
+    // Without a journal there is nothing to suspend into: the prompt still never takes its default (a gate is not passed unasked), the run fails there.
+    if (suspendMode) {
+      ctx.suspend = (question) => {
+        if (suspended) return;
+        suspended = { question, since: new Date().toISOString() };
+        cancellation.cancel("SIGTERM", `waiting for an answer at step "${question.step}"`);
+      };
+    }
+    let ended = false;
     try {
       await observer.emit({ type: "run.start", workflow: workflow.name, file: file.display });
+      if (resumed) {
+        const kept = resumed.plan.restored.map((e) => e.name);
+        await observer.emit({ type: "message", level: "info", text: `resuming run ${resumed.record.id} at step "${resumed.plan.fromStep}"${kept.length > 0 ? `; stored results of ${kept.map((n) => `"${n}"`).join(", ")}` : ""}` });
+        for (const note of resumed.plan.notes) await observer.emit({ type: "message", level: "info", text: note });
+      }
       const result = await runWorkflow({
         run: ctx,
         plan,
@@ -241,33 +313,51 @@ export default defineCommand({
         graceMs,
         fromStep,
         jobs: jobs === undefined ? undefined : new Semaphore(jobs),
+        ...(resumed ? { restored: resumed.plan.restored, ask: resumed.plan.ask } : {}),
+        ...(journaled ? { onStepEnd: (left) => (suspended ? undefined : journaled.writer.stepEnded(left, journaled.digestOf(left.name))) } : {}),
+        force: args.force === true,
       });
       const durationMs = performance.now() - started;
+      if (suspended && !journaled && !interrupted) {
+        const step = suspended.question.step;
+        await observer.emit({ type: "message", level: "error", text: `step "${step}" (${suspended.question.type}) needs an answer and the run cannot suspend to wait for one: the run journal is off or unusable (MUSTER_SUSPEND_AT_PROMPTS needs it); give --answer ${step}=VALUE` });
+        await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: EXIT_USAGE, failedStep: step, durationMs });
+        return EXIT_USAGE;
+      }
+      if (suspended && journaled && !interrupted) {
+        const { question, since } = suspended;
+        const { check, ...shown } = question;
+        const runId = env.MUSTER_RUN_ID || journaled.writer.id;
+        const digest = platform.digest("sha256", `${runId}\n${journaled.digestOf(question.step)}\n${question.prompt}`);
+        const waitingFor: WaitingFor = { ...shown, since, digest, check };
+        journaled.writer.wait(waitingFor);
+        ended = true;
+        await observer.emit({ type: "message", level: "info", text: `run ${journaled.writer.id} waits for an answer at step "${question.step}" (${question.type}) after ${formatDuration(durationMs)}; resume with --resume=${journaled.writer.id} --answer ${question.step}=VALUE` });
+        return EXIT_WAITING;
+      }
       if (interrupted) {
-        await observer.emit({ type: "run.end", workflow: workflow.name, status: "interrupted", signal: interrupted, exitCode: exitCodeForStop(interrupted), durationMs });
+        journaled?.writer.end("interrupted", exitCodeForStop(interrupted), result.failedStep);
+        ended = true;
+        const resume = journaled ? { resume: resumeWithJournal(runArgs(), journaled.writer.id) } : {};
+        await observer.emit({ type: "run.end", workflow: workflow.name, status: "interrupted", signal: interrupted, exitCode: exitCodeForStop(interrupted), durationMs, ...resume });
         return exitCodeForStop(interrupted);
       }
       if (result.failedStep) {
-        const resume = resumeCommand({
-          workflow: workflow.name,
-          // With -C the display path is relative to that directory: the hint names the file absolutely.
-          file: args.dir === undefined ? file.display : file.path,
-          dir: args.dir,
-          stack: args.stack,
-          vars,
-          answers: resumableAnswers(workflow, answers),
-          grace: rawArgs.some((a) => a === "--grace" || a.startsWith("--grace=")) ? args.grace : undefined,
-          jobs: args.jobs,
-          logDir,
-          identity: args.identity || undefined,
-          restrictHost: args["restrict-host"] || undefined,
-          quiet: args.quiet,
-        }, resumeStep(workflow, result.failedStep));
+        journaled?.writer.end("failed", result.exitCode, result.failedStep);
+        ended = true;
+        const resume = journaled ? resumeWithJournal(runArgs(), journaled.writer.id) : resumeCommand(runArgs(), resumeStep(workflow, result.failedStep));
         await observer.emit({ type: "run.end", workflow: workflow.name, status: "failed", exitCode: result.exitCode, failedStep: result.failedStep, durationMs, resume });
         return result.exitCode;
       }
+      journaled?.writer.end("succeeded", EXIT_OK);
+      ended = true;
       await observer.emit({ type: "run.end", workflow: workflow.name, status: "succeeded", exitCode: EXIT_OK, durationMs });
       return EXIT_OK;
+    } catch (error) {
+      // The engine could not run at all (no Docker engine): the run failed where it stood.
+      if (!ended) journaled?.writer.end("failed", exitCodeOf(error));
+      ended = true;
+      throw error;
     } finally {
       for (const off of offSignals) off();
       await observer.close?.();

@@ -14,6 +14,7 @@ import { platform } from "../platform/index.ts";
 import { resolveEndpoint, type DockerEndpoint } from "./endpoint.ts";
 import { DockerApiError, DockerUnreachableError } from "./errors.ts";
 import { demuxLogs, jsonLines, type LogChunk } from "./streams.ts";
+import { attachContainer, type AttachedStreams } from "./attach.ts";
 
 const decoder = new TextDecoder();
 
@@ -249,6 +250,22 @@ export class DockerClient {
   async createContainer(body: Record<string, unknown>, name?: string): Promise<string> {
     const created = await this.#json<{ Id: string }>("create", "POST", "/containers/create", { query: { name }, body });
     return created.Id;
+  }
+
+  /** Attaches to a created container's stdin (with `stdin`) and output, over a hijacked connection (`attach.ts`). */
+  attach(id: string, options: { stdin: boolean }): Promise<AttachedStreams> {
+    return attachContainer(this.endpoint, this.apiVersion, id, options);
+  }
+
+  /** Sets the size of a running container's TTY. */
+  async resizeContainer(id: string, size: { columns: number; rows: number }): Promise<void> {
+    await (await this.#call("resize", "POST", `/containers/${id}/resize`, { query: { h: size.rows, w: size.columns } })).body?.cancel();
+  }
+
+  /** Sends `signal` to a running container's main process; a stopped or gone container is fine. */
+  async signalContainer(id: string, signal: string): Promise<void> {
+    const response = await this.#fetch("POST", `/containers/${id}/kill`, { query: { signal } });
+    await response.body?.cancel();
   }
 
   async startContainer(id: string): Promise<void> {

@@ -52,3 +52,14 @@ test("run_args and restart map to the API; a step's own settings win over run_ar
   expect(parseRunArgs(["--network"])).toMatchObject({ problem: '"--network" needs a value' });
   expect(parseRunArgs(["-m", "lots"])).toMatchObject({ problem: '"-m" takes a size such as 512m or 1g (got "lots")' });
 });
+
+test("an attached container: a TTY at the given size, stdin open once; a plain one attaches nothing", () => {
+  const opts = { labels: {}, baseDir: "/work", supportsStartInterval: true };
+  const body = createBody(spec({ attach: { tty: true, stdin: true, size: { columns: 100, rows: 30 } } }), opts);
+  expect(body).toMatchObject({ Tty: true, OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true, HostConfig: { ConsoleSize: [30, 100] } });
+  const ttyOnly = createBody(spec({ attach: { tty: true, stdin: false } }), opts);
+  expect(ttyOnly).toMatchObject({ Tty: true, OpenStdin: false, AttachStdin: false });
+  expect((ttyOnly.HostConfig as Record<string, unknown>).ConsoleSize).toBeUndefined();
+  const plain = createBody(spec(), opts);
+  expect([plain.Tty, plain.OpenStdin]).toEqual([undefined, undefined]);
+});

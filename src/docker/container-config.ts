@@ -46,6 +46,9 @@ export function createBody(spec: ContainerSpec, options: CreateBodyOptions): Rec
     Labels: { ...extra?.labels, ...spec.labels, ...options.labels },
     ExposedPorts: exposed,
     StopTimeout: Math.ceil(spec.stopTimeoutMs / 1000),
+    ...(spec.attach
+      ? { Tty: spec.attach.tty, OpenStdin: spec.attach.stdin, StdinOnce: spec.attach.stdin, AttachStdin: spec.attach.stdin, AttachStdout: true, AttachStderr: true }
+      : {}),
     Healthcheck: hc && {
       Test: hc.test,
       Interval: ns(hc.intervalMs),
@@ -56,6 +59,8 @@ export function createBody(spec: ContainerSpec, options: CreateBodyOptions): Rec
     },
     HostConfig: {
       PortBindings: bindings,
+      // The TTY's size from the start (API 1.42): a command that reads it at once sees muster's terminal.
+      ...(spec.attach?.tty && spec.attach.size ? { ConsoleSize: [spec.attach.size.rows, spec.attach.size.columns] } : {}),
       Binds: spec.volumes.filter((v) => v.type === "bind").map((v) => `${source(v.source)}:${v.target}${v.readOnly ? ":ro" : ""}`),
       Mounts: spec.volumes.filter((v) => v.type !== "bind").map((v) => ({
         Type: v.type, Target: v.target, ReadOnly: v.readOnly, ...(v.type === "volume" && v.source ? { Source: v.source } : {}),

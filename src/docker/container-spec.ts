@@ -53,6 +53,12 @@ export interface ContainerSpec {
   restart?: { policy: "no" | "always" | "on-failure" | "unless-stopped"; maxRetries?: number };
   /** `run_args` muster understood. */
   runArgs?: RunArgSettings;
+  /**
+   * A foreground container attached to muster's terminal (`tty`,
+   * `interactive`): a TTY of its own (sized `size` at start), its stdin
+   * open to muster's.
+   */
+  attach?: { tty: boolean; stdin: boolean; size?: { columns: number; rows: number } };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface StepResult {
   children?: Array<{ name: string; result: StepResult }>;
   /** The step ended the workflow successfully (`type: exit` with code 0). */
   endsRun?: boolean;
+  /** Skipped because its `inputs`/`artifacts`/`preconditions` say it is up to date (`error` says which). */
+  fresh?: boolean;
 }
 
 /** A step's place in the run: `["deploy"]`, or `["checks", "lint"]` for a group's child. */

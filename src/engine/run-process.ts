@@ -5,7 +5,7 @@
  * @module
  */
 import { EXIT_TIMEOUT } from "../exit-codes.ts";
-import { platform, type StdioMode } from "../platform/index.ts";
+import { platform, SpawnError, type StdioMode, type TerminalChild, type TerminalSize } from "../platform/index.ts";
 import { orphanGuard } from "./orphan-guard.ts";
 import type { Cancellation } from "./cancellation.ts";
 
@@ -22,6 +22,16 @@ export interface RunProcessOptions {
   /** `{ text }` writes the text to the child's stdin and closes it (a script read from stdin). */
   stdin: "inherit" | "null" | { text: string };
   timeoutMs?: number;
+  /**
+   * Runs the child on a pseudo-terminal of its own (`tty: true`): what it
+   * writes arrives through `stdout` (a sink; stdout and stderr are one
+   * stream on a terminal), `stdin` must be "null" (keys are written to the
+   * terminal by `attach`). `attach` is called once the child runs and
+   * returns what undoes it (input forwarding, resizing).
+   */
+  terminal?: { size: TerminalSize; attach(child: TerminalChild): () => void };
+  /** Called with the child's pid once it runs (a step that owns Ctrl-C passes SIGINT to its group). */
+  onSpawn?: (pid: number) => void;
   /** How long a signaled step may take to exit before it is killed. */
   graceMs: number;
   cancellation: Cancellation;
@@ -83,6 +93,7 @@ const mode = (io: RunProcessOptions["stdout"]): StdioMode => (typeof io === "fun
  * ```
  */
 export async function runProcess(argv: string[], options: RunProcessOptions): Promise<ProcessOutcome> {
+  if (options.terminal) return runOnTerminal(argv, options, options.terminal);
   const { cancellation } = options;
   const child = platform.spawn(argv, {
     cwd: options.cwd,
@@ -93,16 +104,77 @@ export async function runProcess(argv: string[], options: RunProcessOptions): Pr
   });
   // A muster killed with -9 runs no cleanup: the watchdog kills this group then.
   orphanGuard()?.track(child.pid);
+  options.onSpawn?.(child.pid);
   if (typeof options.stdin === "object" && child.stdin) {
     child.stdin.write(options.stdin.text);
     child.stdin.close();
   }
+  const stops = stopsOf(child.pid, options);
+  const pumps = Promise.all([
+    typeof options.stdout === "function" ? pump(child.stdout, options.stdout) : undefined,
+    typeof options.stderr === "function" ? pump(child.stderr, options.stderr) : undefined,
+  ]);
+  try {
+    const status = await child.exited;
+    // Whatever the step left running in its group (`sleep 1000 &`) goes with it.
+    platform.killGroup(child.pid, "SIGKILL");
+    orphanGuard()?.untrack(child.pid);
+    await pumps; // throws when the output could not be kept: the step fails with that reason
+    return stops.outcome(status.code);
+  } finally {
+    stops.release();
+  }
+}
+
+/** {@linkcode runProcess} on a pseudo-terminal. */
+async function runOnTerminal(argv: string[], options: RunProcessOptions, terminal: NonNullable<RunProcessOptions["terminal"]>): Promise<ProcessOutcome> {
+  const spawnTerminal = platform.spawnTerminal;
+  if (!spawnTerminal) throw new SpawnError(argv[0] ?? "", "ENOPTY");
+  const sink = options.stdout;
+  if (typeof sink !== "function") throw new Error("runProcess: a terminal child's output needs a sink");
+  // Output chunks go to the sink in order; a failing sink fails the step once the child ended.
+  let written: Promise<void> = Promise.resolve();
+  let failed: unknown;
+  const child = spawnTerminal(argv, {
+    cwd: options.cwd,
+    env: options.env,
+    size: terminal.size,
+    onData: (data) => {
+      written = written.then(() => sink(data)).catch((error) => void (failed ??= error));
+    },
+  });
+  orphanGuard()?.track(child.pid);
+  options.onSpawn?.(child.pid);
+  const stops = stopsOf(child.pid, options);
+  const detach = terminal.attach(child);
+  try {
+    const status = await child.exited;
+    // Whatever the step left running in its group goes with it; then its last output is read.
+    platform.killGroup(child.pid, "SIGKILL");
+    orphanGuard()?.untrack(child.pid);
+    await child.drain();
+    await written;
+    if (failed !== undefined) throw failed;
+    return stops.outcome(status.code);
+  } finally {
+    detach();
+    child.close();
+    stops.release();
+  }
+}
+
+/**
+ * What stops a running child's group: the cancellation (a signal, then a
+ * kill after the grace period; a force kills at once) and the timeout.
+ */
+function stopsOf(pid: number, options: RunProcessOptions): { outcome(code: number): ProcessOutcome; release(): void } {
+  const { cancellation } = options;
   let timedOut = false;
   let canceled = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const stopGracefully = (signal: "SIGINT" | "SIGTERM") => {
-    platform.killGroup(child.pid, signal);
-    killTimer ??= setTimeout(() => platform.killGroup(child.pid, "SIGKILL"), options.graceMs);
+    platform.killGroup(pid, signal);
+    killTimer ??= setTimeout(() => platform.killGroup(pid, "SIGKILL"), options.graceMs);
   };
   const onCancel = () => {
     canceled = true;
@@ -110,7 +182,7 @@ export async function runProcess(argv: string[], options: RunProcessOptions): Pr
   };
   const onForce = () => {
     canceled = true;
-    platform.killGroup(child.pid, "SIGKILL");
+    platform.killGroup(pid, "SIGKILL");
   };
   if (cancellation.canceled) onCancel();
   else cancellation.signal.addEventListener("abort", onCancel, { once: true });
@@ -124,21 +196,13 @@ export async function runProcess(argv: string[], options: RunProcessOptions): Pr
         }, options.timeoutMs)
       : undefined;
 
-  const pumps = Promise.all([
-    typeof options.stdout === "function" ? pump(child.stdout, options.stdout) : undefined,
-    typeof options.stderr === "function" ? pump(child.stderr, options.stderr) : undefined,
-  ]);
-  try {
-    const status = await child.exited;
-    // Whatever the step left running in its group (`sleep 1000 &`) goes with it.
-    platform.killGroup(child.pid, "SIGKILL");
-    orphanGuard()?.untrack(child.pid);
-    await pumps; // throws when the output could not be kept: the step fails with that reason
-    return { code: timedOut ? EXIT_TIMEOUT : status.code, timedOut, canceled: canceled && !timedOut };
-  } finally {
-    clearTimeout(timeoutTimer);
-    clearTimeout(killTimer);
-    cancellation.signal.removeEventListener("abort", onCancel);
-    cancellation.forceSignal.removeEventListener("abort", onForce);
-  }
+  return {
+    outcome: (code) => ({ code: timedOut ? EXIT_TIMEOUT : code, timedOut, canceled: canceled && !timedOut }),
+    release() {
+      clearTimeout(timeoutTimer);
+      clearTimeout(killTimer);
+      cancellation.signal.removeEventListener("abort", onCancel);
+      cancellation.forceSignal.removeEventListener("abort", onForce);
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { celParts, compileCelPart, type Condition, ConditionError, loadedCel, pa
 import { DiagnosticCollector, describeValue, formatFieldPath, suggest, type Diagnostic, type Warning } from "../workflow/diagnostics.ts";
 import { replaceAt, scalarsWhereStrings } from "./scalar-strings.ts";
 import { manifestSchema, workflowSchema, type Schema } from "../workflow/schema.ts";
-import type { SourceRef, StepBase, StepPresentation, Workflow, WorkflowFile } from "../workflow/types.ts";
+import type { FreshnessDeclarations, SourceRef, StepBase, StepPresentation, Workflow, WorkflowFile } from "../workflow/types.ts";
 import { mergeShow, OUTPUT_KINDS } from "../steps/output-mode.ts";
 import { YamlSource } from "../workflow/yaml-source.ts";
 import { withYamlHints } from "../workflow/yaml-hints.ts";
@@ -334,6 +334,8 @@ class WorkflowParser {
       // As written here; the workflow's settings are merged in by #workflow.
       presentation: { output: parsed.output as StepPresentation["output"], viewport: parsed.viewport as StepPresentation["viewport"], show: parsed.show as StepPresentation["show"] },
     };
+    const freshness = freshnessOf(parsed);
+    if (freshness) base.freshness = freshness;
     return kind.build(parsed, base, this.#buildContext(path, where, name));
   }
 
@@ -403,6 +405,12 @@ class WorkflowParser {
     if ("when" in raw) {
       this.#out.report([...path, "when"], where, `"when" is not allowed on a child of a parallel or matrix step (expected "needs" to order children)`, "key");
       return false;
+    }
+    for (const key of ["inputs", "artifacts", "preconditions"]) {
+      if (key in raw) {
+        this.#out.report([...path, key], where, `"${key}" is not allowed on a child of a parallel or matrix step (expected it on a top-level step: freshness is judged for those only, as in Atmos)`, "key");
+        return false;
+      }
     }
     return true;
   }
@@ -536,4 +544,11 @@ export function parseWorkflowFile(file: string, text: string, knownValue?: unkno
   if (diagnostics.length === 0) return { workflowFile, diagnostics, warnings, value: source.value, declares, needsCel };
   for (const list of parser.broken.values()) list.sort((a, b) => a.line - b.line || a.col - b.col);
   return { diagnostics, warnings, foreign, declares, broken: parser.broken, fileLevel, workflowFile: fileLevel ? undefined : workflowFile, needsCel };
+}
+
+/** A step's `inputs`/`artifacts`/`preconditions`, as validated by `src/steps/freshness-fields.ts`; undefined without any. */
+function freshnessOf(parsed: Raw): FreshnessDeclarations | undefined {
+  const { inputs, artifacts, preconditions } = parsed as FreshnessDeclarations;
+  if (!inputs && !artifacts && !preconditions) return undefined;
+  return { ...(inputs ? { inputs } : {}), ...(artifacts ? { artifacts } : {}), ...(preconditions ? { preconditions } : {}) };
 }

@@ -4,8 +4,7 @@
  * The last bytes are always kept in memory, for failure reports.
  * @module
  */
-import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { concat } from "../util/bytes.ts";
 
@@ -78,6 +77,8 @@ export class OutputCapture {
       this.#chunks.push({ stream, data });
       this.#memoryBytes += data.length;
       if (this.#memoryBytes > this.#threshold) {
+        // Loaded only for a spill: most runs never spill, and every run would pay for loading them.
+        const [{ mkdtemp, open }, { tmpdir }] = await Promise.all([import("node:fs/promises"), import("node:os")]);
         const dir = await mkdtemp(join(tmpdir(), "muster-capture-"));
         this.#file = { dir, handle: await open(join(dir, "output"), "w+") };
         const chunks = this.#chunks;
@@ -99,6 +100,7 @@ export class OutputCapture {
     const { dir, handle } = this.#file;
     this.#file = undefined;
     await handle.close().catch(() => {});
+    const { rm } = await import("node:fs/promises");
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
 

@@ -27,6 +27,7 @@ function result(r: StepResult): Record<string, unknown> {
     attempts: r.attempts,
     timed_out: r.timedOut,
     ...(r.error !== undefined ? { error: r.error } : {}),
+    ...(r.fresh ? { fresh: true } : {}),
   };
 }
 

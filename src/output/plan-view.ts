@@ -14,6 +14,11 @@ function generic(planned: PlannedStep): string[] {
   const { step } = planned;
   if (step.when) parts.push(`when ${conditionText(step.when)}`);
   if (step.continueOn) parts.push(`continue ${conditionText(step.continueOn)}`);
+  const fresh = step.freshness;
+  // Freshness gates the step as `when` does: without `when` it is the step's implicit condition.
+  if (fresh?.inputs) parts.push(`inputs ${fresh.inputs.sources.join(" ") || "(none)"}`);
+  if (fresh?.artifacts) parts.push(`artifacts ${fresh.artifacts.paths.join(" ") || "(none)"}`);
+  if (fresh?.preconditions) parts.push(`preconditions ${fresh.preconditions.tools.join(" ") || "(none)"}`);
   if (planned.kind.behaviours.timeout && step.timeoutMs !== undefined) parts.push(`timeout ${formatDuration(step.timeoutMs)}`);
   if (planned.kind.behaviours.retry && step.retry) {
     const r = step.retry;
@@ -30,6 +35,7 @@ export function stepView(planned: PlannedStep): StepView {
     ...view,
     ...(step.when ? { when: conditionText(step.when) } : {}),
     ...(step.continueOn ? { continue: conditionText(step.continueOn) } : {}),
+    ...(step.freshness ?? {}),
     ...(Object.keys(step.outputs).length > 0 ? { outputs: step.outputs } : {}),
     ...(planned.kind.behaviours.timeout && step.timeoutMs !== undefined ? { timeout_ms: step.timeoutMs } : {}),
     ...(planned.kind.behaviours.retry && step.retry ? { retry: step.retry } : {}),

@@ -16,19 +16,20 @@ export interface OutputStream {
   write(data: string | Uint8Array): void | Promise<void>;
 }
 
-function stream(fd: 1 | 2): OutputStream {
+function stream(fd: 1 | 2, env: Record<string, string>): OutputStream {
   const isTerminal = platform.isTerminal(fd);
   return {
     isTerminal,
-    colors: createColors(shouldColor(platform.env(), isTerminal)),
+    colors: createColors(shouldColor(env, isTerminal)),
     write: (data) => platform.write(fd, typeof data === "string" ? encoder.encode(data) : data),
   };
 }
 
+const env = platform.env(); // one copy of the environment for both decisions
 /** Standard output (children's output). */
-export const stdout: OutputStream = stream(1);
+export const stdout: OutputStream = stream(1, env);
 /** Standard error (muster's own messages). */
-export const stderr: OutputStream = stream(2);
+export const stderr: OutputStream = stream(2, env);
 
 /** Turns the terminal's echo of typed keys off and back on. */
 export interface EchoControl {

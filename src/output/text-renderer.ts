@@ -263,6 +263,7 @@ export class TextRenderer implements RunObserver {
     const took = formatDuration(event.durationMs);
     if (event.status === "interrupted") {
       await this.#reporter.line(`${c.yellow("■")} workflow ${event.workflow} ${c.yellow(event.signal === "SIGINT" || event.signal === undefined ? "interrupted" : event.signal === "SIGHUP" ? "hung up" : "terminated")} after ${took}`);
+      if (event.resume) await this.#reporter.hint(`resume with: ${event.resume}`);
     } else if (event.status === "failed") {
       await this.#reporter.line(`${c.red("✗")} workflow ${event.workflow} ${c.red("failed")} at step "${event.failedStep}" (exit ${event.exitCode}) after ${took}`);
       if (event.resume) await this.#reporter.hint(`resume with: ${event.resume}`);

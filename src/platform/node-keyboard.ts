@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import type { Keyboard } from "./types.ts";
+import type { InputReader, Keyboard } from "./types.ts";
 
 /** The part of `process.stdin` used here. */
 export interface NodeStdin {
@@ -14,8 +14,12 @@ export interface NodeStdin {
   setRawMode(mode: boolean): unknown;
   on(event: "data", listener: (chunk: Uint8Array | string) => void): unknown;
   off(event: "data", listener: (chunk: Uint8Array | string) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  off(event: "end", listener: () => void): unknown;
   resume(): unknown;
   pause(): unknown;
+  /** True once the stream has ended (a pipe read to its end by an earlier step). */
+  readableEnded?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -36,6 +40,43 @@ export function openNodeKeyboard(stdin: NodeStdin): Keyboard | undefined {
       closed = true;
       stdin.off("data", listener);
       stdin.setRawMode(false);
+      stdin.pause();
+    },
+  };
+}
+
+/**
+ * Reads `stdin` as it comes (a terminal in raw mode when `raw`, a pipe or a
+ * file as it is), for a step that owns muster's input (`interactive: true`
+ * on a terminal step or an attached container). Closing pauses it again.
+ */
+export function openNodeInput(stdin: NodeStdin, options: { raw: boolean }): InputReader {
+  let handler: ((chunk: Uint8Array) => void) | undefined;
+  let endHandler: (() => void) | undefined;
+  let ended = stdin.readableEnded === true;
+  const listener = (chunk: Uint8Array | string) => handler?.(typeof chunk === "string" ? encoder.encode(chunk) : new Uint8Array(chunk));
+  const onEnd = () => {
+    ended = true;
+    endHandler?.();
+  };
+  const raw = options.raw && stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  stdin.on("data", listener);
+  stdin.on("end", onEnd);
+  stdin.resume();
+  let closed = false;
+  return {
+    onData: (fn) => void (handler = fn),
+    onEnd(fn) {
+      endHandler = fn;
+      if (ended) fn();
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      stdin.off("data", listener);
+      stdin.off("end", onEnd);
+      if (raw) stdin.setRawMode(false);
       stdin.pause();
     },
   };

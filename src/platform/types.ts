@@ -52,6 +52,80 @@ export interface Keyboard {
   close(): void;
 }
 
+/** A terminal's size in character cells. */
+export interface TerminalSize {
+  columns: number;
+  rows: number;
+}
+
+/** Options for {@linkcode Platform.spawnTerminal}. */
+export interface TerminalSpawnOptions {
+  cwd?: string;
+  /** The complete environment of the child (not merged with ours). */
+  env?: Record<string, string>;
+  /** The pseudo-terminal's size at start. */
+  size: TerminalSize;
+  /** Receives what the child writes to its terminal (stdout and stderr together, as on any terminal). */
+  onData(data: Uint8Array): void;
+}
+
+/**
+ * A child on a pseudo-terminal of its own: stdin, stdout and stderr are the
+ * terminal, which is its controlling terminal (Ctrl-C written to it is
+ * SIGINT to the child's group; `/dev/tty` opens), and it leads its own
+ * process group.
+ */
+export interface TerminalChild {
+  readonly pid: number;
+  /** Writes bytes the child reads as typed keys. */
+  write(data: Uint8Array | string): void;
+  /** Resizes the terminal (the child gets SIGWINCH). */
+  resize(size: TerminalSize): void;
+  /** Resolves when the child has exited. */
+  readonly exited: Promise<ExitStatus>;
+  /**
+   * Resolves once what the child wrote has been read (call it after the
+   * child's group ended): the terminal stays open in muster, so no end of
+   * file says so; a quiet moment does (at most a second).
+   */
+  drain(): Promise<void>;
+  /** Closes the terminal (after the child ended). */
+  close(): void;
+}
+
+/** muster's own stdin as a stream of chunks (a terminal, a pipe or a file). */
+export interface InputReader {
+  /** Calls `handler` with each chunk read. */
+  onData(handler: (chunk: Uint8Array) => void): void;
+  /** Calls `handler` once when stdin has ended. */
+  onEnd(handler: () => void): void;
+  /** Stops reading; a terminal put in raw mode gets its line mode back. */
+  close(): void;
+}
+
+/** Where {@linkcode Platform.connectRaw} connects. */
+export interface RawTarget {
+  unixSocket?: string;
+  hostname?: string;
+  port?: number;
+  tls?: { ca?: string; cert?: string; key?: string };
+}
+
+/**
+ * A raw, two-way byte connection (a unix socket or TCP, with TLS): what an
+ * HTTP connection becomes once the server hijacks it (Docker's attach).
+ */
+export interface RawSocket {
+  /** Bytes from the peer; ends when the peer closes its side. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Sends bytes, in call order. */
+  write(data: Uint8Array | string): Promise<void>;
+  /** Ends our side of the connection (shutdown for writing); reading goes on. */
+  closeWrite(): Promise<void>;
+  /** Closes the connection both ways. */
+  close(): void;
+}
+
 /** A value stored in or read from SQLite. */
 export type SqlValue = string | number | null;
 
@@ -146,6 +220,24 @@ export interface Platform {
   openKeyboard(): Keyboard | undefined;
   /** The width of the terminal on fd 1 or 2, or undefined when it is not a terminal. */
   columns(fd: 1 | 2): number | undefined;
+  /** The size of the terminal on fd 0, 1 or 2, or undefined when it is not a terminal. */
+  terminalSize(fd: 0 | 1 | 2): TerminalSize | undefined;
+  /** Calls `handler` whenever muster's terminal is resized (SIGWINCH); returns a function that removes it. */
+  onResize(handler: () => void): () => void;
+  /**
+   * Starts `argv` on a pseudo-terminal of its own (Bun's terminal API).
+   * Undefined where the runtime has none (Deno: no PTY API; see the README),
+   * so `tty: true` is refused there, saying so.
+   */
+  readonly spawnTerminal?: (argv: string[], options: TerminalSpawnOptions) => TerminalChild;
+  /**
+   * Reads muster's stdin as it comes: a terminal in raw mode when `raw`
+   * (Ctrl-C arrives as the byte 0x03, not as SIGINT), a pipe or a file as
+   * it is. Close it before anything else reads stdin.
+   */
+  openInput(options: { raw: boolean }): InputReader;
+  /** Opens a raw byte connection (Docker's hijacked attach stream). */
+  connectRaw(target: RawTarget): Promise<RawSocket>;
   /** Writes bytes to stdout (1) or stderr (2), in call order. */
   write(fd: 1 | 2, data: Uint8Array): void | Promise<void>;
   /** Flushes stdio and exits. */
@@ -198,6 +290,17 @@ export interface Platform {
    */
   digest(algorithm: "md5" | "sha1" | "sha256" | "sha512", data: string | Uint8Array): string;
   /**
+   * An incremental hash: `update` with each piece, then `digest` (hex), so
+   * files are hashed one at a time instead of concatenated in memory
+   * (freshness hashes a step's `inputs.sources`). Same engines as `digest`.
+   *
+   * @example
+   * ```ts
+   * platform.hasher("sha256").update("a").update("b").digest(); // = digest("sha256", "ab")
+   * ```
+   */
+  hasher(algorithm: "sha256"): IncrementalHash;
+  /**
    * Asks the runtime to collect garbage now. Called after every 16 MiB
    * of child output: Bun's heuristics otherwise let short-lived output chunks
    * pile up to several times the live data (measured by scripts/bench/parallel.ts).
@@ -228,6 +331,13 @@ export interface Platform {
    * ```
    */
   tryLockFile(path: string): FileLock | undefined;
+}
+
+/** A hash fed piece by piece ({@linkcode Platform.hasher}). */
+export interface IncrementalHash {
+  update(data: string | Uint8Array): IncrementalHash;
+  /** The hex digest; the hash cannot be fed afterwards. */
+  digest(): string;
 }
 
 /**

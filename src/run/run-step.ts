@@ -8,7 +8,7 @@
 import { exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_TIMEOUT } from "../exit-codes.ts";
 import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
-import { startsQuietly } from "../steps/behaviours.ts";
+import { attachesTerminal, startsQuietly } from "../steps/behaviours.ts";
 import { effectiveOutput } from "../steps/output-mode.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { retry } from "../engine/retry.ts";
@@ -43,7 +43,7 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const timeoutMs = kind.behaviours.timeout ? step.timeoutMs : undefined;
   const firstCtx = contextFor(parent);
   // A prompt owns the terminal even when its output is captured: it draws on the terminal itself.
-  const ownsTerminal = (firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams) || (kind.behaviours.interactive && firstCtx.stdin === "inherit");
+  const ownsTerminal = (firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams) || ((kind.behaviours.interactive || attachesTerminal(kind, step)) && firstCtx.stdin === "inherit");
   const output = effectiveOutput(kind.type, step.presentation?.output, firstCtx.run.env);
   const shown = output && output !== "raw" ? { output, ...(output === "viewport" && step.presentation?.viewport ? { viewport: step.presentation.viewport } : {}) } : {};
   // Atmos' show.labels: false leaves out the step's own lines (muster's start and success lines stand for Atmos' labels).

@@ -9,6 +9,7 @@ import type { StepBase } from "../workflow/types.ts";
 import { Cancellation } from "../engine/cancellation.ts";
 import type { RunEvent } from "../engine/events.ts";
 import { runWorkflow } from "./run-workflow.ts";
+import { fakeRunContext, plannedStep, TEST_SOURCE } from "../../test/kit.ts";
 
 /**
  * A step kind that exists only in this test: the engine runs any kind
@@ -50,16 +51,13 @@ const counts = new Map<string, number>();
 const started = new Map<string, () => void>();
 const whenStarted = (name: string) => new Promise<void>((resolve) => started.set(name, resolve));
 
-const source = { file: "w.yaml", line: 1, col: 1 };
-function step(name: string, script: ProbeStep["script"], over: Partial<ProbeStep> = {}): PlannedStep {
-  const s: ProbeStep = { name, type: "probe", source, sourceOf: () => source, needs: [], outputs: {}, script, ...over };
-  return { step: s, kind: probe as StepKind, name, needs: [], resolved: null, origin: { child: { name, step: s, needs: [] }, inherited: { env: {} }, where: `step "${name}"` } };
-}
+const source = TEST_SOURCE;
+const step = (name: string, script: ProbeStep["script"], over: Partial<ProbeStep> = {}): PlannedStep => plannedStep(probe, { name, script, ...over }, null) as PlannedStep;
 
 async function run(steps: PlannedStep[], options: { fromStep?: string; cancellation?: Cancellation } = {}) {
   const events: RunEvent[] = [];
   const workflow = { name: "wf", env: {}, steps: steps.map((s) => s.step), source };
-  const ctx: RunContext = { workflow, vars: {}, env: {}, baseDir: "/", atmosBin: "atmos", shell: ["sh", "-c"] };
+  const ctx: RunContext = fakeRunContext({ workflow });
   const result = await runWorkflow({
     run: ctx,
     plan: { workflow, steps, errors: [] },

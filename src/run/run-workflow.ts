@@ -11,7 +11,7 @@ import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
 import { waitsForServices } from "../steps/behaviours.ts";
 import { celMentions, celParts, type Condition, type ConditionContext, ConditionEvaluationError, conditionText, forgives, loadCel, shouldRun } from "../workflow/condition.ts";
-import { celVariables } from "../workflow/cel-variables.ts";
+import { celVariables, type FreshnessVariables } from "../workflow/cel-variables.ts";
 import { changesEnv, type Plan, planForRun, StepTemplateError } from "../load/plan.ts";
 import type { RunContext } from "../workflow/run-context.ts";
 import { IdentityCache } from "../engine/identity.ts";
@@ -26,9 +26,31 @@ import type { Semaphore } from "../engine/semaphore.ts";
 import type { RunContainers } from "../steps/container/registry.ts";
 import { lazy } from "../util/lazy.ts";
 import { effectiveOutput } from "../steps/output-mode.ts";
+import { freshnessIdentity, freshReason, implicitRuns, mentionsFreshness, needsOf } from "./freshness-gate.ts";
+import type { FreshnessFacts } from "./freshness.ts";
+import { platform } from "../platform/index.ts";
 
 // The container machinery (Engine API client, services), loaded once, by a run that needs an engine.
 const containerRegistryModule = lazy(() => import("../steps/container/registry.ts"));
+// Hashing and state of `inputs`/`artifacts`/`preconditions`, loaded by a run that has a step with them.
+const freshnessModule = lazy(() => import("./freshness.ts"));
+import type { StoredResult } from "../workflow/run-state.ts";
+
+/**
+ * What a top-level step left for the steps after it: the `.steps` entries
+ * it stored (its own, and a group's children's) and the variables its
+ * `type: env` steps set. The run journal keeps it; `--resume` restores it.
+ */
+export interface StepLeft {
+  name: string;
+  result: StepResult;
+  /** `.steps.NAME` entries this step added or replaced. */
+  steps: Record<string, StoredResult>;
+  /** Variables it set for later templates (`.env`). */
+  env: Record<string, string>;
+  /** Of those, the ones later processes get too (exported). */
+  exported: Record<string, string>;
+}
 
 /** Everything the engine is handed. */
 export interface EngineContext {
@@ -44,6 +66,14 @@ export interface EngineContext {
   fromStep?: string;
   /** Whether top-level steps get the terminal's stdin (false in tests and under `serve`). */
   stdin?: "inherit" | "null";
+  /** `--resume`: what the steps before `fromStep` left in the earlier run, restored before anything runs. */
+  restored?: ReadonlyArray<Pick<StepLeft, "name" | "steps" | "env" | "exported">>;
+  /** Prompt steps before `fromStep` to ask again (their stored answer was masked, and none was given). */
+  ask?: ReadonlySet<string>;
+  /** Called as each top-level step ends (run, skipped or canceled), with what it left: the run journal. */
+  onStepEnd?(left: StepLeft): void | Promise<void>;
+  /** `--force`: steps with `inputs`/`artifacts`/`preconditions` count as out of date. */
+  force?: boolean;
 }
 
 /** How a workflow ended. */
@@ -149,27 +179,60 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
   let failed: { step: string; code: number } | undefined;
   /** The `type: exit` step that ended the run successfully. */
   let ended: string | undefined;
+  /** What the state gained since `before`: a step's leavings, for the journal. */
+  const leftSince = (before: { steps: Record<string, StoredResult>; env: Record<string, string>; exported: Record<string, string> }, name: string, result: StepResult): StepLeft => ({
+    name,
+    result,
+    steps: Object.fromEntries(Object.entries(state.steps).filter(([k, v]) => before.steps[k] !== v)),
+    env: Object.fromEntries(Object.entries(state.env).filter(([k, v]) => before.env[k] !== v)),
+    exported: Object.fromEntries(Object.entries(state.exported).filter(([k, v]) => before.exported[k] !== v)),
+  });
+  const snapshot = () => ({ steps: { ...state.steps }, env: state.env, exported: state.exported });
+  const restored = new Set<string>();
+  for (const left of engine.restored ?? []) {
+    Object.assign(state.steps, left.steps);
+    state.setEnv(left.env, false);
+    state.setEnv(left.exported, true);
+    restored.add(left.name);
+  }
   try {
     // A prompt that --from-step skips but an --answer answers: its result is the answer, as if it had been asked.
+    // Under --resume, a prompt whose answer the journal kept masked is asked again when no --answer gives it.
     for (const planned of plan.steps.slice(0, start)) {
-      if (run.answers?.[planned.name] === undefined) continue;
-      const live = planned.deferred ? await planNow(planned, [planned.name]) : planned;
-      if (!("kind" in live) || !live.kind.behaviours.interactive) continue;
-      const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
-      if (outcome.status === "succeeded") results.settle(live, outcome);
+      if (restored.has(planned.name)) continue;
+      const before = snapshot();
+      let result = notRun("skipped", `before --from-step "${engine.fromStep}"`);
+      const asked = run.answers?.[planned.name] !== undefined || engine.ask?.has(planned.name);
+      // Under --resume the journal keeps its own entry of a step not restored (one that held a masked value).
+      if (!asked && engine.restored) continue;
+      const live = asked && planned.deferred ? await planNow(planned, [planned.name]) : planned;
+      if (asked && "kind" in live && live.kind.behaviours.interactive) {
+        const outcome = await live.kind.run(live, contextFor(live, [live.name], cancellation, true));
+        if (outcome.status === "succeeded") results.settle(live, outcome);
+        result = { status: outcome.status, exitCode: outcome.exitCode, error: outcome.error, durationMs: 0, attempts: 1, timedOut: false };
+      }
+      // The journal hears of every step: a skipped one is done for a later --resume, an answered prompt's answer (a password's) gets masked.
+      await engine.onStepEnd?.(leftSince(before, planned.name, result));
     }
     // Atmos judges every step's `when` once before the first step starts (its auth prescan): a CEL condition that
     // cannot be evaluated stops the run before anything ran. Conditions reading `steps` (muster's) wait for their step.
     for (const planned of plan.steps.slice(start)) {
       const { when } = planned.step;
       if (!celParts(when).some((part) => !celMentions(part.expr, "steps"))) continue;
+      // As in Atmos, a condition on freshness facts waits for them (they are computed as its step comes).
+      if (mentionsFreshness(when)) continue;
       const runs = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps) }).runs(when, "success", true);
       if (runs && (planned.step.identity ?? run.identity) !== undefined) break;
     }
     for (const planned of plan.steps.slice(start)) {
       const path = [planned.name];
-      const { when, continueOn } = planned.step;
-      const judge = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps) });
+      const before = snapshot();
+      const left = async (result: StepResult) => void (await engine.onStepEnd?.(leftSince(before, planned.name, result)));
+      const { when, continueOn, freshness } = planned.step;
+      // Computed where a condition can hold: not after an interrupt or an exit step, nor for an implicit condition after a failure.
+      const judged = !cancellation.canceled && !ended && (when !== undefined || !failed);
+      const facts = freshness && judged ? await freshnessFacts(planned.step, run, engine.force === true) : undefined;
+      const judge = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps, facts && factVariables(facts)) });
       // After an interrupt only steps whose condition holds with status "canceled" run (`always`, as
       // GitHub Actions' `if: always()`), and a second Ctrl-C stops them too; the others are not started.
       const interrupted = cancellation.canceled;
@@ -177,18 +240,29 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         const result = notRun("canceled", `not started: ${cancellation.reason}`);
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
+        await left(result);
         continue;
       }
       if (ended && !interrupted && !judge.runs(when, "canceled", false)) {
         const result = notRun("skipped", `the workflow ended at step "${ended}"`);
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
+        await left(result);
         continue;
       }
       if (!ended && !interrupted && !judge.runs(when, failed ? "failure" : "success", true)) {
         const result = notRun("skipped", failed ? "an earlier step failed" : when ? `when: ${conditionText(when)}` : "");
         outcomes.push({ name: planned.name, result });
         await emit({ type: "step.end", path, result });
+        await left(result);
+        continue;
+      }
+      // Atmos' implicit condition of a step without `when:` (freshness.EffectiveWhen).
+      if (!ended && !interrupted && freshness && facts && !when && !implicitRuns(freshness, facts)) {
+        const result: StepResult = { ...notRun("skipped", freshReason(freshness)), fresh: true };
+        outcomes.push({ name: planned.name, result });
+        await emit({ type: "step.end", path, result });
+        await left(result);
         continue;
       }
       let result: StepResult;
@@ -217,6 +291,9 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         }
       }
       outcomes.push({ name: planned.name, result });
+      // Recorded only after the step succeeded, as in Atmos: a failed step never counts as up to date.
+      if (result.status === "succeeded" && (freshness?.inputs || freshness?.artifacts)) await recordFreshness(planned.step, run, emit);
+      await left(result);
       if (result.endsRun && !ended) ended = planned.name;
       if (result.status !== "failed") continue;
       if (judge.forgives(continueOn)) {
@@ -268,4 +345,35 @@ function usesEngine(steps: PlannedStep[]): boolean {
   const inSandbox = (step: StepBase): boolean =>
     Boolean((step as { container?: unknown }).container) || ((step as { steps?: StepBase[] }).steps ?? []).some(inSandbox);
   return steps.some((s) => s.kind.behaviours.usesEngine || inSandbox(s.step));
+}
+
+/** A top-level step's freshness facts (loading the module); `force` makes them say "out of date". A fact that cannot be computed stops the run, as in Atmos. */
+async function freshnessFacts(step: StepBase, run: RunContext, force: boolean): Promise<FreshnessFacts> {
+  const declared = step.freshness!;
+  const { computeFacts } = await freshnessModule();
+  let facts: FreshnessFacts;
+  try {
+    facts = await computeFacts(declared, needsOf(step.when, declared), freshnessIdentity(run, step, platform.cwd()));
+  } catch (error) {
+    const field = declared.inputs ? "inputs" : declared.artifacts ? "artifacts" : "preconditions";
+    const at = step.sourceOf([field]);
+    throw new MusterError(`${at.file}:${at.line}:${at.col}: step "${step.name}": field "${field}": ${messageOf(error)}; the workflow stops`);
+  }
+  return force ? { ...facts, checksumChanged: true, timestampChanged: true, preconditionsSuccess: false } : facts;
+}
+
+/** Records a succeeded step's sources hash; a failure to write it is a warning, not the step's failure (as in Atmos). */
+async function recordFreshness(step: StepBase, run: RunContext, emit: (event: RunEvent) => void | Promise<void>): Promise<void> {
+  if (run.dryRun) return;
+  const { recordSuccess } = await freshnessModule();
+  try {
+    await recordSuccess(step.freshness!, freshnessIdentity(run, step, platform.cwd()));
+  } catch (error) {
+    await emit({ type: "message", level: "warn", text: `step "${step.name}": its freshness state was not recorded (${messageOf(error)}); it runs again next time` });
+  }
+}
+
+/** The facts as CEL's variables. */
+function factVariables(facts: FreshnessFacts): FreshnessVariables {
+  return { checksum: { changed: facts.checksumChanged }, timestamp: { changed: facts.timestampChanged }, preconditions: { success: facts.preconditionsSuccess }, sources: facts.sources, artifacts: facts.artifacts };
 }

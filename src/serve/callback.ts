@@ -21,6 +21,15 @@ export interface CallbackPayload {
   logTail: string;
 }
 
+/** What a dispatch's `notifyUrl` receives when its run suspends at a prompt (never the callback: that gets final results only). */
+export interface WaitingNotice {
+  runId: string;
+  status: "waiting";
+  workflow: string;
+  stack: string | null;
+  waitingFor: { step: string; type: string; prompt: string; options?: string[]; default?: string; since: string; digest: string };
+}
+
 /** How delivery went. */
 export interface CallbackOutcome {
   delivered: boolean;
@@ -71,7 +80,7 @@ function pinnedRequest(target: CheckedTarget, token: string | undefined, body: s
  * const outcome = await sendCallback(url, token, payload, { allowHosts: new Set(), attempts: 5, baseDelayMs: 500, log });
  * ```
  */
-export async function sendCallback(url: string, token: string | undefined, payload: CallbackPayload, options: CallbackOptions): Promise<CallbackOutcome> {
+export async function sendCallback(url: string, token: string | undefined, payload: CallbackPayload | WaitingNotice, options: CallbackOptions): Promise<CallbackOutcome> {
   const body = JSON.stringify(payload);
   /** One delivery: its outcome, and whether another attempt could change it. */
   const deliver = async (attempt: number): Promise<{ outcome: CallbackOutcome; retry: boolean }> => {

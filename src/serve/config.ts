@@ -65,6 +65,8 @@ export interface ServeConfig {
   runTimeoutMaxMs: number;
   /** How long a canceled run may take to tear down before it is killed (MUSTER_CANCEL_GRACE, default 60s). */
   cancelGraceMs: number;
+  /** How long a run may wait for an answer at a prompt before it fails (MUSTER_WAIT_TIMEOUT, default 24h). */
+  waitTimeoutMs: number;
   /** How long shutdown may spend on callbacks after the grace (MUSTER_CALLBACK_BUDGET, default 20s). */
   callbackBudgetMs: number;
   /** `process` (runs share the runner's user) or `container` (each run in its own container: see isolated-run.ts). */
@@ -306,6 +308,7 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     runTimeoutMs,
     runTimeoutMaxMs,
     cancelGraceMs: duration("MUSTER_CANCEL_GRACE", "60s"),
+    waitTimeoutMs: duration("MUSTER_WAIT_TIMEOUT", "24h"),
     callbackBudgetMs: duration("MUSTER_CALLBACK_BUDGET", "20s"),
     runIsolation,
     runImage: env.MUSTER_RUN_IMAGE ?? "",

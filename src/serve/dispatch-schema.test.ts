@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseDispatch } from "./dispatch-schema.ts";
+import { parseAnswerBody, parseDispatch } from "./dispatch-schema.ts";
 
 const valid = { runId: "run-1", workflow: "deploy", stack: "tenant-42", vars: { region: "eu-west-1" }, callbackUrl: "https://hooks.example/cb", callbackToken: "t" };
 
@@ -24,4 +24,19 @@ test("vars named __proto__, constructor or prototype are refused by name, not dr
     if (result.ok) continue;
     expect(result.errors).toEqual([{ field: `vars.${name}`, message: expect.stringContaining("is reserved") }]);
   }
+});
+
+test("answers and notifyUrl: a map of step names to strings, and a URL; the answers body of a waiting run", () => {
+  expect(parseDispatch({ ...valid, answers: { approve: "yes", "pick-env": "prod" }, notifyUrl: "https://hooks.example/waiting" }).ok).toBe(true);
+  const bad = parseDispatch({ ...valid, answers: { approve: true, "bad name": "x", ok: "a\u0000b" }, notifyUrl: "not a url" });
+  expect(bad.ok).toBe(false);
+  if (!bad.ok) for (const f of ["answers.approve", "answers.bad name", "answers.ok", "notifyUrl"]) expect(bad.errors.map((e) => e.field)).toContain(f);
+  const reserved = parseDispatch(JSON.parse(`{"runId":"r1","workflow":"deploy","callbackUrl":"https://hooks.example/cb","answers":{"__proto__":"x"}}`));
+  expect(reserved.ok === false && reserved.errors[0]!.field).toBe("answers.__proto__");
+
+  expect(parseAnswerBody({ answers: { approve: "yes" }, digest: "a".repeat(64) })).toEqual({ ok: true, answers: { approve: "yes" }, digest: "a".repeat(64) });
+  const wrong = parseAnswerBody({ answers: { approve: 1 }, digest: "xyz", more: 1 });
+  expect(wrong.ok).toBe(false);
+  if (!wrong.ok) expect(wrong.errors.map((e) => e.field).sort()).toEqual(["answers.approve", "digest", "more"]);
+  expect(parseAnswerBody({}).ok).toBe(false);
 });

@@ -1,13 +1,14 @@
 /**
  * The runner's HTTP API, written against `Request` and `Response` only:
- * `POST /dispatch`, `GET /runs/:id`, `POST /runs/:id/cancel`, `GET /healthz`,
+ * `POST /dispatch`, `GET /runs/:id`, `POST /runs/:id/answers` (a run waiting
+ * at a prompt), `POST /runs/:id/cancel`, `GET /healthz`,
  * `GET /readyz`, `GET /metrics` (the bearer token too, unless
  * MUSTER_METRICS_PUBLIC). A network request without `Host` is a 400.
  * @module
  */
 import { readAtMost } from "../util/bytes.ts";
 import { callbackUrlProblem } from "./address-policy.ts";
-import { parseDispatch } from "./dispatch-schema.ts";
+import { parseAnswerBody, parseDispatch } from "./dispatch-schema.ts";
 import { formatDuration, parseDuration } from "../workflow/duration.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -76,17 +77,9 @@ function createRoutes(deps: ApiDeps): (request: Request) => Promise<Response> {
   const dispatch = async (request: Request): Promise<Response> => {
     if (!(await tokens.authorize(request.headers.get("authorization")))) return reject(401, "missing or invalid bearer token", {}, { "www-authenticate": "Bearer" });
     if (runs.draining) return reject(503, "the runner is shutting down", {}, { "retry-after": "30" });
-    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (type !== "application/json") return reject(415, "content-type must be application/json");
-    const raw = await readBody(request, MAX_BODY_BYTES);
-    if (!raw) return reject(413, `body larger than ${MAX_BODY_BYTES} bytes`);
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
-    } catch {
-      return reject(400, "body is not valid JSON", { errors: [{ field: "(body)", message: "must be valid UTF-8 JSON" }] });
-    }
-    const parsed = parseDispatch(body);
+    const read = await readJson(request);
+    if (read instanceof Response) return read;
+    const parsed = parseDispatch(read.body);
     if (!parsed.ok) return reject(400, "invalid dispatch", { errors: parsed.errors });
     // A result that could never be delivered is refused now, not after the run.
     const asked = parsed.dispatch.timeout === undefined ? undefined : parseDuration(parsed.dispatch.timeout)!;
@@ -95,11 +88,40 @@ function createRoutes(deps: ApiDeps): (request: Request) => Promise<Response> {
     }
     const callbackProblem = callbackUrlProblem(parsed.dispatch.callbackUrl, deps.callbackAllowHosts ?? new Set());
     if (callbackProblem) return reject(400, "invalid dispatch", { errors: [{ field: "callbackUrl", message: callbackProblem }] });
+    // The waiting notice goes under the callback's address policy.
+    const notifyProblem = parsed.dispatch.notifyUrl === undefined ? undefined : callbackUrlProblem(parsed.dispatch.notifyUrl, deps.callbackAllowHosts ?? new Set());
+    if (notifyProblem) return reject(400, "invalid dispatch", { errors: [{ field: "notifyUrl", message: notifyProblem }] });
     const result = await runs.submit(parsed.dispatch);
     if (result.kind === "full") return reject(429, result.why, {}, { "retry-after": "5" });
     if (result.kind === "conflict") return reject(409, `run ${JSON.stringify(parsed.dispatch.runId)} exists with a different ${result.field}`, { run: result.state });
     if (result.kind === "existing") return json(200, result.state);
     return json(202, { runId: result.state.runId, status: "queued" });
+  };
+
+  /** The JSON body of a request, or the response refusing it (415, 413, 400). */
+  const readJson = async (request: Request): Promise<{ body: unknown } | Response> => {
+    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/json") return reject(415, "content-type must be application/json");
+    const raw = await readBody(request, MAX_BODY_BYTES);
+    if (!raw) return reject(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+    try {
+      return { body: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw)) as unknown };
+    } catch {
+      return reject(400, "body is not valid JSON", { errors: [{ field: "(body)", message: "must be valid UTF-8 JSON" }] });
+    }
+  };
+
+  /** `POST /runs/:id/answers`: `{"answers": {"STEP": "VALUE"}, "digest": "..."}` resumes a waiting run. */
+  const answer = async (request: Request, id: string): Promise<Response> => {
+    const read = await readJson(request);
+    if (read instanceof Response) return read;
+    const parsed = parseAnswerBody(read.body);
+    if (!parsed.ok) return reject(400, "invalid answers", { errors: parsed.errors });
+    const outcome = await runs.answer(id, parsed.answers, parsed.digest);
+    if (outcome.kind === "unknown") return reject(404, `no run ${JSON.stringify(id)}`);
+    if (outcome.kind === "not-waiting") return reject(409, `run ${JSON.stringify(id)} is not waiting for an answer (it is ${outcome.state.status})`, { run: outcome.state });
+    if (outcome.kind === "invalid") return reject(400, outcome.why, { errors: [{ field: "answers", message: outcome.why }] });
+    return json(202, outcome.state);
   };
 
   const runRoute = async (request: Request, id: string, action: string | undefined): Promise<Response> => {
@@ -109,8 +131,9 @@ function createRoutes(deps: ApiDeps): (request: Request) => Promise<Response> {
       const state = await runs.get(id);
       return state ? json(200, state) : reject(404, `no run ${JSON.stringify(id)}`);
     }
-    if (action !== "cancel") return reject(404, "not found");
+    if (action !== "cancel" && action !== "answers") return reject(404, "not found");
     if (request.method !== "POST") return reject(405, "use POST", {}, { allow: "POST" });
+    if (action === "answers") return answer(request, id);
     const before = await runs.get(id);
     if (!before) return reject(404, `no run ${JSON.stringify(id)}`);
     if (before.finishedAt) return json(409, { error: "the run is already final", run: before });

@@ -26,12 +26,26 @@ import type { RunLimits } from "./run-limits.ts";
 /** Where the checkout is mounted in a run's container. */
 export const WORKSPACE = "/workspace";
 
+/**
+ * Where a run's container sees its events file (`--events`): the one file
+ * bound there, so the run can write it but not replace it, nor reach the
+ * run dir that holds it.
+ */
+export const CONTAINER_EVENTS = "/muster/events.ndjson";
+
+/** Where a run's container sees its journal dir (`MUSTER_JOURNAL_DIR`): a run suspended at a prompt leaves its record there. */
+export const CONTAINER_JOURNAL = "/muster/journal";
+
 /** What `runIsolated` needs. */
 export interface IsolatedRun {
   runId: string;
   /** The muster arguments (after the binary), with `-C /workspace`. */
   args: string[];
   checkout: string;
+  /** The run's events file on the host, bound at {@linkcode CONTAINER_EVENTS} and given to the run's user; none: not bound. */
+  events?: string;
+  /** The run's journal dir on the host, bound at {@linkcode CONTAINER_JOURNAL} (given to the run's user). */
+  journal?: string;
   env: Record<string, string>;
   timeoutMs: number;
   cancellation: Cancellation;
@@ -54,7 +68,11 @@ export async function runIsolated(config: ServeConfig, run: IsolatedRun): Promis
   const socket = config.allowDockerSocket ? dockerSocketPath(platform.env().DOCKER_HOST) : undefined;
   const limits = config.runLimits;
   const user = runUser(limits);
-  if (userInfo().uid === 0) await chownTree(run.checkout, user.uid, user.gid);
+  if (userInfo().uid === 0) {
+    await chownTree(run.checkout, user.uid, user.gid);
+    if (run.events) await lchown(run.events, user.uid, user.gid);
+    if (run.journal) await chownTree(run.journal, user.uid, user.gid);
+  }
   const labels = { [LABELS.dispatch]: run.runId, [LABELS.owner]: ownerLabel() };
   // A network of the run's own: its containers reach each other, never the host (the bridge has no address) or other runs.
   const network = limits.network === "internal" ? `muster-run-${run.runId}` : limits.network;
@@ -78,7 +96,7 @@ export async function runIsolated(config: ServeConfig, run: IsolatedRun): Promis
       User: `${user.uid}:${user.gid}`,
       Labels: labels,
       HostConfig: {
-        Binds: [`${run.checkout}:${WORKSPACE}`, ...(socket ? [`${socket}:/var/run/docker.sock`] : [])],
+        Binds: [`${run.checkout}:${WORKSPACE}`, ...(run.events ? [`${run.events}:${CONTAINER_EVENTS}`] : []), ...(run.journal ? [`${run.journal}:${CONTAINER_JOURNAL}`] : []), ...(socket ? [`${socket}:/var/run/docker.sock`] : [])],
         // The socket's group, so that an unprivileged run can use the engine it was allowed.
         GroupAdd: socket ? socketGroup(socket) : undefined,
         CapDrop: ["ALL"],
@@ -140,6 +158,21 @@ export function runUser(limits: RunLimits): { uid: number; gid: number } {
   }
   const me = userInfo();
   return me.uid === 0 ? { uid: 65534, gid: 65534 } : { uid: me.uid, gid: me.gid };
+}
+
+/**
+ * Whether a container run's user can open an events file the runner made:
+ * a root runner gives it to that user; any other runner only to itself
+ * (its runs run as its own uid unless `MUSTER_RUN_USER` names another).
+ *
+ * @example
+ * ```ts
+ * eventsReachRun({ ...limits, user: undefined }); // true
+ * ```
+ */
+export function eventsReachRun(limits: RunLimits): boolean {
+  const me = userInfo().uid;
+  return me === 0 || runUser(limits).uid === me;
 }
 
 /**

@@ -24,6 +24,12 @@ export class Metrics {
     this.#count++;
   }
 
+  #suspended = 0;
+  /** Counts a run that suspended at a prompt. */
+  suspended(): void {
+    this.#suspended++;
+  }
+
   /** Counts a rejected request by status code. */
   rejected(status: number): void {
     this.#rejected.set(status, (this.#rejected.get(status) ?? 0) + 1);
@@ -35,7 +41,7 @@ export class Metrics {
    * new Metrics().render({ queued: 0, running: 1 }); // "# HELP muster_runs_total ..."
    * ```
    */
-  render(gauges: { queued: number; running: number; draining: boolean }): string {
+  render(gauges: { queued: number; running: number; waiting?: number; draining: boolean }): string {
     const lines = [
       "# HELP muster_runs_total Finished runs by status.",
       "# TYPE muster_runs_total counter",
@@ -49,6 +55,12 @@ export class Metrics {
       "# HELP muster_runs_running Runs in progress.",
       "# TYPE muster_runs_running gauge",
       `muster_runs_running ${gauges.running}`,
+      "# HELP muster_runs_waiting Runs waiting at a prompt for an answer (every runner's).",
+      "# TYPE muster_runs_waiting gauge",
+      `muster_runs_waiting ${gauges.waiting ?? 0}`,
+      "# HELP muster_runs_suspended_total Times a run of this runner suspended at a prompt.",
+      "# TYPE muster_runs_suspended_total counter",
+      `muster_runs_suspended_total ${this.#suspended}`,
       "# HELP muster_draining Whether the runner is shutting down.",
       "# TYPE muster_draining gauge",
       `muster_draining ${gauges.draining ? 1 : 0}`,

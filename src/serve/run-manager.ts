@@ -1,35 +1,28 @@
 /**
  * Runs of dispatched workflows: a bounded queue, a concurrency limit, no
- * two runs of the same stack at once, each run in its own temp dir that is
- * always removed, and a callback when it ends. Every change of a run's
- * state is written to the {@linkcode RunStore} first, so that a restarted
- * runner knows its runs (see `recover`).
+ * two runs of the same stack at once, and a callback when each ends. Every
+ * change of a run's state is written to the {@linkcode RunStore} first, so
+ * that a restarted runner knows its runs (see `recover`). How a run is
+ * executed (its dir, clone, child muster, isolation and outcome) is the
+ * {@linkcode RunExecutor}'s (run-executor.ts).
  * @module
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Cancellation } from "../engine/cancellation.ts";
-import { runProcess } from "../engine/run-process.ts";
-import { OutputCapture } from "../output/capture.ts";
-import { platform } from "../platform/index.ts";
-import { sendCallback, type CallbackOutcome, type CallbackPayload } from "./callback.ts";
+import { answerProblem } from "./answer-check.ts";
+import { sendCallback, type CallbackPayload, type WaitingNotice } from "./callback.ts";
+import { formatDuration } from "../workflow/duration.ts";
 import type { ServeConfig } from "./config.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import { cloneRepository, prepareRunDirs } from "./git-clone.ts";
-import { RUN_DIR_PREFIX, runDirTag } from "./run-dir-lock.ts";
-import { runIsolated, WORKSPACE } from "./isolated-run.ts";
-import { ENGINE_ALLOWANCES } from "../docker/engine-policy.ts";
-import type { RunIdentity, RunSandbox } from "./run-sandbox.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Redactor } from "./redact.ts";
-import type { FinalStatus, RunStore, StoredRun } from "./run-store.ts";
-import { EXIT_OK } from "../exit-codes.ts";
-import { formatDuration, parseDuration } from "../workflow/duration.ts";
-import type { RunState } from "./run-record.ts";
+import { shownWaitingFor, type FinalStatus, type RunState, type Suspension } from "./run-record.ts";
+import { WorkspaceExecutor, type Resumption, type RunExecutor, type RunResult } from "./run-executor.ts";
+import type { RunSandbox } from "./run-sandbox.ts";
+import type { RunStore, StoredRun } from "./run-store.ts";
 
-export type { RunState, RunStatus } from "./run-record.ts";
+export type { FinalStatus, RunState, RunStatus } from "./run-record.ts";
+export { LOG_TAIL_BYTES, type RunExecutor, type RunResult } from "./run-executor.ts";
 
 interface Run {
   dispatch: Dispatch;
@@ -39,7 +32,16 @@ interface Run {
   finish: () => void;
   /** Another runner took the run over (this runner's lease ran out): its result is not reported from here. */
   leaseLost?: boolean;
+  /** A run answered at the prompt it waited at: it continues from there. */
+  resume?: Resumption;
 }
+
+/** How an answer to a waiting run went (`POST /runs/:id/answers`). */
+export type AnswerOutcome =
+  | { kind: "resumed"; state: RunState }
+  | { kind: "unknown" }
+  | { kind: "not-waiting"; state: RunState }
+  | { kind: "invalid"; why: string; state: RunState };
 
 /** A run in memory, in `state`: `done` resolves once its callback has been dealt with. */
 function newRun(dispatch: Dispatch, state: RunState): Run {
@@ -48,14 +50,6 @@ function newRun(dispatch: Dispatch, state: RunState): Run {
   return { dispatch, state, cancellation: new Cancellation(), done, finish };
 }
 
-/** How much output a callback carries. */
-export const LOG_TAIL_BYTES = 16 * 1024;
-/** Environment variables passed from the runner to a run; everything else is withheld. */
-const PASSED_ENV = [
-  "PATH", "DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONFIG", "ATMOS_BIN", "TZ", "LANG", "LC_ALL",
-  // The administrator's allowances for container steps (runs are always restricted: MUSTER_CONFINE).
-  "MUSTER_ALLOW_HOST_MOUNTS", "MUSTER_ALLOW_DOCKER_SOCKET", ...ENGINE_ALLOWANCES,
-];
 // Run dirs are `<tmp>/muster-run-<runner tag>-XXXXXX`, judged by the runner's lock (run-dir-lock.ts), never by a pid.
 export { sweepStaleRunDirs } from "./run-dir-lock.ts";
 
@@ -68,20 +62,6 @@ function differingField(a: Dispatch, b: Dispatch): string | undefined {
   if (vars(a) !== vars(b)) return "vars";
   return undefined;
 }
-
-/**
- * Why a run's muster failed, in its own words: its last `muster: ...` error
- * (a workflow not found, an invalid file), else its `✗ workflow ... failed
- * at step ...` line; undefined when the output says neither.
- */
-export function reasonOf(output: string): string | undefined {
-  const lines = output.split("\n").map((line) => line.trim());
-  const error = lines.findLast((line) => line.startsWith("muster: "));
-  if (error) return error.slice("muster: ".length);
-  return lines.findLast((line) => /^✗ workflow .+ failed/.test(line))?.slice(2);
-}
-
-const decoder = new TextDecoder();
 
 /** The runs of one server: what it runs, calls back and asks the store. */
 export class RunManager {
@@ -100,16 +80,19 @@ export class RunManager {
   #shutdown = new AbortController();
   /** The store's poll (shared stores only): leases, cancel requests, lost runs, work queued by other runners. */
   #ticker?: ReturnType<typeof setInterval>;
+  /** Fails the runs that waited past MUSTER_WAIT_TIMEOUT (every store: a waiting run has no process to time it). */
+  #waitTicker?: ReturnType<typeof setInterval>;
   #ticking = false;
   /** The claim pass that has not started yet, which a new call joins. */
   #nextPass?: Promise<void>;
   #passes: Promise<void> = Promise.resolve();
 
-  /** What confines process-mode runs (run-sandbox.ts); none: runs run as this runner's user, unconfined. */
-  #sandbox?: RunSandbox;
+  /** What runs the runs: {@linkcode WorkspaceExecutor} unless a test gives another. */
+  #executor: RunExecutor;
 
-  constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor, store: RunStore, sandbox?: RunSandbox) {
-    this.#sandbox = sandbox;
+  /** `sandbox` confines the default executor's process-mode runs; `executor` replaces that executor. */
+  constructor(config: ServeConfig, log: Log, metrics: Metrics, redactor: Redactor, store: RunStore, sandbox?: RunSandbox, executor?: RunExecutor) {
+    this.#executor = executor ?? new WorkspaceExecutor(config, log, sandbox);
     this.#config = config;
     this.#log = log;
     this.#metrics = metrics;
@@ -124,15 +107,46 @@ export class RunManager {
    * runs whose callback was never sent get it now, queued runs start (here
    * or on any runner). SQLite: the previous process's runs, at once;
    * PostgreSQL: runs whose leases ran out, now and at every poll. Final runs
-   * past the retention are forgotten.
+   * past the retention are forgotten; runs waiting at a prompt stay waiting
+   * (counted in `waiting`), and from now on the ones past MUSTER_WAIT_TIMEOUT fail.
    */
-  async recover(): Promise<{ lost: number; requeued: number; redelivered: number }> {
+  async recover(): Promise<{ lost: number; requeued: number; redelivered: number; waiting: number }> {
     const { lost, redelivered } = await this.#takeOver();
-    const requeued = (await this.#store.counts()).queued;
+    const { queued: requeued, waiting } = await this.#store.counts();
     await this.#prune();
     void this.#pump();
     if (this.#store.shared) this.#ticker = setInterval(() => void this.#tick(), Math.min(this.#config.pollMs, this.#config.leaseTtlMs / 3));
-    return { lost, requeued, redelivered };
+    await this.expireWaiting();
+    this.#waitTicker = setInterval(() => void this.expireWaiting(), Math.max(50, Math.min(this.#config.waitTimeoutMs / 4, 30_000)));
+    return { lost, requeued, redelivered, waiting };
+  }
+
+  /**
+   * Fails the runs (any runner's) that have waited at a prompt longer than
+   * MUSTER_WAIT_TIMEOUT and calls them back; one runner gets each. Runs at
+   * `recover` and then at a quarter of the timeout (at most every 30s).
+   */
+  async expireWaiting(now = Date.now()): Promise<void> {
+    if (this.#draining) return;
+    const ms = this.#config.waitTimeoutMs;
+    // Whole hours, minutes or seconds as such (24h, not 1440m00s): the limit as an operator sets it.
+    const limit = ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : formatDuration(ms);
+    const reason = `no answer within ${limit} (MUSTER_WAIT_TIMEOUT) at the prompt the run waited at`;
+    let expired: StoredRun[];
+    try {
+      expired = await this.#store.expireWaiting(this.#owner, this.#config.leaseTtlMs, new Date(now - this.#config.waitTimeoutMs).toISOString(), reason);
+    } catch (error) {
+      this.#log("error", "could not time out waiting runs", { error: (error as Error).message });
+      return;
+    }
+    for (const stored of expired) {
+      const run = this.#adopt(stored);
+      this.#metrics.finished("failed", 0);
+      this.#log("warn", "run finished", { runId: stored.state.runId, status: "failed", exitCode: null, durationMs: 0, error: reason, step: stored.suspension?.waitingFor.step ?? null });
+      void this.#deliver(run);
+    }
+    // Their stacks are free now.
+    if (expired.length > 0) void this.#pump();
   }
 
   /** Takes over lost runs and undelivered callbacks (see `recover`); returns how many of each. */
@@ -172,9 +186,10 @@ export class RunManager {
     await this.#deliver(run);
   }
 
-  /** A stored run, now this runner's to run or call back. */
+  /** A stored run, now this runner's to run or call back (a resumed one with its answers). */
   #adopt(stored: StoredRun): Run {
     const run = newRun(stored.dispatch, { ...stored.state });
+    if (stored.suspension && stored.resumeAnswers) run.resume = { suspension: stored.suspension, answers: stored.resumeAnswers };
     this.#local.set(stored.state.runId, run);
     return run;
   }
@@ -223,8 +238,9 @@ export class RunManager {
   }
 
   /** The gauges of `/metrics`: the queue is every runner's (from the store), the running runs this runner's. */
-  async gauges(): Promise<{ queued: number; running: number; draining: boolean }> {
-    return { queued: (await this.#store.counts()).queued, running: this.#running.size, draining: this.#draining };
+  async gauges(): Promise<{ queued: number; running: number; waiting: number; draining: boolean }> {
+    const counts = await this.#store.counts();
+    return { queued: counts.queued, running: this.#running.size, waiting: counts.waiting, draining: this.#draining };
   }
 
   /** A run's state, if known: this runner's own, else the store's (any runner's). */
@@ -257,6 +273,37 @@ export class RunManager {
   }
 
   /**
+   * Answers the prompt a waiting run waits at, on any runner: `answers`
+   * must name that step (only), its value pass the prompt kind's own check
+   * (as `--answer`), and `digest`, when given, be the question's. The run
+   * goes back to the queue, ahead of other runs, and any runner claims it.
+   */
+  async answer(runId: string, answers: Record<string, string>, digest?: string): Promise<AnswerOutcome> {
+    const stored = await this.#store.find(runId);
+    if (!stored) return { kind: "unknown" };
+    const state = this.#local.get(runId)?.state ?? stored.state;
+    if (stored.state.status !== "waiting" || !stored.suspension) return { kind: "not-waiting", state };
+    const asked = stored.suspension.waitingFor;
+    if (digest !== undefined && digest !== asked.digest) {
+      return { kind: "invalid", why: `digest ${JSON.stringify(digest)} is not that of the question run ${JSON.stringify(runId)} waits at (step "${asked.step}", digest ${asked.digest}): the run or its plan is not the one answered`, state };
+    }
+    const names = Object.keys(answers);
+    if (names.length !== 1 || names[0] !== asked.step) {
+      return { kind: "invalid", why: `answers must name the step the run waits at, and only it: expected {"${asked.step}": VALUE}, got ${names.length === 0 ? "none" : names.map((n) => JSON.stringify(n)).join(", ")}`, state };
+    }
+    const problem = await answerProblem(asked, answers[asked.step]!);
+    if (problem !== undefined) return { kind: "invalid", why: problem, state };
+    const resumed = await this.#store.resume(runId, answers);
+    if (!resumed) {
+      const now = await this.#store.find(runId);
+      return { kind: "not-waiting", state: now?.state ?? state };
+    }
+    this.#log("info", "run answered: it goes back to the queue", { runId, step: asked.step });
+    await this.#pump();
+    return { kind: "resumed", state: (await this.#store.find(runId))?.state ?? resumed.state };
+  }
+
+  /**
    * Cancels a queued or running run, on this runner or (recorded in the
    * store) on the one running it; returns its state, or undefined when unknown.
    */
@@ -267,6 +314,7 @@ export class RunManager {
       return own.state;
     }
     if (own) return own.state;
+    // A queued or waiting run is canceled in the store, by whichever runner is asked.
     const canceled = await this.#store.cancelQueued(runId, this.#owner, reason, this.#config.leaseTtlMs);
     if (canceled) {
       const run = this.#adopt(canceled);
@@ -300,12 +348,14 @@ export class RunManager {
     await Promise.all([...this.#local.values()].map((r) => r.done));
     clearTimeout(budget);
     clearInterval(this.#ticker);
+    clearInterval(this.#waitTicker);
   }
 
   /** Kills every running run's processes at once (a second SIGTERM) and stops callback retries. */
   abortAll(): void {
     this.#shutdown.abort();
     clearInterval(this.#ticker);
+    clearInterval(this.#waitTicker);
     for (const run of this.#running) run.cancellation.force();
   }
 
@@ -340,98 +390,69 @@ export class RunManager {
   }
 
   async #execute(run: Run): Promise<void> {
-    const { dispatch } = run;
-    const runId = dispatch.runId;
-    this.#log("info", "run started", { runId });
-    const redactor = this.#redactor.with(dispatch.callbackToken);
-    let root: string | undefined;
-    const output = new OutputCapture({ keepAll: false, tailBytes: LOG_TAIL_BYTES });
-    const keep = (chunk: Uint8Array) => output.append(1, chunk);
-    let status: "succeeded" | "failed" | "canceled" = "failed";
-    let exitCode: number | null = null;
-    let error: string | null = null;
-    let identity: RunIdentity | undefined;
-    try {
-      root = await mkdtemp(join(tmpdir(), `${RUN_DIR_PREFIX}${runDirTag()}-`));
-      const dirs = await prepareRunDirs(root);
-      await cloneRepository(this.#config, dirs, run.cancellation);
-      const vars = dispatch.vars ?? {};
-      const isolated = this.#config.runIsolation === "container";
-      const sandbox = isolated ? undefined : this.#sandbox;
-      // A root runner's run gets a uid of its own and its dir; the run sees its dir where the sandbox binds it.
-      identity = sandbox?.acquire();
-      await sandbox?.hand(dirs, identity);
-      const seen = sandbox ? sandbox.view(dirs) : dirs;
-      // Vars never travel on argv (other local users read it): only as MUSTER_VAR_*, which MUSTER_VARS_FROM_ENV=1 makes the child take as --var.
-      const args = [
-        "workflow", dispatch.workflow, "-C", isolated ? WORKSPACE : seen.checkout,
-        ...(dispatch.file ? ["-f", dispatch.file] : []),
-        ...(dispatch.stack ? ["-s", dispatch.stack] : []),
-      ];
-      // MUSTER_CONFINE: atmos.yaml, workflow files and their base paths must lie inside the checkout (symlinks out are refused).
-      const env: Record<string, string> = { HOME: seen.home, TMPDIR: seen.tmp, NO_COLOR: "1", MUSTER_RUN_ID: runId, MUSTER_CONFINE: seen.checkout, MUSTER_VARS_FROM_ENV: "1" };
-      const own = platform.env();
-      for (const key of PASSED_ENV) if (own[key]) env[key] = own[key]!;
-      for (const [k, v] of Object.entries(vars)) env[`MUSTER_VAR_${k}`] = v;
-      const timeoutMs = Math.min(dispatch.timeout ? parseDuration(dispatch.timeout)! : this.#config.runTimeoutMs, this.#config.runTimeoutMaxMs);
-      // A canceled run tears its services down: the grace outlasts a service's stop_timeout (MUSTER_CANCEL_GRACE).
-      const outcome = isolated
-        ? await runIsolated(this.#config, { runId, args, checkout: dirs.checkout, env: { ...env, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeoutMs, cancellation: run.cancellation, output: keep })
-        : await runProcess(sandbox ? sandbox.wrap([...platform.selfCommand(), ...args], dirs.root, identity) : [...platform.selfCommand(), ...args], {
-          env, cwd: dirs.checkout, stdin: "null", stdout: keep, stderr: keep, graceMs: this.#config.cancelGraceMs, cancellation: run.cancellation, timeoutMs,
-        });
-      exitCode = outcome.code;
-      if (outcome.timedOut) {
-        error = `run timed out after ${formatDuration(timeoutMs)} (${dispatch.timeout ? "the dispatch's timeout" : "MUSTER_RUN_TIMEOUT"})`;
-      } else if (run.cancellation.canceled) {
-        status = "canceled";
-        error = run.cancellation.reason;
-      } else if (outcome.code === EXIT_OK) status = "succeeded";
-      else error = reasonOf(decoder.decode(output.tail())) ?? `workflow "${dispatch.workflow}" exited with code ${outcome.code}`;
-    } catch (err) {
-      status = run.cancellation.canceled ? "canceled" : "failed";
-      error = run.cancellation.canceled ? run.cancellation.reason : (err as Error).message;
-    } finally {
-      // A run killed during its teardown (cancel past the grace, a second SIGTERM) may leave containers: the runner removes them.
-      await this.#removeLeftContainers(runId);
-      // rm does not follow symlinks: a link in the checkout is removed, not its target.
-      if (root) await rm(root, { recursive: true, force: true, maxRetries: 3 }).catch((e: Error) => this.#log("error", "could not remove run dir", { runId, error: e.message }));
-      // The run's PID namespace died with its first process: nothing of the uid's is left to meet the next run.
-      this.#sandbox?.release(identity);
-    }
-    const logTail = redactor.redact(decoder.decode(output.tail()));
-    await this.#complete(run, status, exitCode, error ? redactor.redact(error) : null, logTail);
+    const runId = run.dispatch.runId;
+    this.#log("info", run.resume ? "run resumed" : "run started", { runId, ...(run.resume ? { step: run.resume.suspension.waitingFor.step } : {}) });
+    const result: RunResult = await this.#executor.execute(run.dispatch, run.cancellation, run.resume).catch((error: Error): RunResult => {
+      const why = run.cancellation.canceled ? run.cancellation.reason : error.message;
+      return { status: run.cancellation.canceled ? "canceled" : "failed", exitCode: null, error: why, summary: why, logTail: "" };
+    });
+    if (result.status === "waiting" && result.suspension) return this.#suspend(run, result.suspension);
+    const redactor = this.#redactor.with(run.dispatch.callbackToken);
+    const hide = (text: string | null) => (text === null ? null : redactor.redact(text));
+    if (result.status === "waiting") result.status = "failed";
+    await this.#complete(run, { status: result.status, exitCode: result.exitCode, error: hide(result.error) }, hide(result.summary), redactor.redact(result.logTail));
   }
 
-  /** The engine, connected once (a runner without one tries again at the next run). */
-  #docker?: import("../docker/client.ts").DockerClient;
-
-  async #removeLeftContainers(runId: string): Promise<void> {
-    await this.#reap(runId, 0, "removed a container the run left");
+  /**
+   * A run that suspended at a prompt: stored waiting (it holds no process
+   * and no slot, only its stack), dropped from this runner, and its
+   * dispatch's `notifyUrl` told (best effort: the callback is for final
+   * results only).
+   */
+  async #suspend(run: Run, suspension: Suspension): Promise<void> {
+    const runId = run.state.runId;
+    const held = !run.leaseLost && await this.#store.suspend(runId, this.#owner, suspension).catch((e: Error) => {
+      this.#log("error", "could not store a waiting run", { runId, error: e.message });
+      return false;
+    });
+    this.#local.delete(runId);
+    if (!held) {
+      this.#log("warn", "waiting run not stored: another runner took the run over", { runId });
+      run.finish();
+      return;
+    }
+    const waitingFor = shownWaitingFor(suspension.waitingFor);
+    Object.assign(run.state, { status: "waiting", waitingFor });
+    this.#metrics.suspended();
+    this.#log("info", "run waiting for an answer", { runId, step: waitingFor.step, type: waitingFor.type, timeout: formatDuration(this.#config.waitTimeoutMs) });
+    const notifyUrl = run.dispatch.notifyUrl;
+    if (notifyUrl) {
+      const notice: WaitingNotice = { runId, status: "waiting", workflow: run.state.workflow, stack: run.state.stack, waitingFor };
+      const outcome = await sendCallback(notifyUrl, run.dispatch.callbackToken, notice, {
+        allowHosts: this.#config.callbackAllowHosts,
+        attempts: this.#config.callbackAttempts,
+        baseDelayMs: this.#config.callbackBaseDelayMs,
+        signal: this.#shutdown.signal,
+        log: (message, fields) => this.#log("warn", `waiting notice: ${message}`, { runId, ...fields }),
+      });
+      this.#log(outcome.delivered ? "info" : "warn", outcome.delivered ? "waiting notice delivered" : "waiting notice not delivered", { runId, attempts: outcome.attempts, status: outcome.status ?? null, error: outcome.error ?? null });
+    }
+    run.finish();
   }
 
-  /** Stops (within `graceSeconds`) and removes the run's containers and network (run-reaper.ts); logs `message` with what went. */
-  async #reap(runId: string, graceSeconds: number, message: string): Promise<void> {
-    let docker: import("../docker/client.ts").DockerClient;
-    try {
-      const { DockerClient } = await import("../docker/client.ts");
-      docker = this.#docker ??= await DockerClient.connect(platform.env());
-    } catch {
-      return; // No engine here (a runner without container steps): nothing can have been left.
-    }
-    try {
-      const { reapRun } = await import("./run-reaper.ts");
-      const reaped = await reapRun(docker, runId, graceSeconds);
-      for (const container of reaped.containers) this.#log("warn", message, { runId, container });
-      if (reaped.networks.length > 0) this.#log("info", "removed the run's network", { runId, networks: reaped.networks });
-    } catch (error) {
-      this.#log("error", "could not remove what the run left on the engine", { runId, error: (error as Error).message });
-    }
+  /** Stops (within `graceSeconds`) and removes the run's containers and network; logs `message` with what went. */
+  #reap(runId: string, graceSeconds: number, message: string): Promise<void> {
+    return this.#executor.reap(runId, graceSeconds, message);
   }
 
-  async #complete(run: Run, status: FinalStatus, exitCode: number | null, error: string | null, logTail: string): Promise<void> {
+  /**
+   * Stores a run's final state, then calls back; the log shows `summary`
+   * (the error without the failing step's own words).
+   */
+  async #complete(run: Run, final: { status: FinalStatus; exitCode: number | null; error: string | null }, summary: string | null, logTail: string): Promise<void> {
+    const { status, exitCode, error } = final;
     // The final state is stored before the callback: a runner killed while calling back sends it at its next start.
-    const held = await this.#store.finish(run.state.runId, this.#owner, { status, exitCode, error }).catch((e: Error) => {
+    const held = await this.#store.finish(run.state.runId, this.#owner, final).catch((e: Error) => {
       this.#log("error", "could not store a final state", { runId: run.state.runId, error: e.message });
       return true; // the callback still goes out: the store is behind, the orchestrator need not be
     });
@@ -447,7 +468,7 @@ export class RunManager {
     const started = run.state.startedAt ? Date.parse(run.state.startedAt) : finishedAt.getTime();
     const durationMs = finishedAt.getTime() - started;
     this.#metrics.finished(status, durationMs / 1000);
-    this.#log(status === "succeeded" ? "info" : "warn", "run finished", { runId: run.state.runId, status, exitCode, durationMs, error });
+    this.#log(status === "succeeded" ? "info" : "warn", "run finished", { runId: run.state.runId, status, exitCode, durationMs, error: summary });
     await this.#deliver(run, logTail);
   }
 

@@ -3,10 +3,36 @@
  * run manager and the run store, so neither imports the other.
  * @module
  */
+import type { WaitingFor } from "../journal/run-record.ts";
 import type { CallbackOutcome } from "./callback.ts";
 
-/** A run's lifecycle. */
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
+/** A run's lifecycle: `waiting` is a run suspended at a prompt (an approval gate), holding no process. */
+export type RunStatus = "queued" | "running" | "waiting" | "succeeded" | "failed" | "canceled";
+
+/** The statuses a run ends in. */
+export type FinalStatus = Exclude<RunStatus, "queued" | "running" | "waiting">;
+
+/** The question a waiting run asks, as `GET /runs/:id` shows it. */
+export type ShownWaitingFor = Omit<WaitingFor, "check">;
+
+/**
+ * What a suspended run needs to go on, as the store keeps it: the question,
+ * the run's journal record (its file's text, put back into the resumed
+ * run's journal), the record's id and the checkout path the run saw (the
+ * record's paths are under it; a resumed run's checkout may lie elsewhere).
+ */
+export interface Suspension {
+  waitingFor: WaitingFor;
+  journal: string;
+  journalId: string;
+  checkout: string;
+}
+
+/** The question of `waitingFor` without what only the runner reads. */
+export function shownWaitingFor(waitingFor: WaitingFor): ShownWaitingFor {
+  const { check: _, ...shown } = waitingFor;
+  return shown;
+}
 
 /** What `GET /runs/:id` shows. */
 export interface RunState {
@@ -22,4 +48,6 @@ export interface RunState {
   callback: CallbackOutcome | null;
   /** The runner (MUSTER_RUNNER_ID) that runs or ran it; for a lost run, the one that reported it. */
   runner: string | null;
+  /** A waiting run's question (only while it waits). */
+  waitingFor?: ShownWaitingFor;
 }

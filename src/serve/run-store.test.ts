@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import { startPostgres, type Postgres } from "../../test/postgres.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import type { RunState } from "./run-manager.ts";
+import type { RunState } from "./run-record.ts";
 import { SqlRunStore, StateError, type QueueBounds } from "./run-store.ts";
 
 const root = mkdtempSync(join(tmpdir(), "muster-run-store-test-"));
@@ -44,6 +44,45 @@ const backends: Array<[string, () => Promise<SqlRunStore>]> = [
 ];
 
 describe.each(backends)("%s", (_name, open) => {
+  test("a waiting run: stored by its owner only, holds its stack and no lease, resumes ahead of the queue with its answers (let go of at the claim), expires or is canceled", async () => {
+    const store = await open();
+    try {
+      const suspension = { waitingFor: { step: "approve", type: "confirm", prompt: "Apply?", since: "2026-11-01T00:00:00.000Z", digest: "d".repeat(64) }, journal: "{}\n", journalId: "20261101-000000-abcd", checkout: "/c" };
+      await admit(store, "w");
+      await store.claim("r1", LEASE);
+      expect(await store.suspend("w", "r2", suspension)).toBe(false);
+      expect(await store.suspend("w", "r1", suspension)).toBe(true);
+      expect((await store.find("w"))?.state).toMatchObject({ status: "waiting", waitingFor: { step: "approve", digest: "d".repeat(64) } });
+      expect((await store.find("w"))?.state.waitingFor).not.toHaveProperty("check");
+      expect(await store.counts()).toEqual({ queued: 0, running: 0, waiting: 1 });
+      // Its stack is held; its runner's renewals no longer hold it, and no take-over touches it.
+      await admit(store, "next");
+      expect(await store.claim("r1", LEASE)).toBeUndefined();
+      expect((await store.renew("r1", LEASE)).held.has("w")).toBe(false);
+      expect(await store.adoptLost("r2", EXPIRED)).toEqual([]);
+      expect(await store.takeOverUndelivered("r2", EXPIRED)).toEqual([]);
+      // Answered: queued again, claimed before "next", with its answers and suspension; the store keeps no answer.
+      expect((await store.resume("w", { approve: "yes" }))?.state.status).toBe("queued");
+      expect(await store.resume("w", { approve: "yes" })).toBeUndefined();
+      const claimed = await store.claim("r2", LEASE);
+      expect(claimed).toMatchObject({ state: { runId: "w", status: "running", runner: "r2" }, resumeAnswers: { approve: "yes" }, suspension: { journalId: "20261101-000000-abcd" } });
+      expect((await store.find("w"))?.resumeAnswers).toBeUndefined();
+      // Waits again, then past the limit: failed with the reason, now the expirer's to call back.
+      expect(await store.suspend("w", "r2", { ...suspension, waitingFor: { ...suspension.waitingFor, since: new Date().toISOString() } })).toBe(true);
+      expect(await store.expireWaiting("r3", LEASE, "2026-11-02T00:00:00.000Z", "late")).toEqual([]);
+      const expired = await store.expireWaiting("r3", LEASE, new Date(Date.now() + 1000).toISOString(), "no answer within 24h");
+      expect(expired.map((r) => r.state)).toMatchObject([{ runId: "w", status: "failed", error: "no answer within 24h", runner: "r3" }]);
+      expect((await store.claim("r1", LEASE))?.state.runId).toBe("next");
+      // Cancel of a waiting run.
+      await admit(store, "c", "qa");
+      await store.claim("r1", LEASE);
+      await store.suspend("c", "r1", suspension);
+      expect((await store.cancelQueued("c", "r4", "not approved", LEASE))?.state).toMatchObject({ status: "canceled", error: "not approved", runner: "r4" });
+    } finally {
+      await store.close();
+    }
+  });
+
   test("admits once per runId, claims oldest first, one running run per stack, finishes and forgets", async () => {
     const store = await open();
     try {
@@ -53,14 +92,14 @@ describe.each(backends)("%s", (_name, open) => {
       expect(await admit(store, "d", null)).toEqual({ kind: "admitted" });
       const again = await admit(store, "a");
       expect(again.kind === "known" && again.run.dispatch.callbackToken).toBe("cb-token");
-      expect(await store.counts()).toEqual({ queued: 4, running: 0 });
+      expect(await store.counts()).toEqual({ queued: 4, running: 0, waiting: 0 });
 
       expect((await store.claim("r1", LEASE))?.state).toMatchObject({ runId: "a", status: "running" });
       // b waits for dev; c (prod) and d (no stack) are next, in admission order.
       expect((await store.claim("r2", LEASE))?.state.runId).toBe("c");
       expect((await store.claim("r2", LEASE))?.state.runId).toBe("d");
       expect(await store.claim("r2", LEASE)).toBeUndefined();
-      expect(await store.counts()).toEqual({ queued: 1, running: 3 });
+      expect(await store.counts()).toEqual({ queued: 1, running: 3, waiting: 0 });
 
       expect(await store.finish("a", "someone-else", { status: "succeeded", exitCode: 0, error: null })).toBe(false);
       expect(await store.finish("a", "r1", { status: "succeeded", exitCode: 0, error: null })).toBe(true);
@@ -181,8 +220,9 @@ describe("SQLite only", () => {
     await first.claim("previous", LEASE);
     await first.close();
     // A pid in the file proves nothing (it may be another PID namespace's): a held flock does.
+    // -o: only flock itself holds the lock (not the sleep it runs), so the lock is free once it has exited.
     writeFileSync(join(where, "runs.db.lock"), "1");
-    const holder = platform.spawn(["flock", join(where, "runs.db.lock"), "sh", "-c", "echo locked; exec sleep 60"], { stdin: "null", stdout: "pipe", stderr: "inherit" });
+    const holder = platform.spawn(["flock", "-o", join(where, "runs.db.lock"), "sh", "-c", "echo locked; exec sleep 60"], { stdin: "null", stdout: "pipe", stderr: "inherit" });
     const reader = holder.stdout!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("locked\n");
     await expect(SqlRunStore.openSqlite(where)).rejects.toThrow(StateError);

@@ -33,7 +33,7 @@ import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import type { CallbackOutcome } from "./callback.ts";
 import type { Dispatch } from "./dispatch-schema.ts";
-import type { RunState, RunStatus } from "./run-record.ts";
+import { shownWaitingFor, type FinalStatus, type RunState, type RunStatus, type Suspension } from "./run-record.ts";
 import { postgresConnection, sqliteConnection, type SqlConnection } from "./sql-connection.ts";
 import { redactUrl, urlSecrets } from "./state-url.ts";
 
@@ -41,10 +41,13 @@ import { redactUrl, urlSecrets } from "./state-url.ts";
 export interface StoredRun {
   dispatch: Dispatch;
   state: RunState;
+  /** A waiting run's (and a resumed run's, until it ends): what it needs to go on. */
+  suspension?: Suspension;
+  /** A resumed run, as claimed: the answers it was resumed with (the store lets go of them at the claim). */
+  resumeAnswers?: Record<string, string>;
 }
 
-/** The final statuses. */
-export type FinalStatus = Exclude<RunStatus, "queued" | "running">;
+export type { FinalStatus } from "./run-record.ts";
 
 /** How admission went: a new run, the run already stored under that id, or no room. */
 export type Admission = { kind: "admitted" } | { kind: "known"; run: StoredRun } | { kind: "full"; why: string };
@@ -69,8 +72,21 @@ export interface RunStore {
   claim(owner: string, leaseMs: number): Promise<StoredRun | undefined>;
   /** Stores a final state if `owner` still holds the run; false when it does not (another runner took it over). */
   finish(runId: string, owner: string, final: { status: FinalStatus; exitCode: number | null; error: string | null }): Promise<boolean>;
-  /** Cancels a queued run for `owner`, who then calls it back; undefined when it is no longer queued. */
+  /** Cancels a queued or waiting run for `owner`, who then calls it back; undefined when it is neither. */
   cancelQueued(runId: string, owner: string, reason: string, leaseMs: number): Promise<StoredRun | undefined>;
+  /**
+   * Stores a running run of `owner`'s as waiting at a prompt (`suspension`):
+   * it holds no lease and no slot, only its stack; false when `owner` no
+   * longer holds it.
+   */
+  suspend(runId: string, owner: string, suspension: Suspension): Promise<boolean>;
+  /**
+   * Puts a waiting run back in the queue with `answers`, ahead of other
+   * queued runs (any runner claims it); undefined when it is not waiting.
+   */
+  resume(runId: string, answers: Record<string, string>): Promise<StoredRun | undefined>;
+  /** Fails the runs that have waited since before `before` (ISO time) with `reason`, now `owner`'s to call back. */
+  expireWaiting(owner: string, leaseMs: number, before: string, reason: string): Promise<StoredRun[]>;
   /** Records a cancel request for a running run (its owner carries it out). */
   requestCancel(runId: string, reason: string): Promise<void>;
   /**
@@ -102,8 +118,8 @@ export interface RunStore {
   abandonCallback(runId: string): Promise<void>;
   /** The run with this id, if one was admitted (and not yet forgotten). */
   find(runId: string): Promise<StoredRun | undefined>;
-  /** Queued and running runs, across every runner. */
-  counts(): Promise<{ queued: number; running: number }>;
+  /** Queued, running and waiting runs, across every runner. */
+  counts(): Promise<{ queued: number; running: number; waiting: number }>;
   /** Forgets final runs called back before `before` (ISO time); returns how many. */
   prune(before: string): Promise<number>;
   close(): Promise<void>;
@@ -141,10 +157,14 @@ interface Row {
   error: string | null;
   callback: string | null;
   owner: string | null;
+  suspension?: string | null;
+  resume_answers?: string | null;
 }
 
 function fromRow(row: Row): StoredRun {
+  const suspension = row.suspension ? (JSON.parse(row.suspension) as Suspension) : undefined;
   return {
+    ...(suspension ? { suspension } : {}),
     dispatch: JSON.parse(row.dispatch) as Dispatch,
     state: {
       runId: row.run_id,
@@ -158,6 +178,7 @@ function fromRow(row: Row): StoredRun {
       error: row.error,
       callback: row.callback === null ? null : (JSON.parse(row.callback) as CallbackOutcome),
       runner: row.owner ?? null,
+      ...(row.status === "waiting" && suspension ? { waitingFor: shownWaitingFor(suspension.waitingFor) } : {}),
     },
   };
 }
@@ -186,6 +207,12 @@ const MIGRATIONS: Array<(sql: SqlConnection["dialect"]) => string[]> = [
   ],
   // Version 3: a row per live runner id, with a heartbeat (renewed with the leases): a second live replica under one id is refused.
   (d) => [`CREATE TABLE IF NOT EXISTS runners (runner_id TEXT PRIMARY KEY, instance TEXT NOT NULL, heartbeat_until ${d.bigint} NOT NULL)`],
+  // Version 4: runs waiting at a prompt (approval gates): what they need to go on, since when, and the answers a resumed run is claimed with.
+  () => [
+    "ALTER TABLE runs ADD COLUMN suspension TEXT",
+    "ALTER TABLE runs ADD COLUMN waiting_since TEXT",
+    "ALTER TABLE runs ADD COLUMN resume_answers TEXT",
+  ],
 ];
 
 /** Brings the schema up to date, one runner at a time. */
@@ -308,7 +335,7 @@ export class SqlRunStore implements RunStore {
     return this.#sql.exclusive(async (tx) => {
       const known = (await tx.query<Row>("SELECT * FROM runs WHERE run_id = ?", state.runId))[0];
       if (known) return { kind: "known", run: fromRow(known) };
-      const stackBusy = dispatch.stack !== undefined && (await tx.query("SELECT 1 FROM runs WHERE stack = ? AND status = 'running'", dispatch.stack)).length > 0;
+      const stackBusy = dispatch.stack !== undefined && (await tx.query("SELECT 1 FROM runs WHERE stack = ? AND status IN ('running', 'waiting')", dispatch.stack)).length > 0;
       if (!bounds.slotFree || stackBusy) {
         // The bound holds whatever the queued runs wait for (a busy stack included): a burst is refused, not buffered.
         const [{ queued }] = await tx.query<{ queued: number }>("SELECT COUNT(*) AS queued FROM runs WHERE status = 'queued'") as [{ queued: number }];
@@ -327,19 +354,51 @@ export class SqlRunStore implements RunStore {
   }
 
   async claim(owner: string, leaseMs: number): Promise<StoredRun | undefined> {
-    const rows = await this.#sql.exclusive(async (tx) => {
-      const next = (await tx.query<{ run_id: string }>(
-        `SELECT run_id FROM runs q WHERE status = 'queued'
-           AND (stack IS NULL OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.stack = q.stack AND r.status = 'running'))
-         ORDER BY seq LIMIT 1`,
+    const claimed = await this.#sql.exclusive(async (tx) => {
+      // A waiting run holds its stack (the plan it shows is of that stack); a resumed one goes first.
+      const next = (await tx.query<{ run_id: string; resume_answers: string | null }>(
+        `SELECT run_id, resume_answers FROM runs q WHERE status = 'queued'
+           AND (stack IS NULL OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.stack = q.stack AND r.status IN ('running', 'waiting')))
+         ORDER BY CASE WHEN resume_answers IS NULL THEN 1 ELSE 0 END, seq LIMIT 1`,
       ))[0];
-      if (!next) return [];
-      return tx.query<Row>(
-        `UPDATE runs SET status = 'running', started_at = ?, owner = ?, lease_until = ${tx.dialect.nowMs} + ? WHERE run_id = ? AND status = 'queued' RETURNING *`,
+      if (!next) return undefined;
+      // The answers go with the claim and are not kept: a password's never stays in the store.
+      const rows = await tx.query<Row>(
+        `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), owner = ?, lease_until = ${tx.dialect.nowMs} + ?, resume_answers = NULL WHERE run_id = ? AND status = 'queued' RETURNING *`,
         new Date().toISOString(), owner, leaseMs, next.run_id,
       );
+      return rows[0] ? { row: rows[0], answers: next.resume_answers } : undefined;
     });
+    if (!claimed) return undefined;
+    const run = fromRow(claimed.row);
+    if (claimed.answers !== null) run.resumeAnswers = JSON.parse(claimed.answers) as Record<string, string>;
+    else delete run.suspension; // a fresh run: nothing to go on from
+    return run;
+  }
+
+  async suspend(runId: string, owner: string, suspension: Suspension): Promise<boolean> {
+    const rows = await this.#sql.query(
+      "UPDATE runs SET status = 'waiting', suspension = ?, waiting_since = ?, lease_until = NULL WHERE run_id = ? AND owner = ? AND status = 'running' RETURNING run_id",
+      JSON.stringify(suspension), suspension.waitingFor.since, runId, owner,
+    );
+    return rows.length === 1;
+  }
+
+  async resume(runId: string, answers: Record<string, string>): Promise<StoredRun | undefined> {
+    const rows = await this.#sql.query<Row>(
+      "UPDATE runs SET status = 'queued', resume_answers = ?, waiting_since = NULL, cancel_reason = NULL WHERE run_id = ? AND status = 'waiting' RETURNING *",
+      JSON.stringify(answers), runId,
+    );
     return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  async expireWaiting(owner: string, leaseMs: number, before: string, reason: string): Promise<StoredRun[]> {
+    const rows = await this.#sql.query<Row>(
+      `UPDATE runs SET status = 'failed', error = ?, exit_code = NULL, finished_at = ?, owner = ?, lease_until = ${this.#sql.dialect.nowMs} + ?, waiting_since = NULL
+       WHERE status = 'waiting' AND waiting_since < ? RETURNING *`,
+      reason, new Date().toISOString(), owner, leaseMs, before,
+    );
+    return rows.map(fromRow);
   }
 
   async finish(runId: string, owner: string, final: { status: FinalStatus; exitCode: number | null; error: string | null }): Promise<boolean> {
@@ -352,7 +411,7 @@ export class SqlRunStore implements RunStore {
 
   async cancelQueued(runId: string, owner: string, reason: string, leaseMs: number): Promise<StoredRun | undefined> {
     const rows = await this.#sql.query<Row>(
-      `UPDATE runs SET status = 'canceled', error = ?, finished_at = ?, owner = ?, lease_until = ${this.#sql.dialect.nowMs} + ? WHERE run_id = ? AND status = 'queued' RETURNING *`,
+      `UPDATE runs SET status = 'canceled', error = ?, finished_at = ?, owner = ?, lease_until = ${this.#sql.dialect.nowMs} + ?, resume_answers = NULL, waiting_since = NULL WHERE run_id = ? AND status IN ('queued', 'waiting') RETURNING *`,
       reason, new Date().toISOString(), owner, leaseMs, runId,
     );
     return rows[0] ? fromRow(rows[0]) : undefined;
@@ -429,10 +488,10 @@ export class SqlRunStore implements RunStore {
     return row ? fromRow(row) : undefined;
   }
 
-  async counts(): Promise<{ queued: number; running: number }> {
-    const rows = await this.#sql.query<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('queued', 'running') GROUP BY status");
+  async counts(): Promise<{ queued: number; running: number; waiting: number }> {
+    const rows = await this.#sql.query<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('queued', 'running', 'waiting') GROUP BY status");
     const of = (status: string) => Number(rows.find((row) => row.status === status)?.n ?? 0);
-    return { queued: of("queued"), running: of("running") };
+    return { queued: of("queued"), running: of("running"), waiting: of("waiting") };
   }
 
   async prune(before: string): Promise<number> {

@@ -14,6 +14,7 @@ import {
   runPlannedProcess,
 } from "./process.ts";
 import { runFields } from "./schema.ts";
+import { terminalFields, terminalOf, withTerminal } from "./attached-process.ts";
 
 /** Whether a word sets atmos' stack. */
 const STACK_FLAG = (w: string) => w === "-s" || w === "--stack" || w.startsWith("--stack=");
@@ -61,7 +62,9 @@ export const atmos: StepKind<AtmosStep, ProcessPlan> = defineKind({
   type: "atmos",
   summary: "Run an atmos command (the default type)",
   behaviours: { ...LEAF, usesStreams: true },
-  fields: () => ({ ...runFields, command: str }),
+  fields: () => ({ ...runFields, command: str, ...terminalFields }),
+  // A child of parallel/matrix never owns the terminal (parse.ts says why when it tries).
+  childFields: () => ({ ...runFields, command: str }),
   build(fields, base, ctx) {
     const command = fields.command;
     let words: string[];
@@ -72,7 +75,8 @@ export const atmos: StepKind<AtmosStep, ProcessPlan> = defineKind({
       ctx.report(["command"], `field "command": ${(error as Error).message} (expected balanced quotes)`);
       return undefined;
     }
-    return { ...base, type: "atmos", ...runFieldsOf(fields), command, words };
+    const terminal = "tty" in fields ? terminalOf(fields) : undefined;
+    return { ...base, type: "atmos", ...runFieldsOf(fields), command, words, ...(terminal ? { terminal } : {}) };
   },
   produces: PROCESS_RESULT_KEYS,
   templates: (step) => [{ field: "command", path: ["command"], text: step.command, quoteStyle: "shell", code: "argv" }, ...runFieldTemplates(step)],
@@ -90,9 +94,10 @@ export const atmos: StepKind<AtmosStep, ProcessPlan> = defineKind({
     // A stack in the command itself comes first, so the stack muster adds (-s given to muster, the step's or the
     // workflow's) wins: atmos takes the last -s, as in Atmos (TestExecuteWorkflow "failing atmos command with stack").
     const command = words.map(shellQuote).join(" ");
-    return { stack: scope.stack, command, argv: [scope.run.atmosBin, ...withStackArgs(words, scope.stack)], cwd, env };
+    return { stack: scope.stack, command, argv: [scope.run.atmosBin, ...withStackArgs(words, scope.stack)], cwd, env, ...(step.terminal ? { terminal: step.terminal } : {}) };
   },
-  describe: (planned) => commandLine(planned.resolved.argv.map(shellQuote).join(" ")),
+  attaches: (step) => step.terminal !== undefined,
+  describe: (planned) => withTerminal(commandLine(planned.resolved.argv.map(shellQuote).join(" ")), planned.resolved.terminal),
   view: (planned) => ({ name: planned.name, type: "atmos", ...processView(planned) }),
   viewText: processViewText,
   run: runPlannedProcess,

@@ -50,6 +50,19 @@ export function startsQuietly(kind: AnyKind, step: unknown): boolean {
   return kind.quietStart?.(step) ?? false;
 }
 
+/**
+ * Whether a step attaches to muster's terminal itself (`tty`, `interactive`):
+ * its kind's `attaches` hook, no by default.
+ *
+ * @example
+ * ```ts
+ * attachesTerminal(shell, { ...step, tty: true }); // true
+ * ```
+ */
+export function attachesTerminal(kind: AnyKind, step: unknown): boolean {
+  return kind.attaches?.(step) ?? false;
+}
+
 /** For hooks that answer the same for every step of a kind: `gates: never`, `quietStart: always`. */
 export const always = (): boolean => true;
 /** See {@linkcode always}. */

@@ -41,7 +41,7 @@ export const container: StepKind<ContainerStep, ContainerPlan> = defineKind({
     // Atmos reads these on the step and on `with:`; muster talks to whatever engine DOCKER_HOST names.
     provider: v.optional(v.picklist(["auto", "docker", "podman"], expect("one of: auto, docker, podman"))),
     runtime_auto_start: v.optional(v.boolean(expect("true or false"))),
-    // Atmos attaches a terminal through the docker CLI; accepted so that the refusal can say why.
+    // The container attaches to muster's terminal (container/attach.ts).
     tty: v.optional(v.boolean(expect("true or false"))),
     interactive: v.optional(v.boolean(expect("true or false"))),
     with: mapOf(v.string(), v.unknown(), "a map of container settings"),
@@ -51,8 +51,13 @@ export const container: StepKind<ContainerStep, ContainerPlan> = defineKind({
     const action: ContainerAction = fields.action === "" ? "run" : fields.action;
     const background = fields.background;
     const attached = fields.tty === true ? "tty" : fields.interactive === true ? "interactive" : undefined;
-    if (attached) {
-      ctx.report([attached], `"${attached}: true" attaches your terminal to the container through the docker CLI, which muster does not use (expected no ${attached}; for a shell in the image run docker run -it IMAGE yourself, or this workflow with atmos)`, "key");
+    // As in Atmos: a service runs detached, and only a run has a process to attach to.
+    if (attached && background) {
+      ctx.report([attached], `"${attached}: true" is not allowed on a background container (expected a foreground run: a service runs detached, with no terminal)`, "key");
+      return undefined;
+    }
+    if (attached && action !== "run") {
+      ctx.report([attached], `"${attached}: true" applies to action: run only (expected no ${attached} on a ${action})`, "key");
       return undefined;
     }
     if (background && action !== "run") {
@@ -80,8 +85,10 @@ export const container: StepKind<ContainerStep, ContainerPlan> = defineKind({
       workingDirectory: fields.working_directory,
       stack: fields.stack,
       with: fields.with,
+      ...(attached ? { terminal: { tty: fields.tty === true, interactive: fields.interactive === true } } : {}),
     };
   },
+  attaches: (step) => step.terminal !== undefined,
   gates: (step) => !step.background,
   // A service says "starting" and then "✓ service NAME ready": no ✓ for merely starting it.
   quietStart: (step) => step.background,

@@ -14,6 +14,7 @@ import { defineKind } from "./define-kind.ts";
 import { LEAF } from "./behaviours.ts";
 import { type CommandStep, commandLine, planShellCommand, type ProcessPlan, processView, processViewText, runFieldsOf, runPlannedProcess, shellCommandTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
+import { terminalFields } from "./attached-process.ts";
 
 /** An exec step. */
 export interface ExecStep extends Omit<CommandStep, "type"> {
@@ -25,8 +26,16 @@ export const exec: StepKind<ExecStep, ProcessPlan> = defineKind({
   type: "exec",
   summary: "Hand the terminal to a command as the last step; muster exits with its code",
   behaviours: { ...LEAF, timeout: false, retry: false, concurrent: false, usesStreams: true, teardownFirst: true },
-  fields: () => ({ ...runFields, command: str }),
-  build: (fields, base) => ({ ...base, type: "exec", ...runFieldsOf(fields), command: fields.command }),
+  // Accepted so that the refusal can say why (Atmos refuses them too).
+  fields: () => ({ ...runFields, command: str, ...terminalFields }),
+  build(fields, base, ctx) {
+    for (const key of ["tty", "interactive"] as const) {
+      if (!fields[key]) continue;
+      ctx.report([key], `"${key}" is not allowed on an exec step (expected no ${key}: exec already hands muster's own terminal, stdin included, to the command)`, "key");
+      return undefined;
+    }
+    return { ...base, type: "exec", ...runFieldsOf(fields), command: fields.command };
+  },
   templates: shellCommandTemplates,
   plan: planShellCommand,
   describe: (planned) => commandLine(planned.resolved.display ?? planned.resolved.command),

@@ -269,6 +269,13 @@ export interface StepKind<S extends StepBase = StepBase, R = unknown> {
    * say no). Read through `waitsForServices` (`./behaviours.ts`).
    */
   gates?(step: S): boolean;
+  /**
+   * Whether this step attaches to muster's terminal itself (`tty: true` or
+   * `interactive: true`): the live status region stays hidden while it
+   * runs, whatever happens to its output. Default: no. Read through
+   * `attachesTerminal` (`./behaviours.ts`).
+   */
+  attaches?(step: S): boolean;
   /** How the step takes part in the life of background services, for the workflow's checks. */
   services?: {
     /** The service this step starts, if any. */

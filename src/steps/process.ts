@@ -19,11 +19,16 @@ import { renderChecked } from "./container/render.ts";
 import { type Dialect, dialectOf } from "../shell/dialect.ts";
 import { DATA_VARIABLE_PREFIX } from "../shell/render-code.ts";
 import { lazy } from "../util/lazy.ts";
+import {
+  ATTACHED_VALUE, attachTerminal, DEFAULT_TERMINAL_SIZE, EXIT_NO_PTY, hostTerminalSize, ownInterrupts, ptyRefusal, terminalLabel, type TerminalSettings,
+} from "./attached-process.ts";
 
 // Loaded on first use (once): `validate`, `describe` and runs that never reach this code do not load them.
 const runProcessModule = lazy(() => import("../engine/run-process.ts"));
 const processLimitModule = lazy(() => import("../engine/process-limit.ts"));
 const identityModule = lazy(() => import("../engine/identity.ts"));
+
+type RunProcessOptionsOf = import("../engine/run-process.ts").RunProcessOptions;
 
 /** A step with the fields in `runFields`. */
 export interface RunFieldsStep extends StepBase {
@@ -40,6 +45,8 @@ export type { SandboxPlan } from "./container/fields.ts";
 export interface CommandStep extends RunFieldsStep {
   type: "shell" | "atmos";
   command: string;
+  /** `tty` / `interactive`: the step attaches to muster's terminal (`attached-process.ts`). */
+  terminal?: TerminalSettings;
 }
 
 /** A process step after planning. */
@@ -58,6 +65,8 @@ export interface ProcessPlan {
   stdinText?: string;
   /** Run inside this container instead of on the host. */
   sandbox?: SandboxPlan;
+  /** `tty` / `interactive` (host only). */
+  terminal?: TerminalSettings;
 }
 
 /**
@@ -87,7 +96,15 @@ export interface ProcessEnd {
 export async function runStepProcess(
   planned: PlannedStep<StepBase, ProcessPlan>,
   ctx: StepContext,
-  io: { stdout: "inherit" | ((data: Uint8Array) => void | Promise<void>); stderr: "inherit" | ((data: Uint8Array) => void | Promise<void>); stdin: "inherit" | "null" },
+  io: {
+    stdout: "inherit" | ((data: Uint8Array) => void | Promise<void>);
+    stderr: "inherit" | ((data: Uint8Array) => void | Promise<void>);
+    stdin: "inherit" | "null";
+    /** On a pseudo-terminal of its own (`tty: true`); `stdout` must then be a sink. */
+    terminal?: RunProcessOptionsOf["terminal"];
+    /** Called with the child's pid once it runs. */
+    onSpawn?: (pid: number) => void;
+  },
 ): Promise<ProcessEnd> {
   const r = planned.resolved;
   if (r.sandbox && (r.sandbox.own || ctx.path.length === 1)) {
@@ -109,6 +126,8 @@ export async function runStepProcess(
       stdout: io.stdout,
       stderr: io.stderr,
       stdin: r.stdinText === undefined ? io.stdin : { text: r.stdinText },
+      terminal: io.terminal,
+      onSpawn: io.onSpawn,
       graceMs: ctx.graceMs,
       cancellation: ctx.cancellation,
     });
@@ -184,13 +203,22 @@ export function shellCommandTemplates(step: RunFieldsStep & { command: string })
  * directory, then the command, which sees its own step's environment in
  * `.env` (as in Atmos), for that field only.
  */
-export function planShellCommand(step: RunFieldsStep & { command: string }, scope: PlanScope): ProcessPlan {
+export function planShellCommand(step: RunFieldsStep & { command: string; terminal?: TerminalSettings }, scope: PlanScope): ProcessPlan {
   const { env, cwd } = planRunFields(step, scope);
   const sandbox = step.type === "shell" ? planSandbox(step, scope, cwd) : undefined;
   const code = sandbox ? dialectOf(sandbox.settings.shell) : dialectOf(scope.run.shell[0] ?? "sh");
   const rendered = scope.renderCode({ field: "command", path: ["command"], text: step.command, quoteStyle: "shell", code }, env);
   const command = rendered.text;
-  return { stack: scope.stack, command, display: rendered.display, argv: [...scope.run.shell, command], cwd, env: { ...env, ...rendered.env }, sandbox };
+  const terminal = step.terminal;
+  return { stack: scope.stack, command, display: rendered.display, argv: [...scope.run.shell, command], cwd, env: { ...env, ...rendered.env }, sandbox, ...(terminal ? { terminal } : {}) };
+}
+
+/** Why a `tty` / `interactive` step cannot run where it is planned to: in a container sandbox, which has no terminal of muster's to attach. */
+function sandboxRefusal(planned: PlannedStep<StepBase, ProcessPlan>, ctx: StepContext, terminal: TerminalSettings): string | undefined {
+  const sandbox = planned.resolved.sandbox;
+  if (!sandbox || !(sandbox.own || ctx.path.length === 1)) return undefined;
+  const key = terminal.tty ? "tty" : "interactive";
+  return `"${key}: true" attaches muster's terminal to a host process, and this step runs in a container (expected container: false on the step, or a type: container step with ${key}: true)`;
 }
 
 /**
@@ -212,7 +240,7 @@ export async function capturedValue(capture: ResultCapture, ctx: StepContext, na
 /** The plan view shared by process steps. */
 export function processView(planned: PlannedStep<StepBase, ProcessPlan>) {
   const r = planned.resolved;
-  return { stack: r.stack, command: r.command, ...(r.display !== undefined && r.display !== r.command ? { display: r.display } : {}), argv: r.argv, cwd: r.cwd, env: r.env };
+  return { stack: r.stack, command: r.command, ...(r.display !== undefined && r.display !== r.command ? { display: r.display } : {}), argv: r.argv, cwd: r.cwd, env: r.env, ...(r.terminal ? { terminal: r.terminal } : {}) };
 }
 
 /**
@@ -234,6 +262,7 @@ export function processViewText(planned: PlannedStep<StepBase, ProcessPlan>): { 
   const lines: string[] = [];
   if (planned.needs.length > 0) lines.push(`needs: ${planned.needs.join(", ")}`);
   lines.push(`$ ${r.argv.map(shellQuote).join(" ")}`);
+  if (r.terminal) lines.push(`attached to the terminal: ${terminalLabel(r.terminal)}`);
   // The values a command refers to: what the program will see, exactly.
   for (const [key, value] of Object.entries(r.env)) if (key.startsWith(DATA_VARIABLE_PREFIX)) lines.push(`${key}=${shellQuote(value)}`);
   return { head: `${planned.step.type}${r.stack ? `, stack ${r.stack}` : ""}`, lines };
@@ -248,6 +277,7 @@ export const PROCESS_RESULT_KEYS = ["stdout", "stderr", "exit_code"] as const;
  * stdout; `stdout`, `stderr` and `exit_code` go to the metadata.
  */
 export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPlan>, ctx: StepContext): Promise<StepOutcome> {
+  if (planned.resolved.terminal) return runAttached(planned, ctx, planned.resolved.terminal);
   // A fresh capture per attempt (the engine's): a retried step stores its last attempt's output.
   const capture = ctx.capture;
   try {
@@ -261,5 +291,39 @@ export async function runPlannedProcess(planned: PlannedStep<StepBase, ProcessPl
       return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: error.message };
     }
     throw error;
+  }
+}
+
+/**
+ * Runs a `tty` / `interactive` process step (see `attached-process.ts`):
+ * on a pseudo-terminal of its own with `tty`, with muster's stdin and
+ * Ctrl-C with `interactive`. Its value is "" (nothing is captured).
+ */
+async function runAttached(planned: PlannedStep<StepBase, ProcessPlan>, ctx: StepContext, terminal: TerminalSettings): Promise<StepOutcome> {
+  const refused = sandboxRefusal(planned, ctx, terminal) ?? (terminal.tty ? ptyRefusal() : undefined);
+  if (refused) return { status: "failed", exitCode: EXIT_NO_PTY, error: refused };
+  const stdin = terminal.interactive ? ctx.stdin : "null";
+  let pid: number | undefined;
+  // The step owns Ctrl-C: a SIGINT muster gets goes to its group, and the run goes on.
+  const release = terminal.interactive ? ownInterrupts(() => pid !== undefined && platform.killGroup(pid, "SIGINT")) : () => {};
+  const out = ctx.streams.stdout;
+  try {
+    const outcome = await runStepProcess(planned, ctx, {
+      stdout: terminal.tty ? (out === "inherit" ? (data) => platform.write(1, data) : out) : out,
+      stderr: ctx.streams.stderr,
+      stdin: terminal.tty ? "null" : stdin,
+      terminal: terminal.tty
+        ? { size: hostTerminalSize() ?? DEFAULT_TERMINAL_SIZE, attach: (child) => attachTerminal(child, { forwardInput: stdin === "inherit" }) }
+        : undefined,
+      onSpawn: (spawned) => void (pid = spawned),
+    });
+    if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
+    if (outcome.code !== EXIT_OK) return { status: "failed", exitCode: outcome.code };
+    return { status: "succeeded", exitCode: EXIT_OK, ...(ctx.capture ? { value: ATTACHED_VALUE } : {}) };
+  } catch (error) {
+    if (error instanceof SpawnError) return { status: "failed", exitCode: error.code === "ENOENT" ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE, error: error.message };
+    throw error;
+  } finally {
+    release();
   }
 }

@@ -17,7 +17,7 @@
  * @module
  */
 import * as v from "valibot";
-import { EXIT_FAILURE, EXIT_SIGINT, EXIT_USAGE } from "../exit-codes.ts";
+import { EXIT_FAILURE, EXIT_SIGINT, EXIT_USAGE, EXIT_WAITING } from "../exit-codes.ts";
 import type { PromptView } from "../prompts/view.ts";
 import { expect, str } from "../workflow/schema.ts";
 import type { Behaviours, PlannedStep, StepContext, StepKind, StepOutcome } from "./kind.ts";
@@ -97,6 +97,20 @@ export function promptParts<S extends PromptStep, T>(type: string, spec: PromptS
 async function askFor<S extends PromptStep, T>(planned: PlannedStep<S, PathsPlan>, ctx: StepContext, spec: PromptSpec<S, T>): Promise<StepOutcome> {
   const answer = ctx.run.answers?.[planned.name];
   if (answer !== undefined) return spec.fromAnswer(answer, planned);
+  if (ctx.run.suspend && !ctx.run.dryRun) {
+    // Suspend mode (serve): the question waits for an answer through the runner's API; the default is only offered.
+    const secret = planned.step.type === "input" && (planned.step as PromptStep & { password?: boolean }).password;
+    // A password prompt's default is never shown to whoever answers.
+    const { default: shownDefault, ...rest } = planned.resolved.texts;
+    const texts = secret ? rest : planned.resolved.texts;
+    const options = optionsOf(planned);
+    ctx.run.suspend({
+      step: planned.name, type: planned.step.type, prompt: texts.prompt ?? planned.name,
+      ...(options.length > 0 ? { options } : {}), ...(!secret && shownDefault !== undefined && shownDefault !== "" ? { default: shownDefault } : {}),
+      check: { step: planned.step, texts },
+    });
+    return { status: "canceled", exitCode: EXIT_WAITING, error: "waiting for an answer" };
+  }
   const onTerminal = (ctx.run.terminal?.stdin ?? false) && (ctx.run.terminal?.stderr ?? false);
   if (!onTerminal) {
     const defaultText = planned.resolved.texts.default;

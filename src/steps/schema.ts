@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
 import type { AnyKind, Placement } from "./kind.ts";
 import { OUTPUT_KINDS, outputModeField, showSettings, viewportSettings } from "./output-mode.ts";
+import { freshnessFields } from "./freshness-fields.ts";
 
 /** `when:` and `continue:` are parsed by `workflow/condition.ts`, which reports their problems with positions. */
 const condition = v.optional(v.unknown());
@@ -33,7 +34,7 @@ function build(kind: AnyKind, placement: Placement): Built {
     const entries: v.ObjectEntries = {
       name: v.optional(nonEmpty),
       type: v.optional(str),
-      ...(placement === "top" ? { when: condition, continue: condition } : { needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names")), []) }),
+      ...(placement === "top" ? { when: condition, continue: condition, ...freshnessFields } : { needs: v.optional(v.array(nonEmpty, expect("a list of sibling step names")), []) }),
       outputs: v.optional(stringMap, {}),
       identity: v.optional(nonEmpty),
       ...(kind.behaviours.timeout ? { timeout: v.optional(duration) } : {}),

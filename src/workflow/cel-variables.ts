@@ -3,10 +3,11 @@
  * them (pkg/workflow/condition_context.go): `env` is the workflow's `env:`
  * overlaid with the step's, as written (not rendered, not the process
  * environment); `stack` is `-s`, else the step's, else the workflow's;
- * `os`/`arch` are Go's names. The freshness facts are not computed yet:
- * `checksum.changed`, `timestamp.changed` and `preconditions.success` are
- * false and `sources`/`artifacts` empty, as Atmos has them for a step that
- * declares no `inputs`/`artifacts`/`preconditions`. `steps` is muster's:
+ * `os`/`arch` are Go's names. The freshness facts (`checksum.changed`,
+ * `timestamp.changed`, `preconditions.success`, `sources`, `artifacts`) are
+ * the step's, computed by `src/run/freshness.ts` for the facts its condition
+ * mentions; without them (no `inputs`/`artifacts`/`preconditions`) they are
+ * false and empty, as Atmos has them. `steps` is muster's:
  * the results of the steps that succeeded so far (templates' `.steps`).
  * @module
  */
@@ -16,6 +17,9 @@ import type { CelVariables } from "./cel.ts";
 import type { RunContext } from "./run-context.ts";
 import type { StepBase } from "./types.ts";
 
+/** The variables freshness fills (`src/run/freshness.ts` computes them). */
+export type FreshnessVariables = Pick<CelVariables, "checksum" | "timestamp" | "preconditions" | "sources" | "artifacts">;
+
 /**
  * The variables of `step`'s conditions (`status` and `ci` are the judge's).
  *
@@ -24,7 +28,7 @@ import type { StepBase } from "./types.ts";
  * celVariables(run, step, state.steps).env; // { ...workflow env, ...step env }
  * ```
  */
-export function celVariables(run: RunContext, step: StepBase, steps: Record<string, unknown>): Omit<CelVariables, "status" | "ci"> {
+export function celVariables(run: RunContext, step: StepBase, steps: Record<string, unknown>, facts?: FreshnessVariables): Omit<CelVariables, "status" | "ci"> {
   const own = step as StepBase & { env?: Record<string, string>; stack?: string };
   const { os, arch: goArch } = goPlatform(platform(), arch());
   return {
@@ -35,11 +39,11 @@ export function celVariables(run: RunContext, step: StepBase, steps: Record<stri
     os,
     arch: goArch,
     platform: `${os}/${goArch}`,
-    checksum: { changed: false },
-    timestamp: { changed: false },
-    preconditions: { success: false },
-    sources: [],
-    artifacts: [],
+    checksum: facts?.checksum ?? { changed: false },
+    timestamp: facts?.timestamp ?? { changed: false },
+    preconditions: facts?.preconditions ?? { success: false },
+    sources: facts?.sources ?? [],
+    artifacts: facts?.artifacts ?? [],
     steps,
   };
 }

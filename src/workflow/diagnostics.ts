@@ -72,7 +72,8 @@ function objectSchemaAt(schema: AnySchema, keys: ReadonlyArray<string | number>)
   const unwrap = (s: AnySchema | undefined): AnySchema | undefined => {
     while (s) {
       if (s.type === "optional" && s.wrapped) s = s.wrapped;
-      else if (s.pipe && s.pipe[0] !== s) s = s.pipe[0];
+      // A pipe that checks the shape first (a map, not a list) and then is an object: the object.
+      else if (s.pipe && s.pipe[0] !== s) s = s.pipe.find((p) => p !== s && p.entries) ?? s.pipe[0];
       else if (s.type === "union" && s.options) s = s.options.find((o) => unwrap(o)?.entries) ?? s.options[0];
       else return s;
     }

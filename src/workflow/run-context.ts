@@ -36,4 +36,20 @@ export interface RunContext {
   answers?: Record<string, string>;
   /** Interrupts the whole run as Ctrl-C does (a prompt aborted with Esc or Ctrl-C, which raw mode turns into keys). */
   interrupt?: (why: string) => void;
+  /**
+   * Suspend mode (`MUSTER_SUSPEND_AT_PROMPTS=1` without a terminal, as under
+   * `muster serve`): a prompt step with no answer calls this with its question
+   * instead of taking its default or failing; the run then stops to wait.
+   */
+  suspend?: (question: SuspendedPrompt) => void;
+}
+
+/** The question a suspended prompt step asks; `check` lets the runner validate an answer with the step's own `answerProblem`. */
+export interface SuspendedPrompt {
+  step: string;
+  type: string;
+  prompt: string;
+  options?: string[];
+  default?: string;
+  check: { step: unknown; texts: Record<string, string> };
 }

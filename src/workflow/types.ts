@@ -50,6 +50,8 @@ export interface StepBase {
   identity?: string;
   /** How the step's output is shown: its `output`/`viewport`/`show`, merged with the workflow's (src/steps/output-mode.ts). */
   presentation?: StepPresentation;
+  /** `inputs`, `artifacts`, `preconditions`: when the step is up to date (`src/run/freshness.ts`). Top-level steps only. */
+  freshness?: FreshnessDeclarations;
 }
 
 /** Atmos' `output`, `viewport` and `show` of one step, merged with its workflow's. */
@@ -59,6 +61,13 @@ export interface StepPresentation {
   viewport?: { height?: number; width?: number };
   /** Top-level steps: the workflow's `show` merged key by key with the step's. */
   show?: WorkflowShow;
+}
+
+/** A step's freshness fields as written (Atmos' Inputs, Artifacts, Preconditions); a field not written is absent. */
+export interface FreshnessDeclarations {
+  inputs?: { sources: string[] };
+  artifacts?: { paths: string[] };
+  preconditions?: { tools: string[] };
 }
 
 /** Fields that steps hand down as defaults: workflow -> group -> child. */

@@ -23,5 +23,5 @@ if (!keyboard) {
     });
   });
   const fds = ([0, 1, 2] as const).map((fd) => platform.isTerminal(fd)).join(",");
-  platform.write(1, encoder.encode(`READY terminals ${fds} columns ${platform.columns(1)}\n`));
+  platform.write(1, encoder.encode(`READY terminals ${fds} columns ${platform.columns(1)} size ${JSON.stringify(platform.terminalSize(1))}\n`));
 }

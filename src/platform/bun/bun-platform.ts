@@ -2,10 +2,12 @@
  * The Bun side of {@linkcode Platform}.
  * @module
  */
-import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts";
+import type { ChildProcess, IncrementalHash, Platform, SpawnOptions, SqlValue } from "../types.ts";
 import { existsSync } from "node:fs";
 import { SpawnError } from "../types.ts";
-import { openNodeKeyboard } from "../node-keyboard.ts";
+import { openNodeInput, openNodeKeyboard } from "../node-keyboard.ts";
+import { spawnOnTerminal } from "./terminal-spawn.ts";
+import { connectRawSocket } from "./raw-socket.ts";
 import { openLibc } from "./libc.ts";
 import { tryLockFile } from "./file-lock.ts";
 import { terminalProbe } from "./terminal-probe.ts";
@@ -109,6 +111,14 @@ export function createBunPlatform(): Platform {
     isTerminal: (fd) => terminalProbe().isatty(fd),
     openKeyboard: () => openNodeKeyboard(process.stdin),
     columns: (fd) => terminalProbe().columns(fd),
+    terminalSize: (fd) => terminalProbe().size(fd),
+    onResize(handler) {
+      process.on("SIGWINCH", handler);
+      return () => process.off("SIGWINCH", handler);
+    },
+    spawnTerminal: process.platform === "win32" ? undefined : spawnOnTerminal,
+    openInput: (options) => openNodeInput(process.stdin, options),
+    connectRaw: connectRawSocket,
     write(fd, data) {
       // A reader that went away (EPIPE: `| head`, a closed terminal) must not stop a run or its
       // cleanup: what would have gone to it is dropped.
@@ -164,6 +174,11 @@ export function createBunPlatform(): Platform {
       };
     },
     digest: (algorithm, data) => new Bun.CryptoHasher(algorithm).update(data).digest("hex"),
+    hasher(algorithm) {
+      const hash = new Bun.CryptoHasher(algorithm);
+      const fed: IncrementalHash = { update: (data) => (hash.update(data), fed), digest: () => hash.digest("hex") };
+      return fed;
+    },
     async closeProcessMemory() {
       const libc = openLibc({ prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" } });
       if (!libc) return false;

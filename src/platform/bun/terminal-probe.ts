@@ -14,6 +14,7 @@ import { openLibc } from "./libc.ts";
 export interface TerminalProbe {
   isatty(fd: number): boolean;
   columns(fd: 1 | 2): number | undefined;
+  size(fd: 0 | 1 | 2): { columns: number; rows: number } | undefined;
 }
 
 const TIOCGWINSZ = 0x5413;
@@ -42,6 +43,10 @@ function libcProbe(): TerminalProbe | undefined {
       if (libc.symbols.ioctl(fd, TIOCGWINSZ, ptr(size)) !== 0) return undefined;
       return size[1]! > 0 ? size[1] : undefined;
     },
+    size(fd) {
+      if (libc.symbols.isatty(fd) !== 1 || libc.symbols.ioctl(fd, TIOCGWINSZ, ptr(size)) !== 0) return undefined;
+      return size[0]! > 0 && size[1]! > 0 ? { columns: size[1]!, rows: size[0]! } : undefined;
+    },
   };
 }
 
@@ -50,5 +55,10 @@ function nodeProbe(): TerminalProbe {
   return {
     isatty: (fd) => streams[fd]?.isTTY === true,
     columns: (fd) => (streams[fd].isTTY ? (streams[fd] as NodeJS.WriteStream).columns : undefined),
+    size(fd) {
+      // Only the output streams know their size: stdin's terminal is usually the same one.
+      const out = [fd, 1, 2].map((n) => streams[n as 0 | 1 | 2]).find((s) => s.isTTY && "columns" in s) as NodeJS.WriteStream | undefined;
+      return streams[fd].isTTY && out ? { columns: out.columns, rows: out.rows } : undefined;
+    },
   };
 }

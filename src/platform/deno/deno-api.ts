@@ -13,6 +13,14 @@ export interface DenoChild {
   readonly status: Promise<{ code: number; signal: string | null }>;
 }
 
+/** A connection (`Deno.connect`, `Deno.connectTls`). */
+export interface DenoConn {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  closeWrite(): Promise<void>;
+  close(): void;
+}
+
 export interface DenoHttpClient {
   close(): void;
 }
@@ -51,6 +59,8 @@ export interface DenoApi {
   env: { toObject(): Record<string, string> };
   cwd(): string;
   consoleSize(): { columns: number; rows: number };
+  connect(options: { transport: "unix"; path: string } | { hostname: string; port: number }): Promise<DenoConn>;
+  connectTls(options: { hostname: string; port: number; caCerts?: string[]; cert?: string; key?: string }): Promise<DenoConn>;
   execPath(): string;
   /** FFI (needs --allow-ffi, which -A gives): only prctl is called. */
   dlopen(path: string, symbols: { prctl: { parameters: readonly string[]; result: string } }): { symbols: { prctl(...args: [number, bigint, bigint, bigint, bigint]): number }; close(): void };

@@ -2,13 +2,14 @@
  * The Deno side of {@linkcode Platform}.
  * @module
  */
-import type { ChildProcess, Platform, SpawnOptions, SqlValue } from "../types.ts";
+import type { ChildProcess, IncrementalHash, Platform, SpawnOptions, SqlValue } from "../types.ts";
 import { existsSync } from "node:fs";
 import { SpawnError } from "../types.ts";
 import nodeProcess from "node:process";
 import { Deno, type DenoHttpClient } from "./deno-api.ts";
 import { tryLockFile } from "./file-lock.ts";
-import { openNodeKeyboard } from "../node-keyboard.ts";
+import { openNodeInput, openNodeKeyboard } from "../node-keyboard.ts";
+import { connectDenoRaw } from "./raw-socket.ts";
 
 function stdio(mode: "inherit" | "pipe" | "null"): "inherit" | "piped" | "null" {
   return mode === "pipe" ? "piped" : mode;
@@ -97,6 +98,22 @@ export function createDenoPlatform(): Platform {
     },
     isTerminal: (fd) => (fd === 0 ? Deno.stdin : fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
     openKeyboard: () => openNodeKeyboard(nodeProcess.stdin),
+    terminalSize(fd) {
+      if (!(fd === 0 ? Deno.stdin : fd === 1 ? Deno.stdout : Deno.stderr).isTerminal()) return undefined;
+      try {
+        return Deno.consoleSize();
+      } catch {
+        return undefined;
+      }
+    },
+    onResize(handler) {
+      Deno.addSignalListener("SIGWINCH", handler);
+      return () => Deno.removeSignalListener("SIGWINCH", handler);
+    },
+    // Deno has no pseudo-terminal API (Deno.Command's stdio is inherit, piped or null): spawnTerminal stays
+    // undefined, and `tty: true` on a host step is refused under Deno, saying so (a documented gap).
+    openInput: (options) => openNodeInput(nodeProcess.stdin, options),
+    connectRaw: connectDenoRaw,
     // Loaded on first use: this module is imported under Bun too, where node:crypto costs start-up.
     openSqlite(path) {
       const { DatabaseSync } = (nodeProcess as unknown as { getBuiltinModule(id: "node:sqlite"): typeof import("node:sqlite") }).getBuiltinModule("node:sqlite");
@@ -112,6 +129,11 @@ export function createDenoPlatform(): Platform {
       return Promise.reject(new Error("PostgreSQL state needs the Bun build of muster (the muster executable): Deno has no built-in PostgreSQL client, and muster takes no package for one; under Deno use sqlite:DIR/runs.db"));
     },
     digest: (algorithm, data) => (nodeProcess as unknown as { getBuiltinModule(id: "node:crypto"): typeof import("node:crypto") }).getBuiltinModule("node:crypto").createHash(algorithm).update(data).digest("hex"),
+    hasher(algorithm) {
+      const hash = (nodeProcess as unknown as { getBuiltinModule(id: "node:crypto"): typeof import("node:crypto") }).getBuiltinModule("node:crypto").createHash(algorithm);
+      const fed: IncrementalHash = { update: (data) => (hash.update(data), fed), digest: () => hash.digest("hex") };
+      return fed;
+    },
     columns(fd) {
       if (!(fd === 1 ? Deno.stdout : Deno.stderr).isTerminal()) return undefined;
       try {

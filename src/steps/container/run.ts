@@ -19,6 +19,8 @@ import { shellQuote, splitShellWords } from "../../util/shell-words.ts";
 import { formatDuration } from "../../workflow/duration.ts";
 import type { FieldPath, PlanScope, StepContext, StepOutcome } from "../kind.ts";
 import { capturedValue, planRunFields } from "../process.ts";
+import { ATTACHED_VALUE, DEFAULT_TERMINAL_SIZE, hostTerminalSize, terminalLabel } from "../attached-process.ts";
+import { runAttached } from "./attach.ts";
 import { IMAGE_REFERENCE, isTemplated, runWith, type RunWith } from "./fields.ts";
 import { parsePolicy, runRefusals } from "./policy.ts";
 import { renderChecked } from "./render.ts";
@@ -232,6 +234,11 @@ function codeOf(step: ContainerStep): (path: FieldPath) => Dialect | undefined {
   };
 }
 
+/** ` (tty, interactive)` after a start line, or "". */
+function attachWords(spec: ContainerSpec): string {
+  return spec.attach ? ` (${terminalLabel({ tty: spec.attach.tty, interactive: spec.attach.stdin })})` : "";
+}
+
 /** `action: run`. */
 export const runAction: ContainerActionKind<RunWith, RunPlan> = {
   schema: runWith,
@@ -262,13 +269,15 @@ export const runAction: ContainerActionKind<RunWith, RunPlan> = {
     const volumesDir = scope.run.workflowFile ? dirname(scope.run.workflowFile) : scope.run.baseDir;
     const refused = runRefusals(w, enginePolicy(scope.run.env, scope.run.baseDir), fields.cwd, true, volumesDir)[0];
     if (refused) throw new PlanError(scope.name, refused.text);
+    if (step.terminal) spec.attach = { tty: step.terminal.tty, stdin: step.terminal.interactive };
     return { action: "run", background: step.background, spec, cwd: fields.cwd };
   },
-  describe: (plan) => `container ${plan.spec.image}${plan.background ? " (background)" : ""}`,
+  describe: (plan) => `container ${plan.spec.image}${plan.background ? " (background)" : ""}${attachWords(plan.spec)}`,
   viewText(plan) {
     const c = plan.spec;
     const lines = [`image ${c.image} (pull ${c.pull})${c.command ? ` command ${c.command.map(shellQuote).join(" ")}` : ""}`];
     if (c.entrypoint) lines.push(`entrypoint ${c.entrypoint.map(shellQuote).join(" ")}`);
+    if (c.attach) lines.push(`attached to the terminal: ${terminalLabel({ tty: c.attach.tty, interactive: c.attach.stdin })}`);
     for (const p of c.ports) lines.push(`port ${p.hostIp}:${p.host ?? "(random)"} -> ${p.container}/${p.protocol}`);
     for (const m of c.volumes) lines.push(`${m.type === "bind" ? "volume" : m.type} ${m.source || "(anonymous)"} -> ${m.target}${m.readOnly ? " (read-only)" : ""}`);
     for (const [k, val] of Object.entries(c.env)) lines.push(`env ${k}=${val}`);
@@ -293,8 +302,10 @@ export const runAction: ContainerActionKind<RunWith, RunPlan> = {
  * its exit code is the step's. An interrupt stops it (a force kills it)
  * and always removes it; otherwise `cleanup` says whether it is kept.
  */
-export function runForeground(scope: ContainerScope, name: string, spec: ContainerSpec, ctx: StepContext): Promise<StepOutcome> {
+export function runForeground(scope: ContainerScope, name: string, planned: ContainerSpec, ctx: StepContext): Promise<StepOutcome> {
   const { cancellation } = ctx;
+  // An attached TTY starts at muster's terminal's size.
+  const spec = planned.attach?.tty ? { ...planned, attach: { ...planned.attach, size: hostTerminalSize() ?? DEFAULT_TERMINAL_SIZE } } : planned;
   return scope.withEngine(name, async (docker) => {
     const id = await scope.create(docker, name, spec, cancellation);
     const onCancel = () => void docker.stopContainer(id, Math.ceil(spec.stopTimeoutMs / 1000)).catch(() => {});
@@ -303,11 +314,21 @@ export function runForeground(scope: ContainerScope, name: string, spec: Contain
     cancellation.forceSignal.addEventListener("abort", onForce, { once: true });
     let keep = spec.cleanup === "never";
     try {
-      await docker.startContainer(id);
       const forward = async (stream: 1 | 2, data: Uint8Array) => {
         const sink = ctx.streams[stream === 1 ? "stdout" : "stderr"];
         await (typeof sink === "function" ? sink(data) : ctx.write(stream, data));
       };
+      if (spec.attach) {
+        // Attached before it starts: nothing it writes is missed. Its output streams live, nothing is captured (as in Atmos).
+        const code = await runAttached(docker, id, spec.attach, ctx, forward);
+        if (cancellation.canceled) return { status: "canceled", exitCode: code };
+        if (code !== EXIT_OK) {
+          keep ||= spec.cleanup === "on_success";
+          return { status: "failed", exitCode: code, error: `container exited with code ${code}${keep ? ` (kept for inspection: docker rm ${id.slice(0, 12)} when done)` : ""}` };
+        }
+        return { status: "succeeded", exitCode: EXIT_OK, ...(ctx.capture ? { value: { ...ATTACHED_VALUE, metadata: { ...ATTACHED_VALUE.metadata, container_id: id } } } : {}) };
+      }
+      await docker.startContainer(id);
       const code = await streamToExit(docker, id, forward);
       if (cancellation.canceled) return { status: "canceled", exitCode: code };
       if (code !== EXIT_OK) {

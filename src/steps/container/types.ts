@@ -23,6 +23,8 @@ export interface ContainerStep extends StepBase {
   workingDirectory?: string;
   stack?: string;
   with: Record<string, unknown>;
+  /** `tty` / `interactive` (foreground `run` only): the container attaches to muster's terminal. */
+  terminal?: { tty: boolean; interactive: boolean };
 }
 
 /** A `run`, planned: the container, and the step's directory (mounted at the workspace in the foreground). */

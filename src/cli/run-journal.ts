@@ -1,0 +1,154 @@
+/**
+ * `muster workflow`'s side of the run journal: which run `--resume` picks
+ * and what it keeps of it, and the record a run writes as it goes.
+ * @module
+ */
+import { resolve } from "node:path";
+import { UsageError } from "../errors.ts";
+import { platform } from "../platform/index.ts";
+import type { Project } from "../load/discover.ts";
+import type { InputStep } from "../steps/input.ts";
+import type { Workflow } from "../workflow/types.ts";
+import { definitionDigests } from "../journal/definition-digest.ts";
+import { Journal, KEEP_RUNS, RETENTION_MS, retentionMs } from "../journal/journal.ts";
+import { parseDuration } from "../workflow/duration.ts";
+import { Masker } from "../journal/masker.ts";
+import { MASKED, newRunId, type RunRecord, type StepEntry } from "../journal/run-record.ts";
+import { RunWriter } from "../journal/run-writer.ts";
+
+/** The value of `--resume=RUN` in `rawArgs`: the run named, `""` for a bare `--resume`, undefined without one. */
+export function resumeFlag(rawArgs: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (const arg of rawArgs) {
+    if (arg === "--") break;
+    if (arg === "--resume") found ??= "";
+    else if (arg.startsWith("--resume=")) found = arg.slice("--resume=".length);
+  }
+  return found;
+}
+
+/** The journal, or a usage error saying why `--resume` has none. */
+export function journalForResume(env: Record<string, string>): Journal {
+  const { journal, problem } = Journal.open(env);
+  if (journal) return journal;
+  throw new UsageError(problem ? `--resume: the run journal ${problem} (expected a directory of this user's that nobody else may write)` : "--resume: the run journal is off (MUSTER_NO_JOURNAL); nothing to resume");
+}
+
+/**
+ * The run `--resume` continues: the one named (`id`, or a unique start of
+ * it), else the newest failed or interrupted run in `project` of workflow
+ * `name` in `file` (when given). Refuses a run still going, one that
+ * succeeded, and one of another project or workflow.
+ *
+ * @example
+ * ```ts
+ * pickRun(journal, project, "", { name: "deploy", file: "/p/workflows.yaml" }).id; // "20261202-154019-3fa2"
+ * ```
+ */
+export function pickRun(journal: Journal, project: Project, id: string, want: { name?: string; file?: string; answers?: Record<string, string> }): RunRecord {
+  const all = journal.list();
+  const here = all.filter((r) => r.project === project.basePath);
+  let record: RunRecord | undefined;
+  if (id) {
+    try {
+      record = journal.find(id, all);
+    } catch (error) {
+      throw new UsageError(`--resume=${id}: ${(error as Error).message}`);
+    }
+    if (!record) throw new UsageError(`--resume=${id}: no such run in the journal (${journal.dir}); muster runs lists this project's runs`);
+    if (record.project !== project.basePath) throw new UsageError(`--resume=${id}: run ${record.id} ran in project ${record.project}, not in ${project.basePath}; resume it from there (-C ${record.project})`);
+    if (want.name !== undefined && record.workflow !== want.name) throw new UsageError(`--resume=${id}: run ${record.id} is of workflow "${record.workflow}", not "${want.name}"`);
+  } else {
+    record = here.find((r) => (r.status === "failed" || r.status === "interrupted") && (want.name === undefined || r.workflow === want.name) && (want.file === undefined || r.file === want.file));
+    if (!record) {
+      const what = want.name ? `workflow "${want.name}"` : "any workflow";
+      throw new UsageError(`--resume: no failed or interrupted run of ${what} in this project (${project.basePath}) in the journal; muster runs lists the runs`);
+    }
+  }
+  if (record.status === "running") throw new UsageError(`--resume: run ${record.id} is still running (pid ${record.pid}); wait for it, or stop it first`);
+  // A run suspended at a prompt resumes with its answer (what `muster serve` does once the answer comes).
+  const waitsAt = record.waitingFor?.step ?? "?";
+  if (record.status === "waiting" && want.answers?.[waitsAt] === undefined) throw new UsageError(`--resume: run ${record.id} is waiting for an answer at step "${waitsAt}"; resume it with --answer ${waitsAt}=VALUE`);
+  if (record.status === "succeeded") throw new UsageError(`--resume: run ${record.id} succeeded; nothing is left to resume`);
+  if (want.file !== undefined && record.file !== want.file) throw new UsageError(`--resume: run ${record.id} ran workflow "${record.workflow}" of ${record.file}, not of ${want.file}`);
+  return record;
+}
+
+/** Refuses `--var`s and `-s` that differ from the resumed run's: a resumed run has the values its steps ran with. */
+export function refuseChangedInputs(record: RunRecord, vars: Record<string, string>, stack: string | undefined): void {
+  for (const [key, value] of Object.entries(vars)) {
+    if (record.vars[key] === value) continue;
+    throw new UsageError(`--resume: --var ${key}=${value} differs from run ${record.id}'s (${record.vars[key] === undefined ? "unset" : `${key}=${record.vars[key]}`}); a resumed run keeps its vars: run it anew (without --resume) to change them`);
+  }
+  if (stack !== undefined && stack !== (record.stack ?? "")) {
+    throw new UsageError(`--resume: -s ${stack} differs from run ${record.id}'s stack (${record.stack ?? "none"}); a resumed run keeps its stack: run it anew (without --resume) to change it`);
+  }
+}
+
+/** The stored answers a resume may reuse (not the masked ones), under those given now. */
+export function resumedAnswers(record: RunRecord, given: Record<string, string>): Record<string, string> {
+  const kept = Object.fromEntries(Object.entries(record.answers).filter(([, value]) => value !== MASKED));
+  return { ...kept, ...given };
+}
+
+/** The password prompts of `workflow`: their answers and results are masked. */
+export function passwordSteps(workflow: Workflow): Set<string> {
+  return new Set(workflow.steps.filter((s) => s.type === "input" && (s as InputStep).password).map((s) => s.name));
+}
+
+/** What a run tells its journal record when it starts. */
+export interface RunStart {
+  project: Project;
+  /** The workflow as defined (before `!env`/`!exec` are evaluated). */
+  workflow: Workflow;
+  file: { path: string; display: string };
+  stack?: string;
+  vars: Record<string, string>;
+  answers: Record<string, string>;
+  /** Under `--resume`: the run continued, where, and the entries kept. */
+  resumed?: { record: RunRecord; fromStep: string; kept: StepEntry[] };
+}
+
+/**
+ * Opens the journal and writes the run's record (status `running`); the
+ * writer, or undefined when the journal is off or cannot be used (warned).
+ */
+export function startJournal(start: RunStart, warn: (text: string) => void): { writer: RunWriter; digestOf: (name: string) => string } | undefined {
+  const env = platform.env();
+  const { journal, problem } = Journal.open(env);
+  if (problem) warn(`run journal off: ${problem} (expected a directory of this user's that nobody else may write); this run cannot be resumed with --resume`);
+  if (!journal) return undefined;
+  // Retention: the runs past it go as a new one starts (one directory listing when there are none).
+  journal.prune({ olderThanMs: retentionMs(env, parseDuration) ?? RETENTION_MS, keep: KEEP_RUNS });
+  const secret = passwordSteps(start.workflow);
+  const masker = new Masker().addEnv(env).add(...Object.entries(start.answers).filter(([name]) => secret.has(name)).map(([, value]) => value));
+  const answers = Object.fromEntries(Object.entries(start.answers).map(([name, value]) => [name, secret.has(name) ? MASKED : masker.mask(value).value]));
+  const now = new Date().toISOString();
+  const digest = definitionDigests(start.workflow);
+  const fresh: RunRecord = {
+    v: 1,
+    id: newRunId(new Date()),
+    status: "running",
+    project: start.project.basePath,
+    file: resolve(start.file.path),
+    fileShown: start.file.display,
+    workflow: start.workflow.name,
+    digest,
+    ...(start.stack !== undefined ? { stack: start.stack } : {}),
+    vars: start.vars,
+    answers,
+    pid: platform.pid,
+    startedAt: now,
+    updatedAt: now,
+    resumes: [],
+    steps: [],
+  };
+  const old = start.resumed?.record;
+  const record: RunRecord = old
+    ? { ...fresh, id: old.id, startedAt: old.startedAt, resumes: [...old.resumes, { at: now, fromStep: start.resumed!.fromStep }], steps: start.resumed!.kept }
+    : fresh;
+  const writer = RunWriter.start(journal, record, masker, secret, warn, old !== undefined);
+  if (!writer) throw new UsageError(`--resume: run ${record.id} is being resumed by another muster; wait for it`);
+  const digests = new Map(digest.steps.map((s) => [s.name, s.digest]));
+  return { writer, digestOf: (name) => digests.get(name) ?? "" };
+}
