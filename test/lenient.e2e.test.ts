@@ -67,6 +67,12 @@ describe("fixtures/lenient", () => {
     expect(result.stdout).toBe("[terraform][plan][mock][-s][idontexist][-s][cli]\n");
   });
 
+  test("output on a step attached to the terminal is ignored: it writes there itself", async () => {
+    const result = await run("w", "output-on-tty");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("on-tty");
+  });
+
   test("a stack manifest's other sections are ignored; its workflows run", async () => {
     const result = await run("smoke-test", "stack-manifest");
     expect(result.code).toBe(0);

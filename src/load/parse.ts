@@ -18,6 +18,7 @@ import { replaceAt, scalarsWhereStrings } from "./scalar-strings.ts";
 import { manifestSchema, workflowSchema, type Schema } from "../workflow/schema.ts";
 import type { FreshnessDeclarations, SourceRef, StepBase, StepPresentation, Workflow, WorkflowFile } from "../workflow/types.ts";
 import { mergeShow, OUTPUT_KINDS } from "../steps/output-mode.ts";
+import { attachesTerminal } from "../steps/behaviours.ts";
 import { YamlSource } from "../workflow/yaml-source.ts";
 import { withYamlHints } from "../workflow/yaml-hints.ts";
 
@@ -173,6 +174,9 @@ class WorkflowParser {
     parsed.steps.forEach((rawStep, index) => {
       const step = this.#step(rawStep, [...path, "steps", index], where, names[index]!, "top");
       // `output` and `viewport`: the step's, else the workflow's; `show`: the workflow's merged key by key with the step's (Atmos).
+      if (step && step.presentation?.output !== undefined && attachesTerminal(kindOfStep(step), step)) {
+        this.#out.warn([...path, "steps", index, "output"], `${where}, step "${step.name}"`, `"output" is ignored on a step attached to the terminal (tty, interactive): it writes there itself, and Atmos captures nothing either (expected no output, or no tty/interactive)`, "key");
+      }
       if (step && OUTPUT_KINDS.has(step.type)) {
         step.presentation = { ...step.presentation, output: step.presentation?.output ?? parsed.output, viewport: step.presentation?.viewport ?? parsed.viewport };
       }

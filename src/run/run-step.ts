@@ -44,7 +44,7 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const firstCtx = contextFor(parent);
   // A prompt owns the terminal even when its output is captured: it draws on the terminal itself.
   const ownsTerminal = (firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams) || ((kind.behaviours.interactive || attachesTerminal(kind, step)) && firstCtx.stdin === "inherit");
-  const output = effectiveOutput(kind.type, step.presentation?.output, firstCtx.run.env);
+  const output = effectiveOutput(kind.type, step.presentation?.output, firstCtx.run.env, attachesTerminal(kind, step));
   const shown = output && output !== "raw" ? { output, ...(output === "viewport" && step.presentation?.viewport ? { viewport: step.presentation.viewport } : {}) } : {};
   // Atmos' show.labels: false leaves out the step's own lines (muster's start and success lines stand for Atmos' labels).
   const quiet = startsQuietly(kind, planned.step) || step.presentation?.show?.labels === false;

@@ -17,7 +17,8 @@
  *
  * The mode is the step's `output`, else the workflow's, else `viewport`
  * when `ATMOS_PAGER` turns the pager on (and `NO_PAGER` is unset) for a
- * kind whose default is `log`, else the kind's default.
+ * kind whose default is `log`, else the kind's default. A step attached to
+ * the terminal (`tty`, `interactive`) has no mode: it writes there itself.
  * @module
  */
 import * as v from "valibot";
@@ -87,8 +88,9 @@ export function pagerEnabled(env: Readonly<Record<string, string | undefined>>):
  * effectiveOutput("shell", undefined, { ATMOS_PAGER: "true" }); // "raw"
  * ```
  */
-export function effectiveOutput(kind: string, written: OutputMode | undefined, env: Readonly<Record<string, string | undefined>>): OutputMode | undefined {
-  if (!OUTPUT_KINDS.has(kind)) return undefined;
+export function effectiveOutput(kind: string, written: OutputMode | undefined, env: Readonly<Record<string, string | undefined>>, attached = false): OutputMode | undefined {
+  // A step attached to the terminal (tty, interactive) writes to it itself: Atmos captures nothing there either.
+  if (!OUTPUT_KINDS.has(kind) || attached) return undefined;
   if (written) return written;
   if (!LOG_BY_DEFAULT.has(kind)) return "raw";
   return pagerEnabled(env) ? "viewport" : "log";
