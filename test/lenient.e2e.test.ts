@@ -111,3 +111,12 @@ describe("fixtures/lenient on the engine (Docker)", () => {
     expect(result.code).toBe(0);
   }, 120_000);
 });
+
+test("validate --format json lists the warnings beside the problems", async () => {
+  const result = await muster(["validate", "--format", "json", "-f", `${dir}/wait-all-with-for.yaml`]);
+  expect(result.code).toBe(0);
+  const json = JSON.parse(result.stdout);
+  expect(json.valid).toBe(true);
+  expect(json.problems).toEqual([]);
+  expect(json.warnings).toEqual([{ file: `${dir}/wait-all-with-for.yaml`, line: 10, col: 9, path: `workflow "e2e", step "step2"`, message: `wait-all takes no targets and ignores "for", as Atmos does: it waits for every service started so far`, expected: `no "for"; use type: wait to name services` }]);
+});
