@@ -104,6 +104,21 @@ describe("output modes without a terminal", () => {
     expect(plain.stderr).toMatch(/▸ s sh script \(1 lines\)\nerr-first\n✓ s in /);
   });
 
+  test("describe says each step's written output mode (text and --json)", async () => {
+    const dir = project(`workflows:
+  w:
+    output: log
+    steps:
+      - { name: a, type: shell, command: "true" }
+      - { name: b, type: shell, command: "true", output: none }
+`);
+    const text = await muster(["describe", "w"], { cwd: dir });
+    expect(text.stdout).toContain("1. a (shell, output log)\n");
+    expect(text.stdout).toContain("2. b (shell, output none)\n");
+    const json = JSON.parse((await muster(["describe", "w", "--json"], { cwd: dir })).stdout);
+    expect(json.steps.map((s: { output?: string }) => s.output)).toEqual(["log", "none"]);
+  });
+
   test("viewport without a terminal is log (the output printed when the step ends)", async () => {
     const dir = project(`workflows:
   w:
