@@ -95,7 +95,9 @@ describe("Atmos' workflow fixture", () => {
   test("validate refuses exactly no-steps and invalid-step-type, with positions", async () => {
     const result = await muster(["validate", "-f", fixture], { cwd: dir.path });
     expect(result.code).toBe(2);
-    const problems = result.stderr.split("\n").filter((l) => l.includes("test.yaml:"));
+    const problems = result.stderr.split("\n").filter((l) => l.includes("test.yaml:") && !l.includes(": warning: "));
+    // Atmos pins that the workflow's stack beats an inline --stack: accepted, and said.
+    expect(result.stderr).toContain(`test.yaml:204:18: warning: workflow "double-hyphen-stack-precedence", step "step1": the command sets the stack itself (--stack), but the workflow's stack "nonprod" is added after it and wins`);
     expect(problems).toEqual([
       expect.stringMatching(/test\.yaml:40:12: workflow "no-steps": "steps" is empty/),
       expect.stringMatching(/test\.yaml:47:15: workflow "invalid-step-type", step "step1": unknown step type "invalid"/),

@@ -165,6 +165,7 @@ describe("CI awareness", () => {
     expect(JSON.parse(json.stdout)).toEqual({
       valid: false, files: 1, workflows: 0, skipped: 0,
       problems: [{ file: "workflows.yaml", line: 4, col: 17, path: `workflow "w", step "step1"`, message: `unknown step type "shel", did you mean "shell"?`, expected: "a step type; every type is in docs/step-types.md" }],
+      warnings: [],
     });
   });
 });

@@ -34,15 +34,14 @@ describe("templated values cannot become code or arguments", () => {
     expect(existsSync(join(dir, "ran"))).toBe(false);
   });
 
-  test("atmos: -s in the command conflicts with an explicit -s and is refused, positioned", async () => {
+  test("atmos: -s in the command loses to an explicit -s, which muster adds after it (atmos takes the last), as Atmos does", async () => {
     const dir = project(`workflows:\n  w:\n    steps:\n      - { name: apply, command: "terraform apply vpc -s prod" }\n`);
     const run = await muster(["workflow", "w", "-s", "dev"], { cwd: dir, env: env(dir) });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`workflows.yaml:4:33: workflow "w", step "apply": field "command": the command sets the stack itself (-s), which would override -s dev given to muster`);
-    expect(existsSync(join(dir, "argv"))).toBe(false);
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, "argv"), "utf8")).toBe("[terraform][apply][vpc][-s][prod][-s][dev]\n");
     // Without an explicit stack the command's own -s stands, as before.
     expect((await muster(["workflow", "w"], { cwd: dir, env: env(dir) })).code).toBe(0);
-    expect(readFileSync(join(dir, "argv"), "utf8")).toBe("[terraform][apply][vpc][-s][prod]\n");
+    expect(readFileSync(join(dir, "argv"), "utf8")).toBe("[terraform][apply][vpc][-s][prod][-s][dev]\n[terraform][apply][vpc][-s][prod]\n");
   });
 
   test("shell: | quote inside \"...\" is the value itself; inside sh -c '...' (a second parse) a validation error", async () => {

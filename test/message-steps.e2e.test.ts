@@ -266,13 +266,14 @@ describe("script", () => {
     chmodSync(join(dir, "bin/python3"), 0o755);
     const run = await muster(["workflow", "w"], { cwd: dir, env: { PATH: `${join(dir, "bin")}:${process.env.PATH}` } });
     expect(run.code).toBe(4);
-    expect(run.stdout).toContain('[py] argv=-\n[py] stdin=print("hi", "w")\n');
+    // log (a script's default): the output when the script ends; muster's own lines stand for Atmos' [name] labels.
+    expect(run.stdout).toContain('argv=-\nstdin=print("hi", "w")\n');
     expect(run.stdout).toContain("1 2\n");
-    expect(run.stdout).toContain("[other] catted text\n");
+    expect(run.stdout).toContain("catted text\n");
     expect(run.stdout).toContain('py=[argv=-\nstdin=print("hi", "w")] js=[1 2] sh=[warn] other=[catted text]\n');
     expect(run.stdout).not.toContain("from-sh");
-    expect(run.stderr).toContain("✓ py completed\n");
-    expect(run.stdout).toContain("[bad] oops\n");
+    expect(run.stderr).toMatch(/▸ py python3 script \(2 lines\)\n✓ py in /);
+    expect(run.stdout).toContain("oops\n");
     expect(run.stderr).toContain("✗ bad failed (exit code 4)");
   });
 

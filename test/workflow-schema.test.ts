@@ -47,6 +47,8 @@ describe("schemas/workflow.json", () => {
       const value = new YamlSource(text).value as { workflows: Record<string, unknown> };
       for (const [name, workflow] of Object.entries(value.workflows)) {
         if (parsed.broken?.has(name)) continue;
+        // Accepted with a warning (a number or boolean where a string goes, as Atmos reads it): the editor says so too.
+        if (parsed.warnings?.some((w) => w.workflow === name && w.message.includes("taken as the string"))) continue;
         expect({ file: relative(repoRoot, file), name, problems: validateJson({ workflows: { [name]: workflow } }, schema) }).toEqual({ file: relative(repoRoot, file), name, problems: [] });
         checked++;
       }

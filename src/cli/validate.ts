@@ -8,7 +8,7 @@ import { EXIT_OK, EXIT_USAGE } from "../exit-codes.ts";
 import { detectCi } from "../output/ci/providers.ts";
 import { stderr, stdout } from "../output/terminal.ts";
 import { platform } from "../platform/index.ts";
-import { type Diagnostic, formatDiagnostic } from "../workflow/diagnostics.ts";
+import { type Diagnostic, formatDiagnostic, formatWarning } from "../workflow/diagnostics.ts";
 import { displayPath, loadWorkflowFiles } from "../load/discover.ts";
 import { dirArg, fileArg, loadProject } from "./common.ts";
 import { SUMMARIES } from "./summaries.ts";
@@ -67,7 +67,8 @@ export default defineCommand({
     const ci = detectCi(platform.env(), undefined, project.ci);
     if (ci) for (const d of diagnostics) await stdout.write(ci.provider.error({ title: "muster: invalid workflow file", message: d.message, file: d.file, line: d.line, col: d.col }));
     if (format === "json") {
-      await stdout.write(`${JSON.stringify({ valid: files.length > 0 && diagnostics.length === 0, files: files.length, workflows, skipped: skipped.length, problems: diagnostics.map(problemJson) })}\n`);
+      const warnings = files.flatMap((f) => f.warnings).map(({ workflow: _, ...w }) => problemJson(w));
+      await stdout.write(`${JSON.stringify({ valid: files.length > 0 && diagnostics.length === 0, files: files.length, workflows, skipped: skipped.length, problems: diagnostics.map(problemJson), warnings })}\n`);
       return files.length > 0 && diagnostics.length === 0 ? EXIT_OK : EXIT_USAGE;
     }
     const skippedNote = skipped.length > 0 ? ` (${plural(skipped.length, "other YAML file")} without "workflows:" skipped)` : "";
@@ -75,6 +76,8 @@ export default defineCommand({
       await stderr.write(`${c.red("✗")} no workflow files found in ${displayPath(project, project.workflowsDir) || "."}${skippedNote} (expected .yaml files with a "workflows:" key; see "Where workflow files are found" in docs/command-line.md, or name one with -f)\n`);
       return EXIT_USAGE;
     }
+    // Accepted as Atmos accepts it, but probably not meant: said, never refused.
+    for (const f of files) for (const w of f.warnings) await stderr.write(`${formatWarning(w)}\n`);
     for (const d of diagnostics) await stderr.write(`${formatDiagnostic(d)}\n`);
     if (diagnostics.length > 0) {
       const bad = new Set(diagnostics.map((d) => d.file)).size;

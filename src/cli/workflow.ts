@@ -217,7 +217,7 @@ export default defineCommand({
         heartbeatMs: stderr.isTerminal ? 0 : heartbeatMs,
         columns: platform.columns(2),
       });
-      const text = new TextRenderer({ stdout: status.stdout, stderr: status.stderr, quiet: args.quiet, ci });
+      const text = new TextRenderer({ stdout: status.stdout, stderr: status.stderr, quiet: args.quiet, ci, liveViewport: status.viewportLive });
       observers.push(text, status);
       warn = (message) => void text.emit({ type: "message", level: "warn", text: message });
       const summary = ci?.provider.summaryFile?.(env);

@@ -61,6 +61,10 @@ export type RunEvent =
     group?: boolean;
     /** What the step prints is its whole report: renderers show no start or end line unless it fails. */
     quiet?: boolean;
+    /** Atmos' output mode of the step when not `raw` (src/steps/output-mode.ts): renderers hold, bound or drop its output. */
+    output?: "log" | "viewport" | "none";
+    /** `viewport`: the live region's size. */
+    viewport?: { height?: number; width?: number };
   }
   | { type: "step.output"; path: StepPath; stream: 1 | 2; data: Uint8Array }
   | { type: "step.retry"; path: StepPath; attempt: number; maxAttempts: number; delayMs: number; reason: string }

@@ -9,7 +9,7 @@ import { userInfo } from "node:os";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { isWithin } from "../files/paths.ts";
 import { DiscoveryError } from "../errors.ts";
-import { formatDiagnostic, suggest, type Diagnostic } from "../workflow/diagnostics.ts";
+import { formatDiagnostic, formatWarning, suggest, type Diagnostic, type Warning } from "../workflow/diagnostics.ts";
 import { cacheDir, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
 import { fastYaml } from "../workflow/yaml-fast.ts";
@@ -189,6 +189,8 @@ export interface LoadedFile {
   display: string;
   workflowFile?: WorkflowFile;
   diagnostics: Diagnostic[];
+  /** Accepted as Atmos accepts it, but probably not meant (printed by validate, describe and workflow). */
+  warnings: Warning[];
   /** Valid YAML without a `workflows:` key: another tool's file. */
   foreign?: boolean;
   /** The workflow names the file declares (also when it is invalid). */
@@ -245,7 +247,7 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
   const decoded = decodeUtf8(bytes);
   if (typeof decoded !== "string") {
     // Replacing invalid bytes would run a different command than the file holds: refuse, positioned.
-    return { path, display, diagnostics: [{ file: display, ...decoded, message: `invalid UTF-8 (byte 0x${decoded.byte.toString(16).padStart(2, "0")} at offset ${decoded.offset}) (expected a UTF-8 text file)` }], declares: [], fileLevel: true };
+    return { path, display, diagnostics: [{ file: display, ...decoded, message: `invalid UTF-8 (byte 0x${decoded.byte.toString(16).padStart(2, "0")} at offset ${decoded.offset}) (expected a UTF-8 text file)` }], warnings: [], declares: [], fileLevel: true };
   }
   const text = decoded;
   // The runtime's fast parser where it is certain to agree with the full one; else the parse cache
@@ -262,9 +264,9 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
     await loadCel();
     parsed = parseWorkflowFile(display, text, fast ?? cached ?? parsed.value);
   }
-  const { workflowFile, diagnostics, value, foreign, declares = [], broken, fileLevel } = parsed;
+  const { workflowFile, diagnostics, warnings = [], value, foreign, declares = [], broken, fileLevel } = parsed;
   if (fast === undefined && cached === undefined && diagnostics.length === 0) await writeParsed(dir, text, value);
-  return { path, display, workflowFile, diagnostics, foreign, declares, broken, fileLevel };
+  return { path, display, workflowFile, diagnostics, warnings, foreign, declares, broken, fileLevel };
 }
 
 /** The files `-f` names, or every workflow file in the workflows directory. */
@@ -315,11 +317,13 @@ export async function findWorkflow(
     throw new DiscoveryError(`${diagnostics.length} problem${diagnostics.length > 1 ? "s" : ""} in workflow files:\n${diagnostics.map(formatDiagnostic).join("\n")}`, diagnostics);
   }
   const warnings = files.filter((f) => f.diagnostics.length > 0).map(brokenSummary);
+  // The chosen workflow's own warnings (and its file's), each positioned.
+  const ownWarnings = (f: LoadedFile) => f.warnings.filter((w) => w.workflow === undefined || w.workflow === name).map(formatWarning);
   const matches = files.filter((f) => f.workflowFile?.workflows.has(name));
-  if (matches.length === 1) return { file: matches[0]!, workflow: matches[0]!.workflowFile!.workflows.get(name)!, warnings };
+  if (matches.length === 1) return { file: matches[0]!, workflow: matches[0]!.workflowFile!.workflows.get(name)!, warnings: [...ownWarnings(matches[0]!), ...warnings] };
   if (matches.length > 1 && chooseFile) {
     const file = await chooseFile(matches);
-    return { file, workflow: file.workflowFile!.workflows.get(name)!, warnings };
+    return { file, workflow: file.workflowFile!.workflows.get(name)!, warnings: [...ownWarnings(file), ...warnings] };
   }
   if (matches.length > 1) {
     throw new DiscoveryError(`workflow "${name}" is defined in ${matches.length} files: ${matches.map((m) => m.display).join(", ")} (expected one; choose with -f FILE)`);

@@ -9,12 +9,16 @@ import { ATMOS_ONLY, CHILD_STEP_TYPES, kindOf, kindOfStep, STEP_TYPES } from "..
 import type { AnyKind, BuildContext, FieldPath, Placement } from "../steps/kind.ts";
 import { stepFields, stepSchema } from "../steps/schema.ts";
 import { unitDependency } from "../steps/dependency.ts";
+import { type AtmosStep, inlineStackFlag } from "../steps/atmos.ts";
 import { sandboxSettings } from "../steps/container/fields.ts";
 import { checkConditionReads, checkTemplates } from "./template-check.ts";
 import { celParts, compileCelPart, type Condition, ConditionError, loadedCel, parseCondition } from "../workflow/condition.ts";
-import { DiagnosticCollector, describeValue, suggest, type Diagnostic } from "../workflow/diagnostics.ts";
+import { DiagnosticCollector, describeValue, formatFieldPath, suggest, type Diagnostic, type Warning } from "../workflow/diagnostics.ts";
+import { replaceAt, scalarsWhereStrings } from "./scalar-strings.ts";
 import { manifestSchema, workflowSchema, type Schema } from "../workflow/schema.ts";
-import type { FreshnessDeclarations, SourceRef, StepBase, Workflow, WorkflowFile } from "../workflow/types.ts";
+import type { FreshnessDeclarations, SourceRef, StepBase, StepPresentation, Workflow, WorkflowFile } from "../workflow/types.ts";
+import { mergeShow, OUTPUT_KINDS } from "../steps/output-mode.ts";
+import { attachesTerminal } from "../steps/behaviours.ts";
 import { YamlSource } from "../workflow/yaml-source.ts";
 import { withYamlHints } from "../workflow/yaml-hints.ts";
 
@@ -22,6 +26,8 @@ import { withYamlHints } from "../workflow/yaml-hints.ts";
 export interface ParseResult {
   workflowFile?: WorkflowFile;
   diagnostics: Diagnostic[];
+  /** What is accepted (as Atmos accepts it) but probably not meant: printed, never refused. */
+  warnings?: Warning[];
   /** The YAML is fine but has no `workflows:` key: some other tool's file (skipped when searching, as Atmos does). */
   foreign?: boolean;
   /** The workflow names the file declares, even when it is invalid (to tell whose file it is). */
@@ -59,6 +65,10 @@ class WorkflowParser {
     return this.#out.diagnostics;
   }
 
+  get warnings(): Warning[] {
+    return this.#out.warnings;
+  }
+
   /** Problems by the workflow they belong to. */
   readonly broken = new Map<string, Diagnostic[]>();
 
@@ -79,10 +89,39 @@ class WorkflowParser {
   }
 
   #check<S extends Schema>(schema: S, value: unknown, path: Path, where: string, fieldPrefix: Path = []): v.InferOutput<S> | undefined {
-    const result = v.safeParse(schema, value, { abortEarly: false });
+    let result = v.safeParse(schema, value, { abortEarly: false });
+    // Only a refused value can hold a number or boolean where a string goes: a valid file pays nothing for this.
+    if (!result.success) {
+      const asText = this.#scalarsAsText(schema, value, path, where, fieldPrefix);
+      if (asText !== value) result = v.safeParse(schema, (value = asText), { abortEarly: false });
+    }
     if (result.success) return result.output as v.InferOutput<S>;
     this.#out.reportIssues(schema, result.issues, path, where, fieldPrefix, value);
     return undefined;
+  }
+
+  /**
+   * A number or boolean where `schema` takes only a string becomes the text
+   * it is written as, as Atmos' decoder reads it, with a warning; unless that
+   * text is refused too (`duration: 10`), whose error then names the number.
+   */
+  #scalarsAsText(schema: Schema, value: unknown, path: Path, where: string, fieldPrefix: Path): unknown {
+    const found = scalarsWhereStrings(schema, value);
+    if (found.length === 0) return value;
+    const valueAt = (keys: Path) => keys.reduce<unknown>((at, k) => (at as Record<string | number, unknown>)[k], value);
+    const texts = found.map((keys) => this.#source.sourceText([...path, ...keys]) ?? String(valueAt(keys)));
+    let coerced = value;
+    found.forEach((keys, i) => (coerced = replaceAt(coerced, keys, texts[i]!)));
+    const issues = v.safeParse(schema, coerced, { abortEarly: false }).issues ?? [];
+    const refused = new Set(issues.map((issue) => JSON.stringify((issue.path ?? []).map((item) => item.key))));
+    let result = value;
+    found.forEach((keys, i) => {
+      if (refused.has(JSON.stringify(keys))) return;
+      result = replaceAt(result, keys, texts[i]!);
+      const field = formatFieldPath([...fieldPrefix, ...keys]);
+      this.#out.warn([...path, ...keys], where, `${field ? `field "${field}": ` : ""}got ${describeValue(valueAt(keys))}, taken as the string ${JSON.stringify(texts[i])} as Atmos does (quote it to say so: "${texts[i]}")`);
+    });
+    return result;
   }
 
   parse(): WorkflowFile | undefined {
@@ -94,7 +133,14 @@ class WorkflowParser {
       this.#out.report([], "", text);
       return undefined;
     }
-    const manifest = this.#check(manifestSchema, value, [], "");
+    // Atmos reads only these keys and ignores the rest (a stack manifest may hold workflows too): ignored, with a warning.
+    const known = new Set(["name", "description", "workflows"]);
+    const ignored = Object.keys(value).filter((key) => !known.has(key));
+    for (const key of ignored) {
+      const hint = suggest(key, [...known]);
+      this.#out.warn([key], "", `field "${key}" is not part of a workflow file and is ignored, as Atmos ignores it${hint ? `; did you mean "${hint}"?` : ""} (expected name, description, workflows)`, "key");
+    }
+    const manifest = this.#check(manifestSchema, ignored.length > 0 ? Object.fromEntries(Object.entries(value).filter(([key]) => known.has(key))) : value, [], "");
     if (!manifest) return undefined;
     const workflows = new Map<string, Workflow>();
     for (const [name, raw] of Object.entries(manifest.workflows)) {
@@ -123,12 +169,18 @@ class WorkflowParser {
     const dependencies = this.#dependencies(parsed.dependencies, parsed.steps, path, where);
     if (dependencies === null) ok = false;
     else if (dependencies) steps.push(dependencies);
+    const names = stepNames(parsed.steps, "");
+    this.#warnRenamed(parsed.steps, names, path, where, "");
     parsed.steps.forEach((rawStep, index) => {
-      const step = this.#step(rawStep, [...path, "steps", index], where, index, "top");
-      // The workflow's `output` is the default of the steps that have an output mode of their own (script), as in Atmos.
-      if (step && parsed.output && step.type === "script" && isMapping(rawStep) && !("output" in rawStep)) {
-        (step as StepBase & { output: string }).output = parsed.output === "viewport" ? "log" : parsed.output;
+      const step = this.#step(rawStep, [...path, "steps", index], where, names[index]!, "top");
+      // `output` and `viewport`: the step's, else the workflow's; `show`: the workflow's merged key by key with the step's (Atmos).
+      if (step && step.presentation?.output !== undefined && attachesTerminal(kindOfStep(step), step)) {
+        this.#out.warn([...path, "steps", index, "output"], `${where}, step "${step.name}"`, `"output" is ignored on a step attached to the terminal (tty, interactive): it writes there itself, and Atmos captures nothing either (expected no output, or no tty/interactive)`, "key");
       }
+      if (step && OUTPUT_KINDS.has(step.type)) {
+        step.presentation = { ...step.presentation, output: step.presentation?.output ?? parsed.output, viewport: step.presentation?.viewport ?? parsed.viewport };
+      }
+      if (step) step.presentation = { ...step.presentation, show: mergeShow(parsed.show, step.presentation?.show) };
       if (step) steps.push(step);
       else ok = false;
     });
@@ -140,7 +192,14 @@ class WorkflowParser {
       }
     });
     // Background services may reuse a name after cancel; #checkServices judges those.
-    this.#checkUniqueNames(steps.filter((s) => kindOfStep(s).services?.starts?.(s) === undefined), where, "step");
+    // An inline -s loses to the stack muster appends (atmos takes the last one, as in Atmos): probably not meant.
+    steps.forEach((step, index) => {
+      const stack = (step as StepBase & { stack?: string }).stack ?? parsed.stack;
+      const flag = step.type === "atmos" ? inlineStackFlag((step as AtmosStep).words) : undefined;
+      if (flag && stack) this.#out.warn([...path, "steps", index, "command"], `${where}, step "${step.name}"`, `the command sets the stack itself (${flag}), but the ${(step as StepBase & { stack?: string }).stack !== undefined ? "step's" : "workflow's"} stack "${stack}" is added after it and wins, as in Atmos (atmos takes the last -s) (expected the stack in one place: the stack: field)`);
+    });
+    // Atmos allows a name twice at the top (the later result replaces the earlier): a warning.
+    this.#warnDuplicateNames(steps.filter((s) => kindOfStep(s).services?.starts?.(s) === undefined), where);
     this.#checkServices(steps, path, where);
     if (!ok) return undefined;
     // Templates are checked once the steps are known: `.steps.X` must name a step that runs before.
@@ -199,7 +258,7 @@ class WorkflowParser {
     for (let n = 2; taken.has(name); n++) name = `dependencies_${n}`;
     this.#building = true;
     try {
-      const group = this.#step({ name, type: "parallel", fail: { mode: mode ?? "wait_all" }, steps: children }, [...path, "dependencies"], where, 0, "top");
+      const group = this.#step({ name, type: "parallel", fail: { mode: mode ?? "wait_all" }, steps: children }, [...path, "dependencies"], where, name, "top");
       return group ?? null;
     } finally {
       this.#building = false;
@@ -236,8 +295,7 @@ class WorkflowParser {
   }
 
   /** Builds a step at `path` (top-level, or a child of a group) through its kind. */
-  #step(raw: unknown, path: Path, parentWhere: string, index: number, placement: Placement): StepBase | undefined {
-    const name = isMapping(raw) && typeof raw.name === "string" && raw.name !== "" ? raw.name : `step${index + 1}`;
+  #step(raw: unknown, path: Path, parentWhere: string, name: string, placement: Placement): StepBase | undefined {
     const where = `${parentWhere}, ${placement === "top" ? "step" : "child"} "${name}"`;
     if (!isMapping(raw)) {
       const expected = placement === "top" ? `a map with at least "type" or "command"` : `a map with at least "type" and "command"`;
@@ -277,10 +335,12 @@ class WorkflowParser {
       identity: parsed.identity as string | undefined,
       timeoutMs: parsed.timeout as number | undefined,
       retry: parsed.retry as StepBase["retry"],
+      // As written here; the workflow's settings are merged in by #workflow.
+      presentation: { output: parsed.output as StepPresentation["output"], viewport: parsed.viewport as StepPresentation["viewport"], show: parsed.show as StepPresentation["show"] },
     };
     const freshness = freshnessOf(parsed);
     if (freshness) base.freshness = freshness;
-    return kind.build(parsed, base, this.#buildContext(path, where));
+    return kind.build(parsed, base, this.#buildContext(path, where, name));
   }
 
   /** Set when a condition is CEL and the CEL library is not loaded: the caller loads it and parses again. */
@@ -314,16 +374,19 @@ class WorkflowParser {
     return ok ? condition : null;
   }
 
-  #buildContext(path: Path, where: string): BuildContext {
+  #buildContext(path: Path, where: string, name: string): BuildContext {
     return {
       where,
       report: (field: FieldPath, text: string, part?: "key" | "value", at?: string) => this.#out.report([...path, ...field], at ?? where, text, part),
+      warn: (field: FieldPath, text: string, part?: "key" | "value") => this.#out.warn([...path, ...field], where, text, part),
       check: <S extends Schema>(schema: S, value: unknown, field: FieldPath) => this.#check(schema, value, [...path, ...field], where, [...field]),
       children: (raw: unknown[]) => {
         let ok = true;
         const children: StepBase[] = [];
+        const names = stepNames(raw, name);
+        this.#warnRenamed(raw, names, path, where, name);
         raw.forEach((rawChild, index) => {
-          const child = this.#step(rawChild, [...path, "steps", index], where, index, "child");
+          const child = this.#step(rawChild, [...path, "steps", index], where, names[index]!, "child");
           if (child) children.push(child);
           else ok = false;
         });
@@ -356,20 +419,29 @@ class WorkflowParser {
     return true;
   }
 
-  #checkUniqueNames(steps: ReadonlyArray<{ name: string; source: SourceRef }>, where: string, noun: string): boolean {
+  /** An unnamed step whose generated name another step has: renamed as Atmos renames it, with a warning. */
+  #warnRenamed(raw: readonly unknown[], names: string[], path: Path, where: string, parent: string): void {
+    raw.forEach((step, index) => {
+      const plain = parent ? `${parent}_step${index + 1}` : `step${index + 1}`;
+      if (names[index] === plain || (isMapping(step) && step.name !== undefined && step.name !== "")) return;
+      this.#out.warn([...path, "steps", index], `${where}, ${parent ? "child" : "step"} "${names[index]}"`, `this unnamed step would be "${plain}", which another step is named, so it is named "${names[index]}", as Atmos names it (expected a name: of its own)`);
+    });
+  }
+
+  #warnDuplicateNames(steps: ReadonlyArray<{ name: string; source: SourceRef }>, where: string): void {
     const seen = new Map<string, SourceRef>();
-    let ok = true;
     for (const step of steps) {
       const first = seen.get(step.name);
-      if (first) {
-        this.diagnostics.push({
-          ...step.source,
-          message: `${where}: duplicate ${noun} name "${step.name}", first used at line ${first.line} (expected unique names)`,
-        });
-        ok = false;
-      } else seen.set(step.name, step.source);
+      if (!first) {
+        seen.set(step.name, step.source);
+        continue;
+      }
+      const workflow = /^workflow "([^"]+)"/.exec(where)?.[1];
+      this.#out.warnings.push({
+        file: step.source.file, line: step.source.line, col: step.source.col, ...(workflow !== undefined ? { workflow } : {}),
+        message: `${where}: step name "${step.name}" is used twice (first at line ${first.line}); it runs, as in Atmos, and its result replaces the first's in .steps.${step.name} (expected unique names)`,
+      });
     }
-    return ok;
   }
 
   /** Services named by wait/cancel must have been started earlier and not canceled since; a live service's name is not reused. */
@@ -400,6 +472,32 @@ class WorkflowParser {
       if (roles.stops) for (const target of targets) live.delete(target);
     });
   }
+}
+
+/**
+ * The names of a list of raw steps, Atmos' way (pkg/workflow/step_names.go):
+ * a step's own `name`, else `step<N>` (`<parent>_step<N>` in a group), with
+ * `_` appended until it differs from every other name in the list.
+ *
+ * @example
+ * ```ts
+ * stepNames([{ name: "step2" }, {}], ""); // ["step2", "step2_"]
+ * ```
+ */
+export function stepNames(steps: readonly unknown[], parent: string): string[] {
+  const own = (raw: unknown) => {
+    const name = isMapping(raw) ? raw.name : undefined;
+    return typeof name === "string" || typeof name === "number" || typeof name === "boolean" ? String(name) : "";
+  };
+  const used = new Set(steps.map(own).filter((n) => n !== ""));
+  return steps.map((raw, index) => {
+    const name = own(raw);
+    if (name !== "") return name;
+    let candidate = parent ? `${parent}_step${index + 1}` : `step${index + 1}`;
+    while (used.has(candidate)) candidate += "_";
+    used.add(candidate);
+    return candidate;
+  });
 }
 
 /**
@@ -446,9 +544,10 @@ export function parseWorkflowFile(file: string, text: string, knownValue?: unkno
   const foreign = value === null || value === undefined || typeof value !== "object" || Array.isArray(value) || !("workflows" in value);
   const declares = !foreign && value!.workflows !== null && typeof value!.workflows === "object" ? Object.keys(value!.workflows as object) : [];
   const needsCel = parser.needsCel || undefined;
-  if (diagnostics.length === 0) return { workflowFile, diagnostics, value: source.value, declares, needsCel };
+  const warnings = parser.warnings.sort((a, b) => a.line - b.line || a.col - b.col);
+  if (diagnostics.length === 0) return { workflowFile, diagnostics, warnings, value: source.value, declares, needsCel };
   for (const list of parser.broken.values()) list.sort((a, b) => a.line - b.line || a.col - b.col);
-  return { diagnostics, foreign, declares, broken: parser.broken, fileLevel, workflowFile: fileLevel ? undefined : workflowFile, needsCel };
+  return { diagnostics, warnings, foreign, declares, broken: parser.broken, fileLevel, workflowFile: fileLevel ? undefined : workflowFile, needsCel };
 }
 
 /** A step's `inputs`/`artifacts`/`preconditions`, as validated by `src/steps/freshness-fields.ts`; undefined without any. */

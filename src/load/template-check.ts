@@ -46,20 +46,19 @@ type Scope = Omit<Visit, "step" | "field" | "isOutput">;
 /** Calls `visit` for every template of every step, children included. Linear in the number of steps. */
 function forEachTemplate(workflow: Pick<Workflow, "name" | "steps">, visit: (v: Visit) => void): void {
   // Names by the index of the top-level step after which they exist.
-  const ranAt = new Map<string, { index: number; step: StepBase }>();
+  // A name used twice at the top (allowed, as in Atmos) reads the latest step of that name that ran before.
+  const ranAt = new Map<string, Array<{ index: number; step: StepBase }>>();
+  const add = (name: string, at: { index: number; step: StepBase }) => ranAt.set(name, [...(ranAt.get(name) ?? []), at]);
   workflow.steps.forEach((step, index) => {
-    ranAt.set(step.name, { index, step });
-    for (const child of (step as GroupLike).steps ?? []) if (!ranAt.has(child.name)) ranAt.set(child.name, { index, step: child });
+    add(step.name, { index, step });
+    for (const child of (step as GroupLike).steps ?? []) if (!ranAt.has(child.name)) add(child.name, { index, step: child });
   });
   workflow.steps.forEach((step, index) => {
-    const visible = (name: string) => {
-      const at = ranAt.get(name);
-      return at && at.index < index ? at.step : undefined;
-    };
+    const visible = (name: string) => ranAt.get(name)?.findLast((at) => at.index < index)?.step;
     const scope: Scope = {
       visible,
       visibleNames: () => [...ranAt.keys()].filter((n) => visible(n)),
-      later: (name) => (ranAt.get(name)?.index ?? -1) >= index,
+      later: (name) => !visible(name) && (ranAt.get(name)?.at(-1)?.index ?? -1) >= index,
       inMatrix: false,
       where: `workflow "${workflow.name}", step "${step.name}"`,
     };

@@ -19,6 +19,8 @@ function generic(planned: PlannedStep): string[] {
   if (fresh?.inputs) parts.push(`inputs ${fresh.inputs.sources.join(" ") || "(none)"}`);
   if (fresh?.artifacts) parts.push(`artifacts ${fresh.artifacts.paths.join(" ") || "(none)"}`);
   if (fresh?.preconditions) parts.push(`preconditions ${fresh.preconditions.tools.join(" ") || "(none)"}`);
+  // Atmos' output mode, when one is written (the step's or the workflow's); a script's log is said by its own view.
+  if (step.presentation?.output && step.type !== "script") parts.push(`output ${step.presentation.output}`);
   if (planned.kind.behaviours.timeout && step.timeoutMs !== undefined) parts.push(`timeout ${formatDuration(step.timeoutMs)}`);
   if (planned.kind.behaviours.retry && step.retry) {
     const r = step.retry;
@@ -37,6 +39,7 @@ export function stepView(planned: PlannedStep): StepView {
     ...(step.continueOn ? { continue: conditionText(step.continueOn) } : {}),
     ...(step.freshness ?? {}),
     ...(Object.keys(step.outputs).length > 0 ? { outputs: step.outputs } : {}),
+    ...(step.presentation?.output ? { output: step.presentation.output } : {}),
     ...(planned.kind.behaviours.timeout && step.timeoutMs !== undefined ? { timeout_ms: step.timeoutMs } : {}),
     ...(planned.kind.behaviours.retry && step.retry ? { retry: step.retry } : {}),
   };

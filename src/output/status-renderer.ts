@@ -7,7 +7,9 @@
  * erases the region first and redraws it after, so it never interleaves with
  * output lines, and it is erased for good at the end: the transcript keeps
  * no status lines. While a step owns the terminal (a sequential step writing
- * to it directly) the region is hidden.
+ * to it directly) the region is hidden. A step with `output: viewport`
+ * shows its last lines under its own line (a bounded live region) when
+ * stdout is a terminal too.
  *
  * Without a terminal: a heartbeat line, `still running: test (2m30s)`, when
  * nothing was printed for a while (30 s; `MUSTER_HEARTBEAT` sets it), so CI
@@ -29,7 +31,12 @@ interface Activity {
   lastLine?: string;
   /** Its unfinished end, until a newline comes. */
   partial?: string;
+  /** Atmos' `output: viewport`: the step's last lines, shown under its line (at most `height`, cut to `width`). */
+  viewport?: { height: number; width?: number; lines: string[] };
 }
+
+/** Lines a viewport shows when its `viewport.height` is not set. */
+export const VIEWPORT_HEIGHT = 10;
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]/g;
@@ -107,6 +114,11 @@ export class StatusRenderer implements RunObserver {
   #pending?: ReturnType<typeof setTimeout>;
   #lastServiceBeat: number;
 
+  /** Whether `viewport` steps are shown here, live (else the text renderer prints them as `log`). */
+  get viewportLive(): boolean {
+    return this.#options.live && this.#options.stdout.isTerminal;
+  }
+
   constructor(options: StatusOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
@@ -148,7 +160,12 @@ export class StatusRenderer implements RunObserver {
   emit(event: RunEvent): void | Promise<void> {
     switch (event.type) {
       case "step.start":
-        this.#activities.set(event.path.join("\u0000"), { label: event.path.join(" / "), name: event.path.at(-1), since: this.#now() });
+        this.#activities.set(event.path.join("\u0000"), {
+          label: event.path.join(" / "),
+          name: event.path.at(-1),
+          since: this.#now(),
+          ...(event.output === "viewport" && this.viewportLive ? { viewport: { height: event.viewport?.height ?? VIEWPORT_HEIGHT, width: event.viewport?.width, lines: [] } } : {}),
+        });
         if (event.ownsTerminal) {
           this.#terminalOwner = event.path.join("\u0000");
           // The step gets the terminal as the user set it up (keys it reads are echoed) before it starts: a prompt's raw mode comes after.
@@ -161,8 +178,15 @@ export class StatusRenderer implements RunObserver {
           const text = (activity.partial ?? "") + new TextDecoder().decode(event.data).replace(/\r\n?/g, "\n");
           const lines = text.split("\n");
           activity.partial = lines.pop()!.slice(-4096);
-          const last = lines.map((l) => l.replace(CONTROL, "").trim()).filter(Boolean).at(-1);
+          const clean = lines.map((l) => l.replace(CONTROL, "").trimEnd());
+          const last = clean.map((l) => l.trim()).filter(Boolean).at(-1);
           if (last) activity.lastLine = last;
+          const view = activity.viewport;
+          if (view) {
+            view.lines.push(...clean);
+            if (view.lines.length > view.height) view.lines.splice(0, view.lines.length - view.height);
+            this.#redraw();
+          }
         }
         return;
       }
@@ -215,10 +239,14 @@ export class StatusRenderer implements RunObserver {
     const width = Math.max(20, (this.#options.columns ?? 80) - 1);
     const spin = SPINNER[this.#frame % SPINNER.length]!;
     const all = [...this.#activities.values()];
-    const shown = all.slice(0, 8).map((a) => {
-      const last = a.lastLine ?? a.partial?.replace(CONTROL, "").trim();
+    const shown = all.slice(0, 8).flatMap((a) => {
+      const last = a.viewport ? undefined : a.lastLine ?? a.partial?.replace(CONTROL, "").trim();
       const extra = [a.detail, last].filter(Boolean).join("  ");
-      return c.dim(fitStatusLine(spin, a.label, a.name ?? a.label, formatDuration(now - a.since), extra, width));
+      const head = c.dim(fitStatusLine(spin, a.label, a.name ?? a.label, formatDuration(now - a.since), extra, width));
+      if (!a.viewport) return [head];
+      // The viewport: the step's last lines, each within the row (and viewport.width), under its line.
+      const room = Math.max(1, Math.min(width - 4, a.viewport.width ?? Infinity));
+      return [head, ...a.viewport.lines.map((line) => c.dim(`  │ ${line.length > room ? `${line.slice(0, room - 1)}…` : line}`))];
     });
     if (all.length > shown.length) shown.push(c.dim(`  … and ${all.length - shown.length} more`));
     return shown;

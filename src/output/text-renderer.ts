@@ -26,6 +26,14 @@ export interface TextRendererOptions {
   quiet?: boolean;
   /** CI integration: log groups around steps and child blocks, error annotations. */
   ci?: CiSettings;
+  /** The status renderer draws `viewport` steps' last lines live (stdout and stderr are a terminal): their output is held here. */
+  liveViewport?: boolean;
+}
+
+/** A top-level step's output mode other than `raw`, and what it holds meanwhile. */
+interface HeldByMode {
+  mode: "log" | "viewport" | "none";
+  capture?: OutputCapture;
 }
 
 interface GroupState {
@@ -61,6 +69,9 @@ export class TextRenderer implements RunObserver {
   #selfReporting = new Set<string>();
   /** Top-level steps whose CI log group is open. */
   #openGroups = new Set<string>();
+  /** Steps whose output mode (Atmos' `output`) is log, viewport or none. */
+  #byMode = new Map<string, HeldByMode>();
+  #liveViewport: boolean;
 
   constructor(options: TextRendererOptions) {
     this.#stdout = options.stdout;
@@ -69,6 +80,7 @@ export class TextRenderer implements RunObserver {
     this.wantsOutput = this.#quiet;
     this.#reporter = new Reporter(options.stderr, { quiet: this.#quiet });
     this.#ci = options.ci;
+    this.#liveViewport = options.liveViewport ?? false;
   }
 
   /** `service db`, `sandbox`, `container of step job`. */
@@ -80,6 +92,11 @@ export class TextRenderer implements RunObserver {
     switch (event.type) {
       case "step.start":
         if (event.quiet && event.path.length === 1) this.#selfReporting.add(event.path[0]!);
+        // none drops the output; log holds it to the end; viewport holds it too (shown live by the status region, printed only on failure).
+        // (A group's child is shown by the group's mode: only none applies to it.)
+        if (event.output && (event.path.length === 1 || event.output === "none")) {
+          this.#byMode.set(key(event.path), { mode: event.output, capture: event.output === "none" ? undefined : new OutputCapture({ keepAll: true }) });
+        }
         return this.#stepStart(event.path, event.detail, event.group ?? false);
       case "step.output":
         return this.#output(event.path, event.stream, event.data);
@@ -160,9 +177,12 @@ export class TextRenderer implements RunObserver {
   }
 
   #output(path: StepPath, stream: 1 | 2, data: Uint8Array): void | Promise<void> {
+    const byMode = this.#byMode.get(key(path));
+    if (byMode?.mode === "none") return;
     if (path.length === 1) {
       const held = this.#held.get(key(path));
       if (held) return held.append(stream, data);
+      if (byMode?.capture) return byMode.capture.append(stream, data);
       return (stream === 1 ? this.#stdout : this.#stderr).write(data);
     }
     const sinks = this.#groups.get(key(path.slice(0, -1)))?.sinks.get(path.at(-1)!);
@@ -172,6 +192,23 @@ export class TextRenderer implements RunObserver {
   async #stepEnd(event: Extract<RunEvent, { type: "step.end" }>): Promise<void> {
     const { path, result } = event;
     const name = path.at(-1)!;
+    const byMode = this.#byMode.get(key(path));
+    this.#byMode.delete(key(path));
+    if (path.length === 1 && byMode?.capture) {
+      // Atmos' log: all of stdout, then all of stderr, when the step ends; a viewport shown live is printed only when the step failed.
+      if (!(byMode.mode === "viewport" && this.#liveViewport && result.status === "succeeded")) {
+        for (const which of [1, 2] as const) {
+          let last: Uint8Array | undefined;
+          await byMode.capture.replay((stream, data) => {
+            if (stream !== which) return;
+            last = data;
+            return (stream === 1 ? this.#stdout : this.#stderr).write(data);
+          });
+          if (last && last.at(-1) !== 10) await (which === 1 ? this.#stdout : this.#stderr).write("\n");
+        }
+      }
+      await byMode.capture.dispose();
+    }
     if (path.length > 1) {
       const group = this.#groups.get(key(path.slice(0, -1)));
       const view = group?.views.get(name);
@@ -238,6 +275,7 @@ export class TextRenderer implements RunObserver {
   async close(): Promise<void> {
     for (const group of this.#groups.values()) await group.output.close();
     for (const held of this.#held.values()) await held.dispose();
+    for (const byMode of this.#byMode.values()) await byMode.capture?.dispose();
     for (const pull of this.#pulls.values()) pull.done();
   }
 }

@@ -9,6 +9,7 @@ import { exitCodeOf, messageOf } from "../errors.ts";
 import { EXIT_FAILURE, EXIT_TIMEOUT } from "../exit-codes.ts";
 import type { PlannedStep, StepContext, StepOutcome } from "../steps/kind.ts";
 import { attachesTerminal, startsQuietly } from "../steps/behaviours.ts";
+import { effectiveOutput } from "../steps/output-mode.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import { retry } from "../engine/retry.ts";
 import { Cancellation } from "../engine/cancellation.ts";
@@ -43,7 +44,11 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const firstCtx = contextFor(parent);
   // A prompt owns the terminal even when its output is captured: it draws on the terminal itself.
   const ownsTerminal = (firstCtx.streams.stdout === "inherit" && kind.behaviours.usesStreams) || ((kind.behaviours.interactive || attachesTerminal(kind, step)) && firstCtx.stdin === "inherit");
-  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(startsQuietly(kind, planned.step) ? { quiet: true } : {}) });
+  const output = effectiveOutput(kind.type, step.presentation?.output, firstCtx.run.env, attachesTerminal(kind, step));
+  const shown = output && output !== "raw" ? { output, ...(output === "viewport" && step.presentation?.viewport ? { viewport: step.presentation.viewport } : {}) } : {};
+  // Atmos' show.labels: false leaves out the step's own lines (muster's start and success lines stand for Atmos' labels).
+  const quiet = startsQuietly(kind, planned.step) || step.presentation?.show?.labels === false;
+  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(quiet ? { quiet: true } : {}), ...shown });
   const run = await retry<{ result: StepResult; why: string; final: boolean }>(async ({ number: attempt, deadline }) => {
     const scope = new Cancellation(parent, deadline);
     let outcome: StepOutcome;

@@ -9,7 +9,7 @@ import { EngineError, exitCodeOf, messageOf, MusterError } from "../errors.ts";
 import { EXIT_FAILURE } from "../exit-codes.ts";
 import type { StepBase } from "../workflow/types.ts";
 import type { PlannedStep, StepContext } from "../steps/kind.ts";
-import { waitsForServices } from "../steps/behaviours.ts";
+import { attachesTerminal, waitsForServices } from "../steps/behaviours.ts";
 import { celMentions, celParts, type Condition, type ConditionContext, ConditionEvaluationError, conditionText, forgives, loadCel, shouldRun } from "../workflow/condition.ts";
 import { celVariables, type FreshnessVariables } from "../workflow/cel-variables.ts";
 import { changesEnv, type Plan, planForRun, StepTemplateError } from "../load/plan.ts";
@@ -25,6 +25,7 @@ import { runPlannedStep } from "./run-step.ts";
 import type { Semaphore } from "../engine/semaphore.ts";
 import type { RunContainers } from "../steps/container/registry.ts";
 import { lazy } from "../util/lazy.ts";
+import { effectiveOutput } from "../steps/output-mode.ts";
 import { freshnessIdentity, freshReason, implicitRuns, mentionsFreshness, needsOf } from "./freshness-gate.ts";
 import type { FreshnessFacts } from "./freshness.ts";
 import { platform } from "../platform/index.ts";
@@ -146,7 +147,9 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
         }
         : (data) => emit({ type: "step.output", path, stream, data });
     // A step whose output a later template reads streams through muster (a tee); others keep the terminal.
-    const inherit = topLevel && !observer.wantsOutput && !capture;
+    // So does one whose output mode holds, bounds or drops it (Atmos' log, viewport, none).
+    const mode = effectiveOutput(planned.kind.type, planned.step.presentation?.output, run.env, attachesTerminal(planned.kind, planned.step));
+    const inherit = topLevel && !observer.wantsOutput && !capture && (mode === undefined || mode === "raw");
     return {
       run,
       path,

@@ -23,6 +23,18 @@ const STACK_FLAG = (w: string) => w === "-s" || w === "--stack" || w.startsWith(
 const beforeSeparator = (words: string[]) => (words.includes("--") ? words.slice(0, words.indexOf("--")) : words);
 
 /**
+ * The `-s`/`--stack` word an atmos command writes itself (before any `--`), if any.
+ *
+ * @example
+ * ```ts
+ * inlineStackFlag(["terraform", "plan", "vpc", "-s", "dev"]); // "-s"
+ * ```
+ */
+export function inlineStackFlag(words: string[]): string | undefined {
+  return beforeSeparator(words).find(STACK_FLAG);
+}
+
+/**
  * Inserts `-s <stack>` before any `--`. A stack written in the command
  * itself comes earlier, so the workflow's or step's stack wins (atmos takes
  * the last one), as in Atmos.
@@ -79,11 +91,8 @@ export const atmos: StepKind<AtmosStep, ProcessPlan> = defineKind({
       }
       return value;
     });
-    // An explicit stack (-s on muster's command line, ATMOS_STACK, a dispatch) is never overridden from inside a command.
-    const inCommand = beforeSeparator(step.words).find(STACK_FLAG);
-    if (scope.run.stackFlag && inCommand !== undefined) {
-      throw new PlanError(scope.name, `field "command": the command sets the stack itself (${inCommand}), which would override -s ${scope.run.stackFlag} given to muster (expected no -s/--stack in the command: use the step's or workflow's stack: field for a default)`);
-    }
+    // A stack in the command itself comes first, so the stack muster adds (-s given to muster, the step's or the
+    // workflow's) wins: atmos takes the last -s, as in Atmos (TestExecuteWorkflow "failing atmos command with stack").
     const command = words.map(shellQuote).join(" ");
     return { stack: scope.stack, command, argv: [scope.run.atmosBin, ...withStackArgs(words, scope.stack)], cwd, env, ...(step.terminal ? { terminal: step.terminal } : {}) };
   },

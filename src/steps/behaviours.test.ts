@@ -26,7 +26,7 @@ test("the kinds that do not wait for started services: those managing them, mess
 test("the kinds whose own output is their report start quietly; a background container once its service is ready", () => {
   expect(kinds.filter((kind) => startsQuietly(kind, step)).map((kind) => kind.type).sort()).toEqual([
     "alert", "assert", "choose", "clear", "confirm", "exit", "file", "filter", "format", "hint", "http", "input", "join", "junit", "linebreak", "log",
-    "markdown", "pager", "require", "say", "script", "spin", "stage", "style", "table", "title", "toast", "webhook", "write",
+    "markdown", "pager", "require", "say", "spin", "stage", "style", "table", "title", "toast", "webhook", "write",
   ]);
   const container = KINDS.find((kind) => kind.type === "container")!;
   expect(startsQuietly(container, { background: true })).toBe(true);

@@ -71,7 +71,9 @@ export const container: StepKind<ContainerStep, ContainerPlan> = defineKind({
     const def = ACTIONS[action];
     const w = ctx.check(def.schema, fields.with, ["with"]);
     if (w === undefined) return undefined;
-    const problems = def.problems(w, { background });
+    const found = def.problems(w, { background, provider: fields.provider });
+    for (const warning of found.filter((p) => p.warning)) ctx.warn(warning.path, warning.text, warning.part);
+    const problems = found.filter((p) => !p.warning);
     for (const problem of problems) ctx.report(problem.path, problem.text, problem.part);
     if (problems.length > 0) return undefined;
     return {

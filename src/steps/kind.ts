@@ -90,6 +90,8 @@ export interface BuildContext {
   where: string;
   /** Reports a problem at `path` (relative to the step); `where` replaces the step's own prefix. */
   report(path: FieldPath, text: string, part?: "key" | "value", where?: string): void;
+  /** Warns about `path` (relative to the step): accepted as Atmos accepts it, but probably not meant. */
+  warn(path: FieldPath, text: string, part?: "key" | "value"): void;
   /** Validates `value` (at `path`, relative to the step) against `schema`; reports problems and returns undefined when invalid. */
   check<S extends v.GenericSchema>(schema: S, value: unknown, path: FieldPath): v.InferOutput<S> | undefined;
   /** Builds the children of a group (`steps:`), reporting their problems. */

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { duration, expect, nonEmpty, retry, str, stringMap } from "../workflow/schema.ts";
 import type { AnyKind, Placement } from "./kind.ts";
+import { OUTPUT_KINDS, outputModeField, showSettings, viewportSettings } from "./output-mode.ts";
 import { freshnessFields } from "./freshness-fields.ts";
 
 /** `when:` and `continue:` are parsed by `workflow/condition.ts`, which reports their problems with positions. */
@@ -38,6 +39,11 @@ function build(kind: AnyKind, placement: Placement): Built {
       identity: v.optional(nonEmpty),
       ...(kind.behaviours.timeout ? { timeout: v.optional(duration) } : {}),
       ...(kind.behaviours.retry ? { retry: v.optional(retry) } : {}),
+      // Atmos' `show` on every top-level step; `output` and `viewport` where there is output to show (output-mode.ts).
+      ...(placement === "top" ? { show: v.optional(showSettings) } : {}),
+      ...(OUTPUT_KINDS.has(kind.type) && placement === "top" ? { output: v.optional(outputModeField), viewport: v.optional(viewportSettings) } : {}),
+      // A child's output is its group's to show: Atmos takes log or none there.
+      ...(OUTPUT_KINDS.has(kind.type) && placement === "child" ? { output: v.optional(v.picklist(["log", "none"], expect("log or none (a child's output is shown by its group's output mode)"))) } : {}),
       ...kind.fields(placement),
     };
     return { schema: v.strictObject(entries, expect("a map")) as unknown as v.GenericSchema, fields: new Set(Object.keys(entries)) };

@@ -5,10 +5,8 @@
  * `-c`, pwsh/powershell read it from stdin after `-NoProfile
  * -NonInteractive -Command -`, cmd gets `/S /C`. `command` is refused.
  *
- * `output` (Atmos' modes for scripts): `log` (the default) shows the
- * output after the script ends, each line labelled `[name]`, then
- * `✓ name completed` or `✗ name failed`; `raw` streams it as it comes;
- * `none` drops it (`viewport` is taken as `log`). Stores the stdout
+ * `output` (Atmos' modes, src/steps/output-mode.ts): `log` is a script's
+ * default, as in Atmos; the renderers apply the mode. Stores the stdout
  * (untrimmed), with `stdout`, `stderr`, `exit_code`. No retry, as in Atmos.
  * @module
  */
@@ -19,8 +17,7 @@ import { expect, nonEmpty, str } from "../workflow/schema.ts";
 
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
-import { always, LEAF } from "./behaviours.ts";
-import { say } from "./message.ts";
+import { LEAF } from "./behaviours.ts";
 import { capturedValue, containerOf, planRunFields, planSandbox, runStepProcess, PROCESS_RESULT_KEYS, type ProcessPlan, runFieldsOf, type RunFieldsStep, runFieldTemplates } from "./process.ts";
 import { runFields } from "./schema.ts";
 import { dialectOf } from "../shell/dialect.ts";
@@ -36,7 +33,6 @@ export interface ScriptStep extends RunFieldsStep {
   type: "script";
   interpreter: string;
   script: string;
-  output: "log" | "raw" | "none";
 }
 
 /** A script step, planned: the argv, and the text sent to stdin when the interpreter reads the script there. */
@@ -71,14 +67,12 @@ export const script: StepKind<ScriptStep, ScriptPlan> = defineKind({
   summary: "Run a script with an interpreter (python, node, bash, ...)",
   // A child of parallel/matrix too, as Atmos allows (S/task_validate.go), though its docs list only shell, atmos, sleep.
   behaviours: { ...LEAF, retry: false },
-  quietStart: always,
   produces: PROCESS_RESULT_KEYS,
   refuse: (raw) => ("command" in raw ? { key: "command", text: `"command" is not allowed on a script step (expected the code in "script" and the program in "interpreter")` } : undefined),
   fields: () => ({
     ...runFields,
     interpreter: nonEmpty,
     script: str,
-    output: v.optional(v.picklist(["log", "raw", "none", "viewport"], expect("one of: log, raw, none, viewport")), "log"),
     container: v.optional(v.unknown()),
   }),
   build(fields, base, ctx) {
@@ -91,7 +85,6 @@ export const script: StepKind<ScriptStep, ScriptPlan> = defineKind({
       ...container,
       interpreter: fields.interpreter,
       script: fields.script,
-      output: fields.output === "viewport" ? "log" : fields.output,
     };
   },
   templates: (step) => [
@@ -110,7 +103,7 @@ export const script: StepKind<ScriptStep, ScriptPlan> = defineKind({
   describe: (planned) => `${planned.resolved.argv[0]} script (${planned.resolved.command.split("\n").length} lines)`,
   view: (planned) => ({ name: planned.name, type: "script", argv: planned.resolved.argv, stdin: planned.resolved.stdinText, cwd: planned.resolved.cwd, env: planned.resolved.env }),
   viewText: (planned) => ({
-    head: `script, ${planned.step.interpreter}, output ${planned.step.output}`,
+    head: `script, ${planned.step.interpreter}, output ${planned.step.presentation?.output ?? "log"}`,
     lines: [
       ...planned.resolved.command.split("\n").map((line) => `| ${line}`),
       // The values the script refers to: what it will see, exactly.
@@ -120,12 +113,11 @@ export const script: StepKind<ScriptStep, ScriptPlan> = defineKind({
   async run(planned, ctx) {
     const { ResultCapture } = await resultCaptureModule();
     const r = planned.resolved;
-    const mode = planned.step.output;
     const capture = ResultCapture.forRun(ctx.run.env);
-    const live = mode === "raw";
+    // The output goes out as it comes: the renderers show it per the step's output mode (log by default).
     const forward = (stream: 1 | 2) => (data: Uint8Array) => {
       capture.append(stream, data);
-      if (live) return ctx.write(stream, data);
+      return ctx.write(stream, data);
     };
     let outcome;
     try {
@@ -137,15 +129,6 @@ export const script: StepKind<ScriptStep, ScriptPlan> = defineKind({
       throw error;
     }
     if (outcome.canceled) return { status: "canceled", exitCode: outcome.code };
-    const stdout = capture.text(1);
-    const stderr = capture.text(2);
-    if (mode === "log") {
-      const label = (text: string) => text.replace(/\n$/, "").split("\n").map((line) => `[${planned.name}] ${line}`).join("\n");
-      if (stdout) await say(ctx, 1, label(stdout));
-      if (stderr) await say(ctx, 2, label(stderr));
-      // A failure is reported by muster's own line; success gets Atmos' footer.
-      if (outcome.code === EXIT_OK) await say(ctx, 2, `✓ ${planned.name} completed`);
-    }
     if (outcome.code !== EXIT_OK) return { status: "failed", exitCode: outcome.code };
     return { status: "succeeded", exitCode: EXIT_OK, value: await capturedValue(capture, ctx, planned.name, { trim: false }) };
   },

@@ -2,6 +2,7 @@
  * `type: wait-all`: waits until every background service started so far is ready.
  * @module
  */
+import * as v from "valibot";
 import type { StepBase } from "../workflow/types.ts";
 import type { StepKind } from "./kind.ts";
 import { defineKind } from "./define-kind.ts";
@@ -13,12 +14,12 @@ export const waitAll: StepKind<StepBase, null> = defineKind({
   summary: "Wait until every background service started so far is ready",
   behaviours: { ...LEAF, retry: false, concurrent: false, usesEngine: true },
   gates: never,
-  fields: () => ({}),
-  refuse: (raw) =>
-    "for" in raw
-      ? { key: "for", text: `wait-all takes no targets: it waits for every service started so far (expected no "for"; use type: wait to name services)` }
-      : undefined,
-  build: (_fields, base) => ({ ...base, type: "wait-all" }),
+  // Atmos ignores `for:` on wait-all: accepted and ignored, with a warning (the author probably meant type: wait).
+  fields: () => ({ for: v.optional(v.unknown()) }),
+  build: (fields, base, ctx) => {
+    if (fields.for !== undefined) ctx.warn(["for"], `wait-all takes no targets and ignores "for", as Atmos does: it waits for every service started so far (expected no "for"; use type: wait to name services)`, "key");
+    return { ...base, type: "wait-all" };
+  },
   templates: () => [],
   plan: () => null,
   describe: () => "wait for every service",

@@ -147,9 +147,31 @@ function withEveryUnknownKey(
   return out;
 }
 
+/**
+ * A warning: the file is accepted (as Atmos accepts it) but is probably not
+ * what its author meant. `workflow` names the workflow it belongs to
+ * (undefined: the file itself), so a run shows only its own.
+ */
+export interface Warning extends Diagnostic {
+  workflow?: string;
+}
+
+/**
+ * Formats a warning as `FILE:LINE:COL: warning: message`.
+ *
+ * @example
+ * ```ts
+ * formatWarning({ file: "w.yaml", line: 3, col: 7, message: "odd" }); // "w.yaml:3:7: warning: odd"
+ * ```
+ */
+export function formatWarning(w: Diagnostic): string {
+  return `${w.file}:${w.line}:${w.col}: warning: ${w.message}`;
+}
+
 /** Collects diagnostics for one file. */
 export class DiagnosticCollector {
   readonly diagnostics: Diagnostic[] = [];
+  readonly warnings: Warning[] = [];
   #file: string;
   #source: YamlSource;
 
@@ -162,6 +184,13 @@ export class DiagnosticCollector {
   report(path: ReadonlyArray<string | number>, where: string, text: string, part: "key" | "value" = "value"): void {
     const { line, col } = this.#source.position(path, part);
     this.diagnostics.push({ file: this.#file, line, col, message: where ? `${where}: ${text}` : text });
+  }
+
+  /** Records a warning about the value (or key) at `path`: accepted, but probably not meant. */
+  warn(path: ReadonlyArray<string | number>, where: string, text: string, part: "key" | "value" = "value"): void {
+    const { line, col } = this.#source.position(path, part);
+    const workflow = path[0] === "workflows" && typeof path[1] === "string" ? path[1] : undefined;
+    this.warnings.push({ file: this.#file, line, col, message: where ? `${where}: ${text}` : text, ...(workflow !== undefined ? { workflow } : {}) });
   }
 
   /**

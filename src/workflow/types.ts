@@ -48,8 +48,19 @@ export interface StepBase {
   retry?: RetryPolicy;
   /** The Atmos auth identity whose credentials the step's processes get (`atmos auth env`). */
   identity?: string;
+  /** How the step's output is shown: its `output`/`viewport`/`show`, merged with the workflow's (src/steps/output-mode.ts). */
+  presentation?: StepPresentation;
   /** `inputs`, `artifacts`, `preconditions`: when the step is up to date (`src/run/freshness.ts`). Top-level steps only. */
   freshness?: FreshnessDeclarations;
+}
+
+/** Atmos' `output`, `viewport` and `show` of one step, merged with its workflow's. */
+export interface StepPresentation {
+  /** The step's `output`, else the workflow's; undefined: the kind's default. */
+  output?: "raw" | "log" | "viewport" | "none";
+  viewport?: { height?: number; width?: number };
+  /** Top-level steps: the workflow's `show` merged key by key with the step's. */
+  show?: WorkflowShow;
 }
 
 /** A step's freshness fields as written (Atmos' Inputs, Artifacts, Preconditions); a field not written is absent. */

@@ -121,6 +121,17 @@ export class YamlSource {
   }
 
   /**
+   * The text a scalar at `path` is written as (`1.10`, `0x1F`, `yes`), or
+   * undefined when there is no scalar there: what Atmos' decoder puts in a
+   * string field.
+   */
+  sourceText(path: ReadonlyArray<string | number>): string | undefined {
+    const { node, complete } = this.#walk(path);
+    if (!complete || !yamlLibrary().isScalar(node) || !node.range) return undefined;
+    return this.#text.slice(node.range[0], node.range[1]);
+  }
+
+  /**
    * The 1-based position of the value at `path` (or of its key, with `part: "key"`).
    * Falls back to the nearest existing ancestor when the path does not exist.
    */

@@ -22,6 +22,7 @@ import { buildRefusal, parsePolicy } from "./policy.ts";
 import { renderChecked } from "./render.ts";
 import { formatSize } from "./size.ts";
 import type { BuildPlan, ContainerActionKind, WithProblem } from "./types.ts";
+import { bakeSettings, buildkitProblems, buildxArgs, cacheSettings, driverSettings, runBuildx, wantsBuildkit } from "./buildx.ts";
 
 /** `with:` of `action: build`. */
 export const buildWith = v.strictObject(
@@ -38,11 +39,12 @@ export const buildWith = v.strictObject(
     pull: v.optional(bool, false),
     load: v.optional(bool),
     labels: v.optional(stringMap, {}),
-    bake: v.optional(v.unknown()),
-    driver: v.optional(v.unknown()),
-    cache: v.optional(v.unknown()),
+    // BuildKit (through the docker CLI, see buildx.ts).
+    bake: v.optional(bakeSettings),
+    driver: v.optional(driverSettings),
+    cache: v.optional(cacheSettings),
   },
-  expect("a map with context, dockerfile, tags, build_args, target, no_cache, pull, labels"),
+  expect("a map with context, dockerfile, tags, build_args, target, no_cache, pull, load, labels, engine, bake, driver, cache"),
 );
 
 export type BuildWith = v.InferOutput<typeof buildWith>;
@@ -93,35 +95,41 @@ export function buildkitField(w: BuildWith): "engine" | "bake" | "driver" | "cac
 /** `action: build`. */
 export const buildAction: ContainerActionKind<BuildWith, BuildPlan> = {
   schema: buildWith,
-  problems(w): WithProblem[] {
+  problems(w, step): WithProblem[] {
     const { policy, judgePaths } = parsePolicy();
     const refused = judgePaths ? buildRefusal(w, policy) : undefined;
     if (refused) return [refused];
-    const buildkit = buildkitField(w);
-    if (!buildkit) return [];
-    const what = buildkit === "engine" ? "buildx engine" : buildkit === "cache" ? "cache export (cache.to) and non-registry cache sources" : buildkit;
-    return [{
-      path: ["with", buildkit],
-      text: `field "with.${buildkit}": BuildKit's ${what} needs the docker CLI, which muster does not use (expected the Engine API's build: context, dockerfile, tags, build_args, target, no_cache, pull, labels, cache.from refs; or run this step with atmos)`,
-      part: "key",
-    }];
+    // A plain build with cache.from registry refs goes through the Engine API (muster's own); the rest is BuildKit's, checked as Atmos checks it.
+    if (!wantsBuildkit(w) && buildkitField(w) === undefined) return [];
+    return buildkitProblems(w, step.provider);
   },
   plan(step, scope) {
     const w = renderChecked(buildWith, step.with, ["with"], scope);
     const { cwd } = planRunFields(step, scope);
     const refused = buildRefusal(w, enginePolicy(scope.run.env, scope.run.baseDir), cwd);
     if (refused) throw new PlanError(scope.name, refused.text);
-    return buildPlan(w, cwd);
+    const plan = buildPlan(w, cwd);
+    if (!wantsBuildkit(w)) return plan;
+    const { env } = planRunFields(step, scope);
+    return { ...plan, buildx: { ...buildxArgs(w, plan.context, cwd), cwd, stepEnv: env } };
   },
-  describe: (plan) => `build ${plan.tags[0] ?? "(untagged)"} from ${plan.context}`,
+  describe: (plan) => (plan.buildx ? `docker ${plan.buildx.args.join(" ")}` : `build ${plan.tags[0] ?? "(untagged)"} from ${plan.context}`),
   viewText(plan) {
+    if (plan.buildx) return { head: "container, build (docker buildx)", lines: [...(plan.buildx.create ? [`docker ${plan.buildx.create.join(" ")}`] : []), `docker ${plan.buildx.args.join(" ")}`, ...Object.entries(plan.buildx.env).map(([k, val]) => `bake var ${k}=${val}`)] };
     const lines = [`context ${plan.context}`, `dockerfile ${plan.dockerfile}`, ...plan.tags.map((t) => `tag ${t}`), ...Object.entries(plan.buildArgs).map(([k, val]) => `build arg ${k}=${val}`)];
     if (plan.target) lines.push(`target ${plan.target}`);
     if (plan.noCache) lines.push("no cache");
     if (plan.pull) lines.push("pull base images");
     return { head: "container, build", lines };
   },
-  run: (name, plan, ctx) => ctx.services().withEngine(name, (docker) => build(docker, plan, ctx)),
+  run: (name, plan, ctx) => {
+    const buildx = plan.buildx;
+    if (!buildx) return ctx.services().withEngine(name, (docker) => build(docker, plan, ctx));
+    // The docker CLI is outside the engine policy muster enforces on its own requests: not under a restricted policy (muster serve).
+    if (enginePolicy(ctx.run.env, ctx.run.baseDir).restricted) throw new StepFailure(`step "${name}": a BuildKit build runs the docker CLI, which the restricted engine policy (muster serve) does not allow (expected a build through the Engine API: no engine: buildx, bake, driver or cache.to)`, EXIT_FAILURE);
+    const inspect = (image: string) => ctx.services().withEngine(name, (docker) => docker.inspectImage(image));
+    return runBuildx({ ...buildx, tags: plan.tags }, ctx, inspect);
+  },
 };
 
 /**

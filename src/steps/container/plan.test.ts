@@ -145,7 +145,7 @@ test("buildPlan and cacheSources: pure; BuildKit's features are named by their f
   expect(cacheSources({ from: [{ type: "local", ref: "x" }] })).toBeUndefined();
   expect(cacheSources({ from: "app:cache" })).toBeUndefined();
   expect(buildkitField(v.parse(buildWith, { engine: "buildx" }))).toBe("engine");
-  expect(buildkitField(v.parse(buildWith, { cache: { to: "x" } }))).toBe("cache");
+  expect(buildkitField(v.parse(buildWith, { cache: { to: [{ type: "local", dest: "/c" }] } }))).toBe("cache");
   expect(buildkitField(w)).toBeUndefined();
 });
 
@@ -168,8 +168,9 @@ test("plan, push and inspect: the image and tags rendered; a push without tags p
 
 test("validate: each action's own checks, at the field (and the step's rules across actions)", () => {
   expect(problems(`      - { name: b, type: container, action: build, with: { engine: buildx } }\n`)).toEqual([
-    expect.stringContaining(`field "with.engine": BuildKit's buildx engine needs the docker CLI`),
+    expect.stringContaining(`field "with.engine": Docker Buildx and Bake need provider: docker, as in Atmos`),
   ]);
+  expect(problems(`      - { name: b, type: container, action: build, provider: docker, with: { engine: buildx, cache: { to: [{ type: local, dest: c }] } } }\n`)).toEqual([]);
   expect(problems(`      - { name: r, type: container, with: { image: "alpine:3.20", restart: { policy: always } } }\n`)).toEqual([
     expect.stringContaining(`field "with.restart": a restart policy applies to background services only`),
   ]);

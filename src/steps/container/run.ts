@@ -65,12 +65,35 @@ export function runProblems(spec: RunWith, background: boolean): WithProblem[] {
   if (spec.restart && !background) problems.push({ path: ["with", "restart"], text: `field "with.restart": a restart policy applies to background services only (expected background: true, or no restart)` });
   if (spec.runtime?.host) problems.push({ path: ["with", "runtime", "host"], text: `field "with.runtime.host": Docker-out-of-Docker is not done this way in muster (expected a volume of /var/run/docker.sock; under muster serve, MUSTER_ALLOW_DOCKER_SOCKET must allow it)` });
   if (spec.healthcheck && !spec.healthcheck.disable && spec.healthcheck.test === undefined) problems.push({ path: ["with", "healthcheck"], text: `field "with.healthcheck": a health check needs a test (expected test:, or disable: true)` });
-  if (spec.healthcheck?.test !== undefined && Array.isArray(spec.healthcheck.test) && !["CMD", "CMD-SHELL", "NONE"].includes(spec.healthcheck.test[0]!)) {
-    problems.push({ path: ["with", "healthcheck", "test"], text: `field "with.healthcheck.test": the list starts with ${JSON.stringify(spec.healthcheck.test[0])} (expected CMD, CMD-SHELL or NONE first)` });
+  if (spec.healthcheck?.test !== undefined && Array.isArray(spec.healthcheck.test) && healthTestPrefix(spec.healthcheck.test) === undefined) {
+    // Atmos (pkg/container/runspec.go) runs an unprefixed list as one shell command: so does muster, with a warning.
+    problems.push({ warning: true, path: ["with", "healthcheck", "test"], text: `field "with.healthcheck.test": the list starts with ${JSON.stringify(spec.healthcheck.test[0])}, not CMD, CMD-SHELL or NONE; as in Atmos it runs as the shell command ${JSON.stringify(spec.healthcheck.test.join(" "))} (expected CMD, CMD-SHELL or NONE first)` });
   }
   const parsed = parseRunArgs(spec.run_args);
   if ("problem" in parsed) problems.push({ path: ["with", "run_args", parsed.index], text: `field "with.run_args[${parsed.index}]": ${parsed.problem}` });
   return problems;
+}
+
+/** The Compose prefix of a health check list, in capitals (Atmos compares them case-insensitively), or undefined. */
+function healthTestPrefix(test: string[]): "CMD" | "CMD-SHELL" | "NONE" | undefined {
+  const first = test[0]?.toUpperCase();
+  return first === "CMD" || first === "CMD-SHELL" || first === "NONE" ? first : undefined;
+}
+
+/**
+ * A `healthcheck.test` as the engine takes it: a string is `CMD-SHELL`; a
+ * list keeps its prefix; an unprefixed list is one shell command, its words
+ * joined by spaces (Atmos' resolveHealthTest).
+ *
+ * @example
+ * ```ts
+ * healthTest(["pg_isready", "-U", "app"]); // ["CMD-SHELL", "pg_isready -U app"]
+ * ```
+ */
+export function healthTest(test: string | string[]): string[] {
+  if (typeof test === "string") return ["CMD-SHELL", test];
+  const prefix = healthTestPrefix(test);
+  return prefix ? [prefix, ...test.slice(1)] : ["CMD-SHELL", test.join(" ")];
 }
 
 /**
@@ -148,7 +171,7 @@ export function runSpec(w: RunWith, step: RunSpecFor): ContainerSpec {
   else if (w.healthcheck?.test !== undefined) {
     const test = w.healthcheck.test;
     healthcheck = {
-      test: typeof test === "string" ? ["CMD-SHELL", test] : test,
+      test: healthTest(test),
       intervalMs: w.healthcheck.interval, timeoutMs: w.healthcheck.timeout, retries: w.healthcheck.retries,
       startPeriodMs: w.healthcheck.start_period, startIntervalMs: w.healthcheck.start_interval,
     };
@@ -202,7 +225,10 @@ function codeOf(step: ContainerStep): (path: FieldPath) => Dialect | undefined {
     if (field === "entrypoint") return "argv";
     if (field === "healthcheck" && path[2] === "test") {
       if (path.length === 3) return "posix";
-      return Array.isArray(test) && test[0] === "CMD-SHELL" && path[3] === 1 ? "posix" : "argv";
+      if (!Array.isArray(test)) return "argv";
+      const prefix = typeof test[0] === "string" ? healthTestPrefix([test[0]]) : undefined;
+      // An unprefixed list is joined into one shell command: each of its words is shell code.
+      return prefix === undefined || (prefix === "CMD-SHELL" && path[3] === 1) ? "posix" : "argv";
     }
     return undefined;
   };

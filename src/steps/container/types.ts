@@ -49,6 +49,8 @@ export interface BuildPlan {
   labels: Record<string, string>;
   /** Images whose layers the build may reuse (`cache.from` refs). */
   cacheFrom: string[];
+  /** A BuildKit build: run as `docker buildx ...` (buildx.ts) instead of through the Engine API. */
+  buildx?: { create?: string[]; args: string[]; env: Record<string, string>; cwd: string; stepEnv: Record<string, string> };
 }
 
 /** A push, planned: the image, and the tags it is pushed as (none: as itself). */
@@ -81,6 +83,8 @@ export interface WithProblem {
   text: string;
   /** Whether the key or its value is at fault (default: the value). */
   part?: "key" | "value";
+  /** Accepted as Atmos accepts it, but probably not meant: a warning, not a refusal. */
+  warning?: true;
 }
 
 /**
@@ -105,7 +109,7 @@ export interface ContainerActionKind<W, P extends ContainerPlan> {
   /** The schema of `with:` (defaults inside; `muster schema` reads it too). */
   readonly schema: v.GenericSchema<unknown, W>;
   /** Problems with the parsed `with:` (`background` as written on the step). */
-  problems(w: W, step: { background: boolean }): WithProblem[];
+  problems(w: W, step: { background: boolean; provider?: string }): WithProblem[];
   /** Which `with:` fields are read as code, and by what (none when omitted). */
   codeOf?(step: ContainerStep): (path: FieldPath) => Dialect | undefined;
   /** Renders the step's `with:` and resolves it. Throws `PlanError` (exit 2) when it cannot. */
