@@ -46,7 +46,21 @@ export function orphanGuard(): OrphanGuard | null {
   try {
     const watchdog = platform.spawn(["sh", "-c", WATCHDOG], { stdin: "pipe", stdout: "null", stderr: "null", env: { PATH: platform.env().PATH ?? "/usr/bin:/bin" } });
     const stdin = watchdog.stdin!;
-    guard = { track: (pgid) => stdin.write(`+${pgid}\n`), untrack: (pgid) => stdin.write(`-${pgid}\n`) };
+    // One write per turn of the event loop, not one per line: a write and flush per child cost
+    // ~70 ms over 1,000 children. A group is told on the next turn (well under a millisecond
+    // later); a muster killed with -9 before then leaves it, as one killed between spawn and
+    // write always could.
+    let pending = "";
+    const send = (line: string) => {
+      if (pending === "") setTimeout(flush, 0);
+      pending += line;
+    };
+    const flush = () => {
+      const lines = pending;
+      pending = "";
+      stdin.write(lines);
+    };
+    guard = { track: (pgid) => send(`+${pgid}\n`), untrack: (pgid) => send(`-${pgid}\n`) };
   } catch {
     // no sh: nothing to guard with
   }

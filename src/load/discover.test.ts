@@ -37,4 +37,7 @@ test("decodeUtf8: text, or the position of the first invalid byte", () => {
   expect(decodeUtf8(new Uint8Array([0x61, 0x0a, 0xc3, 0xa9, 0xff]))).toEqual({ line: 2, col: 2, offset: 4, byte: 0xff });
   expect(decodeUtf8(new Uint8Array([0xe2, 0x82]))).toEqual({ line: 1, col: 1, offset: 0, byte: 0xe2 }); // truncated sequence
   expect(decodeUtf8(new Uint8Array([0xed, 0xa0, 0x80]))).toMatchObject({ offset: 0 }); // a surrogate
+  expect(decodeUtf8(new Uint8Array([0x61, 0xc0, 0x80]))).toMatchObject({ offset: 1 }); // an overlong form
+  expect(decodeUtf8(new Uint8Array([0xf4, 0x90, 0x80, 0x80]))).toMatchObject({ offset: 0 }); // past U+10FFFF
+  expect(decodeUtf8(new Uint8Array([0xef, 0xbb, 0xbf, 0x61, 0xf0, 0x9f, 0x98, 0x80]))).toBe("a😀"); // a BOM is dropped, as before
 });

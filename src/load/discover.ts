@@ -4,6 +4,7 @@
  * without one, the current directory is the workflows directory.
  * @module
  */
+import { existsSync, statSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
@@ -37,8 +38,18 @@ export interface Project {
 
 export { DiscoveryError };
 
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+/**
+ * Whether `path` is a file (following links). Synchronous: the search for
+ * atmos.yaml asks up to five of these per directory up to the repository's
+ * root before anything runs, and a promise round trip each cost about a
+ * millisecond of every start-up.
+ */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -61,7 +72,7 @@ async function findConfig(cwd: string, env: Record<string, string | undefined>, 
   if (configured) {
     const path = resolve(cwd, configured);
     for (const candidate of [path, join(path, "atmos.yaml"), join(path, "atmos.yml")]) {
-      if (await isFile(candidate)) return candidate;
+      if (isFile(candidate)) return candidate;
     }
     throw new DiscoveryError(`ATMOS_CLI_CONFIG_PATH=${configured}: no atmos.yaml there (expected a directory holding atmos.yaml, or the file itself)`);
   }
@@ -70,13 +81,13 @@ async function findConfig(cwd: string, env: Record<string, string | undefined>, 
   for (let dir = cwd; ; dir = dirname(dir)) {
     for (const name of ["atmos.yaml", "atmos.yml", ".atmos.yaml", ".atmos.yml"]) {
       const candidate = join(dir, name);
-      if (!(await isFile(candidate))) continue;
+      if (!isFile(candidate)) continue;
       const why = await untrustedConfig(candidate);
       if (!why) return candidate;
       warnings.push(`ignored ${candidate}: ${why} (set ATMOS_CLI_CONFIG_PATH to use it anyway)`);
     }
     if (confine !== undefined && dir === confine) return undefined;
-    if (await stat(join(dir, ".git")).then(() => true, () => false)) return undefined;
+    if (existsSync(join(dir, ".git"))) return undefined;
     if (dirname(dir) === dir) return undefined;
   }
 }
@@ -148,7 +159,7 @@ export async function resolveFileArg(project: Project, file: string): Promise<st
     ? [file]
     : [join(project.workflowsDir, withExt), ...(extname(file) ? [] : [join(project.workflowsDir, `${file}.yml`)]), resolve(project.cwd, file)];
   for (const candidate of candidates) {
-    if (!(await isFile(candidate))) continue;
+    if (!isFile(candidate)) continue;
     await checkConfined(project, candidate, "workflow file");
     return candidate;
   }
@@ -231,6 +242,13 @@ function firstInvalidUtf8(b: Uint8Array): number {
  * ```
  */
 export function decodeUtf8(bytes: Uint8Array): string | { line: number; col: number; offset: number; byte: number } {
+  // The runtime's strict decoder refuses exactly what the scan below finds (WHATWG's UTF-8), natively:
+  // the byte loop, a millisecond for 100 kB, runs only to position a refusal.
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // invalid: find where
+  }
   const offset = firstInvalidUtf8(bytes);
   if (offset < 0) return new TextDecoder().decode(bytes);
   const lineStart = bytes.lastIndexOf(10, offset - 1) + 1;

@@ -178,6 +178,17 @@ test("validate finds the refusals and the uses of words statically, at the actio
   expect(findings("echo {{ env \"HOME\" }}", "cmd")).toEqual(["refused@5"]);
 });
 
+test("validate skips the shell scan only where no action can print a value from outside", () => {
+  const findings = (template: string) => codeFindings(compileTemplate(template).nodes, "posix").map((f) => `${f.kind}@${f.offset}`);
+  // Nothing from outside anywhere: nothing to find, however the text reads.
+  expect(findings("echo `{{ .step.name }}` {{ $.workflow.name }} {{ if .matrix.x }}`{{ . }}`{{ end }}")).toEqual([]);
+  // A value from outside reached through a variable, a nested pipe, a data function or an if's branches is still found.
+  expect(findings("{{ $x := .workflow.name }}{{ $y := .vars.v }}echo `{{ $y }}`")).toEqual(["refused@51"]);
+  expect(findings("echo `{{ printf \"%s\" (.vars.v) }}`")).toEqual(["refused@6"]);
+  expect(findings("echo `{{ env \"HOME\" }}`")).toEqual(["refused@6"]);
+  expect(findings("{{ if .matrix.x }}x{{ else }}echo `{{ $.vars.v }}`{{ end }}")).toEqual(["refused@35"]);
+});
+
 test("posix: a value that another parser would read as code (sh -c '...', eval, ssh, python3 -c, a here-document read by bash) is refused", () => {
   const refusal = (template: string) => {
     try {

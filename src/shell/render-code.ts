@@ -122,6 +122,44 @@ export interface CodeFinding {
 }
 
 /**
+ * Whether any action of `nodes` may print a value from outside, erring
+ * towards yes: what {@linkcode codeFindings} asks first, since most command
+ * fields read only literals and the trusted roots, and scanning their shell
+ * text (the costly part) cannot find anything then. Any variable but `$`
+ * counts as outside; the dot stays trusted, since with no outside value in a
+ * `with`/`range` pipe it is trusted inside as well.
+ */
+function mayReadOutside(nodes: readonly TemplateNode[]): boolean {
+  const operandOutside = (op: Operand): boolean => {
+    switch (op.type) {
+      case "field":
+        return !TRUSTED_ROOTS.has(op.path[0]!);
+      case "variable":
+        return op.name !== "$" || op.path.length === 0 || !TRUSTED_ROOTS.has(op.path[0]!);
+      case "pipe":
+        return pipeOutside(op.pipe);
+      case "function":
+        return DATA_FUNCTIONS.has(op.name);
+      default:
+        return false;
+    }
+  };
+  const pipeOutside = (pipe: Pipe): boolean => pipe.commands.some((c) => c.args.some(operandOutside));
+  return nodes.some((node) => {
+    switch (node.type) {
+      case "action":
+        return pipeOutside(node.pipe);
+      case "if":
+      case "with":
+      case "range":
+        return pipeOutside(node.pipe) || mayReadOutside(node.list) || (node.elseList !== undefined && mayReadOutside(node.elseList));
+      default:
+        return false;
+    }
+  });
+}
+
+/**
  * What `validate` can tell about a command field's template without
  * running it: each action that may print a value from outside and stands
  * where `dialect` has no safe way to take one, and each use of `words`.
@@ -135,7 +173,8 @@ export interface CodeFinding {
  */
 export function codeFindings(nodes: readonly TemplateNode[], dialect: Dialect): CodeFinding[] {
   const findings: CodeFinding[] = [];
-  if (dialect === "argv") return findings;
+  // Both findings need an action that may print a value from outside: without one, no scan.
+  if (dialect === "argv" || !mayReadOutside(nodes)) return findings;
   const scanner = scannerFor(dialect);
   const tainted = new Map<string, boolean>([["$", true]]);
   const mayBeData = (pipe: Pipe, dotTainted: boolean): boolean => pipe.commands.some((c) => c.args.some((op) => operandData(op, dotTainted)));

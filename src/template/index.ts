@@ -14,6 +14,7 @@ import { TemplateError } from "../errors.ts";
 import { execute, executeParts, MissingKeyError, type RenderedPart } from "./execute.ts";
 import type { RenderOptions } from "./function-types.ts";
 import { FUNCTIONS, isFunction, suggestFunction } from "./functions.ts";
+import { fieldOnlyNodes } from "./field-only.ts";
 import { parse, type Operand, type Pipe, type TemplateNode } from "./parser.ts";
 
 export { MissingKeyError, TemplateError };
@@ -55,7 +56,7 @@ const cache = new Map<string, CompiledTemplate>();
 export function compileTemplate(text: string): CompiledTemplate {
   let compiled = cache.get(text);
   if (!compiled) {
-    const nodes = text.includes("{{") ? parse(text, isFunction, suggestFunction) : [{ type: "text" as const, text, offset: 0 }];
+    const nodes = text.includes("{{") ? fieldOnlyNodes(text) ?? parse(text, isFunction, suggestFunction) : [{ type: "text" as const, text, offset: 0 }];
     compiled = { text, nodes, references: referencesOf(nodes) };
     if (cache.size > 10_000) cache.clear();
     cache.set(text, compiled);
