@@ -53,6 +53,7 @@ function cheapFirst(): TerminalProbe {
   return {
     isatty: (fd) => !surelyNotTerminal(fd) && fullProbe().isatty(fd),
     columns: (fd) => (surelyNotTerminal(fd) ? undefined : fullProbe().columns(fd)),
+    size: (fd) => (surelyNotTerminal(fd) ? undefined : fullProbe().size(fd)),
   };
 }
 
