@@ -362,7 +362,7 @@ test("the answer to a password gate is redacted in the resumed run's callback", 
   const { runs, executor } = await manager();
   await runs.submit(dispatch("w-secret"));
   const asked = suspension();
-  asked.waitingFor = { ...asked.waitingFor, step: "token", type: "password", prompt: "Token?", check: undefined };
+  asked.waitingFor = { ...asked.waitingFor, step: "token", type: "input", prompt: "Token?", check: { step: { name: "token", type: "input", prompt: "Token?", password: true }, texts: { prompt: "Token?" } } };
   delete asked.waitingFor.default;
   executor.end("w-secret", { status: "waiting", exitCode: 75, suspension: asked });
   while ((await runs.get("w-secret"))?.status !== "waiting") await Bun.sleep(1);

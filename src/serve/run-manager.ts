@@ -51,7 +51,9 @@ export type AnswerOutcome =
  */
 function secretAnswers(run: Run): string[] {
   const asked = run.resume?.suspension.waitingFor;
-  if (!asked || asked.type !== "password") return [];
+  // A password prompt is an `input` step with `password: true` (its definition is in the question's check).
+  const password = asked?.type === "input" && (asked.check?.step as { password?: unknown } | undefined)?.password === true;
+  if (!asked || !password) return [];
   const answer = run.resume!.answers[asked.step];
   return answer === undefined ? [] : [answer];
 }

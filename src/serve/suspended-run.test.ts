@@ -21,10 +21,11 @@ function read(waitingFor: unknown) {
   return readSuspension(dir, "/c");
 }
 
-test("a well-formed question is read", () => {
+test("a well-formed question is read (its since may be missing: the runner sets its own)", () => {
   const found = read(ASKED);
   expect(typeof found).not.toBe("string");
   expect(found).toMatchObject({ waitingFor: { step: "approve", type: "confirm", digest: "a".repeat(64) }, journalId: ID });
+  expect(typeof read({ ...ASKED, since: undefined })).not.toBe("string");
 });
 
 test.each([

@@ -34,9 +34,11 @@ export function waitingForProblem(value: unknown): string | undefined {
   if (!isPlainObject(value)) return "waitingFor: expected an object";
   const unknown = Object.keys(value).filter((key) => !FIELDS.has(key));
   if (unknown.length > 0) return `waitingFor: unknown field${unknown.length > 1 ? "s" : ""} ${unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 64))).join(", ")}; expected only ${[...FIELDS].join(", ")}`;
-  for (const [field, max] of [["step", MAX_SHORT], ["type", MAX_SHORT], ["prompt", MAX_TEXT], ["since", MAX_SHORT]] as const) {
+  for (const [field, max] of [["step", MAX_SHORT], ["type", MAX_SHORT], ["prompt", MAX_TEXT]] as const) {
     if (!isString(value[field], max)) return `waitingFor.${field}: expected a string of at most ${max} characters`;
   }
+  // The runner replaces it with its own time: only its type is checked (it may be missing).
+  if (value.since !== undefined && !isString(value.since, MAX_SHORT)) return `waitingFor.since: expected a string of at most ${MAX_SHORT} characters`;
   if (typeof value.digest !== "string" || !/^[0-9a-f]{64}$/.test(value.digest)) return "waitingFor.digest: expected 64 lowercase hex digits (a SHA-256)";
   if (value.default !== undefined && !isString(value.default, MAX_TEXT)) return `waitingFor.default: expected a string of at most ${MAX_TEXT} characters`;
   if (value.options !== undefined && !(Array.isArray(value.options) && value.options.length <= MAX_ITEMS && value.options.every((o) => isString(o, MAX_TEXT)))) {
@@ -58,7 +60,7 @@ export function waitingForProblem(value: unknown): string | undefined {
 export function knownWaitingFor(value: WaitingFor): WaitingFor {
   const { step, type, prompt, options, default: fallback, since, digest, check } = value;
   return {
-    step, type, prompt, ...(options !== undefined ? { options: [...options] } : {}), ...(fallback !== undefined ? { default: fallback } : {}), since, digest,
+    step, type, prompt, ...(options !== undefined ? { options: [...options] } : {}), ...(fallback !== undefined ? { default: fallback } : {}), since: since ?? "", digest,
     ...(check !== undefined ? { check: { step: check.step, texts: { ...check.texts } } } : {}),
   };
 }
