@@ -283,6 +283,28 @@ describe("what a run cannot do to its gate", () => {
   }, 90_000);
 });
 
+describe("who may answer", () => {
+  test("under MUSTER_ANSWER_TOKENS only an answer token answers (a dispatch token is a 403) and it cannot dispatch; MUSTER_DISPATCH_ANSWERS=0 refuses a dispatch's answers", async () => {
+    const ANSWER = "approver-token-7c1e0b9d4a55";
+    const r = await runner({ MUSTER_STATE_DIR: join(tmp.path, "sqlite-answerers"), MUSTER_ANSWER_TOKENS: ANSWER, MUSTER_DISPATCH_ANSWERS: "0" });
+    const approver = { authorization: `Bearer ${ANSWER}` };
+    const pre = await dispatch(r.base, { runId: newRunId("pre"), workflow: "gate", answers: { approve: "yes" } });
+    expect(pre.status).toBe(400);
+    expect(await pre.json()).toMatchObject({ errors: [{ field: "answers" }] });
+    expect((await post(`${r.base}/dispatch`, { runId: newRunId("x"), workflow: "gate", callbackUrl: callbacks.url() }, approver)).status).toBe(401);
+    const id = newRunId("approvers");
+    expect((await dispatch(r.base, { runId: id, workflow: "gate", vars: { n: "4" } })).status).toBe(202);
+    await waiting(r.base, id);
+    expect((await post(`${r.base}/runs/${id}/answers`, { answers: { approve: "yes" } })).status).toBe(403);
+    expect((await post(`${r.base}/runs/${id}/cancel`, {})).status).toBe(403);
+    expect((await fetch(`${r.base}/runs/${id}`, { headers: approver })).status).toBe(200);
+    expect((await post(`${r.base}/runs/${id}/answers`, { answers: { approve: "yes" } }, approver)).status).toBe(202);
+    expect(await finalFor(id)).toMatchObject({ status: "succeeded" });
+    r.proc.kill("SIGTERM");
+    await r.proc.exited;
+  }, 60_000);
+});
+
 describe("approval gates on PostgreSQL replicas", () => {
   test("a run waiting on a replica that is killed is neither lost nor failed; the answer sent to the other replica resumes it; one final callback", async () => {
     postgres = await startPostgres();
