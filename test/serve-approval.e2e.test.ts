@@ -29,6 +29,30 @@ const WORKFLOWS = `workflows:
   slow:
     steps:
       - { name: wait, type: shell, command: "sleep 30" }
+  secret:
+    steps:
+      - { name: pw, type: input, prompt: "Password", password: true }
+      - { name: approve, type: confirm, prompt: "Deploy with {{ .steps.pw.value }}?" }
+      - { name: token, type: input, prompt: "Token", password: true }
+      - { name: show, type: shell, command: "echo answers=\${MUSTER_ANSWERS:-none} suspend=\${MUSTER_SUSPEND_AT_PROMPTS:-none} token={{ .steps.token.value }}" }
+  nosince:
+    steps:
+      - { name: forge, type: shell, command: "SINCE= sh forge.sh" }
+  future:
+    steps:
+      - { name: forge, type: shell, command: "SINCE=',\\"since\\":\\"9999-01-01T00:00:00.000Z\\"' sh forge.sh" }
+  objsince:
+    steps:
+      - { name: forge, type: shell, command: "SINCE=',\\"since\\":{}' sh forge.sh" }
+`;
+/** A step that replaces its run's journal record with one waiting at a prompt, with a `since` of its own ($SINCE), and exits 75. */
+const FORGE = `set -e
+d="$(cd .. && pwd)/journal"
+f=$(ls "$d"/*.jsonl)
+start=$(head -n1 "$f")
+rm -f "$f"
+printf '%s\\n{"t":"waiting","waitingFor":{"step":"approve","type":"confirm","prompt":"x","digest":"%s"%s},"at":"x"}\\n' "$start" "$(printf %064d 0)" "$SINCE" > "$f"
+exit 75
 `;
 let https: Awaited<ReturnType<typeof startGitHttps>>;
 let postgres: Postgres | undefined;
@@ -36,7 +60,7 @@ const callbacks = startCallbackReceiver();
 const runners: Array<Awaited<ReturnType<typeof startRunner>>> = [];
 
 beforeAll(async () => {
-  makeRepository(tmp.path, { "workflows.yaml": WORKFLOWS });
+  makeRepository(tmp.path, { "workflows.yaml": WORKFLOWS, "forge.sh": FORGE });
   https = await startGitHttps(join(tmp.path, "https"), tmp.path);
   mkdirSync(join(tmp.path, "runner-tmp"), { recursive: true });
 }, 60_000);
@@ -203,6 +227,79 @@ describe("approval gates on a SQLite runner", () => {
     expect(await finalFor(id)).toMatchObject({ status: "failed", exitCode: null, error: "no answer within 1s (MUSTER_WAIT_TIMEOUT) at the prompt the run waited at" });
     expect(r.lines.some((l) => l.msg === "run waiting for an answer" && l.runId === id)).toBe(true);
     expect(finalCallbacks(id).length).toBe(1);
+    r.proc.kill("SIGTERM");
+    await r.proc.exited;
+  }, 60_000);
+});
+
+describe("what a run cannot do to its gate", () => {
+  test("a run that writes its own waitingFor.since (none, far future) still times out by the runner's clock; a malformed one fails the run with the reason; cancel of a waiting run starts the run queued behind it", async () => {
+    const r = await runner({ MUSTER_STATE_DIR: join(tmp.path, "sqlite-forged"), MUSTER_WAIT_TIMEOUT: "1s" });
+    const none = newRunId("nosince"), future = newRunId("future"), bad = newRunId("objsince");
+    expect((await dispatch(r.base, { runId: none, workflow: "nosince", stack: "prod" })).status).toBe(202);
+    expect((await dispatch(r.base, { runId: future, workflow: "future", stack: "stage" })).status).toBe(202);
+    expect((await dispatch(r.base, { runId: bad, workflow: "objsince", stack: "qa" })).status).toBe(202);
+    expect(await finalFor(none)).toMatchObject({ status: "failed", error: "no answer within 1s (MUSTER_WAIT_TIMEOUT) at the prompt the run waited at" });
+    expect(await finalFor(future)).toMatchObject({ status: "failed", error: "no answer within 1s (MUSTER_WAIT_TIMEOUT) at the prompt the run waited at" });
+    expect(await finalFor(bad)).toMatchObject({ status: "failed", error: expect.stringContaining("waitingFor.since: expected a string") });
+    expect(await status(r.base, bad)).toMatchObject({ status: "failed" });
+    r.proc.kill("SIGTERM");
+    await r.proc.exited;
+
+    const s = await runner({ MUSTER_STATE_DIR: join(tmp.path, "sqlite-cancel-pump") });
+    const held = newRunId("held"), behind = newRunId("behind");
+    expect((await dispatch(s.base, { runId: held, workflow: "gate", vars: { n: "1" }, stack: "prod" })).status).toBe(202);
+    await waiting(s.base, held);
+    expect((await dispatch(s.base, { runId: behind, workflow: "gate", vars: { n: "2" }, stack: "prod", answers: { approve: "yes" } })).status).toBe(202);
+    expect((await status(s.base, behind)).status).toBe("queued");
+    expect((await fetch(`${s.base}/runs/${held}/cancel`, { method: "POST", headers: auth })).status).toBe(202);
+    // Nothing else is dispatched: the cancel itself starts the run its stack held up.
+    expect(await finalFor(behind)).toMatchObject({ status: "succeeded" });
+    s.proc.kill("SIGTERM");
+    await s.proc.exited;
+  }, 90_000);
+
+  test("password answers stay hidden: a gate's prompt built from one is masked (API, notice), steps never see MUSTER_ANSWERS, a password gate's answer is redacted in the callback", async () => {
+    const r = await runner({ MUSTER_STATE_DIR: join(tmp.path, "sqlite-secret") });
+    const id = newRunId("secret");
+    const password = "pw-s3cret-from-dispatch";
+    expect((await dispatch(r.base, { runId: id, workflow: "secret", answers: { pw: password }, notifyUrl: callbacks.url("/notify") })).status).toBe(202);
+    const shown = await waiting(r.base, id);
+    expect(JSON.stringify(shown)).not.toContain(password);
+    expect(shown.waitingFor).toMatchObject({ step: "approve", prompt: "Deploy with [masked]?" });
+    expect(await eventually(() => notices(id).length === 1, 10_000)).toBe(true);
+    expect(JSON.stringify(notices(id)[0]!.body)).not.toContain(password);
+    expect((await post(`${r.base}/runs/${id}/answers`, { answers: { approve: "yes" } })).status).toBe(202);
+    await eventually(async () => (await status(r.base, id)).waitingFor !== undefined && ((await status(r.base, id)).waitingFor as { step: string }).step === "token", 30_000);
+    const token = "tok-s3cret-at-the-gate";
+    expect((await post(`${r.base}/runs/${id}/answers`, { answers: { token } })).status).toBe(202);
+    const final = await finalFor(id);
+    expect(final).toMatchObject({ status: "succeeded" });
+    const tail = String(final.logTail);
+    expect(tail).toContain("answers=none suspend=none token=[redacted]");
+    expect(tail).not.toContain(token);
+    r.proc.kill("SIGTERM");
+    await r.proc.exited;
+  }, 90_000);
+});
+
+describe("who may answer", () => {
+  test("under MUSTER_ANSWER_TOKENS only an answer token answers (a dispatch token is a 403) and it cannot dispatch; MUSTER_DISPATCH_ANSWERS=0 refuses a dispatch's answers", async () => {
+    const ANSWER = "approver-token-7c1e0b9d4a55";
+    const r = await runner({ MUSTER_STATE_DIR: join(tmp.path, "sqlite-answerers"), MUSTER_ANSWER_TOKENS: ANSWER, MUSTER_DISPATCH_ANSWERS: "0" });
+    const approver = { authorization: `Bearer ${ANSWER}` };
+    const pre = await dispatch(r.base, { runId: newRunId("pre"), workflow: "gate", answers: { approve: "yes" } });
+    expect(pre.status).toBe(400);
+    expect(await pre.json()).toMatchObject({ errors: [{ field: "answers" }] });
+    expect((await post(`${r.base}/dispatch`, { runId: newRunId("x"), workflow: "gate", callbackUrl: callbacks.url() }, approver)).status).toBe(401);
+    const id = newRunId("approvers");
+    expect((await dispatch(r.base, { runId: id, workflow: "gate", vars: { n: "4" } })).status).toBe(202);
+    await waiting(r.base, id);
+    expect((await post(`${r.base}/runs/${id}/answers`, { answers: { approve: "yes" } })).status).toBe(403);
+    expect((await post(`${r.base}/runs/${id}/cancel`, {})).status).toBe(403);
+    expect((await fetch(`${r.base}/runs/${id}`, { headers: approver })).status).toBe(200);
+    expect((await post(`${r.base}/runs/${id}/answers`, { answers: { approve: "yes" } }, approver)).status).toBe(202);
+    expect(await finalFor(id)).toMatchObject({ status: "succeeded" });
     r.proc.kill("SIGTERM");
     await r.proc.exited;
   }, 60_000);

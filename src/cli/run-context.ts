@@ -65,7 +65,9 @@ export async function prepareRun(project: Project, workflow: Workflow, workflowF
   const base = runContext(project, workflow, inputs.stack, inputs.vars, workflowFile);
   const { evaluateStepFunctions } = await import("../load/step-functions.ts");
   const evaluated = await evaluateStepFunctions(workflow, { env: base.env, cwd: base.baseDir, shell: base.shell });
-  let env = base.env;
+  // What serve hands a run for muster itself (its answers, its suspend mode) is not the steps': a step never sees a password answer there.
+  const { MUSTER_ANSWERS: _answers, MUSTER_SUSPEND_AT_PROMPTS: _suspend, ...stepEnv } = base.env;
+  let env: Record<string, string> = stepEnv;
   if (inputs.restrictHost) env = { ...env, MUSTER_RESTRICT_HOST: "1" };
   if (inputs.ciGroups) env = { ...env, MUSTER_CI_LOG_GROUP_ACTIVE: "1", ATMOS_CI_LOG_GROUP_ACTIVE: "1" };
   const identity = inputs.identity || base.env.ATMOS_IDENTITY;

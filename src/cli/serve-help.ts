@@ -23,6 +23,8 @@ ENVIRONMENT (muster serve takes no flags)
   MUSTER_QUEUE_PER_STACK         Queued runs of one stack at most (default: the queue size)
   MUSTER_RUN_TIMEOUT, _MAX       A run's time limit, and the most a dispatch's timeout may ask (default 6h, the same)
   MUSTER_WAIT_TIMEOUT            How long a run may wait at a prompt for an answer (POST /runs/ID/answers) before it fails (default 24h)
+  MUSTER_ANSWER_TOKENS           Bearer token(s) of their own that alone answer or cancel a waiting run (then RUNNER_AUTH_TOKEN's may not); they may also read runs
+  MUSTER_DISPATCH_ANSWERS        0: a dispatch may not carry answers (every gate is answered at POST /runs/ID/answers); default 1
   MUSTER_CANCEL_GRACE            How long a canceled run may tear down before it is killed (default 60s)
   MUSTER_SHUTDOWN_GRACE          How long runs may finish after SIGTERM (default 30s)
   MUSTER_CALLBACK_BUDGET         Then how long callbacks may still take (default 20s); one cut short is sent at the next start

@@ -34,7 +34,7 @@ export default defineCommand({
     }
     // Before any run exists: runs share this user, and must not read this process's environment or memory.
     const memoryClosed = await platform.closeProcessMemory().catch(() => false);
-    const redactor = new Redactor().add(...config.tokens, config.sshKey, config.gitToken, ...(config.state.kind === "postgres" ? urlSecrets(config.state.url) : []));
+    const redactor = new Redactor().add(...config.tokens, ...config.answerTokens, config.sshKey, config.gitToken, ...(config.state.kind === "postgres" ? urlSecrets(config.state.url) : []));
     const log = createLog(config.logFormat, redactor);
     const metrics = new Metrics();
     let store: SqlRunStore;
@@ -72,7 +72,7 @@ export default defineCommand({
     for (const dir of await sweepStaleRunDirs()) log("info", "removed a run dir left by a runner that is gone", { dir });
     const recovered = await runs.recover();
     if (recovered.lost + recovered.requeued + recovered.redelivered + recovered.waiting > 0) log("info", "took up the runs of the previous runner", recovered);
-    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs, requireHost: true, metricsPublic: config.metricsPublic });
+    const handler = createApiHandler({ runs, tokens: new TokenChecker(config.tokens), ...(config.answerTokens.length > 0 ? { answerTokens: new TokenChecker(config.answerTokens) } : {}), dispatchAnswers: config.dispatchAnswers, metrics, log, callbackAllowHosts: config.callbackAllowHosts, runTimeoutMaxMs: config.runTimeoutMaxMs, requireHost: true, metricsPublic: config.metricsPublic });
     const server = await platform.serve({
       port: config.port,
       hostname: config.host,

@@ -106,9 +106,20 @@ export class RunWriter {
 
   /**
    * Records that the run suspended at a prompt (`waitingFor`) and releases
-   * it: the record is then all a `--resume` with the answer needs.
+   * it: the record is then all a `--resume` with the answer needs. Its
+   * texts are masked as step results are (a prompt may show an earlier
+   * password answer); the digest, made by the caller, stays the unmasked
+   * prompt's.
    */
-  wait(waitingFor: WaitingFor): void {
+  wait(asked: WaitingFor): void {
+    const texts = this.#masker.mask({ prompt: asked.prompt, options: asked.options, default: asked.default, texts: asked.check?.texts }).value;
+    const waitingFor: WaitingFor = {
+      ...asked,
+      prompt: texts.prompt,
+      ...(texts.options !== undefined ? { options: texts.options } : {}),
+      ...(texts.default !== undefined ? { default: texts.default } : {}),
+      ...(asked.check ? { check: { step: asked.check.step, texts: texts.texts ?? {} } } : {}),
+    };
     this.#record = { ...this.#record, status: "waiting", waitingFor, updatedAt: waitingFor.since };
     this.#append({ t: "waiting", waitingFor, at: waitingFor.since });
     this.#close();

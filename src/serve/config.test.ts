@@ -98,3 +98,11 @@ test("MUSTER_STATE_URL_FILE: the URL from a file, which wins; messages name the 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("MUSTER_ANSWER_TOKENS are tokens of their own; MUSTER_DISPATCH_ANSWERS is 1 or 0", () => {
+  expect(loadServeConfig(base)).toMatchObject({ answerTokens: [], dispatchAnswers: true });
+  expect(loadServeConfig({ ...base, MUSTER_ANSWER_TOKENS: "answer-token-0123456789, second-answer-token-01", MUSTER_DISPATCH_ANSWERS: "0" })).toMatchObject({ answerTokens: ["answer-token-0123456789", "second-answer-token-01"], dispatchAnswers: false });
+  expect(() => loadServeConfig({ ...base, MUSTER_ANSWER_TOKENS: "short" })).toThrow("MUSTER_ANSWER_TOKENS: each token must be at least 16 characters");
+  expect(() => loadServeConfig({ ...base, MUSTER_ANSWER_TOKENS: base.RUNNER_AUTH_TOKEN })).toThrow("MUSTER_ANSWER_TOKENS: a token is also one of RUNNER_AUTH_TOKEN's");
+  expect(() => loadServeConfig({ ...base, MUSTER_DISPATCH_ANSWERS: "off" })).toThrow('MUSTER_DISPATCH_ANSWERS: "off": expected 1');
+});

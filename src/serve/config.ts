@@ -15,6 +15,13 @@ import { redactUrl } from "./state-url.ts";
 export interface ServeConfig {
   /** Accepted bearer tokens (several during a rotation). */
   tokens: string[];
+  /**
+   * MUSTER_ANSWER_TOKENS: when any, only these answer a waiting run (and
+   * cancel one); the RUNNER_AUTH_TOKEN tokens may not. Empty: those do.
+   */
+  answerTokens: string[];
+  /** MUSTER_DISPATCH_ANSWERS (default on): a dispatch may carry `answers`; off, gates are answered only at the gate. */
+  dispatchAnswers: boolean;
   repoUrl: string;
   repoBranch: string;
   /**
@@ -196,6 +203,14 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
   for (const token of tokens) {
     if (token.length < 16) throw new ConfigError("RUNNER_AUTH_TOKEN", "each token must be at least 16 characters (use: openssl rand -hex 32)");
   }
+  const answerTokens = (secret("MUSTER_ANSWER_TOKENS") ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+  for (const token of answerTokens) {
+    if (token.length < 16) throw new ConfigError("MUSTER_ANSWER_TOKENS", "each token must be at least 16 characters (use: openssl rand -hex 32)");
+    // A token in both sets would let a dispatcher answer its own gates: what the separate set is there to prevent.
+    if (tokens.includes(token)) throw new ConfigError("MUSTER_ANSWER_TOKENS", "a token is also one of RUNNER_AUTH_TOKEN's; expected tokens of their own (whoever dispatches must not answer the gates)");
+  }
+  const dispatchAnswersRaw = (env.MUSTER_DISPATCH_ANSWERS ?? "1").toLowerCase();
+  if (!["1", "true", "yes", "0", "false", "no"].includes(dispatchAnswersRaw)) throw new ConfigError("MUSTER_DISPATCH_ANSWERS", `${JSON.stringify(env.MUSTER_DISPATCH_ANSWERS)}: expected 1 (a dispatch may carry answers, the default) or 0 (gates are answered only at POST /runs/ID/answers)`);
   let repoUrl = env.ATMOS_REPO_URL ?? "";
   if (!repoUrl) throw new ConfigError("ATMOS_REPO_URL", "is required");
   let gitToken = secret("MUSTER_GIT_TOKEN");
@@ -286,6 +301,8 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
     pollMs: duration("MUSTER_POLL_INTERVAL", "500ms"),
     runRetentionMs: duration("MUSTER_RUN_RETENTION", "168h"),
     tokens,
+    answerTokens,
+    dispatchAnswers: ["1", "true", "yes"].includes(dispatchAnswersRaw),
     repoUrl,
     repoBranch,
     localRepo,

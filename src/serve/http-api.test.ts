@@ -17,7 +17,7 @@ afterAll(async () => {
   for (const store of stores) await store.close();
   rmSync(stateRoot, { recursive: true, force: true });
 });
-async function handler(extra: { metricsPublic?: boolean; requireHost?: boolean } = {}) {
+async function handler(extra: { metricsPublic?: boolean; requireHost?: boolean; answerTokens?: TokenChecker; dispatchAnswers?: boolean } = {}) {
   const config = loadServeConfig({ RUNNER_AUTH_TOKEN: TOKEN, ATMOS_REPO_URL: "https://git.example/repo.git" });
   const metrics = new Metrics();
   const store = await SqlRunStore.openSqlite(join(stateRoot, String(stores.length)));
@@ -68,4 +68,24 @@ test("a dispatch var named __proto__ is a 400 naming it", async () => {
   const response = await handle(post('{"runId":"p1","workflow":"w","callbackUrl":"https://hooks.example/cb","vars":{"__proto__":"x"}}'));
   expect(response.status).toBe(400);
   expect((await response.json()).errors).toEqual([{ field: "vars.__proto__", message: expect.stringContaining("reserved") }]);
+});
+
+test("MUSTER_ANSWER_TOKENS: only those answer (a dispatch token is a 403 there), they read runs but neither dispatch nor cancel a run that is not waiting; MUSTER_DISPATCH_ANSWERS=0 refuses a dispatch's answers", async () => {
+  const ANSWER = "answer-token-0123456789abcdef";
+  const { handle, runs } = await handler({ answerTokens: new TokenChecker([ANSWER]), dispatchAnswers: false });
+  const as = (token: string, path: string, body?: unknown) =>
+    handle(new Request(`http://runner${path}`, { method: body === undefined ? "GET" : "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }));
+  expect((await as(TOKEN, "/runs/r1/answers", { answers: { approve: "yes" } })).status).toBe(403);
+  expect((await as("nope-nope-nope-nope", "/runs/r1/answers", { answers: { approve: "yes" } })).status).toBe(401);
+  expect((await as(ANSWER, "/runs/r1/answers", { answers: { approve: "yes" } })).status).toBe(404);
+  expect((await as(ANSWER, "/dispatch", { runId: "r2", workflow: "w", callbackUrl: "https://cb.example/x" })).status).toBe(401);
+  const withAnswers = await as(TOKEN, "/dispatch", { runId: "r3", workflow: "w", callbackUrl: "https://cb.example/x", answers: { approve: "yes" } });
+  expect(withAnswers.status).toBe(400);
+  expect(await withAnswers.json()).toMatchObject({ errors: [{ field: "answers", message: expect.stringContaining("MUSTER_DISPATCH_ANSWERS=0") }] });
+  // A queued run (a draining runner starts nothing): the answerer reads it, but may not cancel it.
+  await runs.drain(0);
+  await runs.submit({ runId: "r4", workflow: "w", callbackUrl: "https://cb.example/x" } as never);
+  expect((await as(ANSWER, "/runs/r4")).status).toBe(200);
+  expect((await as(ANSWER, "/runs/r4/cancel", {})).status).toBe(403);
+  expect((await as(TOKEN, "/runs/r4/cancel", {})).status).toBe(202);
 });

@@ -4,6 +4,9 @@
  * at a prompt), `POST /runs/:id/cancel`, `GET /healthz`,
  * `GET /readyz`, `GET /metrics` (the bearer token too, unless
  * MUSTER_METRICS_PUBLIC). A network request without `Host` is a 400.
+ * Under MUSTER_ANSWER_TOKENS, answering or canceling a waiting run takes
+ * one of those tokens (a dispatch token is a 403 there), and they do
+ * nothing else but read a run.
  * @module
  */
 import { readAtMost } from "../util/bytes.ts";
@@ -21,7 +24,12 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** What the handler needs. */
 export interface ApiDeps {
   runs: RunManager;
+  /** RUNNER_AUTH_TOKEN: dispatch, status, cancel, metrics (and answers unless `answerTokens`). */
   tokens: TokenChecker;
+  /** MUSTER_ANSWER_TOKENS: when given, only these answer (or cancel) a waiting run; they may also read a run's status. */
+  answerTokens?: TokenChecker;
+  /** MUSTER_DISPATCH_ANSWERS: false refuses a dispatch with `answers` (default true). */
+  dispatchAnswers?: boolean;
   metrics: Metrics;
   log: Log;
   /** Hosts a callback may reach over http or at a private address (MUSTER_CALLBACK_ALLOW_HOSTS). */
@@ -81,6 +89,10 @@ function createRoutes(deps: ApiDeps): (request: Request) => Promise<Response> {
     if (read instanceof Response) return read;
     const parsed = parseDispatch(read.body);
     if (!parsed.ok) return reject(400, "invalid dispatch", { errors: parsed.errors });
+    // A gate answered in the dispatch is no gate: the operator may require answers at the gate.
+    if (deps.dispatchAnswers === false && parsed.dispatch.answers !== undefined) {
+      return reject(400, "invalid dispatch", { errors: [{ field: "answers", message: "a dispatch may not carry answers on this runner (MUSTER_DISPATCH_ANSWERS=0): answer each gate with POST /runs/ID/answers" }] });
+    }
     // A result that could never be delivered is refused now, not after the run.
     const asked = parsed.dispatch.timeout === undefined ? undefined : parseDuration(parsed.dispatch.timeout)!;
     if (asked !== undefined && deps.runTimeoutMaxMs !== undefined && asked > deps.runTimeoutMaxMs) {
@@ -124,8 +136,21 @@ function createRoutes(deps: ApiDeps): (request: Request) => Promise<Response> {
     return json(202, outcome.state);
   };
 
+  const unauthorized = () => reject(401, "missing or invalid bearer token", {}, { "www-authenticate": "Bearer" });
+  /** Whether the request may answer (or cancel) a waiting run: a 401/403 response when it may not. */
+  const mayAnswer = async (header: string | null): Promise<Response | undefined> => {
+    if (!deps.answerTokens) return (await tokens.authorize(header)) ? undefined : unauthorized();
+    if (await deps.answerTokens.authorize(header)) return undefined;
+    if (await tokens.authorize(header)) return reject(403, "this token may not answer or cancel a waiting run: MUSTER_ANSWER_TOKENS is set, and only its tokens may");
+    return unauthorized();
+  };
+
   const runRoute = async (request: Request, id: string, action: string | undefined): Promise<Response> => {
-    if (!(await tokens.authorize(request.headers.get("authorization")))) return reject(401, "missing or invalid bearer token", {}, { "www-authenticate": "Bearer" });
+    const header = request.headers.get("authorization");
+    const dispatcher = await tokens.authorize(header);
+    // An answerer sees a run's status (what it asks, its digest) and answers it; nothing else.
+    const answerer = !dispatcher && deps.answerTokens !== undefined && (await deps.answerTokens.authorize(header));
+    if (!dispatcher && !answerer) return unauthorized();
     if (action === undefined) {
       if (request.method !== "GET") return reject(405, "use GET", {}, { allow: "GET" });
       const state = await runs.get(id);
@@ -133,9 +158,19 @@ function createRoutes(deps: ApiDeps): (request: Request) => Promise<Response> {
     }
     if (action !== "cancel" && action !== "answers") return reject(404, "not found");
     if (request.method !== "POST") return reject(405, "use POST", {}, { allow: "POST" });
-    if (action === "answers") return answer(request, id);
+    if (action === "answers") {
+      const refused = await mayAnswer(header);
+      return refused ?? answer(request, id);
+    }
     const before = await runs.get(id);
     if (!before) return reject(404, `no run ${JSON.stringify(id)}`);
+    // Cancel of a waiting run is a "no" at its gate: the answerers' (under MUSTER_ANSWER_TOKENS); of any other run, the dispatchers'.
+    if (before.status === "waiting") {
+      const refused = await mayAnswer(header);
+      if (refused) return refused;
+    } else if (!dispatcher) {
+      return reject(403, "this token may only answer or cancel a waiting run (MUSTER_ANSWER_TOKENS)");
+    }
     if (before.finishedAt) return json(409, { error: "the run is already final", run: before });
     return json(202, await runs.cancel(id));
   };

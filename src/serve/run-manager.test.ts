@@ -310,3 +310,66 @@ test("cancel ends a waiting run (called back canceled); a waiting run outlives i
     await next.runs.drain(0);
   }
 });
+
+test("a waiting run's wait is timed by the runner's clock: a run-written since (far future, or none) does not decide MUSTER_WAIT_TIMEOUT", async () => {
+  const { runs, executor, store } = await manager({ MUSTER_WAIT_TIMEOUT: "1h" });
+  await runs.submit(dispatch("w-future"));
+  const future = suspension();
+  future.waitingFor.since = "9999-01-01T00:00:00.000Z";
+  executor.end("w-future", { status: "waiting", exitCode: 75, suspension: future });
+  await runs.submit(dispatch("w-nosince"));
+  const none = suspension();
+  delete (none.waitingFor as Partial<typeof none.waitingFor>).since;
+  executor.end("w-nosince", { status: "waiting", exitCode: 75, suspension: none });
+  const shown = await runs.get("w-future");
+  expect(shown?.status).toBe("waiting");
+  // What the API shows is the runner's time, not the run's.
+  expect(Date.parse(String(shown?.waitingFor?.since))).toBeLessThanOrEqual(Date.now());
+  expect((await store.find("w-nosince"))?.state.status).toBe("waiting");
+  await runs.expireWaiting(Date.now() + 3_600_000 + 1000);
+  expect(await callbackOf("w-future")).toMatchObject({ status: "failed", error: expect.stringContaining("MUSTER_WAIT_TIMEOUT") });
+  expect(await callbackOf("w-nosince")).toMatchObject({ status: "failed", error: expect.stringContaining("MUSTER_WAIT_TIMEOUT") });
+});
+
+test("a waiting run the store cannot take is failed with the reason and called back, not left running", async () => {
+  const { runs, executor, store } = await manager();
+  const suspend = store.suspend.bind(store);
+  store.suspend = () => Promise.reject(new Error("disk I/O error"));
+  try {
+    await runs.submit(dispatch("w-unstored"));
+    executor.end("w-unstored", { status: "waiting", exitCode: 75, suspension: suspension() });
+    expect(await callbackOf("w-unstored")).toMatchObject({ status: "failed", exitCode: null, error: expect.stringContaining("disk I/O error") });
+    expect((await store.find("w-unstored"))?.state).toMatchObject({ status: "failed", error: expect.stringContaining("disk I/O error") });
+  } finally {
+    store.suspend = suspend;
+  }
+});
+
+test("cancelling a waiting run frees its stack at once: a run queued behind it starts", async () => {
+  const { runs, executor } = await manager();
+  await runs.submit(dispatch("w-held", { stack: "prod" }));
+  executor.end("w-held", { status: "waiting", exitCode: 75, suspension: suspension() });
+  await runs.submit(dispatch("w-behind", { stack: "prod" }));
+  expect(executor.started).not.toContain("w-behind");
+  const behind = executor.whenStarted("w-behind");
+  expect(await runs.cancel("w-held")).toMatchObject({ status: "canceled" });
+  await behind;
+  executor.end("w-behind");
+  expect(await callbackOf("w-behind")).toMatchObject({ status: "succeeded" });
+});
+
+test("the answer to a password gate is redacted in the resumed run's callback", async () => {
+  const { runs, executor } = await manager();
+  await runs.submit(dispatch("w-secret"));
+  const asked = suspension();
+  asked.waitingFor = { ...asked.waitingFor, step: "token", type: "input", prompt: "Token?", check: { step: { name: "token", type: "input", prompt: "Token?", password: true }, texts: { prompt: "Token?" } } };
+  delete asked.waitingFor.default;
+  executor.end("w-secret", { status: "waiting", exitCode: 75, suspension: asked });
+  while ((await runs.get("w-secret"))?.status !== "waiting") await Bun.sleep(1);
+  const resumed = executor.whenStarted("w-secret");
+  executor.started = [];
+  expect(await runs.answer("w-secret", { token: "hunter2-password-value" })).toMatchObject({ kind: "resumed" });
+  await resumed;
+  executor.end("w-secret", { status: "failed", exitCode: 1, error: "step echo failed: hunter2-password-value", summary: "step echo failed", logTail: "got hunter2-password-value\n" });
+  expect(await callbackOf("w-secret")).toMatchObject({ status: "failed", error: "step echo failed: [redacted]", logTail: "got [redacted]\n" });
+});

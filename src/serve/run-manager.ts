@@ -43,6 +43,21 @@ export type AnswerOutcome =
   | { kind: "not-waiting"; state: RunState }
   | { kind: "invalid"; why: string; state: RunState };
 
+/**
+ * The answers of `run` its callback must not show: the answer to a
+ * password gate it was resumed at. Other answers are outside values as
+ * vars are, and shown as they are (a dispatch's `answers` name no prompt
+ * kind: the runner cannot tell a password's from another's).
+ */
+function secretAnswers(run: Run): string[] {
+  const asked = run.resume?.suspension.waitingFor;
+  // A password prompt is an `input` step with `password: true` (its definition is in the question's check).
+  const password = asked?.type === "input" && (asked.check?.step as { password?: unknown } | undefined)?.password === true;
+  if (!asked || !password) return [];
+  const answer = run.resume!.answers[asked.step];
+  return answer === undefined ? [] : [answer];
+}
+
 /** A run in memory, in `state`: `done` resolves once its callback has been dealt with. */
 function newRun(dispatch: Dispatch, state: RunState): Run {
   let finish!: () => void;
@@ -293,7 +308,7 @@ export class RunManager {
     }
     const problem = await answerProblem(asked, answers[asked.step]!);
     if (problem !== undefined) return { kind: "invalid", why: problem, state };
-    const resumed = await this.#store.resume(runId, answers);
+    const resumed = await this.#store.resume(runId, answers, asked.since);
     if (!resumed) {
       const now = await this.#store.find(runId);
       return { kind: "not-waiting", state: now?.state ?? state };
@@ -321,6 +336,8 @@ export class RunManager {
       this.#metrics.finished("canceled", 0);
       this.#log("warn", "run finished", { runId, status: "canceled", exitCode: null, durationMs: 0, error: reason });
       void this.#deliver(run);
+      // A canceled waiting run frees its stack: a run queued behind it may start now.
+      void this.#pump();
       return run.state;
     }
     const stored = await this.#store.find(runId);
@@ -396,8 +413,8 @@ export class RunManager {
       const why = run.cancellation.canceled ? run.cancellation.reason : error.message;
       return { status: run.cancellation.canceled ? "canceled" : "failed", exitCode: null, error: why, summary: why, logTail: "" };
     });
-    if (result.status === "waiting" && result.suspension) return this.#suspend(run, result.suspension);
-    const redactor = this.#redactor.with(run.dispatch.callbackToken);
+    if (result.status === "waiting" && result.suspension) return this.#suspend(run, result.suspension, result.logTail);
+    const redactor = this.#redactor.with(run.dispatch.callbackToken, ...secretAnswers(run));
     const hide = (text: string | null) => (text === null ? null : redactor.redact(text));
     if (result.status === "waiting") result.status = "failed";
     await this.#complete(run, { status: result.status, exitCode: result.exitCode, error: hide(result.error) }, hide(result.summary), redactor.redact(result.logTail));
@@ -409,19 +426,27 @@ export class RunManager {
    * dispatch's `notifyUrl` told (best effort: the callback is for final
    * results only).
    */
-  async #suspend(run: Run, suspension: Suspension): Promise<void> {
+  async #suspend(run: Run, suspension: Suspension, logTail: string): Promise<void> {
     const runId = run.state.runId;
-    const held = !run.leaseLost && await this.#store.suspend(runId, this.#owner, suspension).catch((e: Error) => {
-      this.#log("error", "could not store a waiting run", { runId, error: e.message });
-      return false;
-    });
+    // The wait is timed from now, by this runner's clock: the `since` in the record is the run's writing.
+    const stored: Suspension = { ...suspension, waitingFor: { ...suspension.waitingFor, since: new Date().toISOString() } };
+    let held: boolean;
+    try {
+      held = !run.leaseLost && await this.#store.suspend(runId, this.#owner, stored);
+    } catch (error) {
+      // Still running in the store, and no process left to end it: it fails here, called back, rather than stay running for good.
+      const why = `the run waited at step "${suspension.waitingFor.step}", but the runner could not store it waiting (${(error as Error).message})`;
+      this.#log("error", "could not store a waiting run", { runId, error: (error as Error).message });
+      const redactor = this.#redactor.with(run.dispatch.callbackToken);
+      return this.#complete(run, { status: "failed", exitCode: null, error: redactor.redact(why) }, redactor.redact(why), redactor.redact(logTail));
+    }
     this.#local.delete(runId);
     if (!held) {
       this.#log("warn", "waiting run not stored: another runner took the run over", { runId });
       run.finish();
       return;
     }
-    const waitingFor = shownWaitingFor(suspension.waitingFor);
+    const waitingFor = shownWaitingFor(stored.waitingFor);
     Object.assign(run.state, { status: "waiting", waitingFor });
     this.#metrics.suspended();
     this.#log("info", "run waiting for an answer", { runId, step: waitingFor.step, type: waitingFor.type, timeout: formatDuration(this.#config.waitTimeoutMs) });

@@ -28,10 +28,10 @@ export interface Suspension {
   checkout: string;
 }
 
-/** The question of `waitingFor` without what only the runner reads. */
+/** The question of `waitingFor` without what only the runner reads: its known fields only (never what else a run wrote there). */
 export function shownWaitingFor(waitingFor: WaitingFor): ShownWaitingFor {
-  const { check: _, ...shown } = waitingFor;
-  return shown;
+  const { step, type, prompt, options, default: fallback, since, digest } = waitingFor;
+  return { step, type, prompt, ...(options !== undefined ? { options } : {}), ...(fallback !== undefined ? { default: fallback } : {}), since, digest };
 }
 
 /** What `GET /runs/:id` shows. */

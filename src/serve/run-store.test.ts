@@ -62,8 +62,11 @@ describe.each(backends)("%s", (_name, open) => {
       expect(await store.adoptLost("r2", EXPIRED)).toEqual([]);
       expect(await store.takeOverUndelivered("r2", EXPIRED)).toEqual([]);
       // Answered: queued again, claimed before "next", with its answers and suspension; the store keeps no answer.
-      expect((await store.resume("w", { approve: "yes" }))?.state.status).toBe("queued");
-      expect(await store.resume("w", { approve: "yes" })).toBeUndefined();
+      // Answers checked against another suspension of the run do not land on this one.
+      expect(await store.resume("w", { approve: "yes" }, "2026-10-01T00:00:00.000Z")).toBeUndefined();
+      expect((await store.find("w"))?.state.status).toBe("waiting");
+      expect((await store.resume("w", { approve: "yes" }, suspension.waitingFor.since))?.state.status).toBe("queued");
+      expect(await store.resume("w", { approve: "yes" }, suspension.waitingFor.since)).toBeUndefined();
       const claimed = await store.claim("r2", LEASE);
       expect(claimed).toMatchObject({ state: { runId: "w", status: "running", runner: "r2" }, resumeAnswers: { approve: "yes" }, suspension: { journalId: "20261101-000000-abcd" } });
       expect((await store.find("w"))?.resumeAnswers).toBeUndefined();
@@ -73,6 +76,11 @@ describe.each(backends)("%s", (_name, open) => {
       const expired = await store.expireWaiting("r3", LEASE, new Date(Date.now() + 1000).toISOString(), "no answer within 24h");
       expect(expired.map((r) => r.state)).toMatchObject([{ runId: "w", status: "failed", error: "no answer within 24h", runner: "r3" }]);
       expect((await store.claim("r1", LEASE))?.state.runId).toBe("next");
+      // A waiting run whose since is unknown (a row of an older runner) has waited too long.
+      await admit(store, "u", "stage");
+      await store.claim("r1", LEASE);
+      expect(await store.suspend("u", "r1", { ...suspension, waitingFor: { ...suspension.waitingFor, since: null as unknown as string } })).toBe(true);
+      expect((await store.expireWaiting("r3", LEASE, "2026-11-02T00:00:00.000Z", "late")).map((r) => r.state.runId)).toEqual(["u"]);
       // Cancel of a waiting run.
       await admit(store, "c", "qa");
       await store.claim("r1", LEASE);

@@ -77,15 +77,18 @@ export interface RunStore {
   /**
    * Stores a running run of `owner`'s as waiting at a prompt (`suspension`):
    * it holds no lease and no slot, only its stack; false when `owner` no
-   * longer holds it.
+   * longer holds it. Its wait is timed from `suspension.waitingFor.since`,
+   * which the runner sets from its own clock (never the run's).
    */
   suspend(runId: string, owner: string, suspension: Suspension): Promise<boolean>;
   /**
    * Puts a waiting run back in the queue with `answers`, ahead of other
-   * queued runs (any runner claims it); undefined when it is not waiting.
+   * queued runs (any runner claims it); undefined when it is not waiting,
+   * or no longer at the suspension `since` (`waitingFor.since`, the one the
+   * answers were checked against).
    */
-  resume(runId: string, answers: Record<string, string>): Promise<StoredRun | undefined>;
-  /** Fails the runs that have waited since before `before` (ISO time) with `reason`, now `owner`'s to call back. */
+  resume(runId: string, answers: Record<string, string>, since: string): Promise<StoredRun | undefined>;
+  /** Fails the runs that have waited since before `before` (ISO time; a run waiting since an unknown time has waited too long) with `reason`, now `owner`'s to call back. */
   expireWaiting(owner: string, leaseMs: number, before: string, reason: string): Promise<StoredRun[]>;
   /** Records a cancel request for a running run (its owner carries it out). */
   requestCancel(runId: string, reason: string): Promise<void>;
@@ -384,10 +387,11 @@ export class SqlRunStore implements RunStore {
     return rows.length === 1;
   }
 
-  async resume(runId: string, answers: Record<string, string>): Promise<StoredRun | undefined> {
+  async resume(runId: string, answers: Record<string, string>, since: string): Promise<StoredRun | undefined> {
+    // Only at the suspension the answers were checked against: a run that resumed and waits again since is another question.
     const rows = await this.#sql.query<Row>(
-      "UPDATE runs SET status = 'queued', resume_answers = ?, waiting_since = NULL, cancel_reason = NULL WHERE run_id = ? AND status = 'waiting' RETURNING *",
-      JSON.stringify(answers), runId,
+      "UPDATE runs SET status = 'queued', resume_answers = ?, waiting_since = NULL, cancel_reason = NULL WHERE run_id = ? AND status = 'waiting' AND waiting_since = ? RETURNING *",
+      JSON.stringify(answers), runId, since,
     );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
@@ -395,7 +399,7 @@ export class SqlRunStore implements RunStore {
   async expireWaiting(owner: string, leaseMs: number, before: string, reason: string): Promise<StoredRun[]> {
     const rows = await this.#sql.query<Row>(
       `UPDATE runs SET status = 'failed', error = ?, exit_code = NULL, finished_at = ?, owner = ?, lease_until = ${this.#sql.dialect.nowMs} + ?, waiting_since = NULL
-       WHERE status = 'waiting' AND waiting_since < ? RETURNING *`,
+       WHERE status = 'waiting' AND (waiting_since IS NULL OR waiting_since < ?) RETURNING *`,
       reason, new Date().toISOString(), owner, leaseMs, before,
     );
     return rows.map(fromRow);

@@ -8,7 +8,9 @@
  *
  * The record was written by the run: it is read without following a link,
  * bounded, and trusted as much as the run's own output (it is only handed
- * back to the same run's workflow).
+ * back to the same run's workflow); its question, which the runner shows
+ * and checks answers by, is taken only as muster writes it
+ * (waiting-for-check.ts).
  * @module
  */
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +18,7 @@ import { join } from "node:path";
 import { foldLines } from "../journal/record-lines.ts";
 import { RUN_ID } from "../journal/run-record.ts";
 import type { Suspension } from "./run-record.ts";
+import { knownWaitingFor, waitingForProblem } from "./waiting-for-check.ts";
 
 /** The name of a run's journal dir in its run dir. */
 export const JOURNAL_DIR = "journal";
@@ -65,7 +68,10 @@ export function readSuspension(dir: string, checkout: string): Suspension | stri
   const record = foldLines(text);
   if (!record || !RUN_ID.test(record.id) || `${record.id}.jsonl` !== names[0]) return "its journal record is not one this runner can read";
   if (record.status !== "waiting" || !record.waitingFor) return `its journal record says ${record.status}, not waiting`;
-  return { waitingFor: record.waitingFor, journal: text, journalId: record.id, checkout };
+  // The question is the run's own writing: only what muster writes there is taken (the runner shows it and checks answers by it).
+  const problem = waitingForProblem(record.waitingFor);
+  if (problem) return `the question in its journal record is not one muster writes (${problem})`;
+  return { waitingFor: knownWaitingFor(record.waitingFor), journal: text, journalId: record.id, checkout };
 }
 
 /**
