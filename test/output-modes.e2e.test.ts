@@ -155,6 +155,25 @@ describe("show, merged from the workflow into each step", () => {
     expect(run.stderr).toContain("✗ failing failed (exit code 4)");
   });
 
+  test("count: true numbers the start lines [i/N] among all top-level steps; a step's count: false leaves its number out", async () => {
+    const dir = project(`workflows:
+  w:
+    show: { count: true }
+    steps:
+      - { name: first, type: shell, command: "true" }
+      - { name: second, type: shell, command: "true", show: { count: false } }
+      - { name: third, type: sleep, duration: 1ms }
+`);
+    const run = await muster(["workflow", "w"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("▸ [1/3] first $ true\n");
+    expect(run.stderr).toContain("▸ second $ true\n");
+    expect(run.stderr).toMatch(/▸ \[3\/3\] third /);
+    // --from-step keeps the numbers of the whole workflow.
+    const from = await muster(["workflow", "w", "--from-step", "third"], { cwd: dir, env: { MUSTER_NO_JOURNAL: "1" } });
+    expect(from.stderr).toMatch(/▸ \[3\/3\] third /);
+  });
+
   test("validate: show, output and viewport on a step; output on a kind without output, and a bad mode, are refused at the field", async () => {
     const dir = project(`workflows:
   w:

@@ -61,6 +61,8 @@ export type RunEvent =
     group?: boolean;
     /** What the step prints is its whole report: renderers show no start or end line unless it fails. */
     quiet?: boolean;
+    /** Atmos' `show.count`: the step's place among the workflow's top-level steps, shown as `[index/total]`. */
+    count?: { index: number; total: number };
     /** Atmos' output mode of the step when not `raw` (src/steps/output-mode.ts): renderers hold, bound or drop its output. */
     output?: "log" | "viewport" | "none";
     /** `viewport`: the live region's size. */

@@ -97,7 +97,7 @@ export class TextRenderer implements RunObserver {
         if (event.output && (event.path.length === 1 || event.output === "none")) {
           this.#byMode.set(key(event.path), { mode: event.output, capture: event.output === "none" ? undefined : new OutputCapture({ keepAll: true }) });
         }
-        return this.#stepStart(event.path, event.detail, event.group ?? false);
+        return this.#stepStart(event.path, event.detail, event.group ?? false, event.count);
       case "step.output":
         return this.#output(event.path, event.stream, event.data);
       case "step.retry": {
@@ -160,7 +160,7 @@ export class TextRenderer implements RunObserver {
     }
   }
 
-  #stepStart(path: StepPath, detail: string, isGroup: boolean): void {
+  #stepStart(path: StepPath, detail: string, isGroup: boolean, count?: { index: number; total: number }): void {
     // A CI log group per top-level step; a group's children get theirs per block (CI groups do not nest).
     if (path.length === 1 && !isGroup && this.#ci?.groups && !this.#selfReporting.has(path[0]!)) {
       this.#openGroups.add(path[0]!);
@@ -168,7 +168,7 @@ export class TextRenderer implements RunObserver {
     }
     if (path.length === 1) {
       if (this.#quiet) this.#held.set(key(path), new OutputCapture({ keepAll: false }));
-      else if (!this.#selfReporting.has(path[0]!)) this.#reporter.stepStart(path[0]!, detail);
+      else if (!this.#selfReporting.has(path[0]!)) this.#reporter.stepStart(count ? `[${count.index}/${count.total}] ${path[0]!}` : path[0]!, detail);
       return;
     }
     const group = this.#groups.get(key(path.slice(0, -1)));

@@ -35,7 +35,7 @@ export type ContextFor = (cancellation: Cancellation) => StepContext;
  * result.status; // "succeeded"
  * ```
  */
-export async function runPlannedStep(planned: PlannedStep, path: string[], parent: Cancellation, contextFor: ContextFor, results?: ResultSettler): Promise<StepResult> {
+export async function runPlannedStep(planned: PlannedStep, path: string[], parent: Cancellation, contextFor: ContextFor, results?: ResultSettler, position?: { index: number; total: number }): Promise<StepResult> {
   const { step, kind } = planned;
   const started = performance.now();
   const policy = kind.behaviours.retry ? step.retry : undefined;
@@ -48,7 +48,7 @@ export async function runPlannedStep(planned: PlannedStep, path: string[], paren
   const shown = output && output !== "raw" ? { output, ...(output === "viewport" && step.presentation?.viewport ? { viewport: step.presentation.viewport } : {}) } : {};
   // Atmos' show.labels: false leaves out the step's own lines (muster's start and success lines stand for Atmos' labels).
   const quiet = startsQuietly(kind, planned.step) || step.presentation?.show?.labels === false;
-  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(quiet ? { quiet: true } : {}), ...shown });
+  await firstCtx.emit({ type: "step.start", path, kind: kind.type, detail: kind.describe(planned), attempt: 1, ownsTerminal, group: kind.behaviours.hasChildren, ...(quiet ? { quiet: true } : {}), ...(position && step.presentation?.show?.count ? { count: position } : {}), ...shown });
   const run = await retry<{ result: StepResult; why: string; final: boolean }>(async ({ number: attempt, deadline }) => {
     const scope = new Cancellation(parent, deadline);
     let outcome: StepOutcome;

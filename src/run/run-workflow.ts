@@ -283,7 +283,9 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
           if (services && waitsForServices(live.kind, live.step)) await services.gate(live.name, parent);
           // `exec` hands the run over: nothing of muster's may outlive its start.
           if (services && live.kind.behaviours.teardownFirst) await services.teardown();
-          result = await runPlannedStep(live, path, parent, (scope) => contextFor(live, path, scope, true), results);
+          // Atmos' show.count numbers a step among all top-level steps (those before --from-step included).
+          const position = { index: plan.steps.indexOf(planned) + 1, total: plan.steps.length };
+          result = await runPlannedStep(live, path, parent, (scope) => contextFor(live, path, scope, true), results, position);
         } catch (error) {
           // Only the gate throws here: a service that did not become ready fails the step it gates.
           result = { status: parent.canceled ? "canceled" : "failed", exitCode: exitCodeOf(error), durationMs: performance.now() - gateStarted, attempts: 0, timedOut: false, error: messageOf(error) };
