@@ -336,7 +336,8 @@ class WorkflowParser {
       timeoutMs: parsed.timeout as number | undefined,
       retry: parsed.retry as StepBase["retry"],
       // As written here; the workflow's settings are merged in by #workflow.
-      presentation: { output: parsed.output as StepPresentation["output"], viewport: parsed.viewport as StepPresentation["viewport"], show: parsed.show as StepPresentation["show"] },
+      // A group's `output` is its own field (grouped, prefixed, none: the kind reads it), not Atmos' output mode.
+      presentation: { output: kind.behaviours.hasChildren ? undefined : (parsed.output as StepPresentation["output"]), viewport: parsed.viewport as StepPresentation["viewport"], show: parsed.show as StepPresentation["show"] },
     };
     const freshness = freshnessOf(parsed);
     if (freshness) base.freshness = freshness;
