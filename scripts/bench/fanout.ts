@@ -12,30 +12,23 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { musterBin } from "./lib.ts";
+import { musterBin, spread, timeRun } from "./lib.ts";
 
 const CHILDREN = 1000;
 const rounds = Number(process.env.ROUNDS ?? 7);
 const dir = mkdtempSync(join(tmpdir(), "muster-bench-fanout-"));
 
-/** CPU time (user + system, with the children it waited for) of the last run, in ms: steadier than wall time on a loaded machine. */
+/** CPU time of the last run, in ms (see timeRun). */
 let lastCpu = 0;
 
 /** Wall time of one run, in ms (its CPU time in `lastCpu`); throws when it fails. */
 function time(cmd: string[], env: Record<string, string | undefined>): number {
-  const started = performance.now();
-  const proc = Bun.spawnSync(cmd, { cwd: dir, env, stdout: "ignore", stderr: "pipe" });
-  const elapsed = performance.now() - started;
-  const usage = proc.resourceUsage;
-  lastCpu = usage ? (Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1000 : NaN;
-  if (!proc.success) throw new Error(`${cmd.join(" ")} failed: ${proc.stderr.toString()}`);
-  return elapsed;
+  const { wallMs, cpuMs } = timeRun(cmd, dir, env);
+  lastCpu = cpuMs;
+  return wallMs;
 }
 
-const stats = (times: number[]) => {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
-};
+const stats = spread;
 const show = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
 
 try {

@@ -71,3 +71,23 @@ export async function startBenchRunner(dir: string, token: string, workflows: st
   };
   return { runner, callbacks, stop };
 }
+
+/**
+ * One run of `cmd` (synchronously, so nothing else of the benchmark runs meanwhile): its wall time
+ * and its CPU time (user + system, with the children it waited for: steadier than wall time on a
+ * loaded machine), in ms. Throws when it fails.
+ */
+export function timeRun(cmd: string[], cwd: string, env: Record<string, string | undefined>): { wallMs: number; cpuMs: number } {
+  const started = performance.now();
+  const proc = Bun.spawnSync(cmd, { cwd, env, stdout: "ignore", stderr: "pipe" });
+  const wallMs = performance.now() - started;
+  if (!proc.success) throw new Error(`${cmd.join(" ")} failed: ${proc.stderr.toString()}`);
+  const usage = proc.resourceUsage;
+  return { wallMs, cpuMs: usage ? (Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1000 : NaN };
+}
+
+/** The minimum, median and maximum of some timings. */
+export function spread(times: number[]): { min: number; median: number; max: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
+}

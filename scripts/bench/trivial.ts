@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { musterBin, root } from "./lib.ts";
+import { musterBin, root, spread, timeRun } from "./lib.ts";
 
 /** mise on PATH, or installed from npm into a cache directory. */
 function findMise(): string {
@@ -37,24 +37,17 @@ function findMise(): string {
   return bin;
 }
 
-/** CPU time (user + system, with the children it waited for) of the last run, in ms: steadier than wall time on a loaded machine. */
+/** CPU time of the last run, in ms (see timeRun). */
 let lastCpu = 0;
 
 /** Wall time of one run, in ms (its CPU time in `lastCpu`); throws when it fails. */
 function time(cmd: string[], cwd: string, env: Record<string, string | undefined>): number {
-  const started = performance.now();
-  const proc = Bun.spawnSync(cmd, { cwd, env, stdout: "ignore", stderr: "pipe" });
-  const elapsed = performance.now() - started;
-  const usage = proc.resourceUsage;
-  lastCpu = usage ? (Number(usage.cpuTime.user) + Number(usage.cpuTime.system)) / 1000 : NaN;
-  if (!proc.success) throw new Error(`${cmd.join(" ")} failed: ${proc.stderr.toString()}`);
-  return elapsed;
+  const { wallMs, cpuMs } = timeRun(cmd, cwd, env);
+  lastCpu = cpuMs;
+  return wallMs;
 }
 
-const stats = (times: number[]) => {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
-};
+const stats = spread;
 const show = (ms: number) => `${ms.toFixed(1).padStart(6)} ms`;
 
 const rounds = Number(process.env.ROUNDS ?? 25);

@@ -23,19 +23,13 @@
  */
 import * as v from "valibot";
 import { expect, wholeNumber } from "../workflow/schema.ts";
+import type { WorkflowShow } from "../workflow/types.ts";
 
 /** Atmos' output modes. */
 export type OutputMode = "raw" | "log" | "viewport" | "none";
 
-/** Atmos' `show:` keys. */
-export interface ShowSettings {
-  header: boolean;
-  flags: boolean;
-  command: boolean;
-  count: boolean;
-  progress: boolean;
-  labels: boolean;
-}
+/** Atmos' `show:` keys (the model's type: a workflow's and a step's `show` are of it). */
+export type ShowSettings = WorkflowShow;
 
 /** Atmos' defaults: every key off but `labels`. */
 export const SHOW_DEFAULTS: ShowSettings = { header: false, flags: false, command: false, count: false, progress: false, labels: true };
