@@ -32,12 +32,18 @@ export interface RunOptions {
 /** The run journal of this test process's runs (made on first use): never the journal in the user's home. */
 let suiteJournal: string | undefined;
 function testJournal(): string {
-  if (!suiteJournal) {
-    const dir = mkdtempSync(join(tmpdir(), "muster-test-journal-"));
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    suiteJournal = join(dir, "journal");
-  }
+  suiteJournal ??= join(mkdtempSync(join(tmpdir(), "muster-test-journal-")), "journal");
   return suiteJournal;
+}
+
+/**
+ * Removes the test process's journal. `test/preload.ts` calls it after the
+ * last test file (bun test fires no process "exit" between files, and
+ * this module is evaluated once for all of them).
+ */
+export function removeTestJournal(): void {
+  if (suiteJournal) rmSync(dirname(suiteJournal), { recursive: true, force: true });
+  suiteJournal = undefined;
 }
 
 /** The environment tests start from: ours, minus colour forcing, with a journal of the suite's own (unless the caller names one). */
