@@ -12,24 +12,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { musterBin, spread, timeRun } from "./lib.ts";
+import { type BenchCommand, interleavedRounds, musterBin } from "./lib.ts";
 
 const CHILDREN = 1000;
 const rounds = Number(process.env.ROUNDS ?? 7);
 const dir = mkdtempSync(join(tmpdir(), "muster-bench-fanout-"));
-
-/** CPU time of the last run, in ms (see timeRun). */
-let lastCpu = 0;
-
-/** Wall time of one run, in ms (its CPU time in `lastCpu`); throws when it fails. */
-function time(cmd: string[], env: Record<string, string | undefined>): number {
-  const { wallMs, cpuMs } = timeRun(cmd, dir, env);
-  lastCpu = cpuMs;
-  return wallMs;
-}
-
-const stats = spread;
-const show = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
 
 try {
   const children = Array.from({ length: CHILDREN }, (_, i) => `          - { name: c${i}, type: shell, command: "true" }`).join("\n");
@@ -43,35 +30,18 @@ try {
   const env = { ...process.env, NO_COLOR: "1", MUSTER_NO_CACHE: "1" };
   const bins: Array<[string, string]> = [["muster", musterBin]];
   if (process.env.BASELINE_BIN) bins.push(["baseline", process.env.BASELINE_BIN]);
-  const commands: Array<[string, string[], Record<string, string | undefined>]> = [
-    ...bins.flatMap(([name, bin]): Array<[string, string[], Record<string, string | undefined>]> => [
-      [`${name} (defaults, -q)`, [bin, "workflow", "fanout", "-f", "fanout.yaml", "-q"], env],
-      [`${name} MUSTER_MAX_PROCS=0`, [bin, "workflow", "fanout", "-f", "fanout.yaml", "-q"], { ...env, MUSTER_MAX_PROCS: "0" }],
+  const commands: BenchCommand[] = [
+    ...bins.flatMap(([name, bin]): BenchCommand[] => [
+      { name: `${name} (defaults, -q)`, cmd: [bin, "workflow", "fanout", "-f", "fanout.yaml", "-q"], cwd: dir, env },
+      { name: `${name} MUSTER_MAX_PROCS=0`, cmd: [bin, "workflow", "fanout", "-f", "fanout.yaml", "-q"], cwd: dir, env: { ...env, MUSTER_MAX_PROCS: "0" } },
     ]),
-    ["bun spawn-only (floor)", [join(dir, "spawn-only")], env],
-    ["xargs -P8", ["sh", "-c", `seq ${CHILDREN} | xargs -P8 -I{} sh -c true`], env],
-    ["make -j8", ["make", "-s", "-j8", "all"], env],
+    { name: "bun spawn-only (floor)", cmd: [join(dir, "spawn-only")], cwd: dir, env },
+    { name: "xargs -P8", cmd: ["sh", "-c", `seq ${CHILDREN} | xargs -P8 -I{} sh -c true`], cwd: dir, env },
+    { name: "make -j8", cmd: ["make", "-s", "-j8", "all"], cwd: dir, env },
   ];
-  if (Bun.which("parallel")) commands.push(["GNU parallel -j8", ["sh", "-c", `seq ${CHILDREN} | parallel -j8 sh -c true`], env]);
-  const times = new Map(commands.map(([name]) => [name, [] as number[]]));
-  const cpu = new Map(commands.map(([name]) => [name, [] as number[]]));
-  for (const [, cmd, e] of commands) time(cmd, e); // warm the page cache
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, cmd, e] of commands) {
-      times.get(name)!.push(time(cmd, e));
-      cpu.get(name)!.push(lastCpu);
-    }
-  }
-  console.log(`${CHILDREN} 'true' children, 8 at a time, no parse cache; ${rounds} interleaved rounds (wall min / median / max; CPU median)`);
-  const median = new Map<string, number>();
-  const minimum = new Map<string, number>();
-  for (const [name] of commands) {
-    const s = stats(times.get(name)!);
-    median.set(name, s.median);
-    minimum.set(name, s.min);
-    console.log(`  ${name.padEnd(30)} ${show(s.min)} ${show(s.median)} ${show(s.max)}   cpu ${show(stats(cpu.get(name)!).median)}`);
-  }
-  const m = (name: string) => median.get(name)!;
+  if (Bun.which("parallel")) commands.push({ name: "GNU parallel -j8", cmd: ["sh", "-c", `seq ${CHILDREN} | parallel -j8 sh -c true`], cwd: dir, env });
+  const rows = interleavedRounds(commands, rounds, { title: `${CHILDREN} 'true' children, 8 at a time, no parse cache`, nameWidth: 30, digits: 0 });
+  const m = rows.median;
   console.log("ratios of medians");
   for (const [name] of bins) {
     console.log(`  ${name} / xargs -P8            ${(m(`${name} (defaults, -q)`) / m("xargs -P8")).toFixed(2)}x   (goal: at most 1.15x)`);
@@ -80,7 +50,7 @@ try {
   }
   console.log(`  bun spawn-only / xargs -P8   ${(m("bun spawn-only (floor)") / m("xargs -P8")).toFixed(2)}x`);
   // On a loaded machine medians carry the load; the fastest of each row is closest to the cost of the program alone.
-  const least = (name: string) => minimum.get(name)!;
+  const least = rows.min;
   console.log("ratios of minimums");
   for (const [name] of bins) console.log(`  ${name} / xargs -P8 ${(least(`${name} (defaults, -q)`) / least("xargs -P8")).toFixed(2)}x; / bun spawn-only ${(least(`${name} (defaults, -q)`) / least("bun spawn-only (floor)")).toFixed(2)}x`);
 } finally {

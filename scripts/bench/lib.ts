@@ -91,3 +91,42 @@ export function spread(times: number[]): { min: number; median: number; max: num
   const sorted = [...times].sort((a, b) => a - b);
   return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
 }
+
+/** A command of an interleaved benchmark: its row name and how to run it. */
+export interface BenchCommand {
+  name: string;
+  cmd: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+/**
+ * Runs every command once to warm the page cache, then `rounds` rounds of one run each, in
+ * turn (so the machine's drift hits all alike), and prints a row per command: wall min /
+ * median / max and the CPU median. Returns each row's wall median and minimum by name.
+ */
+export function interleavedRounds(
+  commands: BenchCommand[],
+  rounds: number,
+  table: { title: string; nameWidth: number; digits: number },
+): { median: (name: string) => number; min: (name: string) => number; has: (name: string) => boolean } {
+  const wall = new Map(commands.map((c) => [c.name, [] as number[]]));
+  const cpu = new Map(commands.map((c) => [c.name, [] as number[]]));
+  for (const c of commands) timeRun(c.cmd, c.cwd, c.env);
+  for (let round = 0; round < rounds; round++) {
+    for (const c of commands) {
+      const { wallMs, cpuMs } = timeRun(c.cmd, c.cwd, c.env);
+      wall.get(c.name)!.push(wallMs);
+      cpu.get(c.name)!.push(cpuMs);
+    }
+  }
+  const show = (ms: number) => `${ms.toFixed(table.digits).padStart(6)} ms`;
+  console.log(`${table.title}; ${rounds} interleaved rounds (wall min / median / max; CPU median)`);
+  const rows = new Map<string, { min: number; median: number }>();
+  for (const c of commands) {
+    const s = spread(wall.get(c.name)!);
+    rows.set(c.name, s);
+    console.log(`  ${c.name.padEnd(table.nameWidth)} ${show(s.min)} ${show(s.median)} ${show(s.max)}   cpu ${show(spread(cpu.get(c.name)!).median)}`);
+  }
+  return { median: (name) => rows.get(name)!.median, min: (name) => rows.get(name)!.min, has: (name) => rows.has(name) };
+}

@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { musterBin, root, spread, timeRun } from "./lib.ts";
+import { interleavedRounds, musterBin, root } from "./lib.ts";
 
 /** mise on PATH, or installed from npm into a cache directory. */
 function findMise(): string {
@@ -36,19 +36,6 @@ function findMise(): string {
   }
   return bin;
 }
-
-/** CPU time of the last run, in ms (see timeRun). */
-let lastCpu = 0;
-
-/** Wall time of one run, in ms (its CPU time in `lastCpu`); throws when it fails. */
-function time(cmd: string[], cwd: string, env: Record<string, string | undefined>): number {
-  const { wallMs, cpuMs } = timeRun(cmd, cwd, env);
-  lastCpu = cpuMs;
-  return wallMs;
-}
-
-const stats = spread;
-const show = (ms: number) => `${ms.toFixed(1).padStart(6)} ms`;
 
 const rounds = Number(process.env.ROUNDS ?? 25);
 const dir = mkdtempSync(join(tmpdir(), "muster-bench-trivial-"));
@@ -79,25 +66,8 @@ try {
     commands.push(["deno: workflow one (one step)", [deno, "run", "-A", `${root}/src/main.ts`, "workflow", "one", "-f", "one.yaml"]]);
     commands.push(["deno: --version", [deno, "run", "-A", `${root}/src/main.ts`, "--version"]]);
   }
-  const times = new Map(commands.map(([name]) => [name, [] as number[]]));
-  const cpu = new Map(commands.map(([name]) => [name, [] as number[]]));
-  for (const [, cmd] of commands) time(cmd, dir, env); // warm the page cache
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, cmd] of commands) {
-      times.get(name)!.push(time(cmd, dir, env));
-      cpu.get(name)!.push(lastCpu);
-    }
-  }
-  console.log(`one-step workflow and start-up, ${rounds} interleaved rounds (wall min / median / max; CPU median)`);
-  const median = new Map<string, number>();
-  const minimum = new Map<string, number>();
-  for (const [name] of commands) {
-    const s = stats(times.get(name)!);
-    median.set(name, s.median);
-    minimum.set(name, s.min);
-    console.log(`  ${name.padEnd(42)} ${show(s.min)} ${show(s.median)} ${show(s.max)}   cpu ${show(stats(cpu.get(name)!).median)}`);
-  }
-  const m = (name: string) => median.get(name)!;
+  const rows = interleavedRounds(commands.map(([name, cmd]) => ({ name, cmd, cwd: dir, env })), rounds, { title: "one-step workflow and start-up", nameWidth: 42, digits: 1 });
+  const m = rows.median;
   console.log("ratios of medians");
   for (const [name] of bins) {
     const one = m(`${name} workflow one (one step)`);
@@ -109,13 +79,13 @@ try {
     console.log(`  ${name}: validate 1,000 steps / --version   ${(m(`${name} validate (1,000 steps, no cache)`) / m(`${name} --version`)).toFixed(2)}x   (goal: at most 4x)`);
   }
   // On a loaded machine medians carry the load; the fastest of each row is closest to the cost of the program alone.
-  const least = (name: string) => minimum.get(name)!;
+  const least = rows.min;
   console.log("ratios of minimums");
   for (const [name] of bins) {
     const one = least(`${name} workflow one (one step)`);
     console.log(`  ${name}: one step / mise run ${(one / least("mise run one")).toFixed(2)}x; / make ${(one / least("make one")).toFixed(2)}x; validate / --version ${(least(`${name} validate (1,000 steps, no cache)`) / least(`${name} --version`)).toFixed(2)}x`);
   }
-  if (median.has("deno: workflow one (one step)")) console.log(`  deno: one step / mise run   ${(m("deno: workflow one (one step)") / m("mise run one")).toFixed(2)}x`);
+  if (rows.has("deno: workflow one (one step)")) console.log(`  deno: one step / mise run   ${(m("deno: workflow one (one step)") / m("mise run one")).toFixed(2)}x`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
