@@ -10,9 +10,9 @@
  * @module
  */
 import { chmodSync, lstatSync, mkdirSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { currentUid, ownDirProblem } from "../files/owned-path.ts";
+import { stateHome } from "../files/user-dirs.ts";
 
 /**
  * The journal directory for `env`, or undefined when the journal is off.
@@ -25,8 +25,7 @@ import { currentUid, ownDirProblem } from "../files/owned-path.ts";
 export function journalDir(env: Record<string, string | undefined>): string | undefined {
   if (env.MUSTER_NO_JOURNAL && env.MUSTER_NO_JOURNAL !== "0") return undefined;
   if (env.MUSTER_JOURNAL_DIR) return env.MUSTER_JOURNAL_DIR;
-  const stateHome = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
-  return join(stateHome, "muster", "journal");
+  return join(stateHome(env), "muster", "journal");
 }
 
 /**

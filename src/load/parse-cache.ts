@@ -18,8 +18,9 @@
  * @module
  */
 import { lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
-import { homedir, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { join } from "node:path";
+import { cacheHome } from "../files/user-dirs.ts";
 import { platform } from "../platform/index.ts";
 import { COMMIT, VERSION } from "../version.ts";
 
@@ -35,8 +36,7 @@ const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 export function cacheDir(env: Record<string, string | undefined>): string | undefined {
   if (env.MUSTER_NO_CACHE && env.MUSTER_NO_CACHE !== "0") return undefined;
   if (env.MUSTER_CACHE_DIR) return env.MUSTER_CACHE_DIR;
-  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache");
-  return join(base, "muster", "parsed");
+  return join(cacheHome(env), "muster", "parsed");
 }
 
 /** The cache key of a file's text: the build (version and commit) is part of it, as what a text parses to may change between builds. */

@@ -4,8 +4,9 @@
  * @module
  */
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { homedir, hostname } from "node:os";
+import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { stateHome } from "../files/user-dirs.ts";
 import { platform } from "../platform/index.ts";
 import { parseDuration } from "../workflow/duration.ts";
 import { loadRunLimits, type RunLimits } from "./run-limits.ts";
@@ -280,7 +281,7 @@ export function loadServeConfig(env: Record<string, string | undefined>): ServeC
   const badState = () => new ConfigError(stateVariable, `expected sqlite:DIR/runs.db or postgres://USER:PASSWORD@HOST:PORT/DB: ${stateFile ? `${stateFile} holds something else` : `current value is ${JSON.stringify(redactUrl(stateUrl))}`}`);
   let state: ServeConfig["state"];
   if (stateUrl === "") {
-    state = { kind: "sqlite", dir: env.MUSTER_STATE_DIR || join(env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state"), "muster"), variable: "MUSTER_STATE_DIR" };
+    state = { kind: "sqlite", dir: env.MUSTER_STATE_DIR || join(stateHome(env), "muster"), variable: "MUSTER_STATE_DIR" };
   } else if (stateUrl.startsWith("sqlite:")) {
     const file = stateUrl.slice("sqlite:".length);
     if (!file.endsWith("/runs.db")) throw badState();
