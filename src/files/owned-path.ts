@@ -145,6 +145,32 @@ export function openOwnFile(path: string, options: OwnFileOptions): number {
   }
 }
 
+/**
+ * Opens, to read, a file another user's process wrote (a run's events
+ * file or journal record, read by the runner): without following a
+ * symlink (O_NOFOLLOW) and without blocking on a FIFO (O_NONBLOCK), then
+ * checks the descriptor is a regular file with one link. Returns the
+ * descriptor and the file's size, or why it cannot be read.
+ *
+ * @example
+ * ```ts
+ * const opened = openWrittenByOther(join(runDir, "events.ndjson"));
+ * if ("fd" in opened) closeSync(opened.fd);
+ * ```
+ */
+export function openWrittenByOther(path: string): { fd: number; size: number } | { problem: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    return { problem: `cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+  }
+  const s = fstatSync(fd);
+  if (s.isFile() && s.nlink === 1) return { fd, size: s.size };
+  closeSync(fd);
+  return { problem: "is not a regular file with one link" };
+}
+
 /** The rule {@linkcode outputDirProblem} applies, for messages. */
 export const OUTPUT_DIR_RULE = "muster writes reports and logs only in a directory owned by its user or root that others cannot write, or that has the sticky bit (like /tmp)";
 

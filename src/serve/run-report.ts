@@ -8,7 +8,8 @@
  * output (it says how the run went, nothing else is taken from it).
  * @module
  */
-import { closeSync, constants, fstatSync, openSync, read } from "node:fs";
+import { closeSync, read } from "node:fs";
+import { openWrittenByOther } from "../files/owned-path.ts";
 import { formatDuration } from "../workflow/duration.ts";
 
 /** The file name of the events a run writes, in its run dir. */
@@ -115,16 +116,11 @@ export class ReportCollector {
  * ```
  */
 export async function readRunReport(path: string): Promise<RunReport | undefined> {
-  let fd: number;
+  // A link the run put there is not followed; a FIFO does not hang the runner.
+  const opened = openWrittenByOther(path);
+  if (!("fd" in opened)) return undefined;
+  const { fd } = opened;
   try {
-    // O_NOFOLLOW: a link the run put there fails (ELOOP); O_NONBLOCK: a FIFO it put there does not hang the runner.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.nlink !== 1) return undefined;
     const collector = new ReportCollector();
     await readLines(fd, (line) => collector.line(line));
     return collector.report();

@@ -13,7 +13,8 @@
  * (waiting-for-check.ts).
  * @module
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { openWrittenByOther } from "../files/owned-path.ts";
 import { join } from "node:path";
 import { foldLines } from "../journal/record-lines.ts";
 import { RUN_ID } from "../journal/run-record.ts";
@@ -50,17 +51,12 @@ export function readSuspension(dir: string, checkout: string): Suspension | stri
     return `its journal cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
   }
   if (names.length !== 1) return `its journal holds ${names.length} records, expected 1`;
-  let fd: number;
-  try {
-    fd = openSync(join(dir, names[0]!), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    return `its journal record cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
-  }
+  const opened = openWrittenByOther(join(dir, names[0]!));
+  if (!("fd" in opened)) return `its journal record ${opened.problem}`;
+  const { fd } = opened;
   let text: string;
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.nlink !== 1) return "its journal record is not a regular file with one link";
-    if (stats.size > MAX_SUSPENDED_RECORD) return `its journal record is larger than ${MAX_SUSPENDED_RECORD} bytes`;
+    if (opened.size > MAX_SUSPENDED_RECORD) return `its journal record is larger than ${MAX_SUSPENDED_RECORD} bytes`;
     text = readFileSync(fd, "utf8");
   } finally {
     closeSync(fd);
