@@ -3,7 +3,8 @@
  * renderer (and `--log-dir`) observing the engine.
  * @module
  */
-import { resolve } from "node:path";
+import { access, constants, lstat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { defineCommand } from "./command.ts";
 import { Cancellation } from "../engine/cancellation.ts";
 import { fanOut, type RunObserver } from "../engine/events.ts";
@@ -11,7 +12,8 @@ import { runWorkflow } from "../run/run-workflow.ts";
 import { Semaphore } from "../engine/semaphore.ts";
 import { DiscoveryError, exitCodeOf, MusterError, UsageError } from "../errors.ts";
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EXIT_WAITING, exitCodeForStop } from "../exit-codes.ts";
-import type { NotOwnFileError } from "../files/owned-path.ts";
+// Loaded by every run anyway (the journal's files are checked with it): imported statically.
+import { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } from "../files/owned-path.ts";
 import { stderr, stdout, sttyEcho } from "../output/terminal.ts";
 import { passInterrupt } from "../engine/interrupts.ts";
 import { CI_CHOICES, detectCi } from "../output/ci/providers.ts";
@@ -35,16 +37,12 @@ import { SUMMARIES } from "./summaries.ts";
 
 /** A report file must be writable before the run starts, not found unwritable after it. */
 async function checkWritableFile(flag: string, file: string): Promise<void> {
-  const { access, constants } = await import("node:fs/promises");
-  const { dirname } = await import("node:path");
   await access(dirname(file), constants.W_OK).catch((error: Error) => {
     throw new UsageError(`${flag} ${JSON.stringify(file)}: cannot write there (${error.message.split("\n")[0]}); expected a file in an existing, writable directory`);
   });
   // Another user who may write the directory could plant a link at the file (S10): exit 78, as for an untrusted state.
-  const { NotOwnFileError, OUTPUT_DIR_RULE, outputDirProblem } = await import("../files/owned-path.ts");
   const { problem } = outputDirProblem(dirname(file));
   if (problem) throw untrustedOutput(flag, file, new NotOwnFileError(dirname(file), `${problem}; ${OUTPUT_DIR_RULE}`));
-  const { lstat } = await import("node:fs/promises");
   const existing = await lstat(file).catch(() => undefined);
   if (existing?.isSymbolicLink()) throw untrustedOutput(flag, file, new NotOwnFileError(file, "is a symlink (muster never writes through one)"));
 }
@@ -189,10 +187,9 @@ export default defineCommand({
     const logDir = args["log-dir"];
     // Renderers and checks that only some flags need are loaded only then.
     const logDirRenderer = logDir ? await import("../output/log-dir-renderer.ts") : undefined;
-    const isNotOwnFile = async (error: Error): Promise<boolean> => error instanceof (await import("../files/owned-path.ts")).NotOwnFileError;
     if (logDir) {
-      await logDirRenderer!.checkLogDir(logDir).catch(async (error: Error) => {
-        if (await isNotOwnFile(error)) throw untrustedOutput("--log-dir", logDir, error as NotOwnFileError);
+      await logDirRenderer!.checkLogDir(logDir).catch((error: Error) => {
+        if (error instanceof NotOwnFileError) throw untrustedOutput("--log-dir", logDir, error);
         throw new UsageError(`--log-dir ${JSON.stringify(logDir)}: cannot write there (${error.message.split("\n")[0]}); expected a directory muster may create files in`);
       });
     }
@@ -226,8 +223,8 @@ export default defineCommand({
     if (logDir) observers.push(new logDirRenderer!.LogDirRenderer(logDir, warn));
     if (args.events) {
       const events = args.events;
-      const sink = await jsonRenderer!.openEventsFile(events).catch(async (error: Error) => {
-        if (await isNotOwnFile(error)) throw untrustedOutput("--events", events, error as NotOwnFileError);
+      const sink = await jsonRenderer!.openEventsFile(events).catch((error: Error) => {
+        if (error instanceof NotOwnFileError) throw untrustedOutput("--events", events, error);
         throw new UsageError(`--events ${JSON.stringify(events)}: cannot write there (${error.message})`);
       });
       observers.push(new jsonRenderer!.JsonRenderer(sink));
