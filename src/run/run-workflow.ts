@@ -224,10 +224,16 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       const runs = conditionJudge(planned.step, { ci, cel: () => celVariables(run, planned.step, state.steps) }).runs(when, "success", true);
       if (runs && (planned.step.identity ?? run.identity) !== undefined) break;
     }
-    for (const planned of plan.steps.slice(start)) {
+    for (const [offset, planned] of plan.steps.slice(start).entries()) {
       const path = [planned.name];
       const before = snapshot();
       const left = async (result: StepResult) => void (await engine.onStepEnd?.(leftSince(before, planned.name, result)));
+      /** A step that does not start: its outcome, its end event, its journal line. */
+      const notStarted = async (result: StepResult) => {
+        outcomes.push({ name: planned.name, result });
+        await emit({ type: "step.end", path, result });
+        await left(result);
+      };
       const { when, continueOn, freshness } = planned.step;
       // Computed where a condition can hold: not after an interrupt or an exit step, nor for an implicit condition after a failure.
       const judged = !cancellation.canceled && !ended && (when !== undefined || !failed);
@@ -237,32 +243,20 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
       // GitHub Actions' `if: always()`), and a second Ctrl-C stops them too; the others are not started.
       const interrupted = cancellation.canceled;
       if (interrupted && (cancellation.forced || !judge.runs(when, "canceled", false))) {
-        const result = notRun("canceled", `not started: ${cancellation.reason}`);
-        outcomes.push({ name: planned.name, result });
-        await emit({ type: "step.end", path, result });
-        await left(result);
+        await notStarted(notRun("canceled", `not started: ${cancellation.reason}`));
         continue;
       }
       if (ended && !interrupted && !judge.runs(when, "canceled", false)) {
-        const result = notRun("skipped", `the workflow ended at step "${ended}"`);
-        outcomes.push({ name: planned.name, result });
-        await emit({ type: "step.end", path, result });
-        await left(result);
+        await notStarted(notRun("skipped", `the workflow ended at step "${ended}"`));
         continue;
       }
       if (!ended && !interrupted && !judge.runs(when, failed ? "failure" : "success", true)) {
-        const result = notRun("skipped", failed ? "an earlier step failed" : when ? `when: ${conditionText(when)}` : "");
-        outcomes.push({ name: planned.name, result });
-        await emit({ type: "step.end", path, result });
-        await left(result);
+        await notStarted(notRun("skipped", failed ? "an earlier step failed" : when ? `when: ${conditionText(when)}` : ""));
         continue;
       }
       // Atmos' implicit condition of a step without `when:` (freshness.EffectiveWhen).
       if (!ended && !interrupted && freshness && facts && !when && !implicitRuns(freshness, facts)) {
-        const result: StepResult = { ...notRun("skipped", freshReason(freshness)), fresh: true };
-        outcomes.push({ name: planned.name, result });
-        await emit({ type: "step.end", path, result });
-        await left(result);
+        await notStarted({ ...notRun("skipped", freshReason(freshness)), fresh: true });
         continue;
       }
       let result: StepResult;
@@ -284,7 +278,7 @@ export async function runWorkflow(engine: EngineContext): Promise<WorkflowResult
           // `exec` hands the run over: nothing of muster's may outlive its start.
           if (services && live.kind.behaviours.teardownFirst) await services.teardown();
           // Atmos' show.count numbers a step among all top-level steps (those before --from-step included).
-          const position = { index: plan.steps.indexOf(planned) + 1, total: plan.steps.length };
+          const position = { index: start + offset + 1, total: plan.steps.length };
           result = await runPlannedStep(live, path, parent, (scope) => contextFor(live, path, scope, true), results, position);
         } catch (error) {
           // Only the gate throws here: a service that did not become ready fails the step it gates.
