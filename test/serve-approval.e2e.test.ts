@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { eventually, muster, tempDir } from "./helpers.ts";
 import { startPostgres, type Postgres } from "./postgres.ts";
-import { buildRunImage, httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
+import { buildRunImage, httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner, stopServeSuite } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-approval-5b1d93e0c7a2";
 const tmp = tempDir("muster-serve-approval-test-");
@@ -64,17 +64,7 @@ beforeAll(async () => {
   https = await startGitHttps(join(tmp.path, "https"), tmp.path);
   mkdirSync(join(tmp.path, "runner-tmp"), { recursive: true });
 }, 60_000);
-afterAll(async () => {
-  try {
-    for (const r of runners) r.proc.kill("SIGKILL");
-    await Promise.all(runners.map((r) => r.proc.exited));
-    await postgres?.stop();
-  } finally {
-    https?.stop();
-    callbacks.stop();
-    tmp.cleanup();
-  }
-}, 60_000);
+afterAll(() => stopServeSuite({ runners, postgres, https, callbacks, tmp }), 60_000);
 
 async function runner(env: Record<string, string>) {
   const r = await startRunner({ ...httpsRunnerEnv(TOKEN, https, join(tmp.path, "runner-tmp")), ...env });

@@ -158,6 +158,28 @@ export function httpsRunnerEnv(token: string, https: { port: number; caFile: str
   };
 }
 
+/**
+ * A serve suite's teardown: its runners killed and reaped, then (whatever
+ * failed) its database, git server, callback receiver and temp dir gone.
+ */
+export async function stopServeSuite(parts: {
+  runners: Array<{ proc: { kill(signal: "SIGKILL"): void; exited: Promise<number> } }>;
+  postgres?: { stop(): Promise<void> };
+  https?: { stop(): void };
+  callbacks: { stop(): void };
+  tmp: { cleanup(): void };
+}): Promise<void> {
+  try {
+    for (const r of parts.runners) r.proc.kill("SIGKILL");
+    await Promise.all(parts.runners.map((r) => r.proc.exited));
+    await parts.postgres?.stop();
+  } finally {
+    parts.https?.stop();
+    parts.callbacks.stop();
+    parts.tmp.cleanup();
+  }
+}
+
 /** The runner binary serving on a random port, with its log collected. */
 export async function startRunner(env: Record<string, string>, options: { uid?: number; prefix?: string[]; bin?: string } = {}) {
   // As another user: setpriv drops to it before muster starts (the runner never had root). `prefix`: a wrapper such as unshare.

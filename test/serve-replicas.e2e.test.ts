@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, processesMatching, tempDir, tagged } from "./helpers.ts";
 import { startPostgres, type Postgres } from "./postgres.ts";
-import { httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
+import { httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner, stopServeSuite } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-replicas-8e21c4b7a9d3";
 const tmp = tempDir("muster-serve-replicas-test-");
@@ -39,17 +39,7 @@ beforeAll(async () => {
   https = await startGitHttps(join(tmp.path, "https"), tmp.path);
   postgres = await startPostgres();
 }, 60_000);
-afterAll(async () => {
-  try {
-    for (const r of runners) r.proc.kill("SIGKILL");
-    await Promise.all(runners.map((r) => r.proc.exited));
-    await postgres?.stop();
-  } finally {
-    https?.stop();
-    callbacks.stop();
-    tmp.cleanup();
-  }
-}, 60_000);
+afterAll(() => stopServeSuite({ runners, postgres, https, callbacks, tmp }), 60_000);
 Bun.spawnSync(["mkdir", "-p", join(tmp.path, "runner-tmp")]);
 
 /** A replica named `id` (undefined: the default id) on the database at `url`; `prefix` wraps it (unshare). */

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { eventually, processesMatching, tempDir, tagged } from "./helpers.ts";
-import { httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner } from "./serve-fixtures.ts";
+import { httpsRunnerEnv, makeRepository, startCallbackReceiver, startGitHttps, startRunner, stopServeSuite } from "./serve-fixtures.ts";
 
 const TOKEN = "runner-token-state-4f1c2b9e7d5a";
 const tmp = tempDir("muster-serve-state-test-");
@@ -27,16 +27,7 @@ beforeAll(async () => {
   makeRepository(tmp.path, { "workflows.yaml": WORKFLOWS });
   https = await startGitHttps(join(tmp.path, "https"), tmp.path);
 });
-afterAll(async () => {
-  try {
-    for (const r of runners) r.proc.kill("SIGKILL");
-    await Promise.all(runners.map((r) => r.proc.exited));
-  } finally {
-    https?.stop();
-    callbacks.stop();
-    tmp.cleanup();
-  }
-}, 30_000);
+afterAll(() => stopServeSuite({ runners, https, callbacks, tmp }), 30_000);
 
 /** A runner on `state`, cloning the test repository over HTTPS. */
 async function runner(state: string, env: Record<string, string> = {}) {
