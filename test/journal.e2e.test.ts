@@ -246,6 +246,28 @@ describe("the journal", () => {
     expect(run.stderr).toMatch(/✗ workflow two failed at step "second" \(exit 5\) after \S+\n {2}resume with: muster workflow two -f workflows\.yaml --resume=\d{8}-\d{6}-[0-9a-f]{4}\n/);
   });
 
+  test("the record is written while the first step runs, whether or not that step starts a process", async () => {
+    // Each step waits (a bounded poll) for the record while it runs and prints its start: the first
+    // step's process, and a step after a first step that spawns nothing (sleep).
+    const look = (name: string) => `{ name: ${name}, type: shell, command: 'for i in $(seq 500); do [ -s "$MUSTER_JOURNAL_DIR"/*.jsonl ] && break; sleep 0.01; done; head -n 1 "$MUSTER_JOURNAL_DIR"/*.jsonl' }`;
+    for (const [workflow, steps] of [["spawns", [look("first")]], ["sleeps", ["{ name: nap, type: sleep, duration: 50ms }", look("second")]]] as const) {
+      const { dir, env } = project(`workflows:\n  ${workflow}:\n    steps:\n${steps.map((s) => `      - ${s}\n`).join("")}`);
+      const run = await muster(["workflow", workflow], { cwd: dir, env });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^\\{"t":"start","v":1,"id":"\\d{8}-\\d{6}-[0-9a-f]{4}","status":"running",.*"workflow":"${workflow}"`));
+    }
+  });
+
+  test("a run's start prunes the journal at most once an hour (its .pruned file says when); muster prune prunes at once", async () => {
+    const { dir, env, journal } = project(TWO);
+    await muster(["workflow", "two"], { cwd: dir, env });
+    const stamp = statSync(join(journal, ".pruned")).mtimeMs;
+    // Within the hour a second run does not list the journal again: the stamp stays as it was.
+    await muster(["workflow", "two"], { cwd: dir, env });
+    expect(statSync(join(journal, ".pruned")).mtimeMs).toBe(stamp);
+    expect(readdirSync(journal).filter((f) => f.endsWith(".jsonl")).length).toBe(2);
+  });
+
   test("MUSTER_NO_JOURNAL=1 records nothing; prune removes the runs past MUSTER_JOURNAL_RETENTION", async () => {
     const { dir, env, journal } = project(TWO);
     const off = await muster(["workflow", "two"], { cwd: dir, env: { ...env, MUSTER_NO_JOURNAL: "1" } });

@@ -15,6 +15,7 @@ import { parseDuration } from "../workflow/duration.ts";
 import { Masker } from "../journal/masker.ts";
 import { MASKED, newRunId, type RunRecord, type StepEntry } from "../journal/run-record.ts";
 import { RunWriter } from "../journal/run-writer.ts";
+import { whileChildRuns } from "../engine/while-child-runs.ts";
 
 /** The value of `--resume=RUN` in `rawArgs`: the run named, `""` for a bare `--resume`, undefined without one. */
 export function resumeFlag(rawArgs: readonly string[]): string | undefined {
@@ -109,46 +110,93 @@ export interface RunStart {
   resumed?: { record: RunRecord; fromStep: string; kept: StepEntry[] };
 }
 
+/** What a run records through: its id, each top-level step that ended, how it ended or where it waits. */
+export type RunJournal = Pick<RunWriter, "id" | "stepEnded" | "end" | "wait">;
+
+/** How often a run's start prunes the journal: one directory listing an hour, not one a run. */
+const PRUNE_EVERY_MS = 3_600_000;
+
 /**
- * Opens the journal and writes the run's record (status `running`); the
- * writer, or undefined when the journal is off or cannot be used (warned).
+ * Opens the journal for a run and returns what records it (and the digest
+ * of each step's definition), or undefined when the journal is off or
+ * cannot be used (warned).
+ *
+ * The record (status `running`, under the run's lock) is written by
+ * `begin`: at once under `--resume` (a run another muster is resuming is
+ * refused before anything runs), else at the first turn of the event loop,
+ * which is while the first step's process runs, so that a one-step
+ * workflow does not wait for it; it is written before anything else is
+ * recorded in any case. A muster SIGKILLed in that first moment leaves no
+ * record (there is nothing to resume then).
+ *
+ * @example
+ * ```ts
+ * const journaled = startJournal(start, warn);
+ * await runWorkflow({ ..., onStepEnd: (left) => journaled?.writer.stepEnded(left, journaled.digestOf(left.name)) });
+ * journaled?.writer.end("succeeded", 0);
+ * ```
  */
-export function startJournal(start: RunStart, warn: (text: string) => void): { writer: RunWriter; digestOf: (name: string) => string } | undefined {
+export function startJournal(start: RunStart, warn: (text: string) => void): { writer: RunJournal; digestOf: (name: string) => string } | undefined {
   const env = platform.env();
   const { journal, problem } = Journal.open(env);
   if (problem) warn(`run journal off: ${problem} (expected a directory of this user's that nobody else may write); this run cannot be resumed with --resume`);
   if (!journal) return undefined;
-  // Retention: the runs past it go as a new one starts (one directory listing when there are none).
-  journal.prune({ olderThanMs: retentionMs(env, parseDuration) ?? RETENTION_MS, keep: KEEP_RUNS });
-  const secret = passwordSteps(start.workflow);
-  const masker = new Masker().addEnv(env).add(...Object.entries(start.answers).filter(([name]) => secret.has(name)).map(([, value]) => value));
-  const answers = Object.fromEntries(Object.entries(start.answers).map(([name, value]) => [name, secret.has(name) ? MASKED : masker.mask(value).value]));
-  const now = new Date().toISOString();
-  const digest = definitionDigests(start.workflow);
-  const fresh: RunRecord = {
-    v: 1,
-    id: newRunId(new Date()),
-    status: "running",
-    project: start.project.basePath,
-    file: resolve(start.file.path),
-    fileShown: start.file.display,
-    workflow: start.workflow.name,
-    digest,
-    ...(start.stack !== undefined ? { stack: start.stack } : {}),
-    vars: start.vars,
-    answers,
-    pid: platform.pid,
-    startedAt: now,
-    updatedAt: now,
-    resumes: [],
-    steps: [],
-  };
   const old = start.resumed?.record;
-  const record: RunRecord = old
-    ? { ...fresh, id: old.id, startedAt: old.startedAt, resumes: [...old.resumes, { at: now, fromStep: start.resumed!.fromStep }], steps: start.resumed!.kept }
-    : fresh;
-  const writer = RunWriter.start(journal, record, masker, secret, warn, old !== undefined);
-  if (!writer) throw new UsageError(`--resume: run ${record.id} is being resumed by another muster; wait for it`);
-  const digests = new Map(digest.steps.map((s) => [s.name, s.digest]));
-  return { writer, digestOf: (name) => digests.get(name) ?? "" };
+  const startedAt = new Date();
+  const id = old?.id ?? newRunId(startedAt);
+  let begun: { writer: RunWriter | undefined; digests: Map<string, string> } | undefined;
+  const begin = (): { writer: RunWriter | undefined; digests: Map<string, string> } => {
+    if (begun) return begun;
+    // Retention: the runs past it go as a new one starts, checked at most once an hour (muster prune does it at once).
+    try {
+      if (journal.pruneDue(startedAt.getTime(), PRUNE_EVERY_MS)) journal.prune({ olderThanMs: retentionMs(env, parseDuration) ?? RETENTION_MS, keep: KEEP_RUNS });
+    } catch (error) {
+      warn(`run journal: could not remove old runs from ${journal.dir} (${(error as Error).message.split("\n")[0]})`);
+    }
+    const secret = passwordSteps(start.workflow);
+    const masker = new Masker().addEnv(env).add(...Object.entries(start.answers).filter(([name]) => secret.has(name)).map(([, value]) => value));
+    const answers = Object.fromEntries(Object.entries(start.answers).map(([name, value]) => [name, secret.has(name) ? MASKED : masker.mask(value).value]));
+    const now = startedAt.toISOString();
+    const digest = definitionDigests(start.workflow);
+    const fresh: RunRecord = {
+      v: 1,
+      id,
+      status: "running",
+      project: start.project.basePath,
+      file: resolve(start.file.path),
+      fileShown: start.file.display,
+      workflow: start.workflow.name,
+      digest,
+      ...(start.stack !== undefined ? { stack: start.stack } : {}),
+      vars: start.vars,
+      answers,
+      pid: platform.pid,
+      startedAt: now,
+      updatedAt: now,
+      resumes: [],
+      steps: [],
+    };
+    const record: RunRecord = old
+      ? { ...fresh, startedAt: old.startedAt, resumes: [...old.resumes, { at: now, fromStep: start.resumed!.fromStep }], steps: start.resumed!.kept }
+      : fresh;
+    const writer = RunWriter.start(journal, record, masker, secret, warn, old !== undefined);
+    // A new run's id is its own: its lock can only be held when two runs drew the same id in the same second.
+    if (!writer && !old) warn(`run journal: run ${id}'s lock is held by another muster; this run is not recorded and cannot be resumed with --resume`);
+    begun = { writer, digests: new Map(digest.steps.map((s) => [s.name, s.digest])) };
+    return begun;
+  };
+  if (old) {
+    if (!begin().writer) throw new UsageError(`--resume: run ${id} is being resumed by another muster; wait for it`);
+  } else {
+    // Right after the first child is spawned; by a timer when the first step spawns none.
+    whileChildRuns(begin);
+    setTimeout(begin, 0);
+  }
+  const writer: RunJournal = {
+    id,
+    stepEnded: (left, digest) => begin().writer?.stepEnded(left, digest),
+    end: (status, exitCode, failedStep) => begin().writer?.end(status, exitCode, failedStep),
+    wait: (asked) => begin().writer?.wait(asked),
+  };
+  return { writer, digestOf: (name) => begin().digests.get(name) ?? "" };
 }

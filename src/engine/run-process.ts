@@ -7,6 +7,7 @@
 import { EXIT_TIMEOUT } from "../exit-codes.ts";
 import { platform, SpawnError, type StdioMode, type TerminalChild, type TerminalSize } from "../platform/index.ts";
 import { orphanGuard } from "./orphan-guard.ts";
+import { childSpawned } from "./while-child-runs.ts";
 import type { Cancellation } from "./cancellation.ts";
 
 /** Receives a child's output chunks. */
@@ -105,6 +106,7 @@ export async function runProcess(argv: string[], options: RunProcessOptions): Pr
   // A muster killed with -9 runs no cleanup: the watchdog kills this group then.
   orphanGuard()?.track(child.pid);
   options.onSpawn?.(child.pid);
+  childSpawned();
   if (typeof options.stdin === "object" && child.stdin) {
     child.stdin.write(options.stdin.text);
     child.stdin.close();
@@ -145,6 +147,7 @@ async function runOnTerminal(argv: string[], options: RunProcessOptions, termina
   });
   orphanGuard()?.track(child.pid);
   options.onSpawn?.(child.pid);
+  childSpawned();
   const stops = stopsOf(child.pid, options);
   const detach = terminal.attach(child);
   try {

@@ -92,6 +92,16 @@ test("prune removes runs past the retention and beyond the newest kept, never a 
   expect(startOf("20261202-115900-0005")).toBe(Date.UTC(2026, 11, 2, 11, 59, 0));
 });
 
+test("pruneDue: never pruned, or pruned more than the interval ago (or in the future: a clock set back)", () => {
+  const { journal } = Journal.open({ MUSTER_JOURNAL_DIR: freshDir() });
+  const hour = 3_600_000;
+  expect(journal!.pruneDue(Date.now(), hour)).toBe(true);
+  journal!.prune({ olderThanMs: hour, keep: 10 });
+  expect(journal!.pruneDue(Date.now(), hour)).toBe(false);
+  expect(journal!.pruneDue(Date.now() + 2 * hour, hour)).toBe(true);
+  expect(journal!.pruneDue(Date.now() - hour, hour)).toBe(true);
+});
+
 test("a run's writer keeps each step's results, and a password's answer, its result and every copy of it are never written in clear", () => {
   const dir = freshDir();
   const { journal } = Journal.open({ MUSTER_JOURNAL_DIR: dir });

@@ -7,13 +7,13 @@
  * Plain files rather than SQLite: each run writes only its own file, so
  * concurrent runs never contend; a run appends one line per step (a
  * process killed at any point leaves every line it wrote: the kernel has
- * them; the end line is fsynced), so recording costs the same at step 1
+ * them; a waiting line is fsynced), so recording costs the same at step 1
  * and step 1,000; it is the same code on Bun and Deno; and the modes are
  * those of the files themselves (SQLite's journal and WAL files would need
  * their own care).
  * @module
  */
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, fsyncSync, futimesSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import type { FileLock } from "../platform/types.ts";
@@ -24,6 +24,8 @@ import { foldLines, linesOf } from "./record-lines.ts";
 
 /** A record larger than this is not read (a run's results are bounded well below it). */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+/** The file whose mtime says when the journal was last pruned. */
+const PRUNED_STAMP = ".pruned";
 /** Finished runs kept, at most; the oldest go first. */
 export const KEEP_RUNS = 200;
 /** Finished runs older than this go (30 days; `MUSTER_JOURNAL_RETENTION` changes it). */
@@ -172,6 +174,7 @@ export class Journal {
    */
   prune(options: { olderThanMs: number; keep: number; now?: number }): string[] {
     const now = options.now ?? Date.now();
+    this.#stampPruned();
     const removed: string[] = [];
     const ids = this.#ids().sort().reverse();
     ids.forEach((id, index) => {
@@ -192,6 +195,29 @@ export class Journal {
       if (stale) rmSync(path, { force: true });
     }
     return removed;
+  }
+
+  /**
+   * Whether the journal was last pruned more than `everyMs` before `now`
+   * (or never): one stat, where a prune lists the directory.
+   */
+  pruneDue(now: number, everyMs: number): boolean {
+    const stamp = lstatSync(join(this.dir, PRUNED_STAMP), { throwIfNoEntry: false });
+    return !stamp?.isFile() || now - stamp.mtimeMs > everyMs || stamp.mtimeMs > now;
+  }
+
+  /** Marks the journal pruned now (its mtime says when). */
+  #stampPruned(): void {
+    try {
+      const fd = openSync(join(this.dir, PRUNED_STAMP), constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+      try {
+        futimesSync(fd, new Date(), new Date());
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // an unwritable stamp only means the next run prunes again
+    }
   }
 
   #lockFree(name: string): boolean {
