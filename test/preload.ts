@@ -4,5 +4,8 @@
  */
 import { afterAll } from "bun:test";
 import { removeTestJournal } from "./helpers.ts";
+import { loadAllKinds } from "../src/steps/index.ts";
 
 afterAll(removeTestJournal);
+// Tests call the parser and the kinds directly (the CLI loads a file's kinds before parsing it).
+await loadAllKinds();

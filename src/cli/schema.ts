@@ -15,12 +15,12 @@ import { workflowJsonSchema } from "../load/workflow-json-schema.ts";
 import { SUMMARIES } from "./summaries.ts";
 
 /** The schema as `muster schema` prints it (and `schemas/workflow.json` holds it). */
-export const schemaText = (): string => `${JSON.stringify(workflowJsonSchema(), null, 2)}\n`;
+export const schemaText = async (): Promise<string> => `${JSON.stringify(await workflowJsonSchema(), null, 2)}\n`;
 
 export default defineCommand({
   meta: { name: "schema", description: SUMMARIES.schema },
   async run() {
-    await stdout.write(schemaText());
+    await stdout.write(await schemaText());
     return EXIT_OK;
   },
 });

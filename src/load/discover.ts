@@ -13,6 +13,7 @@ import { DiscoveryError } from "../errors.ts";
 import { formatDiagnostic, formatWarning, suggest, type Diagnostic, type Warning } from "../workflow/diagnostics.ts";
 import { cacheDir, readParsed, writeParsed } from "./parse-cache.ts";
 import { parseWorkflowFile } from "./parse.ts";
+import { loadAllKinds, loadKinds, typesNamedIn } from "../steps/index.ts";
 import { fastYaml } from "../workflow/yaml-fast.ts";
 import { loadYamlLibrary } from "../workflow/yaml-library.ts";
 import { loadCel } from "../workflow/condition.ts";
@@ -276,6 +277,9 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
   const cached = fast === undefined ? await readParsed(dir, text) : undefined;
   // Without the fast path the full parser runs (or may be asked for positions): loaded now, where loading may wait.
   if (fast === undefined) await loadYamlLibrary();
+  // The kinds of the types the file names (all of them when its value is not known before the full parse).
+  const known = fast ?? cached;
+  await (known === undefined ? loadAllKinds() : loadKinds(typesNamedIn(known)));
   let parsed = parseWorkflowFile(display, text, fast ?? cached);
   // A file with CEL conditions: the CEL library is loaded (only now) and the file parsed again, so its expressions are compiled.
   if (parsed.needsCel) {

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * const schema = workflowJsonSchema();
+ * const schema = await workflowJsonSchema();
  * Object.keys(schema.$defs); // ["file", "workflow", "step", "child-step", "condition", "step.atmos", ...]
  * ```
  * @module
@@ -18,7 +18,7 @@ import type * as v from "valibot";
 import { SCHEMAS as CONTAINER_WITH } from "../steps/container.ts";
 import { stepContainer } from "../steps/container/fields.ts";
 import { unitDependency } from "../steps/dependency.ts";
-import { KINDS } from "../steps/index.ts";
+import { loadAllKinds } from "../steps/index.ts";
 import type { AnyKind, Placement } from "../steps/kind.ts";
 import { stepSchema } from "../steps/schema.ts";
 import { PREDICATES } from "../workflow/condition.ts";
@@ -107,11 +107,11 @@ function dispatch(kinds: readonly AnyKind[], placement: Placement): JsonSchema {
  *
  * @example
  * ```ts
- * JSON.stringify(workflowJsonSchema(), null, 2); // what `muster schema` prints
+ * JSON.stringify(await workflowJsonSchema(), null, 2); // what `muster schema` prints
  * ```
  */
-export function workflowJsonSchema(): JsonSchema {
-  const top = KINDS.filter((kind) => !kind.internal);
+export async function workflowJsonSchema(): Promise<JsonSchema> {
+  const top = (await loadAllKinds()).filter((kind) => !kind.internal);
   const child = top.filter((kind) => kind.behaviours.concurrent);
   const defs: Record<string, JsonSchema> = {
     file: toJsonSchema(manifestSchema, (path) => (eq(path, ["workflows", "*"]) ? ref("workflow") : undefined)),

@@ -21,9 +21,10 @@ import type { PlannedStep } from "../steps/kind.ts";
 export async function answerProblem(waitingFor: WaitingFor, answer: string): Promise<string | undefined> {
   const check = waitingFor.check;
   if (!check || typeof check.step !== "object" || check.step === null) return undefined;
-  const { kindOfStep } = await import("../steps/index.ts");
+  const { kindOfStep, loadKinds } = await import("../steps/index.ts");
   let kind;
   try {
+    await loadKinds([String((check.step as { type?: unknown }).type)]);
     kind = kindOfStep(check.step as { type: string });
   } catch {
     return undefined;

@@ -1,6 +1,8 @@
 import { expect, test } from "bun:test";
 import { startsQuietly, waitsForServices } from "./behaviours.ts";
-import { KINDS } from "./index.ts";
+import { CHILD_STEP_TYPES, loadAllKinds, STEP_TYPES } from "./index.ts";
+
+const KINDS = await loadAllKinds();
 
 // Pinned when the flags became hooks (issue #27): the same kinds as `behaviours.gated: false` and `reportsItself: true` named before.
 // Only the kinds of that time are checked, so that a new kind is still one file and one registry entry.
@@ -14,6 +16,11 @@ const step = { background: false };
 
 test("the pinned kinds are all still registered", () => {
   expect(kinds.length).toBe(PINNED.size);
+});
+
+test("the registry's entries say what the kinds say: internal, and allowed inside parallel/matrix", () => {
+  expect(STEP_TYPES).toEqual(KINDS.filter((kind) => !kind.internal).map((kind) => kind.type));
+  expect(CHILD_STEP_TYPES).toEqual(KINDS.filter((kind) => !kind.internal && kind.behaviours.concurrent).map((kind) => kind.type));
 });
 
 test("the kinds that do not wait for started services: those managing them, messages, prompts, env, dependencies", () => {
