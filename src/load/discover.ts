@@ -4,7 +4,7 @@
  * without one, the current directory is the workflows directory.
  * @module
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
@@ -262,7 +262,8 @@ export function decodeUtf8(bytes: Uint8Array): string | { line: number; col: num
 /** Reads and validates one workflow file (through the parse cache, see parse-cache.ts). */
 export async function loadWorkflowFile(project: Project, path: string): Promise<LoadedFile> {
   const display = displayPath(project, path);
-  const bytes = await readFile(path);
+  // Read synchronously: a workflow file is small, and the thread pool's round trip costs more than the read.
+  const bytes = readFileSync(path);
   const decoded = decodeUtf8(bytes);
   if (typeof decoded !== "string") {
     // Replacing invalid bytes would run a different command than the file holds: refuse, positioned.

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { startsQuietly, waitsForServices } from "./behaviours.ts";
-import { CHILD_STEP_TYPES, loadAllKinds, STEP_TYPES } from "./index.ts";
+import { CHILD_STEP_TYPES, loadAllKinds, STEP_TYPES, typesNamedIn } from "./index.ts";
 
 const KINDS = await loadAllKinds();
 
@@ -37,4 +37,9 @@ test("the kinds whose own output is their report start quietly; a background con
   ]);
   const container = KINDS.find((kind) => kind.type === "container")!;
   expect(startsQuietly(container, { background: true })).toBe(true);
+});
+
+test("typesNamedIn: the types a file names, atmos for a step without one, parallel and dependency for dependencies", () => {
+  expect([...typesNamedIn({ workflows: { w: { steps: [{ type: "shell" }, { command: "plan" }, { type: "parallel", steps: [{ type: "sleep" }] }] } } })].sort()).toEqual(["atmos", "parallel", "shell", "sleep"]);
+  expect([...typesNamedIn({ workflows: { w: { dependencies: { workflows: ["a"] }, steps: [{ type: "shell" }] } } })].sort()).toEqual(["dependency", "parallel", "shell"]);
 });

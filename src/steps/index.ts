@@ -123,28 +123,35 @@ export const STEP_TYPES: readonly string[] = ENTRIES.filter((entry) => !entry.in
 /**
  * The step types a workflow file may need: every string under a `type`
  * key anywhere in `value` (more than needed is harmless: those are loaded,
- * unknown ones ignored), and the types the parser adds itself (`atmos` for
- * a step without a type, `parallel` and `dependency` for `dependencies`).
+ * unknown ones ignored), and the types the parser adds itself: `atmos` for
+ * a mapping in a `steps` list without a `type`, `parallel` and
+ * `dependency` where a `dependencies` key is.
  *
  * @example
  * ```ts
- * typesNamedIn({ workflows: { w: { steps: [{ type: "shell" }] } } }).has("shell"); // true
+ * typesNamedIn({ workflows: { w: { steps: [{ type: "shell" }, { command: "x" }] } } }); // Set { "shell", "atmos" }
  * ```
  */
 export function typesNamedIn(value: unknown): Set<string> {
-  const types = new Set(["atmos", "parallel", "dependency"]);
-  const walk = (v: unknown, depth: number): void => {
+  const types = new Set<string>();
+  const walk = (v: unknown, key: string, depth: number): void => {
     if (depth > 64 || v === null || typeof v !== "object") return;
     if (Array.isArray(v)) {
-      for (const item of v) walk(item, depth + 1);
+      for (const item of v) {
+        if (key === "steps" && item !== null && typeof item === "object" && !Array.isArray(item) && !("type" in item)) types.add("atmos");
+        walk(item, key, depth + 1);
+      }
       return;
     }
-    for (const [key, inner] of Object.entries(v)) {
-      if (key === "type" && typeof inner === "string") types.add(inner);
-      else walk(inner, depth + 1);
+    for (const [name, inner] of Object.entries(v)) {
+      if (name === "type" && typeof inner === "string") types.add(inner);
+      else {
+        if (name === "dependencies") types.add("parallel").add("dependency");
+        walk(inner, name, depth + 1);
+      }
     }
   };
-  walk(value, 0);
+  walk(value, "", 0);
   return types;
 }
 
