@@ -158,6 +158,7 @@ export function startJournal(start: RunStart, warn: (text: string) => void): { w
     const answers = Object.fromEntries(Object.entries(start.answers).map(([name, value]) => [name, secret.has(name) ? MASKED : masker.mask(value).value]));
     const now = startedAt.toISOString();
     const digest = definitionDigests(start.workflow);
+    const pst = platform.processStartTime?.(platform.pid);
     const fresh: RunRecord = {
       v: 1,
       id,
@@ -171,6 +172,7 @@ export function startJournal(start: RunStart, warn: (text: string) => void): { w
       vars: start.vars,
       answers,
       pid: platform.pid,
+      ...(pst !== undefined ? { pst } : {}),
       startedAt: now,
       updatedAt: now,
       resumes: [],

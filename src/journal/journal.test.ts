@@ -68,6 +68,22 @@ test("a running record whose lock nobody holds (its muster was killed) reads as 
   expect(journal!.read(r.id)!.status).toBe("interrupted");
 });
 
+test("a running record with its process's start time (Linux) is live while that very process is, without a lock; another start time on the same pid is not", () => {
+  if (!platform.processStartTime) return;
+  const { journal } = Journal.open({ MUSTER_JOURNAL_DIR: freshDir() });
+  const mine = record("20261202-154019-00ac", { pst: platform.processStartTime(platform.pid)! });
+  journal!.write(mine);
+  expect(journal!.read(mine.id)!.status).toBe("running");
+  // The pid reused by a later process (another start time): the run's own process is gone.
+  const reused = record("20261202-154019-00ad", { pst: "another-boot:1" });
+  journal!.write(reused);
+  expect(journal!.read(reused.id)!.status).toBe("interrupted");
+  // Its lock says nothing then: a start time is exact where there is one.
+  const lock = journal!.lock(reused.id)!;
+  expect(journal!.read(reused.id)!.status).toBe("interrupted");
+  lock.release();
+});
+
 test("list is newest first; find takes a unique start of an id and names the candidates when several match", () => {
   const { journal } = Journal.open({ MUSTER_JOURNAL_DIR: freshDir() });
   for (const id of ["20261201-100000-0001", "20261202-100000-0002", "20261202-100000-0003"]) journal!.write(record(id, { status: "succeeded" }));

@@ -115,7 +115,7 @@ export class Journal {
       if (!s.isFile() || s.size > MAX_RECORD_BYTES || (me >= 0 && s.uid !== me)) return undefined;
       const value: unknown = foldLines(readFileSync(path, "utf8"));
       if (!isRunRecord(value) || value.id !== id) return undefined;
-      if (value.status === "running" && !this.isLive(id, value.pid)) value.status = "interrupted";
+      if (value.status === "running" && !this.isLive(id, value.pid, value.pst)) value.status = "interrupted";
       return value;
     } catch {
       return undefined;
@@ -153,8 +153,13 @@ export class Journal {
     }
   }
 
-  /** Whether the run's process still holds it. */
-  isLive(id: string, pid: number): boolean {
+  /**
+   * Whether the run is live: its process (`pid`, started at `pst`) is still
+   * that process, where the system tells start times apart; else whether
+   * its process still holds its lock.
+   */
+  isLive(id: string, pid: number, pst?: string): boolean {
+    if (pst !== undefined && platform.processStartTime) return platform.processStartTime(pid) === pst;
     try {
       const held = platform.tryLockFile(join(this.dir, `${id}.lock`));
       if (!held) return true;

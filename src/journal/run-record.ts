@@ -70,6 +70,12 @@ export interface RunRecord {
   /** `--answer`s; a masked one (a password's) is {@linkcode MASKED}. */
   answers: Record<string, string>;
   pid: number;
+  /**
+   * When that process started (platform.processStartTime, Linux): a new
+   * run with one holds no lock, its liveness is this (a later process
+   * reusing the pid has another); without it, the run's lock says.
+   */
+  pst?: string;
   startedAt: string;
   updatedAt: string;
   endedAt?: string;

@@ -193,6 +193,13 @@ export interface Platform {
   /** Whether a process with this pid exists (one we may not signal still exists). */
   isProcessAlive(pid: number): boolean;
   /**
+   * When process `pid` started, as an opaque string equal for the same
+   * process and different for a later one that reuses the pid; undefined
+   * when it is gone or a zombie. Absent where the system does not say
+   * (only Linux's /proc does): callers then use a lock instead.
+   */
+  readonly processStartTime?: (pid: number) => string | undefined;
+  /**
    * Whether {@linkcode Platform.fetchVia} honours `tls.serverName`, so that a
    * request can connect to a checked IP address and still verify the host
    * name. Bun: yes. Deno: no (`Deno.createHttpClient` has no such option), so

@@ -26,5 +26,5 @@ test("deno: the same contract passes under Deno", async () => {
   });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   expect({ code, out: code === 0 ? "" : out + err }).toEqual({ code: 0, out: "" });
-  expect(out).toMatch(/ok \| 19 passed \| 0 failed/);
+  expect(out).toMatch(/ok \| 20 passed \| 0 failed/);
 });

@@ -63,6 +63,20 @@ export function platformContract(platform: Platform, t: Runner): void {
     t.equal(platform.isProcessAlive(2 ** 22 + 12345), false);
   });
 
+  t.test("processStartTime: the same for the same process, undefined once it is gone (Linux)", async () => {
+    if (platform.os !== "linux") return;
+    const own = platform.processStartTime!(platform.pid);
+    t.equal(typeof own === "string" && /^[0-9a-f-]+:\d+$/.test(own), true, `own start time ${own}`);
+    t.equal(platform.processStartTime!(platform.pid), own);
+    const { child } = await startWithHandshake(platform, ["sh", "-c", "echo up; exec sleep 300"]);
+    const started = platform.processStartTime!(child.pid);
+    t.equal(started !== undefined && started !== own, true, "a child has a start time of its own");
+    platform.killGroup(child.pid, "SIGKILL");
+    await child.exited;
+    t.equal(platform.processStartTime!(child.pid), undefined, "gone (reaped) once it exited");
+    t.equal(platform.processStartTime!(2 ** 22 + 12345), undefined);
+  });
+
   t.test("spawn pipes output and reports shell-style exit codes (128 + n after a signal)", async () => {
     const ok = platform.spawn(["sh", "-c", "echo out; echo err >&2; exit 3"], { stdin: "null", stdout: "pipe", stderr: "pipe", env: platform.env() });
     const [out, err, status] = await Promise.all([text(ok.stdout), text(ok.stderr), ok.exited]);

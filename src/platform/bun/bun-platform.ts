@@ -2,6 +2,7 @@
  * The Bun side of {@linkcode Platform}.
  * @module
  */
+import { processStartTime } from "../process-start.ts";
 import type { ChildProcess, IncrementalHash, Platform, SpawnOptions, SqlValue } from "../types.ts";
 import { existsSync } from "node:fs";
 import { SpawnError } from "../types.ts";
@@ -44,6 +45,7 @@ export function createBunPlatform(): Platform {
         return (error as { code?: string }).code !== "ESRCH";
       }
     },
+    ...(process.platform === "linux" ? { processStartTime } : {}),
     pinsTlsServerName: true,
     parseYaml: (text) => Bun.YAML.parse(text),
     loadYamlSync: () => require("yaml") as typeof import("yaml"),

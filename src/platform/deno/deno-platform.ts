@@ -2,6 +2,7 @@
  * The Deno side of {@linkcode Platform}.
  * @module
  */
+import { processStartTime } from "../process-start.ts";
 import type { ChildProcess, IncrementalHash, Platform, SpawnOptions, SqlValue } from "../types.ts";
 import { existsSync } from "node:fs";
 import { SpawnError } from "../types.ts";
@@ -51,6 +52,7 @@ export function createDenoPlatform(): Platform {
         return (error as { code?: string }).code !== "ESRCH";
       }
     },
+    ...(nodeProcess.platform === "linux" ? { processStartTime } : {}),
     pinsTlsServerName: false,
     args: () => Deno.args,
     spawn(argv: string[], options: SpawnOptions): ChildProcess {
