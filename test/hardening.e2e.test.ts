@@ -221,3 +221,14 @@ describe("small items", () => {
     expect(run.stderr).toContain("workflows.yaml:4:39: invalid UTF-8 (byte 0xff at offset 65) (expected a UTF-8 text file)");
   });
 });
+
+describe("the directory muster starts in does not configure it", () => {
+  test("a .env and a bunfig.toml there are not read (Bun's defaults for compiled programs): the step sees the environment it was given", async () => {
+    const dir = project(`workflows:\n  w:\n    steps:\n      - { name: show, type: shell, command: 'echo "planted=\${PLANTED:-unset}"' }\n`);
+    writeFiles(dir, { ".env": "PLANTED=from-dotenv\nMUSTER_JOURNAL_DIR=/nonexistent\n", "bunfig.toml": 'preload = ["./evil.ts"]\n', "evil.ts": 'require("node:fs").writeFileSync("evil-ran", "");\n' });
+    const run = await muster(["workflow", "w"], { cwd: dir, env: env(dir) });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("planted=unset\n");
+    expect(existsSync(join(dir, "evil-ran"))).toBe(false);
+  });
+});

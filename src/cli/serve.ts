@@ -24,6 +24,8 @@ export default defineCommand({
   meta: { name: "serve", description: SUMMARIES.serve },
   args: {},
   async run() {
+    // A long-lived server: its request paths are hot, so the JIT compiles as usual.
+    platform.normalJit?.();
     let config;
     try {
       config = loadServeConfig(platform.env());

@@ -259,6 +259,9 @@ export function decodeUtf8(bytes: Uint8Array): string | { line: number; col: num
   return { line, col, offset, byte: bytes[offset]! };
 }
 
+/** A workflow file larger than this turns the JIT's usual policy on (about 200 steps). */
+const JIT_FILE_BYTES = 16 * 1024;
+
 /** Reads and validates one workflow file (through the parse cache, see parse-cache.ts). */
 export async function loadWorkflowFile(project: Project, path: string): Promise<LoadedFile> {
   const display = displayPath(project, path);
@@ -270,6 +273,8 @@ export async function loadWorkflowFile(project: Project, path: string): Promise<
     return { path, display, diagnostics: [{ file: display, ...decoded, message: `invalid UTF-8 (byte 0x${decoded.byte.toString(16).padStart(2, "0")} at offset ${decoded.offset}) (expected a UTF-8 text file)` }], warnings: [], declares: [], fileLevel: true };
   }
   const text = decoded;
+  // A large file's parse and checks run the same code per step: worth compiling (see platform.normalJit).
+  if (text.length > JIT_FILE_BYTES) platform.normalJit?.();
   // The runtime's fast parser where it is certain to agree with the full one; else the parse cache
   // (files the fast path cannot take, and Deno, which has no fast parser); the full parser, with
   // positions, runs only when neither answers, or when an error needs a position.

@@ -314,6 +314,15 @@ export interface Platform {
    */
   collectGarbage(): void;
   /**
+   * Lets the JIT compile as usual from now on. The release build starts
+   * with the JIT 100 times more reluctant (scripts/build.ts:
+   * `--compile-jit-policy`), so that a short run's run-once code stays in
+   * the interpreter (about 1 ms of a one-step workflow); work with hot
+   * loops (a large file, `serve`) calls this first. Absent where the
+   * runtime has no such knob (Deno).
+   */
+  readonly normalJit?: () => void;
+  /**
    * Makes this process non-dumpable (Linux `prctl(PR_SET_DUMPABLE, 0)`,
    * through the runtime's FFI), so that processes of the same user cannot
    * read its `/proc/<pid>/environ`, `mem` or attach to it; resolves true when

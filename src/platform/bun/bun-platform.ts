@@ -149,6 +149,7 @@ export function createBunPlatform(): Platform {
       return fetch(request, { tls: transport.tls } as RequestInit);
     },
     collectGarbage: () => Bun.gc(true),
+    normalJit: () => Bun.unsafe.setJITPolicy(1),
     openSqlite(path) {
       const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
       const db = new Database(path, { create: true });
