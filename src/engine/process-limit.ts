@@ -21,6 +21,7 @@ import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSyn
 import { join } from "node:path";
 import { platform } from "../platform/index.ts";
 import { findExecutable } from "./find-executable.ts";
+import { whileChildRuns } from "./while-child-runs.ts";
 
 /** A step's limit: how to start it, and what to remove afterwards. */
 export interface StepLimit {
@@ -103,7 +104,8 @@ function ownV2Group(): string | undefined {
 
 /** Makes this run's group under `root` with the budget; undefined when muster may not. */
 function makeGroup(root: string, v1: boolean): { base: string; join: string } | undefined {
-  sweepStale(root);
+  // Groups of musters that are gone: removed while the first step runs, not before it.
+  whileChildRuns(() => sweepStale(root));
   const base = join(root, `muster-${platform.pid}`);
   try {
     mkdirSync(base);
